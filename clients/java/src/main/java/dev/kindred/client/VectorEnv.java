@@ -1,0 +1,50 @@
+package dev.kindred.client;
+
+import dev.kindred.proto.v1.EnvSpec;
+
+/**
+ * A batched vector environment: {@code copies} independent copies of one world, each with
+ * {@code agents} controlled agents, reset and stepped together. Training code uses only this
+ * interface, so it runs unchanged against a world in the same process
+ * ({@code dev.kindred.local.LocalVectorEnv}) or behind a server ({@link RemoteVectorEnv}).
+ *
+ * <p>Implementations are not thread-safe: one thread drives one environment.
+ */
+public interface VectorEnv extends AutoCloseable {
+
+  /** The session's self-describing specification (spaces, conventions, resolved config). */
+  EnvSpec spec();
+
+  /** Number of copies. */
+  default int copies() {
+    return spec().getNumCopies();
+  }
+
+  /** Number of controlled agents per copy. */
+  default int agents() {
+    return spec().getNumAgents();
+  }
+
+  /** Number of action dimensions per agent. */
+  default int actionDimensions() {
+    return spec().getActions().getDimensionsCount();
+  }
+
+  /** Starts new episodes in every copy, continuing the session's seed stream. */
+  StepBatch reset();
+
+  /** Starts new episodes in every copy with a new session seed. */
+  StepBatch reset(long seed);
+
+  /**
+   * Advances every copy one step.
+   *
+   * @param actions {@code [copies * agents * actionDimensions]} action values, row-major
+   * @return the batch (the same object every call, overwritten)
+   */
+  StepBatch step(int[] actions);
+
+  /** Frees the session. Idempotent. */
+  @Override
+  void close();
+}
