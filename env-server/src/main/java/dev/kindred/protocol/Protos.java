@@ -1,0 +1,299 @@
+package dev.kindred.protocol;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.kindred.client.EpisodeSummary;
+import dev.kindred.client.StepBatch;
+import dev.kindred.env.ActionDimension;
+import dev.kindred.env.Autoreset;
+import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.Config;
+import dev.kindred.env.DType;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.FeatureSpec;
+import dev.kindred.env.Parameter;
+import dev.kindred.env.Scope;
+import dev.kindred.env.StatSpec;
+import dev.kindred.env.TensorSpec;
+import dev.kindred.env.WorldSpec;
+import dev.kindred.env.WorldType;
+import dev.kindred.proto.v1.ActionSpec;
+import dev.kindred.proto.v1.AgentEpisodeStats;
+import dev.kindred.proto.v1.AutoresetMode;
+import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.EpisodeSpec;
+import dev.kindred.proto.v1.EpisodeStats;
+import dev.kindred.proto.v1.ParameterSpec;
+import dev.kindred.proto.v1.ParameterType;
+import dev.kindred.proto.v1.RewardSpec;
+import dev.kindred.proto.v1.StepResponse;
+import dev.kindred.proto.v1.Tensor;
+import dev.kindred.proto.v1.WorldInfo;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Conversions between the engine-neutral core ({@code dev.kindred.env}) and the kindred.v1
+ * protocol messages. The one place that knows both; used by the server and by the in-process
+ * {@code LocalVectorEnv}, so a spec looks the same whichever path a client takes.
+ */
+public final class Protos {
+  private Protos() {}
+
+  // ---- configuration ----------------------------------------------------------------------
+
+  /** A Struct as plain Java values (Boolean, Double, String, List, Map, null). */
+  public static Map<String, Object> toPlain(Struct struct) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    struct.getFieldsMap().forEach((k, v) -> out.put(k, toPlain(v)));
+    return out;
+  }
+
+  private static Object toPlain(Value v) {
+    return switch (v.getKindCase()) {
+      case NULL_VALUE, KIND_NOT_SET -> null;
+      case NUMBER_VALUE -> v.getNumberValue();
+      case STRING_VALUE -> v.getStringValue();
+      case BOOL_VALUE -> v.getBoolValue();
+      case STRUCT_VALUE -> toPlain(v.getStructValue());
+      case LIST_VALUE -> {
+        List<Object> list = new ArrayList<>();
+        for (Value e : v.getListValue().getValuesList()) {
+          list.add(toPlain(e));
+        }
+        yield list;
+      }
+    };
+  }
+
+  /** Plain Java values (as produced by {@link Config#toPlain()}) as a Struct. */
+  public static Struct toStruct(Map<String, ?> plain) {
+    Struct.Builder b = Struct.newBuilder();
+    plain.forEach((k, v) -> b.putFields(k, toValue(v)));
+    return b.build();
+  }
+
+  public static Value toValue(Object v) {
+    if (v == null) {
+      return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
+    }
+    if (v instanceof Boolean b) {
+      return Value.newBuilder().setBoolValue(b).build();
+    }
+    if (v instanceof Number n) {
+      return Value.newBuilder().setNumberValue(n.doubleValue()).build();
+    }
+    if (v instanceof String s) {
+      return Value.newBuilder().setStringValue(s).build();
+    }
+    if (v instanceof List<?> l) {
+      ListValue.Builder lb = ListValue.newBuilder();
+      for (Object e : l) {
+        lb.addValues(toValue(e));
+      }
+      return Value.newBuilder().setListValue(lb).build();
+    }
+    if (v instanceof Map<?, ?> m) {
+      Struct.Builder sb = Struct.newBuilder();
+      m.forEach((k, e) -> sb.putFields(String.valueOf(k), toValue(e)));
+      return Value.newBuilder().setStructValue(sb).build();
+    }
+    if (v instanceof long[] || v instanceof double[] || v instanceof double[][]) {
+      return toValue(plainArray(v));
+    }
+    throw new IllegalArgumentException("cannot encode " + v.getClass().getName() + " as a protobuf Value");
+  }
+
+  private static Object plainArray(Object v) {
+    List<Object> out = new ArrayList<>();
+    if (v instanceof long[] a) {
+      for (long x : a) {
+        out.add((double) x);
+      }
+    } else if (v instanceof double[] a) {
+      for (double x : a) {
+        out.add(x);
+      }
+    } else {
+      for (double[] row : (double[][]) v) {
+        out.add(plainArray(row));
+      }
+    }
+    return out;
+  }
+
+  // ---- worlds and specs -------------------------------------------------------------------
+
+  /** A world type as ListWorlds describes it. */
+  public static WorldInfo worldInfo(WorldType type) {
+    WorldInfo.Builder b = WorldInfo.newBuilder()
+        .setId(type.id())
+        .setTitle(type.title())
+        .setDescription(type.description())
+        .setDefaultConfig(toStruct(type.schema().defaults().toPlain()));
+    for (Parameter p : type.schema().parameters()) {
+      ParameterSpec.Builder pb = ParameterSpec.newBuilder()
+          .setName(p.name())
+          .setDescription(p.description())
+          .setType(ParameterType.valueOf("PARAMETER_TYPE_" + p.type().name()))
+          .setDefaultValue(toValue(p.defaultValue()))
+          .addAllChoices(p.choices());
+      if (p.min() != null) {
+        pb.setMin(p.min());
+      }
+      if (p.max() != null) {
+        pb.setMax(p.max());
+      }
+      b.addParameters(pb);
+    }
+    return b.build();
+  }
+
+  public static dev.kindred.proto.v1.DType dtype(DType d) {
+    return dev.kindred.proto.v1.DType.valueOf("DTYPE_" + d.name());
+  }
+
+  public static dev.kindred.proto.v1.Scope scope(Scope s) {
+    return dev.kindred.proto.v1.Scope.valueOf("SCOPE_" + s.name());
+  }
+
+  public static AutoresetMode autoresetMode(Autoreset a) {
+    return AutoresetMode.valueOf("AUTORESET_" + a.name());
+  }
+
+  /** The protocol's autoreset mode as the core's; UNSPECIFIED means NEXT_STEP. */
+  public static Autoreset autoreset(AutoresetMode mode) {
+    return switch (mode) {
+      case AUTORESET_MODE_UNSPECIFIED, AUTORESET_NEXT_STEP -> Autoreset.NEXT_STEP;
+      case AUTORESET_SAME_STEP -> Autoreset.SAME_STEP;
+      case AUTORESET_DISABLED -> Autoreset.DISABLED;
+      case UNRECOGNIZED -> throw EnvException.invalid("autoreset",
+          "unknown autoreset mode number " + mode.getNumber() + "; expected NEXT_STEP, SAME_STEP or DISABLED");
+    };
+  }
+
+  public static dev.kindred.proto.v1.TensorSpec tensorSpec(TensorSpec t) {
+    dev.kindred.proto.v1.TensorSpec.Builder b = dev.kindred.proto.v1.TensorSpec.newBuilder()
+        .setName(t.name())
+        .setDescription(t.description())
+        .setDtype(dtype(t.dtype()))
+        .setScope(scope(t.scope()));
+    for (int d : t.shape()) {
+      b.addShape(d);
+    }
+    if (t.low() != null) {
+      b.setLow(t.low());
+    }
+    if (t.high() != null) {
+      b.setHigh(t.high());
+    }
+    for (FeatureSpec f : t.features()) {
+      b.addFeatures(dev.kindred.proto.v1.FeatureSpec.newBuilder()
+          .setName(f.name()).setDescription(f.description()).setIndex(f.index()).setScale(f.scale()));
+    }
+    return b.build();
+  }
+
+  /** The full spec of a session over {@code env}, built from {@code config}. */
+  public static EnvSpec envSpec(BatchedEnv env, Config config) {
+    WorldSpec w = env.spec();
+    EnvSpec.Builder b = EnvSpec.newBuilder()
+        .setWorldId(w.worldId())
+        .setNumCopies(env.copies())
+        .setNumAgents(w.numAgents())
+        .addAllAgentNames(w.agentNames())
+        .setConfig(toStruct(config.toPlain()))
+        .putAllProperties(w.properties());
+    for (TensorSpec t : env.observations()) {
+      b.addObservations(tensorSpec(t));
+    }
+    ActionSpec.Builder ab = ActionSpec.newBuilder().setDescription(w.actions().description());
+    for (ActionDimension d : w.actions().dimensions()) {
+      ab.addDimensions(dev.kindred.proto.v1.ActionDimension.newBuilder()
+          .setName(d.name()).setDescription(d.description()).setNumValues(d.numValues())
+          .addAllValueNames(d.valueNames()));
+    }
+    b.setActions(ab);
+    RewardSpec.Builder rb = RewardSpec.newBuilder().setDescription(w.reward().description());
+    if (w.reward().low() != null) {
+      rb.setLow(w.reward().low());
+    }
+    if (w.reward().high() != null) {
+      rb.setHigh(w.reward().high());
+    }
+    b.setReward(rb);
+    b.setEpisode(EpisodeSpec.newBuilder()
+        .setMaxSteps(w.maxEpisodeSteps())
+        .setCanTerminate(w.canTerminate())
+        .setAutoreset(autoresetMode(env.autoreset()))
+        .setDescription(w.episodeDescription()));
+    for (StatSpec s : w.episodeStats()) {
+      b.addEpisodeStats(dev.kindred.proto.v1.StatSpec.newBuilder()
+          .setName(s.name()).setDescription(s.description()).setScope(scope(s.scope())));
+    }
+    return b.build();
+  }
+
+  // ---- step results -----------------------------------------------------------------------
+
+  /** The batch as a StepResponse (copies the buffers: the batch may be overwritten after). */
+  public static StepResponse stepResponse(BatchedEnv env, StepBatch batch) {
+    int copies = env.copies();
+    int agents = env.spec().numAgents();
+    StepResponse.Builder b = StepResponse.newBuilder();
+    List<TensorSpec> specs = env.observations();
+    for (int i = 0; i < specs.size(); i++) {
+      b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i)));
+    }
+    if (batch.hasFinalObservations()) {
+      for (int i = 0; i < specs.size(); i++) {
+        b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i)));
+      }
+    }
+    ByteBuffer rewards = ByteBuffer.allocate(batch.rewards().length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    rewards.asFloatBuffer().put(batch.rewards());
+    b.setRewards(ByteString.copyFrom(rewards.array()));
+    b.setTerminated(ByteString.copyFrom(batch.terminated()));
+    b.setTruncated(ByteString.copyFrom(batch.truncated()));
+    b.setActionSuccess(ByteString.copyFrom(batch.actionSuccess()));
+    b.setResetMask(ByteString.copyFrom(batch.resetMask()));
+    for (EpisodeSummary e : batch.episodes()) {
+      b.addEpisodes(episodeStats(e));
+    }
+    b.setSessionStep(batch.sessionStep());
+    return b.build();
+  }
+
+  private static Tensor tensor(TensorSpec spec, int copies, int agents, ByteBuffer data) {
+    Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(dtype(spec.dtype())).addShape(copies);
+    if (spec.scope() == Scope.AGENT) {
+      t.addShape(agents);
+    }
+    for (int d : spec.shape()) {
+      t.addShape(d);
+    }
+    return t.setData(ByteString.copyFrom(data.array(), data.arrayOffset(), data.capacity())).build();
+  }
+
+  public static EpisodeStats episodeStats(EpisodeSummary e) {
+    EpisodeStats.Builder b = EpisodeStats.newBuilder()
+        .setCopy(e.copy())
+        .setEpisode(e.episode())
+        .setLength(e.length())
+        .setTerminated(e.terminated())
+        .setTruncated(e.truncated())
+        .putAllStats(e.stats());
+    for (int a = 0; a < e.returns().length; a++) {
+      b.addAgents(AgentEpisodeStats.newBuilder()
+          .setEpisodeReturn(e.returns()[a])
+          .putAllStats(e.agentStats().get(a)));
+    }
+    return b.build();
+  }
+}
