@@ -38,12 +38,15 @@ final class Harness implements AutoCloseable {
   static final int AGENTS = 2; // CounterWorld's default
 
   final KindredServer server;
+  /** The in-process server's name, for further channels. */
+  final String name;
   final ManagedChannel channel;
   final EnvServiceGrpc.EnvServiceBlockingStub stub;
   final EnvServiceGrpc.EnvServiceStub async;
 
-  private Harness(KindredServer server, ManagedChannel channel) {
+  private Harness(KindredServer server, String name, ManagedChannel channel) {
     this.server = server;
+    this.name = name;
     this.channel = channel;
     this.stub = EnvServiceGrpc.newBlockingStub(channel);
     this.async = EnvServiceGrpc.newStub(channel);
@@ -73,7 +76,7 @@ final class Harness implements AutoCloseable {
     KindredServer server = KindredServer.start(config, registry(extra), InProcessServerBuilder.forName(name), clock);
     ManagedChannel channel = InProcessChannelBuilder.forName(name)
         .maxInboundMessageSize(config.maxMessageBytes()).build();
-    return new Harness(server, channel);
+    return new Harness(server, name, channel);
   }
 
   @Override
