@@ -124,6 +124,9 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           .setSessionId(session.id())
           .setSpec(Protos.envSpec(session.env(), worldConfig))
           .build();
+    } catch (RuntimeException | Error e) {
+      sessions.discard(session); // never handed out: do not let it hold a slot
+      throw e;
     } finally {
       session.lock.unlock();
     }
