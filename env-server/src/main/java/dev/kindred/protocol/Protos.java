@@ -174,7 +174,7 @@ public final class Protos {
       case AUTORESET_SAME_STEP -> Autoreset.SAME_STEP;
       case AUTORESET_DISABLED -> Autoreset.DISABLED;
       case UNRECOGNIZED -> throw EnvException.invalid("autoreset",
-          "unknown autoreset mode number " + mode.getNumber() + "; expected NEXT_STEP, SAME_STEP or DISABLED");
+          "unknown autoreset mode; expected AUTORESET_NEXT_STEP, AUTORESET_SAME_STEP or AUTORESET_DISABLED");
     };
   }
 
