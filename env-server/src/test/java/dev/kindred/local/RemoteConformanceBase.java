@@ -133,6 +133,7 @@ abstract class RemoteConformanceBase extends VectorEnvConformance {
   }
 
   @Test
+  @SuppressWarnings("try")
   void sessionsAreIndependent() {
     int[][] actions = Trajectories.actions(4, 10, 2 * 2, 3);
     try (RemoteVectorEnv a = make(WORLD, Map.of(), 2, 1, SessionOptions.defaults());
