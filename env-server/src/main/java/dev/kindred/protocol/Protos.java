@@ -1,11 +1,10 @@
 package dev.kindred.protocol;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.ListValue;
-import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.kindred.client.EpisodeSummary;
+import dev.kindred.client.Structs;
 import dev.kindred.client.StepBatch;
 import dev.kindred.env.ActionDimension;
 import dev.kindred.env.Autoreset;
@@ -34,7 +33,6 @@ import dev.kindred.proto.v1.Tensor;
 import dev.kindred.proto.v1.WorldInfo;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,82 +48,16 @@ public final class Protos {
 
   /** A Struct as plain Java values (Boolean, Double, String, List, Map, null). */
   public static Map<String, Object> toPlain(Struct struct) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    struct.getFieldsMap().forEach((k, v) -> out.put(k, toPlain(v)));
-    return out;
-  }
-
-  private static Object toPlain(Value v) {
-    return switch (v.getKindCase()) {
-      case NULL_VALUE, KIND_NOT_SET -> null;
-      case NUMBER_VALUE -> v.getNumberValue();
-      case STRING_VALUE -> v.getStringValue();
-      case BOOL_VALUE -> v.getBoolValue();
-      case STRUCT_VALUE -> toPlain(v.getStructValue());
-      case LIST_VALUE -> {
-        List<Object> list = new ArrayList<>();
-        for (Value e : v.getListValue().getValuesList()) {
-          list.add(toPlain(e));
-        }
-        yield list;
-      }
-    };
+    return Structs.toPlain(struct);
   }
 
   /** Plain Java values (as produced by {@link Config#toPlain()}) as a Struct. */
   public static Struct toStruct(Map<String, ?> plain) {
-    Struct.Builder b = Struct.newBuilder();
-    plain.forEach((k, v) -> b.putFields(k, toValue(v)));
-    return b.build();
+    return Structs.toStruct(plain);
   }
 
   public static Value toValue(Object v) {
-    if (v == null) {
-      return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
-    }
-    if (v instanceof Boolean b) {
-      return Value.newBuilder().setBoolValue(b).build();
-    }
-    if (v instanceof Number n) {
-      return Value.newBuilder().setNumberValue(n.doubleValue()).build();
-    }
-    if (v instanceof String s) {
-      return Value.newBuilder().setStringValue(s).build();
-    }
-    if (v instanceof List<?> l) {
-      ListValue.Builder lb = ListValue.newBuilder();
-      for (Object e : l) {
-        lb.addValues(toValue(e));
-      }
-      return Value.newBuilder().setListValue(lb).build();
-    }
-    if (v instanceof Map<?, ?> m) {
-      Struct.Builder sb = Struct.newBuilder();
-      m.forEach((k, e) -> sb.putFields(String.valueOf(k), toValue(e)));
-      return Value.newBuilder().setStructValue(sb).build();
-    }
-    if (v instanceof long[] || v instanceof double[] || v instanceof double[][]) {
-      return toValue(plainArray(v));
-    }
-    throw new IllegalArgumentException("cannot encode " + v.getClass().getName() + " as a protobuf Value");
-  }
-
-  private static Object plainArray(Object v) {
-    List<Object> out = new ArrayList<>();
-    if (v instanceof long[] a) {
-      for (long x : a) {
-        out.add((double) x);
-      }
-    } else if (v instanceof double[] a) {
-      for (double x : a) {
-        out.add(x);
-      }
-    } else {
-      for (double[] row : (double[][]) v) {
-        out.add(plainArray(row));
-      }
-    }
-    return out;
+    return Structs.toValue("value", v);
   }
 
   // ---- worlds and specs -------------------------------------------------------------------

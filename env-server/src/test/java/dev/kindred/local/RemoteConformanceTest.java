@@ -1,23 +1,21 @@
 package dev.kindred.local;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.kindred.server.KindredServer;
+import dev.kindred.server.ServerConfig;
 import org.junit.jupiter.api.Nested;
 
 /**
  * The conformance suite (and the end-to-end test, {@code endToEndOverTcp}) against the real
- * server over TCP, both transports. Skipped while {@code dev.kindred.server} is not on the
- * class path (it is being written on another branch).
+ * server over a TCP socket on loopback, with both transports.
  */
 class RemoteConformanceTest {
 
   abstract static class OverRealServer extends RemoteConformanceBase {
-    private RealServer server;
+    private KindredServer server;
 
     @Override
-    protected int startServer() throws Exception {
-      Assumptions.assumeTrue(RealServer.available(),
-          "dev.kindred.server.KindredServer is not here yet: the remote conformance suite needs the server merge");
-      server = RealServer.start(registry());
+    protected int startServer() {
+      server = KindredServer.start(ServerConfig.defaults().toBuilder().host("127.0.0.1").port(0).build(), registry());
       return server.port();
     }
 
