@@ -85,6 +85,7 @@ public final class SpinWorld implements World {
   private final byte[] scratch;
   private final Rng[] rngs;
   private final long[][] rngState;
+  private final int[] histogram;
   private final long[] stepCount;
   private final double[] sumM;
   private final double[] sumAbsM;
@@ -207,6 +208,7 @@ public final class SpinWorld implements World {
     scratch = schedule == SYNCHRONOUS ? new byte[copies * n] : null;
     rngs = new Rng[copies];
     rngState = new long[copies][4];
+    histogram = new int[copies * 10];
     for (int c = 0; c < copies; c++) {
       rngs[c] = new Rng(c);
     }
@@ -721,7 +723,9 @@ public final class SpinWorld implements World {
     double lnc = 0; // sum_i ln 2cosh(beta u_i)
     double constSum = 0; // sum_i surprise constant
     if (g.kind == SpinGraph.Kind.LATTICE && zetas == null) {
-      int[] hist = new int[10]; // [spin+ (0/1)][sum index]
+      final int[] hist = histogram; // [spin+ (0/1)][sum index], this copy's block
+      final int ho = copy * 10;
+      java.util.Arrays.fill(hist, ho, ho + 10, 0);
       final int w = width;
       final int lastRow = (height - 1) * w;
       final byte[] s = spins;
@@ -731,17 +735,18 @@ public final class SpinWorld implements World {
         int here = base + row;
         for (int x = 0; x < w; x++) {
           int sum = s[here + (x + 1 == w ? 0 : x + 1)] + s[here + (x == 0 ? w - 1 : x - 1)] + s[up + x] + s[down + x];
-          hist[(s[here + x] > 0 ? 5 : 0) + ((sum + 4) >> 1)]++;
+          hist[ho + (s[here + x] > 0 ? 5 : 0) + ((sum + 4) >> 1)]++;
         }
       }
       for (int h = 0; h < 10; h++) {
         int sp = h >= 5 ? 1 : -1;
         int idx = h % 5;
         double u = zeta0 + g.latticeGamma * (2 * idx - 4);
-        m += (long) sp * hist[h];
-        pairs += (double) hist[h] * sp * (u + zeta0);
-        fieldTerm += (double) hist[h] * sp * zeta0;
-        lnc += hist[h] * latticeLn2cosh[idx];
+        int cnt = hist[ho + h];
+        m += (long) sp * cnt;
+        pairs += (double) cnt * sp * (u + zeta0);
+        fieldTerm += (double) cnt * sp * zeta0;
+        lnc += cnt * latticeLn2cosh[idx];
       }
       constSum = n * (ln2cosh(beta * zeta0) + latticeEdgeConst);
     } else {
