@@ -75,6 +75,9 @@ public final class Main {
     b.append("Usage: kindred <command> [flags]\n\nCommands:\n");
     COMMANDS.forEach((name, c) -> b.append(String.format("  %-10s %s%n", name, c.summary())));
     b.append(String.format("  %-10s %s%n", "help", "show this help (help <command>: the command's flags)"));
+    b.append("\nThe ./kindred launcher also has:\n");
+    b.append(String.format("  %-10s %s%n", "test", "run every test (Java and every client language)"));
+    b.append(String.format("  %-10s %s%n", "build", "rebuild the project (done automatically when sources change)"));
     b.append("\nRun 'kindred <command> --help' for a command's flags.\n");
     return b.toString();
   }

@@ -259,34 +259,4 @@ class SpinKernelTest {
     }
     assertEquals(0, sum / 100_000, 0.02);
   }
-
-  @Test
-  void timeRawSweeps() {
-    // Not an assertion on speed (machines differ): prints the rate for the record.
-    for (String schedule : List.of("random_sequential", "sweep", "checkerboard")) {
-      SpinWorld w = world("spin.lattice", cfg("width", 64, "height", 64, "beta", 0.44, "schedule", schedule), 1);
-      BatchedEnv env = env(w, 1, "magnetisation");
-      env.reset(null, null);
-      w.runSweeps(0, 2000); // warm-up / JIT
-      long t0 = System.nanoTime();
-      long updates = 0;
-      while (System.nanoTime() - t0 < 400_000_000L) {
-        updates += w.runSweeps(0, 200);
-      }
-      double rate = updates / ((System.nanoTime() - t0) * 1e-9);
-      System.out.printf("lattice 64x64 %s: %.3g updates/s%n", schedule, rate);
-    }
-    SpinWorld sk = world("spin.sk", cfg("n", 1024, "beta", 1.0), 1);
-    env(sk, 1, "magnetisation").reset(null, null);
-    sk.runSweeps(0, 20);
-    long t0 = System.nanoTime();
-    long updates = sk.runSweeps(0, 100);
-    System.out.printf("SK n=1024: %.3g updates/s%n", updates / ((System.nanoTime() - t0) * 1e-9));
-    SpinWorld rr = world("spin.random_regular", cfg("n", 4096, "degree", 3, "beta", 1.0), 1);
-    env(rr, 1, "magnetisation").reset(null, null);
-    rr.runSweeps(0, 200);
-    t0 = System.nanoTime();
-    updates = rr.runSweeps(0, 500);
-    System.out.printf("random regular n=4096 d=3: %.3g updates/s%n", updates / ((System.nanoTime() - t0) * 1e-9));
-  }
 }
