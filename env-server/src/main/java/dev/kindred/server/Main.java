@@ -1,0 +1,81 @@
+package dev.kindred.server;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Entry point of the Kindred jar: {@code java -jar kindred-server.jar <command> [flags]}.
+ *
+ * <p>To add a subcommand, add one line to {@link #COMMANDS}: its name, a one-line summary and a
+ * {@link Command} (usually {@code SomeCommand::run}, with {@code public static int run(String[] args)}
+ * that prints its own {@code --help}).
+ */
+public final class Main {
+  private Main() {}
+
+  /** A subcommand as the top-level help lists it. */
+  record Subcommand(String summary, Command command) {}
+
+  /** Subcommands by name, in the order the help lists them. */
+  static final Map<String, Subcommand> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    COMMANDS.put("serve", new Subcommand("run the environment server (gRPC, kindred.v1)", ServeCommand::run));
+    // COMMANDS.put("bench", new Subcommand("measure steps per second", BenchCommand::run));
+    // COMMANDS.put("spin", new Subcommand("run a spin world locally", SpinCommand::run));
+  }
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    // Exit only on failure: on success (e.g. after SIGTERM) the JVM may already be running its
+    // shutdown hooks, and System.exit would then block forever.
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Dispatches to a subcommand; returns the exit code. */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0) {
+      out.print(help());
+      return 0;
+    }
+    String name = args[0];
+    if (name.equals("--help") || name.equals("-h") || name.equals("help")) {
+      if (args.length > 1 && COMMANDS.containsKey(args[1])) {
+        return invoke(args[1], new String[] {"--help"}, err);
+      }
+      out.print(help());
+      return 0;
+    }
+    if (!COMMANDS.containsKey(name)) {
+      err.println("kindred: unknown command '" + name + "'");
+      err.println();
+      err.print(help());
+      return 2;
+    }
+    return invoke(name, Arrays.copyOfRange(args, 1, args.length), err);
+  }
+
+  private static int invoke(String name, String[] args, PrintStream err) {
+    try {
+      return COMMANDS.get(name).command().run(args);
+    } catch (Exception e) {
+      err.println("kindred " + name + ": " + e);
+      return 1;
+    }
+  }
+
+  static String help() {
+    StringBuilder b = new StringBuilder();
+    b.append("Kindred ").append(KindredServer.version())
+        .append(": gym-style reinforcement-learning environments over gRPC\n\n");
+    b.append("Usage: kindred <command> [flags]\n\nCommands:\n");
+    COMMANDS.forEach((name, c) -> b.append(String.format("  %-10s %s%n", name, c.summary())));
+    b.append(String.format("  %-10s %s%n", "help", "show this help (help <command>: the command's flags)"));
+    b.append("\nRun 'kindred <command> --help' for a command's flags.\n");
+    return b.toString();
+  }
+}

@@ -1,0 +1,142 @@
+package dev.kindred.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings of a {@link KindredServer}: where it listens and the limits it enforces.
+ * Exceeding a limit is RESOURCE_EXHAUSTED; the message names the command-line flag that
+ * raises it.
+ *
+ * @param port                port to listen on; 0 picks a free (ephemeral) port
+ * @param host                address to bind (default 0.0.0.0: every interface)
+ * @param maxSessions         sessions held at once
+ * @param maxCopiesPerSession copies of a world in one session
+ * @param maxMessageBytes     largest request or response message; a session whose actions or
+ *                            step results cannot fit is refused at CreateSession
+ * @param sessionIdleTimeout  a session unused for this long is closed
+ * @param shutdownGrace       how long a graceful shutdown waits for in-flight calls
+ */
+public record ServerConfig(
+    int port,
+    String host,
+    int maxSessions,
+    int maxCopiesPerSession,
+    int maxMessageBytes,
+    Duration sessionIdleTimeout,
+    Duration shutdownGrace) {
+
+  public static final int DEFAULT_PORT = 50051;
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final int DEFAULT_MAX_SESSIONS = 256;
+  public static final int DEFAULT_MAX_COPIES = 65_536;
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(600);
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(sessionIdleTimeout, "sessionIdleTimeout");
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+    }
+    if (host.isBlank()) {
+      throw new IllegalArgumentException("host must not be blank");
+    }
+    if (maxSessions < 1) {
+      throw new IllegalArgumentException("maxSessions must be >= 1, got " + maxSessions);
+    }
+    if (maxCopiesPerSession < 1) {
+      throw new IllegalArgumentException("maxCopiesPerSession must be >= 1, got " + maxCopiesPerSession);
+    }
+    if (maxMessageBytes < 1024) {
+      throw new IllegalArgumentException("maxMessageBytes must be >= 1024, got " + maxMessageBytes);
+    }
+    if (sessionIdleTimeout.isNegative() || sessionIdleTimeout.isZero()) {
+      throw new IllegalArgumentException("sessionIdleTimeout must be positive, got " + sessionIdleTimeout);
+    }
+    if (shutdownGrace.isNegative()) {
+      throw new IllegalArgumentException("shutdownGrace must not be negative, got " + shutdownGrace);
+    }
+  }
+
+  /** Port 50051 on 0.0.0.0, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace. */
+  public static ServerConfig defaults() {
+    return new ServerConfig(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_COPIES,
+        DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_GRACE);
+  }
+
+  public static Builder builder() {
+    return new Builder(defaults());
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  public ServerConfig withPort(int port) {
+    return toBuilder().port(port).build();
+  }
+
+  /** Builds a {@link ServerConfig} starting from the defaults (or another config). */
+  public static final class Builder {
+    private int port;
+    private String host;
+    private int maxSessions;
+    private int maxCopiesPerSession;
+    private int maxMessageBytes;
+    private Duration sessionIdleTimeout;
+    private Duration shutdownGrace;
+
+    private Builder(ServerConfig c) {
+      port = c.port;
+      host = c.host;
+      maxSessions = c.maxSessions;
+      maxCopiesPerSession = c.maxCopiesPerSession;
+      maxMessageBytes = c.maxMessageBytes;
+      sessionIdleTimeout = c.sessionIdleTimeout;
+      shutdownGrace = c.shutdownGrace;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder maxSessions(int maxSessions) {
+      this.maxSessions = maxSessions;
+      return this;
+    }
+
+    public Builder maxCopiesPerSession(int maxCopiesPerSession) {
+      this.maxCopiesPerSession = maxCopiesPerSession;
+      return this;
+    }
+
+    public Builder maxMessageBytes(int maxMessageBytes) {
+      this.maxMessageBytes = maxMessageBytes;
+      return this;
+    }
+
+    public Builder sessionIdleTimeout(Duration sessionIdleTimeout) {
+      this.sessionIdleTimeout = sessionIdleTimeout;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(port, host, maxSessions, maxCopiesPerSession, maxMessageBytes,
+          sessionIdleTimeout, shutdownGrace);
+    }
+  }
+}
