@@ -1,5 +1,9 @@
 package dev.kindred.client;
 
+import dev.kindred.proto.v1.DType;
+import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.Scope;
+import dev.kindred.proto.v1.TensorSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -29,6 +33,7 @@ public final class StepBatch {
   private final byte[] resetMask;
   private final List<EpisodeSummary> episodes = new ArrayList<>();
   private long sessionStep;
+  private DType[] dtypes;
 
   /**
    * @param copies            number of copies in the session
@@ -155,5 +160,187 @@ public final class StepBatch {
 
   public void setSessionStep(long sessionStep) {
     this.sessionStep = sessionStep;
+  }
+  /**
+   * A batch shaped for a session's spec: one buffer per observation of the spec, with final
+   * observations when its autoreset mode is {@code AUTORESET_SAME_STEP}, and the element types
+   * known to the typed readers.
+   */
+  public static StepBatch forSpec(EnvSpec spec) {
+    int copies = spec.getNumCopies();
+    int agents = spec.getNumAgents();
+    int n = spec.getObservationsCount();
+    String[] names = new String[n];
+    int[] bytes = new int[n];
+    DType[] types = new DType[n];
+    for (int i = 0; i < n; i++) {
+      TensorSpec t = spec.getObservations(i);
+      names[i] = t.getName();
+      types[i] = t.getDtype();
+      bytes[i] = Math.toIntExact(blockBytes(t, agents) * copies);
+    }
+    StepBatch b = new StepBatch(copies, agents, names, bytes,
+        spec.getEpisode().getAutoreset() == dev.kindred.proto.v1.AutoresetMode.AUTORESET_SAME_STEP);
+    b.setObservationDTypes(types);
+    return b;
+  }
+
+  /** Bytes of one copy's block of a tensor: agents (for per-agent tensors) x shape x element size. */
+  public static long blockBytes(TensorSpec t, int agents) {
+    long n = dtypeSize(t.getDtype());
+    if (t.getScope() == Scope.SCOPE_AGENT) {
+      n = Math.multiplyExact(n, agents);
+    }
+    for (long d : t.getShapeList()) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
+  }
+
+  /** Size in bytes of one element of the type. */
+  public static int dtypeSize(DType dtype) {
+    return switch (dtype) {
+      case DTYPE_UINT8, DTYPE_INT8 -> 1;
+      case DTYPE_INT32, DTYPE_FLOAT32 -> 4;
+      case DTYPE_FLOAT64, DTYPE_INT64 -> 8;
+      default -> throw new IllegalArgumentException("no element size for " + dtype);
+    };
+  }
+
+  /** Declares the element types of the observations (spec order), for the typed readers. */
+  public void setObservationDTypes(DType[] types) {
+    if (types.length != observations.length) {
+      throw new IllegalArgumentException("got " + types.length + " dtypes for " + observations.length
+          + " observations");
+    }
+    this.dtypes = types.clone();
+  }
+
+  /** Element type of the observation at {@code index}, or null when it was never declared. */
+  public DType observationDType(int index) {
+    return dtypes == null ? null : dtypes[index];
+  }
+
+  /**
+   * The named observation converted to floats, whatever its element type (unsigned bytes read
+   * as 0..255; int64 and float64 rounded to the nearest float).
+   *
+   * @param dst a destination of the element count, or null to allocate one
+   * @return {@code dst}, filled
+   */
+  public float[] observationAsFloats(String name, float[] dst) {
+    int i = indexOrThrow(name);
+    return toFloats(observations[i], requireDType(i), dst);
+  }
+
+  /** The named observation converted to doubles, whatever its element type. */
+  public double[] observationAsDoubles(String name, double[] dst) {
+    int i = indexOrThrow(name);
+    ByteBuffer b = observations[i];
+    DType t = requireDType(i);
+    int n = b.capacity() / dtypeSize(t);
+    if (dst == null) {
+      dst = new double[n];
+    } else if (dst.length != n) {
+      throw new IllegalArgumentException("destination holds " + dst.length + " values; '" + name
+          + "' has " + n);
+    }
+    for (int k = 0; k < n; k++) {
+      dst[k] = switch (t) {
+        case DTYPE_UINT8 -> b.get(k) & 0xFF;
+        case DTYPE_INT8 -> b.get(k);
+        case DTYPE_INT32 -> b.getInt(4 * k);
+        case DTYPE_FLOAT32 -> b.getFloat(4 * k);
+        case DTYPE_FLOAT64 -> b.getDouble(8 * k);
+        case DTYPE_INT64 -> (double) b.getLong(8 * k);
+        default -> throw new IllegalStateException("unsupported dtype " + t);
+      };
+    }
+    return dst;
+  }
+
+  /** The named observation as ints; only for integer element types. */
+  public int[] observationAsInts(String name, int[] dst) {
+    int i = indexOrThrow(name);
+    ByteBuffer b = observations[i];
+    DType t = requireDType(i);
+    int n = b.capacity() / dtypeSize(t);
+    if (dst == null) {
+      dst = new int[n];
+    } else if (dst.length != n) {
+      throw new IllegalArgumentException("destination holds " + dst.length + " values; '" + name
+          + "' has " + n);
+    }
+    for (int k = 0; k < n; k++) {
+      dst[k] = switch (t) {
+        case DTYPE_UINT8 -> b.get(k) & 0xFF;
+        case DTYPE_INT8 -> b.get(k);
+        case DTYPE_INT32 -> b.getInt(4 * k);
+        case DTYPE_INT64 -> Math.toIntExact(b.getLong(8 * k));
+        default -> throw new IllegalArgumentException("'" + name + "' is " + t + ", not an integer type");
+      };
+    }
+    return dst;
+  }
+
+  /** Converts little-endian elements of {@code dtype} in {@code data} (whole capacity) to floats. */
+  public static float[] toFloats(ByteBuffer data, DType dtype, float[] dst) {
+    ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    int n = b.capacity() / dtypeSize(dtype);
+    if (dst == null) {
+      dst = new float[n];
+    } else if (dst.length != n) {
+      throw new IllegalArgumentException("destination holds " + dst.length + " values; data has " + n);
+    }
+    switch (dtype) {
+      case DTYPE_UINT8 -> {
+        for (int k = 0; k < n; k++) {
+          dst[k] = b.get(k) & 0xFF;
+        }
+      }
+      case DTYPE_INT8 -> {
+        for (int k = 0; k < n; k++) {
+          dst[k] = b.get(k);
+        }
+      }
+      case DTYPE_INT32 -> {
+        for (int k = 0; k < n; k++) {
+          dst[k] = b.getInt(4 * k);
+        }
+      }
+      case DTYPE_FLOAT32 -> {
+        b.clear();
+        b.asFloatBuffer().get(dst);
+      }
+      case DTYPE_FLOAT64 -> {
+        for (int k = 0; k < n; k++) {
+          dst[k] = (float) b.getDouble(8 * k);
+        }
+      }
+      case DTYPE_INT64 -> {
+        for (int k = 0; k < n; k++) {
+          dst[k] = b.getLong(8 * k);
+        }
+      }
+      default -> throw new IllegalArgumentException("unsupported dtype " + dtype);
+    }
+    return dst;
+  }
+
+  private int indexOrThrow(String name) {
+    int i = observationIndex(name);
+    if (i < 0) {
+      throw new IllegalArgumentException("no observation named '" + name + "'; this batch has "
+          + Arrays.toString(observationNames));
+    }
+    return i;
+  }
+
+  private DType requireDType(int i) {
+    if (dtypes == null) {
+      throw new IllegalStateException("the element types of this batch's observations are unknown;"
+          + " build it with StepBatch.forSpec or call setObservationDTypes");
+    }
+    return dtypes[i];
   }
 }

@@ -1,0 +1,227 @@
+package dev.kindred.client;
+
+import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.CreateSessionResponse;
+import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.proto.v1.GetServerInfoRequest;
+import dev.kindred.proto.v1.ListWorldsRequest;
+import dev.kindred.proto.v1.ServerInfo;
+import dev.kindred.proto.v1.WorldInfo;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection to a Kindred server. One client (one channel) serves any number of
+ * environments; it is thread-safe, the environments it makes are not.
+ *
+ * <pre>{@code
+ * try (KindredClient client = KindredClient.connect("localhost:50051");
+ *      VectorEnv env = client.make("spin.lattice", Map.of("beta", 0.4), 64, 7L)) {
+ *   StepBatch b = env.reset();
+ *   while (...) { b = env.step(actions); }
+ * }
+ * }</pre>
+ *
+ * Every failure is a {@link KindredException} carrying the gRPC status code name and the
+ * server's message. Every unary call has the deadline of {@link ClientOptions#deadline()}.
+ */
+public final class KindredClient implements AutoCloseable {
+  /** The protocol this client speaks, as {@code ServerInfo.protocol} names it. */
+  public static final String PROTOCOL = "kindred.v1";
+
+  private final ManagedChannel ownedChannel;
+  private final String target;
+  private final ClientOptions options;
+  private final EnvServiceGrpc.EnvServiceBlockingStub blocking;
+  private final EnvServiceGrpc.EnvServiceStub async;
+  private final Set<RemoteVectorEnv> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private KindredClient(Channel channel, ManagedChannel owned, String target, ClientOptions options) {
+    this.ownedChannel = owned;
+    this.target = target;
+    this.options = options;
+    this.blocking = EnvServiceGrpc.newBlockingStub(channel)
+        .withMaxInboundMessageSize(options.maxInboundMessageBytes());
+    this.async = EnvServiceGrpc.newStub(channel)
+        .withMaxInboundMessageSize(options.maxInboundMessageBytes());
+  }
+
+  /** Connects to {@code "host:port"} over plaintext with {@link ClientOptions#defaults()}. */
+  public static KindredClient connect(String target) {
+    return connect(target, ClientOptions.defaults());
+  }
+
+  /**
+   * Connects to {@code "host:port"} over plaintext.
+   *
+   * @throws KindredException UNAVAILABLE naming the address when {@code verifyOnConnect} is on
+   *                          and no server answers there
+   */
+  public static KindredClient connect(String target, ClientOptions options) {
+    if (target == null || target.isBlank()) {
+      throw new IllegalArgumentException("target must be \"host:port\", got " + target);
+    }
+    ManagedChannel channel = NettyChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .maxInboundMessageSize(options.maxInboundMessageBytes())
+        // Callbacks only hand messages to a queue, so they may run on the transport's thread.
+        .directExecutor()
+        .userAgent("kindred-java")
+        .build();
+    KindredClient client = new KindredClient(channel, channel, target, options);
+    if (options.verifyOnConnect()) {
+      try {
+        client.verify();
+      } catch (RuntimeException e) {
+        channel.shutdownNow();
+        throw e;
+      }
+    }
+    return client;
+  }
+
+  /**
+   * A client over a channel the caller owns (e.g. an in-process channel in tests, or one with
+   * TLS): {@link #close()} closes the sessions made through it but not the channel. Does not
+   * contact the server.
+   *
+   * @param target how to name the server in error messages
+   */
+  public static KindredClient wrap(Channel channel, String target, ClientOptions options) {
+    return new KindredClient(channel, null, target, options);
+  }
+
+  /** The server's version, protocol, limits and world ids. */
+  public ServerInfo serverInfo() {
+    try {
+      return unary().getServerInfo(GetServerInfoRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "GetServerInfo");
+    }
+  }
+
+  /** The worlds the server hosts, with their descriptions and configuration schemas. */
+  public List<WorldInfo> listWorlds() {
+    try {
+      return unary().listWorlds(ListWorldsRequest.getDefaultInstance()).getWorldsList();
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "ListWorlds");
+    }
+  }
+
+  /** A session with {@link SessionOptions#defaults()}. */
+  public RemoteVectorEnv make(String worldId, Map<String, ?> config, int copies, long seed) {
+    return make(worldId, config, copies, seed, SessionOptions.defaults());
+  }
+
+  /**
+   * Creates a session of {@code copies} copies of a world. The environment must be reset
+   * before its first step.
+   *
+   * @param config plain Java values (Boolean, Number, String, List or array, nested lists for
+   *               matrices); absent keys take their defaults; null: all defaults
+   * @param copies number of copies (0 means 1)
+   * @param seed   the session seed (an unsigned 64-bit value on the wire)
+   */
+  public RemoteVectorEnv make(String worldId, Map<String, ?> config, int copies, long seed,
+      SessionOptions sessionOptions) {
+    if (closed) {
+      throw new IllegalStateException("this KindredClient has been closed");
+    }
+    if (copies < 0) {
+      throw new KindredException("INVALID_ARGUMENT", "num_copies: got " + copies + "; expected at least 1 (0 means 1)");
+    }
+    CreateSessionRequest request = CreateSessionRequest.newBuilder()
+        .setWorldId(worldId == null ? "" : worldId)
+        .setConfig(Structs.toStruct(config))
+        .setNumCopies(copies)
+        .setSeed(seed)
+        .setAutoreset(sessionOptions.autoreset())
+        .addAllObservations(sessionOptions.observations())
+        .setClientName(sessionOptions.clientName())
+        .build();
+    CreateSessionResponse response;
+    try {
+      response = unary().createSession(request);
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "CreateSession");
+    }
+    RemoteVectorEnv env = new RemoteVectorEnv(this, blocking, async, response.getSessionId(),
+        response.getSpec(), sessionOptions);
+    open.add(env);
+    return env;
+  }
+
+  public String target() {
+    return target;
+  }
+
+  public ClientOptions options() {
+    return options;
+  }
+
+  /**
+   * Closes every environment made through this client that is still open (best effort), then
+   * shuts down the channel when the client owns it. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (RemoteVectorEnv env : new ArrayList<>(open)) {
+      try {
+        env.close();
+      } catch (KindredException e) {
+        // The server is gone or refused; the channel closes regardless.
+      }
+    }
+    if (ownedChannel != null) {
+      ownedChannel.shutdown();
+      try {
+        if (!ownedChannel.awaitTermination(5, TimeUnit.SECONDS)) {
+          ownedChannel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        ownedChannel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KindredClient{" + target + (closed ? ", closed" : "") + "}";
+  }
+
+  void forget(RemoteVectorEnv env) {
+    open.remove(env);
+  }
+
+  KindredException translate(Throwable t, String what) {
+    return KindredException.fromGrpc(t, target, what);
+  }
+
+  private EnvServiceGrpc.EnvServiceBlockingStub unary() {
+    return blocking.withDeadlineAfter(options.deadline().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void verify() {
+    ServerInfo info = serverInfo();
+    if (!info.getProtocol().isEmpty() && !PROTOCOL.equals(info.getProtocol())) {
+      throw new KindredException("FAILED_PRECONDITION", "the server at " + target + " speaks protocol '"
+          + info.getProtocol() + "' (server " + info.getServerVersion() + "); this client speaks '"
+          + PROTOCOL + "': use a client of the server's version");
+    }
+  }
+}

@@ -1,0 +1,327 @@
+package dev.kindred.client;
+
+import dev.kindred.proto.v1.CloseSessionRequest;
+import dev.kindred.proto.v1.CloseSessionResponse;
+import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.ResetRequest;
+import dev.kindred.proto.v1.StepRequest;
+import dev.kindred.proto.v1.StepResponse;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link VectorEnv} whose session lives on a Kindred server. Made by
+ * {@link KindredClient#make}; every result is decoded into one reusable {@link StepBatch}.
+ *
+ * <h2>Transports</h2>
+ * {@link #reset} is a unary call. {@link #step} is either one unary {@code Step} call
+ * ({@code SessionOptions.streaming(false)}) or one request/response on a long-lived
+ * {@code StepStream} that this environment opens at its first streamed step and keeps open
+ * ({@code streaming(true)}, the default).
+ *
+ * <h2>Pipelining</h2>
+ * {@link #send} queues a step on the stream without waiting; {@link #receive} waits for the
+ * oldest outstanding answer and decodes it into the batch. Several requests may be in flight:
+ * the server answers them one by one, in order, so {@code send(a1); send(a2); receive();
+ * receive()} gives exactly the results of {@code step(a1); step(a2)}. This lets the caller
+ * compute the next actions (or step another environment) while the server works. Rules:
+ * <ul>
+ *   <li>{@link #step}, {@link #reset} and {@link #close} may be called only when nothing is in
+ *       flight ({@link #inFlight()} is 0) &mdash; otherwise {@link IllegalStateException};
+ *       {@link #close} is the exception: it abandons what is in flight.
+ *   <li>A response is decoded into the batch only by {@link #receive}; the batch of a previous
+ *       receive stays valid until the next receive, step or reset.
+ *   <li>If a request fails, the server ends the stream with that request's status: the
+ *       session is left as the failed request found it (earlier requests took effect), and
+ *       the requests sent after it are discarded. {@link #receive} throws the
+ *       {@link KindredException}, {@link #inFlight()} drops to 0, and the next send opens a
+ *       new stream.
+ *   <li>Each wait in {@link #receive} is bounded by {@link ClientOptions#deadline()}; on
+ *       expiry the stream is cancelled and {@code DEADLINE_EXCEEDED} is thrown.
+ * </ul>
+ *
+ * <p>Not thread-safe: one thread drives one environment. {@link #close} closes the server
+ * session but never the client's channel.
+ */
+public final class RemoteVectorEnv implements VectorEnv {
+  private static final Object END = new Object();
+
+  private final KindredClient client;
+  private final EnvServiceGrpc.EnvServiceBlockingStub blocking;
+  private final EnvServiceGrpc.EnvServiceStub async;
+  private final String sessionId;
+  private final EnvSpec spec;
+  private final SessionOptions sessionOptions;
+  private final StepBatch batch;
+  private final long deadlineNanos;
+
+  private Stream stream;
+  private int inFlight;
+  private boolean closed;
+  private CloseSessionResponse closeResponse;
+
+  RemoteVectorEnv(KindredClient client, EnvServiceGrpc.EnvServiceBlockingStub blocking,
+      EnvServiceGrpc.EnvServiceStub async, String sessionId, EnvSpec spec, SessionOptions sessionOptions) {
+    this.client = client;
+    this.blocking = blocking;
+    this.async = async;
+    this.sessionId = sessionId;
+    this.spec = spec;
+    this.sessionOptions = sessionOptions;
+    this.batch = StepBatch.forSpec(spec);
+    this.deadlineNanos = client.options().deadline().toNanos();
+  }
+
+  @Override
+  public EnvSpec spec() {
+    return spec;
+  }
+
+  /** The server's opaque id of this session. */
+  public String sessionId() {
+    return sessionId;
+  }
+
+  public SessionOptions sessionOptions() {
+    return sessionOptions;
+  }
+
+  /** The reusable result buffers (the object every call returns). */
+  public StepBatch batch() {
+    return batch;
+  }
+
+  /** Number of requests sent with {@link #send} whose answers have not been received. */
+  public int inFlight() {
+    return inFlight;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** The server's totals for the session, once {@link #close} has closed it; else null. */
+  public CloseSessionResponse closeResponse() {
+    return closeResponse;
+  }
+
+  @Override
+  public StepBatch reset() {
+    return reset(null, null);
+  }
+
+  @Override
+  public StepBatch reset(long seed) {
+    return reset(Long.valueOf(seed), null);
+  }
+
+  /**
+   * Starts new episodes in the listed copies (all when {@code copies} is null or empty), with a
+   * new session seed when {@code seed} is not null. Copies not listed keep their state; their
+   * entries in the batch are those of this call (no reward, no flags).
+   */
+  public StepBatch reset(Long seed, int[] copies) {
+    checkUsable("reset");
+    ResetRequest.Builder r = ResetRequest.newBuilder().setSessionId(sessionId);
+    if (seed != null) {
+      r.setSeed(seed);
+    }
+    if (copies != null) {
+      for (int c : copies) {
+        if (c < 0) {
+          throw new KindredException("INVALID_ARGUMENT", "copies: copy index " + c
+              + " is out of range; expected 0 <= copy < " + spec.getNumCopies());
+        }
+        r.addCopies(c);
+      }
+    }
+    StepResponse resp;
+    try {
+      resp = blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS).reset(r.build());
+    } catch (StatusRuntimeException e) {
+      throw client.translate(e, "Reset");
+    }
+    return Codec.decode(resp, batch);
+  }
+
+  /** Starts new episodes in the listed copies only, continuing the seed stream. */
+  public StepBatch resetCopies(int... copies) {
+    return reset(null, copies);
+  }
+
+  @Override
+  public StepBatch step(int[] actions) {
+    checkUsable("step");
+    if (sessionOptions.streaming()) {
+      send(actions);
+      return receive();
+    }
+    StepResponse resp;
+    try {
+      resp = blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS).step(request(actions));
+    } catch (StatusRuntimeException e) {
+      throw client.translate(e, "Step");
+    }
+    return Codec.decode(resp, batch);
+  }
+
+  /**
+   * Sends one step on the stream without waiting for its answer (opening the stream when none
+   * is open). Pair every send with one {@link #receive}. The actions are copied: the array may
+   * be reused at once.
+   */
+  public void send(int[] actions) {
+    checkOpen("send");
+    StepRequest request = request(actions);
+    if (stream == null) {
+      stream = new Stream();
+      async.stepStream(stream);
+    }
+    try {
+      stream.requests.onNext(request);
+    } catch (RuntimeException e) {
+      abandonStream();
+      throw client.translate(e, "StepStream");
+    }
+    inFlight++;
+  }
+
+  /**
+   * Waits (at most {@link ClientOptions#deadline()}) for the answer to the oldest request
+   * still in flight and decodes it into the batch.
+   *
+   * @throws IllegalStateException when nothing is in flight
+   * @throws KindredException      the failed request's status (the stream is then closed and
+   *                               every later request in flight discarded)
+   */
+  public StepBatch receive() {
+    checkOpen("receive");
+    if (inFlight == 0) {
+      throw new IllegalStateException("nothing is in flight: call send(actions) before receive()");
+    }
+    Stream s = stream;
+    Object item;
+    try {
+      item = s.responses.poll(deadlineNanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      abandonStream();
+      throw new KindredException("CANCELLED", "interrupted while waiting for a StepStream response"
+          + " from " + client.target() + "; the stream was cancelled", e);
+    }
+    if (item instanceof StepResponse resp) {
+      inFlight--;
+      return Codec.decode(resp, batch);
+    }
+    abandonStream();
+    if (item == null) {
+      throw new KindredException("DEADLINE_EXCEEDED", "StepStream got no answer from the Kindred server at "
+          + client.target() + " within " + client.options().deadline() + "; the stream was cancelled."
+          + " The server may be overloaded or the step too slow: raise ClientOptions.deadline if"
+          + " steps legitimately take longer");
+    }
+    if (item instanceof Throwable t) {
+      throw client.translate(t, "StepStream");
+    }
+    throw new KindredException("INTERNAL", "the server at " + client.target()
+        + " ended the StepStream with requests still unanswered");
+  }
+
+  /**
+   * Closes the server session and ends the stream (abandoning anything in flight). Idempotent;
+   * a session the server already forgot (NOT_FOUND, e.g. after its idle timeout) counts as
+   * closed. Does not close the client's channel.
+   *
+   * @throws KindredException when the server cannot be reached (the environment is closed
+   *                          on this side regardless)
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (stream != null) {
+        if (inFlight == 0) {
+          stream.requests.onCompleted();
+          stream = null;
+        } else {
+          abandonStream();
+        }
+      }
+      closeResponse = blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+          .closeSession(CloseSessionRequest.newBuilder().setSessionId(sessionId).build());
+    } catch (StatusRuntimeException e) {
+      KindredException k = client.translate(e, "CloseSession");
+      if (!"NOT_FOUND".equals(k.code())) {
+        throw k;
+      }
+    } finally {
+      client.forget(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RemoteVectorEnv{" + spec.getWorldId() + ", session=" + sessionId + ", copies="
+        + spec.getNumCopies() + ", server=" + client.target() + (closed ? ", closed" : "") + "}";
+  }
+
+  private StepRequest request(int[] actions) {
+    return StepRequest.newBuilder().setSessionId(sessionId).setActions(Codec.encodeActions(actions)).build();
+  }
+
+  private void checkOpen(String what) {
+    if (closed) {
+      throw new KindredException("NOT_FOUND", "session " + sessionId + " has been closed; cannot " + what
+          + " (make a new environment)");
+    }
+  }
+
+  private void checkUsable(String what) {
+    checkOpen(what);
+    if (inFlight > 0) {
+      throw new IllegalStateException(inFlight + " pipelined request(s) in flight: receive() them before " + what);
+    }
+  }
+
+  private void abandonStream() {
+    Stream s = stream;
+    stream = null;
+    inFlight = 0;
+    if (s != null && s.requests != null) {
+      s.requests.cancel("abandoned by the client", null);
+    }
+  }
+
+  /** One StepStream: its requests, and its answers queued in order as they arrive. */
+  private static final class Stream implements ClientResponseObserver<StepRequest, StepResponse> {
+    final LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
+    ClientCallStreamObserver<StepRequest> requests;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<StepRequest> requestStream) {
+      this.requests = requestStream;
+    }
+
+    @Override
+    public void onNext(StepResponse value) {
+      responses.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      responses.add(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      responses.add(END);
+    }
+  }
+}
