@@ -1,0 +1,54 @@
+package dev.kindred.env.spin;
+
+import dev.kindred.env.Config;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.Parameter;
+import java.util.List;
+
+/** {@code spin.erdos_renyi}: a G(n, p) random graph with p = mean_degree / (n − 1). */
+public final class SpinErdosRenyiType extends SpinWorldType {
+  public static final String ID = "spin.erdos_renyi";
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public String title() {
+    return "Spin agents on an Erdos-Renyi random graph";
+  }
+
+  @Override
+  public String description() {
+    return "A G(n, p) random graph, p = mean_degree/(n-1), drawn from graph_seed; each agent lists its neighbours "
+        + "in ascending index order (isolated agents observe nothing and follow their prior)." + COMMON_DESCRIPTION;
+  }
+
+  @Override
+  protected List<Parameter> ownParameters() {
+    return List.of(
+        Parameter.integer("n", 256, 2, Integer.MAX_VALUE, "number of spins"),
+        Parameter.number("mean_degree", 4.0, 0, 1e9, "expected degree; p = mean_degree/(n-1) <= 1"));
+  }
+
+  @Override
+  SpinGraph graph(Config c) {
+    int n = checkSpins("n", c.getLong("n"));
+    double md = c.getDouble("mean_degree");
+    if (md > n - 1) {
+      throw EnvException.invalid("config.mean_degree", "mean_degree " + md + " exceeds n - 1 = " + (n - 1)
+          + " (edge probability above 1)");
+    }
+    SpinGraph.checkEdges("mean_degree", (long) Math.ceil(md * n * 1.05 + 64));
+    int[][] e = SpinGraph.erdosRenyi(n, md / (n - 1), c.getLong("graph_seed"));
+    return SpinGraph.fromEdges(n, e[0], e[1], e[0].length, c.getDouble("gamma"), c.getDouble("gamma_std"),
+        c.getBool("symmetric"), c.getLong("graph_seed"), "mean_degree");
+  }
+
+  @Override
+  String graphDescription(Config c, SpinGraph g) {
+    return "Erdos-Renyi graph on " + g.n + " vertices, mean degree " + c.getDouble("mean_degree")
+        + " (graph_seed " + c.getLong("graph_seed") + ")";
+  }
+}

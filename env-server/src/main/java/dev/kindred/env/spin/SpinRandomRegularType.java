@@ -1,0 +1,58 @@
+package dev.kindred.env.spin;
+
+import dev.kindred.env.Config;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.Parameter;
+import java.util.List;
+
+/** {@code spin.random_regular}: a uniformly random simple d-regular graph. */
+public final class SpinRandomRegularType extends SpinWorldType {
+  public static final String ID = "spin.random_regular";
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public String title() {
+    return "Spin agents on a random regular graph";
+  }
+
+  @Override
+  public String description() {
+    return "A random simple graph (no self-loops or multi-edges) where every spin has exactly 'degree' neighbours, "
+        + "drawn from graph_seed (pairing model with rejection and restarts); each agent lists its neighbours in "
+        + "ascending index order." + COMMON_DESCRIPTION;
+  }
+
+  @Override
+  protected List<Parameter> ownParameters() {
+    return List.of(
+        Parameter.integer("n", 256, 2, Integer.MAX_VALUE, "number of spins"),
+        Parameter.integer("degree", 3, 1, Integer.MAX_VALUE, "neighbours per spin; degree < n and n*degree even"));
+  }
+
+  @Override
+  SpinGraph graph(Config c) {
+    int n = checkSpins("n", c.getLong("n"));
+    int d = c.getInt("degree");
+    if (d >= n) {
+      throw EnvException.invalid("config.degree", "degree " + d + " must be below n = " + n + " (a simple graph)");
+    }
+    if (((long) n * d) % 2 != 0) {
+      throw EnvException.invalid("config.degree", "n*degree = " + ((long) n * d)
+          + " is odd; a d-regular graph needs n*degree even");
+    }
+    SpinGraph.checkEdges("degree", (long) n * d);
+    int[][] e = SpinGraph.randomRegular(n, d, c.getLong("graph_seed"));
+    return SpinGraph.fromEdges(n, e[0], e[1], e[0].length, c.getDouble("gamma"), c.getDouble("gamma_std"),
+        c.getBool("symmetric"), c.getLong("graph_seed"), "degree");
+  }
+
+  @Override
+  String graphDescription(Config c, SpinGraph g) {
+    return "random " + c.getInt("degree") + "-regular graph on " + g.n + " vertices (graph_seed "
+        + c.getLong("graph_seed") + ")";
+  }
+}
