@@ -88,6 +88,14 @@ public final class SpinBench {
         """;
   }
 
+  /** For running without the launcher: {@code java -cp ... dev.kindred.bench.SpinBench --help}. */
+  public static void main(String[] args) {
+    int code = run(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
   /** Runs the command with {@code System.out} / {@code System.err}; returns the exit code. */
   public static int run(String[] args) {
     return run(args, System.out, System.err);
@@ -279,6 +287,7 @@ public final class SpinBench {
     if (!s.selected(unary) && !s.selected(stream)) {
       return;
     }
+    quietServerLogs();
     KindredServer server;
     try {
       server = KindredServer.start(ServerConfig.builder().host("127.0.0.1").port(0).build(), registry);
@@ -322,6 +331,16 @@ public final class SpinBench {
       }
     } finally {
       server.close();
+    }
+  }
+
+  /** Session open/close lines at INFO would interleave with the progress; keep WARN and above. */
+  static void quietServerLogs() {
+    if (System.getProperty("kindred.log.level") != null) {
+      return;
+    }
+    if (org.slf4j.LoggerFactory.getLogger("dev.kindred.server") instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(ch.qos.logback.classic.Level.WARN);
     }
   }
 
