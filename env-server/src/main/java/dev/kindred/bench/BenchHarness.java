@@ -135,53 +135,138 @@ public final class BenchHarness {
   public Row measure(Case c) throws Exception {
     err.printf(Locale.ROOT, "bench: %s: setting up%n", c.name());
     try (Workload w = c.setup().call()) {
-      // Warm-up and calibration: grow the iteration count until one run takes about runSeconds,
-      // and keep going until the warm-up time is spent.
-      long n = 1;
-      double warmed = 0;
-      double last;
-      int warmRuns = 0;
-      while (true) {
-        long t0 = System.nanoTime();
-        w.run(n);
-        last = (System.nanoTime() - t0) * 1e-9;
-        warmed += last;
-        warmRuns++;
-        double perIteration = Math.max(last, 1e-7) / n;
-        long wanted = Math.max(1, (long) Math.ceil(options.runSeconds / perIteration));
-        boolean calibrated = last >= 0.5 * options.runSeconds;
-        n = Math.max(1, Math.min(wanted, n * 100));
-        if (calibrated && warmed >= options.warmupSeconds && warmRuns >= 2) {
-          break;
-        }
-        if (warmRuns > 200) {
-          break;
-        }
-      }
-      err.printf(Locale.ROOT, "bench: %s: warmed up %.2f s; %d runs of %d iterations%n",
-          c.name(), warmed, options.runs, n);
-
-      double[] values = new double[options.runs];
-      Map<String, double[]> extras = new TreeMap<>();
+      long n = calibrate(c, w);
+      Timing timing = new Timing(options.runs);
       for (int r = 0; r < options.runs; r++) {
-        long t0 = System.nanoTime();
-        double units = w.run(n);
-        double seconds = (System.nanoTime() - t0) * 1e-9;
-        values[r] = units / seconds;
-        for (Map.Entry<String, Double> e : w.extras(n, seconds).entrySet()) {
-          extras.computeIfAbsent(e.getKey(), k -> new double[options.runs])[r] = e.getValue();
-        }
-        err.printf(Locale.ROOT, "bench: %s: run %d/%d: %s %s (%.2f s)%n", c.name(), r + 1, options.runs,
-            human(values[r]), c.unit(), seconds);
+        timedRun(c, w, n, r, timing);
       }
-      Map<String, Object> extra = new LinkedHashMap<>();
-      extras.forEach((k, v) -> extra.put(k, median(v)));
-      double[] sorted = values.clone();
-      Arrays.sort(sorted);
-      return new Row(c.name(), c.unit(), median(values), sorted[0], sorted[sorted.length - 1], options.runs,
-          values, n, new LinkedHashMap<>(c.config()), extra,
-          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      return row(c, n, timing);
     }
+  }
+
+  /**
+   * Measures several cases with their timed runs interleaved (run 1 of each case, then run 2 of
+   * each, ...), so that drifting machine load affects them alike and their ratios are fair.
+   * Every case is set up and warmed up first, and all stay open until the end. A case that
+   * fails is recorded with {@link #fail} and left out of the result.
+   *
+   * @return the rows of the cases that succeeded, in case order (not yet reported)
+   */
+  public List<Row> measureInterleaved(List<Case> cases) {
+    int k = cases.size();
+    Workload[] w = new Workload[k];
+    long[] n = new long[k];
+    Timing[] timing = new Timing[k];
+    try {
+      for (int i = 0; i < k; i++) {
+        Case c = cases.get(i);
+        try {
+          err.printf(Locale.ROOT, "bench: %s: setting up%n", c.name());
+          w[i] = c.setup().call();
+          n[i] = calibrate(c, w[i]);
+          timing[i] = new Timing(options.runs);
+        } catch (Exception e) {
+          fail(c.name(), e);
+          closeQuietly(w[i]);
+          w[i] = null;
+        }
+      }
+      for (int r = 0; r < options.runs; r++) {
+        for (int i = 0; i < k; i++) {
+          if (w[i] == null) {
+            continue;
+          }
+          try {
+            timedRun(cases.get(i), w[i], n[i], r, timing[i]);
+          } catch (Exception e) {
+            fail(cases.get(i).name(), e);
+            closeQuietly(w[i]);
+            w[i] = null;
+          }
+        }
+      }
+      List<Row> out = new ArrayList<>();
+      for (int i = 0; i < k; i++) {
+        if (w[i] != null) {
+          out.add(row(cases.get(i), n[i], timing[i]));
+        }
+      }
+      return out;
+    } finally {
+      for (Workload x : w) {
+        closeQuietly(x);
+      }
+    }
+  }
+
+  private void closeQuietly(Workload w) {
+    if (w == null) {
+      return;
+    }
+    try {
+      w.close();
+    } catch (Exception e) {
+      err.println("bench: closing a workload failed: " + e);
+    }
+  }
+
+  /** Per-run rates and extras of one case. */
+  private static final class Timing {
+    final double[] values;
+    final Map<String, double[]> extras = new TreeMap<>();
+
+    Timing(int runs) {
+      values = new double[runs];
+    }
+  }
+
+  /**
+   * Warm-up and calibration: grows the iteration count until one run takes about
+   * {@code runSeconds}, and keeps going until the warm-up time is spent. Returns the count.
+   */
+  private long calibrate(Case c, Workload w) throws Exception {
+    long n = 1;
+    double warmed = 0;
+    int warmRuns = 0;
+    while (true) {
+      long t0 = System.nanoTime();
+      w.run(n);
+      double last = (System.nanoTime() - t0) * 1e-9;
+      warmed += last;
+      warmRuns++;
+      double perIteration = Math.max(last, 1e-7) / n;
+      long wanted = Math.max(1, (long) Math.ceil(options.runSeconds / perIteration));
+      boolean calibrated = last >= 0.5 * options.runSeconds;
+      n = Math.max(1, Math.min(wanted, n * 100));
+      if ((calibrated && warmed >= options.warmupSeconds && warmRuns >= 2) || warmRuns > 200) {
+        break;
+      }
+    }
+    err.printf(Locale.ROOT, "bench: %s: warmed up %.2f s; %d runs of %d iterations%n",
+        c.name(), warmed, options.runs, n);
+    return n;
+  }
+
+  private void timedRun(Case c, Workload w, long n, int r, Timing timing) throws Exception {
+    long t0 = System.nanoTime();
+    double units = w.run(n);
+    double seconds = (System.nanoTime() - t0) * 1e-9;
+    timing.values[r] = units / seconds;
+    for (Map.Entry<String, Double> e : w.extras(n, seconds).entrySet()) {
+      timing.extras.computeIfAbsent(e.getKey(), k -> new double[options.runs])[r] = e.getValue();
+    }
+    err.printf(Locale.ROOT, "bench: %s: run %d/%d: %s %s (%.2f s)%n", c.name(), r + 1, options.runs,
+        human(timing.values[r]), c.unit(), seconds);
+  }
+
+  private Row row(Case c, long n, Timing timing) {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    timing.extras.forEach((k, v) -> extra.put(k, median(v)));
+    double[] sorted = timing.values.clone();
+    Arrays.sort(sorted);
+    return new Row(c.name(), c.unit(), median(timing.values), sorted[0], sorted[sorted.length - 1], options.runs,
+        timing.values, n, new LinkedHashMap<>(c.config()), extra,
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
   }
 
   /**

@@ -267,10 +267,10 @@ public final class SpinBench {
     long spins = (long) s.grpcSize * s.grpcSize;
     double updatesPerStep = (double) spins * s.grpcSweeps * s.grpcCopies;
 
-    BenchHarness.Row localRow = null;
+    List<BenchHarness.Case> cases = new ArrayList<>();
     if (s.selected(local)) {
-      localRow = h.run(new BenchHarness.Case(local, UNIT,
-          sessionConfig("BatchedEnv (in process, same session setup)", worldConfig, spins, s), () -> {
+      cases.add(new BenchHarness.Case(local, UNIT,
+          sessionConfig("BatchedEnv (in process, same session setup, one thread)", worldConfig, spins, s), () -> {
             WorldType type = registry.get("spin.lattice");
             var world = type.create(type.schema().resolve(worldConfig), s.grpcCopies);
             BatchedEnv env = new BatchedEnv(world, Autoreset.NEXT_STEP, s.seed, s.grpcObservations);
@@ -284,53 +284,64 @@ public final class SpinBench {
             };
           }));
     }
-    if (!s.selected(unary) && !s.selected(stream)) {
-      return;
-    }
-    quietServerLogs();
-    KindredServer server;
+    KindredServer server = null;
+    KindredClient client = null;
     try {
-      server = KindredServer.start(ServerConfig.builder().host("127.0.0.1").port(0).build(), registry);
-    } catch (RuntimeException e) {
-      h.fail(unary + ", " + stream, e);
-      return;
-    }
-    try (KindredClient client = KindredClient.connect("127.0.0.1:" + server.port(),
-        ClientOptions.builder().deadline(Duration.ofMinutes(5)).build())) {
-      for (boolean streaming : new boolean[] {false, true}) {
-        String name = streaming ? stream : unary;
-        if (!s.selected(name)) {
-          continue;
-        }
-        String path = "RemoteVectorEnv -> KindredServer over loopback TCP, "
-            + (streaming ? "StepStream" : "unary Step") + " (client and server in this JVM)";
-        BenchHarness.Row row = h.tryMeasure(new BenchHarness.Case(name, UNIT, sessionConfig(path, worldConfig, spins, s), () -> {
-          RemoteVectorEnv env = client.make("spin.lattice", worldConfig, s.grpcCopies, s.seed,
-              SessionOptions.builder().observations(s.grpcObservations).streaming(streaming)
-                  .clientName("kindred-bench").build());
-          env.reset();
-          int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
-          return new SteppingWorkload(updatesPerStep) {
-            @Override
-            void step() {
-              env.step(actions);
-            }
-
-            @Override
-            public void close() {
-              env.close();
-            }
-          };
-        }));
-        if (row != null) {
-          if (localRow != null) {
-            row = row.withExtra("vs_local", row.median() / localRow.median());
-          }
-          h.report(row);
+      if (s.selected(unary) || s.selected(stream)) {
+        quietServerLogs();
+        try {
+          server = KindredServer.start(ServerConfig.builder().host("127.0.0.1").port(0).build(), registry);
+          client = KindredClient.connect("127.0.0.1:" + server.port(),
+              ClientOptions.builder().deadline(Duration.ofMinutes(5)).build());
+        } catch (RuntimeException e) {
+          h.fail(unary + ", " + stream, e);
         }
       }
+      if (client != null) {
+        KindredClient c = client;
+        for (boolean streaming : new boolean[] {false, true}) {
+          String name = streaming ? stream : unary;
+          if (!s.selected(name)) {
+            continue;
+          }
+          String path = "RemoteVectorEnv -> KindredServer over loopback TCP, "
+              + (streaming ? "StepStream" : "unary Step") + " (client and server in this JVM)";
+          cases.add(new BenchHarness.Case(name, UNIT, sessionConfig(path, worldConfig, spins, s), () -> {
+            RemoteVectorEnv env = c.make("spin.lattice", worldConfig, s.grpcCopies, s.seed,
+                SessionOptions.builder().observations(s.grpcObservations).streaming(streaming)
+                    .clientName("kindred-bench").build());
+            env.reset();
+            int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
+            return new SteppingWorkload(updatesPerStep) {
+              @Override
+              void step() {
+                env.step(actions);
+              }
+
+              @Override
+              public void close() {
+                env.close();
+              }
+            };
+          }));
+        }
+      }
+      // Interleaved runs: the ratios to the in-process session are measured under the same load.
+      List<BenchHarness.Row> rows = h.measureInterleaved(cases);
+      BenchHarness.Row localRow = rows.stream().filter(r -> r.name().equals(local)).findFirst().orElse(null);
+      for (BenchHarness.Row row : rows) {
+        if (localRow != null && row != localRow) {
+          row = row.withExtra("vs_local", row.median() / localRow.median());
+        }
+        h.report(row);
+      }
     } finally {
-      server.close();
+      if (client != null) {
+        client.close();
+      }
+      if (server != null) {
+        server.close();
+      }
     }
   }
 
