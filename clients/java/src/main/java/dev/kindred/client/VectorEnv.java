@@ -8,7 +8,11 @@ import dev.kindred.proto.v1.EnvSpec;
  * interface, so it runs unchanged against a world in the same process
  * ({@code dev.kindred.local.LocalVectorEnv}) or behind a server ({@link RemoteVectorEnv}).
  *
- * <p>Implementations are not thread-safe: one thread drives one environment.
+ * <p>Implementations are not thread-safe: one thread drives one environment. Every failure is
+ * a {@link KindredException} with a gRPC status code name ({@code INVALID_ARGUMENT} for bad
+ * actions, {@code FAILED_PRECONDITION} for stepping before reset or an ended copy with
+ * autoreset disabled, {@code NOT_FOUND} after {@link #close()}, ...), the same on every path;
+ * a failed call leaves the environment as it was.
  */
 public interface VectorEnv extends AutoCloseable {
 
@@ -33,7 +37,11 @@ public interface VectorEnv extends AutoCloseable {
   /** Starts new episodes in every copy, continuing the session's seed stream. */
   StepBatch reset();
 
-  /** Starts new episodes in every copy with a new session seed. */
+  /**
+   * Starts new episodes in every copy with a new session seed. The seed stream restarts:
+   * {@code reset(s)} followed by the same actions reproduces the same observations, rewards and
+   * flags bit for bit (the session's step counter and episode indices keep counting).
+   */
   StepBatch reset(long seed);
 
   /**

@@ -1,0 +1,181 @@
+package dev.kindred.local;
+
+import dev.kindred.client.KindredException;
+import dev.kindred.client.SessionOptions;
+import dev.kindred.client.StepBatch;
+import dev.kindred.client.Structs;
+import dev.kindred.client.VectorEnv;
+import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.Config;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.World;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldType;
+import dev.kindred.proto.v1.AutoresetMode;
+import dev.kindred.proto.v1.DType;
+import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.protocol.Protos;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A {@link VectorEnv} over a world in this process: no server, no copies of the data. It
+ * drives the world through the same {@link BatchedEnv} and builds its spec with the same
+ * {@link Protos#envSpec} as the server's sessions, and its configuration takes the same path as
+ * one sent over the wire (plain values to a protobuf Struct and back), so for the same world,
+ * configuration, seed and actions it produces the same spec and the same trajectory, bit for bit,
+ * as a {@code RemoteVectorEnv}, and fails with the same {@link KindredException} codes
+ * ({@code INVALID_ARGUMENT}, {@code NOT_FOUND}, {@code FAILED_PRECONDITION}, ...).
+ *
+ * <p>The returned {@link StepBatch} is the environment's own result buffer, overwritten by every
+ * call. Not thread-safe: one thread drives one environment.
+ */
+public final class LocalVectorEnv implements VectorEnv {
+  private final BatchedEnv env;
+  private final EnvSpec spec;
+  private final Config config;
+  private boolean closed;
+
+  private LocalVectorEnv(BatchedEnv env, EnvSpec spec, Config config) {
+    this.env = env;
+    this.spec = spec;
+    this.config = config;
+    DType[] types = spec.getObservationsList().stream()
+        .map(dev.kindred.proto.v1.TensorSpec::getDtype).toArray(DType[]::new);
+    env.batch().setObservationDTypes(types);
+  }
+
+  /** An environment with default session options (autoreset NEXT_STEP, every observation). */
+  public static LocalVectorEnv create(WorldRegistry registry, String worldId, Map<String, ?> config,
+      int copies, long seed) {
+    return create(registry, worldId, config, copies, seed, SessionOptions.defaults());
+  }
+
+  /**
+   * @param observations names of the observations to compute and return; empty: all
+   */
+  public static LocalVectorEnv create(WorldRegistry registry, String worldId, Map<String, ?> config,
+      int copies, long seed, AutoresetMode autoreset, List<String> observations) {
+    return create(registry, worldId, config, copies, seed,
+        SessionOptions.builder().autoreset(autoreset).observations(observations).build());
+  }
+
+  /**
+   * Creates {@code copies} copies of a world, as {@code KindredClient.make} would on a server.
+   * The environment must be reset before its first step.
+   *
+   * @param config  plain Java values, as for {@code KindredClient.make}; null: all defaults
+   * @param copies  number of copies (0 means 1)
+   * @param options autoreset mode and observations ({@code streaming} and {@code clientName}
+   *                do not apply in process)
+   * @throws KindredException NOT_FOUND for an unknown world, INVALID_ARGUMENT for a bad
+   *                          configuration, copy count or observation name
+   */
+  public static LocalVectorEnv create(WorldRegistry registry, String worldId, Map<String, ?> config,
+      int copies, long seed, SessionOptions options) {
+    return translate(() -> {
+      if (copies < 0) {
+        throw EnvException.invalid("num_copies", "got " + copies + "; expected at least 1 (0 means 1)");
+      }
+      int n = Math.max(1, copies);
+      WorldType type = registry.get(worldId == null ? "" : worldId);
+      // The same conversions as a request on the wire: plain values -> Struct -> plain values.
+      Map<String, Object> plain = Protos.toPlain(Structs.toStruct(config));
+      Config resolved = type.schema().resolve(plain);
+      World world = type.create(resolved, n);
+      BatchedEnv env = new BatchedEnv(world, Protos.autoreset(options.autoreset()), seed, options.observations());
+      return new LocalVectorEnv(env, Protos.envSpec(env, resolved), resolved);
+    });
+  }
+
+  @Override
+  public EnvSpec spec() {
+    return spec;
+  }
+
+  /** The resolved configuration (every default filled in). */
+  public Config config() {
+    return config;
+  }
+
+  /** The result buffers (the object every call returns). */
+  public StepBatch batch() {
+    return env.batch();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Number of steps taken so far. */
+  public long sessionStep() {
+    return env.sessionStep();
+  }
+
+  /** Number of episodes that have ended so far. */
+  public long episodesEnded() {
+    return env.episodesEnded();
+  }
+
+  @Override
+  public StepBatch reset() {
+    return reset(null, null);
+  }
+
+  @Override
+  public StepBatch reset(long seed) {
+    return reset(Long.valueOf(seed), null);
+  }
+
+  /**
+   * Starts new episodes in the listed copies (all when null or empty), with a new session seed
+   * when {@code seed} is not null.
+   */
+  public StepBatch reset(Long seed, int[] copies) {
+    checkOpen("reset");
+    return translate(() -> env.reset(seed, copies));
+  }
+
+  /** Starts new episodes in the listed copies only, continuing the seed stream. */
+  public StepBatch resetCopies(int... copies) {
+    return reset(null, copies);
+  }
+
+  @Override
+  public StepBatch step(int[] actions) {
+    checkOpen("step");
+    return translate(() -> env.step(actions));
+  }
+
+  /** Idempotent; afterwards every call is NOT_FOUND, as for a closed server session. */
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  @Override
+  public String toString() {
+    return "LocalVectorEnv{" + spec.getWorldId() + ", copies=" + spec.getNumCopies()
+        + (closed ? ", closed" : "") + "}";
+  }
+
+  private void checkOpen(String what) {
+    if (closed) {
+      throw new KindredException("NOT_FOUND", "this environment has been closed; cannot " + what
+          + " (make a new environment)");
+    }
+  }
+
+  private static <T> T translate(Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (EnvException e) {
+      throw new KindredException(e.kind().name(), e.getMessage(), e);
+    } catch (KindredException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new KindredException("INTERNAL", "the world failed: " + e, e);
+    }
+  }
+}
