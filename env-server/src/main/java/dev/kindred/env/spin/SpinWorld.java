@@ -161,9 +161,9 @@ public final class SpinWorld implements World {
     this.width = g.width;
     this.height = g.height;
     if (g.width > 0) {
-      int l = 32 - Integer.numberOfLeadingZeros(g.width - 1); // ceil(log2 width)
-      divShift = 32 + l;
-      divMagic = (long) Math.ceil(Math.scalb(1.0, divShift) / g.width);
+      long[] dm = divisionMagic(g.width);
+      divMagic = dm[0];
+      divShift = (int) dm[1];
     } else {
       divShift = 0;
       divMagic = 0;
@@ -335,6 +335,23 @@ public final class SpinWorld implements World {
   static double ln2cosh(double x) {
     double a = Math.abs(x);
     return a + Math.log1p(Math.exp(-2 * a));
+  }
+
+  /**
+   * Multiplier and shift for exact division by {@code d} of any non-negative int below 2^32
+   * (Granlund–Montgomery round-up method): {@code i / d == (i * m) >>> shift}.
+   */
+  static long[] divisionMagic(int d) {
+    int l = 32 - Integer.numberOfLeadingZeros(d - 1); // ceil(log2 d)
+    int shift = 32 + l;
+    long m = java.math.BigInteger.ONE.shiftLeft(shift).add(java.math.BigInteger.valueOf(d - 1))
+        .divide(java.math.BigInteger.valueOf(d)).longValueExact();
+    return new long[] {m, shift};
+  }
+
+  /** The graph (test hook). */
+  SpinGraph graph() {
+    return g;
   }
 
   private int divWidth(int i) {
