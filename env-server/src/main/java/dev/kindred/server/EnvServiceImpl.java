@@ -8,6 +8,7 @@ import dev.kindred.env.EnvException;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
+import dev.kindred.proto.v1.AutoresetMode;
 import dev.kindred.proto.v1.CloseSessionRequest;
 import dev.kindred.proto.v1.CloseSessionResponse;
 import dev.kindred.proto.v1.CreateSessionRequest;
@@ -98,6 +99,11 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           + "or restart the server with a larger --max-copies");
     }
     int copies = requestedCopies == 0 ? 1 : (int) requestedCopies;
+    if (AutoresetMode.forNumber(request.getAutoresetValue()) == null) {
+      // Checked here: Protos.autoreset cannot describe an UNRECOGNIZED value (getNumber throws).
+      throw EnvException.invalid("autoreset", "unknown autoreset mode number " + request.getAutoresetValue()
+          + "; expected AUTORESET_NEXT_STEP (1), AUTORESET_SAME_STEP (2) or AUTORESET_DISABLED (3)");
+    }
     Autoreset autoreset = Protos.autoreset(request.getAutoreset());
     List<String> observations = request.getObservationsList();
     long seed = request.getSeed();
@@ -118,6 +124,9 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           .setSessionId(session.id())
           .setSpec(Protos.envSpec(session.env(), worldConfig))
           .build();
+    } catch (RuntimeException | Error e) {
+      sessions.discard(session); // never handed out: do not let it hold a slot
+      throw e;
     } finally {
       session.lock.unlock();
     }

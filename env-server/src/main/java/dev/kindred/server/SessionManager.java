@@ -174,6 +174,13 @@ public final class SessionManager {
     return expired;
   }
 
+  /** Drops a session whose creation failed after it was registered; caller holds its lock. */
+  void discard(Session s) {
+    if (!s.closed) {
+      markClosed(s);
+    }
+  }
+
   /** Closes every session (at shutdown), waiting for calls in progress to finish. */
   public int closeAll() {
     List<Session> all = new ArrayList<>(sessions.values());
