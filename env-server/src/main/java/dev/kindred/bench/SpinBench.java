@@ -9,6 +9,7 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.env.spin.theory.IsingExact;
+import dev.kindred.local.LocalVectorEnv;
 import dev.kindred.server.KindredServer;
 import dev.kindred.server.ServerConfig;
 import java.io.PrintStream;
@@ -27,7 +28,8 @@ import java.util.Set;
  * <p>In-process rows step a {@link BatchedEnv} on one thread with many sweeps per step, asking
  * only for {@code magnetisation}, so the figure is the update kernel's speed per core. The
  * gRPC rows drive a session on an in-JVM {@link KindredServer} over loopback TCP with a
- * {@link RemoteVectorEnv} (unary Step and StepStream), next to the same session in process, so
+ * {@link RemoteVectorEnv} (unary Step and StepStream), next to the same session in process
+ * ({@link LocalVectorEnv}), with their timed runs interleaved, so
  * the cost of serving is visible as a ratio measured in the same run.
  *
  * <p>Entry point: {@link #run(String[])}; see {@link #usage()} for the flags.
@@ -270,16 +272,20 @@ public final class SpinBench {
     List<BenchHarness.Case> cases = new ArrayList<>();
     if (s.selected(local)) {
       cases.add(new BenchHarness.Case(local, UNIT,
-          sessionConfig("BatchedEnv (in process, same session setup, one thread)", worldConfig, spins, s), () -> {
-            WorldType type = registry.get("spin.lattice");
-            var world = type.create(type.schema().resolve(worldConfig), s.grpcCopies);
-            BatchedEnv env = new BatchedEnv(world, Autoreset.NEXT_STEP, s.seed, s.grpcObservations);
-            env.reset(null, null);
-            int[] actions = new int[env.copies() * env.spec().numAgents() * env.spec().actions().size()];
+          sessionConfig("LocalVectorEnv (in process, same session, one thread)", worldConfig, spins, s), () -> {
+            LocalVectorEnv env = LocalVectorEnv.create(registry, "spin.lattice", worldConfig, s.grpcCopies, s.seed,
+                SessionOptions.builder().observations(s.grpcObservations).build());
+            env.reset();
+            int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
             return new SteppingWorkload(updatesPerStep) {
               @Override
               void step() {
                 env.step(actions);
+              }
+
+              @Override
+              public void close() {
+                env.close();
               }
             };
           }));
