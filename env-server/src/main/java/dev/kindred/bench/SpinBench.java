@@ -134,7 +134,7 @@ public final class SpinBench {
       cfg.put("sweeps_per_step", s.sweepsPerStep);
       cfg.put("episode_length", 0);
       cfg.put("init", "random");
-      h.run(inProcessCase(registry, name, "spin.lattice", cfg, (long) s.size * s.size, s));
+      h.run(inProcessCase(registry, name, "spin.lattice", cfg, (long) s.size * s.size, 4, s));
     }
     String skName = "spin.sk" + s.skN + ".async";
     if (s.selected(skName)) {
@@ -146,7 +146,7 @@ public final class SpinBench {
       cfg.put("sweeps_per_step", s.skSweepsPerStep);
       cfg.put("episode_length", 0);
       cfg.put("init", "random");
-      h.run(inProcessCase(registry, skName, "spin.sk", cfg, s.skN, s));
+      h.run(inProcessCase(registry, skName, "spin.sk", cfg, s.skN, s.skN - 1, s));
     }
     if (!s.noGrpc) {
       sessionRows(h, registry, s, err);
@@ -175,11 +175,12 @@ public final class SpinBench {
   // ------------------------------------------------------------------ in-process kernel rows
 
   private static BenchHarness.Case inProcessCase(WorldRegistry registry, String name, String worldId,
-      Map<String, Object> worldConfig, long spins, Settings s) {
+      Map<String, Object> worldConfig, long spins, int degree, Settings s) {
     int sweeps = ((Number) worldConfig.get("sweeps_per_step")).intValue();
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("world", worldId);
     cfg.put("spins", spins);
+    cfg.put("degree", degree);
     cfg.put("copies", s.copies);
     cfg.put("threads", 1);
     cfg.put("path", "BatchedEnv (in process)");
@@ -205,6 +206,7 @@ public final class SpinBench {
         public Map<String, Double> extras(long iterations, double seconds) {
           Map<String, Double> m = new LinkedHashMap<>();
           m.put("ns_per_update", seconds * 1e9 / (iterations * updatesPerStep));
+          m.put("coupling_terms_per_s", iterations * updatesPerStep * degree / seconds);
           return m;
         }
       };

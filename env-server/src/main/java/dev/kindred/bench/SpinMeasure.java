@@ -57,9 +57,9 @@ public final class SpinMeasure {
           --size L            lattice side (default 64)
           --t-min T           lowest temperature (default 1.5)
           --t-max T           highest temperature (default 3.5)
-          --points N          temperatures, evenly spaced (default 12)
+          --points N          temperatures, evenly spaced (default 17: steps of 0.125)
           --temperatures A,B  explicit temperatures (overrides --t-min/--t-max/--points)
-          --copies C          independent copies per temperature (default 8)
+          --copies C          independent copies per temperature (default 12)
           --burn-in S         sweeps discarded before measuring (default 1000)
           --steps N           measurements per copy (default 1000)
           --sweeps-per-step K sweeps between measurements (default 1)
@@ -364,7 +364,7 @@ public final class SpinMeasure {
       if (ts == null) {
         double lo = a.number("t-min", 1.5);
         double hi = a.number("t-max", 3.5);
-        int n = Args.positive("points", a.integer("points", 12));
+        int n = Args.positive("points", a.integer("points", 17));
         if (!(lo > 0) || !(hi >= lo)) {
           throw new IllegalArgumentException("need 0 < --t-min <= --t-max, got " + lo + ", " + hi);
         }
@@ -379,7 +379,7 @@ public final class SpinMeasure {
         }
       }
       s.temperatures = ts;
-      s.copies = Args.positive("copies", a.integer("copies", 8));
+      s.copies = Args.positive("copies", a.integer("copies", 12));
       s.burnIn = a.integer("burn-in", 1000);
       if (s.burnIn < 0) {
         throw new IllegalArgumentException("--burn-in must be >= 0, got " + s.burnIn);
