@@ -31,6 +31,26 @@ public final class Rng {
     }
   }
 
+  /**
+   * Copies the 256-bit state into {@code out[0..3]}, so a hot loop can run the generator on
+   * local variables (the exact {@link #nextLong} recurrence) and hand the state back with
+   * {@link #setState}.
+   */
+  public void getState(long[] out) {
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+  }
+
+  /** Restores a state written by {@link #getState} (and advanced by the same recurrence). */
+  public void setState(long[] in) {
+    s0 = in[0];
+    s1 = in[1];
+    s2 = in[2];
+    s3 = in[3];
+  }
+
   /** 64 uniformly random bits. */
   public long nextLong() {
     final long r = Long.rotateLeft(s1 * 5, 7) * 9;

@@ -84,6 +84,8 @@ public final class SpinWorld implements World {
   private final double[] fields; // DENSE: Σ_j γ_ij σ_j per copy and site
   private final byte[] scratch;
   private final Rng[] rngs;
+  private final long[][] rngState;
+  private final int[] histogram;
   private final long[] stepCount;
   private final double[] sumM;
   private final double[] sumAbsM;
@@ -205,6 +207,8 @@ public final class SpinWorld implements World {
     fields = g.kind == SpinGraph.Kind.DENSE ? new double[copies * n] : null;
     scratch = schedule == SYNCHRONOUS ? new byte[copies * n] : null;
     rngs = new Rng[copies];
+    rngState = new long[copies][4];
+    histogram = new int[copies * 10];
     for (int c = 0; c < copies; c++) {
       rngs[c] = new Rng(c);
     }
@@ -543,26 +547,71 @@ public final class SpinWorld implements World {
     }
   }
 
-  /** Random-sequential heat bath on a homogeneous lattice: thresholds on raw random bits. */
+  /**
+   * Random-sequential heat bath on a homogeneous lattice: thresholds on raw random bits, the
+   * generator's recurrence inlined on local variables (same stream as {@link Rng#nextInt(int)}
+   * followed by {@link Rng#nextLong()}).
+   */
   private void latticeRandom(int copy) {
     final Rng r = rngs[copy];
+    final long[] st = rngState[copy];
+    r.getState(st);
+    long s0 = st[0];
+    long s1 = st[1];
+    long s2 = st[2];
+    long s3 = st[3];
     final byte[] s = spins;
-    final long[] thr = latticeThreshold;
+    final long t0 = latticeThreshold[0];
+    final long t1 = latticeThreshold[1];
+    final long t2 = latticeThreshold[2];
+    final long t3 = latticeThreshold[3];
+    final long t4 = latticeThreshold[4];
     final int base = copy * n;
     final int nn = n;
+    final long bound = nn;
+    final long reject = (0x100000000L - bound) % bound;
     final int w = width;
     final int lastRow = (height - 1) * w;
     final long magic = divMagic;
     final int shift = divShift;
     for (int k = 0; k < nn; k++) {
-      int i = r.nextInt(nn);
+      long m;
+      while (true) {
+        long x = Long.rotateLeft(s1 * 5, 7) * 9;
+        long t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = Long.rotateLeft(s3, 45);
+        m = (x >>> 32) * bound;
+        if ((m & 0xffffffffL) >= reject) {
+          break;
+        }
+      }
+      int i = (int) (m >>> 32);
+      long x = Long.rotateLeft(s1 * 5, 7) * 9;
+      long t = s1 << 17;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = Long.rotateLeft(s3, 45);
       int y = (int) ((i * magic) >>> shift);
       int row = y * w;
-      int x = i - row;
-      int sum = s[base + row + (x + 1 == w ? 0 : x + 1)] + s[base + row + (x == 0 ? w - 1 : x - 1)]
-          + s[base + (row == lastRow ? 0 : row + w) + x] + s[base + (row == 0 ? lastRow : row - w) + x];
-      s[base + i] = (r.nextLong() >>> 11) < thr[(sum + 4) >> 1] ? (byte) 1 : (byte) -1;
+      int xx = i - row;
+      int sum = s[base + row + (xx + 1 == w ? 0 : xx + 1)] + s[base + row + (xx == 0 ? w - 1 : xx - 1)]
+          + s[base + (row == lastRow ? 0 : row + w) + xx] + s[base + (row == 0 ? lastRow : row - w) + xx];
+      long thr = sum >= 0 ? (sum == 0 ? t2 : sum == 2 ? t3 : t4) : (sum == -2 ? t1 : t0);
+      s[base + i] = (x >>> 11) < thr ? (byte) 1 : (byte) -1;
     }
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = s3;
+    r.setState(st);
   }
 
   /** Ordered heat bath on a homogeneous lattice: all sites (parity -1) or one colour class. */
@@ -674,7 +723,9 @@ public final class SpinWorld implements World {
     double lnc = 0; // sum_i ln 2cosh(beta u_i)
     double constSum = 0; // sum_i surprise constant
     if (g.kind == SpinGraph.Kind.LATTICE && zetas == null) {
-      int[] hist = new int[10]; // [spin+ (0/1)][sum index]
+      final int[] hist = histogram; // [spin+ (0/1)][sum index], this copy's block
+      final int ho = copy * 10;
+      java.util.Arrays.fill(hist, ho, ho + 10, 0);
       final int w = width;
       final int lastRow = (height - 1) * w;
       final byte[] s = spins;
@@ -684,17 +735,18 @@ public final class SpinWorld implements World {
         int here = base + row;
         for (int x = 0; x < w; x++) {
           int sum = s[here + (x + 1 == w ? 0 : x + 1)] + s[here + (x == 0 ? w - 1 : x - 1)] + s[up + x] + s[down + x];
-          hist[(s[here + x] > 0 ? 5 : 0) + ((sum + 4) >> 1)]++;
+          hist[ho + (s[here + x] > 0 ? 5 : 0) + ((sum + 4) >> 1)]++;
         }
       }
       for (int h = 0; h < 10; h++) {
         int sp = h >= 5 ? 1 : -1;
         int idx = h % 5;
         double u = zeta0 + g.latticeGamma * (2 * idx - 4);
-        m += (long) sp * hist[h];
-        pairs += (double) hist[h] * sp * (u + zeta0);
-        fieldTerm += (double) hist[h] * sp * zeta0;
-        lnc += hist[h] * latticeLn2cosh[idx];
+        int cnt = hist[ho + h];
+        m += (long) sp * cnt;
+        pairs += (double) cnt * sp * (u + zeta0);
+        fieldTerm += (double) cnt * sp * zeta0;
+        lnc += cnt * latticeLn2cosh[idx];
       }
       constSum = n * (ln2cosh(beta * zeta0) + latticeEdgeConst);
     } else {
