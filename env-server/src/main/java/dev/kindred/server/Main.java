@@ -23,8 +23,8 @@ public final class Main {
 
   static {
     COMMANDS.put("serve", new Subcommand("run the environment server (gRPC, kindred.v1)", ServeCommand::run));
-    // COMMANDS.put("bench", new Subcommand("measure steps per second", BenchCommand::run));
-    // COMMANDS.put("spin", new Subcommand("run a spin world locally", SpinCommand::run));
+    COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin; --help)", BenchCommand::run));
+    COMMANDS.put("spin", new Subcommand("spin-world tools (spin measure: m and E against T, with a plot)", SpinCommand::run));
   }
 
   public static void main(String[] args) {
