@@ -1,5 +1,7 @@
 package dev.kindred.server;
 
+import dev.kindred.bench.SpinBench;
+import dev.kindred.bench.SpinMeasure;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,13 +20,33 @@ public final class Main {
   /** A subcommand as the top-level help lists it. */
   record Subcommand(String summary, Command command) {}
 
+  static final String BENCH_HELP = """
+      Usage: kindred bench <suite> [flags]
+
+      Suites:
+        spin       single-spin updates per second: lattice (async, sweep, sync, checkerboard),
+                   SK n=1024, and the gRPC path against in-process (kindred bench spin --help)
+
+      Every suite prints a table; --json prints one JSON object per measured row instead.
+      """;
+
+  static final String SPIN_HELP = """
+      Usage: kindred spin <tool> [flags]
+
+      Tools:
+        measure    magnetisation and energy of the 2-D lattice against temperature, as a table
+                   and a PNG with Yang's and Onsager's exact curves (kindred spin measure --help)
+      """;
+
   /** Subcommands by name, in the order the help lists them. */
   static final Map<String, Subcommand> COMMANDS = new LinkedHashMap<>();
 
   static {
     COMMANDS.put("serve", new Subcommand("run the environment server (gRPC, kindred.v1)", ServeCommand::run));
-    COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin; --help)", BenchCommand::run));
-    COMMANDS.put("spin", new Subcommand("spin-world tools (spin measure: m and E against T, with a plot)", SpinCommand::run));
+    COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin; --help)",
+        new CommandGroup("bench", BENCH_HELP, Map.of("spin", SpinBench::run))));
+    COMMANDS.put("spin", new Subcommand("spin-world tools (spin measure: m and E against T, with a plot)",
+        new CommandGroup("spin", SPIN_HELP, Map.of("measure", SpinMeasure::run))));
   }
 
   public static void main(String[] args) {
