@@ -248,6 +248,11 @@ final class EnergyState implements EnergyView {
   }
 
   @Override
+  public int maxEnergy() {
+    return maxEnergy;
+  }
+
+  @Override
   public int inventory(int agent, int item) {
     return inventory[agent * ITEMS + item];
   }

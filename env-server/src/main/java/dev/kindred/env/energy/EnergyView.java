@@ -31,6 +31,9 @@ public interface EnergyView {
 
   int energy(int agent);
 
+  /** The energy cap (the agent_energy channel is floor(255 * energy / maxEnergy)). */
+  int maxEnergy();
+
   /** Crystals carried: item 0 green, 1 yellow. */
   int inventory(int agent, int item);
 
