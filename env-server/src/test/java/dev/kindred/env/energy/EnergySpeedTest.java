@@ -49,9 +49,13 @@ class EnergySpeedTest {
   }
 
   @Test
-  void printsRoughS1Speed() {
-    double s1 = agentStepsPerSecond(new EnergyWorldType.S1(), 1, 1500);
-    System.out.printf("energy.s1 in-process, 1 thread, 1 copy: %.2f M agent-steps/s (sanity figure, not a benchmark)%n",
-        s1 / 1e6);
+  void printsRoughSpeeds() {
+    WorldType[] types = {new EnergyWorldType.S1(), new EnergyWorldType.S2(), new EnergyWorldType.S3()};
+    long[] millis = {1000, 500, 500};
+    for (int i = 0; i < types.length; i++) {
+      double rate = agentStepsPerSecond(types[i], 1, millis[i]);
+      System.out.printf("%s in-process, 1 thread, 1 copy: %.2f M agent-steps/s (sanity figure, not a benchmark)%n",
+          types[i].id(), rate / 1e6);
+    }
   }
 }
