@@ -1,0 +1,57 @@
+package dev.kindred.env.energy;
+
+import dev.kindred.env.ActionDimension;
+import dev.kindred.env.ActionSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Action ids to handlers. An agent's action is two ints: {@code [action, argument]}, the
+ * argument read by the handler (see each class). Adding an action is a class and a line here
+ * (plus its cost in {@link Economy}, whose indices 0..7 follow these ids).
+ */
+final class ActionTable {
+  private ActionTable() {}
+
+  static final int NOOP = 0;
+  static final int MOVE = 1;
+  static final int ROTATE = 2;
+  static final int USE = 3;
+  static final int ATTACK = 4;
+  static final int SHIELD = 5;
+  static final int SWAP = 6;
+  static final int GIVE = 7;
+
+  static final EnergyAction[] TABLE = {
+      new NoopAction(NOOP),
+      new MoveAction(MOVE),
+      new RotateAction(ROTATE),
+      new UseAction(USE),
+      new AttackAction(ATTACK),
+      new ShieldAction(SHIELD),
+      new SwapAction(SWAP),
+      new GiveAction(GIVE),
+  };
+
+  static final int COUNT = TABLE.length;
+  static final int ARGUMENTS = 9;
+
+  static ActionSpec spec() {
+    List<String> names = new ArrayList<>();
+    StringBuilder doc = new StringBuilder();
+    for (EnergyAction a : TABLE) {
+      names.add(a.name);
+      doc.append(a.id).append(' ').append(a.name).append(" (argument: ").append(a.argument).append("); ");
+    }
+    List<String> args = new ArrayList<>();
+    for (int i = 0; i < ARGUMENTS; i++) {
+      args.add(Integer.toString(i));
+    }
+    return new ActionSpec(List.of(
+        new ActionDimension("action", "which action: " + doc.toString().trim(), COUNT, names),
+        new ActionDimension("argument", "the action's argument, 0..8; values an action does not define make it fail", ARGUMENTS, args)),
+        "[action, argument] per agent. Agents act one after another in index order. A frozen agent, or one whose "
+            + "energy is below the action's cost (sampled economy x body multiplier), cannot act: success 0, "
+            + "nothing paid. An action without effect is refunded and reported with success 0.");
+  }
+}

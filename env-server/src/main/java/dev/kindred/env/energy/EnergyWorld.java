@@ -1,0 +1,318 @@
+package dev.kindred.env.energy;
+
+import dev.kindred.env.Config;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.RewardSpec;
+import dev.kindred.env.World;
+import dev.kindred.env.WorldBuffers;
+import dev.kindred.env.WorldSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The energy/kinship world: agents on a grid gather green and yellow crystals from
+ * generators, turn them into energy at converters and spend energy at the heart altar for
+ * reward, which is shared through the kinship matrix ({@link Kinship}). Every action costs
+ * energy ({@link Economy}, sampled per episode, times the agent's body multipliers).
+ *
+ * <p>One step of a copy: agents act one after another in index order (see
+ * {@link ActionTable} and the action classes); then every shielded agent pays its upkeep (or
+ * its shield drops); then rewards are shared, {@code r' = K r}; then the episode is truncated
+ * if {@code max_steps} steps have been taken; then observations are written ({@link Observer}).
+ * Nothing is random within a step: all randomness (placement, economy, random kinship) is
+ * drawn at reset from the episode seed, so a trajectory depends only on the seed and the
+ * actions. No allocation per step.
+ */
+public final class EnergyWorld implements World {
+  private final WorldSpec spec;
+  private final int copies;
+  private final MapTemplate map;
+  private final int[][] economyRanges;
+  private final Kinship kinship;
+  private final int maxSteps;
+  private final EnergyState[] states;
+  private final Observer[] observers;
+  private final byte[][] scratchGrid;
+  private final byte[][] scratchGlobals;
+
+  EnergyWorld(String worldId, Config config, int copies) {
+    this.copies = copies;
+    this.map = loadMap(config);
+    int agents = map.agents;
+    this.economyRanges = Economy.ranges(config);
+    this.kinship = new Kinship(config, agents);
+    this.maxSteps = config.getInt("max_steps");
+    int view = config.getInt("view_size");
+    if (view % 2 == 0) {
+      throw EnvException.invalid("config.view_size", "got " + view + "; expected an odd number (the agent sits at the centre)");
+    }
+    int maxEnergy = config.getInt("max_energy");
+    int maxInventory = config.getInt("max_inventory");
+    float[] body = bodies(config, agents);
+    Observer observer = new Observer(view, agents, maxSteps);
+    this.states = new EnergyState[copies];
+    this.observers = new Observer[copies];
+    this.scratchGrid = new byte[copies][];
+    this.scratchGlobals = new byte[copies][];
+    for (int c = 0; c < copies; c++) {
+      states[c] = new EnergyState(map, maxEnergy, maxInventory, kinship.groups(), body);
+      observers[c] = observer.forCopy();
+    }
+    List<String> names = new ArrayList<>();
+    for (int a = 0; a < agents; a++) {
+      names.add("agent_" + a);
+    }
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("width", Integer.toString(map.width));
+    props.put("height", Integer.toString(map.height));
+    props.put("objects", Integer.toString(map.objType.length));
+    props.put("map", config.has("map") ? "ascii" : config.has("map_file") ? "file:" + config.getString("map_file") : "builder");
+    props.put("kinship", kinship.preset());
+    props.put("view_size", Integer.toString(view));
+    this.spec = new WorldSpec(worldId, names, List.of(observer.gridSpec(), observer.globalsSpec()),
+        ActionTable.spec(),
+        new RewardSpec("hearts: each altar use earns the user altar_reward raw reward; agent i receives "
+            + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0, null),
+        maxSteps, false, "truncated after max_steps steps; never terminates", Stats.specs(), props);
+  }
+
+  private static MapTemplate loadMap(Config config) {
+    if (config.has("map") && config.has("map_file")) {
+      throw EnvException.invalid("config.map_file", "both map and map_file are given; expected at most one");
+    }
+    if (config.has("map")) {
+      return AsciiMap.parse(config.getString("map"), "config.map");
+    }
+    if (config.has("map_file")) {
+      String path = config.getString("map_file");
+      String text;
+      try {
+        text = Files.readString(Path.of(path));
+      } catch (IOException | RuntimeException e) {
+        throw EnvException.invalid("config.map_file", "cannot read '" + path + "' (" + e.getMessage()
+            + "); expected a readable ASCII map file");
+      }
+      return AsciiMap.parse(text, "config.map_file");
+    }
+    return RoomBuilder.build(config);
+  }
+
+  private static float[] bodies(Config config, int agents) {
+    double[][] profiles = config.getMatrix("body_profiles");
+    if (profiles.length == 0) {
+      throw EnvException.invalid("config.body_profiles", "is empty; expected at least one row of "
+          + ActionTable.COUNT + " multipliers");
+    }
+    if (profiles[0].length != ActionTable.COUNT) {
+      throw EnvException.invalid("config.body_profiles", "rows have " + profiles[0].length + " entries; expected "
+          + ActionTable.COUNT + " cost multipliers (noop, move, rotate, use, attack, shield, swap, give)");
+    }
+    int[] assign = new int[agents];
+    if (config.has("agent_bodies")) {
+      int[] given = config.getIntList("agent_bodies");
+      if (given.length != agents) {
+        throw EnvException.invalid("config.agent_bodies", "has " + given.length + " entries; expected one per agent ("
+            + agents + ")");
+      }
+      for (int a = 0; a < agents; a++) {
+        if (given[a] >= profiles.length) {
+          throw EnvException.invalid("config.agent_bodies[" + a + "]", "profile " + given[a]
+              + " does not exist; expected 0 <= profile < " + profiles.length);
+        }
+        assign[a] = given[a];
+      }
+    } else {
+      for (int a = 0; a < agents; a++) {
+        assign[a] = a % profiles.length;
+      }
+    }
+    float[] body = new float[agents * ActionTable.COUNT];
+    for (int a = 0; a < agents; a++) {
+      for (int k = 0; k < ActionTable.COUNT; k++) {
+        body[a * ActionTable.COUNT + k] = (float) profiles[assign[a]][k];
+      }
+    }
+    return body;
+  }
+
+  @Override
+  public WorldSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public int copies() {
+    return copies;
+  }
+
+  @Override
+  public void reset(int copy, long seed, WorldBuffers out) {
+    EnergyState s = states[copy];
+    s.reset(seed, economyRanges, kinship);
+    observers[copy].episodeStarted(s);
+    writeObservations(copy, out);
+  }
+
+  @Override
+  public void step(int copy, WorldBuffers io) {
+    EnergyState s = states[copy];
+    final int t = ++s.step;
+    final int agents = s.agents;
+    final int[] actions = io.actions();
+    final int ao = io.actionOffset(copy);
+    final int ro = io.agentOffset(copy);
+    final byte[] success = io.actionSuccess();
+    final float[] rewards = io.rewards();
+    final EnergyAction[] table = ActionTable.TABLE;
+    final float[] raw = s.raw;
+    final double[] stats = s.stats;
+    final int[] energy = s.energy;
+    boolean anyReward = false;
+    for (int a = 0; a < agents; a++) {
+      int type = actions[ao + 2 * a];
+      int arg = actions[ao + 2 * a + 1];
+      boolean ok = false;
+      if (t > s.frozenUntil[a]) {
+        int cost = s.cost[a * ActionTable.COUNT + type];
+        if (energy[a] >= cost) {
+          energy[a] -= cost;
+          ok = table[type].apply(s, a, arg);
+          if (ok) {
+            stats[a * Stats.COUNT + Stats.ENERGY_SPENT] += cost;
+          } else {
+            energy[a] += cost;
+          }
+        }
+      }
+      s.lastAction[a] = type;
+      s.lastArgument[a] = arg;
+      s.lastSuccess[a] = (byte) (ok ? 1 : 0);
+      success[ro + a] = (byte) (ok ? 1 : 0);
+      if (!ok) {
+        stats[a * Stats.COUNT + Stats.ACTIONS_FAILED] += 1;
+      }
+    }
+    for (int a = 0; a < agents; a++) {
+      if (s.shield[a]) {
+        int up = s.upkeep[a];
+        if (energy[a] >= up) {
+          energy[a] -= up;
+          stats[a * Stats.COUNT + Stats.ENERGY_SPENT] += up;
+        } else {
+          s.shield[a] = false;
+        }
+      }
+      if (raw[a] != 0f) {
+        anyReward = true;
+      }
+    }
+    if (anyReward) {
+      Kinship.share(s.kin, agents, raw, rewards, ro);
+      for (int a = 0; a < agents; a++) {
+        float r = rewards[ro + a];
+        int st = a * Stats.COUNT;
+        stats[st + Stats.RAW_REWARD] += raw[a];
+        stats[st + Stats.REWARD] += r;
+        stats[st + Stats.KIN_REWARD] += r - s.kin[a * agents + a] * raw[a];
+        s.lastReward[a] = r;
+        raw[a] = 0f;
+      }
+    } else {
+      for (int a = 0; a < agents; a++) {
+        rewards[ro + a] = 0f;
+        s.lastReward[a] = 0f;
+      }
+    }
+    io.setEnded(copy, false, t >= maxSteps);
+    writeObservations(copy, io);
+  }
+
+  private void writeObservations(int copy, WorldBuffers io) {
+    EnergyState s = states[copy];
+    Observer obs = observers[copy];
+    ByteBuffer grid = io.observation(0);
+    if (grid != null) {
+      int off = io.observationOffset(0, copy);
+      if (grid.hasArray()) {
+        obs.writeGrid(s, grid.array(), grid.arrayOffset() + off);
+      } else {
+        byte[] scratch = scratchGrid[copy] != null ? scratchGrid[copy]
+            : (scratchGrid[copy] = new byte[s.agents * obs.block]);
+        obs.writeGrid(s, scratch, 0);
+        grid.put(off, scratch);
+      }
+    }
+    ByteBuffer globals = io.observation(1);
+    if (globals != null) {
+      int off = io.observationOffset(1, copy);
+      if (globals.hasArray()) {
+        obs.writeGlobals(s, globals.array(), globals.arrayOffset() + off);
+      } else {
+        byte[] scratch = scratchGlobals[copy] != null ? scratchGlobals[copy]
+            : (scratchGlobals[copy] = new byte[s.agents * Observer.GLOBALS * 4]);
+        obs.writeGlobals(s, scratch, 0);
+        globals.put(off, scratch);
+      }
+    }
+  }
+
+  @Override
+  public void episodeStats(int copy, double[] agentStats, double[] copyStats) {
+    EnergyState s = states[copy];
+    java.util.Arrays.fill(copyStats, 0, Stats.COUNT, 0.0);
+    for (int a = 0; a < s.agents; a++) {
+      for (int k = 0; k < Stats.COUNT; k++) {
+        double v = s.stats[a * Stats.COUNT + k];
+        agentStats[a * Stats.COUNT + k] = v;
+        copyStats[k] += v;
+      }
+    }
+  }
+
+  /** A live read-only view of {@code copy}'s state, for renderers and tests. */
+  public EnergyView view(int copy) {
+    return states[copy];
+  }
+
+  /**
+   * A text picture of {@code copy}: the map in the ASCII legend of {@link AsciiMap}, agents
+   * drawn as the last digit of their index, followed by one line per agent and the economy.
+   */
+  public String render(int copy) {
+    EnergyState s = states[copy];
+    StringBuilder b = new StringBuilder();
+    b.append("step ").append(s.step).append('/').append(maxSteps).append('\n');
+    for (int y = 0; y < s.height; y++) {
+      for (int x = 0; x < s.width; x++) {
+        int agent = s.agentAt(x, y);
+        b.append(agent >= 0 ? (char) ('0' + agent % 10) : s.cell(x, y).glyph());
+      }
+      b.append('\n');
+    }
+    String[] dirs = {"up", "right", "down", "left"};
+    for (int a = 0; a < s.agents; a++) {
+      b.append("agent ").append(a).append(" at (").append(s.agentX(a)).append(',').append(s.agentY(a))
+          .append(") facing ").append(dirs[s.orient[a]]).append(" energy ").append(s.energy[a])
+          .append(" green ").append(s.inventory(a, 0)).append(" yellow ").append(s.inventory(a, 1))
+          .append(" group ").append(s.group[a]);
+      if (s.shield[a]) {
+        b.append(" shielded");
+      }
+      if (s.frozenTicks(a) > 0) {
+        b.append(" frozen ").append(s.frozenTicks(a));
+      }
+      b.append('\n');
+    }
+    b.append("economy");
+    for (int i = 0; i < Economy.SIZE; i++) {
+      b.append(' ').append(Economy.ITEMS.get(i).key()).append('=').append(s.econ[i]);
+    }
+    return b.append('\n').toString();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.kindred.env.energy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every episode of a world starts from: the fixed walls, the objects (each at a fixed
+ * cell, or -1 to be placed at a random free cell from the episode seed), the agents likewise,
+ * and how many extra walls go to random free cells. Built by {@link RoomBuilder} or
+ * {@link AsciiMap}; immutable.
+ */
+final class MapTemplate {
+  final int width;
+  final int height;
+  final int agents;
+  final int[] baseGrid;        // WALL where fixed walls stand, EMPTY elsewhere
+  final int[] agentCell;       // fixed cell or -1
+  final EnergyObject[] objType;
+  final int[] objCell;         // fixed cell or -1
+  final int randomWalls;
+  final int[] free;            // cells random placements draw from
+
+  MapTemplate(int width, int height, int[] baseGrid, int[] agentCell, EnergyObject[] objType, int[] objCell,
+      int randomWalls) {
+    this.width = width;
+    this.height = height;
+    this.agents = agentCell.length;
+    this.baseGrid = baseGrid;
+    this.agentCell = agentCell;
+    this.objType = objType;
+    this.objCell = objCell;
+    this.randomWalls = randomWalls;
+    boolean[] taken = new boolean[width * height];
+    for (int c : agentCell) {
+      if (c >= 0) {
+        taken[c] = true;
+      }
+    }
+    for (int c : objCell) {
+      if (c >= 0) {
+        taken[c] = true;
+      }
+    }
+    List<Integer> f = new ArrayList<>();
+    for (int c = 0; c < baseGrid.length; c++) {
+      if (baseGrid[c] == EnergyState.EMPTY && !taken[c]) {
+        f.add(c);
+      }
+    }
+    this.free = f.stream().mapToInt(Integer::intValue).toArray();
+  }
+}

@@ -1,0 +1,283 @@
+package dev.kindred.env.energy;
+
+import dev.kindred.env.DType;
+import dev.kindred.env.FeatureSpec;
+import dev.kindred.env.Scope;
+import dev.kindred.env.TensorSpec;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Writes the two per-agent observations.
+ *
+ * <p>{@code grid}: UINT8 {@code [CHANNELS, view, view]}, an egocentric window centred on the
+ * observer (not rotated: up is up; the observer's orientation is a channel and a global).
+ * Cells off the map are all zero. Written by one bulk zero of the copy's block, then a scan of
+ * the window's on-map cells that writes only the occupied ones.
+ *
+ * <p>{@code globals}: FLOAT32 {@code [GLOBALS]}: the observer's own state, the sampled economy
+ * and its body multipliers (see {@link #globalFeatures}).
+ */
+final class Observer {
+  static final int AGENT = 0;
+  static final int AGENT_ENERGY = 1;
+  static final int AGENT_ORIENTATION = 2;
+  static final int AGENT_FROZEN = 3;
+  static final int AGENT_SHIELD = 4;
+  static final int AGENT_GROUP = 5;
+  static final int AGENT_KINSHIP = 6;
+  static final int AGENT_GREEN = 7;
+  static final int AGENT_YELLOW = 8;
+  static final int WALL = 9;
+  static final int GREEN_GENERATOR = 10;
+  static final int YELLOW_GENERATOR = 11;
+  static final int CONVERTER = 12;
+  static final int ALTAR = 13;
+  static final int OBJECT_READY = 14;
+  static final int OBJECT_COOLDOWN = 15;
+  static final int GENERATOR_STOCK = 16;
+  static final int CHANNELS = 17;
+
+  static final Object[][] CHANNEL_DOCS = {
+      {"agent", "1 where an agent stands (the observer itself at the centre)", 1.0},
+      {"agent_energy", "the agent's energy: floor(255 * energy / max_energy)", 255.0},
+      {"agent_orientation", "1 + the agent's orientation (1 up, 2 right, 3 down, 4 left)", 1.0},
+      {"agent_frozen", "steps the agent stays frozen, capped at 255 (0: free)", 1.0},
+      {"agent_shield", "1 if the agent's shield is on", 1.0},
+      {"agent_group", "1 + the agent's group, capped at 255", 1.0},
+      {"agent_kinship", "relatedness to the observer: round(255 * K[observer][agent]), the share of that agent's "
+          + "reward the observer receives (255 on the observer itself under selfish kinship)", 255.0},
+      {"agent_green", "green crystals the agent carries, capped at 255", 1.0},
+      {"agent_yellow", "yellow crystals the agent carries, capped at 255", 1.0},
+      {"wall", "1 where a wall stands", 1.0},
+      {"green_generator", "1 where a green crystal generator stands", 1.0},
+      {"yellow_generator", "1 where a yellow crystal generator stands", 1.0},
+      {"converter", "1 where a converter stands", 1.0},
+      {"altar", "1 where a heart altar stands", 1.0},
+      {"object_ready", "1 where an object can be used next step (off cooldown; a generator also not depleted)", 1.0},
+      {"object_cooldown", "steps until the object is off cooldown, capped at 255", 1.0},
+      {"generator_stock", "crystals left in a generator, capped at 255", 1.0},
+  };
+
+  static final int G_ENERGY = 0;
+  static final int G_ENERGY_FRACTION = 1;
+  static final int G_GREEN = 2;
+  static final int G_YELLOW = 3;
+  static final int G_ORIENTATION = 4;
+  static final int G_FROZEN = 5;
+  static final int G_SHIELD = 6;
+  static final int G_GROUP = 7;
+  static final int G_LAST_ACTION = 8;
+  static final int G_LAST_ARGUMENT = 9;
+  static final int G_LAST_SUCCESS = 10;
+  static final int G_LAST_REWARD = 11;
+  static final int G_PROGRESS = 12;
+  static final int G_DYNAMIC = 13;
+  static final int G_ECONOMY = G_DYNAMIC;
+  static final int G_BODY = G_ECONOMY + Economy.SIZE;
+  static final int GLOBALS = G_BODY + ActionTable.COUNT;
+
+  private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+
+  final int view;
+  final int radius;
+  final int plane;
+  final int block;
+  final int maxSteps;
+  private final int agents;
+  /** Per agent, this episode's economy and body multipliers as little-endian floats. */
+  private final byte[][] staticGlobals;
+  /** Per agent, its observer-independent channel values for the current step. */
+  private final byte[] agentBytes;
+
+  Observer(int view, int agents, int maxSteps) {
+    this.view = view;
+    this.radius = view / 2;
+    this.plane = view * view;
+    this.block = CHANNELS * plane;
+    this.maxSteps = maxSteps;
+    this.agents = agents;
+    this.staticGlobals = null;
+    this.agentBytes = null;
+  }
+
+  private Observer(Observer o) {
+    this.view = o.view;
+    this.radius = o.radius;
+    this.plane = o.plane;
+    this.block = o.block;
+    this.maxSteps = o.maxSteps;
+    this.agents = o.agents;
+    this.staticGlobals = new byte[agents][(GLOBALS - G_ECONOMY) * 4];
+    this.agentBytes = new byte[agents * 8];
+  }
+
+  /** A writer with its own scratch, one per copy (copies may be stepped concurrently). */
+  Observer forCopy() {
+    return new Observer(this);
+  }
+
+  /** Refreshes the per-episode part of the globals after a reset. */
+  void episodeStarted(EnergyState s) {
+    for (int a = 0; a < agents; a++) {
+      byte[] g = staticGlobals[a];
+      for (int i = 0; i < Economy.SIZE; i++) {
+        FLOAT.set(g, 4 * i, (float) s.econ[i]);
+      }
+      for (int k = 0; k < ActionTable.COUNT; k++) {
+        FLOAT.set(g, 4 * (Economy.SIZE + k), s.body[a * ActionTable.COUNT + k]);
+      }
+    }
+  }
+
+  /** Writes every agent's window into {@code out} from {@code base} (the copy's block). */
+  void writeGrid(EnergyState s, byte[] out, int base) {
+    final int a = s.agents;
+    final int width = s.width;
+    final int height = s.height;
+    final int[] grid = s.grid;
+    final int plane = this.plane;
+    final int view = this.view;
+    final int next = s.step + 1;
+    Arrays.fill(out, base, base + a * block, (byte) 0);
+    final byte[] ab = agentBytes;
+    for (int j = 0; j < a; j++) {
+      int o = j * 8;
+      ab[o] = (byte) (s.energy[j] * 255L / s.maxEnergy);
+      ab[o + 1] = (byte) (s.orient[j] + 1);
+      ab[o + 2] = (byte) Math.min(255, Math.max(0, s.frozenUntil[j] - s.step));
+      ab[o + 3] = (byte) (s.shield[j] ? 1 : 0);
+      ab[o + 4] = (byte) Math.min(255, s.group[j] + 1);
+      ab[o + 5] = (byte) Math.min(255, s.inventory[j * EnergyState.ITEMS]);
+      ab[o + 6] = (byte) Math.min(255, s.inventory[j * EnergyState.ITEMS + 1]);
+    }
+    final int[] readyAt = s.objReadyAt;
+    final int[] stock = s.objStock;
+    final int[] channel = s.objChannel;
+    final byte[] kin = s.kinByte;
+    for (int i = 0; i < a; i++) {
+      int p = s.pos[i];
+      int ox = p % width - radius;
+      int oy = p / width - radius;
+      int x0 = Math.max(0, ox);
+      int x1 = Math.min(width - 1, ox + view - 1);
+      int y0 = Math.max(0, oy);
+      int y1 = Math.min(height - 1, oy + view - 1);
+      int ob = base + i * block;
+      int kinRow = i * a;
+      for (int y = y0; y <= y1; y++) {
+        int row = y * width;
+        int wrow = ob + (y - oy) * view - ox;
+        for (int x = x0; x <= x1; x++) {
+          int code = grid[row + x];
+          if (code == EnergyState.EMPTY) {
+            continue;
+          }
+          int w = wrow + x;
+          if (code == EnergyState.WALL) {
+            out[w + WALL * plane] = 1;
+          } else if (code < 0) {
+            int j = -code - 1;
+            int o = j * 8;
+            out[w] = 1;
+            out[w + AGENT_ENERGY * plane] = ab[o];
+            out[w + AGENT_ORIENTATION * plane] = ab[o + 1];
+            out[w + AGENT_FROZEN * plane] = ab[o + 2];
+            out[w + AGENT_SHIELD * plane] = ab[o + 3];
+            out[w + AGENT_GROUP * plane] = ab[o + 4];
+            out[w + AGENT_KINSHIP * plane] = kin[kinRow + j];
+            out[w + AGENT_GREEN * plane] = ab[o + 5];
+            out[w + AGENT_YELLOW * plane] = ab[o + 6];
+          } else {
+            int obj = code - EnergyState.FIRST_OBJECT;
+            out[w + channel[obj] * plane] = 1;
+            int cool = readyAt[obj] - next;
+            int left = stock[obj];
+            if (cool <= 0) {
+              if (left != 0) {
+                out[w + OBJECT_READY * plane] = 1;
+              }
+            } else {
+              out[w + OBJECT_COOLDOWN * plane] = (byte) Math.min(255, cool);
+            }
+            if (left > 0) {
+              out[w + GENERATOR_STOCK * plane] = (byte) Math.min(255, left);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Writes every agent's globals into {@code out} from {@code base} (the copy's block). */
+  void writeGlobals(EnergyState s, byte[] out, int base) {
+    float progress = maxSteps > 0 ? (float) s.step / maxSteps : 0f;
+    float maxEnergy = s.maxEnergy;
+    int staticBytes = (GLOBALS - G_ECONOMY) * 4;
+    for (int a = 0; a < s.agents; a++) {
+      int o = base + a * GLOBALS * 4;
+      FLOAT.set(out, o, (float) s.energy[a]);
+      FLOAT.set(out, o + 4, s.energy[a] / maxEnergy);
+      FLOAT.set(out, o + 8, (float) s.inventory[a * EnergyState.ITEMS]);
+      FLOAT.set(out, o + 12, (float) s.inventory[a * EnergyState.ITEMS + 1]);
+      FLOAT.set(out, o + 16, (float) s.orient[a]);
+      FLOAT.set(out, o + 20, (float) Math.max(0, s.frozenUntil[a] - s.step));
+      FLOAT.set(out, o + 24, s.shield[a] ? 1f : 0f);
+      FLOAT.set(out, o + 28, (float) s.group[a]);
+      FLOAT.set(out, o + 32, (float) s.lastAction[a]);
+      FLOAT.set(out, o + 36, (float) s.lastArgument[a]);
+      FLOAT.set(out, o + 40, (float) s.lastSuccess[a]);
+      FLOAT.set(out, o + 44, s.lastReward[a]);
+      FLOAT.set(out, o + 48, progress);
+      System.arraycopy(staticGlobals[a], 0, out, o + G_DYNAMIC * 4, staticBytes);
+    }
+  }
+
+  TensorSpec gridSpec() {
+    List<FeatureSpec> f = new ArrayList<>();
+    for (int c = 0; c < CHANNELS; c++) {
+      f.add(new FeatureSpec((String) CHANNEL_DOCS[c][0], (String) CHANNEL_DOCS[c][1], c, (Double) CHANNEL_DOCS[c][2]));
+    }
+    return new TensorSpec("grid", "egocentric " + view + "x" + view + " window centred on the agent, not rotated "
+        + "(row 0 is the top, column 0 the left); cells off the map are 0. Layout [channel, row, column]; "
+        + "features index the channel axis (the first), each with its scale (value / scale is the quantity's "
+        + "natural range)", DType.UINT8, new int[] {CHANNELS, view, view}, Scope.AGENT, 0.0, 255.0, f);
+  }
+
+  TensorSpec globalsSpec() {
+    List<FeatureSpec> f = new ArrayList<>();
+    String[][] own = {
+        {"energy", "own energy"},
+        {"energy_fraction", "own energy / max_energy"},
+        {"green", "green crystals carried"},
+        {"yellow", "yellow crystals carried"},
+        {"orientation", "0 up, 1 right, 2 down, 3 left"},
+        {"frozen", "steps still frozen (0: free)"},
+        {"shield", "1 if the shield is on"},
+        {"group", "own group (0-based)"},
+        {"last_action", "the action id taken last step (0 after reset)"},
+        {"last_argument", "its argument"},
+        {"last_success", "1 if it had its effect"},
+        {"last_reward", "reward received last step, after kinship sharing"},
+        {"progress", "steps taken / max_steps"},
+    };
+    for (int i = 0; i < own.length; i++) {
+      f.add(new FeatureSpec(own[i][0], own[i][1], i));
+    }
+    for (int i = 0; i < Economy.SIZE; i++) {
+      Economy.Item it = Economy.ITEMS.get(i);
+      f.add(new FeatureSpec("economy." + it.key(), "this episode's sampled " + it.description(), G_ECONOMY + i));
+    }
+    for (int k = 0; k < ActionTable.COUNT; k++) {
+      f.add(new FeatureSpec("body." + ActionTable.TABLE[k].name, "own body's cost multiplier for "
+          + ActionTable.TABLE[k].name + (k == ActionTable.SHIELD ? " (toggle and upkeep)" : ""), G_BODY + k));
+    }
+    return new TensorSpec("globals", "the agent's own state, last action and reward, episode progress, this episode's "
+        + "sampled economy (raw values) and its body's cost multipliers", DType.FLOAT32, new int[] {GLOBALS},
+        Scope.AGENT, null, null, f);
+  }
+}

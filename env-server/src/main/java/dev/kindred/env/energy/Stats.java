@@ -1,0 +1,63 @@
+package dev.kindred.env.energy;
+
+import dev.kindred.env.Scope;
+import dev.kindred.env.StatSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Per-episode statistics: the same list per agent and, summed over agents, per copy (with a
+ * {@code total_} prefix). Kept as doubles in {@link EnergyState#stats}, {@code [agent * COUNT + s]}.
+ */
+final class Stats {
+  private Stats() {}
+
+  static final int HEARTS = 0;
+  static final int RAW_REWARD = 1;
+  static final int REWARD = 2;
+  static final int KIN_REWARD = 3;
+  static final int ENERGY_GATHERED = 4;
+  static final int ENERGY_SPENT = 5;
+  static final int RESOURCES_COLLECTED = 6;
+  static final int ATTACKS = 7;
+  static final int FREEZES = 8;
+  static final int TIMES_FROZEN = 9;
+  static final int ATTACKS_BLOCKED = 10;
+  static final int SHIELDS = 11;
+  static final int SWAPS = 12;
+  static final int GIFTS = 13;
+  static final int ENERGY_GIVEN = 14;
+  static final int ACTIONS_FAILED = 15;
+
+  static final String[][] NAMES = {
+      {"hearts", "altar uses"},
+      {"raw_reward", "reward earned at the altar, before kinship sharing"},
+      {"reward", "reward received after kinship sharing (the episode return)"},
+      {"kin_reward", "reward received from other agents through kinship: sum over j != i of K[i][j] r_j"},
+      {"energy_gathered", "energy gained from converters"},
+      {"energy_spent", "energy paid for actions, shield upkeep and the altar"},
+      {"resources_collected", "crystals taken from generators"},
+      {"attacks", "attacks that hit an agent (frozen or blocked)"},
+      {"freezes", "agents this agent froze"},
+      {"times_frozen", "times this agent was frozen"},
+      {"attacks_blocked", "hits this agent's shield absorbed"},
+      {"shields", "times this agent raised its shield"},
+      {"swaps", "swaps with frozen agents"},
+      {"gifts", "successful gives (energy or crystals)"},
+      {"energy_given", "energy handed to other agents"},
+      {"actions_failed", "actions that had no effect"},
+  };
+
+  static final int COUNT = NAMES.length;
+
+  static List<StatSpec> specs() {
+    List<StatSpec> out = new ArrayList<>();
+    for (String[] n : NAMES) {
+      out.add(new StatSpec(n[0], n[1], Scope.AGENT));
+    }
+    for (String[] n : NAMES) {
+      out.add(new StatSpec("total_" + n[0], n[1] + ", summed over agents", Scope.COPY));
+    }
+    return out;
+  }
+}

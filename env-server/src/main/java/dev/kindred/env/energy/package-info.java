@@ -1,0 +1,44 @@
+/**
+ * The energy/kinship world (docs/energy-world.md).
+ *
+ * <h2>World ids</h2>
+ * {@code energy.room} (configurable; defaults: 25x25, 5 agents, 1 altar, 3 converters, 8 green
+ * and 7 yellow generators, 10 walls), {@code energy.s1}, {@code energy.s2}, {@code energy.s3}
+ * (the benchmark scenarios), {@code energy.alone} (one agent, empty 11x11 room) and
+ * {@code energy.altar_only} (4 agents with 1000 energy, one altar). All share one schema
+ * ({@link dev.kindred.env.energy.EnergyWorldType#parameters}); they differ in defaults only.
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>Actions: {@code [action, argument]} per agent, handled by the classes in
+ *       {@link dev.kindred.env.energy.ActionTable}: 0 noop, 1 move (0 forward, 1 back),
+ *       2 rotate (0 up, 1 right, 2 down, 3 left), 3 use (object in front), 4 attack
+ *       (3 * (distance - 1) + lateral + 1 in the 3x3 block ahead), 5 shield (toggle), 6 swap
+ *       (with a frozen agent in front), 7 give (0 energy, 1 green, 2 yellow to the agent in
+ *       front). Arguments an action does not define make it fail.</li>
+ *   <li>Costs: action k costs {@code round(economy[k] * body[k])}. Frozen agents and agents
+ *       with less energy than the cost cannot act; failed actions are refunded. Agents act in
+ *       index order; then shields drain their upkeep; then rewards are shared.</li>
+ *   <li>Objects ({@link dev.kindred.env.energy.EnergyObject}): generators (green, yellow;
+ *       cooldown, yield, depleting stock), converters (crystals to energy), heart altar
+ *       (energy to reward). Cooldown C: unusable for the C steps after a use.</li>
+ *   <li>Kinship ({@link dev.kindred.env.energy.Kinship}): {@code r'_i = sum_j K[i][j] r_j}.</li>
+ *   <li>Economy ({@link dev.kindred.env.energy.Economy}): every cost and yield an integer
+ *       range sampled per episode; shown in the globals.</li>
+ * </ul>
+ *
+ * <h2>Observations</h2>
+ * {@code grid} UINT8 [17, view, view] (channels in {@link dev.kindred.env.energy.Observer}),
+ * {@code globals} FLOAT32 [44]: 13 own-state features, 23 economy values, 8 body multipliers.
+ *
+ * <h2>Maps</h2>
+ * {@link dev.kindred.env.energy.RoomBuilder} (counts, border, grid of rooms with doors) or an
+ * ASCII map ({@link dev.kindred.env.energy.AsciiMap}: {@code #} wall, {@code .} empty,
+ * {@code A} agent, {@code g}/{@code y} generators, {@code c} converter, {@code h} altar).
+ *
+ * <h2>For renderers</h2>
+ * {@link dev.kindred.env.energy.EnergyWorld#view(int)} returns a live read-only
+ * {@link dev.kindred.env.energy.EnergyView}; {@link dev.kindred.env.energy.EnergyWorld#render(int)}
+ * a text picture.
+ */
+package dev.kindred.env.energy;
