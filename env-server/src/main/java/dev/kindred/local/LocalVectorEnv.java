@@ -119,27 +119,9 @@ public final class LocalVectorEnv implements VectorEnv {
   }
 
   @Override
-  public StepBatch reset() {
-    return reset(null, null);
-  }
-
-  @Override
-  public StepBatch reset(long seed) {
-    return reset(Long.valueOf(seed), null);
-  }
-
-  /**
-   * Starts new episodes in the listed copies (all when null or empty), with a new session seed
-   * when {@code seed} is not null.
-   */
   public StepBatch reset(Long seed, int[] copies) {
     checkOpen("reset");
     return translate(() -> env.reset(seed, copies));
-  }
-
-  /** Starts new episodes in the listed copies only, continuing the seed stream. */
-  public StepBatch resetCopies(int... copies) {
-    return reset(null, copies);
   }
 
   @Override

@@ -110,20 +110,6 @@ public final class RemoteVectorEnv implements VectorEnv {
   }
 
   @Override
-  public StepBatch reset() {
-    return reset(null, null);
-  }
-
-  @Override
-  public StepBatch reset(long seed) {
-    return reset(Long.valueOf(seed), null);
-  }
-
-  /**
-   * Starts new episodes in the listed copies (all when {@code copies} is null or empty), with a
-   * new session seed when {@code seed} is not null. Copies not listed keep their state; their
-   * entries in the batch are those of this call (no reward, no flags).
-   */
   public StepBatch reset(Long seed, int[] copies) {
     checkUsable("reset");
     ResetRequest.Builder r = ResetRequest.newBuilder().setSessionId(sessionId);
@@ -146,11 +132,6 @@ public final class RemoteVectorEnv implements VectorEnv {
       throw client.translate(e, "Reset");
     }
     return Codec.decode(resp, batch);
-  }
-
-  /** Starts new episodes in the listed copies only, continuing the seed stream. */
-  public StepBatch resetCopies(int... copies) {
-    return reset(null, copies);
   }
 
   @Override

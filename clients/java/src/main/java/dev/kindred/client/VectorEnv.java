@@ -34,15 +34,31 @@ public interface VectorEnv extends AutoCloseable {
     return spec().getActions().getDimensionsCount();
   }
 
+  /**
+   * Starts new episodes in the listed copies (all when {@code copies} is null or empty), with a
+   * new session seed when {@code seed} is not null. Copies not listed keep their state; their
+   * entries in the batch are those of this call (no reward, no flags).
+   */
+  StepBatch reset(Long seed, int[] copies);
+
   /** Starts new episodes in every copy, continuing the session's seed stream. */
-  StepBatch reset();
+  default StepBatch reset() {
+    return reset(null, null);
+  }
 
   /**
    * Starts new episodes in every copy with a new session seed. The seed stream restarts:
    * {@code reset(s)} followed by the same actions reproduces the same observations, rewards and
    * flags bit for bit (the session's step counter and episode indices keep counting).
    */
-  StepBatch reset(long seed);
+  default StepBatch reset(long seed) {
+    return reset(Long.valueOf(seed), null);
+  }
+
+  /** Starts new episodes in the listed copies only, continuing the seed stream. */
+  default StepBatch resetCopies(int... copies) {
+    return reset(null, copies);
+  }
 
   /**
    * Advances every copy one step.
