@@ -1,5 +1,6 @@
 package dev.kindred.server;
 
+import dev.kindred.dmenv.DmEnvRpcService;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import io.grpc.Server;
@@ -81,6 +82,7 @@ public final class KindredServer implements AutoCloseable {
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     builder.maxInboundMessageSize(config.maxMessageBytes())
         .addService(new EnvServiceImpl(config, registry, sessions, version))
+        .addService(new DmEnvRpcService(config, registry))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha);

@@ -1,0 +1,356 @@
+"""DeepMind's dm_env_rpc compliance suite against the Kindred server.
+
+Runs the published test mixins of ``dm_env_rpc.v1.compliance`` (CreateDestroyWorld,
+JoinLeaveWorld, Reset, ResetWorld, Step) against the real server jar over a TCP port, with
+``dm_env_rpc.v1.connection.Connection`` as the client, plus a few checks of Kindred's mapping
+(reward/discount, sequence ends, the dm_env adaptor).
+
+Self-contained: a module-scoped fixture starts ``env-server/target/kindred-server.jar``
+(or ``$KINDRED_SERVER_JAR``) with ``serve --port 0`` on 127.0.0.1, reads the chosen port from
+its log, and stops it at the end. Build the jar first:
+``mvn -B -q -pl env-server -am -DskipTests package``.
+"""
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import grpc
+import numpy as np
+import pytest
+
+from dm_env_rpc.v1 import compliance
+from dm_env_rpc.v1 import connection as dm_env_rpc_connection
+from dm_env_rpc.v1 import dm_env_adaptor
+from dm_env_rpc.v1 import dm_env_rpc_pb2
+from dm_env_rpc.v1 import error
+from dm_env_rpc.v1 import tensor_utils
+
+_REPO = pathlib.Path(__file__).resolve().parents[3]
+_JAR = pathlib.Path(os.environ.get("KINDRED_SERVER_JAR", _REPO / "env-server" / "target" / "kindred-server.jar"))
+_START_TIMEOUT_S = 60
+_LISTENING = re.compile(r"listening on [^\s:]+:(\d+)")
+
+# The port of the server the module fixture started (read by the unittest-style classes).
+_server = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def kindred_server():
+    """Starts the Kindred server jar on a free port for this module and stops it afterwards."""
+    if not _JAR.is_file():
+        pytest.fail(f"server jar not found at {_JAR}; build it with "
+                    "'mvn -B -q -pl env-server -am -DskipTests package' or set KINDRED_SERVER_JAR")
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("no 'java' on PATH: the Kindred server needs Java 17+")
+    log = tempfile.NamedTemporaryFile(prefix="kindred-dmenv-", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [java, "-jar", str(_JAR), "serve", "--host", "127.0.0.1", "--port", "0", "--max-sessions", "64"],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        port = None
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while port is None and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            m = _LISTENING.search(pathlib.Path(log.name).read_text(errors="replace"))
+            if m:
+                port = int(m.group(1))
+            else:
+                time.sleep(0.1)
+        if port is None:
+            text = pathlib.Path(log.name).read_text(errors="replace")
+            pytest.fail(f"the Kindred server did not start within {_START_TIMEOUT_S} s "
+                        f"(exit code {proc.poll()}); its log:\n{text}")
+        _server["port"] = port
+        yield port
+    finally:
+        _server.clear()
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+        os.unlink(log.name)
+
+
+def _pack(value, dtype=None):
+    return tensor_utils.pack_tensor(value, dtype=dtype)
+
+
+# A 4x4 lattice whose spins 0, 5 and 10 are the connection's agents (one INT32 action
+# `spin`, shape [3]); the other spins are driven by the built-in agents.
+_LATTICE_SETTINGS = {
+    "world": _pack("spin.lattice"),
+    "width": _pack(4),
+    "height": _pack(4),
+    "controlled": _pack(np.array([0, 5, 10], dtype=np.int64)),
+    "seed": _pack(7),
+}
+
+
+class _ServerConnection:
+    """A fresh dm_env_rpc connection (own channel and stream) per test."""
+
+    def _connect(self):
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{_server['port']}")
+        grpc.channel_ready_future(self._channel).result(timeout=30)
+        self._connection = dm_env_rpc_connection.Connection(self._channel)
+
+    def _disconnect(self):
+        self._connection.close()
+        self._channel.close()
+
+    @property
+    def connection(self):
+        return self._connection
+
+    def _create(self, settings):
+        return self._connection.send(dm_env_rpc_pb2.CreateWorldRequest(settings=settings)).world_name
+
+    def _destroy(self, world_name):
+        self._connection.send(dm_env_rpc_pb2.DestroyWorldRequest(world_name=world_name))
+
+
+class CreateDestroyWorldTest(_ServerConnection, compliance.CreateDestroyWorld):
+
+    def setUp(self):
+        super().setUp()
+        self._connect()
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+        finally:
+            self._disconnect()
+
+    @property
+    def required_world_settings(self):
+        # Every setting has a default (world: spin.lattice, seed: 0, the schema's defaults), so
+        # none is required: the suite's "less than required settings" test has nothing to remove
+        # (test_world_setting_is_optional checks the default instead).
+        return {}
+
+    @property
+    def invalid_world_settings(self):
+        return {
+            "bogus_setting": _pack(1),                            # unknown key
+            "width": _pack(1),                                    # below the schema minimum (2)
+            "beta": _pack(-1.0),                                  # below the schema minimum (0)
+            "schedule": _pack("sideways"),                        # not one of the choices
+            "controlled": _pack(np.zeros((2, 2), dtype=np.int64)),  # a matrix where a list is expected
+            "seed": _pack(1.5),                                   # not an integer
+            "symmetric": _pack("yes"),                            # a string where a bool is expected
+        }
+
+    @property
+    def has_multiple_world_support(self):
+        return True
+
+    def test_cannot_create_world_of_unknown_type(self):
+        with self.assertRaisesRegex(error.DmEnvRpcError, "no.such.world"):
+            self.create_world({"world": _pack("no.such.world")})
+
+    def test_world_setting_is_optional(self):
+        # Without `world` the default world (spin.lattice) is created.
+        name = self.create_world({})
+        self.assertTrue(name.startswith("spin.lattice-"))
+        self.destroy_world(name)
+
+
+class JoinLeaveWorldTest(_ServerConnection, compliance.JoinLeaveWorld):
+
+    def setUp(self):
+        super().setUp()
+        self._connect()
+        self._world_name = self._create(_LATTICE_SETTINGS)
+
+    def tearDown(self):
+        try:
+            super().tearDown()  # leaves the world
+            self._destroy(self._world_name)
+        finally:
+            self._disconnect()
+
+    @property
+    def world_name(self):
+        return self._world_name
+
+    @property
+    def invalid_join_settings(self):
+        return {"agent_name": _pack("alice")}  # JoinWorld takes no settings
+
+
+class ResetTest(_ServerConnection, compliance.Reset):
+
+    def setUp(self):
+        super().setUp()
+        self._connect()
+        self._world_name = self._create(_LATTICE_SETTINGS)
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+            self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
+            self._destroy(self._world_name)
+        finally:
+            self._disconnect()
+
+    def join_world(self):
+        return self._connection.send(dm_env_rpc_pb2.JoinWorldRequest(world_name=self._world_name)).specs
+
+
+class ResetWorldTest(_ServerConnection, compliance.ResetWorld):
+
+    def setUp(self):
+        super().setUp()
+        self._connect()
+        self._world_name = self._create(_LATTICE_SETTINGS)
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+            self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
+            self._destroy(self._world_name)
+        finally:
+            self._disconnect()
+
+    @property
+    def world_name(self):
+        return self._world_name
+
+    @property
+    def required_reset_world_settings(self):
+        return {"seed": _pack(11)}
+
+
+class _StepBase(_ServerConnection):
+    """Step compliance on a joined world created with `_SETTINGS`."""
+
+    _SETTINGS = None
+
+    def setUp(self):
+        super().setUp()
+        self._connect()
+        self._world_name = self._create(self._SETTINGS)
+        self._specs = self._connection.send(
+            dm_env_rpc_pb2.JoinWorldRequest(world_name=self._world_name)).specs
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+            self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
+            self._destroy(self._world_name)
+        finally:
+            self._disconnect()
+
+    @property
+    def specs(self):
+        return self._specs
+
+    @property
+    def required_actions(self):
+        # Every action is required in a running sequence (one value per controlled agent).
+        return {uid: _pack(np.zeros(spec.shape, dtype=np.int32)) for uid, spec in self._specs.actions.items()}
+
+
+class StepLatticeTest(_StepBase, compliance.Step):
+    _SETTINGS = _LATTICE_SETTINGS
+
+    def test_specs_name_actions_and_observations(self):
+        actions = {spec.name: spec for spec in self.specs.actions.values()}
+        self.assertEqual(["spin"], list(actions))
+        self.assertEqual([3], list(actions["spin"].shape))
+        self.assertEqual(dm_env_rpc_pb2.DataType.INT32, actions["spin"].dtype)
+        names = {spec.name for spec in self.specs.observations.values()}
+        self.assertTrue({"spins", "magnetisation", "own_spin", "reward", "discount"} <= names, names)
+
+    def test_reward_and_discount_are_observations(self):
+        uids = {spec.name: uid for uid, spec in self.specs.observations.items()}
+        first = self.step(requested_observations=[uids["reward"], uids["discount"], uids["own_spin"]])
+        self.assertEqual(dm_env_rpc_pb2.EnvironmentStateType.RUNNING, first.state)
+        np.testing.assert_array_equal(np.zeros(3, np.float32),
+                                      tensor_utils.unpack_tensor(first.observations[uids["reward"]]))
+        self.assertEqual(1.0, tensor_utils.unpack_tensor(first.observations[uids["discount"]]))
+        # Setting every controlled spin up (action 1) shows in own_spin (+1).
+        response = self.step(actions={1: _pack(np.ones(3, np.int32))},
+                             requested_observations=[uids["own_spin"], uids["reward"]])
+        np.testing.assert_array_equal(np.ones(3, np.int8),
+                                      tensor_utils.unpack_tensor(response.observations[uids["own_spin"]]))
+        self.assertTrue(np.all(tensor_utils.unpack_tensor(response.observations[uids["reward"]]) <= 0))
+
+    def test_error_keeps_the_stream_open(self):
+        self.step()
+        with self.assertRaisesRegex(error.DmEnvRpcError, "expected 0 <= value <= 1"):
+            self.step(actions={1: _pack(np.array([0, 2, 0], np.int32))})
+        self.assertEqual(dm_env_rpc_pb2.EnvironmentStateType.RUNNING, self.step().state)
+
+
+class StepWithoutAgentsTest(_StepBase, compliance.Step):
+    # A Sherrington-Kirkpatrick world in which the built-in agents drive every spin: no actions.
+    _SETTINGS = {"world": _pack("spin.sk"), "n": _pack(16), "seed": _pack(3)}
+
+
+class SequenceTest(_ServerConnection, unittest.TestCase):
+    """Kindred-specific: truncation is INTERRUPTED, seeds replay, the dm_env adaptor works."""
+
+    def setUp(self):
+        super().setUp()
+        self._connect()
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+        finally:
+            self._disconnect()
+
+    def _run(self, seed, steps):
+        settings = dict(_LATTICE_SETTINGS, seed=_pack(seed), episode_length=_pack(3))
+        world = self._create(settings)
+        specs = self._connection.send(dm_env_rpc_pb2.JoinWorldRequest(world_name=world)).specs
+        uid = {spec.name: u for u, spec in specs.observations.items()}["spins"]
+        states, spins = [], []
+        for _ in range(steps):
+            r = self._connection.send(dm_env_rpc_pb2.StepRequest(
+                actions={1: _pack(np.ones(3, np.int32))}, requested_observations=[uid]))
+            states.append(dm_env_rpc_pb2.EnvironmentStateType.Name(r.state))
+            spins.append(tensor_utils.unpack_tensor(r.observations[uid]).tolist())
+        self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
+        self._destroy(world)
+        return states, spins
+
+    def test_truncation_is_interrupted_and_next_step_starts_a_sequence(self):
+        states, _ = self._run(seed=5, steps=9)
+        self.assertEqual(["RUNNING", "RUNNING", "RUNNING", "INTERRUPTED"] * 2 + ["RUNNING"], states)
+
+    def test_same_seed_same_trajectory(self):
+        self.assertEqual(self._run(seed=5, steps=9), self._run(seed=5, steps=9))
+        self.assertNotEqual(self._run(seed=5, steps=9)[1], self._run(seed=6, steps=9)[1])
+
+    def test_dm_env_adaptor(self):
+        env, world = dm_env_adaptor.create_and_join_world(
+            self._connection, create_world_settings={"world": "spin.lattice", "width": 4, "height": 4,
+                                                     "controlled": np.array([1, 2]), "episode_length": 5},
+            join_world_settings={})
+        try:
+            self.assertEqual((2,), env.action_spec()["spin"].shape)
+            self.assertEqual((2,), env.reward_spec().shape)
+            ts = env.reset()
+            self.assertTrue(ts.first())
+            for _ in range(5):
+                ts = env.step({"spin": np.array([0, 1], np.int32)})
+            self.assertTrue(ts.last())
+            self.assertEqual(1.0, ts.discount)  # truncated, not terminated
+            self.assertEqual((2,), ts.reward.shape)
+            self.assertIn("magnetisation", ts.observation)
+        finally:
+            env.close()  # leaves the world
+            self._destroy(world)

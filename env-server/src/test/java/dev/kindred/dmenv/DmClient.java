@@ -1,0 +1,150 @@
+package dev.kindred.dmenv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.rpc.Code;
+import dev.kindred.dmenv.proto.ActionObservationSpecs;
+import dev.kindred.dmenv.proto.CreateWorldRequest;
+import dev.kindred.dmenv.proto.DestroyWorldRequest;
+import dev.kindred.dmenv.proto.EnvironmentGrpc;
+import dev.kindred.dmenv.proto.EnvironmentRequest;
+import dev.kindred.dmenv.proto.EnvironmentResponse;
+import dev.kindred.dmenv.proto.JoinWorldRequest;
+import dev.kindred.dmenv.proto.LeaveWorldRequest;
+import dev.kindred.dmenv.proto.StepRequest;
+import dev.kindred.dmenv.proto.StepResponse;
+import dev.kindred.dmenv.proto.Tensor;
+import dev.kindred.dmenv.proto.TensorSpec;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A test client: one dm_env_rpc stream, one blocking request/response at a time. */
+final class DmClient implements AutoCloseable {
+  private final BlockingQueue<Object> responses = new LinkedBlockingQueue<>();
+  private final StreamObserver<EnvironmentRequest> requests;
+
+  DmClient(Channel channel) {
+    requests = EnvironmentGrpc.newStub(channel).process(new StreamObserver<>() {
+      @Override
+      public void onNext(EnvironmentResponse value) {
+        responses.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        responses.add(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        responses.add("completed");
+      }
+    });
+  }
+
+  EnvironmentResponse send(EnvironmentRequest request) {
+    requests.onNext(request);
+    Object r;
+    try {
+      r = responses.poll(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    assertNotNull(r, "no response within 30 s");
+    if (!(r instanceof EnvironmentResponse response)) {
+      throw new AssertionError("stream ended: " + r);
+    }
+    return response;
+  }
+
+  /** Sends a request that must succeed. */
+  EnvironmentResponse ok(EnvironmentRequest request) {
+    EnvironmentResponse r = send(request);
+    assertTrue(!r.hasError(), () -> "unexpected error: " + r.getError());
+    return r;
+  }
+
+  /** Sends a request that must fail with {@code code}; returns the message. */
+  String error(EnvironmentRequest request, Code code) {
+    EnvironmentResponse r = send(request);
+    assertTrue(r.hasError(), () -> "expected " + code + ", got " + r);
+    assertEquals(code.getNumber(), r.getError().getCode(), r.getError().getMessage());
+    return r.getError().getMessage();
+  }
+
+  String create(Map<String, Tensor> settings) {
+    return ok(EnvironmentRequest.newBuilder()
+        .setCreateWorld(CreateWorldRequest.newBuilder().putAllSettings(settings)).build())
+        .getCreateWorld().getWorldName();
+  }
+
+  ActionObservationSpecs join(String world) {
+    return ok(EnvironmentRequest.newBuilder().setJoinWorld(JoinWorldRequest.newBuilder().setWorldName(world)).build())
+        .getJoinWorld().getSpecs();
+  }
+
+  StepResponse step(Map<Long, Tensor> actions, long... observations) {
+    return ok(stepRequest(actions, observations)).getStep();
+  }
+
+  static EnvironmentRequest stepRequest(Map<Long, Tensor> actions, long... observations) {
+    StepRequest.Builder b = StepRequest.newBuilder().putAllActions(actions);
+    for (long uid : observations) {
+      b.addRequestedObservations(uid);
+    }
+    return EnvironmentRequest.newBuilder().setStep(b).build();
+  }
+
+  void leave() {
+    ok(EnvironmentRequest.newBuilder().setLeaveWorld(LeaveWorldRequest.getDefaultInstance()).build());
+  }
+
+  void destroy(String world) {
+    ok(EnvironmentRequest.newBuilder().setDestroyWorld(DestroyWorldRequest.newBuilder().setWorldName(world)).build());
+  }
+
+  static long uid(Map<Long, TensorSpec> specs, String name) {
+    return specs.entrySet().stream().filter(e -> e.getValue().getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no spec named " + name + " in " + specs)).getKey();
+  }
+
+  static Tensor ints(int... values) {
+    Tensor.Int32Array.Builder a = Tensor.Int32Array.newBuilder();
+    for (int v : values) {
+      a.addArray(v);
+    }
+    return Tensor.newBuilder().setInt32S(a).addShape(values.length).build();
+  }
+
+  static Tensor scalar(long v) {
+    return Tensor.newBuilder().setInt64S(Tensor.Int64Array.newBuilder().addArray(v)).build();
+  }
+
+  static Tensor scalar(double v) {
+    return Tensor.newBuilder().setDoubles(Tensor.DoubleArray.newBuilder().addArray(v)).build();
+  }
+
+  static Tensor string(String s) {
+    return Tensor.newBuilder().setStrings(Tensor.StringArray.newBuilder().addArray(s)).build();
+  }
+
+  static Tensor longs(long... values) {
+    Tensor.Int64Array.Builder a = Tensor.Int64Array.newBuilder();
+    for (long v : values) {
+      a.addArray(v);
+    }
+    return Tensor.newBuilder().setInt64S(a).addShape(values.length).build();
+  }
+
+  @Override
+  public void close() {
+    requests.onCompleted();
+  }
+}

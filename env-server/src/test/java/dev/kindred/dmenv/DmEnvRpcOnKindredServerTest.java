@@ -1,0 +1,70 @@
+package dev.kindred.dmenv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindred.dmenv.proto.EnvironmentStateType;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.server.KindredServer;
+import dev.kindred.server.ServerConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The dm_env_rpc service on the real server: same TCP port as kindred.v1, listed by reflection. */
+class DmEnvRpcOnKindredServerTest {
+
+  @Test
+  void servedOnTheKindredPortAndListedByReflection() throws Exception {
+    ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).build();
+    try (KindredServer server = KindredServer.start(config, WorldRegistry.builtIn())) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      try {
+        CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+            .serverReflectionInfo(new StreamObserver<>() {
+              @Override
+              public void onNext(ServerReflectionResponse value) {
+                answer.complete(value);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                answer.completeExceptionally(new AssertionError("no response"));
+              }
+            });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onCompleted();
+        List<String> names = answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+            .map(ServiceResponse::getName).toList();
+        assertTrue(names.contains("dm_env_rpc.v1.Environment"), names.toString());
+        assertTrue(names.contains("kindred.v1.EnvService"), names.toString());
+
+        try (DmClient c = new DmClient(channel)) {
+          String world = c.create(Map.of("controlled", DmClient.longs(3)));
+          c.join(world);
+          assertEquals(EnvironmentStateType.RUNNING, c.step(Map.of()).getState());
+          assertEquals(EnvironmentStateType.RUNNING, c.step(Map.of(1L, DmClient.ints(1))).getState());
+          c.leave();
+          c.destroy(world);
+        }
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
