@@ -1,7 +1,9 @@
 """Client (one gRPC channel) and VectorEnv (one batched session)."""
 from __future__ import annotations
 
+import queue
 import threading
+import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
@@ -155,6 +157,7 @@ class Client:
         seed: int = 0,
         autoreset: Union[str, int, None] = "next_step",
         observations: Optional[Sequence[str]] = None,
+        streaming: bool = True,
     ) -> "VectorEnv":
         """Creates a session of ``num_copies`` copies of a world (reset it before stepping).
 
@@ -163,6 +166,8 @@ class Client:
             seed: the session seed (uint64).
             autoreset: ``"next_step"`` (default), ``"same_step"`` or ``"disabled"``.
             observations: names of the observations to return; ``None``: all.
+            streaming: send steps over one ``StepStream`` (faster) instead of unary ``Step``
+                calls; the client's ``timeout`` applies to each step either way.
         """
         if int(num_copies) < 1:
             raise ValueError(f"num_copies must be at least 1, got {num_copies}")
@@ -176,7 +181,7 @@ class Client:
             client_name=self.client_name,
         )
         response = self._call("CreateSession", request)
-        env = VectorEnv(self, response.session_id, response.spec)
+        env = VectorEnv(self, response.session_id, response.spec, streaming=streaming)
         with self._lock:
             self._envs.add(env)
         return env
@@ -260,7 +265,7 @@ class VectorEnv:
     ``[0, action_nvec[d])``.
     """
 
-    def __init__(self, client: Client, session_id: str, spec: spec_pb2.EnvSpec):
+    def __init__(self, client: Client, session_id: str, spec: spec_pb2.EnvSpec, streaming: bool = False):
         self.client = client
         self.session_id = session_id
         self.spec = spec
@@ -278,6 +283,8 @@ class VectorEnv:
         self.config = _convert.from_struct(spec.config)
         self.properties = dict(spec.properties)
         self.close_response: Optional[pb.CloseSessionResponse] = None
+        self.streaming = streaming
+        self._stream: Optional[_StepStream] = None
         self._closed = False
 
     # -- calls -----------------------------------------------------------------------------
@@ -306,7 +313,18 @@ class VectorEnv:
     def step(self, actions):
         """Advances every copy by one step; see the class docstring for the layout."""
         request = pb.StepRequest(session_id=self.session_id, actions=self.pack_actions(actions))
-        return self._decode(self._call("Step", request))
+        if not self.streaming:
+            return self._decode(self._call("Step", request))
+        if self._closed:
+            self._call("StepStream", request)  # raises
+        if self._stream is None:
+            self._stream = _StepStream(self.client)
+        try:
+            return self._decode(self._stream.call(request))
+        except KindredError:
+            self._stream.close()  # a failed request ends the stream; the next step opens another
+            self._stream = None
+            raise
 
     def pack_actions(self, actions) -> bytes:
         """Checks shape and dtype and packs actions as little-endian int32 bytes."""
@@ -370,6 +388,9 @@ class VectorEnv:
             return
         self._closed = True
         self.client._forget(self)
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
         try:
             self.close_response = self.client._call("CloseSession", pb.CloseSessionRequest(session_id=self.session_id))
         except KindredError as e:
@@ -404,3 +425,53 @@ def _episode(e: pb.EpisodeStats) -> Dict[str, Any]:
         "agent_stats": [dict(s.stats) for s in e.agents],
         "stats": dict(e.stats),
     }
+
+
+_END = object()
+
+
+class _StepStream:
+    """One ``StepStream`` call used as a sequence of request/response pairs. A watchdog thread
+    cancels the call when a response takes longer than the client's timeout, so that a hung
+    server is a DEADLINE_EXCEEDED error rather than a hang."""
+
+    def __init__(self, client: Client):
+        self._client = client
+        self._requests: "queue.SimpleQueue" = queue.SimpleQueue()
+        self._call = client._stub.StepStream(iter(self._requests.get, _END))
+        self._since: Optional[float] = None
+        self._timed_out = False
+        self._done = threading.Event()
+        if client.timeout:
+            threading.Thread(target=self._watch, name="kindred-step-watchdog", daemon=True).start()
+
+    def _watch(self) -> None:
+        timeout = self._client.timeout
+        while not self._done.wait(min(0.25, timeout / 4)):
+            since = self._since
+            if since is not None and time.monotonic() - since > timeout:
+                self._timed_out = True
+                self._call.cancel()
+                return
+
+    def call(self, request):
+        client = self._client
+        self._since = time.monotonic()
+        self._requests.put(request)
+        try:
+            return next(self._call)
+        except StopIteration:
+            raise KindredError("UNAVAILABLE", "the server ended the step stream", "StepStream", client.target) from None
+        except grpc.RpcError as e:
+            if self._timed_out:
+                raise KindredError(
+                    "DEADLINE_EXCEEDED", f"no answer from {client.target} within {client.timeout} s (Client timeout)",
+                    "StepStream", client.target) from None
+            raise KindredError.from_rpc(e, "StepStream", client.target, client.timeout) from None
+        finally:
+            self._since = None
+
+    def close(self) -> None:
+        self._done.set()
+        self._requests.put(_END)
+        self._call.cancel()

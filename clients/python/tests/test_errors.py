@@ -16,6 +16,11 @@ from conftest import WORLDS
 LATTICE = WORLDS["spin.lattice"]
 
 
+@pytest.fixture(params=[True, False], ids=["stream", "unary"])
+def streaming(request):
+    return request.param
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,16 +86,29 @@ def test_hung_server_hits_the_configured_timeouts(silent_server):
         client.server_info()
     assert e.value.code == "DEADLINE_EXCEEDED" and "0.5 s" in e.value.message
     assert time.monotonic() - t0 < 4
+    # a step stream to a hung server: the watchdog turns it into DEADLINE_EXCEEDED
+    from kindred.v1 import spec_pb2
+
+    spec = spec_pb2.EnvSpec(world_id="w", num_copies=1, num_agents=1)
+    spec.actions.dimensions.add(name="a", num_values=2)
+    for streaming in (True, False):
+        env = kindred.VectorEnv(client, "no-session", spec, streaming=streaming)
+        t0 = time.monotonic()
+        with pytest.raises(kindred.KindredError) as e:
+            env.step(np.zeros((1, 1, 1), np.int32))
+        assert e.value.code == "DEADLINE_EXCEEDED"
+        assert time.monotonic() - t0 < 4
     client.close()
 
 
-def test_server_dies_mid_session():
+def test_server_dies_mid_session(streaming):
     with LocalServer() as server:
         client = kindred.Client(server.target, timeout=20)
-        env = client.make_vector_env("spin.lattice", LATTICE, num_copies=2)
+        env = client.make_vector_env("spin.lattice", LATTICE, num_copies=2, streaming=streaming)
         env.reset()
         env.step(np.zeros(env.action_shape, np.int32))
-    # the server is gone now
+        server.proc.kill()  # a crash, not a graceful shutdown
+        server.proc.wait()
     t0 = time.monotonic()
     with pytest.raises(kindred.KindredError) as e:
         env.step(np.zeros(env.action_shape, np.int32))
@@ -100,8 +118,8 @@ def test_server_dies_mid_session():
     client.close()
 
 
-def test_session_closed_by_this_client(client):
-    env = client.make_vector_env("spin.lattice", LATTICE)
+def test_session_closed_by_this_client(client, streaming):
+    env = client.make_vector_env("spin.lattice", LATTICE, streaming=streaming)
     env.reset()
     env.close()
     assert env.close_response is not None
@@ -111,8 +129,8 @@ def test_session_closed_by_this_client(client):
     env.close()  # idempotent
 
 
-def test_session_unknown_to_the_server(client):
-    env = client.make_vector_env("spin.lattice", LATTICE)
+def test_session_unknown_to_the_server(client, streaming):
+    env = client.make_vector_env("spin.lattice", LATTICE, streaming=streaming)
     env.reset()
     client._stub.CloseSession(pb.CloseSessionRequest(session_id=env.session_id))  # someone else closes it
     with pytest.raises(kindred.KindredError) as e:
@@ -122,10 +140,10 @@ def test_session_unknown_to_the_server(client):
     env.close()
 
 
-def test_expired_session():
+def test_expired_session(streaming):
     with LocalServer(args=["--idle-timeout-s", "1"]) as server:
         with kindred.Client(server.target) as client:
-            env = client.make_vector_env("spin.lattice", LATTICE)
+            env = client.make_vector_env("spin.lattice", LATTICE, streaming=streaming)
             env.reset()
             time.sleep(2.0)
             with pytest.raises(kindred.KindredError) as e:
@@ -150,20 +168,20 @@ def test_wrong_action_shape_and_dtype(client):
         env.step([[[0], [1]]] * 3)  # nested lists
 
 
-def test_action_out_of_range_is_the_servers_invalid_argument(client):
-    with client.make_vector_env("spin.lattice", LATTICE, num_copies=2) as env:
+def test_action_out_of_range_is_the_servers_invalid_argument(client, streaming):
+    with client.make_vector_env("spin.lattice", LATTICE, num_copies=2, streaming=streaming) as env:
         env.reset()
         bad = np.zeros(env.action_shape, np.int32)
         bad[1, 0, 0] = 2
         with pytest.raises(kindred.KindredError) as e:
             env.step(bad)
-        assert e.value.code == "INVALID_ARGUMENT" and e.value.method == "Step"
+        assert e.value.code == "INVALID_ARGUMENT" and e.value.method in ("Step", "StepStream")
         assert "2" in e.value.message
         env.step(np.zeros(env.action_shape, np.int32))  # the session is intact
 
 
-def test_step_before_reset(client):
-    with client.make_vector_env("spin.lattice", LATTICE) as env:
+def test_step_before_reset(client, streaming):
+    with client.make_vector_env("spin.lattice", LATTICE, streaming=streaming) as env:
         with pytest.raises(kindred.KindredError) as e:
             env.step(np.zeros(env.action_shape, np.int32))
         assert e.value.code == "FAILED_PRECONDITION"
