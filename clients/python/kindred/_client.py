@@ -231,12 +231,13 @@ class Client:
         return f"Client({self.target!r}{', closed' if self._closed else ''})"
 
 
-def _unpack(data: bytes, dtype, shape: Tuple[int, ...], what: str) -> np.ndarray:
-    """Zero-copy view of packed little-endian bytes (read-only)."""
+def _unpack(data: bytes, dtype, shape: Tuple[int, ...], what: str, allow_empty: bool = True) -> np.ndarray:
+    """Zero-copy view of packed little-endian bytes (read-only). An empty field stands for
+    zeros where ``allow_empty`` (rewards and flags of a reset)."""
     dtype = np.dtype(dtype)
     n = int(np.prod(shape, dtype=np.int64))
     if len(data) != n * dtype.itemsize:
-        if len(data) == 0:
+        if len(data) == 0 and allow_empty:
             return np.zeros(shape, dtype)
         raise KindredError(
             "INTERNAL",
@@ -361,7 +362,7 @@ class VectorEnv:
             info = infos[i] if i < len(infos) and infos[i].name == t.name else self.observation_infos.get(t.name)
             if info is None:
                 raise KindredError("INTERNAL", f"the server sent observation '{t.name}', not in the session's spec")
-            out[t.name] = _unpack(t.data, info.dtype, info.batch_shape, f"observation '{t.name}'")
+            out[t.name] = _unpack(t.data, info.dtype, info.batch_shape, f"observation '{t.name}'", allow_empty=False)
         return out
 
     def _decode(self, r: pb.StepResponse):
