@@ -18,8 +18,15 @@ __all__ = ["Client", "VectorEnv", "ParallelEnv", "GymEnv", "GymVectorEnv", "Kind
 
 def __getattr__(name):  # lazy: pettingzoo is an optional dependency
     if name == "ParallelEnv":
-        from .pettingzoo_env import ParallelEnv
-
+        try:
+            from .pettingzoo_env import ParallelEnv
+        except ModuleNotFoundError as e:
+            if e.name != "pettingzoo":
+                raise
+            raise ModuleNotFoundError(
+                "kindred.ParallelEnv needs PettingZoo: pip install 'kindred[pettingzoo]' (or pip install pettingzoo)",
+                name="pettingzoo",
+            ) from None
         return ParallelEnv
     if name == "GymEnv":
         from .gym_env import GymEnv
