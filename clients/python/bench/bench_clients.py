@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Client benchmark: batched steps per second through the Python client and through the Java
+client, against the same server in the same run.
+
+    python clients/python/bench/bench_clients.py                       # private server from the jar
+    python clients/python/bench/bench_clients.py --target localhost:50051 --copies 1,64 --json
+
+Each measurement: one session of ``copies`` copies, fixed valid actions, ``--warmup`` steps,
+then ``--runs`` timed runs of ``--steps`` steps. A batched step advances every copy once.
+Python is measured over the step stream (the default) and unary Step calls; Java through
+``dev.kindred.crosslang.ClientBench`` in the server jar (streaming and unary).
+
+``--json`` prints one JSON object per line: name, unit, median, min, max, runs, config, version.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import kindred
+from kindred.testing import LocalServer, find_server_jar
+
+DEFAULT_CONFIG = {"width": 32, "height": 32, "beta": 0.44, "controlled": list(range(0, 1024, 64)), "episode_length": 1000}
+
+
+def bench_python(target, world, config, copies, steps, warmup, runs, streaming):
+    with kindred.Client(target) as client:
+        env = client.make_vector_env(world, config, num_copies=copies, seed=1, streaming=streaming)
+        actions = (np.arange(int(np.prod(env.action_shape))) % 2).astype(np.int32).reshape(env.action_shape)
+        env.reset()
+        for _ in range(warmup):
+            env.step(actions)
+        rates = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                env.step(actions)
+            rates.append(steps / (time.perf_counter() - t0))
+        env.close()
+        return rates
+
+
+def bench_java(target, world, config, copies, steps, warmup, runs, streaming, jar):
+    cmd = [shutil.which("java") or "java", "-cp", str(jar), "dev.kindred.crosslang.ClientBench",
+           "--target", target, "--world", world, "--config", json.dumps(config), "--copies", str(copies),
+           "--steps", str(steps), "--warmup", str(warmup), "--runs", str(runs), "--streaming", str(streaming).lower()]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        raise RuntimeError(f"Java client bench failed:\n{p.stderr[-3000:]}")
+    return [float(line.split()[1]) for line in p.stdout.splitlines() if line.startswith("steps_per_s ")]
+
+
+def run(args, target):
+    with kindred.Client(target) as c:
+        server_version = c.server_info().server_version
+    version = f"python-client {kindred.__version__}, server {server_version}"
+    config = json.loads(args.config) if args.config else DEFAULT_CONFIG
+    jar = None if args.no_java else find_server_jar()
+    rows = []
+    for copies in [int(x) for x in args.copies.split(",")]:
+        cases = [("python", True), ("python", False)]
+        if jar is not None:
+            cases += [("java", True), ("java", False)]
+        for lang, streaming in cases:
+            mode = "stream" if streaming else "unary"
+            if lang == "python":
+                rates = bench_python(target, args.world, config, copies, args.steps, args.warmup, args.runs, streaming)
+            else:
+                rates = bench_java(target, args.world, config, copies, args.steps, args.warmup, args.runs, streaming, jar)
+            row = {
+                "name": f"client.{lang}.{mode}.{args.world}.copies{copies}",
+                "unit": "steps/s",
+                "median": statistics.median(rates),
+                "min": min(rates),
+                "max": max(rates),
+                "runs": len(rates),
+                "config": {"world": args.world, "world_config": config, "copies": copies, "steps": args.steps,
+                           "warmup": args.warmup, "client": lang, "transport": mode, "target": target},
+                "version": version,
+            }
+            rows.append(row)
+            if args.json:
+                print(json.dumps(row), flush=True)
+            else:
+                agents = len(config.get("controlled", [])) or 1
+                print(f"{lang:6s} {mode:6s} copies={copies:5d}: {row['median']:9.0f} batched steps/s "
+                      f"(min {row['min']:.0f}, max {row['max']:.0f}; {row['median'] * copies:,.0f} copy-steps/s, "
+                      f"{row['median'] * copies * agents:,.0f} agent-steps/s)", flush=True)
+    if not args.json:
+        for copies in sorted({r["config"]["copies"] for r in rows}):
+            by = {(r["config"]["client"], r["config"]["transport"]): r["median"] for r in rows if r["config"]["copies"] == copies}
+            if ("java", "stream") in by:
+                print(f"copies={copies}: python/java (stream) = {by[('python', 'stream')] / by[('java', 'stream')]:.2f}, "
+                      f"(unary) = {by[('python', 'unary')] / by[('java', 'unary')]:.2f}")
+    return rows
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--target", help="server address; default: start a private server from the jar")
+    p.add_argument("--world", default="spin.lattice")
+    p.add_argument("--config", help=f"world configuration as JSON (default {json.dumps(DEFAULT_CONFIG)[:60]}...)")
+    p.add_argument("--copies", default="1,64", help="comma-separated numbers of copies")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--json", action="store_true", help="one JSON row per measurement")
+    p.add_argument("--no-java", action="store_true", help="skip the Java client")
+    args = p.parse_args(argv)
+    if args.target:
+        run(args, args.target)
+    else:
+        with LocalServer() as server:
+            run(args, server.target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,478 @@
+"""Client (one gRPC channel) and VectorEnv (one batched session)."""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+import grpc
+import numpy as np
+
+from . import _convert
+from ._errors import KindredError
+from ._spec import AGENT, TensorInfo, tensor_infos
+from .v1 import env_service_pb2 as pb
+from .v1 import env_service_pb2_grpc as pb_grpc
+from .v1 import spec_pb2
+
+PROTOCOL = "kindred.v1"
+__version__ = "0.1.0"
+
+_AUTORESET = {
+    "next_step": spec_pb2.AUTORESET_NEXT_STEP,
+    "same_step": spec_pb2.AUTORESET_SAME_STEP,
+    "disabled": spec_pb2.AUTORESET_DISABLED,
+}
+_AUTORESET_NAMES = {v: k for k, v in _AUTORESET.items()}
+_U64 = 1 << 64
+
+
+def _autoreset(mode: Union[str, int, None]) -> int:
+    if mode is None:
+        return spec_pb2.AUTORESET_NEXT_STEP
+    if isinstance(mode, str):
+        key = mode.lower().replace("-", "_")
+        for prefix in ("autoreset_", "autoreset_mode_"):
+            if key.startswith(prefix):
+                key = key[len(prefix):]
+        if key in _AUTORESET:
+            return _AUTORESET[key]
+        raise ValueError(f"autoreset must be one of {sorted(_AUTORESET)}, got {mode!r}")
+    if int(mode) in _AUTORESET_NAMES:
+        return int(mode)
+    raise ValueError(f"autoreset must be one of {sorted(_AUTORESET)}, got {mode!r}")
+
+
+def _seed(seed: Any) -> int:
+    """A seed as the wire's uint64. Negative seeds are errors; larger ones are reduced mod 2**64."""
+    if isinstance(seed, (bool, float)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    return seed % _U64
+
+
+class Client:
+    """A connection to a Kindred server (one gRPC channel), thread-safe.
+
+    Args:
+        target: ``"host:port"`` of the server.
+        timeout: deadline in seconds of every call (``None``: no deadline).
+        connect_timeout: how long to wait for the server when connecting; a server that is
+            down is a :class:`KindredError` ``UNAVAILABLE`` after at most this long
+            (``0``/``None``: connect lazily, on the first call).
+        verify: check the server's protocol version on connect.
+        client_name: sent with every session, for the server's logs.
+    """
+
+    def __init__(
+        self,
+        target: str = "localhost:50051",
+        timeout: Optional[float] = 60.0,
+        connect_timeout: Optional[float] = 10.0,
+        verify: bool = True,
+        client_name: str = "kindred-python",
+    ):
+        if not isinstance(target, str) or not target.strip():
+            raise ValueError(f'target must be "host:port", got {target!r}')
+        self.target = target
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.client_name = client_name
+        self._channel = grpc.insecure_channel(
+            target,
+            options=[
+                ("grpc.max_receive_message_length", -1),
+                ("grpc.max_send_message_length", -1),
+                ("grpc.primary_user_agent", f"kindred-python/{__version__}"),
+            ],
+        )
+        self._stub = pb_grpc.EnvServiceStub(self._channel)
+        self._envs: "set[VectorEnv]" = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        try:
+            if connect_timeout:
+                try:
+                    grpc.channel_ready_future(self._channel).result(timeout=connect_timeout)
+                except grpc.FutureTimeoutError:
+                    raise KindredError(
+                        "UNAVAILABLE",
+                        f"no Kindred server answers at {target} (waited {connect_timeout} s; "
+                        "is it running? start one with './kindred serve')",
+                        None,
+                        target,
+                    ) from None
+            if verify:
+                info = self.server_info()
+                if info.protocol and info.protocol != PROTOCOL:
+                    raise KindredError(
+                        "FAILED_PRECONDITION",
+                        f"the server at {target} speaks protocol '{info.protocol}' (server "
+                        f"{info.server_version}); this client speaks '{PROTOCOL}'",
+                        "GetServerInfo",
+                        target,
+                    )
+        except BaseException:
+            self._channel.close()
+            raise
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _call(self, method: str, request, timeout: Optional[float] = None):
+        if self._closed:
+            raise KindredError("FAILED_PRECONDITION", "this Client has been closed", method, self.target)
+        t = self.timeout if timeout is None else timeout
+        try:
+            return getattr(self._stub, method)(request, timeout=t)
+        except grpc.RpcError as e:
+            raise KindredError.from_rpc(e, method, self.target, t) from None
+
+    # -- discovery -------------------------------------------------------------------------
+    def server_info(self) -> pb.ServerInfo:
+        """The server's version, protocol, limits and world ids (a ``kindred.v1.ServerInfo``)."""
+        return self._call("GetServerInfo", pb.GetServerInfoRequest())
+
+    def list_worlds(self) -> List[spec_pb2.WorldInfo]:
+        """Every world the server hosts (``kindred.v1.WorldInfo``: id, title, description,
+        parameters, default_config)."""
+        return list(self._call("ListWorlds", pb.ListWorldsRequest()).worlds)
+
+    def world_ids(self) -> List[str]:
+        return [w.id for w in self.list_worlds()]
+
+    def default_config(self, world_id: str) -> dict:
+        for w in self.list_worlds():
+            if w.id == world_id:
+                return _convert.from_struct(w.default_config)
+        raise KindredError("NOT_FOUND", f"unknown world '{world_id}'", "ListWorlds", self.target)
+
+    # -- sessions --------------------------------------------------------------------------
+    def make_vector_env(
+        self,
+        world_id: str,
+        config: Optional[Mapping[str, Any]] = None,
+        num_copies: int = 1,
+        seed: int = 0,
+        autoreset: Union[str, int, None] = "next_step",
+        observations: Optional[Sequence[str]] = None,
+        streaming: bool = True,
+    ) -> "VectorEnv":
+        """Creates a session of ``num_copies`` copies of a world (reset it before stepping).
+
+        Args:
+            config: the world's configuration (see ``list_worlds``); absent keys take defaults.
+            seed: the session seed (uint64).
+            autoreset: ``"next_step"`` (default), ``"same_step"`` or ``"disabled"``.
+            observations: names of the observations to return; ``None``: all.
+            streaming: send steps over one ``StepStream`` (faster) instead of unary ``Step``
+                calls; the client's ``timeout`` applies to each step either way.
+        """
+        if int(num_copies) < 1:
+            raise ValueError(f"num_copies must be at least 1, got {num_copies}")
+        request = pb.CreateSessionRequest(
+            world_id=world_id,
+            config=_convert.to_struct(config),
+            num_copies=int(num_copies),
+            seed=_seed(seed),
+            autoreset=_autoreset(autoreset),
+            observations=list(observations or []),
+            client_name=self.client_name,
+        )
+        response = self._call("CreateSession", request)
+        env = VectorEnv(self, response.session_id, response.spec, streaming=streaming)
+        with self._lock:
+            self._envs.add(env)
+        return env
+
+    def make_parallel_env(self, world_id: str, config: Optional[Mapping[str, Any]] = None, **kwargs):
+        """A PettingZoo ``ParallelEnv`` over one copy of a world (see :class:`kindred.ParallelEnv`)."""
+        from .pettingzoo_env import ParallelEnv
+
+        return ParallelEnv(self, world_id, config, **kwargs)
+
+    def make_gym_env(self, world_id: str, config: Optional[Mapping[str, Any]] = None, **kwargs):
+        """A Gymnasium ``Env`` over one copy of a single-agent world (see :class:`kindred.GymEnv`)."""
+        from .gym_env import GymEnv
+
+        return GymEnv(self, world_id, config, **kwargs)
+
+    def _forget(self, env: "VectorEnv") -> None:
+        with self._lock:
+            self._envs.discard(env)
+
+    def close(self) -> None:
+        """Closes every session still open through this client (best effort), then the channel.
+        Idempotent."""
+        if self._closed:
+            return
+        with self._lock:
+            envs = list(self._envs)
+        for env in envs:
+            try:
+                env.close()
+            except KindredError:
+                pass
+        self._closed = True
+        self._channel.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.target!r}{', closed' if self._closed else ''})"
+
+
+def _unpack(data: bytes, dtype, shape: Tuple[int, ...], what: str, allow_empty: bool = True) -> np.ndarray:
+    """Zero-copy view of packed little-endian bytes (read-only). An empty field stands for
+    zeros where ``allow_empty`` (rewards and flags of a reset)."""
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64))
+    if len(data) != n * dtype.itemsize:
+        if len(data) == 0 and allow_empty:
+            return np.zeros(shape, dtype)
+        raise KindredError(
+            "INTERNAL",
+            f"{what}: got {len(data)} bytes, expected {n * dtype.itemsize} ({dtype} {list(shape)})",
+        )
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+class VectorEnv:
+    """A batched session: ``num_copies`` copies of a world, each with ``num_agents`` agents.
+
+    ``reset`` returns ``(observations, info)`` and ``step`` returns
+    ``(observations, rewards, terminated, truncated, info)`` where
+
+    * ``observations`` is a dict name -> numpy array: per-agent tensors are
+      ``[copies, agents, *shape]``, per-copy tensors ``[copies, *shape]``; the arrays are
+      read-only views of the response's bytes (no copy); copy what you want to modify;
+    * ``rewards`` is float32 ``[copies, agents]``; ``terminated``/``truncated`` bool ``[copies]``;
+    * ``info`` holds ``action_success`` (bool ``[copies, agents]``), ``reset_mask`` (bool
+      ``[copies]``), ``episodes`` (a list of dicts, one per episode that ended in this step:
+      copy, episode, length, terminated, truncated, returns ``[agents]``, agent_stats, stats),
+      ``session_step``, and with ``autoreset="same_step"`` ``final_observations``.
+
+    Actions are integers shaped ``[copies, agents, action_dims]`` (``[copies, agents]`` is
+    accepted when there is one action dimension); values of dimension ``d`` lie in
+    ``[0, action_nvec[d])``.
+    """
+
+    def __init__(self, client: Client, session_id: str, spec: spec_pb2.EnvSpec, streaming: bool = False):
+        self.client = client
+        self.session_id = session_id
+        self.spec = spec
+        self.world_id = spec.world_id
+        self.num_copies = int(spec.num_copies)
+        self.num_agents = int(spec.num_agents)
+        self.agent_names: List[str] = list(spec.agent_names)
+        self.action_nvec = np.array([d.num_values for d in spec.actions.dimensions], dtype=np.int64)
+        self.action_names: List[str] = [d.name for d in spec.actions.dimensions]
+        self.action_shape = (self.num_copies, self.num_agents, len(self.action_nvec))
+        self.observation_infos: Dict[str, TensorInfo] = {t.name: t for t in tensor_infos(spec)}
+        self._infos: List[TensorInfo] = list(self.observation_infos.values())
+        self.autoreset = _AUTORESET_NAMES.get(spec.episode.autoreset, "next_step")
+        self.max_steps = int(spec.episode.max_steps)
+        self.config = _convert.from_struct(spec.config)
+        self.properties = dict(spec.properties)
+        self.close_response: Optional[pb.CloseSessionResponse] = None
+        self.streaming = streaming
+        self._stream: Optional[_StepStream] = None
+        self._closed = False
+
+    # -- calls -----------------------------------------------------------------------------
+    def _call(self, method: str, request):
+        if self._closed:
+            raise KindredError(
+                "NOT_FOUND", f"session {self.session_id} was closed by this client", method, self.client.target
+            )
+        return self.client._call(method, request)
+
+    def reset(self, seed: Optional[int] = None, copies: Optional[Iterable[int]] = None):
+        """Starts new episodes in every copy (or the listed ones).
+
+        With ``seed`` the session's seed stream restarts from it (same seed and actions, same
+        trajectory); without, each copy moves on to its next episode seed.
+        """
+        request = pb.ResetRequest(session_id=self.session_id)
+        if seed is not None:
+            request.seed = _seed(seed)
+        if copies is not None:
+            request.copies.extend(int(c) for c in copies)
+        response = self._call("Reset", request)
+        obs, _, _, _, info = self._decode(response)
+        return obs, info
+
+    def step(self, actions):
+        """Advances every copy by one step; see the class docstring for the layout."""
+        request = pb.StepRequest(session_id=self.session_id, actions=self.pack_actions(actions))
+        if not self.streaming:
+            return self._decode(self._call("Step", request))
+        if self._closed:
+            self._call("StepStream", request)  # raises
+        if self._stream is None:
+            self._stream = _StepStream(self.client)
+        try:
+            return self._decode(self._stream.call(request))
+        except KindredError:
+            self._stream.close()  # a failed request ends the stream; the next step opens another
+            self._stream = None
+            raise
+
+    def pack_actions(self, actions) -> bytes:
+        """Checks shape and dtype and packs actions as little-endian int32 bytes."""
+        a = np.asarray(actions)
+        if a.dtype.kind not in "iu":
+            raise ValueError(
+                f"actions must be integers (shape {list(self.action_shape)} = [copies, agents, "
+                f"action dimensions]), got dtype {a.dtype}"
+            )
+        if a.shape != self.action_shape:
+            if self.action_shape[2] == 1 and a.shape == self.action_shape[:2]:
+                a = a.reshape(self.action_shape)
+            else:
+                raise ValueError(
+                    f"actions must have shape {list(self.action_shape)} = [copies, agents, action "
+                    f"dimensions] for {self.world_id}, got {list(a.shape)}"
+                )
+        if a.dtype != np.dtype("<i4"):
+            if a.size and a.dtype.itemsize >= 4 and (a.min() < -(2**31) or a.max() >= 2**31):
+                raise ValueError(f"actions must fit in int32, got values in [{a.min()}, {a.max()}]")
+            a = a.astype("<i4")
+        return np.ascontiguousarray(a).tobytes()
+
+    def sample_actions(self, rng: Optional[np.random.Generator] = None) -> np.ndarray:
+        """Uniformly random valid actions, int32 ``[copies, agents, action_dims]``."""
+        rng = np.random.default_rng() if rng is None else rng
+        return rng.integers(0, self.action_nvec, size=self.action_shape, dtype=np.int32)
+
+    # -- decoding --------------------------------------------------------------------------
+    def _tensors(self, tensors) -> Dict[str, np.ndarray]:
+        out: Dict[str, np.ndarray] = {}
+        infos = self._infos
+        for i, t in enumerate(tensors):
+            info = infos[i] if i < len(infos) and infos[i].name == t.name else self.observation_infos.get(t.name)
+            if info is None:
+                raise KindredError("INTERNAL", f"the server sent observation '{t.name}', not in the session's spec")
+            out[t.name] = _unpack(t.data, info.dtype, info.batch_shape, f"observation '{t.name}'", allow_empty=False)
+        return out
+
+    def _decode(self, r: pb.StepResponse):
+        c, a = self.num_copies, self.num_agents
+        obs = self._tensors(r.observations)
+        rewards = _unpack(r.rewards, "<f4", (c, a), "rewards")
+        terminated = _unpack(r.terminated, np.uint8, (c,), "terminated").view(np.bool_)
+        truncated = _unpack(r.truncated, np.uint8, (c,), "truncated").view(np.bool_)
+        info: Dict[str, Any] = {
+            "action_success": _unpack(r.action_success, np.uint8, (c, a), "action_success").view(np.bool_),
+            "reset_mask": _unpack(r.reset_mask, np.uint8, (c,), "reset_mask").view(np.bool_),
+            "episodes": [_episode(e) for e in r.episodes],
+            "session_step": int(r.session_step),
+        }
+        if len(r.final_observations):
+            info["final_observations"] = self._tensors(r.final_observations)
+        return obs, rewards, terminated, truncated, info
+
+    # -- life ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Closes the server session. Idempotent; a session the server already forgot (expired)
+        closes quietly."""
+        if self._closed:
+            return
+        self._closed = True
+        self.client._forget(self)
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        try:
+            self.close_response = self.client._call("CloseSession", pb.CloseSessionRequest(session_id=self.session_id))
+        except KindredError as e:
+            if e.code not in ("NOT_FOUND", "UNAVAILABLE", "FAILED_PRECONDITION"):
+                raise
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "VectorEnv":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"VectorEnv({self.world_id!r}, copies={self.num_copies}, agents={self.num_agents}, "
+            f"session={self.session_id!r}{', closed' if self._closed else ''})"
+        )
+
+
+def _episode(e: pb.EpisodeStats) -> Dict[str, Any]:
+    return {
+        "copy": int(e.copy),
+        "episode": int(e.episode),
+        "length": int(e.length),
+        "terminated": bool(e.terminated),
+        "truncated": bool(e.truncated),
+        "returns": np.array([s.episode_return for s in e.agents], dtype=np.float64),
+        "agent_stats": [dict(s.stats) for s in e.agents],
+        "stats": dict(e.stats),
+    }
+
+
+_END = object()
+
+
+class _StepStream:
+    """One ``StepStream`` call used as a sequence of request/response pairs. A watchdog thread
+    cancels the call when a response takes longer than the client's timeout, so that a hung
+    server is a DEADLINE_EXCEEDED error rather than a hang."""
+
+    def __init__(self, client: Client):
+        self._client = client
+        self._requests: "queue.SimpleQueue" = queue.SimpleQueue()
+        self._call = client._stub.StepStream(iter(self._requests.get, _END))
+        self._since: Optional[float] = None
+        self._timed_out = False
+        self._done = threading.Event()
+        if client.timeout:
+            threading.Thread(target=self._watch, name="kindred-step-watchdog", daemon=True).start()
+
+    def _watch(self) -> None:
+        timeout = self._client.timeout
+        while not self._done.wait(min(0.25, timeout / 4)):
+            since = self._since
+            if since is not None and time.monotonic() - since > timeout:
+                self._timed_out = True
+                self._call.cancel()
+                return
+
+    def call(self, request):
+        client = self._client
+        self._since = time.monotonic()
+        self._requests.put(request)
+        try:
+            return next(self._call)
+        except StopIteration:
+            raise KindredError("UNAVAILABLE", "the server ended the step stream", "StepStream", client.target) from None
+        except grpc.RpcError as e:
+            if self._timed_out:
+                raise KindredError(
+                    "DEADLINE_EXCEEDED", f"no answer from {client.target} within {client.timeout} s (Client timeout)",
+                    "StepStream", client.target) from None
+            raise KindredError.from_rpc(e, "StepStream", client.target, client.timeout) from None
+        finally:
+            self._since = None
+
+    def close(self) -> None:
+        self._done.set()
+        self._requests.put(_END)
+        self._call.cancel()

@@ -1,0 +1,53 @@
+"""Gymnasium spaces built from a session's spec."""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import numpy as np
+from gymnasium import spaces
+
+from ._spec import AGENT, TensorInfo
+
+
+def box(info: TensorInfo) -> spaces.Box:
+    """The Box of one block of a tensor (dtype, shape and bounds from the spec)."""
+    low, high = info.bounds()
+    return spaces.Box(low=low, high=high, shape=info.shape, dtype=info.dtype.newbyteorder("="))
+
+
+def observation_space(infos: Dict[str, TensorInfo], include_copy: bool = True) -> spaces.Dict:
+    """A Dict of Boxes: every per-agent tensor, plus (``include_copy``) every per-copy one."""
+    return spaces.Dict(
+        {name: box(t) for name, t in infos.items() if include_copy or t.scope == AGENT}
+    )
+
+
+def action_space(nvec: np.ndarray) -> spaces.Space:
+    """``Discrete(n)`` for one action dimension, ``MultiDiscrete(nvec)`` otherwise."""
+    if len(nvec) == 1:
+        return spaces.Discrete(int(nvec[0]))
+    return spaces.MultiDiscrete(np.asarray(nvec, dtype=np.int64))
+
+
+def action_to_row(action, nvec: np.ndarray, who: str) -> np.ndarray:
+    """One agent's action (int, numpy scalar or array of action dims) as an int array [dims]."""
+    a = np.asarray(action)
+    if a.dtype.kind not in "iu":
+        raise ValueError(f"action of {who} must be integer, got {a!r} (dtype {a.dtype})")
+    if a.size != len(nvec):
+        raise ValueError(
+            f"action of {who} must have {len(nvec)} value(s) (one per action dimension), got shape {list(a.shape)}"
+        )
+    return a.reshape(len(nvec))
+
+
+def agent_observation(obs: Dict[str, np.ndarray], infos: Dict[str, TensorInfo], copy: int, agent: int,
+                      include_copy: bool = True) -> Dict[str, np.ndarray]:
+    """The observation dict of one agent of one copy (fresh, writable arrays)."""
+    out = {}
+    for name, t in infos.items():
+        if t.scope == AGENT:
+            out[name] = np.array(obs[name][copy, agent, ...], dtype=t.dtype.newbyteorder("="))
+        elif include_copy:
+            out[name] = np.array(obs[name][copy, ...], dtype=t.dtype.newbyteorder("="))
+    return out

@@ -1,0 +1,1 @@
+"""The kindred.v1 protocol messages and stubs, generated from proto/kindred/v1 at build time."""
