@@ -27,7 +27,7 @@ import numpy as np
 import kindred
 from kindred.testing import LocalServer, find_server_jar
 
-DEFAULT_CONFIG = {"width": 32, "height": 32, "beta": 0.44, "controlled": list(range(0, 1024, 64)), "episode_length": 1000}
+DEFAULT_CONFIG = {"width": 32, "height": 32, "beta": 0.44, "controlled": list(range(0, 1024, 64)), "max_steps": 1000}
 
 
 def bench_python(target, world, config, copies, steps, warmup, runs, streaming):

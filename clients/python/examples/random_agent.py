@@ -43,7 +43,7 @@ def main() -> None:
     p.add_argument("--target", default="localhost:50051", help="server address (host:port)")
     p.add_argument("--spawn", action="store_true", help="start a private server from env-server/target/kindred-server.jar")
     p.add_argument("--world", default="spin.lattice")
-    p.add_argument("--config", default='{"width": 16, "height": 16, "beta": 0.4, "controlled": [0, 17, 100], "episode_length": 200}',
+    p.add_argument("--config", default='{"width": 16, "height": 16, "beta": 0.4, "controlled": [0, 17, 100], "max_steps": 200}',
                    help="world configuration as JSON")
     p.add_argument("--episodes", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)

@@ -70,7 +70,7 @@ def main() -> None:
     p.add_argument("--target", default="localhost:50051")
     p.add_argument("--spawn", action="store_true", help="start a private server from env-server/target/kindred-server.jar")
     p.add_argument("--world", default="spin.lattice")
-    p.add_argument("--config", default='{"width": 16, "height": 16, "beta": 0.35, "controlled": [0, 5, 40, 77, 130, 200], "episode_length": 500}')
+    p.add_argument("--config", default='{"width": 16, "height": 16, "beta": 0.35, "controlled": [0, 5, 40, 77, 130, 200], "max_steps": 500}')
     p.add_argument("--copies", type=int, default=32)
     p.add_argument("--iterations", type=int, default=30)
     p.add_argument("--horizon", type=int, default=20, help="steps per policy update")

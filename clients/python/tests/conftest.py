@@ -20,21 +20,27 @@ from kindred.testing import LocalServer
 # One small configuration per world, each with some controlled spins (agents). The energy
 # world joins this table when it lands.
 WORLDS = {
-    "spin.lattice": {"width": 6, "height": 5, "controlled": [0, 7], "episode_length": 30},
-    "spin.random_regular": {"n": 24, "degree": 3, "controlled": [1, 5, 9], "episode_length": 30},
-    "spin.erdos_renyi": {"n": 24, "mean_degree": 3.0, "controlled": [2, 3], "episode_length": 30},
-    "spin.sk": {"n": 12, "beta": 0.5, "controlled": [0, 11], "episode_length": 30},
+    "spin.lattice": {"width": 6, "height": 5, "controlled": [0, 7], "max_steps": 30},
+    "spin.random_regular": {"n": 24, "degree": 3, "controlled": [1, 5, 9], "max_steps": 30},
+    "spin.erdos_renyi": {"n": 24, "mean_degree": 3.0, "controlled": [2, 3], "max_steps": 30},
+    "spin.sk": {"n": 12, "beta": 0.5, "controlled": [0, 11], "max_steps": 30},
     "spin.boltzmann": {
         "couplings": (np.triu(np.random.default_rng(3).normal(size=(6, 6)), 1) * 0.5
                       + np.triu(np.random.default_rng(3).normal(size=(6, 6)), 1).T * 0.5).round(3).tolist(),
         "controlled": [0, 4],
-        "episode_length": 30,
+        "max_steps": 30,
     },
+    "energy.s3": {"max_steps": 40},
+    "energy.room": {"width": 12, "height": 10, "agents": 3, "altars": 1, "converters": 1,
+                    "green_generators": 2, "yellow_generators": 1, "walls": 3, "view_size": 5,
+                    "kinship": "teams", "groups": 2, "max_steps": 40},
 }
 
 # Single-agent settings for Gymnasium's check_env.
 SINGLE_AGENT = {
-    world: {**config, "controlled": config["controlled"][:1]} for world, config in WORLDS.items()
+    world: ({**config, "controlled": config["controlled"][:1]} if world.startswith("spin.")
+            else {**{k: v for k, v in config.items() if k != "groups"}, "agents": 1, "kinship": "selfish"})
+    for world, config in WORLDS.items()
 }
 
 

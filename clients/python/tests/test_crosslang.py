@@ -42,8 +42,8 @@ PARTICIPANTS = {
 
 CASES = [
     # (world, config, copies, seed, steps): episodes short enough that autoreset happens
-    ("spin.lattice", {**WORLDS["spin.lattice"], "episode_length": 7}, 3, 42, 20),
-    ("spin.boltzmann", {**WORLDS["spin.boltzmann"], "episode_length": 5, "schedule": "synchronous"}, 2, 2**63 + 5, 12),
+    ("spin.lattice", {**WORLDS["spin.lattice"], "max_steps": 7}, 3, 42, 20),
+    ("spin.boltzmann", {**WORLDS["spin.boltzmann"], "max_steps": 5, "schedule": "synchronous"}, 2, 2**63 + 5, 12),
     ("spin.random_regular", {**WORLDS["spin.random_regular"], "sweeps_per_step": 2}, 4, 7, 10),
 ]
 

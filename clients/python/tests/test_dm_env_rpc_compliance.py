@@ -313,7 +313,7 @@ class SequenceTest(_ServerConnection, unittest.TestCase):
             self._disconnect()
 
     def _run(self, seed, steps):
-        settings = dict(_LATTICE_SETTINGS, seed=_pack(seed), episode_length=_pack(3))
+        settings = dict(_LATTICE_SETTINGS, seed=_pack(seed), max_steps=_pack(3))
         world = self._create(settings)
         specs = self._connection.send(dm_env_rpc_pb2.JoinWorldRequest(world_name=world)).specs
         uid = {spec.name: u for u, spec in specs.observations.items()}["spins"]
@@ -338,7 +338,7 @@ class SequenceTest(_ServerConnection, unittest.TestCase):
     def test_dm_env_adaptor(self):
         env, world = dm_env_adaptor.create_and_join_world(
             self._connection, create_world_settings={"world": "spin.lattice", "width": 4, "height": 4,
-                                                     "controlled": np.array([1, 2]), "episode_length": 5},
+                                                     "controlled": np.array([1, 2]), "max_steps": 5},
             join_world_settings={})
         try:
             self.assertEqual((2,), env.action_spec()["spin"].shape)

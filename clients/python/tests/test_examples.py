@@ -16,7 +16,7 @@ def run(script, *args):
 
 def test_random_agent(server_target):
     out = run("random_agent.py", "--target", server_target, "--episodes", "2",
-              "--config", '{"width": 8, "height": 8, "controlled": [0, 9], "episode_length": 25}')
+              "--config", '{"width": 8, "height": 8, "controlled": [0, 9], "max_steps": 25}')
     assert "episode 1: 25 steps" in out and "spin_9" in out
 
 

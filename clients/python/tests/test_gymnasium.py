@@ -23,7 +23,7 @@ def test_check_env(client, world):
 
 
 def test_episode_and_seed(server_target):
-    config = {**SINGLE_AGENT["spin.lattice"], "episode_length": 4}
+    config = {**SINGLE_AGENT["spin.lattice"], "max_steps": 4}
     with kindred.Client(server_target) as client:
         env = client.make_gym_env("spin.lattice", config)
         obs, info = env.reset(seed=10)

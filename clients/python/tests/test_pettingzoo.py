@@ -56,7 +56,7 @@ def test_spaces_come_from_the_spec(client):
 
 
 def test_episode_end_empties_agents(client):
-    env = client.make_parallel_env("spin.sk", {**WORLDS["spin.sk"], "episode_length": 3})
+    env = client.make_parallel_env("spin.sk", {**WORLDS["spin.sk"], "max_steps": 3})
     try:
         env.reset(seed=0)
         for _ in range(3):

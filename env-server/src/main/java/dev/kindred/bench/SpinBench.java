@@ -132,7 +132,7 @@ public final class SpinBench {
       cfg.put("beta", beta);
       cfg.put("schedule", schedule);
       cfg.put("sweeps_per_step", s.sweepsPerStep);
-      cfg.put("episode_length", 0);
+      cfg.put("max_steps", 0);
       cfg.put("init", "random");
       h.run(inProcessCase(registry, name, "spin.lattice", cfg, (long) s.size * s.size, 4, s));
     }
@@ -144,7 +144,7 @@ public final class SpinBench {
       cfg.put("beta", s.skBeta);
       cfg.put("schedule", "random_sequential");
       cfg.put("sweeps_per_step", s.skSweepsPerStep);
-      cfg.put("episode_length", 0);
+      cfg.put("max_steps", 0);
       cfg.put("init", "random");
       h.run(inProcessCase(registry, skName, "spin.sk", cfg, s.skN, s.skN - 1, s));
     }
@@ -266,7 +266,7 @@ public final class SpinBench {
     worldConfig.put("beta", s.beta);
     worldConfig.put("schedule", "random_sequential");
     worldConfig.put("sweeps_per_step", s.grpcSweeps);
-    worldConfig.put("episode_length", 0);
+    worldConfig.put("max_steps", 0);
     worldConfig.put("init", "random");
     long spins = (long) s.grpcSize * s.grpcSize;
     double updatesPerStep = (double) spins * s.grpcSweeps * s.grpcCopies;

@@ -194,7 +194,7 @@ public final class SpinMeasure {
     cfg.put("beta", 1.0 / t);
     cfg.put("schedule", s.schedule);
     cfg.put("sweeps_per_step", s.sweepsPerStep);
-    cfg.put("episode_length", 0);
+    cfg.put("max_steps", 0);
     cfg.put("init", s.init);
     cfg.put("burn_in_sweeps", s.burnIn);
     var world = type.create(type.schema().resolve(cfg), s.copies);

@@ -82,7 +82,7 @@ import org.slf4j.LoggerFactory;
  * After JoinWorld, Reset, ResetWorld and the end of a sequence the world is not running: the
  * next Step ignores its actions, starts a new episode and returns RUNNING with the episode's
  * first observations (reward 0). A Step that ends the episode returns TERMINATED when the world
- * ended it and INTERRUPTED when it was truncated (e.g. {@code episode_length}). Reset (only when
+ * ended it and INTERRUPTED when it was truncated (e.g. {@code max_steps}). Reset (only when
  * joined) accepts {@code seed}, which restarts the episode seed stream. ResetWorld (from any
  * connection) accepts {@code seed} and configuration keys; a configuration change rebuilds the
  * world and is refused while an agent is joined if it would change the specs. An agent joined on

@@ -184,7 +184,7 @@ class DmEnvRpcServiceTest {
   void truncationIsInterruptedTerminationIsTerminatedWithDiscountZero() {
     try (DmClient c = client()) {
       String world = c.create(Map.of("world", string(CounterWorld.ID), "seed", scalar(9L), "agents", scalar(1L),
-          "episode_length", scalar(2L)));
+          "max_steps", scalar(2L)));
       ActionObservationSpecs specs = c.join(world);
       long position = uid(specs.getObservationsMap(), "position");
       long discount = uid(specs.getObservationsMap(), "discount");
@@ -214,7 +214,7 @@ class DmEnvRpcServiceTest {
     List<List<Integer>> viaDm = new ArrayList<>();
     try (DmClient c = client()) {
       String world = c.create(Map.of("world", string(CounterWorld.ID), "seed", scalar(seed), "agents", scalar(2L),
-          "episode_length", scalar(3L)));
+          "max_steps", scalar(3L)));
       long position = uid(c.join(world).getObservationsMap(), "position");
       for (int i = 0; i < 8; i++) {
         viaDm.add(c.step(Map.of(1L, ints(i % 3, 2)), position).getObservationsOrThrow(position)
@@ -223,7 +223,7 @@ class DmEnvRpcServiceTest {
     }
     // The same actions through the core (autoreset NEXT_STEP mirrors the dm_env_rpc sequence start).
     WorldType type = registry.get(CounterWorld.ID);
-    BatchedEnv env = new BatchedEnv(type.create(type.schema().resolve(Map.of("agents", 2, "episode_length", 3)), 1),
+    BatchedEnv env = new BatchedEnv(type.create(type.schema().resolve(Map.of("agents", 2, "max_steps", 3)), 1),
         Autoreset.NEXT_STEP, seed, List.of("position"));
     List<List<Integer>> viaCore = new ArrayList<>();
     env.reset(null, null);

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * on a line of positions. Action 0 steps left, 1 stays, 2 steps right; its reward is the
  * action value minus 1. Positions start at random (from the episode seed) in [0, 100). An
  * agent at position 0 that steps left fails (action success 0). Episodes are truncated after
- * {@code episode_length} steps and terminate early when {@code terminate_at} is reached by
+ * {@code max_steps} steps and terminate early when {@code terminate_at} is reached by
  * agent 0.
  */
 public final class CounterWorld implements World {
@@ -20,7 +20,7 @@ public final class CounterWorld implements World {
   public static final class Type implements WorldType {
     private final ConfigSchema schema = new ConfigSchema(List.of(
         Parameter.integer("agents", 2, 0, 64, "agents per copy"),
-        Parameter.integer("episode_length", 5, 1, 1_000_000, "steps before truncation"),
+        Parameter.integer("max_steps", 5, 1, 1_000_000, "steps before truncation"),
         Parameter.integer("terminate_at", -1, -1, 1_000_000, "position of agent 0 that terminates the episode (-1: never)")));
 
     @Override
@@ -61,7 +61,7 @@ public final class CounterWorld implements World {
   CounterWorld(Config config, int copies) {
     this.copies = copies;
     this.agents = config.getInt("agents");
-    this.episodeLength = config.getInt("episode_length");
+    this.episodeLength = config.getInt("max_steps");
     this.terminateAt = config.getInt("terminate_at");
     List<String> names = new java.util.ArrayList<>();
     for (int a = 0; a < agents; a++) {
@@ -77,7 +77,7 @@ public final class CounterWorld implements World {
         new ActionSpec(List.of(new ActionDimension("move", "0 left, 1 stay, 2 right", 3,
             List.of("left", "stay", "right"))), "one move per agent"),
         new RewardSpec("action - 1", -1.0, 1.0),
-        episodeLength, terminateAt >= 0, "truncated after episode_length steps",
+        episodeLength, terminateAt >= 0, "truncated after max_steps steps",
         List.of(new StatSpec("failures", "failed moves", Scope.AGENT),
             new StatSpec("final_total", "sum of positions at the end", Scope.COPY)),
         Map.of("kind", "test"));

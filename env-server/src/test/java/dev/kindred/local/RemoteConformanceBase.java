@@ -75,7 +75,7 @@ abstract class RemoteConformanceBase extends VectorEnvConformance {
 
   @Test
   void pipelinedTrajectoryMatchesLocal() {
-    Map<String, Object> config = Map.of("agents", 2, "episode_length", 6);
+    Map<String, Object> config = Map.of("agents", 2, "max_steps", 6);
     int copies = 3;
     int[][] actions = Trajectories.actions(17, 30, copies * 2, 3);
     for (AutoresetMode mode : List.of(AutoresetMode.AUTORESET_NEXT_STEP, AutoresetMode.AUTORESET_SAME_STEP)) {
@@ -100,7 +100,7 @@ abstract class RemoteConformanceBase extends VectorEnvConformance {
 
   @Test
   void unaryStreamingAndLocalAgree() {
-    Map<String, Object> config = Map.of("agents", 4, "episode_length", 5);
+    Map<String, Object> config = Map.of("agents", 4, "max_steps", 5);
     int[][] actions = Trajectories.actions(23, 25, 2 * 4, 3);
     List<byte[]> expected = localRun(config, 2, 31, AutoresetMode.AUTORESET_SAME_STEP, actions);
     for (boolean stream : new boolean[] {false, true}) {
@@ -159,7 +159,7 @@ abstract class RemoteConformanceBase extends VectorEnvConformance {
       assertEquals("kindred.v1", info.getProtocol());
       assertTrue(info.getWorldIdsList().contains(WORLD), info.toString());
       WorldInfo w = c.listWorlds().stream().filter(x -> x.getId().equals(WORLD)).findFirst().orElseThrow();
-      assertEquals(5.0, w.getDefaultConfig().getFieldsOrThrow("episode_length").getNumberValue());
+      assertEquals(5.0, w.getDefaultConfig().getFieldsOrThrow("max_steps").getNumberValue());
       assertEquals(3, w.getParametersCount());
 
       RemoteVectorEnv env = c.make(WORLD, Map.of("agents", 1), 2, 42,

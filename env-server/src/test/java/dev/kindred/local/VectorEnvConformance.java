@@ -78,7 +78,7 @@ abstract class VectorEnvConformance {
 
   @Test
   void specEqualsLocalSpec() {
-    Map<String, Object> config = Map.of("agents", 3, "episode_length", 4);
+    Map<String, Object> config = Map.of("agents", 3, "max_steps", 4);
     for (SessionOptions o : List.of(SessionOptions.defaults(), autoreset(AutoresetMode.AUTORESET_SAME_STEP),
         SessionOptions.builder().autoreset(AutoresetMode.AUTORESET_DISABLED).observations("total").build())) {
       try (VectorEnv env = make(WORLD, config, 5, 11, o); VectorEnv ref = local(config, 5, 11, o)) {
@@ -99,7 +99,7 @@ abstract class VectorEnvConformance {
       assertEquals(List.of("walker_0", "walker_1"), env.spec().getAgentNamesList());
       assertEquals(List.of("position", "total"),
           env.spec().getObservationsList().stream().map(t -> t.getName()).toList());
-      assertEquals(5.0, env.spec().getConfig().getFieldsOrThrow("episode_length").getNumberValue());
+      assertEquals(5.0, env.spec().getConfig().getFieldsOrThrow("max_steps").getNumberValue());
       assertEquals(AutoresetMode.AUTORESET_NEXT_STEP, env.spec().getEpisode().getAutoreset());
     }
   }
@@ -108,7 +108,7 @@ abstract class VectorEnvConformance {
 
   @Test
   void trajectoryMatchesLocalBitForBit() {
-    Map<String, Object> config = Map.of("agents", 3, "episode_length", 7);
+    Map<String, Object> config = Map.of("agents", 3, "max_steps", 7);
     int copies = 4;
     int[][] actions = Trajectories.actions(99, 40, copies * 3, 3);
     for (AutoresetMode mode : List.of(AutoresetMode.AUTORESET_NEXT_STEP, AutoresetMode.AUTORESET_SAME_STEP)) {
@@ -166,7 +166,7 @@ abstract class VectorEnvConformance {
 
   // ---- autoreset --------------------------------------------------------------------------
 
-  private static final Map<String, Object> SHORT = Map.of("agents", 2, "episode_length", 3);
+  private static final Map<String, Object> SHORT = Map.of("agents", 2, "max_steps", 3);
 
   @Test
   void autoresetNextStep() {
@@ -253,7 +253,7 @@ abstract class VectorEnvConformance {
 
   @Test
   void episodeStatsMatchTheSteps() {
-    try (VectorEnv env = make(WORLD, Map.of("agents", 2, "episode_length", 4), 3, 21,
+    try (VectorEnv env = make(WORLD, Map.of("agents", 2, "max_steps", 4), 3, 21,
         autoreset(AutoresetMode.AUTORESET_SAME_STEP))) {
       env.reset();
       int[][] actions = Trajectories.actions(3, 12, 3 * 2, 3);
@@ -287,7 +287,7 @@ abstract class VectorEnvConformance {
   @Test
   void terminationEndsEpisodesEarly() {
     // agent 0 walks left to position 0, which terminates the episode
-    try (VectorEnv env = make(WORLD, Map.of("agents", 1, "episode_length", 1000, "terminate_at", 0), 1, 4,
+    try (VectorEnv env = make(WORLD, Map.of("agents", 1, "max_steps", 1000, "terminate_at", 0), 1, 4,
         SessionOptions.defaults())) {
       StepBatch b = env.reset();
       int start = b.observation("position").getInt(0);

@@ -72,7 +72,7 @@ class EnvServiceTest {
     assertTrue(id.matches("[0-9a-f]{32}"), id);
     assertEquals(3, created.getSpec().getNumCopies());
     assertEquals(2, created.getSpec().getNumAgents());
-    assertEquals(5.0, created.getSpec().getConfig().getFieldsOrThrow("episode_length").getNumberValue());
+    assertEquals(5.0, created.getSpec().getConfig().getFieldsOrThrow("max_steps").getNumberValue());
     StepResponse reset = h.reset(id);
     assertEquals(2, reset.getObservationsCount());
     assertEquals(3 * 2 * 2 * 4, reset.getObservations(0).getData().size());
@@ -134,7 +134,7 @@ class EnvServiceTest {
   void unknownConfigKey() {
     assertStatus(Code.INVALID_ARGUMENT,
         () -> h.session(1, 1, AutoresetMode.AUTORESET_NEXT_STEP, Map.of("bogus", 1)),
-        "config.bogus", "unknown configuration key", "agents, episode_length, terminate_at");
+        "config.bogus", "unknown configuration key", "agents, max_steps, terminate_at");
   }
 
   @Test
@@ -257,7 +257,7 @@ class EnvServiceTest {
 
   @Test
   void autoresetDisabledSteppingEndedCopy() {
-    String id = h.session(2, 5, AutoresetMode.AUTORESET_DISABLED, Map.of("episode_length", 1));
+    String id = h.session(2, 5, AutoresetMode.AUTORESET_DISABLED, Map.of("max_steps", 1));
     h.reset(id);
     StepResponse ended = h.step(id, 1, 1, 1, 1);
     assertEquals(1, ended.getTruncated().byteAt(0));

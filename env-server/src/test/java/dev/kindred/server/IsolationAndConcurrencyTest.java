@@ -118,14 +118,14 @@ class IsolationAndConcurrencyTest {
     int[] right = new int[copies * Harness.AGENTS];
     java.util.Arrays.fill(right, 2);
     String seq = h.session(copies, 5, dev.kindred.proto.v1.AutoresetMode.AUTORESET_SAME_STEP,
-        Map.of("episode_length", 7));
+        Map.of("max_steps", 7));
     h.reset(seq);
     List<StepResponse> expected = new ArrayList<>();
     for (int k = 0; k < threads * perThread; k++) {
       expected.add(h.step(seq, right));
     }
     String shared = h.session(copies, 5, dev.kindred.proto.v1.AutoresetMode.AUTORESET_SAME_STEP,
-        Map.of("episode_length", 7));
+        Map.of("max_steps", 7));
     h.reset(shared);
     Map<Long, StepResponse> byStep = new ConcurrentHashMap<>();
     CountDownLatch go = new CountDownLatch(1);

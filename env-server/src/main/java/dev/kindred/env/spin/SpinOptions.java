@@ -49,7 +49,7 @@ record SpinOptions(
         "sample: spin = +1 with probability phi_i (probability matching, Glauber dynamics); mode: spin = sign "
             + "of the posterior log-odds, unchanged when it is 0 (always at beta = 0)"));
     p.add(Parameter.integer("sweeps_per_step", 1, 1, 1_000_000, "sweeps of the built-in agents per Step"));
-    p.add(Parameter.integer("episode_length", 1000, 0, 1L << 53,
+    p.add(Parameter.integer("max_steps", 1000, 0, 1L << 53,
         "steps before an episode is truncated; 0: never"));
     p.add(Parameter.choice("init", "random", List.of("random", "up", "down"),
         "initial configuration at reset: independent fair coins, all +1 or all -1 (clamped spins take their values)"));
@@ -95,7 +95,7 @@ record SpinOptions(
       values[k] = (byte) vals[k];
     }
     return new SpinOptions(c.getDouble("beta"), c.getDouble("zeta"), zetas, schedule,
-        c.getString("action").equals("mode"), c.getInt("sweeps_per_step"), c.getLong("episode_length"),
+        c.getString("action").equals("mode"), c.getInt("sweeps_per_step"), c.getLong("max_steps"),
         c.getString("init"), c.getLong("burn_in_sweeps"), controlled, clamped, values);
   }
 

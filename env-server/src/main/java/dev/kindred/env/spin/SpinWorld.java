@@ -315,7 +315,7 @@ public final class SpinWorld implements World {
         new RewardSpec("minus the agent's surprise -ln P(neighbour spins) after the step's sweeps, so "
             + "maximising reward minimises surprise (free energy)", null, 0.0),
         episodeLength, false,
-        episodeLength == 0 ? "episodes are never truncated" : "episodes are truncated after episode_length steps",
+        episodeLength == 0 ? "episodes are never truncated" : "episodes are truncated after max_steps steps",
         List.of(new StatSpec("mean_surprise", "agent's surprise averaged over the episode's steps", Scope.AGENT),
             new StatSpec("mean_magnetisation", "magnetisation averaged over the episode's steps", Scope.COPY),
             new StatSpec("mean_abs_magnetisation", "|magnetisation| averaged over the episode's steps", Scope.COPY),

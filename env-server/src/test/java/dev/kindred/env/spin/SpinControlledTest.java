@@ -51,7 +51,7 @@ class SpinControlledTest {
     m.put("fields", FIELDS);
     m.put("beta", BETA);
     m.put("controlled", List.of(0, 2));
-    m.put("episode_length", episodeLength);
+    m.put("max_steps", episodeLength);
     m.put("burn_in_sweeps", 50);
     return m;
   }

@@ -58,7 +58,7 @@ class SpinIsingTheoryTest {
   /** Per copy: time averages of |m| and of e over {@code steps} steps after the burn-in. */
   private static double[][] run(double temperature, String init, int burnIn, int steps, long seed) {
     SpinWorld w = world("spin.lattice", Map.of("width", L, "height", L, "beta", 1 / temperature,
-        "init", init, "burn_in_sweeps", burnIn, "episode_length", 0), COPIES);
+        "init", init, "burn_in_sweeps", burnIn, "max_steps", 0), COPIES);
     assertTrue(w.usesFastKernel());
     BatchedEnv env = env(w, seed, "magnetisation", "energy");
     env.reset(null, null);

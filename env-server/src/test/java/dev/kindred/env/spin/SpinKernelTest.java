@@ -110,7 +110,7 @@ class SpinKernelTest {
     for (int k = 0; k < kv.length; k += 2) {
       m.put((String) kv[k], kv[k + 1]);
     }
-    m.put("episode_length", 0);
+    m.put("max_steps", 0);
     return m;
   }
 
