@@ -1,5 +1,6 @@
 package dev.kindred.server;
 
+import dev.kindred.bench.EnergyBench;
 import dev.kindred.bench.SpinBench;
 import dev.kindred.bench.SpinMeasure;
 import java.io.PrintStream;
@@ -26,6 +27,8 @@ public final class Main {
       Suites:
         spin       single-spin updates per second: lattice (async, sweep, sync, checkerboard),
                    SK n=1024, and the gRPC path against in-process (kindred bench spin --help)
+        energy     energy/kinship world agent-steps per second on S1-S3, in process and over
+                   gRPC against in-process (kindred bench energy --help)
 
       Every suite prints a table; --json prints one JSON object per measured row instead.
       """;
@@ -43,8 +46,8 @@ public final class Main {
 
   static {
     COMMANDS.put("serve", new Subcommand("run the environment server (gRPC, kindred.v1)", ServeCommand::run));
-    COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin; --help)",
-        new CommandGroup("bench", BENCH_HELP, Map.of("spin", SpinBench::run))));
+    COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin, bench energy; --help)",
+        new CommandGroup("bench", BENCH_HELP, Map.of("spin", SpinBench::run, "energy", EnergyBench::run))));
     COMMANDS.put("spin", new Subcommand("spin-world tools (spin measure: m and E against T, with a plot)",
         new CommandGroup("spin", SPIN_HELP, Map.of("measure", SpinMeasure::run))));
   }
