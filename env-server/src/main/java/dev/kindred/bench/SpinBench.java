@@ -216,7 +216,7 @@ public final class SpinBench {
   // ------------------------------------------------------------------ session rows (gRPC vs local)
 
   /** Times a step loop and keeps per-step latencies. */
-  private abstract static class SteppingWorkload implements BenchHarness.Workload {
+  abstract static class SteppingWorkload implements BenchHarness.Workload {
     private final double updatesPerStep;
     private long[] latencies = new long[1024];
     private int count;

@@ -1,7 +1,9 @@
 package dev.kindred.server;
 
+import dev.kindred.bench.EnergyBench;
 import dev.kindred.bench.SpinBench;
 import dev.kindred.bench.SpinMeasure;
+import dev.kindred.env.energy.render.RenderCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,6 +28,8 @@ public final class Main {
       Suites:
         spin       single-spin updates per second: lattice (async, sweep, sync, checkerboard),
                    SK n=1024, and the gRPC path against in-process (kindred bench spin --help)
+        energy     energy/kinship world agent-steps per second on S1-S3, in process and over
+                   gRPC against in-process (kindred bench energy --help)
 
       Every suite prints a table; --json prints one JSON object per measured row instead.
       """;
@@ -38,15 +42,26 @@ public final class Main {
                    and a PNG with Yang's and Onsager's exact curves (kindred spin measure --help)
       """;
 
+  static final String ENERGY_HELP = """
+      Usage: kindred energy <tool> [flags]
+
+      Tools:
+        render     run an energy world with random actions and draw PNG frames (a contact
+                   sheet or one file per frame) or print the text rendering
+                   (kindred energy render --help)
+      """;
+
   /** Subcommands by name, in the order the help lists them. */
   static final Map<String, Subcommand> COMMANDS = new LinkedHashMap<>();
 
   static {
     COMMANDS.put("serve", new Subcommand("run the environment server (gRPC, kindred.v1)", ServeCommand::run));
-    COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin; --help)",
-        new CommandGroup("bench", BENCH_HELP, Map.of("spin", SpinBench::run))));
+    COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin, bench energy; --help)",
+        new CommandGroup("bench", BENCH_HELP, Map.of("spin", SpinBench::run, "energy", EnergyBench::run))));
     COMMANDS.put("spin", new Subcommand("spin-world tools (spin measure: m and E against T, with a plot)",
         new CommandGroup("spin", SPIN_HELP, Map.of("measure", SpinMeasure::run))));
+    COMMANDS.put("energy", new Subcommand("energy-world tools (energy render: PNG frames or text of a run)",
+        new CommandGroup("energy", ENERGY_HELP, Map.of("render", RenderCommand::run))));
   }
 
   public static void main(String[] args) {

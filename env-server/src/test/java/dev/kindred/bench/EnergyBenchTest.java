@@ -1,0 +1,89 @@
+package dev.kindred.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Smoke tests of kindred bench energy: it runs and its output is well formed. No timing assertions. */
+class EnergyBenchTest {
+
+  @Test
+  void quickJsonRowsParseWithTheirDetails() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    String[] args = {"--quick", "--json", "--scenarios", "S3", "--grpc-scenarios", "S3"};
+    int code = EnergyBench.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    String log = err.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, log);
+    List<JsonObject> rows = new ArrayList<>();
+    for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isBlank()) {
+        rows.add(JsonParser.parseString(line).getAsJsonObject()); // stdout is pure JSON lines
+      }
+    }
+    List<String> names = rows.stream().map(r -> r.get("name").getAsString()).toList();
+    assertEquals(List.of("energy.S3.in-process", "energy.S3.local", "energy.S3.grpc.unary", "energy.S3.grpc.stream"),
+        names);
+    assertEquals(EnergyBench.rowNames(args), names);
+    for (JsonObject r : rows) {
+      String name = r.get("name").getAsString();
+      assertEquals("agent_steps_per_s", r.get("unit").getAsString(), name);
+      double median = r.get("median").getAsDouble();
+      assertTrue(median > 0, name + " median " + median);
+      assertTrue(r.get("min").getAsDouble() <= median && median <= r.get("max").getAsDouble(), name);
+      assertEquals(2, r.get("runs").getAsInt(), name);
+      JsonObject config = r.getAsJsonObject("config");
+      assertEquals("energy.s3", config.get("world").getAsString(), name);
+      assertEquals(5, config.get("agents").getAsInt(), name);
+      JsonObject extra = r.getAsJsonObject("extra");
+      List<String> keys = name.endsWith("in-process") ? List.of("ns_per_agent_step", "alloc_bytes_per_step", "vs_cpp")
+          : name.contains("grpc") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process")
+          : List.of("steps_per_s", "p50_ms", "p99_ms");
+      for (String key : keys) {
+        assertTrue(extra.has(key), name + " extra " + key + ": " + extra);
+      }
+    }
+    assertTrue(log.contains("Goals (docs/benchmarks.md):"), log);
+    assertTrue(log.contains("energy.S3.grpc.stream:") && log.contains("goal >= 0.40"), log);
+  }
+
+  @Test
+  void tableHelpAndBadFlags() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = EnergyBench.run(new String[] {"--quick", "--only", "s3.in-process"},
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+    assertEquals(0, code);
+    String table = out.toString(StandardCharsets.UTF_8);
+    assertTrue(table.contains("energy.S3.in-process"), table);
+    assertTrue(!table.contains("energy.S1"), table);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith("name") && l.contains("median")), table);
+
+    ByteArrayOutputStream help = new ByteArrayOutputStream();
+    assertEquals(0, EnergyBench.run(new String[] {"--help"}, new PrintStream(help, true, StandardCharsets.UTF_8), System.err));
+    assertTrue(help.toString(StandardCharsets.UTF_8).contains("--copies"));
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    assertEquals(2, EnergyBench.run(new String[] {"--bogus"}, System.out, quiet));
+    assertEquals(2, EnergyBench.run(new String[] {"--scenarios", "S9"}, System.out, quiet));
+  }
+
+  @Test
+  void randomActionsAreValid() {
+    int[][] t = EnergyBench.actionTable(64, 2, 5, 7);
+    for (int[] row : t) {
+      assertEquals(20, row.length);
+      for (int i = 0; i < row.length; i += 2) {
+        assertTrue(row[i] >= 0 && row[i] < EnergyBench.ARGUMENT_RANGE.length);
+        assertTrue(row[i + 1] >= 0 && row[i + 1] < EnergyBench.ARGUMENT_RANGE[row[i]]);
+      }
+    }
+  }
+}
