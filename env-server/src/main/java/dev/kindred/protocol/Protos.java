@@ -2,8 +2,10 @@ package dev.kindred.protocol;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Value;
 import dev.kindred.client.EpisodeSummary;
+import dev.kindred.client.SparseBytes;
 import dev.kindred.client.Structs;
 import dev.kindred.client.StepBatch;
 import dev.kindred.env.ActionDimension;
@@ -30,6 +32,7 @@ import dev.kindred.proto.v1.ParameterType;
 import dev.kindred.proto.v1.RewardSpec;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.proto.v1.Tensor;
+import dev.kindred.proto.v1.TensorEncoding;
 import dev.kindred.proto.v1.WorldInfo;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -174,18 +177,28 @@ public final class Protos {
 
   // ---- step results -----------------------------------------------------------------------
 
-  /** The batch as a StepResponse (copies the buffers: the batch may be overwritten after). */
+  /** The batch as a StepResponse with raw observation tensors. */
   public static StepResponse stepResponse(BatchedEnv env, StepBatch batch) {
+    return stepResponse(env, batch, false);
+  }
+
+  /**
+   * The batch as a StepResponse (copies the buffers: the batch may be overwritten after).
+   *
+   * @param sparse whether observation tensors may use TENSOR_ENCODING_SPARSE_BYTES (each is sent
+   *               in whichever encoding is smaller)
+   */
+  public static StepResponse stepResponse(BatchedEnv env, StepBatch batch, boolean sparse) {
     int copies = env.copies();
     int agents = env.spec().numAgents();
     StepResponse.Builder b = StepResponse.newBuilder();
     List<TensorSpec> specs = env.observations();
     for (int i = 0; i < specs.size(); i++) {
-      b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i)));
+      b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i), sparse));
     }
     if (batch.hasFinalObservations()) {
       for (int i = 0; i < specs.size(); i++) {
-        b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i)));
+        b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i), sparse));
       }
     }
     ByteBuffer rewards = ByteBuffer.allocate(batch.rewards().length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -202,7 +215,7 @@ public final class Protos {
     return b.build();
   }
 
-  private static Tensor tensor(TensorSpec spec, int copies, int agents, ByteBuffer data) {
+  private static Tensor tensor(TensorSpec spec, int copies, int agents, ByteBuffer data, boolean sparse) {
     Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(dtype(spec.dtype())).addShape(copies);
     if (spec.scope() == Scope.AGENT) {
       t.addShape(agents);
@@ -210,7 +223,17 @@ public final class Protos {
     for (int d : spec.shape()) {
       t.addShape(d);
     }
-    return t.setData(ByteString.copyFrom(data.array(), data.arrayOffset(), data.capacity())).build();
+    byte[] raw = data.array();
+    int offset = data.arrayOffset();
+    int length = data.capacity();
+    SparseBytes.Encoded e = sparse ? SparseBytes.encodeIfSmaller(raw, offset, length) : null;
+    if (e != null) {
+      return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)
+          .setSparseOffsets(UnsafeByteOperations.unsafeWrap(e.offsets()))
+          .setData(UnsafeByteOperations.unsafeWrap(e.values()))
+          .build();
+    }
+    return t.setData(ByteString.copyFrom(raw, offset, length)).build();
   }
 
   public static EpisodeStats episodeStats(EpisodeSummary e) {

@@ -120,6 +120,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     CreateSessionResponse response;
     session.lock.lock();
     try {
+      session.sparseObservations = request.getSparseObservations();
       response = CreateSessionResponse.newBuilder()
           .setSessionId(session.id())
           .setSpec(Protos.envSpec(session.env(), worldConfig))
@@ -169,10 +170,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         // Out-of-int values become -1, which the session rejects with the range it expects.
         copies[i] = c > Integer.MAX_VALUE ? -1 : (int) c;
       }
-      return sessions.withSession(request.getSessionId(), env -> {
-        StepBatch batch = env.reset(seed, copies);
-        return respond(env, batch);
-      });
+      return sessions.withSessionState(request.getSessionId(),
+          session -> respond(session, session.env().reset(seed, copies)));
     });
   }
 
@@ -182,12 +181,12 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   }
 
   private StepResponse step(StepRequest request) {
-    return sessions.withSession(request.getSessionId(),
-        env -> respond(env, env.step(request.getActions().asReadOnlyByteBuffer())));
+    return sessions.withSessionState(request.getSessionId(),
+        session -> respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer())));
   }
 
-  private StepResponse respond(BatchedEnv env, StepBatch batch) {
-    StepResponse response = Protos.stepResponse(env, batch);
+  private StepResponse respond(Session session, StepBatch batch) {
+    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations);
     int size = response.getSerializedSize();
     if (size > config.maxMessageBytes()) {
       // CreateSession's bound should make this impossible; say so loudly if it is wrong.

@@ -19,6 +19,8 @@ final class Session {
   /** Written under {@link #lock}; read under it (and without it by the sweeper's pre-check). */
   volatile boolean closed;
   private volatile long lastUsedNanos;
+  /** Whether responses may carry sparse observation tensors (set once, at creation). */
+  volatile boolean sparseObservations;
 
   Session(String id, String worldId, String clientName, BatchedEnv env, long nowNanos) {
     this.id = id;

@@ -100,6 +100,11 @@ public final class SessionManager {
    *                      unknown, closed or expired session, or whatever {@code action} throws
    */
   public <T> T withSession(String sessionId, Function<BatchedEnv, T> action) {
+    return withSessionState(sessionId, s -> action.apply(s.env()));
+  }
+
+  /** As {@link #withSession}, giving the action the whole session (its options with its env). */
+  <T> T withSessionState(String sessionId, Function<Session, T> action) {
     Session s = lookup(sessionId);
     s.lock.lock();
     try {
@@ -108,7 +113,7 @@ public final class SessionManager {
       }
       s.touch(clock.getAsLong());
       try {
-        return action.apply(s.env());
+        return action.apply(s);
       } finally {
         s.touch(clock.getAsLong());
       }

@@ -84,8 +84,22 @@ final class Codec {
     if (!t.getName().equals(expectedName)) {
       throw mismatch("the response holds observation '" + t.getName() + "' where the spec has '" + expectedName + "'");
     }
-    checkSize("observation '" + expectedName + "'", t.getData(), dst.capacity());
-    t.getData().copyTo(dst.array(), dst.arrayOffset());
+    switch (t.getEncoding()) {
+      case TENSOR_ENCODING_RAW -> {
+        checkSize("observation '" + expectedName + "'", t.getData(), dst.capacity());
+        t.getData().copyTo(dst.array(), dst.arrayOffset());
+      }
+      case TENSOR_ENCODING_SPARSE_BYTES -> {
+        try {
+          SparseBytes.decode(t.getSparseOffsets().toByteArray(), t.getData().toByteArray(),
+              dst.array(), dst.arrayOffset(), dst.capacity());
+        } catch (IllegalArgumentException e) {
+          throw mismatch("observation '" + expectedName + "' is malformed sparse data: " + e.getMessage());
+        }
+      }
+      default -> throw mismatch("observation '" + expectedName + "' has encoding " + t.getEncodingValue()
+          + ", which this client does not know; upgrade the client");
+    }
   }
 
   private static void copyFlags(String what, ByteString data, byte[] dst) {

@@ -148,6 +148,7 @@ public final class KindredClient implements AutoCloseable {
         .setAutoreset(sessionOptions.autoreset())
         .addAllObservations(sessionOptions.observations())
         .setClientName(sessionOptions.clientName())
+        .setSparseObservations(sessionOptions.sparseObservations())
         .build();
     CreateSessionResponse response;
     try {

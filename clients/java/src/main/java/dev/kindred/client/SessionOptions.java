@@ -16,7 +16,10 @@ import java.util.Objects;
  *   <li>{@code clientName} (default "kindred-java"): shown in the server's logs;
  *   <li>{@code streaming} (default true): whether {@link VectorEnv#step} travels over one
  *       long-lived {@code StepStream} (faster) or one unary {@code Step} call per step.
- *       Ignored in process.
+ *       Ignored in process;
+ *   <li>{@code sparseObservations} (default true): let the server send mostly-zero
+ *       observation tensors as their nonzero bytes (TENSOR_ENCODING_SPARSE_BYTES) whenever that
+ *       is smaller; the batch holds the same bytes either way. Ignored in process.
  * </ul>
  */
 public final class SessionOptions {
@@ -24,12 +27,14 @@ public final class SessionOptions {
   private final List<String> observations;
   private final String clientName;
   private final boolean streaming;
+  private final boolean sparseObservations;
 
   private SessionOptions(Builder b) {
     this.autoreset = b.autoreset;
     this.observations = List.copyOf(b.observations);
     this.clientName = b.clientName;
     this.streaming = b.streaming;
+    this.sparseObservations = b.sparseObservations;
   }
 
   public static SessionOptions defaults() {
@@ -42,7 +47,7 @@ public final class SessionOptions {
 
   public Builder toBuilder() {
     return new Builder().autoreset(autoreset).observations(observations).clientName(clientName)
-        .streaming(streaming);
+        .streaming(streaming).sparseObservations(sparseObservations);
   }
 
   public AutoresetMode autoreset() {
@@ -61,10 +66,15 @@ public final class SessionOptions {
     return streaming;
   }
 
+  public boolean sparseObservations() {
+    return sparseObservations;
+  }
+
   @Override
   public String toString() {
     return "SessionOptions{autoreset=" + autoreset + ", observations=" + observations
-        + ", clientName=" + clientName + ", streaming=" + streaming + "}";
+        + ", clientName=" + clientName + ", streaming=" + streaming
+        + ", sparseObservations=" + sparseObservations + "}";
   }
 
   public static final class Builder {
@@ -72,6 +82,7 @@ public final class SessionOptions {
     private List<String> observations = List.of();
     private String clientName = "kindred-java";
     private boolean streaming = true;
+    private boolean sparseObservations = true;
 
     private Builder() {}
 
@@ -96,6 +107,11 @@ public final class SessionOptions {
 
     public Builder clientName(String name) {
       this.clientName = Objects.requireNonNull(name, "clientName");
+      return this;
+    }
+
+    public Builder sparseObservations(boolean sparseObservations) {
+      this.sparseObservations = sparseObservations;
       return this;
     }
 

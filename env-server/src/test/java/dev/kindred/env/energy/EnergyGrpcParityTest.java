@@ -15,6 +15,9 @@ import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
+import dev.kindred.proto.v1.Tensor;
+import dev.kindred.proto.v1.TensorEncoding;
+import dev.kindred.client.SparseBytes;
 import dev.kindred.protocol.Protos;
 import dev.kindred.server.KindredServer;
 import dev.kindred.server.ServerConfig;
@@ -27,13 +30,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Same seed and actions give the same bytes in-process and over gRPC (loopback TCP). */
 class EnergyGrpcParityTest {
 
-  @Test
-  void inProcessAndGrpcTrajectoriesAreIdentical() {
+  @ParameterizedTest(name = "sparse observations: {0}")
+  @ValueSource(booleans = {false, true})
+  void inProcessAndGrpcTrajectoriesAreIdentical(boolean sparse) {
     Map<String, Object> config = Map.of("kinship", "random", "groups", 2, "max_steps", 40.0,
         "move_cost", List.of(0.0, 2.0), "initial_energy", List.of(100.0, 250.0));
     int copies = 3;
@@ -49,10 +54,10 @@ class EnergyGrpcParityTest {
         var stub = EnvServiceGrpc.newBlockingStub(channel);
         String id = stub.createSession(CreateSessionRequest.newBuilder().setWorldId("energy.s3")
             .setConfig(Protos.toStruct(config)).setNumCopies(copies).setSeed(seed)
-            .setAutoreset(AutoresetMode.AUTORESET_NEXT_STEP).setClientName("parity").build()).getSessionId();
+            .setAutoreset(AutoresetMode.AUTORESET_NEXT_STEP).setClientName("parity").setSparseObservations(sparse).build()).getSessionId();
         StepResponse remote = stub.reset(ResetRequest.newBuilder().setSessionId(id).build());
         StepBatch mine = local.reset(null, null);
-        same(mine, remote, 0);
+        same(mine, remote, 0, sparse);
         SplittableRandom rng = new SplittableRandom(99);
         int[] actions = new int[copies * agents * 2];
         for (int t = 1; t <= 120; t++) {
@@ -67,7 +72,7 @@ class EnergyGrpcParityTest {
           remote = stub.step(StepRequest.newBuilder().setSessionId(id)
               .setActions(ByteString.copyFrom(packed.array())).build());
           mine = local.step(actions);
-          same(mine, remote, t);
+          same(mine, remote, t, sparse);
         }
       } finally {
         channel.shutdownNow();
@@ -75,11 +80,20 @@ class EnergyGrpcParityTest {
     }
   }
 
-  private static void same(StepBatch mine, StepResponse remote, int t) {
+  private static void same(StepBatch mine, StepResponse remote, int t, boolean sparse) {
     assertEquals(2, remote.getObservationsCount());
+    // The grid is mostly zeros: a session that allows it gets it sparse; raw otherwise.
+    assertEquals(sparse ? TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES : TensorEncoding.TENSOR_ENCODING_RAW,
+        remote.getObservations(0).getEncoding());
     for (int i = 0; i < 2; i++) {
-      assertArrayEquals(mine.observation(i).array(), remote.getObservations(i).getData().toByteArray(),
-          "observation " + i + " at step " + t);
+      Tensor tensor = remote.getObservations(i);
+      byte[] bytes = tensor.getData().toByteArray();
+      if (tensor.getEncoding() == TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES) {
+        byte[] dense = new byte[mine.observation(i).capacity()];
+        SparseBytes.decode(tensor.getSparseOffsets().toByteArray(), bytes, dense, 0, dense.length);
+        bytes = dense;
+      }
+      assertArrayEquals(mine.observation(i).array(), bytes, "observation " + i + " at step " + t);
     }
     ByteBuffer r = ByteBuffer.allocate(mine.rewards().length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float f : mine.rewards()) {
