@@ -158,6 +158,7 @@ class Client:
         autoreset: Union[str, int, None] = "next_step",
         observations: Optional[Sequence[str]] = None,
         streaming: bool = True,
+        sparse_observations: bool = True,
     ) -> "VectorEnv":
         """Creates a session of ``num_copies`` copies of a world (reset it before stepping).
 
@@ -168,6 +169,8 @@ class Client:
             observations: names of the observations to return; ``None``: all.
             streaming: send steps over one ``StepStream`` (faster) instead of unary ``Step``
                 calls; the client's ``timeout`` applies to each step either way.
+            sparse_observations: let the server send mostly-zero observation tensors as their
+                nonzero bytes when that is smaller (decoded here; the arrays are the same).
         """
         if int(num_copies) < 1:
             raise ValueError(f"num_copies must be at least 1, got {num_copies}")
@@ -179,6 +182,7 @@ class Client:
             autoreset=_autoreset(autoreset),
             observations=list(observations or []),
             client_name=self.client_name,
+            sparse_observations=bool(sparse_observations),
         )
         response = self._call("CreateSession", request)
         env = VectorEnv(self, response.session_id, response.spec, streaming=streaming)
@@ -244,6 +248,19 @@ def _unpack(data: bytes, dtype, shape: Tuple[int, ...], what: str, allow_empty: 
             f"{what}: got {len(data)} bytes, expected {n * dtype.itemsize} ({dtype} {list(shape)})",
         )
     return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def _densify(t, dtype, shape: Tuple[int, ...]) -> bytes:
+    """The raw bytes of a TENSOR_ENCODING_SPARSE_BYTES tensor: zeros, then the listed bytes."""
+    n = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    offsets = np.frombuffer(t.sparse_offsets, dtype="<u4")
+    values = np.frombuffer(t.data, dtype=np.uint8)
+    if len(offsets) != len(values) or (len(offsets) and (offsets[-1] >= n or (np.diff(offsets.astype(np.int64)) <= 0).any())):
+        raise KindredError("INTERNAL", f"observation '{t.name}': malformed sparse encoding "
+                           f"({len(offsets)} offsets, {len(values)} values, {n} bytes)")
+    out = np.zeros(n, dtype=np.uint8)
+    out[offsets] = values
+    return out.tobytes()
 
 
 class VectorEnv:
@@ -362,7 +379,13 @@ class VectorEnv:
             info = infos[i] if i < len(infos) and infos[i].name == t.name else self.observation_infos.get(t.name)
             if info is None:
                 raise KindredError("INTERNAL", f"the server sent observation '{t.name}', not in the session's spec")
-            out[t.name] = _unpack(t.data, info.dtype, info.batch_shape, f"observation '{t.name}'", allow_empty=False)
+            data = t.data
+            if t.encoding == pb.TENSOR_ENCODING_SPARSE_BYTES:
+                data = _densify(t, info.dtype, info.batch_shape)
+            elif t.encoding != pb.TENSOR_ENCODING_RAW:
+                raise KindredError("INTERNAL", f"observation '{t.name}' has encoding {t.encoding}, "
+                                   "which this client does not know; upgrade the client")
+            out[t.name] = _unpack(data, info.dtype, info.batch_shape, f"observation '{t.name}'", allow_empty=False)
         return out
 
     def _decode(self, r: pb.StepResponse):

@@ -173,3 +173,20 @@ def test_config_accepts_numpy_values(client):
     with client.make_vector_env("spin.lattice", config) as env:
         assert env.config["controlled"] == [0, 5] and env.config["width"] == 4
         assert env.num_agents == 2
+
+
+def test_sparse_and_raw_observations_decode_to_the_same_arrays(client):
+    """The energy world's grids are mostly zeros: sent sparse, they must decode bit for bit."""
+    config = WORLDS["energy.room"]
+    rng = np.random.default_rng(4)
+    with client.make_vector_env("energy.room", config, num_copies=2, seed=8, sparse_observations=True) as sparse, \
+            client.make_vector_env("energy.room", config, num_copies=2, seed=8, sparse_observations=False) as raw:
+        a, _ = sparse.reset()
+        b, _ = raw.reset()
+        for t in range(20):
+            for name in b:
+                np.testing.assert_array_equal(a[name], b[name], err_msg=f"{name} at step {t}")
+            actions = sparse.sample_actions(rng)
+            a = sparse.step(actions)[0]
+            b = raw.step(actions)[0]
+        assert (b["grid"] == 0).mean() > 0.8  # the case sparse encoding is for
