@@ -44,6 +44,10 @@ public final class ObservationEncoder {
    */
   public ObservationEncoder(EnvSpec spec, List<String> inputs) {
     this.agents = spec.getNumAgents();
+    if (agents == 0) {
+      throw new IllegalArgumentException(spec.getWorldId() + " has no agents for a policy to control"
+          + (spec.getWorldId().startsWith("spin.") ? "; list spins in the world config's 'controlled'" : ""));
+    }
     int grid = -1;
     int[] shape = null;
     int v = 0;
