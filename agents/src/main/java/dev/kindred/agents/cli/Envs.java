@@ -1,0 +1,74 @@
+package dev.kindred.agents.cli;
+
+import dev.kindred.client.KindredClient;
+import dev.kindred.client.KindredException;
+import dev.kindred.client.StepBatch;
+import dev.kindred.client.VectorEnv;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.local.LocalVectorEnv;
+import dev.kindred.proto.v1.EnvSpec;
+import java.util.Map;
+
+/** Opens a world in process, or on a server when an address is given, with clear errors. */
+public final class Envs {
+  private Envs() {}
+
+  /**
+   * @param server "host:port", or null for in-process
+   * @throws IllegalArgumentException for an unreachable server or a bad world or configuration
+   */
+  public static VectorEnv open(String server, String world, Map<String, ?> config, int copies, long seed) {
+    if (server == null) {
+      try {
+        return LocalVectorEnv.create(WorldRegistry.builtIn(), world, config, copies, seed);
+      } catch (KindredException e) {
+        throw new IllegalArgumentException("cannot create " + world + ": " + e.getMessage(), e);
+      }
+    }
+    KindredClient client;
+    try {
+      client = KindredClient.connect(server);
+    } catch (KindredException e) {
+      throw new IllegalArgumentException("cannot reach a Kindred server at " + server + " (" + e.code()
+          + "); start one with ./kindred serve --port PORT, or check --server", e);
+    }
+    try {
+      VectorEnv env = client.make(world, config, copies, seed);
+      return new Remote(client, env);
+    } catch (KindredException e) {
+      client.close();
+      String hint = "UNAVAILABLE".equals(e.code())
+          ? "; start one with ./kindred serve --port PORT, or check --server" : "";
+      throw new IllegalArgumentException("the server at " + server + " refused to create " + world + ": "
+          + e.getMessage() + hint, e);
+    }
+  }
+
+  /** A remote environment that also closes its client. */
+  private record Remote(KindredClient client, VectorEnv env) implements VectorEnv {
+    @Override
+    public EnvSpec spec() {
+      return env.spec();
+    }
+
+    @Override
+    public StepBatch reset(Long seed, int[] copies) {
+      return env.reset(seed, copies);
+    }
+
+    @Override
+    public StepBatch step(int[] actions) {
+      return env.step(actions);
+    }
+
+    @Override
+    public void close() {
+      try {
+        env.close();
+      } catch (KindredException e) {
+        // The server may already be gone; closing the client is what matters.
+      }
+      client.close();
+    }
+  }
+}

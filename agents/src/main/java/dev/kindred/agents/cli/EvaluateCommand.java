@@ -1,0 +1,311 @@
+package dev.kindred.agents.cli;
+
+import dev.kindred.agents.ActiveInferenceSpinPolicy;
+import dev.kindred.agents.BatchPolicy;
+import dev.kindred.agents.RandomPolicy;
+import dev.kindred.agents.ScriptedForager;
+import dev.kindred.agents.nn.ActorCritic;
+import dev.kindred.agents.ppo.Checkpoint;
+import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.client.EpisodeSummary;
+import dev.kindred.client.StepBatch;
+import dev.kindred.client.VectorEnv;
+import dev.kindred.plot.LinePlot;
+import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.TensorSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code kindred evaluate}: a checkpoint against baselines on its own world. Energy worlds:
+ * hearts per agent-episode, mean ± 95% interval over at least {@code --episodes} episodes, for
+ * the checkpoint, a random policy and the scripted forager. Spin worlds: reward per step
+ * against random and the active-inference spin, and the learned P(up | neighbours) against
+ * σ(2(ζ + γΣσ)) over every neighbour configuration (distance printed, PNG with both curves).
+ */
+final class EvaluateCommand {
+  private EvaluateCommand() {}
+
+  static final String USAGE = """
+      Usage: kindred evaluate --checkpoint runs/NAME [--episodes N] [--copies N] [--seed S]
+                              [--server HOST:PORT] [--greedy] [--json]
+
+        --checkpoint  run directory written by kindred train
+        --episodes    evaluation episodes per policy (default 100; energy worlds)
+        --steps       steps per copy (spin worlds; default 1000)
+        --greedy      take the policy's most probable actions instead of sampling
+        --json        one JSON object per row instead of the table
+      """;
+
+  static int run(String[] args) throws IOException {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.print(USAGE);
+      return 0;
+    }
+    Flags f = new Flags(args, Flags.set("checkpoint", "episodes", "copies", "seed", "server", "steps"),
+        Flags.set("greedy", "json"), USAGE);
+    if (!f.has("checkpoint")) {
+      throw new IllegalArgumentException("--checkpoint runs/NAME is required\n" + USAGE);
+    }
+    Path dir = Path.of(f.get("checkpoint"));
+    Checkpoint ck = Checkpoint.read(dir);
+    TrainConfig cfg = new TrainConfig().apply(ck.config());
+    int copies = (int) f.longValue("copies", 16);
+    long seed = f.longValue("seed", 1_000_003);
+    try (VectorEnv env = Envs.open(f.get("server"), cfg.world, cfg.worldConfig, copies, seed);
+        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, seed)) {
+      ck.checkCompatible(env.spec());
+      policy.loadParameters(ck.parameters());
+      policy.greedy(f.has("greedy"));
+      boolean json = f.has("json");
+      if (env.spec().getObservationsList().stream().anyMatch(t -> t.getName().equals("grid"))) {
+        int episodes = (int) f.longValue("episodes", 100);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        rows.add(hearts("checkpoint", policy, env, episodes, seed));
+        rows.add(hearts("random", new RandomPolicy(env.spec(), seed), env, episodes, seed));
+        rows.add(hearts("scripted_forager", new ScriptedForager(env.spec(), seed), env, episodes, seed));
+        print(rows, json, dir, cfg.world);
+      } else if (env.spec().getObservationsList().stream().anyMatch(t -> t.getName().equals("neighbour_spins"))) {
+        int steps = (int) f.longValue("steps", 1000);
+        int degree = (int) tensor(env.spec(), "neighbour_spins").getShape(0);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        rows.add(rewardPerStep("checkpoint", policy, env, steps, seed));
+        rows.add(rewardPerStep("random", new RandomPolicy(env.spec(), seed), env, steps, seed));
+        rows.add(rewardPerStep("active_inference", new ActiveInferenceSpinPolicy(degree, true, seed), env, steps, seed));
+        print(rows, json, dir, cfg.world);
+        spinCurve(policy, env, dir.resolve("spin_rule.png"), json);
+      } else {
+        throw new IllegalArgumentException("evaluate knows energy worlds (grid) and spin worlds (neighbour_spins); "
+            + cfg.world + " is neither");
+      }
+    }
+    return 0;
+  }
+
+  private static TensorSpec tensor(EnvSpec spec, String name) {
+    return spec.getObservationsList().stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  /** Hearts per agent-episode over at least {@code episodes} completed episodes. */
+  static Map<String, Object> hearts(String name, BatchPolicy policy, VectorEnv env, int episodes, long seed) {
+    StepBatch b = env.reset(seed);
+    int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
+    List<Double> perEpisode = new ArrayList<>();
+    List<Double> returns = new ArrayList<>();
+    long steps = 0;
+    while (perEpisode.size() < episodes) {
+      policy.act(b, actions);
+      b = env.step(actions);
+      steps++;
+      for (EpisodeSummary e : b.episodes()) {
+        double h = 0;
+        double ret = 0;
+        for (int a = 0; a < e.returns().length; a++) {
+          Double v = e.agentStats().get(a).get("hearts");
+          h += v == null ? 0 : v;
+          ret += e.returns()[a];
+        }
+        perEpisode.add(h / e.returns().length);
+        returns.add(ret / e.returns().length);
+      }
+      if (steps > 10_000_000L / Math.max(1, env.copies())) {
+        throw new IllegalStateException("episodes do not end; set the world's max_steps");
+      }
+    }
+    double[] hs = perEpisode.stream().mapToDouble(Double::doubleValue).toArray();
+    double[] rs = returns.stream().mapToDouble(Double::doubleValue).toArray();
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("policy", name);
+    row.put("metric", "hearts_per_agent_episode");
+    row.put("mean", mean(hs));
+    row.put("ci95", 1.96 * sd(hs) / Math.sqrt(hs.length));
+    row.put("episodes", hs.length);
+    row.put("mean_return", mean(rs));
+    return row;
+  }
+
+  /** Reward per agent-step; the interval from per-copy means. */
+  static Map<String, Object> rewardPerStep(String name, BatchPolicy policy, VectorEnv env, int steps, long seed) {
+    StepBatch b = env.reset(seed);
+    int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
+    double[] sums = new double[env.copies()];
+    for (int t = 0; t < steps; t++) {
+      policy.act(b, actions);
+      b = env.step(actions);
+      for (int i = 0; i < b.rewards().length; i++) {
+        sums[i / env.agents()] += b.rewards()[i];
+      }
+    }
+    for (int c = 0; c < sums.length; c++) {
+      sums[c] /= (double) steps * env.agents();
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("policy", name);
+    row.put("metric", "reward_per_agent_step");
+    row.put("mean", mean(sums));
+    row.put("ci95", 1.96 * sd(sums) / Math.sqrt(sums.length));
+    row.put("copies", sums.length);
+    row.put("steps_per_copy", steps);
+    return row;
+  }
+
+  /**
+   * P(up | neighbours) of the policy over every configuration of the neighbours of agent 0,
+   * with the precisions it observes in the world, against the active-inference posterior.
+   */
+  static void spinCurve(ActorCritic policy, VectorEnv env, Path png, boolean json) throws IOException {
+    EnvSpec spec = env.spec();
+    StepBatch real = env.reset(7);
+    int degree = (int) tensor(spec, "neighbour_spins").getShape(0);
+    ByteBuffer mask = real.observation("neighbour_mask");
+    int present = 0;
+    for (int j = 0; j < degree; j++) {
+      present += mask.get(j) != 0 ? 1 : 0;
+    }
+    int configs = 1 << present;
+    int n = spec.getObservationsCount();
+    String[] names = new String[n];
+    int[] bytes = new int[n];
+    dev.kindred.proto.v1.DType[] types = new dev.kindred.proto.v1.DType[n];
+    int[] block = new int[n];
+    for (int i = 0; i < n; i++) {
+      TensorSpec t = spec.getObservations(i);
+      names[i] = t.getName();
+      types[i] = t.getDtype();
+      block[i] = (int) StepBatch.blockBytes(t, 1);
+      bytes[i] = block[i] * configs;
+    }
+    // One copy per configuration, one agent: agent 0's observation with its neighbours replaced.
+    StepBatch b = new StepBatch(configs, 1, names, bytes, false);
+    b.setObservationDTypes(types);
+    int agents = spec.getNumAgents();
+    for (int i = 0; i < n; i++) {
+      TensorSpec t = spec.getObservations(i);
+      int src = t.getScope() == dev.kindred.proto.v1.Scope.SCOPE_AGENT ? 0 : 0;
+      for (int c = 0; c < configs; c++) {
+        for (int k = 0; k < block[i]; k++) {
+          b.observation(i).put(c * block[i] + k, real.observation(i).get(src + k));
+        }
+      }
+    }
+    int si = b.observationIndex("neighbour_spins");
+    ByteBuffer prec = real.observation("neighbour_precisions");
+    float prior = real.observation("prior_precision").getFloat(0);
+    double[] sum = new double[configs];
+    double[] target = new double[configs];
+    for (int c = 0; c < configs; c++) {
+      int bit = 0;
+      double field = prior;
+      for (int j = 0; j < degree; j++) {
+        byte s = 0;
+        if (mask.get(j) != 0) {
+          s = (byte) (((c >> bit++) & 1) == 1 ? 1 : -1);
+          field += prec.getFloat(4 * j) * s;
+        }
+        b.observation(si).put(c * degree + j, s);
+        sum[c] += s;
+      }
+      target[c] = ActiveInferenceSpinPolicy.posteriorUp(field);
+    }
+    float[] vec = new float[configs * policy.encoder().vectorSize()];
+    float[] grid = new float[0];
+    policy.encoder().encode(b, vec, 0, grid, 0);
+    float[] logits = new float[configs * policy.logitCount()];
+    float[] values = new float[configs];
+    policy.forward(vec, 0, grid, 0, configs, logits, values);
+    double[] up = new double[configs];
+    double maxDist = 0;
+    double meanDist = 0;
+    for (int c = 0; c < configs; c++) {
+      double l0 = logits[c * 2];
+      double l1 = logits[c * 2 + 1];
+      up[c] = 1 / (1 + Math.exp(l0 - l1));
+      double d = Math.abs(up[c] - target[c]);
+      maxDist = Math.max(maxDist, d);
+      meanDist += d / configs;
+    }
+    // Curves against the neighbours' spin sum (configurations with equal sums averaged).
+    int levels = present + 1;
+    double[] xs = new double[levels];
+    double[] learned = new double[levels];
+    double[] rule = new double[levels];
+    int[] count = new int[levels];
+    for (int c = 0; c < configs; c++) {
+      int k = (int) Math.round((sum[c] + present) / 2);
+      learned[k] += up[c];
+      rule[k] += target[c];
+      count[k]++;
+    }
+    System.out.println();
+    System.out.println("P(up | neighbours), agent 0 (precisions as observed: prior " + prior + ")");
+    System.out.println("  sum of neighbour spins   learned   active inference σ(2(ζ+γΣσ))");
+    for (int k = 0; k < levels; k++) {
+      xs[k] = 2 * k - present;
+      learned[k] /= count[k];
+      rule[k] /= count[k];
+      System.out.printf(Locale.ROOT, "  %22.0f   %7.4f   %7.4f%n", xs[k], learned[k], rule[k]);
+    }
+    System.out.printf(Locale.ROOT, "distance over all %d neighbour configurations: max |ΔP| = %.4f, mean |ΔP| = %.4f%n",
+        configs, maxDist, meanDist);
+    if (json) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("metric", "spin_rule_distance");
+      row.put("max_abs", maxDist);
+      row.put("mean_abs", meanDist);
+      row.put("configurations", configs);
+      System.out.println(dev.kindred.bench.Json.write(row));
+    }
+    new LinePlot(800, 520).title("Learned spin policy vs active inference").xLabel("sum of neighbour spins Σσ")
+        .yLabel("P(up | neighbours)").yRange(0, 1)
+        .linePoints("PPO policy (trained on -surprise)", xs, learned, null, LinePlot.PALETTE.get(0))
+        .dashedLine("σ(2(ζ + γΣσ))", xs, rule, LinePlot.PALETTE.get(1))
+        .legend(LinePlot.LegendPosition.TOP_LEFT)
+        .write(png);
+    System.out.println("plot: " + png);
+  }
+
+  private static void print(List<Map<String, Object>> rows, boolean json, Path dir, String world) {
+    if (json) {
+      for (Map<String, Object> r : rows) {
+        Map<String, Object> out = new LinkedHashMap<>(r);
+        out.put("checkpoint", dir.toString());
+        out.put("world", world);
+        System.out.println(dev.kindred.bench.Json.write(out));
+      }
+      return;
+    }
+    System.out.println("evaluation of " + dir + " on " + world);
+    System.out.printf(Locale.ROOT, "  %-18s %-26s %12s %10s %8s%n", "policy", "metric", "mean", "±95%", "n");
+    for (Map<String, Object> r : rows) {
+      Object n = r.containsKey("episodes") ? r.get("episodes") : r.get("copies");
+      System.out.printf(Locale.ROOT, "  %-18s %-26s %12.4f %10.4f %8s%n", r.get("policy"), r.get("metric"),
+          (Double) r.get("mean"), (Double) r.get("ci95"), n);
+    }
+  }
+
+  static double mean(double[] x) {
+    double s = 0;
+    for (double v : x) {
+      s += v;
+    }
+    return s / x.length;
+  }
+
+  static double sd(double[] x) {
+    if (x.length < 2) {
+      return Double.NaN;
+    }
+    double m = mean(x);
+    double s = 0;
+    for (double v : x) {
+      s += (v - m) * (v - m);
+    }
+    return Math.sqrt(s / (x.length - 1));
+  }
+}

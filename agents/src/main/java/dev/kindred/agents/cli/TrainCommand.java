@@ -1,0 +1,181 @@
+package dev.kindred.agents.cli;
+
+import dev.kindred.agents.nn.ActorCritic;
+import dev.kindred.agents.ppo.Checkpoint;
+import dev.kindred.agents.ppo.PpoTrainer;
+import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.client.VectorEnv;
+import dev.kindred.plot.LinePlot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code kindred train}: PPO with progress lines, checkpoints, resume and a learning curve. */
+final class TrainCommand {
+  private TrainCommand() {}
+
+  static final String USAGE = """
+      Usage: kindred train [--config FILE|JSON] [--world ID] [--world-config JSON] [--copies N]
+                           [--steps N] [--seed S] [--out runs/NAME] [--server HOST:PORT] [--resume]
+
+        --config        training configuration: a JSON file, or inline JSON; keys as in
+                        agents/README.md (unknown keys are errors). Repeatable: later ones
+                        override earlier ones; the other flags override them all.
+        --world         world id (spin.lattice, energy.alone, energy.room, ...)
+        --world-config  the world's configuration as JSON (replaces the config's world_config)
+        --copies        copies of the world stepped together
+        --steps         total environment steps (copies x steps per copy)
+        --seed          seed of the world and the policy
+        --out           run directory: checkpoint.json, policy-*.params, curve.csv, curve.png
+                        (default runs/<world>)
+        --server        train against a Kindred server at HOST:PORT instead of in process
+        --resume        continue the run in --out from its checkpoint (its configuration; flags
+                        may raise --steps)
+      """;
+
+  static final String CSV_HEADER = "steps,seconds,steps_per_s,episodes,mean_return,hearts_per_episode,"
+      + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate";
+
+  static int run(String[] args) throws IOException {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.print(USAGE);
+      return 0;
+    }
+    Flags f = new Flags(args, Flags.set("config", "world", "world-config", "copies", "steps", "seed", "out", "server"),
+        Flags.set("resume"), USAGE);
+    TrainConfig cfg = new TrainConfig();
+    Checkpoint resume = null;
+    Path out;
+    if (f.has("resume")) {
+      if (!f.has("out")) {
+        throw new IllegalArgumentException("--resume needs --out, the run directory to continue");
+      }
+      out = Path.of(f.get("out"));
+      resume = Checkpoint.read(out);
+      cfg.apply(resume.config());
+    }
+    for (String c : f.all("config")) {
+      cfg.apply(TrainConfig.readJson(c));
+    }
+    if (f.has("world")) {
+      cfg.world = f.get("world");
+    }
+    if (f.has("world-config")) {
+      cfg.apply(Map.of("world_config", TrainConfig.readJson(f.get("world-config"))));
+    }
+    cfg.copies = (int) f.longValue("copies", cfg.copies);
+    cfg.steps = f.longValue("steps", cfg.steps);
+    cfg.seed = f.longValue("seed", cfg.seed);
+    out = Path.of(f.has("out") ? f.get("out") : "runs/" + cfg.world);
+    if (resume == null && Files.exists(out.resolve(Checkpoint.METADATA))) {
+      throw new IllegalArgumentException(out + " already holds a checkpoint; pass --resume to continue it, "
+          + "or choose another --out");
+    }
+    String server = f.get("server");
+    long seed = resume == null ? cfg.seed : cfg.seed + resume.updates(); // fresh episodes after a resume
+    try (VectorEnv env = Envs.open(server, cfg.world, cfg.worldConfig, cfg.copies, seed);
+        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
+      if (resume != null) {
+        resume.checkCompatible(env.spec());
+        policy.loadParameters(resume.parameters());
+      }
+      long steps0 = resume == null ? 0 : resume.steps();
+      int updates0 = resume == null ? 0 : resume.updates();
+      try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, steps0, updates0)) {
+        if (resume != null && resume.returnStatistics() != null) {
+          trainer.setReturnStatistics(resume.returnStatistics());
+        }
+        Files.createDirectories(out);
+        Path csv = out.resolve("curve.csv");
+        if (!Files.exists(csv)) {
+          Files.writeString(csv, CSV_HEADER + "\n");
+        }
+        System.out.printf(Locale.ROOT, "training %s on %s (%s), %d copies x %d agents, inputs %s, %s%n", out,
+            cfg.world, server == null ? "in process" : "server " + server, env.copies(), env.agents(),
+            policy.encoder().inputNames(), resume == null ? "from scratch" : "resumed at step " + steps0);
+        long start = System.nanoTime();
+        long startSteps = trainer.steps();
+        while (trainer.steps() < cfg.steps) {
+          PpoTrainer.Iteration it = trainer.iterate();
+          double elapsed = (System.nanoTime() - start) / 1e9;
+          double sps = (it.steps() - startSteps) / elapsed;
+          System.out.println(progress(it, sps));
+          Files.writeString(csv, csvRow(it, elapsed, sps) + "\n", StandardOpenOption.APPEND);
+          boolean last = trainer.steps() >= cfg.steps;
+          if (last || it.updates() % cfg.checkpointEvery == 0) {
+            new Checkpoint(cfg.toMap(), cfg.seed, trainer.steps(), trainer.updates(), Checkpoint.currentCodeVersion(),
+                env.spec(), trainer.returnStatistics(), policy.saveParameters()).write(out);
+            plot(csv, out.resolve("curve.png"), cfg.world);
+          }
+        }
+        System.out.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s, curve %s%n", trainer.steps(),
+            (System.nanoTime() - start) / 1e9, out.resolve(Checkpoint.METADATA), out.resolve("curve.png"));
+      }
+    }
+    return 0;
+  }
+
+  static String progress(PpoTrainer.Iteration it, double sps) {
+    StringBuilder b = new StringBuilder();
+    b.append(String.format(Locale.ROOT, "steps %,10d  %,7.0f steps/s  reward/step %8.4f  episode reward %s",
+        it.steps(), sps, it.rewardPerStep(), fmt(it.meanReturn())));
+    if (!Double.isNaN(it.meanHearts())) {
+      b.append("  hearts/episode ").append(fmt(it.meanHearts()));
+    }
+    b.append(String.format(Locale.ROOT, "  entropy %.3f  pi_loss %+.4f  v_loss %.4f  kl %.4f  clip %.2f  lr %.1e",
+        it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl(), it.clipFraction(), it.learningRate()));
+    return b.toString();
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) ? "     -" : String.format(Locale.ROOT, "%8.3f", v);
+  }
+
+  private static String csvRow(PpoTrainer.Iteration it, double elapsed, double sps) {
+    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s", it.steps(), elapsed, sps,
+        it.episodes(), num(it.meanReturn()), num(it.meanHearts()), num(it.rewardPerStep()), num(it.entropy()),
+        num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()));
+  }
+
+  private static String num(double v) {
+    return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+  }
+
+  /** Learning curves from the CSV: reward per step, episode reward (and hearts) against steps. */
+  static void plot(Path csv, Path png, String world) throws IOException {
+    List<String> lines = Files.readAllLines(csv);
+    int n = lines.size() - 1;
+    if (n < 1) {
+      return;
+    }
+    String[] header = lines.get(0).split(",", -1);
+    double[][] cols = new double[header.length][n];
+    for (int i = 0; i < n; i++) {
+      String[] parts = lines.get(i + 1).split(",", -1);
+      for (int c = 0; c < header.length; c++) {
+        cols[c][i] = c < parts.length && !parts[c].isEmpty() ? Double.parseDouble(parts[c]) : Double.NaN;
+      }
+    }
+    List<LinePlot> plots = new ArrayList<>();
+    plots.add(new LinePlot(700, 450).title(world + ": reward per step").xLabel("environment steps")
+        .yLabel("mean reward per agent-step").line("PPO", cols[0], cols[6]));
+    plots.add(new LinePlot(700, 450).title(world + ": episode reward").xLabel("environment steps")
+        .yLabel("mean episode return").line("PPO", cols[0], cols[4]));
+    boolean hearts = false;
+    for (double v : cols[5]) {
+      hearts |= !Double.isNaN(v);
+    }
+    if (hearts) {
+      plots.add(new LinePlot(700, 450).title(world + ": hearts per episode").xLabel("environment steps")
+          .yLabel("hearts per agent-episode").line("PPO", cols[0], cols[5]));
+    }
+    Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
+    LinePlot.writeGrid(tmp, plots.size(), plots.toArray(LinePlot[]::new));
+    Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+}

@@ -1,0 +1,175 @@
+package dev.kindred.agents.nn;
+
+import dev.kindred.client.StepBatch;
+import dev.kindred.proto.v1.DType;
+import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.Scope;
+import dev.kindred.proto.v1.TensorSpec;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a batch of observations into the network's inputs, one row per agent of every copy
+ * ({@code rows = copies * agents}, copy-major as the batch is): an optional image
+ * {@code [rows, C, H, W]} (the first per-agent UINT8 tensor of rank 3, e.g. the energy world's
+ * {@code grid}) and a feature vector {@code [rows, V]} (every other selected tensor flattened;
+ * copy-scoped tensors repeated for each agent of their copy).
+ *
+ * <p>Values are squashed so that counts, energies and precisions share one range: image bytes
+ * through a 256-entry table {@code log2(1 + v)} (0, 1, 1.58, ..., 8), vector features through
+ * {@code symlog(x) = sign(x) ln(1 + |x|)}. Both are monotone, so nothing is lost.
+ */
+public final class ObservationEncoder {
+  private static final float[] BYTE_TABLE = new float[256];
+
+  static {
+    for (int v = 0; v < 256; v++) {
+      BYTE_TABLE[v] = (float) (Math.log1p(v) / Math.log(2));
+    }
+  }
+
+  private final int agents;
+  private final int gridIndex; // spec index of the image tensor, -1: none
+  private final String gridName;
+  private final int[] gridShape; // C, H, W
+  private final List<String> vectorNames = new ArrayList<>();
+  private final List<Integer> vectorSizes = new ArrayList<>();
+  private final List<Boolean> vectorPerAgent = new ArrayList<>();
+  private final List<DType> vectorTypes = new ArrayList<>();
+  private final int vectorSize;
+
+  /**
+   * @param inputs names of the observations to use; null or empty: every per-agent tensor
+   */
+  public ObservationEncoder(EnvSpec spec, List<String> inputs) {
+    this.agents = spec.getNumAgents();
+    if (agents == 0) {
+      throw new IllegalArgumentException(spec.getWorldId() + " has no agents for a policy to control"
+          + (spec.getWorldId().startsWith("spin.") ? "; list spins in the world config's 'controlled'" : ""));
+    }
+    int grid = -1;
+    int[] shape = null;
+    int v = 0;
+    for (String name : inputs == null ? List.<String>of() : inputs) {
+      if (spec.getObservationsList().stream().noneMatch(t -> t.getName().equals(name))) {
+        throw new IllegalArgumentException("input '" + name + "' is not an observation of " + spec.getWorldId()
+            + "; it has " + spec.getObservationsList().stream().map(TensorSpec::getName).toList());
+      }
+    }
+    for (int i = 0; i < spec.getObservationsCount(); i++) {
+      TensorSpec t = spec.getObservations(i);
+      boolean selected = inputs == null || inputs.isEmpty() ? t.getScope() == Scope.SCOPE_AGENT
+          : inputs.contains(t.getName());
+      if (!selected) {
+        continue;
+      }
+      if (grid < 0 && t.getScope() == Scope.SCOPE_AGENT && t.getDtype() == DType.DTYPE_UINT8 && t.getShapeCount() == 3) {
+        grid = i;
+        shape = new int[] {(int) t.getShape(0), (int) t.getShape(1), (int) t.getShape(2)};
+        continue;
+      }
+      int n = 1;
+      for (long d : t.getShapeList()) {
+        n = Math.multiplyExact(n, (int) d);
+      }
+      vectorNames.add(t.getName());
+      vectorSizes.add(n);
+      vectorPerAgent.add(t.getScope() == Scope.SCOPE_AGENT);
+      vectorTypes.add(t.getDtype());
+      v += n;
+    }
+    if (grid < 0 && v == 0) {
+      throw new IllegalArgumentException("no observation of " + spec.getWorldId() + " selected as network input");
+    }
+    this.gridIndex = grid;
+    this.gridName = grid < 0 ? null : spec.getObservations(grid).getName();
+    this.gridShape = shape;
+    this.vectorSize = v;
+  }
+
+  public boolean hasGrid() {
+    return gridIndex >= 0;
+  }
+
+  /** {C, H, W} of the image input, or null. */
+  public int[] gridShape() {
+    return gridShape == null ? null : gridShape.clone();
+  }
+
+  /** Floats per row of the image input (0 without one). */
+  public int gridSize() {
+    return gridShape == null ? 0 : gridShape[0] * gridShape[1] * gridShape[2];
+  }
+
+  /** Floats per row of the feature vector. */
+  public int vectorSize() {
+    return vectorSize;
+  }
+
+  /** Names of the observations fed to the network. */
+  public List<String> inputNames() {
+    List<String> out = new ArrayList<>();
+    if (gridName != null) {
+      out.add(gridName);
+    }
+    out.addAll(vectorNames);
+    return out;
+  }
+
+  /**
+   * Writes every row of the batch.
+   *
+   * @param vector out: {@code [rows * vectorSize]} from {@code vectorOffset}
+   * @param grid   out: {@code [rows * gridSize]} from {@code gridOffset}; ignored without an image
+   */
+  public void encode(StepBatch batch, float[] vector, int vectorOffset, float[] grid, int gridOffset) {
+    int rows = batch.copies() * agents;
+    if (gridIndex >= 0) {
+      ByteBuffer b = batch.observation(gridName);
+      int n = rows * gridSize();
+      if (b.hasArray()) {
+        byte[] a = b.array();
+        int o = b.arrayOffset();
+        for (int k = 0; k < n; k++) {
+          grid[gridOffset + k] = BYTE_TABLE[a[o + k] & 0xFF];
+        }
+      } else {
+        for (int k = 0; k < n; k++) {
+          grid[gridOffset + k] = BYTE_TABLE[b.get(k) & 0xFF];
+        }
+      }
+    }
+    int off = 0;
+    for (int t = 0; t < vectorNames.size(); t++) {
+      ByteBuffer b = batch.observation(vectorNames.get(t));
+      DType type = vectorTypes.get(t);
+      int size = vectorSizes.get(t);
+      boolean perAgent = vectorPerAgent.get(t);
+      for (int r = 0; r < rows; r++) {
+        int src = (perAgent ? r : r / agents) * size;
+        int dst = vectorOffset + r * vectorSize + off;
+        for (int i = 0; i < size; i++) {
+          vector[dst + i] = symlog(read(b, type, src + i));
+        }
+      }
+      off += size;
+    }
+  }
+
+  static float symlog(double x) {
+    return (float) (x >= 0 ? Math.log1p(x) : -Math.log1p(-x));
+  }
+
+  private static double read(ByteBuffer b, DType t, int k) {
+    return switch (t) {
+      case DTYPE_UINT8 -> b.get(k) & 0xFF;
+      case DTYPE_INT8 -> b.get(k);
+      case DTYPE_INT32 -> b.getInt(4 * k);
+      case DTYPE_FLOAT32 -> b.getFloat(4 * k);
+      case DTYPE_FLOAT64 -> b.getDouble(8 * k);
+      case DTYPE_INT64 -> b.getLong(8 * k);
+      default -> throw new IllegalStateException("unsupported dtype " + t);
+    };
+  }
+}

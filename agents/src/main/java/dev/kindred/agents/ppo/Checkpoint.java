@@ -1,0 +1,178 @@
+package dev.kindred.agents.ppo;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import dev.kindred.proto.v1.ActionDimension;
+import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.TensorSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training checkpoint in a run directory: {@code policy-<updates>.params} (DJL's block
+ * parameters) and {@code checkpoint.json} (format, configuration, seed, steps, updates, code
+ * version, the world's spec, the return normalisation and the parameters' SHA-256).
+ *
+ * <p>Written atomically: the parameters go to a new file (temp file + rename), then the JSON
+ * that names them replaces the old one by rename, then older parameter files are removed. A
+ * crash at any point leaves the previous or the new checkpoint, never a mix.
+ */
+public record Checkpoint(Map<String, Object> config, long seed, long steps, int updates, String codeVersion,
+    EnvSpec worldSpec, double[] returnStatistics, byte[] parameters) {
+
+  public static final String FORMAT = "kindred-checkpoint/1";
+  public static final String METADATA = "checkpoint.json";
+
+  /** Writes this checkpoint into {@code dir} (created if needed). */
+  public void write(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    String paramsName = String.format("policy-%06d.params", updates);
+    atomicWrite(dir.resolve(paramsName), parameters);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("format", FORMAT);
+    m.put("parameters", paramsName);
+    m.put("parameters_sha256", sha256(parameters));
+    m.put("seed", seed);
+    m.put("steps", steps);
+    m.put("updates", updates);
+    m.put("code_version", codeVersion);
+    m.put("return_statistics", returnStatistics);
+    m.put("config", config);
+    Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    JsonObject json = gson.toJsonTree(m).getAsJsonObject();
+    json.add("world_spec", JsonParser.parseString(JsonFormat.printer().print(worldSpec)));
+    atomicWrite(dir.resolve(METADATA), gson.toJson(json).getBytes(StandardCharsets.UTF_8));
+    try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "policy-*.params")) {
+      for (Path p : old) {
+        if (!p.getFileName().toString().equals(paramsName)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads the checkpoint of a run directory.
+   *
+   * @throws IllegalArgumentException naming the problem and what to do: no checkpoint there, an
+   *                                  unreadable or corrupt one
+   */
+  @SuppressWarnings("unchecked")
+  public static Checkpoint read(Path dir) {
+    Path meta = dir.resolve(METADATA);
+    if (!Files.isRegularFile(meta)) {
+      throw new IllegalArgumentException("no checkpoint in " + dir + " (expected " + meta
+          + "); train one with ./kindred train --out " + dir + ", or check the path");
+    }
+    try {
+      JsonObject json = JsonParser.parseString(Files.readString(meta)).getAsJsonObject();
+      if (!json.has("format") || !FORMAT.equals(json.get("format").getAsString())) {
+        throw new IllegalArgumentException("format is not " + FORMAT);
+      }
+      Path params = dir.resolve(json.get("parameters").getAsString());
+      if (!Files.isRegularFile(params)) {
+        throw new IllegalArgumentException("its parameters file " + params + " is missing");
+      }
+      byte[] data = Files.readAllBytes(params);
+      if (!sha256(data).equals(json.get("parameters_sha256").getAsString())) {
+        throw new IllegalArgumentException("the parameters in " + params + " do not match their recorded SHA-256");
+      }
+      EnvSpec.Builder spec = EnvSpec.newBuilder();
+      JsonFormat.parser().merge(json.get("world_spec").toString(), spec);
+      Gson gson = new Gson();
+      Map<String, Object> config = gson.fromJson(json.get("config"), LinkedHashMap.class);
+      double[] stats = gson.fromJson(json.get("return_statistics"), double[].class);
+      return new Checkpoint(config, json.get("seed").getAsLong(), json.get("steps").getAsLong(),
+          json.get("updates").getAsInt(), json.get("code_version").getAsString(), spec.build(), stats, data);
+    } catch (RuntimeException | InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("the checkpoint in " + dir + " is corrupt (" + e.getMessage()
+          + "); delete the directory and train again, or resume from another run", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the checkpoint in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks that a world offers what this checkpoint's policy was trained on: same world id,
+   * agents per copy, observation tensors (name, type, shape, scope) and action dimensions.
+   *
+   * @throws IllegalArgumentException describing the first difference
+   */
+  public void checkCompatible(EnvSpec world) {
+    EnvSpec trained = worldSpec;
+    String where = "the checkpoint was trained on " + trained.getWorldId() + " but ";
+    if (!trained.getWorldId().equals(world.getWorldId())) {
+      throw new IllegalArgumentException(where + "the world is " + world.getWorldId()
+          + "; use --world " + trained.getWorldId() + " or another checkpoint");
+    }
+    if (trained.getNumAgents() != world.getNumAgents()) {
+      throw new IllegalArgumentException(where + "with " + trained.getNumAgents() + " agents per copy; this world has "
+          + world.getNumAgents() + " (check the world config)");
+    }
+    List<String> a = trained.getObservationsList().stream().map(Checkpoint::describe).toList();
+    List<String> b = world.getObservationsList().stream().map(Checkpoint::describe).toList();
+    if (!a.equals(b)) {
+      throw new IllegalArgumentException(where + "its observations were " + a + "; this world's are " + b
+          + " (check the world config)");
+    }
+    List<Integer> x = trained.getActions().getDimensionsList().stream().map(ActionDimension::getNumValues).toList();
+    List<Integer> y = world.getActions().getDimensionsList().stream().map(ActionDimension::getNumValues).toList();
+    if (!x.equals(y)) {
+      throw new IllegalArgumentException(where + "its action dimensions were " + x + "; this world's are " + y);
+    }
+  }
+
+  private static String describe(TensorSpec t) {
+    return t.getName() + ":" + t.getDtype().name().replace("DTYPE_", "") + t.getShapeList() + ":"
+        + t.getScope().name().replace("SCOPE_", "");
+  }
+
+  private static void atomicWrite(Path target, byte[] data) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    Files.write(tmp, data);
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The code version: the project version and, when run from a git checkout, its commit. */
+  public static String currentCodeVersion() {
+    String v = Checkpoint.class.getPackage().getImplementationVersion();
+    String version = v == null ? "0.1.0-SNAPSHOT" : v;
+    try {
+      Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (p.waitFor() == 0 && out.matches("[0-9a-f]{4,40}")) {
+        return version + "+" + out;
+      }
+    } catch (IOException | InterruptedException e) {
+      // Not a git checkout: the version alone.
+    }
+    return version;
+  }
+}

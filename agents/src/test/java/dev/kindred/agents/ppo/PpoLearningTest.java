@@ -1,0 +1,97 @@
+package dev.kindred.agents.ppo;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindred.agents.BatchPolicy;
+import dev.kindred.agents.nn.ActorCritic;
+import dev.kindred.client.StepBatch;
+import dev.kindred.client.VectorEnv;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.local.LocalVectorEnv;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PPO learns: one controlled spin of a small ordered lattice, rewarded only by its negative
+ * surprise, earns clearly more reward after a short training run than the untrained policy
+ * (gap beyond four standard errors of the evaluation), with a fixed seed.
+ */
+class PpoLearningTest {
+  static final Map<String, Object> WORLD = Map.of("width", 6, "height", 6, "beta", 0.6,
+      "controlled", List.of(0), "episode_length", 100);
+
+  static TrainConfig config() {
+    TrainConfig c = new TrainConfig();
+    c.world = "spin.lattice";
+    c.worldConfig = new java.util.LinkedHashMap<>(WORLD);
+    c.copies = 16;
+    c.horizon = 32;
+    c.steps = 16 * 32 * 25;
+    c.seed = 7;
+    c.hidden = 32;
+    c.learningRate = 3e-3;
+    c.gamma = 0.5;
+    c.inputs = List.of("neighbour_spins", "neighbour_precisions", "prior_precision");
+    return c;
+  }
+
+  /** Per-copy mean reward per step. */
+  static double[] evaluate(BatchPolicy policy, VectorEnv env, int steps) {
+    StepBatch b = env.reset(99);
+    int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
+    double[] sums = new double[env.copies()];
+    for (int t = 0; t < steps; t++) {
+      policy.act(b, actions);
+      b = env.step(actions);
+      for (int i = 0; i < b.rewards().length; i++) {
+        sums[i / env.agents()] += b.rewards()[i];
+      }
+    }
+    for (int c = 0; c < sums.length; c++) {
+      sums[c] /= (double) steps * env.agents();
+    }
+    return sums;
+  }
+
+  static double mean(double[] x) {
+    double s = 0;
+    for (double v : x) {
+      s += v;
+    }
+    return s / x.length;
+  }
+
+  static double standardError(double[] x) {
+    double m = mean(x);
+    double s = 0;
+    for (double v : x) {
+      s += (v - m) * (v - m);
+    }
+    return Math.sqrt(s / (x.length - 1) / x.length);
+  }
+
+  @Test
+  void trainedSpinEarnsMoreThanUntrained() {
+    TrainConfig cfg = config();
+    long t0 = System.nanoTime();
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
+        VectorEnv eval = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, 32, 1234);
+        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
+      double[] before = evaluate(policy, eval, 200);
+      try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
+        while (trainer.steps() < cfg.steps) {
+          PpoTrainer.Iteration it = trainer.iterate();
+          System.out.printf("steps %d reward/step %.3f entropy %.3f pi %.4f v %.4f kl %.4f%n", it.steps(),
+              it.rewardPerStep(), it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl());
+        }
+      }
+      double[] after = evaluate(policy, eval, 200);
+      double gap = mean(after) - mean(before);
+      double se = Math.hypot(standardError(after), standardError(before));
+      System.out.printf("untrained %.4f +- %.4f, trained %.4f +- %.4f, gap %.4f (%.1f s.e.), %.1f s%n", mean(before),
+          standardError(before), mean(after), standardError(after), gap, gap / se, (System.nanoTime() - t0) / 1e9);
+      assertTrue(gap > 4 * se, "trained " + mean(after) + " vs untrained " + mean(before) + " (s.e. of the gap " + se + ")");
+    }
+  }
+}
