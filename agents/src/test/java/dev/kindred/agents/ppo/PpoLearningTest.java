@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class PpoLearningTest {
   static final Map<String, Object> WORLD = Map.of("width", 6, "height", 6, "beta", 0.6,
-      "controlled", List.of(0), "episode_length", 100);
+      "controlled", List.of(0), "max_steps", 100);
 
   static TrainConfig config() {
     TrainConfig c = new TrainConfig();
