@@ -3,6 +3,7 @@
 # `kindred` package with its test extras, then runs pytest on clients/python/tests against a
 # real server started from env-server/target/kindred-server.jar (built by `mvn verify` before).
 # Re-runs skip the install when the package's sources, the protos and the Python are unchanged.
+# With --install-only it stops after the install (the launcher's `bench clients` uses that).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +47,10 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
   echo "$want" > "$STAMP"
 else
   log "Python: clients/python unchanged since the last install; skipping pip"
+fi
+
+if [ "${1:-}" = "--install-only" ]; then
+  exit 0
 fi
 
 log "Python: pytest clients/python/tests"

@@ -28,6 +28,10 @@ public final class Main {
       Suites:
         spin       single-spin updates per second: lattice (async, sweep, sync, checkerboard),
                    SK n=1024, and the gRPC path against in-process (kindred bench spin --help)
+        clients    batched steps per second through the Python client against the Java client,
+                   same server, same run (kindred bench clients --help)
+        train      end-to-end PPO training throughput, in process and over gRPC, and
+                   inference alone (agents module; kindred bench train --help)
         energy     energy/kinship world agent-steps per second on S1-S3, in process and over
                    gRPC against in-process (kindred bench energy --help)
 
@@ -113,6 +117,8 @@ public final class Main {
     COMMANDS.forEach((name, c) -> b.append(String.format("  %-10s %s%n", name, c.summary())));
     b.append(String.format("  %-10s %s%n", "help", "show this help (help <command>: the command's flags)"));
     b.append("\nThe ./kindred launcher also has:\n");
+    b.append(String.format("  %-10s %s%n", "train", "train a neural policy with PPO (agents module; train --help)"));
+    b.append(String.format("  %-10s %s%n", "evaluate", "evaluate a checkpoint against random and scripted baselines"));
     b.append(String.format("  %-10s %s%n", "test", "run every test (Java and every client language)"));
     b.append(String.format("  %-10s %s%n", "build", "rebuild the project (done automatically when sources change)"));
     b.append("\nRun 'kindred <command> --help' for a command's flags.\n");
