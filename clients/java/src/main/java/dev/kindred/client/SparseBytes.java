@@ -7,8 +7,8 @@ import java.util.Arrays;
 
 /**
  * The protocol's TENSOR_ENCODING_SPARSE_BYTES: a mostly-zero byte array as the offsets
- * (uint32 little-endian) and values of its nonzero bytes. Encoding jumps over zero runs with
- * a vectorised scan; decoding is a fill and a scatter. Shared by the server (encode) and clients (decode).
+ * (uint32 little-endian) and values of its nonzero bytes. Encoding reads eight bytes at a
+ * time; decoding is a fill and a scatter. Shared by the server (encode) and clients (decode).
  */
 public final class SparseBytes {
   private SparseBytes() {}
@@ -16,31 +16,14 @@ public final class SparseBytes {
   /** Bytes one nonzero byte costs when sparse: a 4-byte offset and the value. */
   public static final int BYTES_PER_ENTRY = 5;
 
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Offsets ({@code 4 * n} bytes, uint32 LE) and values ({@code n} bytes) of nonzero bytes. */
   public record Encoded(byte[] offsets, byte[] values) {}
 
-  /** Zero bytes to compare against: {@link Arrays#mismatch} finds the next nonzero byte with SIMD. */
-  private static final byte[] ZEROS = new byte[4096];
-
-  /** After this many zero bytes in a row, jump to the next nonzero byte with a vector scan. */
-  private static final int ZERO_RUN_TO_JUMP = 16;
-
   /** Per-thread scratch of the encoder, grown as needed: encoding allocates only its result. */
   private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[][] {new byte[0], new byte[0]});
-
-  private static int nextNonzero(byte[] a, int i, int end) {
-    while (i < end) {
-      int len = Math.min(ZEROS.length, end - i);
-      int m = Arrays.mismatch(a, i, i + len, ZEROS, 0, len);
-      if (m >= 0) {
-        return i + m;
-      }
-      i += len;
-    }
-    return end;
-  }
 
   /**
    * Encodes {@code raw[from, from + length)} when its sparse form ({@link #BYTES_PER_ENTRY}
@@ -60,25 +43,29 @@ public final class SparseBytes {
     byte[] values = scratch[1];
     int end = from + length;
     int k = 0;
-    int i = nextNonzero(raw, from, end);
-    while (i < end) {
-      // Nonzero bytes cluster: walk linearly through a cluster, jump over long zero runs.
-      int zeros = 0;
-      while (i < end && zeros < ZERO_RUN_TO_JUMP) {
-        byte v = raw[i];
-        if (v != 0) {
-          if (k == capacity) {
-            return null;
-          }
-          INTS.set(offsets, 4 * k, i - from);
-          values[k++] = v;
-          zeros = 0;
-        } else {
-          zeros++;
+    int i = from;
+    // Eight bytes at a time: zero words (most of them) cost one load and one compare; the
+    // nonzero bytes of a word are found by their trailing-zero count.
+    for (; i + 8 <= end; i += 8) {
+      long w = (long) LONGS.get(raw, i);
+      while (w != 0) {
+        if (k == capacity) {
+          return null;
         }
-        i++;
+        int shift = Long.numberOfTrailingZeros(w) & ~7;
+        INTS.set(offsets, 4 * k, i + (shift >>> 3) - from);
+        values[k++] = (byte) (w >>> shift);
+        w &= ~(0xFFL << shift);
       }
-      i = nextNonzero(raw, i, end);
+    }
+    for (; i < end; i++) {
+      if (raw[i] != 0) {
+        if (k == capacity) {
+          return null;
+        }
+        INTS.set(offsets, 4 * k, i - from);
+        values[k++] = raw[i];
+      }
     }
     return new Encoded(Arrays.copyOf(offsets, 4 * k), Arrays.copyOf(values, k));
   }
