@@ -101,7 +101,9 @@ func (b *Batch) Int8s(name string) ([]int8, error) { return obs(b, name, (*Tenso
 func (b *Batch) Uint8s(name string) ([]uint8, error) { return obs(b, name, (*Tensor).Uint8s) }
 
 // Float64sAny returns the named observation of any dtype converted to float64.
-func (b *Batch) Float64sAny(name string) ([]float64, error) { return obs(b, name, (*Tensor).AsFloat64s) }
+func (b *Batch) Float64sAny(name string) ([]float64, error) {
+	return obs(b, name, (*Tensor).AsFloat64s)
+}
 
 func obs[T any](b *Batch, name string, f func(*Tensor) ([]T, error)) ([]T, error) {
 	t, err := b.Observation(name)

@@ -20,7 +20,7 @@ type ObservationSpec struct {
 	BatchShape []int
 	// Size is the number of elements of the packed tensor; Bytes its raw byte length.
 	Size, Bytes int
-	Proto *pb.TensorSpec
+	Proto       *pb.TensorSpec
 }
 
 // Spec is a session's EnvSpec with its derived sizes.
