@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"sort"
@@ -47,25 +48,30 @@ func run() error {
 		*target = srv.Target()
 	}
 
-	client, err := kindred.Dial(*target, nil)
+	return playEpisode(os.Stdout, *target, *world, config, *seed)
+}
+
+// playEpisode plays one episode of copy 0 with random actions, printing returns and stats to w.
+func playEpisode(w io.Writer, target, world string, config map[string]any, seed uint64) error {
+	client, err := kindred.Dial(target, nil)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	env, err := client.MakeVectorEnv(context.Background(), *world, config, 1, *seed, nil)
+	env, err := client.MakeVectorEnv(context.Background(), world, config, 1, seed, nil)
 	if err != nil {
 		return err
 	}
 	defer env.Close()
 	spec := env.Spec()
-	fmt.Printf("%s at %s: %d agent(s), actions %v, episodes of at most %d steps\n",
-		spec.WorldID, *target, spec.NumAgents, spec.ActionNVec, spec.MaxSteps)
+	fmt.Fprintf(w, "%s at %s: %d agent(s), actions %v, episodes of at most %d steps\n",
+		spec.WorldID, target, spec.NumAgents, spec.ActionNVec, spec.MaxSteps)
 	for _, o := range spec.Observations {
-		fmt.Printf("  observation %s\n", o.String())
+		fmt.Fprintf(w, "  observation %s\n", o.String())
 	}
 
-	rng := rand.New(rand.NewSource(int64(*seed)))
-	batch, err := env.Reset(seed)
+	rng := rand.New(rand.NewSource(int64(seed)))
+	batch, err := env.Reset(&seed)
 	if err != nil {
 		return err
 	}
@@ -85,16 +91,16 @@ func run() error {
 		if ep.Terminated {
 			end = "terminated"
 		}
-		fmt.Printf("episode %d %s after %d steps (%d steps played)\n", ep.Episode, end, ep.Length, steps)
+		fmt.Fprintf(w, "episode %d %s after %d steps (%d steps played)\n", ep.Episode, end, ep.Length, steps)
 		for a, r := range ep.Returns {
 			name := fmt.Sprint(a)
 			if a < len(spec.AgentNames) {
 				name = spec.AgentNames[a]
 			}
-			fmt.Printf("  %-12s return %10.4f (summed here: %.4f)%s\n", name, r, returns[a], statsText(ep.AgentStats, a))
+			fmt.Fprintf(w, "  %-12s return %10.4f (summed here: %.4f)%s\n", name, r, returns[a], statsText(ep.AgentStats, a))
 		}
 		if len(ep.Stats) > 0 {
-			fmt.Printf("  episode stats:%s\n", statsText([]map[string]float64{ep.Stats}, 0))
+			fmt.Fprintf(w, "  episode stats:%s\n", statsText([]map[string]float64{ep.Stats}, 0))
 		}
 		return nil
 	}
