@@ -54,6 +54,8 @@ m2_protoc() {
   if [ ! -f "$inc/google/protobuf/struct.proto" ]; then
     mkdir -p "$inc"
     (cd "$inc" && unzip -q -o "$jar" 'google/protobuf/*.proto')
+    # Old timestamps, so that ./kindred's "sources newer than the jar" check never counts them.
+    find "$inc" -type f -exec touch -r "$jar" {} +
   fi
   PROTOC_CMD=("$cp"); INCLUDES=("-I$inc")
 }
