@@ -38,6 +38,7 @@ def _python():
 PARTICIPANTS = {
     "python": _python,
     "java": _java,
+    "go": lambda: (["bash", str(REPO / "clients" / "go" / "run-trajectory-hash.sh")], REPO),
 }
 
 CASES = [

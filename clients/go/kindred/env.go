@@ -1,0 +1,226 @@
+package kindred
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	pb "kindred.dev/clients/go/kindredv1"
+)
+
+// VectorEnv is a batched session: NumCopies copies of a world, each with NumAgents agents.
+// Reset it before the first Step. A VectorEnv is not safe for concurrent use.
+type VectorEnv struct {
+	client    *Client
+	sessionID string
+	spec      *Spec
+	streaming bool
+	stream    *stepStream
+	closed    bool
+	// CloseResponse is the server's answer to CloseSession (after Close).
+	CloseResponse *pb.CloseSessionResponse
+	mu            sync.Mutex
+}
+
+// Spec returns the session's spec.
+func (e *VectorEnv) Spec() *Spec { return e.spec }
+
+// SessionID is the server's id of the session.
+func (e *VectorEnv) SessionID() string { return e.sessionID }
+
+// Streaming reports whether steps travel over one StepStream (true) or unary Step calls.
+func (e *VectorEnv) Streaming() bool { return e.streaming }
+
+func (e *VectorEnv) checkOpen(method string) error {
+	if e.closed {
+		return newError(codes.NotFound, method, e.client.target, "session %s was closed by this client", e.sessionID)
+	}
+	return e.client.checkOpen(method)
+}
+
+// Reset starts new episodes in every copy. With a seed the session's seed stream restarts from
+// it (same seed and actions, same trajectory); with nil each copy moves on to its next episode
+// seed.
+func (e *VectorEnv) Reset(seed *uint64) (*Batch, error) { return e.ResetCopies(seed, nil) }
+
+// ResetCopies starts new episodes in the listed copies (all when copies is empty).
+func (e *VectorEnv) ResetCopies(seed *uint64, copies []uint32) (*Batch, error) {
+	const method = "Reset"
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.checkOpen(method); err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.client.callCtx(context.Background())
+	defer cancel()
+	r, err := e.client.stub.Reset(ctx, &pb.ResetRequest{SessionId: e.sessionID, Seed: seed, Copies: copies})
+	if err != nil {
+		return nil, fromRPC(err, method, e.client.target, e.client.timeout)
+	}
+	return e.spec.decode(r, method)
+}
+
+// Step advances every copy by one step. actions is int32 [copies, agents, dimensions],
+// row-major (Spec().ActionLen() values); values of dimension d lie in [0, ActionNVec[d]).
+// Wrong lengths and out-of-range values are codes.InvalidArgument before anything is sent.
+func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
+	s := e.spec
+	if len(actions) != s.ActionLen() {
+		return nil, newError(codes.InvalidArgument, "Step", e.client.target,
+			"actions must have %d int32 values = [copies %d, agents %d, action dimensions %d] for %s, got %d",
+			s.ActionLen(), s.NumCopies, s.NumAgents, len(s.ActionNVec), s.WorldID, len(actions))
+	}
+	dims := len(s.ActionNVec)
+	buf := make([]byte, 4*len(actions))
+	for i, v := range actions {
+		if n := s.ActionNVec[i%dims]; v < 0 || v >= n {
+			c, a, d := i/(dims*s.NumAgents), (i/dims)%s.NumAgents, i%dims
+			return nil, newError(codes.InvalidArgument, "Step", e.client.target,
+				"action of copy %d, agent %d, dimension %d (%s) must be in [0, %d), got %d", c, a, d, s.ActionNames[d], n, v)
+		}
+		binary.LittleEndian.PutUint32(buf[4*i:], uint32(v))
+	}
+	return e.StepRaw(buf)
+}
+
+// StepRaw sends actions already packed as little-endian int32 bytes, unchecked: the server
+// checks them (wrong lengths and values are codes.InvalidArgument with its message).
+func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	req := &pb.StepRequest{SessionId: e.sessionID, Actions: actions}
+	if !e.streaming {
+		const method = "Step"
+		if err := e.checkOpen(method); err != nil {
+			return nil, err
+		}
+		ctx, cancel := e.client.callCtx(context.Background())
+		defer cancel()
+		r, err := e.client.stub.Step(ctx, req)
+		if err != nil {
+			return nil, fromRPC(err, method, e.client.target, e.client.timeout)
+		}
+		return e.spec.decode(r, method)
+	}
+	const method = "StepStream"
+	if err := e.checkOpen(method); err != nil {
+		return nil, err
+	}
+	if e.stream == nil {
+		st, err := openStream(e.client)
+		if err != nil {
+			return nil, err
+		}
+		e.stream = st
+	}
+	r, err := e.stream.call(req)
+	if err != nil {
+		e.stream.close() // a failed request ends the stream; the next step opens another
+		e.stream = nil
+		return nil, err
+	}
+	return e.spec.decode(r, method)
+}
+
+// SampleActions returns uniformly random valid actions, [copies, agents, dimensions].
+func (e *VectorEnv) SampleActions(rng *rand.Rand) []int32 {
+	s := e.spec
+	out := make([]int32, s.ActionLen())
+	dims := len(s.ActionNVec)
+	for i := range out {
+		out[i] = rng.Int31n(s.ActionNVec[i%dims])
+	}
+	return out
+}
+
+// Close closes the server session. Idempotent; a session the server already forgot (expired)
+// closes quietly.
+func (e *VectorEnv) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	e.client.forget(e)
+	if e.stream != nil {
+		e.stream.close()
+		e.stream = nil
+	}
+	ctx, cancel := e.client.callCtx(context.Background())
+	defer cancel()
+	r, err := e.client.stub.CloseSession(ctx, &pb.CloseSessionRequest{SessionId: e.sessionID})
+	if err != nil {
+		ke := fromRPC(err, "CloseSession", e.client.target, e.client.timeout)
+		switch ke.Code {
+		case codes.NotFound, codes.Unavailable, codes.FailedPrecondition:
+			return nil
+		}
+		return ke
+	}
+	e.CloseResponse = r
+	return nil
+}
+
+// stepStream is one StepStream call used as a sequence of request/response pairs. Each
+// response has the client's timeout: when it passes, the stream is cancelled, so that a hung
+// server is a DEADLINE_EXCEEDED error rather than a hang.
+type stepStream struct {
+	client   *Client
+	cancel   context.CancelFunc
+	stream   pb.EnvService_StepStreamClient
+	timedOut atomic.Bool
+}
+
+func openStream(c *Client) (*stepStream, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := c.stub.StepStream(ctx)
+	if err != nil {
+		cancel()
+		return nil, fromRPC(err, "StepStream", c.target, c.timeout)
+	}
+	return &stepStream{client: c, cancel: cancel, stream: st}, nil
+}
+
+func (s *stepStream) call(req *pb.StepRequest) (*pb.StepResponse, error) {
+	c := s.client
+	if c.timeout > 0 {
+		timer := time.AfterFunc(c.timeout, func() {
+			s.timedOut.Store(true)
+			s.cancel()
+		})
+		defer timer.Stop()
+	}
+	if err := s.stream.Send(req); err != nil && !errors.Is(err, io.EOF) {
+		return nil, s.fail(err)
+	}
+	// On io.EOF from Send the server has ended the stream; Recv returns its status.
+	r, err := s.stream.Recv()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, newError(codes.Unavailable, "StepStream", c.target, "the server ended the step stream")
+		}
+		return nil, s.fail(err)
+	}
+	return r, nil
+}
+
+func (s *stepStream) fail(err error) *Error {
+	c := s.client
+	if s.timedOut.Load() {
+		return newError(codes.DeadlineExceeded, "StepStream", c.target, "no answer from %s within %s (client timeout)", c.target, c.timeout)
+	}
+	return fromRPC(err, "StepStream", c.target, c.timeout)
+}
+
+func (s *stepStream) close() {
+	_ = s.stream.CloseSend()
+	s.cancel()
+}
