@@ -13,7 +13,8 @@ Every client language provides a program with the same contract, and the test
   [copies, agents]), terminated and truncated (one byte 0/1 per copy).
 
 Participants: Python ``python -m kindred.crosslang ...``; Java
-``java -cp env-server/target/kindred-server.jar dev.kindred.crosslang.TrajectoryHash ...``.
+``java -cp env-server/target/kindred-server.jar dev.kindred.crosslang.TrajectoryHash ...``;
+Go ``clients/go/run-trajectory-hash.sh ...`` (``clients/go/cmd/trajectory-hash``).
 """
 from __future__ import annotations
 
