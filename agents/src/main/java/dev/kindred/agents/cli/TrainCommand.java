@@ -79,11 +79,8 @@ final class TrainCommand {
     String server = f.get("server");
     long seed = resume == null ? cfg.seed : cfg.seed + resume.updates(); // fresh episodes after a resume
     try (VectorEnv env = Envs.open(server, cfg.world, cfg.worldConfig, cfg.copies, seed);
-        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
-      if (resume != null) {
-        resume.checkCompatible(env.spec());
-        policy.loadParameters(resume.parameters());
-      }
+        ActorCritic policy = resume != null ? resume.policy(env.spec(), seed)
+            : new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
       long steps0 = resume == null ? 0 : resume.steps();
       int updates0 = resume == null ? 0 : resume.updates();
       try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, steps0, updates0)) {

@@ -217,10 +217,35 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
    * @throws IllegalArgumentException when they are not parameters of this architecture
    */
   public void loadParameters(byte[] data) {
+    // DJL's Parameter.load replaces each parameter's array with a freshly decoded one that does
+    // not require gradients: a resumed run then failed on its first backward pass ("element 0
+    // of tensors does not require grad"). Mark the new arrays trainable and free the old ones.
+    List<NDArray> old = new java.util.ArrayList<>();
+    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.getParameters()) {
+      if (p.getValue().isInitialized()) {
+        old.add(p.getValue().getArray());
+      }
+    }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
       net.loadParameters(manager, in);
+      if (in.read() != -1) {
+        throw new MalformedModelException("trailing bytes after the parameters");
+      }
     } catch (IOException | MalformedModelException | RuntimeException e) {
       throw new IllegalArgumentException("the parameters do not fit this network (" + e.getMessage() + ")", e);
+    }
+    java.util.Set<NDArray> current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.getParameters()) {
+      NDArray a = p.getValue().getArray();
+      if (p.getValue().requiresGradient()) {
+        a.setRequiresGradient(true);
+      }
+      current.add(a);
+    }
+    for (NDArray a : old) {
+      if (!current.contains(a)) {
+        a.close();
+      }
     }
   }
 
