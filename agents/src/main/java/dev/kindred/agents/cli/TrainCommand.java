@@ -98,7 +98,19 @@ final class TrainCommand {
         long start = System.nanoTime();
         long startSteps = trainer.steps();
         while (trainer.steps() < cfg.steps) {
-          PpoTrainer.Iteration it = trainer.iterate();
+          PpoTrainer.Iteration it;
+          try {
+            it = trainer.iterate();
+          } catch (dev.kindred.client.KindredException e) {
+            if (server == null) {
+              throw e;
+            }
+            boolean saved = Files.exists(out.resolve(Checkpoint.METADATA));
+            throw new CommandFailure("the server at " + server + " stopped answering at step " + trainer.steps()
+                + " (" + e.code() + ": " + e.getMessage() + "). Restart it (./kindred serve --port PORT) and "
+                + (saved ? "continue from the last checkpoint with ./kindred train --out " + out + " --resume --server "
+                    + server : "train again (no checkpoint was written yet)"), e);
+          }
           double elapsed = (System.nanoTime() - start) / 1e9;
           double sps = (it.steps() - startSteps) / elapsed;
           System.out.println(progress(it, sps));

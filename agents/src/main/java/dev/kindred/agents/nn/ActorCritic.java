@@ -104,16 +104,20 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
     return this;
   }
 
-  /** The network's inputs for {@code rows} rows as NDArrays of {@code m}. */
+  private final DirectFloats vectorInput = new DirectFloats();
+  private final DirectFloats gridInput = new DirectFloats();
+
+  /**
+   * The network's inputs for {@code rows} rows as NDArrays of {@code m}, made in place from this
+   * policy's reusable direct buffers: close them (close {@code m}) before the next call.
+   */
   public NDList inputs(NDManager m, float[] vectorData, int vectorOffset, float[] gridData, int gridOffset, int rows) {
-    NDArray v = m.create(FloatBuffer.wrap(vectorData, vectorOffset, rows * encoder.vectorSize()).slice(),
-        new Shape(rows, encoder.vectorSize()));
+    NDArray v = vectorInput.array(m, vectorData, vectorOffset, new Shape(rows, encoder.vectorSize()));
     if (!encoder.hasGrid()) {
       return new NDList(v);
     }
     int[] g = encoder.gridShape();
-    NDArray img = m.create(FloatBuffer.wrap(gridData, gridOffset, rows * encoder.gridSize()).slice(),
-        new Shape(rows, g[0], g[1], g[2]));
+    NDArray img = gridInput.array(m, gridData, gridOffset, new Shape(rows, g[0], g[1], g[2]));
     return new NDList(img, v);
   }
 
@@ -232,7 +236,8 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
         throw new MalformedModelException("trailing bytes after the parameters");
       }
     } catch (IOException | MalformedModelException | RuntimeException e) {
-      throw new IllegalArgumentException("the parameters do not fit this network (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException("the parameters do not fit this network ("
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
     }
     java.util.Set<NDArray> current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.getParameters()) {

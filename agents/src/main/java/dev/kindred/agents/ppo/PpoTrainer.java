@@ -15,6 +15,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.nn.Djl;
+import dev.kindred.agents.nn.DirectFloats;
 import dev.kindred.agents.nn.ObservationEncoder;
 import dev.kindred.client.EpisodeSummary;
 import dev.kindred.client.StepBatch;
@@ -92,6 +93,12 @@ public final class PpoTrainer implements AutoCloseable {
   private final int[] opponentOf;
   private final List<ActorCritic> pool = new ArrayList<>();
 
+  // Reusable direct buffers for the minibatch tensors (no native allocation per minibatch).
+  private final DirectFloats dOneHot = new DirectFloats();
+  private final DirectFloats dOldLogp = new DirectFloats();
+  private final DirectFloats dAdv = new DirectFloats();
+  private final DirectFloats dRet = new DirectFloats();
+
   private StepBatch batch;
   private long steps;
   private int updates;
@@ -166,6 +173,42 @@ public final class PpoTrainer implements AutoCloseable {
 
   public int poolSize() {
     return pool.size();
+  }
+
+  /**
+   * A digest of the last rollout (network inputs, actions, their log-probabilities, rewards,
+   * episode ends): equal digests mean equal trajectories, e.g. in process and over gRPC.
+   */
+  public long rolloutDigest() {
+    long h = 1125899906842597L;
+    int n = horizon * rows;
+    for (int i = 0; i < n * vecSize; i++) {
+      h = 31 * h + Float.floatToIntBits(vec[i]);
+    }
+    for (int i = 0; i < n * gridSize; i++) {
+      h = 31 * h + Float.floatToIntBits(grid[i]);
+    }
+    for (int i = 0; i < n * dims; i++) {
+      h = 31 * h + actions[i];
+    }
+    for (int i = 0; i < n; i++) {
+      h = 31 * h + Float.floatToIntBits(rewards[i]);
+      h = 31 * h + Float.floatToIntBits(logp[i]);
+      h = 31 * h + ended[i] + 2 * terminated[i] + 4 * ignored[i];
+    }
+    return h;
+  }
+
+  /**
+   * NDArrays alive in native memory: {the learner's (parameters, gradients, optimizer state and
+   * anything a step failed to free), the snapshot pool's}. Flat over a run once the pool is full.
+   */
+  public int[] liveArrays() {
+    int snapshots = 0;
+    for (ActorCritic p : pool) {
+      snapshots += p.manager().getManagedArrays().size();
+    }
+    return new int[] {policy.manager().getManagedArrays().size(), snapshots};
   }
 
   /** One rollout and its PPO update. */
@@ -435,10 +478,10 @@ public final class PpoTrainer implements AutoCloseable {
           bRet[b] = (returns[i] - (float) returnMean) / retStd;
         }
         try (NDManager m = base.newSubManager()) {
-          NDArray oneHot = m.create(bOneHot, new Shape(mb, logits));
-          NDArray oldLogp = m.create(bOldLogp);
-          NDArray adv = m.create(bAdv);
-          NDArray ret = m.create(bRet);
+          NDArray oneHot = dOneHot.array(m, bOneHot, 0, new Shape(mb, logits));
+          NDArray oldLogp = dOldLogp.array(m, bOldLogp, 0, new Shape(mb));
+          NDArray adv = dAdv.array(m, bAdv, 0, new Shape(mb));
+          NDArray ret = dRet.array(m, bRet, 0, new Shape(mb));
           NDArray ratio;
           NDArray policyLoss;
           NDArray valueLoss;
