@@ -39,7 +39,8 @@ final class TrainCommand {
       """;
 
   static final String CSV_HEADER = "steps,seconds,steps_per_s,episodes,mean_return,hearts_per_episode,"
-      + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate";
+      + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate,intrinsic_reward,"
+      + "predictor_loss";
 
   static int run(String[] args) throws IOException {
     if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -138,6 +139,10 @@ final class TrainCommand {
     }
     b.append(String.format(Locale.ROOT, "  entropy %.3f  pi_loss %+.4f  v_loss %.4f  kl %.4f  clip %.2f  lr %.1e",
         it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl(), it.clipFraction(), it.learningRate()));
+    if (!Double.isNaN(it.predictorLoss())) {
+      b.append(String.format(Locale.ROOT, "  surprise_reward %.5f  predictor_loss %.4f", it.intrinsicReward(),
+          it.predictorLoss()));
+    }
     return b.toString();
   }
 
@@ -146,9 +151,10 @@ final class TrainCommand {
   }
 
   private static String csvRow(PpoTrainer.Iteration it, double elapsed, double sps) {
-    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s", it.steps(), elapsed, sps,
+    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", it.steps(), elapsed, sps,
         it.episodes(), num(it.meanReturn()), num(it.meanHearts()), num(it.rewardPerStep()), num(it.entropy()),
-        num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()));
+        num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()),
+        num(it.intrinsicReward()), num(it.predictorLoss()));
   }
 
   private static String num(double v) {
