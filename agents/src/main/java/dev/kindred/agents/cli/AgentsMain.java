@@ -48,6 +48,9 @@ public final class AgentsMain {
           return 2;
         }
       }
+    } catch (CommandFailure e) {
+      System.err.println("kindred " + args[0] + ": " + e.getMessage());
+      return 1;
     } catch (IllegalArgumentException e) {
       System.err.println("kindred " + args[0] + ": " + e.getMessage());
       return 2;

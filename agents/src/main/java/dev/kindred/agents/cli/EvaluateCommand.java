@@ -59,11 +59,14 @@ final class EvaluateCommand {
     int copies = (int) f.longValue("copies", 16);
     long seed = f.longValue("seed", 1_000_003);
     try (VectorEnv env = Envs.open(f.get("server"), cfg.world, cfg.worldConfig, copies, seed);
-        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, seed)) {
-      ck.checkCompatible(env.spec());
-      policy.loadParameters(ck.parameters());
+        ActorCritic policy = ck.policy(env.spec(), seed)) {
       policy.greedy(f.has("greedy"));
       boolean json = f.has("json");
+      if (!json) {
+        // Which parameters are evaluated: two runs that print the same figures must show why.
+        System.out.printf(Locale.ROOT, "checkpoint %s: %d steps, %d updates, parameters sha256 %s%n", dir,
+            ck.steps(), ck.updates(), Checkpoint.sha256(ck.parameters()).substring(0, 16));
+      }
       if (env.spec().getObservationsList().stream().anyMatch(t -> t.getName().equals("grid"))) {
         int episodes = (int) f.longValue("episodes", 100);
         List<Map<String, Object>> rows = new ArrayList<>();

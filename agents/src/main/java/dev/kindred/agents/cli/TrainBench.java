@@ -35,6 +35,8 @@ final class TrainBench {
         --config      training configuration (default agents/configs/energy-small.json's settings)
         --iterations  PPO iterations per run (default 8)
         --runs        runs per case; the median is reported (default 3)
+        --memory-iterations  iterations of one long in-process run sampled for resident memory
+                      and live NDArrays (default 120; 0 skips it)
         --json        one JSON object per row
       """;
 
@@ -43,7 +45,7 @@ final class TrainBench {
       System.out.print(USAGE);
       return 0;
     }
-    Flags f = new Flags(args, Flags.set("config", "iterations", "runs"), Flags.set("json"), USAGE);
+    Flags f = new Flags(args, Flags.set("config", "iterations", "runs", "memory-iterations"), Flags.set("json"), USAGE);
     TrainConfig cfg = new TrainConfig().apply(TrainConfig.readJson("""
         {"world": "energy.room", "world_config": {"width": 9, "height": 9, "agents": 2, "altars": 1,
          "converters": 1, "green_generators": 2, "yellow_generators": 2, "walls": 0, "max_steps": 200},
@@ -62,6 +64,10 @@ final class TrainBench {
       rows.add(measure("train.grpc", cfg, address, iterations, runs, false));
       rows.add(measure("inference.in-process", cfg, null, iterations, runs, true));
     }
+    int memoryIterations = (int) f.longValue("memory-iterations", 120);
+    if (memoryIterations > 0) {
+      rows.add(memory(cfg, memoryIterations, json));
+    }
     for (Map<String, Object> r : rows) {
       if (json) {
         System.out.println(Json.write(r));
@@ -71,6 +77,9 @@ final class TrainBench {
       System.out.printf(Locale.ROOT, "%-22s %-16s %10s %10s %10s %5s %6s %6s %6s %12s%n", "name", "unit", "median",
           "min", "max", "runs", "env", "infer", "update", "rss MiB");
       for (Map<String, Object> r : rows) {
+        if (!r.get("unit").equals("env_steps_per_s")) {
+          continue;
+        }
         System.out.printf(Locale.ROOT, "%-22s %-16s %10.0f %10.0f %10.0f %5d %5.0f%% %5.0f%% %5.0f%% %5.0f -> %4.0f%n",
             r.get("name"), r.get("unit"), r.get("median"), r.get("min"), r.get("max"), r.get("runs"),
             100 * (double) r.get("env_fraction"), 100 * (double) r.get("inference_fraction"),
@@ -158,6 +167,70 @@ final class TrainBench {
     config.put("server", server == null ? "in-process" : "grpc-loopback");
     row.put("config", config);
     row.put("environment", BenchHarness.environment());
+    return row;
+  }
+
+  /**
+   * One long in-process training run (self-play on, as configured), sampled at about ten points:
+   * resident set size, live NDArrays of the learner and of the snapshot pool, Java heap in use.
+   * Native memory is flat when the RSS and the learner's array count stop growing after the
+   * warm-up (the pool's grows only until it holds pool_size snapshots).
+   */
+  private static Map<String, Object> memory(TrainConfig base, int iterations, boolean json) {
+    TrainConfig cfg = new TrainConfig().apply(base.toMap());
+    if (cfg.selfplayFraction == 0) { // exercise the snapshot pool too: it must stay bounded
+      cfg.apply(Map.of("selfplay_fraction", 0.5, "snapshot_every", 10, "pool_size", 5));
+    }
+    List<Map<String, Object>> samples = new ArrayList<>();
+    int every = Math.max(1, iterations / 10);
+    if (!json) {
+      System.out.printf(Locale.ROOT, "memory over one training run of %d iterations (in process, self-play %.2f, "
+          + "pool %d):%n", iterations, cfg.selfplayFraction, cfg.poolSize);
+      System.out.printf(Locale.ROOT, "  %9s %11s %9s %14s %15s %9s %9s%n", "iteration", "env steps", "rss MiB",
+          "learner arrays", "snapshot arrays", "pool", "heap MiB");
+    }
+    long t0 = System.nanoTime();
+    try (VectorEnv e = Envs.open(null, cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
+        ActorCritic policy = new ActorCritic(e.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed);
+        PpoTrainer trainer = new PpoTrainer(e, policy, cfg, 0, 0)) {
+      for (int i = 1; i <= iterations; i++) {
+        trainer.iterate();
+        if (i == 1 || i % every == 0 || i == iterations) {
+          Runtime rt = Runtime.getRuntime();
+          int[] live = trainer.liveArrays();
+          Map<String, Object> s = new LinkedHashMap<>();
+          s.put("iteration", i);
+          s.put("env_steps", trainer.steps());
+          s.put("rss_mib", rssMiB());
+          s.put("learner_arrays", live[0]);
+          s.put("snapshot_arrays", live[1]);
+          s.put("pool", trainer.poolSize());
+          s.put("heap_mib", (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
+          samples.add(s);
+          if (!json) {
+            System.out.printf(Locale.ROOT, "  %9d %,11d %9.0f %14d %15d %9d %9.0f%n", i, trainer.steps(),
+                (double) s.get("rss_mib"), live[0], live[1], trainer.poolSize(), (double) s.get("heap_mib"));
+          }
+        }
+      }
+    }
+    // Growth over the second half of the run (after warm-up and, usually, a full pool).
+    Map<String, Object> mid = samples.get(samples.size() / 2);
+    Map<String, Object> end = samples.get(samples.size() - 1);
+    double rssGrowth = (double) end.get("rss_mib") - (double) mid.get("rss_mib");
+    int arrayGrowth = (int) end.get("learner_arrays") - (int) mid.get("learner_arrays");
+    if (!json) {
+      System.out.printf(Locale.ROOT, "  second half (iterations %d -> %d): rss %+.0f MiB, learner arrays %+d; %.0f s%n",
+          (int) mid.get("iteration"), (int) end.get("iteration"), rssGrowth, arrayGrowth,
+          (System.nanoTime() - t0) / 1e9);
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("name", "train.memory");
+    row.put("unit", "rss_mib");
+    row.put("iterations", iterations);
+    row.put("rss_growth_second_half_mib", rssGrowth);
+    row.put("learner_array_growth_second_half", arrayGrowth);
+    row.put("samples", samples);
     return row;
   }
 

@@ -39,7 +39,8 @@ final class TrainCommand {
       """;
 
   static final String CSV_HEADER = "steps,seconds,steps_per_s,episodes,mean_return,hearts_per_episode,"
-      + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate";
+      + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate,intrinsic_reward,"
+      + "predictor_loss";
 
   static int run(String[] args) throws IOException {
     if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -79,11 +80,8 @@ final class TrainCommand {
     String server = f.get("server");
     long seed = resume == null ? cfg.seed : cfg.seed + resume.updates(); // fresh episodes after a resume
     try (VectorEnv env = Envs.open(server, cfg.world, cfg.worldConfig, cfg.copies, seed);
-        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
-      if (resume != null) {
-        resume.checkCompatible(env.spec());
-        policy.loadParameters(resume.parameters());
-      }
+        ActorCritic policy = resume != null ? resume.policy(env.spec(), seed)
+            : new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
       long steps0 = resume == null ? 0 : resume.steps();
       int updates0 = resume == null ? 0 : resume.updates();
       try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, steps0, updates0)) {
@@ -101,7 +99,19 @@ final class TrainCommand {
         long start = System.nanoTime();
         long startSteps = trainer.steps();
         while (trainer.steps() < cfg.steps) {
-          PpoTrainer.Iteration it = trainer.iterate();
+          PpoTrainer.Iteration it;
+          try {
+            it = trainer.iterate();
+          } catch (dev.kindred.client.KindredException e) {
+            if (server == null) {
+              throw e;
+            }
+            boolean saved = Files.exists(out.resolve(Checkpoint.METADATA));
+            throw new CommandFailure("the server at " + server + " stopped answering at step " + trainer.steps()
+                + " (" + e.code() + ": " + e.getMessage() + "). Restart it (./kindred serve --port PORT) and "
+                + (saved ? "continue from the last checkpoint with ./kindred train --out " + out + " --resume --server "
+                    + server : "train again (no checkpoint was written yet)"), e);
+          }
           double elapsed = (System.nanoTime() - start) / 1e9;
           double sps = (it.steps() - startSteps) / elapsed;
           System.out.println(progress(it, sps));
@@ -129,6 +139,10 @@ final class TrainCommand {
     }
     b.append(String.format(Locale.ROOT, "  entropy %.3f  pi_loss %+.4f  v_loss %.4f  kl %.4f  clip %.2f  lr %.1e",
         it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl(), it.clipFraction(), it.learningRate()));
+    if (!Double.isNaN(it.predictorLoss())) {
+      b.append(String.format(Locale.ROOT, "  surprise_reward %.5f  predictor_loss %.4f", it.intrinsicReward(),
+          it.predictorLoss()));
+    }
     return b.toString();
   }
 
@@ -137,9 +151,10 @@ final class TrainCommand {
   }
 
   private static String csvRow(PpoTrainer.Iteration it, double elapsed, double sps) {
-    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s", it.steps(), elapsed, sps,
+    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", it.steps(), elapsed, sps,
         it.episodes(), num(it.meanReturn()), num(it.meanHearts()), num(it.rewardPerStep()), num(it.entropy()),
-        num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()));
+        num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()),
+        num(it.intrinsicReward()), num(it.predictorLoss()));
   }
 
   private static String num(double v) {

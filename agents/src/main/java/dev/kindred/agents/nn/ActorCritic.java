@@ -104,16 +104,20 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
     return this;
   }
 
-  /** The network's inputs for {@code rows} rows as NDArrays of {@code m}. */
+  private final DirectFloats vectorInput = new DirectFloats();
+  private final DirectFloats gridInput = new DirectFloats();
+
+  /**
+   * The network's inputs for {@code rows} rows as NDArrays of {@code m}, made in place from this
+   * policy's reusable direct buffers: close them (close {@code m}) before the next call.
+   */
   public NDList inputs(NDManager m, float[] vectorData, int vectorOffset, float[] gridData, int gridOffset, int rows) {
-    NDArray v = m.create(FloatBuffer.wrap(vectorData, vectorOffset, rows * encoder.vectorSize()).slice(),
-        new Shape(rows, encoder.vectorSize()));
+    NDArray v = vectorInput.array(m, vectorData, vectorOffset, new Shape(rows, encoder.vectorSize()));
     if (!encoder.hasGrid()) {
       return new NDList(v);
     }
     int[] g = encoder.gridShape();
-    NDArray img = m.create(FloatBuffer.wrap(gridData, gridOffset, rows * encoder.gridSize()).slice(),
-        new Shape(rows, g[0], g[1], g[2]));
+    NDArray img = gridInput.array(m, gridData, gridOffset, new Shape(rows, g[0], g[1], g[2]));
     return new NDList(img, v);
   }
 
@@ -217,10 +221,36 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
    * @throws IllegalArgumentException when they are not parameters of this architecture
    */
   public void loadParameters(byte[] data) {
+    // DJL's Parameter.load replaces each parameter's array with a freshly decoded one that does
+    // not require gradients: a resumed run then failed on its first backward pass ("element 0
+    // of tensors does not require grad"). Mark the new arrays trainable and free the old ones.
+    List<NDArray> old = new java.util.ArrayList<>();
+    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.getParameters()) {
+      if (p.getValue().isInitialized()) {
+        old.add(p.getValue().getArray());
+      }
+    }
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
       net.loadParameters(manager, in);
+      if (in.read() != -1) {
+        throw new MalformedModelException("trailing bytes after the parameters");
+      }
     } catch (IOException | MalformedModelException | RuntimeException e) {
-      throw new IllegalArgumentException("the parameters do not fit this network (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException("the parameters do not fit this network ("
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
+    }
+    java.util.Set<NDArray> current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.getParameters()) {
+      NDArray a = p.getValue().getArray();
+      if (p.getValue().requiresGradient()) {
+        a.setRequiresGradient(true);
+      }
+      current.add(a);
+    }
+    for (NDArray a : old) {
+      if (!current.contains(a)) {
+        a.close();
+      }
     }
   }
 

@@ -108,6 +108,26 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
   }
 
   /**
+   * The checkpoint's policy for a world: the network its configuration describes, checked
+   * against the world's spec, with the checkpoint's parameters loaded (so that what is evaluated
+   * or resumed is exactly what was saved). {@code seed} seeds only the action sampling.
+   */
+  public dev.kindred.agents.nn.ActorCritic policy(EnvSpec world, long seed) {
+    checkCompatible(world);
+    TrainConfig cfg = new TrainConfig().apply(config);
+    dev.kindred.agents.nn.ActorCritic p = new dev.kindred.agents.nn.ActorCritic(world, cfg.inputs, cfg.hidden,
+        cfg.convChannels, seed);
+    try {
+      p.loadParameters(parameters);
+    } catch (IllegalArgumentException e) {
+      p.close();
+      throw new IllegalArgumentException("the checkpoint's parameters do not fit the network its configuration "
+          + "describes (" + e.getMessage() + "); the checkpoint is corrupt or from another code version: train again", e);
+    }
+    return p;
+  }
+
+  /**
    * Checks that a world offers what this checkpoint's policy was trained on: same world id,
    * agents per copy, observation tensors (name, type, shape, scope) and action dimensions.
    *
@@ -152,7 +172,7 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     }
   }
 
-  static String sha256(byte[] data) {
+  public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     } catch (NoSuchAlgorithmException e) {

@@ -15,6 +15,8 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.nn.Djl;
+import dev.kindred.agents.nn.DirectFloats;
+import dev.kindred.agents.nn.NextObservationPredictor;
 import dev.kindred.agents.nn.ObservationEncoder;
 import dev.kindred.client.EpisodeSummary;
 import dev.kindred.client.StepBatch;
@@ -51,7 +53,7 @@ public final class PpoTrainer implements AutoCloseable {
   public record Iteration(long steps, int updates, double seconds, int episodes, double meanReturn,
       double meanHearts, double rewardPerStep, double entropy, double policyLoss, double valueLoss,
       double approxKl, double clipFraction, double learningRate, double envSeconds, double inferenceSeconds,
-      double updateSeconds) {}
+      double updateSeconds, double intrinsicReward, double predictorLoss) {}
 
   private final VectorEnv env;
   private final TrainConfig cfg;
@@ -91,6 +93,17 @@ public final class PpoTrainer implements AutoCloseable {
   private final byte[] prevDone;
   private final int[] opponentOf;
   private final List<ActorCritic> pool = new ArrayList<>();
+  // Surprise minimisation (null when aux_surprise_weight is 0).
+  private final NextObservationPredictor predictor;
+  private final float[] auxIn;
+  private final float[] auxTarget;
+  private final float[] auxSurprise;
+
+  // Reusable direct buffers for the minibatch tensors (no native allocation per minibatch).
+  private final DirectFloats dOneHot = new DirectFloats();
+  private final DirectFloats dOldLogp = new DirectFloats();
+  private final DirectFloats dAdv = new DirectFloats();
+  private final DirectFloats dRet = new DirectFloats();
 
   private StepBatch batch;
   private long steps;
@@ -153,6 +166,17 @@ public final class PpoTrainer implements AutoCloseable {
       }
     };
     this.optimizer = Adam.builder().optLearningRateTracker(schedule).build();
+    if (cfg.auxSurpriseWeight > 0) {
+      predictor = new NextObservationPredictor(gridSize + vecSize, logits, cfg.auxHidden, cfg.auxLearningRate, cfg.seed);
+      auxIn = new float[n * predictor.inputSize()];
+      auxTarget = new float[n * predictor.obsSize()];
+      auxSurprise = new float[n];
+    } else {
+      predictor = null;
+      auxIn = null;
+      auxTarget = null;
+      auxSurprise = null;
+    }
     this.batch = env.reset();
   }
 
@@ -166,6 +190,52 @@ public final class PpoTrainer implements AutoCloseable {
 
   public int poolSize() {
     return pool.size();
+  }
+
+  /** The last rollout's rewards as learned from (intrinsic reward included), {@code [t * rows + r]}. */
+  float[] rolloutRewards() {
+    return rewards.clone();
+  }
+
+  /** Whether step {@code i} of the last rollout was a reset step (no transition). */
+  boolean ignoredStep(int i) {
+    return ignored[i] != 0;
+  }
+
+  /**
+   * A digest of the last rollout (network inputs, actions, their log-probabilities, rewards,
+   * episode ends): equal digests mean equal trajectories, e.g. in process and over gRPC.
+   */
+  public long rolloutDigest() {
+    long h = 1125899906842597L;
+    int n = horizon * rows;
+    for (int i = 0; i < n * vecSize; i++) {
+      h = 31 * h + Float.floatToIntBits(vec[i]);
+    }
+    for (int i = 0; i < n * gridSize; i++) {
+      h = 31 * h + Float.floatToIntBits(grid[i]);
+    }
+    for (int i = 0; i < n * dims; i++) {
+      h = 31 * h + actions[i];
+    }
+    for (int i = 0; i < n; i++) {
+      h = 31 * h + Float.floatToIntBits(rewards[i]);
+      h = 31 * h + Float.floatToIntBits(logp[i]);
+      h = 31 * h + ended[i] + 2 * terminated[i] + 4 * ignored[i];
+    }
+    return h;
+  }
+
+  /**
+   * NDArrays alive in native memory: {the learner's (parameters, gradients, optimizer state and
+   * anything a step failed to free), the snapshot pool's}. Flat over a run once the pool is full.
+   */
+  public int[] liveArrays() {
+    int snapshots = 0;
+    for (ActorCritic p : pool) {
+      snapshots += p.manager().getManagedArrays().size();
+    }
+    return new int[] {policy.manager().getManagedArrays().size(), snapshots};
   }
 
   /** One rollout and its PPO update. */
@@ -237,6 +307,7 @@ public final class PpoTrainer implements AutoCloseable {
     policy.forward(bootVec, 0, bootGrid, 0, rows, stepLogits, stepLogp);
     storeValues(o);
     inferNanos += System.nanoTime() - t0;
+    double[] aux = predictor == null ? new double[] {Double.NaN, Double.NaN} : applySurprise();
     computeAdvantages();
     long u0 = System.nanoTime();
     progress = Math.min(1.0, (double) steps / cfg.steps);
@@ -256,7 +327,73 @@ public final class PpoTrainer implements AutoCloseable {
     return new Iteration(steps, updates, (System.nanoTime() - start) / 1e9, episodes,
         episodes == 0 ? Double.NaN : returnSum / episodes, hasHearts && episodes > 0 ? heartSum / episodes : Double.NaN,
         rewardCount == 0 ? Double.NaN : rewardSum / rewardCount, losses[2], losses[0], losses[1], losses[3], losses[4], lr,
-        envNanos / 1e9, inferNanos / 1e9, (u1 - u0) / 1e9);
+        envNanos / 1e9, inferNanos / 1e9, (u1 - u0) / 1e9, aux[0], aux[1]);
+  }
+
+  /**
+   * Surprise minimisation: the predictor's squared error on each step's next observation,
+   * times {@code -aux_surprise_weight}, is added to the step's reward (before GAE); then the
+   * predictor trains on the rollout (one pass of {@code minibatches} minibatches).
+   *
+   * @return {mean intrinsic reward per learner step, mean predictor loss}
+   */
+  private double[] applySurprise() {
+    int n = horizon * rows;
+    int obs = predictor.obsSize();
+    int in = predictor.inputSize();
+    for (int i = 0; i < n; i++) {
+      int t = i / rows;
+      int r = i % rows;
+      int a = i * in;
+      System.arraycopy(grid, i * gridSize, auxIn, a, gridSize);
+      System.arraycopy(vec, i * vecSize, auxIn, a + gridSize, vecSize);
+      java.util.Arrays.fill(auxIn, a + obs, a + in, 0f);
+      int off = 0;
+      for (int d = 0; d < dims; d++) {
+        auxIn[a + obs + off + actions[i * dims + d]] = 1f;
+        off += actionSizes[d];
+      }
+      boolean last = t == horizon - 1;
+      System.arraycopy(last ? bootGrid : grid, (last ? r : i + rows) * gridSize, auxTarget, i * obs, gridSize);
+      System.arraycopy(last ? bootVec : vec, (last ? r : i + rows) * vecSize, auxTarget, i * obs + gridSize, vecSize);
+    }
+    predictor.surprise(auxIn, auxTarget, n, auxSurprise);
+    double sum = 0;
+    int count = 0;
+    int[] valid = new int[n];
+    float w = (float) cfg.auxSurpriseWeight;
+    for (int i = 0; i < n; i++) {
+      if (ignored[i] != 0) {
+        continue; // a reset step: its "next observation" starts another episode
+      }
+      valid[count++] = i;
+      rewards[i] -= w * auxSurprise[i];
+      sum -= w * auxSurprise[i];
+    }
+    if (count == 0) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+    for (int k = count - 1; k > 0; k--) {
+      int j = random.nextInt(k + 1);
+      int tmp = valid[k];
+      valid[k] = valid[j];
+      valid[j] = tmp;
+    }
+    int mb = Math.max(1, count / cfg.minibatches);
+    float[] bIn = new float[mb * in];
+    float[] bTarget = new float[mb * obs];
+    double loss = 0;
+    int batches = 0;
+    for (int start = 0; start + mb <= count; start += mb) {
+      for (int b = 0; b < mb; b++) {
+        int i = valid[start + b];
+        System.arraycopy(auxIn, i * in, bIn, b * in, in);
+        System.arraycopy(auxTarget, i * obs, bTarget, b * obs, obs);
+      }
+      loss += predictor.train(bIn, bTarget, mb);
+      batches++;
+    }
+    return new double[] {sum / count, loss / batches};
   }
 
   /** The value head predicts normalised returns: stores {@code v * std + mean} at {@code o}. */
@@ -435,10 +572,10 @@ public final class PpoTrainer implements AutoCloseable {
           bRet[b] = (returns[i] - (float) returnMean) / retStd;
         }
         try (NDManager m = base.newSubManager()) {
-          NDArray oneHot = m.create(bOneHot, new Shape(mb, logits));
-          NDArray oldLogp = m.create(bOldLogp);
-          NDArray adv = m.create(bAdv);
-          NDArray ret = m.create(bRet);
+          NDArray oneHot = dOneHot.array(m, bOneHot, 0, new Shape(mb, logits));
+          NDArray oldLogp = dOldLogp.array(m, bOldLogp, 0, new Shape(mb));
+          NDArray adv = dAdv.array(m, bAdv, 0, new Shape(mb));
+          NDArray ret = dRet.array(m, bRet, 0, new Shape(mb));
           NDArray ratio;
           NDArray policyLoss;
           NDArray valueLoss;
@@ -512,6 +649,9 @@ public final class PpoTrainer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (predictor != null) {
+      predictor.close();
+    }
     for (ActorCritic p : pool) {
       p.close();
     }

@@ -49,6 +49,15 @@ public final class TrainConfig {
   public int poolSize = 5;
   /** Checkpoint every this many updates (and at the end). */
   public int checkpointEvery = 20;
+  /**
+   * Weight of the surprise-minimisation intrinsic reward: {@code -weight x} the squared error of a
+   * next-observation predictor trained alongside (0: off).
+   */
+  public double auxSurpriseWeight = 0.0;
+  /** Width of the next-observation predictor's hidden layer. */
+  public int auxHidden = 64;
+  /** Adam's learning rate for the next-observation predictor. */
+  public double auxLearningRate = 1e-3;
 
   private static final Map<String, String> KEYS = new TreeMap<>(Map.ofEntries(
       Map.entry("world", "world id, e.g. spin.lattice, energy.alone"),
@@ -73,7 +82,10 @@ public final class TrainConfig {
       Map.entry("selfplay_fraction", "fraction of copies whose agents 1.. are frozen snapshots"),
       Map.entry("snapshot_every", "updates between snapshots added to the self-play pool"),
       Map.entry("pool_size", "snapshots kept in the pool"),
-      Map.entry("checkpoint_every", "updates between checkpoints")));
+      Map.entry("checkpoint_every", "updates between checkpoints"),
+      Map.entry("aux_surprise_weight", "weight of the surprise-minimisation intrinsic reward (0: off)"),
+      Map.entry("aux_hidden", "hidden width of the next-observation predictor"),
+      Map.entry("aux_learning_rate", "learning rate of the next-observation predictor")));
 
   /** Applies the entries of a JSON object; unknown keys and wrong types are errors. */
   public TrainConfig apply(Map<String, Object> values) {
@@ -115,6 +127,14 @@ public final class TrainConfig {
           case "snapshot_every" -> snapshotEvery = positive(k, integer(v));
           case "pool_size" -> poolSize = positive(k, integer(v));
           case "checkpoint_every" -> checkpointEvery = positive(k, integer(v));
+          case "aux_surprise_weight" -> {
+            auxSurpriseWeight = number(v);
+            if (auxSurpriseWeight < 0) {
+              throw new IllegalArgumentException("aux_surprise_weight must be >= 0, got " + v);
+            }
+          }
+          case "aux_hidden" -> auxHidden = positive(k, integer(v));
+          case "aux_learning_rate" -> auxLearningRate = number(v);
           default -> throw new IllegalArgumentException("unknown config key '" + k + "'; known keys: "
               + String.join(", ", KEYS.keySet()));
         }
@@ -176,6 +196,9 @@ public final class TrainConfig {
     m.put("snapshot_every", snapshotEvery);
     m.put("pool_size", poolSize);
     m.put("checkpoint_every", checkpointEvery);
+    m.put("aux_surprise_weight", auxSurpriseWeight);
+    m.put("aux_hidden", auxHidden);
+    m.put("aux_learning_rate", auxLearningRate);
     return m;
   }
 

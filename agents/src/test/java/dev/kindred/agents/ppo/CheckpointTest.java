@@ -72,6 +72,42 @@ class CheckpointTest {
   }
 
   @Test
+  void theEvaluatedPolicyIsTheCheckpointedOne(@TempDir Path dir) throws Exception {
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.lattice", WORLD, 4, 1);
+        ActorCritic a = new ActorCritic(env.spec(), List.of(), 8, 4, 11);
+        ActorCritic b = new ActorCritic(env.spec(), List.of(), 8, 4, 12)) {
+      TrainConfig cfg = new TrainConfig();
+      cfg.worldConfig = new java.util.LinkedHashMap<>(WORLD);
+      cfg.hidden = 8;
+      cfg.convChannels = 4;
+      Path da = dir.resolve("a");
+      Path db = dir.resolve("b");
+      new Checkpoint(cfg.toMap(), 11, 100, 1, "test", env.spec(), new double[] {0, 1, 0}, a.saveParameters()).write(da);
+      new Checkpoint(cfg.toMap(), 12, 200, 2, "test", env.spec(), new double[] {0, 1, 0}, b.saveParameters()).write(db);
+      dev.kindred.client.StepBatch obs = env.reset(5);
+      // As evaluate builds them (same sampling seed for both).
+      try (ActorCritic ea = Checkpoint.read(da).policy(env.spec(), 1_000_003);
+          ActorCritic eb = Checkpoint.read(db).policy(env.spec(), 1_000_003)) {
+        float[] la = logits(ea, obs);
+        float[] lb = logits(eb, obs);
+        assertTrue(!java.util.Arrays.equals(la, lb), "two checkpoints with different parameters act alike");
+        assertArrayEquals(logits(a, obs), la);
+        assertArrayEquals(logits(b, obs), lb);
+      }
+    }
+  }
+
+  static float[] logits(ActorCritic p, dev.kindred.client.StepBatch b) {
+    int rows = b.copies() * b.agents();
+    float[] vec = new float[rows * p.encoder().vectorSize()];
+    float[] grid = new float[rows * p.encoder().gridSize()];
+    p.encoder().encode(b, vec, 0, grid, 0);
+    float[] l = new float[rows * p.logitCount()];
+    p.forward(vec, 0, grid, 0, rows, l, new float[rows]);
+    return l;
+  }
+
+  @Test
   void rejectsUnknownConfigKeys() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new TrainConfig().apply(Map.of("learning_rat", 0.1)));
