@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * A world with its episode bookkeeping: seeds per copy and episode, autoreset, returns and
@@ -43,6 +45,7 @@ public final class BatchedEnv {
   private final boolean[] finalDirty;   // SAME_STEP: final-observation block holds data
   private long sessionStep;
   private long episodesEnded;
+  private ForkJoinPool pool;
 
   /**
    * @param observations names of the observations to compute and return; empty: all
@@ -233,12 +236,15 @@ public final class BatchedEnv {
       }
     }
     clearStepOutputs();
+    boolean stepped = stepInParallel();
     for (int c = 0; c < copies; c++) {
       if (pendingReset[c]) {
         startEpisode(c);
         continue;
       }
-      world.step(c, buffers);
+      if (!stepped) {
+        world.step(c, buffers);
+      }
       episodeLength[c]++;
       float[] r = batch.rewards();
       int off = c * agents;
@@ -252,6 +258,47 @@ public final class BatchedEnv {
     sessionStep++;
     batch.setSessionStep(sessionStep);
     return batch;
+  }
+
+  /**
+   * Steps copies on several threads: the world moves each copy in its own slice of the
+   * buffers (the World contract allows different copies to step concurrently); the episode
+   * bookkeeping that follows stays on the calling thread, in copy order, so results are
+   * identical to a sequential step.
+   *
+   * @param pool where the copies step (null: the calling thread only, the default)
+   */
+  public BatchedEnv stepCopiesOn(ForkJoinPool pool) {
+    this.pool = pool;
+    return this;
+  }
+
+  /** Runs world.step for every copy that is not being reset, in parallel; false when not parallel. */
+  private boolean stepInParallel() {
+    ForkJoinPool p = pool;
+    if (p == null || copies < 2 || p.getParallelism() < 2) {
+      return false;
+    }
+    int parts = Math.min(copies, p.getParallelism());
+    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+    for (int k = 1; k < parts; k++) {
+      int from = k * copies / parts;
+      int to = (k + 1) * copies / parts;
+      tasks[k - 1] = p.submit(() -> stepRange(from, to));
+    }
+    stepRange(0, copies / parts);
+    for (ForkJoinTask<?> t : tasks) {
+      t.join();
+    }
+    return true;
+  }
+
+  private void stepRange(int from, int to) {
+    for (int c = from; c < to; c++) {
+      if (!pendingReset[c]) {
+        world.step(c, buffers);
+      }
+    }
   }
 
   private void checkActions(int[] a) {

@@ -28,6 +28,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,12 +47,15 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private final WorldRegistry registry;
   private final SessionManager sessions;
   private final String version;
+  /** Steps the copies of a session in parallel; null with one step thread. Daemon threads. */
+  private final ForkJoinPool stepPool;
 
   EnvServiceImpl(ServerConfig config, WorldRegistry registry, SessionManager sessions, String version) {
     this.config = config;
     this.registry = registry;
     this.sessions = sessions;
     this.version = version;
+    this.stepPool = config.stepThreads() > 1 ? new ForkJoinPool(config.stepThreads()) : null;
   }
 
   // ---- unary methods --------------------------------------------------------------------
@@ -115,7 +119,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     String client = request.getClientName();
     Session session = sessions.create(type.id(), client, () -> {
       World world = copies == 1 ? null : type.create(worldConfig, copies);
-      return world == null ? probe : new BatchedEnv(world, autoreset, seed, observations);
+      BatchedEnv env = world == null ? probe : new BatchedEnv(world, autoreset, seed, observations);
+      return env.stepCopiesOn(stepPool);
     });
     CreateSessionResponse response;
     session.lock.lock();

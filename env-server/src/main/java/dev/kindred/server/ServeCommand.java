@@ -40,6 +40,8 @@ public final class ServeCommand {
             + (d.maxMessageBytes() >> 20) + ", at most 2047)",
         "  --idle-timeout-s N  close sessions unused for N seconds (default "
             + d.sessionIdleTimeout().toSeconds() + ")",
+        "  --step-threads N    threads stepping the copies of a session in parallel (default "
+            + d.stepThreads() + ", one per core; results do not depend on it)",
         "  --help              show this help",
         "",
         "Flags take their value as the next argument or after '=' (--port=50052).",
@@ -123,6 +125,7 @@ public final class ServeCommand {
         case "--max-copies" -> b.maxCopiesPerSession(intValue(flag, value, 1, Integer.MAX_VALUE));
         case "--max-message-mb" -> b.maxMessageBytes(intValue(flag, value, 1, 2047) << 20);
         case "--idle-timeout-s" -> b.sessionIdleTimeout(Duration.ofSeconds(intValue(flag, value, 1, Integer.MAX_VALUE)));
+        case "--step-threads" -> b.stepThreads(intValue(flag, value, 1, 1024));
         default -> throw new AssertionError(flag);
       }
     }
@@ -131,7 +134,8 @@ public final class ServeCommand {
 
   private static boolean isFlag(String flag) {
     return switch (flag) {
-      case "--port", "--host", "--max-sessions", "--max-copies", "--max-message-mb", "--idle-timeout-s" -> true;
+      case "--port", "--host", "--max-sessions", "--max-copies", "--max-message-mb", "--idle-timeout-s",
+          "--step-threads" -> true;
       default -> false;
     };
   }

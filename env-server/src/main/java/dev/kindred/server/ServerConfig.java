@@ -16,6 +16,8 @@ import java.util.Objects;
  *                            step results cannot fit is refused at CreateSession
  * @param sessionIdleTimeout  a session unused for this long is closed
  * @param shutdownGrace       how long a graceful shutdown waits for in-flight calls
+ * @param stepThreads         threads that step the copies of one session in parallel (1: the
+ *                            calling thread only); results are identical whatever the number
  */
 public record ServerConfig(
     int port,
@@ -24,7 +26,8 @@ public record ServerConfig(
     int maxCopiesPerSession,
     int maxMessageBytes,
     Duration sessionIdleTimeout,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    int stepThreads) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -33,6 +36,8 @@ public record ServerConfig(
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(600);
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+  /** One step thread per core. */
+  public static final int DEFAULT_STEP_THREADS = Runtime.getRuntime().availableProcessors();
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -56,15 +61,21 @@ public record ServerConfig(
     if (sessionIdleTimeout.isNegative() || sessionIdleTimeout.isZero()) {
       throw new IllegalArgumentException("sessionIdleTimeout must be positive, got " + sessionIdleTimeout);
     }
+    if (stepThreads < 1 || stepThreads > 1024) {
+      throw new IllegalArgumentException("stepThreads must be in [1, 1024], got " + stepThreads);
+    }
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdownGrace must not be negative, got " + shutdownGrace);
     }
   }
 
-  /** Port 50051 on 0.0.0.0, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace. */
+  /**
+   * Port 50051 on 0.0.0.0, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace,
+   * one step thread per core.
+   */
   public static ServerConfig defaults() {
     return new ServerConfig(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_COPIES,
-        DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_GRACE);
+        DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_STEP_THREADS);
   }
 
   public static Builder builder() {
@@ -88,6 +99,7 @@ public record ServerConfig(
     private int maxMessageBytes;
     private Duration sessionIdleTimeout;
     private Duration shutdownGrace;
+    private int stepThreads;
 
     private Builder(ServerConfig c) {
       port = c.port;
@@ -97,6 +109,7 @@ public record ServerConfig(
       maxMessageBytes = c.maxMessageBytes;
       sessionIdleTimeout = c.sessionIdleTimeout;
       shutdownGrace = c.shutdownGrace;
+      stepThreads = c.stepThreads;
     }
 
     public Builder port(int port) {
@@ -134,9 +147,14 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder stepThreads(int stepThreads) {
+      this.stepThreads = stepThreads;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(port, host, maxSessions, maxCopiesPerSession, maxMessageBytes,
-          sessionIdleTimeout, shutdownGrace);
+          sessionIdleTimeout, shutdownGrace, stepThreads);
     }
   }
 }

@@ -25,6 +25,32 @@ public final class SparseBytes {
   /** Per-thread scratch of the encoder, grown as needed: encoding allocates only its result. */
   private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[][] {new byte[0], new byte[0]});
 
+  /** Words sampled by {@link #clearlyDense}. */
+  private static final int SAMPLE_WORDS = 256;
+
+  /**
+   * Whether a sample of evenly spaced words already shows more nonzero bytes than sparse
+   * encoding can pay for (with a margin): then encoding is not tried. Trying would cost a full
+   * scan and one entry per nonzero byte before giving up, which on a dense tensor (the energy
+   * world's 38%-nonzero globals) is several times the raw copy.
+   */
+  private static boolean clearlyDense(byte[] raw, int from, int length) {
+    int words = length / 8;
+    if (words < 4 * SAMPLE_WORDS) {
+      return false;
+    }
+    int stride = words / SAMPLE_WORDS;
+    int nonzero = 0;
+    for (int w = 0; w < SAMPLE_WORDS; w++) {
+      long x = (long) LONGS.get(raw, from + 8 * w * stride);
+      for (; x != 0; nonzero++) {
+        x &= ~(0xFFL << (Long.numberOfTrailingZeros(x) & ~7));
+      }
+    }
+    // Sparse pays when nonzero / length < 1 / BYTES_PER_ENTRY; give up at 1.5 times that.
+    return nonzero * BYTES_PER_ENTRY * 2 > 3 * 8 * SAMPLE_WORDS;
+  }
+
   /**
    * Encodes {@code raw[from, from + length)} when its sparse form ({@link #BYTES_PER_ENTRY}
    * bytes per nonzero byte) is smaller than the raw bytes; otherwise returns null.
@@ -34,6 +60,9 @@ public final class SparseBytes {
       return null;
     }
     int capacity = (length - 1) / BYTES_PER_ENTRY; // more entries than this is not smaller
+    if (clearlyDense(raw, from, length)) {
+      return null;
+    }
     byte[][] scratch = SCRATCH.get();
     if (scratch[1].length < capacity) {
       scratch[0] = new byte[4 * capacity];
