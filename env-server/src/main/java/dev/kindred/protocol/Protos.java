@@ -38,6 +38,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * Conversions between the engine-neutral core ({@code dev.kindred.env}) and the kindred.v1
@@ -179,7 +180,7 @@ public final class Protos {
 
   /** The batch as a StepResponse with raw observation tensors. */
   public static StepResponse stepResponse(BatchedEnv env, StepBatch batch) {
-    return stepResponse(env, batch, false);
+    return stepResponse(env, batch, false, null);
   }
 
   /**
@@ -187,18 +188,19 @@ public final class Protos {
    *
    * @param sparse whether observation tensors may use TENSOR_ENCODING_SPARSE_BYTES (each is sent
    *               in whichever encoding is smaller)
+   * @param pool   threads that share the sparse encoding of large tensors (null: this thread)
    */
-  public static StepResponse stepResponse(BatchedEnv env, StepBatch batch, boolean sparse) {
+  public static StepResponse stepResponse(BatchedEnv env, StepBatch batch, boolean sparse, ForkJoinPool pool) {
     int copies = env.copies();
     int agents = env.spec().numAgents();
     StepResponse.Builder b = StepResponse.newBuilder();
     List<TensorSpec> specs = env.observations();
     for (int i = 0; i < specs.size(); i++) {
-      b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i), sparse));
+      b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i), sparse, pool));
     }
     if (batch.hasFinalObservations()) {
       for (int i = 0; i < specs.size(); i++) {
-        b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i), sparse));
+        b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i), sparse, pool));
       }
     }
     ByteBuffer rewards = ByteBuffer.allocate(batch.rewards().length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -215,7 +217,8 @@ public final class Protos {
     return b.build();
   }
 
-  private static Tensor tensor(TensorSpec spec, int copies, int agents, ByteBuffer data, boolean sparse) {
+  private static Tensor tensor(TensorSpec spec, int copies, int agents, ByteBuffer data, boolean sparse,
+      ForkJoinPool pool) {
     Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(dtype(spec.dtype())).addShape(copies);
     if (spec.scope() == Scope.AGENT) {
       t.addShape(agents);
@@ -226,7 +229,7 @@ public final class Protos {
     byte[] raw = data.array();
     int offset = data.arrayOffset();
     int length = data.capacity();
-    SparseBytes.Encoded e = sparse ? SparseBytes.encodeIfSmaller(raw, offset, length) : null;
+    SparseBytes.Encoded e = sparse ? SparseBytes.encodeIfSmaller(raw, offset, length, pool) : null;
     if (e != null) {
       return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)
           .setSparseOffsets(UnsafeByteOperations.unsafeWrap(e.offsets()))

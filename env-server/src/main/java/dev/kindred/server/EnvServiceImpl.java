@@ -191,7 +191,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   }
 
   private StepResponse respond(Session session, StepBatch batch) {
-    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations);
+    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations, stepPool);
     int size = response.getSerializedSize();
     if (size > config.maxMessageBytes()) {
       // CreateSession's bound should make this impossible; say so loudly if it is wrong.

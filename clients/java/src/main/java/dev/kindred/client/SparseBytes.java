@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * The protocol's TENSOR_ENCODING_SPARSE_BYTES: a mostly-zero byte array as the offsets
@@ -97,6 +99,58 @@ public final class SparseBytes {
       }
     }
     return new Encoded(Arrays.copyOf(offsets, 4 * k), Arrays.copyOf(values, k));
+  }
+
+  /** Below this many bytes a tensor is encoded on the calling thread alone. */
+  private static final int PARALLEL_MIN_BYTES = 1 << 18;
+
+  /**
+   * As {@link #encodeIfSmaller(byte[], int, int)}, splitting a large tensor into one slice per
+   * thread of {@code pool} (null: the calling thread only). The result is identical; a tensor is
+   * sent sparse only when every slice is sparse enough on its own.
+   */
+  public static Encoded encodeIfSmaller(byte[] raw, int from, int length, ForkJoinPool pool) {
+    if (pool == null || pool.getParallelism() < 2 || length < PARALLEL_MIN_BYTES) {
+      return encodeIfSmaller(raw, from, length);
+    }
+    if (clearlyDense(raw, from, length)) {
+      return null;
+    }
+    int parts = pool.getParallelism();
+    int[] starts = new int[parts + 1];
+    for (int k = 0; k <= parts; k++) {
+      starts[k] = k == parts ? length : (int) ((long) length * k / parts) & ~7;
+    }
+    @SuppressWarnings("unchecked")
+    ForkJoinTask<Encoded>[] tasks = new ForkJoinTask[parts];
+    for (int k = 1; k < parts; k++) {
+      int start = starts[k];
+      int len = starts[k + 1] - start;
+      tasks[k] = pool.submit(() -> encodeIfSmaller(raw, from + start, len));
+    }
+    Encoded[] pieces = new Encoded[parts];
+    pieces[0] = encodeIfSmaller(raw, from, starts[1]);
+    int total = pieces[0] == null ? -1 : pieces[0].values().length;
+    for (int k = 1; k < parts; k++) {
+      pieces[k] = tasks[k].join();
+      total = pieces[k] == null || total < 0 ? -1 : total + pieces[k].values().length;
+    }
+    if (total < 0) {
+      return null;
+    }
+    byte[] offsets = new byte[4 * total];
+    byte[] values = new byte[total];
+    int at = 0;
+    for (int k = 0; k < parts; k++) {
+      Encoded piece = pieces[k];
+      int n = piece.values().length;
+      for (int i = 0; i < n; i++) {
+        INTS.set(offsets, 4 * (at + i), (int) INTS.get(piece.offsets(), 4 * i) + starts[k]);
+      }
+      System.arraycopy(piece.values(), 0, values, at, n);
+      at += n;
+    }
+    return new Encoded(offsets, values);
   }
 
   /**

@@ -56,6 +56,25 @@ class SparseBytesTest {
   }
 
   @Test
+  void slicesEncodedInParallelGiveTheSequentialEncoding() {
+    java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(3);
+    try {
+      SplittableRandom r = new SplittableRandom(7);
+      for (double density : new double[] {0.0, 0.01, 0.05, 0.18}) {
+        byte[] a = sparseArray(r, (1 << 20) + 13, density);
+        SparseBytes.Encoded one = SparseBytes.encodeIfSmaller(a, 5, a.length - 5);
+        SparseBytes.Encoded many = SparseBytes.encodeIfSmaller(a, 5, a.length - 5, pool);
+        assertArrayEquals(one.offsets(), many.offsets(), "density " + density);
+        assertArrayEquals(one.values(), many.values(), "density " + density);
+      }
+      byte[] dense = sparseArray(r, 1 << 20, 0.5);
+      assertNull(SparseBytes.encodeIfSmaller(dense, 0, dense.length, pool));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void rejectsMalformedEncodings() {
     byte[] dst = new byte[10];
     byte[] twoOffsets = {1, 0, 0, 0, 1, 0, 0, 0}; // 1, 1: not increasing
