@@ -239,12 +239,7 @@ public final class StepBatch {
     ByteBuffer b = observations[i];
     DType t = requireDType(i);
     int n = b.capacity() / dtypeSize(t);
-    if (dst == null) {
-      dst = new double[n];
-    } else if (dst.length != n) {
-      throw new IllegalArgumentException("destination holds " + dst.length + " values; '" + name
-          + "' has " + n);
-    }
+    dst = dst == null ? new double[n] : checkDestination(dst, dst.length, n, "'" + name + "'");
     for (int k = 0; k < n; k++) {
       dst[k] = switch (t) {
         case DTYPE_UINT8 -> b.get(k) & 0xFF;
@@ -265,12 +260,7 @@ public final class StepBatch {
     ByteBuffer b = observations[i];
     DType t = requireDType(i);
     int n = b.capacity() / dtypeSize(t);
-    if (dst == null) {
-      dst = new int[n];
-    } else if (dst.length != n) {
-      throw new IllegalArgumentException("destination holds " + dst.length + " values; '" + name
-          + "' has " + n);
-    }
+    dst = dst == null ? new int[n] : checkDestination(dst, dst.length, n, "'" + name + "'");
     for (int k = 0; k < n; k++) {
       dst[k] = switch (t) {
         case DTYPE_UINT8 -> b.get(k) & 0xFF;
@@ -283,15 +273,19 @@ public final class StepBatch {
     return dst;
   }
 
+  /** Returns {@code dst} when it holds {@code need} values; otherwise says what does not fit. */
+  private static <T> T checkDestination(T dst, int have, int need, String what) {
+    if (have != need) {
+      throw new IllegalArgumentException("destination holds " + have + " values; " + what + " has " + need);
+    }
+    return dst;
+  }
+
   /** Converts little-endian elements of {@code dtype} in {@code data} (whole capacity) to floats. */
   public static float[] toFloats(ByteBuffer data, DType dtype, float[] dst) {
     ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int n = b.capacity() / dtypeSize(dtype);
-    if (dst == null) {
-      dst = new float[n];
-    } else if (dst.length != n) {
-      throw new IllegalArgumentException("destination holds " + dst.length + " values; data has " + n);
-    }
+    dst = dst == null ? new float[n] : checkDestination(dst, dst.length, n, "data");
     switch (dtype) {
       case DTYPE_UINT8 -> {
         for (int k = 0; k < n; k++) {
