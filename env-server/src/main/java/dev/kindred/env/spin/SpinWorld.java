@@ -611,46 +611,40 @@ public final class SpinWorld implements World {
     r.setState(st);
   }
 
-  /** Ordered heat bath on a homogeneous lattice: all sites (parity -1) or one colour class. */
+  /** Ordered heat bath on a homogeneous lattice, in place: all sites (parity -1) or one colour class. */
   private void latticeOrdered(int copy, int parity) {
-    final Rng r = rngs[copy];
-    final byte[] s = spins;
-    final long[] thr = latticeThreshold;
-    final int base = copy * n;
-    final int w = width;
-    final int lastRow = (height - 1) * w;
-    for (int row = 0; row <= lastRow; row += w) {
-      int up = base + (row == lastRow ? 0 : row + w);
-      int down = base + (row == 0 ? lastRow : row - w);
-      int here = base + row;
-      int y = row / w;
-      int x0 = parity < 0 ? 0 : ((y & 1) == parity ? 0 : 1);
-      int dx = parity < 0 ? 1 : 2;
-      for (int x = x0; x < w; x += dx) {
-        int sum = s[here + (x + 1 == w ? 0 : x + 1)] + s[here + (x == 0 ? w - 1 : x - 1)] + s[up + x] + s[down + x];
-        s[here + x] = (r.nextLong() >>> 11) < thr[(sum + 4) >> 1] ? (byte) 1 : (byte) -1;
-      }
-    }
+    latticeHeatBath(copy, parity, spins);
   }
 
+  /** Synchronous heat bath: every site from the previous configuration, through the scratch copy. */
   private void latticeSync(int copy) {
+    latticeHeatBath(copy, -1, scratch);
+    System.arraycopy(scratch, copy * n, spins, copy * n, n);
+  }
+
+  /**
+   * Heat-bath updates of a homogeneous lattice in row-major order, reading neighbours from the
+   * spins and writing into {@code out}: the spins themselves (sequential sweep or one colour
+   * class, parity 0/1) or the scratch array (synchronous).
+   */
+  private void latticeHeatBath(int copy, int parity, byte[] out) {
     final Rng r = rngs[copy];
     final byte[] s = spins;
-    final byte[] t = scratch;
     final long[] thr = latticeThreshold;
     final int base = copy * n;
     final int w = width;
     final int lastRow = (height - 1) * w;
+    final int dx = parity < 0 ? 1 : 2;
     for (int row = 0; row <= lastRow; row += w) {
       int up = base + (row == lastRow ? 0 : row + w);
       int down = base + (row == 0 ? lastRow : row - w);
       int here = base + row;
-      for (int x = 0; x < w; x++) {
+      int x0 = parity < 0 ? 0 : (((row / w) & 1) == parity ? 0 : 1);
+      for (int x = x0; x < w; x += dx) {
         int sum = s[here + (x + 1 == w ? 0 : x + 1)] + s[here + (x == 0 ? w - 1 : x - 1)] + s[up + x] + s[down + x];
-        t[here + x] = (r.nextLong() >>> 11) < thr[(sum + 4) >> 1] ? (byte) 1 : (byte) -1;
+        out[here + x] = (r.nextLong() >>> 11) < thr[(sum + 4) >> 1] ? (byte) 1 : (byte) -1;
       }
     }
-    System.arraycopy(t, base, s, base, n);
   }
 
   // ---------------------------------------------------------------- World
