@@ -218,29 +218,9 @@ public final class SpinMeasure {
       sumE[i] /= s.steps;
     }
     long updates = (long) s.size * s.size * c * ((long) s.steps * s.sweepsPerStep + s.burnIn);
-    return new Point(t, mean(sumM), standardError(sumM), mean(sumE), standardError(sumE),
+    return new Point(t, SampleStats.mean(sumM), SampleStats.standardError(sumM),
+        SampleStats.mean(sumE), SampleStats.standardError(sumE),
         (System.nanoTime() - t0) * 1e-9, updates);
-  }
-
-  static double mean(double[] v) {
-    double s = 0;
-    for (double x : v) {
-      s += x;
-    }
-    return s / v.length;
-  }
-
-  /** Standard error of the mean over independent samples (NaN for one sample). */
-  static double standardError(double[] v) {
-    if (v.length < 2) {
-      return Double.NaN;
-    }
-    double m = mean(v);
-    double ss = 0;
-    for (double x : v) {
-      ss += (x - m) * (x - m);
-    }
-    return Math.sqrt(ss / (v.length - 1) / v.length);
   }
 
   static String table(List<Point> points, Settings s) {

@@ -7,6 +7,7 @@ import dev.kindred.agents.ScriptedForager;
 import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.bench.SampleStats;
 import dev.kindred.client.EpisodeSummary;
 import dev.kindred.client.StepBatch;
 import dev.kindred.client.VectorEnv;
@@ -126,10 +127,10 @@ final class EvaluateCommand {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("policy", name);
     row.put("metric", "hearts_per_agent_episode");
-    row.put("mean", mean(hs));
-    row.put("ci95", 1.96 * sd(hs) / Math.sqrt(hs.length));
+    row.put("mean", SampleStats.mean(hs));
+    row.put("ci95", SampleStats.ci95(hs));
     row.put("episodes", hs.length);
-    row.put("mean_return", mean(rs));
+    row.put("mean_return", SampleStats.mean(rs));
     return row;
   }
 
@@ -151,8 +152,8 @@ final class EvaluateCommand {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("policy", name);
     row.put("metric", "reward_per_agent_step");
-    row.put("mean", mean(sums));
-    row.put("ci95", 1.96 * sd(sums) / Math.sqrt(sums.length));
+    row.put("mean", SampleStats.mean(sums));
+    row.put("ci95", SampleStats.ci95(sums));
     row.put("copies", sums.length);
     row.put("steps_per_copy", steps);
     return row;
@@ -290,25 +291,5 @@ final class EvaluateCommand {
       System.out.printf(Locale.ROOT, "  %-18s %-26s %12.4f %10.4f %8s%n", r.get("policy"), r.get("metric"),
           (Double) r.get("mean"), (Double) r.get("ci95"), n);
     }
-  }
-
-  static double mean(double[] x) {
-    double s = 0;
-    for (double v : x) {
-      s += v;
-    }
-    return s / x.length;
-  }
-
-  static double sd(double[] x) {
-    if (x.length < 2) {
-      return Double.NaN;
-    }
-    double m = mean(x);
-    double s = 0;
-    for (double v : x) {
-      s += (v - m) * (v - m);
-    }
-    return Math.sqrt(s / (x.length - 1));
   }
 }
