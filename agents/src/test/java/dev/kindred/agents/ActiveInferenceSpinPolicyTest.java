@@ -3,6 +3,7 @@ package dev.kindred.agents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindred.bench.SampleStats;
 import dev.kindred.client.StepBatch;
 import dev.kindred.client.VectorEnv;
 import dev.kindred.env.WorldRegistry;
@@ -41,23 +42,6 @@ class ActiveInferenceSpinPolicyTest {
     return sums;
   }
 
-  private static double mean(double[] x) {
-    double s = 0;
-    for (double v : x) {
-      s += v;
-    }
-    return s / x.length;
-  }
-
-  private static double standardError(double[] x) {
-    double m = mean(x);
-    double s = 0;
-    for (double v : x) {
-      s += (v - m) * (v - m);
-    }
-    return Math.sqrt(s / (x.length - 1) / x.length);
-  }
-
   @Test
   void earnsLessSurpriseThanRandomSpins() {
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.lattice", CONFIG, COPIES, 3)) {
@@ -65,10 +49,10 @@ class ActiveInferenceSpinPolicyTest {
       assertEquals("neighbour_spins", env.spec().getObservations(0).getName());
       double[] inference = meanRewards(new ActiveInferenceSpinPolicy(degree, true, 1), env);
       double[] random = meanRewards(new RandomPolicy(env.spec(), 2), env);
-      double gap = mean(inference) - mean(random);
-      double se = Math.hypot(standardError(inference), standardError(random));
+      double gap = SampleStats.mean(inference) - SampleStats.mean(random);
+      double se = Math.hypot(SampleStats.standardError(inference), SampleStats.standardError(random));
       assertTrue(gap > 6 * se && gap > 0.1,
-          "active inference " + mean(inference) + " vs random " + mean(random) + " (s.e. of the gap " + se + ")");
+          "active inference " + SampleStats.mean(inference) + " vs random " + SampleStats.mean(random) + " (s.e. of the gap " + se + ")");
     }
   }
 
