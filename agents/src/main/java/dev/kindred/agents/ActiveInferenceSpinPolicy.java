@@ -1,6 +1,6 @@
 package dev.kindred.agents;
 
-import dev.kindred.client.StepBatch;
+import dev.kindred.env.StepBatch;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 

@@ -1,6 +1,6 @@
 package dev.kindred.agents;
 
-import dev.kindred.client.StepBatch;
+import dev.kindred.env.StepBatch;
 
 /**
  * A policy that chooses the actions of every agent of every copy at once, from the last

@@ -1,8 +1,8 @@
 package dev.kindred.agents;
 
-import dev.kindred.client.StepBatch;
-import dev.kindred.proto.v1.ActionDimension;
-import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.env.ActionDimension;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
 import java.util.SplittableRandom;
 
 /** Uniformly random actions in every dimension: the baseline every policy must beat. */
@@ -10,8 +10,8 @@ public final class RandomPolicy implements BatchPolicy {
   private final int[] limits;
   private final SplittableRandom random;
 
-  public RandomPolicy(EnvSpec spec, long seed) {
-    this.limits = spec.getActions().getDimensionsList().stream().mapToInt(ActionDimension::getNumValues).toArray();
+  public RandomPolicy(SessionSpec spec, long seed) {
+    this.limits = spec.world().actions().dimensions().stream().mapToInt(ActionDimension::numValues).toArray();
     this.random = new SplittableRandom(seed);
   }
 

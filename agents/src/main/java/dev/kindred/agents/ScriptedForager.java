@@ -1,9 +1,9 @@
 package dev.kindred.agents;
 
-import dev.kindred.client.StepBatch;
-import dev.kindred.proto.v1.EnvSpec;
-import dev.kindred.proto.v1.FeatureSpec;
-import dev.kindred.proto.v1.TensorSpec;
+import dev.kindred.env.FeatureSpec;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.TensorSpec;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
@@ -47,13 +47,13 @@ public final class ScriptedForager implements BatchPolicy {
   private final int[] firstStep;
   private final boolean[] target;
 
-  public ScriptedForager(EnvSpec spec, long seed) {
+  public ScriptedForager(SessionSpec spec, long seed) {
     TensorSpec grid = tensor(spec, "grid");
     TensorSpec g = tensor(spec, "globals");
-    this.channels = (int) grid.getShape(0);
-    this.view = (int) grid.getShape(1);
+    this.channels = grid.shape()[0];
+    this.view = grid.shape()[1];
     this.plane = view * view;
-    this.globals = (int) g.getShape(0);
+    this.globals = g.shape()[0];
     this.gEnergy = feature(g, "energy");
     this.gGreen = feature(g, "green");
     this.gYellow = feature(g, "yellow");
@@ -68,16 +68,16 @@ public final class ScriptedForager implements BatchPolicy {
     this.target = new boolean[plane];
   }
 
-  private static TensorSpec tensor(EnvSpec spec, String name) {
-    return spec.getObservationsList().stream().filter(t -> t.getName().equals(name)).findFirst()
+  private static TensorSpec tensor(SessionSpec spec, String name) {
+    return spec.observations().stream().filter(t -> t.name().equals(name)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("the scripted forager needs the energy world's '" + name
-            + "' observation; " + spec.getWorldId() + " has none"));
+            + "' observation; " + spec.worldId() + " has none"));
   }
 
   private static int feature(TensorSpec t, String name) {
-    for (FeatureSpec f : t.getFeaturesList()) {
-      if (f.getName().equals(name)) {
-        return f.getIndex();
+    for (FeatureSpec f : t.features()) {
+      if (f.name().equals(name)) {
+        return f.index();
       }
     }
     throw new IllegalArgumentException("globals has no feature '" + name + "'");

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.bench.SampleStats;
-import dev.kindred.client.StepBatch;
-import dev.kindred.client.VectorEnv;
+import dev.kindred.env.DType;
+import dev.kindred.env.Scope;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.TensorSpec;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
 import java.util.List;
@@ -45,8 +48,8 @@ class ActiveInferenceSpinPolicyTest {
   @Test
   void earnsLessSurpriseThanRandomSpins() {
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.lattice", CONFIG, COPIES, 3)) {
-      int degree = (int) env.spec().getObservations(0).getShape(0);
-      assertEquals("neighbour_spins", env.spec().getObservations(0).getName());
+      int degree = env.spec().observations().get(0).shape()[0];
+      assertEquals("neighbour_spins", env.spec().observations().get(0).name());
       double[] inference = meanRewards(new ActiveInferenceSpinPolicy(degree, true, 1), env);
       double[] random = meanRewards(new RandomPolicy(env.spec(), 2), env);
       double gap = SampleStats.mean(inference) - SampleStats.mean(random);
@@ -59,8 +62,10 @@ class ActiveInferenceSpinPolicyTest {
   @Test
   void samplesItsPosterior() {
     // One agent whose observation is fixed: field h = prior + sum_j g_j s_j.
-    String[] names = {"neighbour_spins", "neighbour_precisions", "prior_precision"};
-    StepBatch b = new StepBatch(1, 1, names, new int[] {2, 8, 4}, false);
+    StepBatch b = new StepBatch(1, 1, List.of(
+        new TensorSpec("neighbour_spins", "", DType.INT8, new int[] {2}, Scope.AGENT, null, null, List.of()),
+        new TensorSpec("neighbour_precisions", "", DType.FLOAT32, new int[] {2}, Scope.AGENT, null, null, List.of()),
+        new TensorSpec("prior_precision", "", DType.FLOAT32, new int[] {}, Scope.AGENT, null, null, List.of())), false);
     b.observation(0).put(0, (byte) 1).put(1, (byte) -1);
     b.observation(1).putFloat(0, 0.9f).putFloat(4, 0.3f);
     b.observation(2).putFloat(0, 0.05f);

@@ -54,7 +54,7 @@ public final class AgentsMain {
     } catch (IllegalArgumentException e) {
       System.err.println("kindred " + args[0] + ": " + e.getMessage());
       return 2;
-    } catch (dev.kindred.client.KindredException e) {
+    } catch (dev.kindred.env.KindredException e) {
       System.err.println("kindred " + args[0] + ": the environment failed: " + e.getMessage()
           + ("UNAVAILABLE".equals(e.code()) ? " (the server went away; restart it and rerun with --resume)" : ""));
       return 1;

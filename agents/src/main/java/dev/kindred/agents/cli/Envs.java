@@ -1,12 +1,12 @@
 package dev.kindred.agents.cli;
 
 import dev.kindred.client.KindredClient;
-import dev.kindred.client.KindredException;
-import dev.kindred.client.StepBatch;
-import dev.kindred.client.VectorEnv;
+import dev.kindred.env.KindredException;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
-import dev.kindred.proto.v1.EnvSpec;
 import java.util.Map;
 
 /** Opens a world in process, or on a server when an address is given, with clear errors. */
@@ -47,7 +47,7 @@ public final class Envs {
   /** A remote environment that also closes its client. */
   private record Remote(KindredClient client, VectorEnv env) implements VectorEnv {
     @Override
-    public EnvSpec spec() {
+    public SessionSpec spec() {
       return env.spec();
     }
 

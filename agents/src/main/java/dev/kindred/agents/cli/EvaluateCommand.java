@@ -8,12 +8,12 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.TrainConfig;
 import dev.kindred.bench.SampleStats;
-import dev.kindred.client.EpisodeSummary;
-import dev.kindred.client.StepBatch;
-import dev.kindred.client.VectorEnv;
+import dev.kindred.env.EpisodeSummary;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.TensorSpec;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.plot.LinePlot;
-import dev.kindred.proto.v1.EnvSpec;
-import dev.kindred.proto.v1.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -68,16 +68,16 @@ final class EvaluateCommand {
         System.out.printf(Locale.ROOT, "checkpoint %s: %d steps, %d updates, parameters sha256 %s%n", dir,
             ck.steps(), ck.updates(), Checkpoint.sha256(ck.parameters()).substring(0, 16));
       }
-      if (env.spec().getObservationsList().stream().anyMatch(t -> t.getName().equals("grid"))) {
+      if (env.spec().hasObservation("grid")) {
         int episodes = (int) f.longValue("episodes", 100);
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(hearts("checkpoint", policy, env, episodes, seed));
         rows.add(hearts("random", new RandomPolicy(env.spec(), seed), env, episodes, seed));
         rows.add(hearts("scripted_forager", new ScriptedForager(env.spec(), seed), env, episodes, seed));
         print(rows, json, dir, cfg.world);
-      } else if (env.spec().getObservationsList().stream().anyMatch(t -> t.getName().equals("neighbour_spins"))) {
+      } else if (env.spec().hasObservation("neighbour_spins")) {
         int steps = (int) f.longValue("steps", 1000);
-        int degree = (int) tensor(env.spec(), "neighbour_spins").getShape(0);
+        int degree = env.spec().observation("neighbour_spins").shape()[0];
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(rewardPerStep("checkpoint", policy, env, steps, seed));
         rows.add(rewardPerStep("random", new RandomPolicy(env.spec(), seed), env, steps, seed));
@@ -92,9 +92,6 @@ final class EvaluateCommand {
     return 0;
   }
 
-  private static TensorSpec tensor(EnvSpec spec, String name) {
-    return spec.getObservationsList().stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
-  }
 
   /** Hearts per agent-episode over at least {@code episodes} completed episodes. */
   static Map<String, Object> hearts(String name, BatchPolicy policy, VectorEnv env, int episodes, long seed) {
@@ -164,37 +161,25 @@ final class EvaluateCommand {
    * with the precisions it observes in the world, against the active-inference posterior.
    */
   static void spinCurve(ActorCritic policy, VectorEnv env, Path png, boolean json) throws IOException {
-    EnvSpec spec = env.spec();
+    SessionSpec spec = env.spec();
     StepBatch real = env.reset(7);
-    int degree = (int) tensor(spec, "neighbour_spins").getShape(0);
+    int degree = spec.observation("neighbour_spins").shape()[0];
     ByteBuffer mask = real.observation("neighbour_mask");
     int present = 0;
     for (int j = 0; j < degree; j++) {
       present += mask.get(j) != 0 ? 1 : 0;
     }
     int configs = 1 << present;
-    int n = spec.getObservationsCount();
-    String[] names = new String[n];
-    int[] bytes = new int[n];
-    dev.kindred.proto.v1.DType[] types = new dev.kindred.proto.v1.DType[n];
-    int[] block = new int[n];
-    for (int i = 0; i < n; i++) {
-      TensorSpec t = spec.getObservations(i);
-      names[i] = t.getName();
-      types[i] = t.getDtype();
-      block[i] = (int) StepBatch.blockBytes(t, 1);
-      bytes[i] = block[i] * configs;
-    }
+    List<TensorSpec> observations = spec.observations();
+    int n = observations.size();
     // One copy per configuration, one agent: agent 0's observation with its neighbours replaced.
-    StepBatch b = new StepBatch(configs, 1, names, bytes, false);
-    b.setObservationDTypes(types);
-    int agents = spec.getNumAgents();
+    StepBatch b = new StepBatch(configs, 1, observations, false);
+    int agents = spec.agents();
     for (int i = 0; i < n; i++) {
-      TensorSpec t = spec.getObservations(i);
-      int src = t.getScope() == dev.kindred.proto.v1.Scope.SCOPE_AGENT ? 0 : 0;
+      int block = observations.get(i).copyBytes(1);
       for (int c = 0; c < configs; c++) {
-        for (int k = 0; k < block[i]; k++) {
-          b.observation(i).put(c * block[i] + k, real.observation(i).get(src + k));
+        for (int k = 0; k < block; k++) {
+          b.observation(i).put(c * block + k, real.observation(i).get(k));
         }
       }
     }

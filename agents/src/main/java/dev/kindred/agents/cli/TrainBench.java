@@ -5,11 +5,9 @@ import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
 import dev.kindred.bench.BenchHarness;
 import dev.kindred.bench.Json;
-import dev.kindred.client.StepBatch;
-import dev.kindred.client.VectorEnv;
-import dev.kindred.env.WorldRegistry;
-import dev.kindred.server.KindredServer;
-import dev.kindred.server.ServerConfig;
+import dev.kindred.bench.LoopbackServer;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,9 +55,8 @@ final class TrainBench {
     int runs = (int) f.longValue("runs", 3);
     boolean json = f.has("json");
     List<Map<String, Object>> rows = new ArrayList<>();
-    try (KindredServer server = KindredServer.start(ServerConfig.builder().port(0).host("127.0.0.1").build(),
-        WorldRegistry.builtIn())) {
-      String address = "127.0.0.1:" + server.port();
+    try (LoopbackServer server = LoopbackServer.start()) {
+      String address = server.address();
       rows.add(measure("train.in-process", cfg, null, iterations, runs, false));
       rows.add(measure("train.grpc", cfg, address, iterations, runs, false));
       rows.add(measure("inference.in-process", cfg, null, iterations, runs, true));

@@ -4,7 +4,7 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
-import dev.kindred.client.VectorEnv;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.plot.LinePlot;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,7 +102,7 @@ final class TrainCommand {
           PpoTrainer.Iteration it;
           try {
             it = trainer.iterate();
-          } catch (dev.kindred.client.KindredException e) {
+          } catch (dev.kindred.env.KindredException e) {
             if (server == null) {
               throw e;
             }

@@ -8,9 +8,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.kindred.agents.BatchPolicy;
-import dev.kindred.client.StepBatch;
-import dev.kindred.proto.v1.ActionDimension;
-import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.env.ActionDimension;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -43,11 +43,11 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
   private float[] values = new float[0];
   private boolean greedy;
 
-  public ActorCritic(EnvSpec spec, List<String> inputs, int hidden, int convChannels, long seed) {
+  public ActorCritic(SessionSpec spec, List<String> inputs, int hidden, int convChannels, long seed) {
     Djl.engine();
     this.manager = NDManager.newBaseManager("PyTorch");
     this.encoder = new ObservationEncoder(spec, inputs);
-    this.actionSizes = spec.getActions().getDimensionsList().stream().mapToInt(ActionDimension::getNumValues).toArray();
+    this.actionSizes = spec.world().actions().dimensions().stream().mapToInt(ActionDimension::numValues).toArray();
     int sum = 0;
     for (int n : actionSizes) {
       sum += n;
@@ -63,7 +63,7 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
   }
 
   /** A policy of the same architecture and spec with a copy of this one's parameters. */
-  public ActorCritic copy(EnvSpec spec, List<String> inputs, long seed) {
+  public ActorCritic copy(SessionSpec spec, List<String> inputs, long seed) {
     ActorCritic c = new ActorCritic(spec, inputs, hidden, convChannels, seed);
     c.loadParameters(saveParameters());
     return c;

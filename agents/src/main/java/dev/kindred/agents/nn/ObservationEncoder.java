@@ -1,10 +1,10 @@
 package dev.kindred.agents.nn;
 
-import dev.kindred.client.StepBatch;
-import dev.kindred.proto.v1.DType;
-import dev.kindred.proto.v1.EnvSpec;
-import dev.kindred.proto.v1.Scope;
-import dev.kindred.proto.v1.TensorSpec;
+import dev.kindred.env.DType;
+import dev.kindred.env.Scope;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.TensorSpec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,48 +42,48 @@ public final class ObservationEncoder {
   /**
    * @param inputs names of the observations to use; null or empty: every per-agent tensor
    */
-  public ObservationEncoder(EnvSpec spec, List<String> inputs) {
-    this.agents = spec.getNumAgents();
+  public ObservationEncoder(SessionSpec spec, List<String> inputs) {
+    this.agents = spec.agents();
     if (agents == 0) {
-      throw new IllegalArgumentException(spec.getWorldId() + " has no agents for a policy to control"
-          + (spec.getWorldId().startsWith("spin.") ? "; list spins in the world config's 'controlled'" : ""));
+      throw new IllegalArgumentException(spec.worldId() + " has no agents for a policy to control"
+          + (spec.worldId().startsWith("spin.") ? "; list spins in the world config's 'controlled'" : ""));
     }
     int grid = -1;
     int[] shape = null;
     int v = 0;
     for (String name : inputs == null ? List.<String>of() : inputs) {
-      if (spec.getObservationsList().stream().noneMatch(t -> t.getName().equals(name))) {
-        throw new IllegalArgumentException("input '" + name + "' is not an observation of " + spec.getWorldId()
-            + "; it has " + spec.getObservationsList().stream().map(TensorSpec::getName).toList());
+      if (!spec.hasObservation(name)) {
+        throw new IllegalArgumentException("input '" + name + "' is not an observation of " + spec.worldId()
+            + "; it has " + spec.observations().stream().map(TensorSpec::name).toList());
       }
     }
-    for (int i = 0; i < spec.getObservationsCount(); i++) {
-      TensorSpec t = spec.getObservations(i);
-      boolean selected = inputs == null || inputs.isEmpty() ? t.getScope() == Scope.SCOPE_AGENT
-          : inputs.contains(t.getName());
+    for (int i = 0; i < spec.observations().size(); i++) {
+      TensorSpec t = spec.observations().get(i);
+      boolean selected = inputs == null || inputs.isEmpty() ? t.scope() == Scope.AGENT
+          : inputs.contains(t.name());
       if (!selected) {
         continue;
       }
-      if (grid < 0 && t.getScope() == Scope.SCOPE_AGENT && t.getDtype() == DType.DTYPE_UINT8 && t.getShapeCount() == 3) {
+      if (grid < 0 && t.scope() == Scope.AGENT && t.dtype() == DType.UINT8 && t.shape().length == 3) {
         grid = i;
-        shape = new int[] {(int) t.getShape(0), (int) t.getShape(1), (int) t.getShape(2)};
+        shape = t.shape().clone();
         continue;
       }
       int n = 1;
-      for (long d : t.getShapeList()) {
+      for (int d : t.shape()) {
         n = Math.multiplyExact(n, (int) d);
       }
-      vectorNames.add(t.getName());
+      vectorNames.add(t.name());
       vectorSizes.add(n);
-      vectorPerAgent.add(t.getScope() == Scope.SCOPE_AGENT);
-      vectorTypes.add(t.getDtype());
+      vectorPerAgent.add(t.scope() == Scope.AGENT);
+      vectorTypes.add(t.dtype());
       v += n;
     }
     if (grid < 0 && v == 0) {
-      throw new IllegalArgumentException("no observation of " + spec.getWorldId() + " selected as network input");
+      throw new IllegalArgumentException("no observation of " + spec.worldId() + " selected as network input");
     }
     this.gridIndex = grid;
-    this.gridName = grid < 0 ? null : spec.getObservations(grid).getName();
+    this.gridName = grid < 0 ? null : spec.observations().get(grid).name();
     this.gridShape = shape;
     this.vectorSize = v;
   }
@@ -163,12 +163,12 @@ public final class ObservationEncoder {
 
   private static double read(ByteBuffer b, DType t, int k) {
     return switch (t) {
-      case DTYPE_UINT8 -> b.get(k) & 0xFF;
-      case DTYPE_INT8 -> b.get(k);
-      case DTYPE_INT32 -> b.getInt(4 * k);
-      case DTYPE_FLOAT32 -> b.getFloat(4 * k);
-      case DTYPE_FLOAT64 -> b.getDouble(8 * k);
-      case DTYPE_INT64 -> b.getLong(8 * k);
+      case UINT8 -> b.get(k) & 0xFF;
+      case INT8 -> b.get(k);
+      case INT32 -> b.getInt(4 * k);
+      case FLOAT32 -> b.getFloat(4 * k);
+      case FLOAT64 -> b.getDouble(8 * k);
+      case INT64 -> b.getLong(8 * k);
       default -> throw new IllegalStateException("unsupported dtype " + t);
     };
   }

@@ -4,11 +4,9 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
-import dev.kindred.proto.v1.ActionDimension;
-import dev.kindred.proto.v1.EnvSpec;
-import dev.kindred.proto.v1.TensorSpec;
+import dev.kindred.env.ActionDimension;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.TensorSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -33,7 +31,7 @@ import java.util.Map;
  * crash at any point leaves the previous or the new checkpoint, never a mix.
  */
 public record Checkpoint(Map<String, Object> config, long seed, long steps, int updates, String codeVersion,
-    EnvSpec worldSpec, double[] returnStatistics, byte[] parameters) {
+    SessionSpec worldSpec, double[] returnStatistics, byte[] parameters) {
 
   public static final String FORMAT = "kindred-checkpoint/1";
   public static final String METADATA = "checkpoint.json";
@@ -55,7 +53,7 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     m.put("config", config);
     Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
     JsonObject json = gson.toJsonTree(m).getAsJsonObject();
-    json.add("world_spec", JsonParser.parseString(JsonFormat.printer().print(worldSpec)));
+    json.add("world_spec", gson.toJsonTree(worldSpec));
     atomicWrite(dir.resolve(METADATA), gson.toJson(json).getBytes(StandardCharsets.UTF_8));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "policy-*.params")) {
       for (Path p : old) {
@@ -92,14 +90,13 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
       if (!sha256(data).equals(json.get("parameters_sha256").getAsString())) {
         throw new IllegalArgumentException("the parameters in " + params + " do not match their recorded SHA-256");
       }
-      EnvSpec.Builder spec = EnvSpec.newBuilder();
-      JsonFormat.parser().merge(json.get("world_spec").toString(), spec);
       Gson gson = new Gson();
+      SessionSpec spec = gson.fromJson(json.get("world_spec"), SessionSpec.class);
       Map<String, Object> config = gson.fromJson(json.get("config"), LinkedHashMap.class);
       double[] stats = gson.fromJson(json.get("return_statistics"), double[].class);
       return new Checkpoint(config, json.get("seed").getAsLong(), json.get("steps").getAsLong(),
-          json.get("updates").getAsInt(), json.get("code_version").getAsString(), spec.build(), stats, data);
-    } catch (RuntimeException | InvalidProtocolBufferException e) {
+          json.get("updates").getAsInt(), json.get("code_version").getAsString(), spec, stats, data);
+    } catch (RuntimeException e) {
       throw new IllegalArgumentException("the checkpoint in " + dir + " is corrupt (" + e.getMessage()
           + "); delete the directory and train again, or resume from another run", e);
     } catch (IOException e) {
@@ -112,7 +109,7 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
    * against the world's spec, with the checkpoint's parameters loaded (so that what is evaluated
    * or resumed is exactly what was saved). {@code seed} seeds only the action sampling.
    */
-  public dev.kindred.agents.nn.ActorCritic policy(EnvSpec world, long seed) {
+  public dev.kindred.agents.nn.ActorCritic policy(SessionSpec world, long seed) {
     checkCompatible(world);
     TrainConfig cfg = new TrainConfig().apply(config);
     dev.kindred.agents.nn.ActorCritic p = new dev.kindred.agents.nn.ActorCritic(world, cfg.inputs, cfg.hidden,
@@ -133,33 +130,32 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
    *
    * @throws IllegalArgumentException describing the first difference
    */
-  public void checkCompatible(EnvSpec world) {
-    EnvSpec trained = worldSpec;
-    String where = "the checkpoint was trained on " + trained.getWorldId() + " but ";
-    if (!trained.getWorldId().equals(world.getWorldId())) {
-      throw new IllegalArgumentException(where + "the world is " + world.getWorldId()
-          + "; use --world " + trained.getWorldId() + " or another checkpoint");
+  public void checkCompatible(SessionSpec world) {
+    SessionSpec trained = worldSpec;
+    String where = "the checkpoint was trained on " + trained.worldId() + " but ";
+    if (!trained.worldId().equals(world.worldId())) {
+      throw new IllegalArgumentException(where + "the world is " + world.worldId()
+          + "; use --world " + trained.worldId() + " or another checkpoint");
     }
-    if (trained.getNumAgents() != world.getNumAgents()) {
-      throw new IllegalArgumentException(where + "with " + trained.getNumAgents() + " agents per copy; this world has "
-          + world.getNumAgents() + " (check the world config)");
+    if (trained.agents() != world.agents()) {
+      throw new IllegalArgumentException(where + "with " + trained.agents() + " agents per copy; this world has "
+          + world.agents() + " (check the world config)");
     }
-    List<String> a = trained.getObservationsList().stream().map(Checkpoint::describe).toList();
-    List<String> b = world.getObservationsList().stream().map(Checkpoint::describe).toList();
+    List<String> a = trained.observations().stream().map(Checkpoint::describe).toList();
+    List<String> b = world.observations().stream().map(Checkpoint::describe).toList();
     if (!a.equals(b)) {
       throw new IllegalArgumentException(where + "its observations were " + a + "; this world's are " + b
           + " (check the world config)");
     }
-    List<Integer> x = trained.getActions().getDimensionsList().stream().map(ActionDimension::getNumValues).toList();
-    List<Integer> y = world.getActions().getDimensionsList().stream().map(ActionDimension::getNumValues).toList();
+    List<Integer> x = trained.world().actions().dimensions().stream().map(ActionDimension::numValues).toList();
+    List<Integer> y = world.world().actions().dimensions().stream().map(ActionDimension::numValues).toList();
     if (!x.equals(y)) {
       throw new IllegalArgumentException(where + "its action dimensions were " + x + "; this world's are " + y);
     }
   }
 
   private static String describe(TensorSpec t) {
-    return t.getName() + ":" + t.getDtype().name().replace("DTYPE_", "") + t.getShapeList() + ":"
-        + t.getScope().name().replace("SCOPE_", "");
+    return t.name() + ":" + t.dtype() + java.util.Arrays.toString(t.shape()) + ":" + t.scope();
   }
 
   private static void atomicWrite(Path target, byte[] data) throws IOException {

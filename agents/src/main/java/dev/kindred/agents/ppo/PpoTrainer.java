@@ -14,18 +14,16 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.kindred.agents.nn.ActorCritic;
-import dev.kindred.agents.nn.Djl;
 import dev.kindred.agents.nn.DirectFloats;
+import dev.kindred.agents.nn.Djl;
 import dev.kindred.agents.nn.NextObservationPredictor;
 import dev.kindred.agents.nn.ObservationEncoder;
-import dev.kindred.client.EpisodeSummary;
-import dev.kindred.client.StepBatch;
-import dev.kindred.client.VectorEnv;
-import dev.kindred.proto.v1.AutoresetMode;
-import java.nio.FloatBuffer;
+import dev.kindred.env.Autoreset;
+import dev.kindred.env.EpisodeSummary;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -116,8 +114,8 @@ public final class PpoTrainer implements AutoCloseable {
    * @param steps  environment steps already taken (resuming), for the learning-rate schedule
    */
   public PpoTrainer(VectorEnv env, ActorCritic policy, TrainConfig cfg, long steps, int updates) {
-    AutoresetMode mode = env.spec().getEpisode().getAutoreset();
-    if (mode != AutoresetMode.AUTORESET_NEXT_STEP && mode != AutoresetMode.AUTORESET_MODE_UNSPECIFIED) {
+    Autoreset mode = env.spec().autoreset();
+    if (mode != Autoreset.NEXT_STEP) {
       throw new IllegalArgumentException("PPO needs autoreset NEXT_STEP; the session has " + mode);
     }
     this.env = env;
@@ -136,7 +134,7 @@ public final class PpoTrainer implements AutoCloseable {
     this.horizon = cfg.horizon;
     this.steps = steps;
     this.updates = updates;
-    this.hasHearts = env.spec().getEpisodeStatsList().stream().anyMatch(s -> s.getName().equals("hearts"));
+    this.hasHearts = env.spec().world().episodeStats().stream().anyMatch(s -> s.name().equals("hearts"));
     int n = horizon * rows;
     vec = new float[n * vecSize];
     grid = new float[n * gridSize];

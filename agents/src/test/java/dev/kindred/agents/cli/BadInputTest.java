@@ -10,10 +10,8 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
-import dev.kindred.client.VectorEnv;
-import dev.kindred.env.WorldRegistry;
-import dev.kindred.server.KindredServer;
-import dev.kindred.server.ServerConfig;
+import dev.kindred.bench.LoopbackServer;
+import dev.kindred.env.VectorEnv;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -159,8 +157,7 @@ class BadInputTest {
   void serverGoingAwayMidTrainingEndsWithAClearError(@TempDir Path dir) throws Exception {
     Path run = dir.resolve("run");
     // A short shutdown grace: the default lets calls in flight drain for 10 s first.
-    KindredServer server = KindredServer.start(ServerConfig.defaults().toBuilder().host("127.0.0.1").port(0)
-        .shutdownGrace(java.time.Duration.ofMillis(500)).build(), WorldRegistry.builtIn());
+    LoopbackServer server = LoopbackServer.start(java.time.Duration.ofMillis(500));
     boolean closed = false;
     int port = server.port();
     ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -228,8 +225,7 @@ class BadInputTest {
     cfg.seed = 42;
     long[] digest = new long[2];
     byte[][] params = new byte[2][];
-    try (KindredServer server = KindredServer.start(
-        ServerConfig.defaults().toBuilder().host("127.0.0.1").port(0).build(), WorldRegistry.builtIn())) {
+    try (LoopbackServer server = LoopbackServer.start()) {
       String[] where = {null, "127.0.0.1:" + server.port()};
       for (int k = 0; k < 2; k++) {
         try (VectorEnv env = Envs.open(where[k], cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);

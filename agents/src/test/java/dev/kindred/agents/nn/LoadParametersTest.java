@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
-import dev.kindred.client.StepBatch;
-import dev.kindred.client.VectorEnv;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
 import java.util.Arrays;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.agents.nn.ActorCritic;
-import dev.kindred.client.VectorEnv;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
 import java.nio.file.Files;
@@ -84,7 +84,7 @@ class CheckpointTest {
       Path db = dir.resolve("b");
       new Checkpoint(cfg.toMap(), 11, 100, 1, "test", env.spec(), new double[] {0, 1, 0}, a.saveParameters()).write(da);
       new Checkpoint(cfg.toMap(), 12, 200, 2, "test", env.spec(), new double[] {0, 1, 0}, b.saveParameters()).write(db);
-      dev.kindred.client.StepBatch obs = env.reset(5);
+      dev.kindred.env.StepBatch obs = env.reset(5);
       // As evaluate builds them (same sampling seed for both).
       try (ActorCritic ea = Checkpoint.read(da).policy(env.spec(), 1_000_003);
           ActorCritic eb = Checkpoint.read(db).policy(env.spec(), 1_000_003)) {
@@ -97,7 +97,7 @@ class CheckpointTest {
     }
   }
 
-  static float[] logits(ActorCritic p, dev.kindred.client.StepBatch b) {
+  static float[] logits(ActorCritic p, dev.kindred.env.StepBatch b) {
     int rows = b.copies() * b.agents();
     float[] vec = new float[rows * p.encoder().vectorSize()];
     float[] grid = new float[rows * p.encoder().gridSize()];

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.agents.BatchPolicy;
 import dev.kindred.agents.nn.ActorCritic;
-import dev.kindred.client.StepBatch;
-import dev.kindred.client.VectorEnv;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
 import java.util.List;

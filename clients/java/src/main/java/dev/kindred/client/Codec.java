@@ -1,10 +1,14 @@
 package dev.kindred.client;
 
 import com.google.protobuf.ByteString;
+import dev.kindred.env.EpisodeSummary;
+import dev.kindred.env.KindredException;
+import dev.kindred.env.StepBatch;
 import dev.kindred.proto.v1.AgentEpisodeStats;
 import dev.kindred.proto.v1.EpisodeStats;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.proto.v1.Tensor;
+import dev.kindred.protocol.SparseBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

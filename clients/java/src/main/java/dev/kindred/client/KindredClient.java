@@ -1,5 +1,9 @@
 package dev.kindred.client;
 
+import dev.kindred.env.KindredException;
+import dev.kindred.env.SessionOptions;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.proto.v1.CreateSessionRequest;
 import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
@@ -7,6 +11,8 @@ import dev.kindred.proto.v1.GetServerInfoRequest;
 import dev.kindred.proto.v1.ListWorldsRequest;
 import dev.kindred.proto.v1.ServerInfo;
 import dev.kindred.proto.v1.WorldInfo;
+import dev.kindred.protocol.Protos;
+import dev.kindred.protocol.Structs;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -145,7 +151,7 @@ public final class KindredClient implements AutoCloseable {
         .setConfig(Structs.toStruct(config))
         .setNumCopies(copies)
         .setSeed(seed)
-        .setAutoreset(sessionOptions.autoreset())
+        .setAutoreset(Protos.autoresetMode(sessionOptions.autoreset()))
         .addAllObservations(sessionOptions.observations())
         .setClientName(sessionOptions.clientName())
         .setSparseObservations(sessionOptions.sparseObservations())
@@ -210,7 +216,7 @@ public final class KindredClient implements AutoCloseable {
   }
 
   KindredException translate(Throwable t, String what) {
-    return KindredException.fromGrpc(t, target, what);
+    return GrpcErrors.translate(t, target, what);
   }
 
   private EnvServiceGrpc.EnvServiceBlockingStub unary() {

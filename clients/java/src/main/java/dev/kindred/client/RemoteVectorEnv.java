@@ -1,5 +1,10 @@
 package dev.kindred.client;
 
+import dev.kindred.env.KindredException;
+import dev.kindred.env.SessionOptions;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
 import dev.kindred.proto.v1.CloseSessionRequest;
 import dev.kindred.proto.v1.CloseSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
@@ -7,6 +12,7 @@ import dev.kindred.proto.v1.EnvSpec;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
+import dev.kindred.protocol.Protos;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -54,7 +60,8 @@ public final class RemoteVectorEnv implements VectorEnv {
   private final EnvServiceGrpc.EnvServiceBlockingStub blocking;
   private final EnvServiceGrpc.EnvServiceStub async;
   private final String sessionId;
-  private final EnvSpec spec;
+  private final EnvSpec wireSpec;
+  private final SessionSpec spec;
   private final SessionOptions sessionOptions;
   private final StepBatch batch;
   private final long deadlineNanos;
@@ -70,15 +77,21 @@ public final class RemoteVectorEnv implements VectorEnv {
     this.blocking = blocking;
     this.async = async;
     this.sessionId = sessionId;
-    this.spec = spec;
+    this.wireSpec = spec;
+    this.spec = Protos.sessionSpec(spec);
     this.sessionOptions = sessionOptions;
-    this.batch = StepBatch.forSpec(spec);
+    this.batch = StepBatch.forSpec(this.spec);
     this.deadlineNanos = client.options().deadline().toNanos();
   }
 
   @Override
-  public EnvSpec spec() {
+  public SessionSpec spec() {
     return spec;
+  }
+
+  /** The spec as the server sent it (the kindred.v1 message). */
+  public EnvSpec wireSpec() {
+    return wireSpec;
   }
 
   /** The server's opaque id of this session. */
@@ -120,7 +133,7 @@ public final class RemoteVectorEnv implements VectorEnv {
       for (int c : copies) {
         if (c < 0) {
           throw new KindredException("INVALID_ARGUMENT", "copies: copy index " + c
-              + " is out of range; expected 0 <= copy < " + spec.getNumCopies());
+              + " is out of range; expected 0 <= copy < " + spec.copies());
         }
         r.addCopies(c);
       }
@@ -249,8 +262,8 @@ public final class RemoteVectorEnv implements VectorEnv {
 
   @Override
   public String toString() {
-    return "RemoteVectorEnv{" + spec.getWorldId() + ", session=" + sessionId + ", copies="
-        + spec.getNumCopies() + ", server=" + client.target() + (closed ? ", closed" : "") + "}";
+    return "RemoteVectorEnv{" + spec.worldId() + ", session=" + sessionId + ", copies="
+        + spec.copies() + ", server=" + client.target() + (closed ? ", closed" : "") + "}";
   }
 
   private StepRequest request(int[] actions) {

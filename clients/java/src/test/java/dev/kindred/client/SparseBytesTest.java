@@ -1,5 +1,6 @@
 package dev.kindred.client;
 
+import dev.kindred.protocol.SparseBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

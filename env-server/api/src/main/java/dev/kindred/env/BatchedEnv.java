@@ -1,0 +1,394 @@
+package dev.kindred.env;
+
+import dev.kindred.env.EpisodeSummary;
+import dev.kindred.env.StepBatch;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+
+/**
+ * A world with its episode bookkeeping: seeds per copy and episode, autoreset, returns and
+ * per-episode statistics, and validation of actions. The server's sessions and the in-process
+ * {@code LocalVectorEnv} both drive worlds through this one class, so both behave identically.
+ *
+ * <p>Every method validates its whole input before changing anything: a rejected call leaves
+ * the environment exactly as it was. Not thread-safe; the caller serialises calls.
+ */
+public final class BatchedEnv {
+  private final World world;
+  private final WorldSpec spec;
+  private final Autoreset autoreset;
+  private final int copies;
+  private final int agents;
+  private final int actionDims;
+  private final int[] actionLimits;
+  private final List<TensorSpec> requested;
+  private final int[] requestedIndex;
+  private final StepBatch batch;
+  private final WorldBuffers buffers;
+  private final int agentStatCount;
+  private final int copyStatCount;
+
+  private long sessionSeed;
+  private final long[] seedEpisode;     // episodes started per copy under the current seed
+  private final long[] episodeIndex;    // episodes started per copy over the session's life
+  private final long[] episodeLength;
+  private final double[] returns;
+  private final boolean[] started;
+  private final boolean[] pendingReset; // NEXT_STEP: reset instead of stepping
+  private final boolean[] ended;        // DISABLED: stepping is refused until Reset
+  private final boolean[] finalDirty;   // SAME_STEP: final-observation block holds data
+  private long sessionStep;
+  private long episodesEnded;
+  private ForkJoinPool pool;
+
+  /**
+   * @param observations names of the observations to compute and return; empty: all
+   */
+  public BatchedEnv(World world, Autoreset autoreset, long seed, List<String> observations) {
+    this.world = world;
+    this.spec = world.spec();
+    this.autoreset = autoreset;
+    this.copies = world.copies();
+    this.agents = spec.numAgents();
+    this.actionDims = spec.actions().size();
+    this.actionLimits = spec.actions().dimensions().stream().mapToInt(ActionDimension::numValues).toArray();
+    boolean[] wanted = selectObservations(spec, observations);
+    List<TensorSpec> req = new ArrayList<>();
+    List<Integer> idx = new ArrayList<>();
+    for (int i = 0; i < wanted.length; i++) {
+      if (wanted[i]) {
+        req.add(spec.observations().get(i));
+        idx.add(i);
+      }
+    }
+    this.requested = List.copyOf(req);
+    this.requestedIndex = idx.stream().mapToInt(Integer::intValue).toArray();
+    this.batch = new StepBatch(copies, agents, requested, autoreset == Autoreset.SAME_STEP);
+    this.buffers = new WorldBuffers(spec, copies, wanted, batch);
+    this.agentStatCount = spec.agentStats().size();
+    this.copyStatCount = spec.copyStats().size();
+    this.sessionSeed = seed;
+    this.seedEpisode = new long[copies];
+    this.episodeIndex = new long[copies];
+    this.episodeLength = new long[copies];
+    this.returns = new double[copies * agents];
+    this.started = new boolean[copies];
+    this.pendingReset = new boolean[copies];
+    this.ended = new boolean[copies];
+    this.finalDirty = new boolean[copies];
+  }
+
+  private static boolean[] selectObservations(WorldSpec spec, List<String> names) {
+    List<TensorSpec> all = spec.observations();
+    boolean[] wanted = new boolean[all.size()];
+    if (names.isEmpty()) {
+      Arrays.fill(wanted, true);
+      return wanted;
+    }
+    for (String name : names) {
+      int found = -1;
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i).name().equals(name)) {
+          found = i;
+        }
+      }
+      if (found < 0) {
+        throw EnvException.invalid("observations", "unknown observation '" + name + "'; world '"
+            + spec.worldId() + "' provides " + String.join(", ", all.stream().map(TensorSpec::name).toList()));
+      }
+      if (wanted[found]) {
+        throw EnvException.invalid("observations", "'" + name + "' is listed twice");
+      }
+      wanted[found] = true;
+    }
+    return wanted;
+  }
+
+  public WorldSpec spec() {
+    return spec;
+  }
+
+  public int copies() {
+    return copies;
+  }
+
+  public Autoreset autoreset() {
+    return autoreset;
+  }
+
+  /** The observations this environment returns, in spec order. */
+  public List<TensorSpec> observations() {
+    return requested;
+  }
+
+  /** Index in {@link WorldSpec#observations()} of each returned observation. */
+  public int[] observationSpecIndices() {
+    return requestedIndex.clone();
+  }
+
+  public long sessionSeed() {
+    return sessionSeed;
+  }
+
+  public long sessionStep() {
+    return sessionStep;
+  }
+
+  public long episodesEnded() {
+    return episodesEnded;
+  }
+
+  /** The result buffers, overwritten by every call. */
+  public StepBatch batch() {
+    return batch;
+  }
+
+  /**
+   * Starts new episodes.
+   *
+   * @param newSeed  a new session seed, or null to continue the current seed stream
+   * @param copyList copies to reset; null or empty: all
+   */
+  public StepBatch reset(Long newSeed, int[] copyList) {
+    boolean[] selected = new boolean[copies];
+    if (copyList == null || copyList.length == 0) {
+      Arrays.fill(selected, true);
+    } else {
+      for (int c : copyList) {
+        if (c < 0 || c >= copies) {
+          throw EnvException.invalid("copies", "copy index " + c + " is out of range; expected 0 <= copy < " + copies);
+        }
+        if (selected[c]) {
+          throw EnvException.invalid("copies", "copy index " + c + " is listed twice");
+        }
+        selected[c] = true;
+      }
+    }
+    if (newSeed != null) {
+      sessionSeed = newSeed;
+      Arrays.fill(seedEpisode, 0);
+    }
+    clearStepOutputs();
+    for (int c = 0; c < copies; c++) {
+      if (selected[c]) {
+        startEpisode(c);
+      }
+    }
+    batch.setSessionStep(sessionStep);
+    return batch;
+  }
+
+  /**
+   * Decodes little-endian int32 actions into the action buffer and validates them, then steps.
+   * The byte length and every value are checked before any copy moves.
+   */
+  public StepBatch step(ByteBuffer actionsLittleEndian) {
+    int expected = expectedActionBytes();
+    int got = actionsLittleEndian.remaining();
+    if (got != expected) {
+      throw EnvException.invalid("actions", "got " + got + " bytes; expected " + expected
+          + " = " + copies + " copies x " + agents + " agents x " + actionDims
+          + " action dimensions x 4 bytes (little-endian int32)");
+    }
+    int[] a = buffers.actions();
+    ByteBuffer in = actionsLittleEndian.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int base = in.position();
+    for (int i = 0; i < a.length; i++) {
+      a[i] = in.getInt(base + 4 * i);
+    }
+    return stepValidated();
+  }
+
+  /** Validates and steps with actions {@code [copies * agents * actionDims]}. */
+  public StepBatch step(int[] actions) {
+    int[] a = buffers.actions();
+    if (actions.length != a.length) {
+      throw EnvException.invalid("actions", "got " + actions.length + " values; expected " + a.length
+          + " = " + copies + " copies x " + agents + " agents x " + actionDims + " action dimensions");
+    }
+    System.arraycopy(actions, 0, a, 0, a.length);
+    return stepValidated();
+  }
+
+  /** Byte length of a packed action batch. */
+  public int expectedActionBytes() {
+    return Math.multiplyExact(buffers.actions().length, 4);
+  }
+
+  private StepBatch stepValidated() {
+    checkActions(buffers.actions());
+    for (int c = 0; c < copies; c++) {
+      if (!started[c]) {
+        throw EnvException.precondition("copy " + c + " has not been reset; call Reset before the first Step");
+      }
+      if (ended[c]) {
+        throw EnvException.precondition("copy " + c + "'s episode has ended and autoreset is disabled; "
+            + "call Reset (for this copy or all) before stepping again");
+      }
+    }
+    clearStepOutputs();
+    boolean stepped = stepInParallel();
+    for (int c = 0; c < copies; c++) {
+      if (pendingReset[c]) {
+        startEpisode(c);
+        continue;
+      }
+      if (!stepped) {
+        world.step(c, buffers);
+      }
+      episodeLength[c]++;
+      float[] r = batch.rewards();
+      int off = c * agents;
+      for (int a = 0; a < agents; a++) {
+        returns[off + a] += r[off + a];
+      }
+      if (batch.done(c)) {
+        endEpisode(c);
+      }
+    }
+    sessionStep++;
+    batch.setSessionStep(sessionStep);
+    return batch;
+  }
+
+  /**
+   * Steps copies on several threads: the world moves each copy in its own slice of the
+   * buffers (the World contract allows different copies to step concurrently); the episode
+   * bookkeeping that follows stays on the calling thread, in copy order, so results are
+   * identical to a sequential step.
+   *
+   * @param pool where the copies step (null: the calling thread only, the default)
+   */
+  public BatchedEnv stepCopiesOn(ForkJoinPool pool) {
+    this.pool = pool;
+    return this;
+  }
+
+  /** Runs world.step for every copy that is not being reset, in parallel; false when not parallel. */
+  private boolean stepInParallel() {
+    ForkJoinPool p = pool;
+    if (p == null || copies < 2 || p.getParallelism() < 2) {
+      return false;
+    }
+    int parts = Math.min(copies, p.getParallelism());
+    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+    for (int k = 1; k < parts; k++) {
+      int from = k * copies / parts;
+      int to = (k + 1) * copies / parts;
+      tasks[k - 1] = p.submit(() -> stepRange(from, to));
+    }
+    stepRange(0, copies / parts);
+    for (ForkJoinTask<?> t : tasks) {
+      t.join();
+    }
+    return true;
+  }
+
+  private void stepRange(int from, int to) {
+    for (int c = from; c < to; c++) {
+      if (!pendingReset[c]) {
+        world.step(c, buffers);
+      }
+    }
+  }
+
+  private void checkActions(int[] a) {
+    for (int i = 0; i < a.length; i++) {
+      int d = i % actionDims;
+      if (a[i] < 0 || a[i] >= actionLimits[d]) {
+        int agentFlat = i / actionDims;
+        ActionDimension dim = spec.actions().dimensions().get(d);
+        throw EnvException.invalid("actions", "copy " + (agentFlat / agents) + ", agent " + (agentFlat % agents)
+            + ", dimension '" + dim.name() + "' has value " + a[i] + "; expected 0 <= value < " + dim.numValues());
+      }
+    }
+  }
+
+  private void clearStepOutputs() {
+    batch.episodes().clear();
+    Arrays.fill(batch.terminated(), (byte) 0);
+    Arrays.fill(batch.truncated(), (byte) 0);
+    Arrays.fill(batch.resetMask(), (byte) 0);
+    if (batch.hasFinalObservations()) {
+      for (int c = 0; c < copies; c++) {
+        if (finalDirty[c]) {
+          for (int i = 0; i < requested.size(); i++) {
+            ByteBuffer f = batch.finalObservation(i);
+            int len = requested.get(i).copyBytes(agents);
+            Arrays.fill(f.array(), f.arrayOffset() + c * len, f.arrayOffset() + (c + 1) * len, (byte) 0);
+          }
+          finalDirty[c] = false;
+        }
+      }
+    }
+  }
+
+  private void startEpisode(int c) {
+    long seed = Seeds.episodeSeed(sessionSeed, c, seedEpisode[c]++);
+    int off = c * agents;
+    Arrays.fill(batch.rewards(), off, off + agents, 0f);
+    Arrays.fill(batch.actionSuccess(), off, off + agents, (byte) 0);
+    Arrays.fill(returns, off, off + agents, 0.0);
+    episodeLength[c] = 0;
+    if (started[c]) {
+      episodeIndex[c]++;
+    }
+    world.reset(c, seed, buffers);
+    batch.resetMask()[c] = 1;
+    started[c] = true;
+    pendingReset[c] = false;
+    ended[c] = false;
+  }
+
+  private void endEpisode(int c) {
+    episodesEnded++;
+    batch.episodes().add(summarise(c));
+    switch (autoreset) {
+      case NEXT_STEP -> pendingReset[c] = true;
+      case DISABLED -> ended[c] = true;
+      case SAME_STEP -> {
+        for (int i = 0; i < requested.size(); i++) {
+          int len = requested.get(i).copyBytes(agents);
+          System.arraycopy(batch.observation(i).array(), c * len, batch.finalObservation(i).array(), c * len, len);
+        }
+        finalDirty[c] = true;
+        // Keep this step's rewards and end flags: startEpisode only clears rewards and success.
+        int off = c * agents;
+        float[] keepRewards = Arrays.copyOfRange(batch.rewards(), off, off + agents);
+        byte[] keepSuccess = Arrays.copyOfRange(batch.actionSuccess(), off, off + agents);
+        startEpisode(c);
+        System.arraycopy(keepRewards, 0, batch.rewards(), off, agents);
+        System.arraycopy(keepSuccess, 0, batch.actionSuccess(), off, agents);
+      }
+    }
+  }
+
+  private EpisodeSummary summarise(int c) {
+    double[] agentStats = new double[agents * agentStatCount];
+    double[] copyStats = new double[copyStatCount];
+    world.episodeStats(c, agentStats, copyStats);
+    List<StatSpec> agentSpecs = spec.agentStats();
+    List<StatSpec> copySpecs = spec.copyStats();
+    List<Map<String, Double>> perAgent = new ArrayList<>(agents);
+    for (int a = 0; a < agents; a++) {
+      Map<String, Double> m = new LinkedHashMap<>();
+      for (int s = 0; s < agentStatCount; s++) {
+        m.put(agentSpecs.get(s).name(), agentStats[a * agentStatCount + s]);
+      }
+      perAgent.add(m);
+    }
+    Map<String, Double> copyMap = new LinkedHashMap<>();
+    for (int s = 0; s < copyStatCount; s++) {
+      copyMap.put(copySpecs.get(s).name(), copyStats[s]);
+    }
+    int off = c * agents;
+    return new EpisodeSummary(c, episodeIndex[c], episodeLength[c], batch.terminated()[c] != 0,
+        batch.truncated()[c] != 0, Arrays.copyOfRange(returns, off, off + agents), perAgent, copyMap);
+  }
+}

@@ -1,0 +1,301 @@
+package dev.kindred.dmenv;
+
+import com.google.rpc.Code;
+import dev.kindred.dmenv.proto.CreateWorldResponse;
+import dev.kindred.dmenv.proto.DestroyWorldResponse;
+import dev.kindred.dmenv.proto.EnvironmentGrpc;
+import dev.kindred.dmenv.proto.EnvironmentRequest;
+import dev.kindred.dmenv.proto.EnvironmentResponse;
+import dev.kindred.dmenv.proto.JoinWorldResponse;
+import dev.kindred.dmenv.proto.LeaveWorldResponse;
+import dev.kindred.dmenv.proto.ResetResponse;
+import dev.kindred.dmenv.proto.ResetWorldResponse;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.WorldRegistry;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DeepMind's dm_env_rpc protocol v1 ({@code dm_env_rpc.v1.Environment/Process}) over Kindred's
+ * worlds, served on the same port as kindred.v1, so that existing dm_env_rpc clients (its Python
+ * {@code Connection}, {@code DmEnvAdaptor} and compliance suite) work unchanged.
+ *
+ * <h2>Stream</h2>
+ * One bidirectional stream is one connection. Exactly one response per request, in order;
+ * clients may pipeline (requests are pulled one at a time while the client reads responses).
+ * A failed request is answered with {@code EnvironmentResponse.error} (a google.rpc.Status with
+ * the code of the failure and a message naming the field, the bad value and what was expected)
+ * and the stream stays open; a rejected request changes nothing. {@code extension} requests
+ * are UNIMPLEMENTED.
+ *
+ * <h2>Worlds</h2>
+ * A dm_env_rpc world is one copy of a Kindred world (num_copies = 1). {@code CreateWorld}
+ * settings:
+ * <ul>
+ *   <li>{@code world}: string scalar, the Kindred world id (default {@code spin.lattice});</li>
+ *   <li>{@code seed}: integer scalar of any integer dtype (default 0). Sequence k of the world
+ *       uses the same episode seed as copy 0, episode k of a kindred.v1 session with that seed,
+ *       so both protocols give identical trajectories for identical actions;</li>
+ *   <li>every configuration key of the world's schema (see ListWorlds): scalars as scalar
+ *       tensors (numbers, bools, strings; a float32 is read through its shortest decimal form),
+ *       lists as rank-1 tensors (a scalar is a list of one), matrices as rank-2 tensors; a single
+ *       element broadcasts to the whole shape. Missing keys take the schema defaults; an
+ *       unknown key, a wrong type or an out-of-range value is INVALID_ARGUMENT.</li>
+ * </ul>
+ * The response's {@code world_name} is {@code <world id>-<16 random hex digits>}. Worlds count
+ * against the server's session limit ({@code --max-sessions}; RESOURCE_EXHAUSTED beyond). A world
+ * lives until DestroyWorld, or until the connection that created it closes (then at once when no
+ * agent is joined, else when its agent leaves). DestroyWorld is refused (FAILED_PRECONDITION)
+ * while an agent is joined; an unknown name is NOT_FOUND.
+ *
+ * <h2>Agents, specs, actions and observations</h2>
+ * One joined connection controls <em>all</em> of a world's agents (for spin worlds, the spins
+ * listed in {@code controlled}); a second JoinWorld on the same connection, or a JoinWorld on a
+ * world that already has its agent connection, is FAILED_PRECONDITION. JoinWorld takes no
+ * settings. Specs (uids are stable for the world's life):
+ * <ul>
+ *   <li>actions, uid {@code d+1} for the world's action dimension d (name = the dimension's name,
+ *       e.g. {@code spin}): INT32, shape {@code [agents]} (agent order = the world's agent names,
+ *       e.g. {@code spin_0, spin_1}), min 0, max number of values - 1. A world without agents has
+ *       no actions. Every Step of a running sequence must carry every action; a missing action,
+ *       unknown uid, other dtype, other shape or out-of-range value is INVALID_ARGUMENT (the
+ *       variable-dimension and broadcast rules of dm_env_rpc apply);</li>
+ *   <li>observations, uid {@code i+1} for the world's observation i, same name (a world
+ *       observation named {@code reward} or {@code discount} is renamed {@code world_<name>}),
+ *       dtype mapped (UINT8, INT8, INT32, INT64, FLOAT, DOUBLE), shape {@code [agents, *shape]}
+ *       for per-agent tensors and the tensor's own shape for per-world ones, with the world's
+ *       inclusive bounds as min/max; then {@code reward} (FLOAT {@code [agents]}, the world's
+ *       reward bounds) and {@code discount} (FLOAT scalar in [0, 1]: 0 when the sequence
+ *       TERMINATED, else 1).</li>
+ * </ul>
+ * Only the observations listed in {@code requested_observations} come back (duplicates are
+ * returned once; an unknown uid is INVALID_ARGUMENT naming it; a request whose response could
+ * exceed the message limit is RESOURCE_EXHAUSTED before anything changes).
+ *
+ * <h2>Sequences</h2>
+ * After JoinWorld, Reset, ResetWorld and the end of a sequence the world is not running: the
+ * next Step ignores its actions, starts a new episode and returns RUNNING with the episode's
+ * first observations (reward 0). A Step that ends the episode returns TERMINATED when the world
+ * ended it and INTERRUPTED when it was truncated (e.g. {@code max_steps}). Reset (only when
+ * joined) accepts {@code seed}, which restarts the episode seed stream. ResetWorld (from any
+ * connection) accepts {@code seed} and configuration keys; a configuration change rebuilds the
+ * world and is refused while an agent is joined if it would change the specs. An agent joined on
+ * another connection sees INTERRUPTED at its next Step (with its requested observations, actions
+ * ignored); ResetWorld itself does not wait for that step. LeaveWorld when not joined is a no-op.
+ */
+public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
+  private static final Logger log = LoggerFactory.getLogger(DmEnvRpcService.class);
+
+  private final WorldRegistry registry;
+  private final DmWorlds worlds;
+  private final int maxMessageBytes;
+
+  public DmEnvRpcService(WorldRegistry registry, int maxWorlds, int maxMessageBytes) {
+    this.registry = registry;
+    this.worlds = new DmWorlds(maxWorlds);
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** Number of live worlds (for tests and monitoring). */
+  public int worldCount() {
+    return worlds.size();
+  }
+
+  /** One stream's state; touched only from the call's serialised callbacks (and under its monitor). */
+  private static final class Connection {
+    DmWorld joined;
+    final Set<DmWorld> created = new LinkedHashSet<>();
+    boolean closed;
+    boolean wasReady;
+
+    @Override
+    public String toString() {
+      return "connection@" + Integer.toHexString(System.identityHashCode(this));
+    }
+  }
+
+  @Override
+  public StreamObserver<EnvironmentRequest> process(StreamObserver<EnvironmentResponse> responseObserver) {
+    ServerCallStreamObserver<EnvironmentResponse> out =
+        (ServerCallStreamObserver<EnvironmentResponse>) responseObserver;
+    out.disableAutoRequest();
+    Connection conn = new Connection();
+    out.setOnCancelHandler(() -> close(conn));
+    out.setOnReadyHandler(() -> {
+      synchronized (conn) {
+        if (!conn.closed && out.isReady() && !conn.wasReady) {
+          conn.wasReady = true;
+          out.request(1);
+        }
+      }
+    });
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(EnvironmentRequest request) {
+        EnvironmentResponse response;
+        synchronized (conn) {
+          if (conn.closed) {
+            return;
+          }
+          response = handle(conn, request);
+        }
+        out.onNext(response);
+        synchronized (conn) {
+          if (out.isReady()) {
+            out.request(1);
+          } else {
+            conn.wasReady = false;
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        close(conn);
+      }
+
+      @Override
+      public void onCompleted() {
+        if (close(conn)) {
+          out.onCompleted();
+        }
+      }
+    };
+  }
+
+  /** Ends a connection: leaves its world and destroys the worlds it created. */
+  private boolean close(Connection conn) {
+    synchronized (conn) {
+      if (conn.closed) {
+        return false;
+      }
+      conn.closed = true;
+      leave(conn);
+      for (DmWorld w : conn.created) {
+        if (w.creatorClosed()) {
+          worlds.remove(w, "closed with its creating connection");
+        }
+      }
+      conn.created.clear();
+      return true;
+    }
+  }
+
+  private void leave(Connection conn) {
+    DmWorld w = conn.joined;
+    if (w != null) {
+      conn.joined = null;
+      if (w.leave(conn)) {
+        worlds.remove(w, "closed after its creating connection");
+      }
+    }
+  }
+
+  /** Answers one request; never throws. */
+  EnvironmentResponse handle(Connection conn, EnvironmentRequest request) {
+    try {
+      return switch (request.getPayloadCase()) {
+        case CREATE_WORLD -> {
+          DmSettings.Creation c = DmSettings.create(request.getCreateWorld().getSettingsMap(), registry);
+          DmWorld w = worlds.create(c.type().id(),
+              name -> new DmWorld(name, c.type(), c.raw(), c.config(), c.seed(), conn));
+          conn.created.add(w);
+          yield EnvironmentResponse.newBuilder()
+              .setCreateWorld(CreateWorldResponse.newBuilder().setWorldName(w.name())).build();
+        }
+        case JOIN_WORLD -> {
+          var r = request.getJoinWorld();
+          if (conn.joined != null) {
+            throw EnvException.precondition("this connection is already joined to world '" + conn.joined.name()
+                + "'; a connection joins one world at a time (send LeaveWorld first)");
+          }
+          DmWorld w = worlds.get(r.getWorldName());
+          if (r.getSettingsCount() > 0) {
+            throw EnvException.invalid("settings." + r.getSettingsMap().keySet().iterator().next(),
+                "JoinWorld takes no settings; world settings go to CreateWorld (or ResetWorld)");
+          }
+          DmSpecs specs = w.join(conn);
+          conn.joined = w;
+          yield EnvironmentResponse.newBuilder()
+              .setJoinWorld(JoinWorldResponse.newBuilder().setSpecs(specs.proto())).build();
+        }
+        case STEP -> EnvironmentResponse.newBuilder()
+            .setStep(joined(conn, "Step").step(conn, request.getStep(), maxMessageBytes)).build();
+        case RESET -> {
+          DmWorld w = joined(conn, "Reset");
+          Long seed = DmSettings.seedOnly(request.getReset().getSettingsMap(), "Reset");
+          yield EnvironmentResponse.newBuilder()
+              .setReset(ResetResponse.newBuilder().setSpecs(w.reset(conn, seed).proto())).build();
+        }
+        case RESET_WORLD -> {
+          var r = request.getResetWorld();
+          worlds.get(r.getWorldName()).resetWorld(conn, r.getSettingsMap());
+          yield EnvironmentResponse.newBuilder().setResetWorld(ResetWorldResponse.getDefaultInstance()).build();
+        }
+        case LEAVE_WORLD -> {
+          leave(conn);
+          yield EnvironmentResponse.newBuilder().setLeaveWorld(LeaveWorldResponse.getDefaultInstance()).build();
+        }
+        case DESTROY_WORLD -> {
+          String name = request.getDestroyWorld().getWorldName();
+          worlds.destroy(name, conn);
+          conn.created.removeIf(w -> w.name().equals(name));
+          yield EnvironmentResponse.newBuilder()
+              .setDestroyWorld(DestroyWorldResponse.getDefaultInstance()).build();
+        }
+        case EXTENSION -> error(Code.UNIMPLEMENTED, "extension requests are not supported by this server (got "
+            + request.getExtension().getTypeUrl() + ")");
+        case PAYLOAD_NOT_SET -> error(Code.INVALID_ARGUMENT, "the EnvironmentRequest has no payload; set one of "
+            + "create_world, join_world, step, reset, reset_world, leave_world, destroy_world");
+      };
+    } catch (EnvException e) {
+      return error(code(e.kind()), e.getMessage());
+    } catch (ArithmeticException e) {
+      return error(Code.RESOURCE_EXHAUSTED, "the requested sizes overflow this server's buffers (" + e.getMessage()
+          + "); use a smaller world");
+    } catch (OutOfMemoryError e) {
+      log.atError().setMessage("out of memory").addKeyValue("request", request.getPayloadCase()).setCause(e).log();
+      return error(Code.RESOURCE_EXHAUSTED, "the server ran out of memory serving "
+          + request.getPayloadCase().name().toLowerCase() + "; use a smaller world or destroy other worlds");
+    } catch (RuntimeException e) {
+      String errorId = UUID.randomUUID().toString().substring(0, 8);
+      log.atError().setMessage("unexpected failure").addKeyValue("request", request.getPayloadCase())
+          .addKeyValue("error_id", errorId).setCause(e).log();
+      return error(Code.INTERNAL, "internal server error in " + request.getPayloadCase().name().toLowerCase()
+          + " (error id " + errorId + ", see the server log): " + e.getClass().getSimpleName());
+    }
+  }
+
+  private static DmWorld joined(Connection conn, String request) {
+    if (conn.joined == null) {
+      throw EnvException.precondition(request + " needs a joined world: this connection is not joined; send "
+          + "CreateWorld (or use an existing world's name) and then JoinWorld");
+    }
+    return conn.joined;
+  }
+
+  static Code code(EnvException.Kind kind) {
+    return switch (kind) {
+      case INVALID_ARGUMENT -> Code.INVALID_ARGUMENT;
+      case NOT_FOUND -> Code.NOT_FOUND;
+      case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
+      case RESOURCE_EXHAUSTED -> Code.RESOURCE_EXHAUSTED;
+    };
+  }
+
+  private static EnvironmentResponse error(Code code, String message) {
+    return EnvironmentResponse.newBuilder()
+        .setError(com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(message))
+        .build();
+  }
+
+  /** Destroys every world (tests). */
+  int destroyAll() {
+    return worlds.clear();
+  }
+}

@@ -1,0 +1,290 @@
+package dev.kindred.dmenv;
+
+import dev.kindred.dmenv.proto.EnvironmentStateType;
+import dev.kindred.dmenv.proto.StepRequest;
+import dev.kindred.dmenv.proto.StepResponse;
+import dev.kindred.dmenv.proto.Tensor;
+import dev.kindred.env.Autoreset;
+import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.Config;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.WorldType;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One dm_env_rpc world: one copy of a Kindred world with the protocol's sequence state
+ * (non-running after join, reset or the end of a sequence; the next Step then starts a new
+ * episode and ignores its actions). Thread-safe: every method holds the world's monitor, since
+ * several connections may address the same world (join, reset-world, destroy).
+ */
+final class DmWorld {
+  private final String name;
+  private final WorldType type;
+  private final Object creator;
+  private Map<String, Object> raw;
+  private BatchedEnv env;
+  private DmSpecs specs;
+  private int[] batchIndex;
+
+  /** A rebuilt environment waiting for the joined agent's interrupted step (ResetWorld). */
+  private BatchedEnv pendingEnv;
+  private Map<String, Object> pendingRaw;
+  /** Seed for the next sequence's start (Reset/ResetWorld), or null to continue the stream. */
+  private Long pendingSeed;
+
+  private Object joinedBy;
+  private boolean needsReset = true;
+  private boolean interruptPending;
+  private boolean destroyed;
+  /** The creating connection has closed: destroy the world when its agent leaves. */
+  private boolean orphaned;
+
+  DmWorld(String name, WorldType type, Map<String, Object> raw, Config config, long seed, Object creator) {
+    this.name = name;
+    this.type = type;
+    this.creator = creator;
+    this.raw = Map.copyOf(raw);
+    install(build(config, seed));
+  }
+
+  private BatchedEnv build(Config config, long seed) {
+    return new BatchedEnv(type.create(config, 1), Autoreset.DISABLED, seed, List.of());
+  }
+
+  private void install(BatchedEnv e) {
+    this.env = e;
+    this.specs = new DmSpecs(e.spec());
+    int[] index = new int[e.spec().observations().size()];
+    int[] returned = e.observationSpecIndices();
+    for (int i = 0; i < returned.length; i++) {
+      index[returned[i]] = i;
+    }
+    this.batchIndex = index;
+  }
+
+  String name() {
+    return name;
+  }
+
+  String worldId() {
+    return type.id();
+  }
+
+  Object creator() {
+    return creator;
+  }
+
+  synchronized int agents() {
+    return env.spec().numAgents();
+  }
+
+  synchronized DmSpecs specs() {
+    return specs;
+  }
+
+  synchronized boolean isJoined() {
+    return joinedBy != null;
+  }
+
+  /** Joins {@code conn} as the world's agent connection (controlling all its agents). */
+  synchronized DmSpecs join(Object conn) {
+    checkAlive();
+    if (joinedBy != null) {
+      throw EnvException.precondition("world '" + name + "' already has its agent connection: one dm_env_rpc "
+          + "connection controls all " + agents() + " agent(s) of a Kindred world; wait until it leaves, or "
+          + "create another world");
+    }
+    if (pendingEnv != null) {
+      swapPending();
+    }
+    joinedBy = conn;
+    needsReset = true;
+    interruptPending = false;
+    return specs;
+  }
+
+  /**
+   * Leaves if {@code conn} is joined (a no-op otherwise).
+   *
+   * @return whether the world should now be destroyed (its creator has gone)
+   */
+  synchronized boolean leave(Object conn) {
+    if (joinedBy != conn) {
+      return false;
+    }
+    joinedBy = null;
+    needsReset = true;
+    interruptPending = false;
+    return orphaned && !destroyed;
+  }
+
+  /** Marks the world destroyed unless an agent is joined. */
+  synchronized void destroy(Object caller) {
+    checkAlive();
+    if (joinedBy == caller) {
+      throw EnvException.precondition("world '" + name + "' cannot be destroyed while this connection is joined "
+          + "to it; send LeaveWorld first");
+    }
+    if (joinedBy != null) {
+      throw EnvException.precondition("world '" + name + "' cannot be destroyed while an agent (another "
+          + "connection) is joined to it; it can be destroyed once that agent has left");
+    }
+    destroyed = true;
+  }
+
+  /**
+   * The creating connection closed: destroys the world now when no agent is joined
+   * (returns true), else when the agent leaves.
+   */
+  synchronized boolean creatorClosed() {
+    if (destroyed) {
+      return false;
+    }
+    if (joinedBy == null) {
+      destroyed = true;
+      return true;
+    }
+    orphaned = true;
+    return false;
+  }
+
+  synchronized void markDestroyed() {
+    destroyed = true;
+  }
+
+  private void checkAlive() {
+    if (destroyed) {
+      throw EnvException.notFound("world '" + name + "' has been destroyed");
+    }
+  }
+
+  /** Reset from the joined agent: the next Step starts a new sequence (optionally re-seeded). */
+  synchronized DmSpecs reset(Object conn, Long seed) {
+    requireJoined(conn);
+    if (seed != null) {
+      pendingSeed = seed;
+    }
+    needsReset = true;
+    interruptPending = false;
+    return specs;
+  }
+
+  /**
+   * ResetWorld: {@code seed} restarts the episode seed stream; configuration keys rebuild the
+   * world (refused when an agent is joined and the change would alter its specs). An agent
+   * joined on another connection gets INTERRUPTED at its next Step; the caller's own next Step
+   * (if it is the joined one) starts the new sequence directly.
+   */
+  synchronized void resetWorld(Object caller, Map<String, Tensor> settings) {
+    checkAlive();
+    if (settings.containsKey(DmSettings.WORLD)) {
+      throw EnvException.invalid("settings." + DmSettings.WORLD, "the world type of '" + name + "' ("
+          + type.id() + ") cannot change; destroy it and create another world");
+    }
+    Long seed = settings.containsKey(DmSettings.SEED) ? DmSettings.seed(settings.get(DmSettings.SEED)) : null;
+    Map<String, Object> changes = DmSettings.configValues(type, settings, false);
+    BatchedEnv rebuilt = null;
+    Map<String, Object> merged = null;
+    if (!changes.isEmpty()) {
+      merged = new LinkedHashMap<>(raw);
+      merged.putAll(changes);
+      Config config = DmSettings.resolve(type, merged);
+      rebuilt = build(config, seed != null ? seed : env.sessionSeed());
+      if (joinedBy != null && !new DmSpecs(rebuilt.spec()).sameAs(specs)) {
+        throw EnvException.precondition("these settings change the world's action or observation specs, "
+            + "which cannot change while an agent is joined; LeaveWorld first, or change only settings that keep "
+            + "the specs (e.g. seed, beta)");
+      }
+    }
+    boolean otherJoined = joinedBy != null && joinedBy != caller;
+    if (rebuilt != null) {
+      pendingEnv = rebuilt;
+      pendingRaw = Map.copyOf(merged);
+      pendingSeed = null; // the rebuilt environment carries the seed
+      if (!otherJoined) {
+        swapPending();
+      }
+    } else if (seed != null) {
+      pendingSeed = seed;
+    }
+    if (otherJoined && !needsReset) {
+      interruptPending = true;
+    } else {
+      needsReset = true;
+    }
+  }
+
+  private void swapPending() {
+    install(pendingEnv);
+    raw = pendingRaw;
+    pendingEnv = null;
+    pendingRaw = null;
+  }
+
+  private void requireJoined(Object conn) {
+    checkAlive();
+    if (joinedBy != conn) {
+      throw EnvException.precondition("this connection is not joined to world '" + name + "'; send JoinWorld first");
+    }
+  }
+
+  /**
+   * One Step of the joined agent.
+   *
+   * @param maxResponseBytes the server's message limit; a request whose response could exceed it
+   *                         is refused before anything changes
+   */
+  synchronized StepResponse step(Object conn, StepRequest request, long maxResponseBytes) {
+    requireJoined(conn);
+    List<DmSpecs.Obs> requested = specs.requested(request.getRequestedObservationsList());
+    long bound = DmSpecs.maxResponseBytes(requested);
+    if (bound > maxResponseBytes) {
+      throw EnvException.exhausted("requested_observations: a StepResponse with these " + requested.size()
+          + " observations can reach " + bound + " bytes, more than this server's message limit of "
+          + maxResponseBytes + " bytes; request fewer observations per step, or restart the server with a "
+          + "larger --max-message-mb");
+    }
+    EnvironmentStateType state;
+    if (interruptPending) {
+      // Another connection reset the world: this agent sees the end of its sequence once.
+      interruptPending = false;
+      needsReset = true;
+      state = EnvironmentStateType.INTERRUPTED;
+    } else if (needsReset) {
+      // A new sequence: the actions are ignored, as dm_env_rpc specifies.
+      if (pendingEnv != null) {
+        swapPending();
+        requested = specs.requested(request.getRequestedObservationsList());
+      }
+      env.reset(pendingSeed, null);
+      pendingSeed = null;
+      needsReset = false;
+      state = EnvironmentStateType.RUNNING;
+    } else {
+      int[] actions = specs.decodeActions(request.getActionsMap());
+      StepBatch b = env.step(actions);
+      if (b.terminated()[0] != 0) {
+        state = EnvironmentStateType.TERMINATED;
+        needsReset = true;
+      } else if (b.truncated()[0] != 0) {
+        state = EnvironmentStateType.INTERRUPTED;
+        needsReset = true;
+      } else {
+        state = EnvironmentStateType.RUNNING;
+      }
+    }
+    float discount = state == EnvironmentStateType.TERMINATED ? 0f : 1f;
+    return StepResponse.newBuilder()
+        .setState(state)
+        .putAllObservations(specs.pack(requested, env.batch(), batchIndex, discount))
+        .build();
+  }
+
+  /** Steps taken and episodes ended (for the log). */
+  synchronized String summary() {
+    return env.sessionStep() + " steps, " + env.episodesEnded() + " episodes ended";
+  }
+}

@@ -1,0 +1,327 @@
+package dev.kindred.server;
+
+import dev.kindred.env.Autoreset;
+import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.Config;
+import dev.kindred.env.EnvException;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.World;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldType;
+import dev.kindred.proto.v1.AutoresetMode;
+import dev.kindred.proto.v1.CloseSessionRequest;
+import dev.kindred.proto.v1.CloseSessionResponse;
+import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.CreateSessionResponse;
+import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.proto.v1.GetServerInfoRequest;
+import dev.kindred.proto.v1.ListWorldsRequest;
+import dev.kindred.proto.v1.ListWorldsResponse;
+import dev.kindred.proto.v1.ResetRequest;
+import dev.kindred.proto.v1.ServerInfo;
+import dev.kindred.proto.v1.ServerLimits;
+import dev.kindred.proto.v1.StepRequest;
+import dev.kindred.proto.v1.StepResponse;
+import dev.kindred.protocol.Protos;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kindred.v1 EnvService: a thin layer that checks requests, finds sessions and turns the
+ * core's {@link EnvException}s into gRPC statuses. Anything unexpected becomes INTERNAL with a
+ * log line carrying an error id that the client also sees; the server keeps running.
+ */
+final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(EnvServiceImpl.class);
+  static final String PROTOCOL = "kindred.v1";
+
+  private final ServerConfig config;
+  private final WorldRegistry registry;
+  private final SessionManager sessions;
+  private final String version;
+  /** Steps the copies of a session in parallel; null with one step thread. Daemon threads. */
+  private final ForkJoinPool stepPool;
+
+  EnvServiceImpl(ServerConfig config, WorldRegistry registry, SessionManager sessions, String version) {
+    this.config = config;
+    this.registry = registry;
+    this.sessions = sessions;
+    this.version = version;
+    this.stepPool = config.stepThreads() > 1 ? new ForkJoinPool(config.stepThreads()) : null;
+  }
+
+  // ---- unary methods --------------------------------------------------------------------
+
+  @Override
+  public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> out) {
+    unary("GetServerInfo", out, () -> ServerInfo.newBuilder()
+        .setServerVersion(version)
+        .setProtocol(PROTOCOL)
+        .setLimits(ServerLimits.newBuilder()
+            .setMaxSessions(config.maxSessions())
+            .setMaxCopiesPerSession(config.maxCopiesPerSession())
+            .setMaxMessageBytes(config.maxMessageBytes())
+            .setSessionIdleTimeoutSeconds(config.sessionIdleTimeout().toSeconds()))
+        .addAllWorldIds(registry.ids())
+        .build());
+  }
+
+  @Override
+  public void listWorlds(ListWorldsRequest request, StreamObserver<ListWorldsResponse> out) {
+    unary("ListWorlds", out, () -> {
+      ListWorldsResponse.Builder b = ListWorldsResponse.newBuilder();
+      for (WorldType t : registry.all()) {
+        b.addWorlds(Protos.worldInfo(t));
+      }
+      return b.build();
+    });
+  }
+
+  @Override
+  public void createSession(CreateSessionRequest request, StreamObserver<CreateSessionResponse> out) {
+    unary("CreateSession", out, () -> createSession(request));
+  }
+
+  private CreateSessionResponse createSession(CreateSessionRequest request) {
+    if (request.getWorldId().isEmpty()) {
+      throw EnvException.invalid("world_id", "is empty; expected one of: " + String.join(", ", registry.ids()));
+    }
+    WorldType type = registry.get(request.getWorldId());
+    Config worldConfig = type.schema().resolve(Protos.toPlain(request.getConfig()));
+    long requestedCopies = Integer.toUnsignedLong(request.getNumCopies());
+    if (requestedCopies > config.maxCopiesPerSession()) {
+      throw EnvException.exhausted("num_copies: " + requestedCopies + " exceeds this server's limit of "
+          + config.maxCopiesPerSession() + " copies per session; ask for fewer copies (or open several sessions), "
+          + "or restart the server with a larger --max-copies");
+    }
+    int copies = requestedCopies == 0 ? 1 : (int) requestedCopies;
+    if (AutoresetMode.forNumber(request.getAutoresetValue()) == null) {
+      // Checked here: Protos.autoreset cannot describe an UNRECOGNIZED value (getNumber throws).
+      throw EnvException.invalid("autoreset", "unknown autoreset mode number " + request.getAutoresetValue()
+          + "; expected AUTORESET_NEXT_STEP (1), AUTORESET_SAME_STEP (2) or AUTORESET_DISABLED (3)");
+    }
+    Autoreset autoreset = Protos.autoreset(request.getAutoreset());
+    List<String> observations = request.getObservationsList();
+    long seed = request.getSeed();
+
+    // Check names and message sizes on a one-copy probe before building all copies.
+    BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
+    checkMessageSizes(probe, autoreset, copies);
+
+    String client = request.getClientName();
+    Session session = sessions.create(type.id(), client, () -> {
+      World world = copies == 1 ? null : type.create(worldConfig, copies);
+      BatchedEnv env = world == null ? probe : new BatchedEnv(world, autoreset, seed, observations);
+      return env.stepCopiesOn(stepPool);
+    });
+    CreateSessionResponse response;
+    session.lock.lock();
+    try {
+      session.sparseObservations = request.getSparseObservations();
+      response = CreateSessionResponse.newBuilder()
+          .setSessionId(session.id())
+          .setSpec(Protos.envSpec(SessionSpec.of(session.env(), worldConfig)))
+          .build();
+    } catch (RuntimeException | Error e) {
+      sessions.discard(session); // never handed out: do not let it hold a slot
+      throw e;
+    } finally {
+      session.lock.unlock();
+    }
+    log.atInfo().setMessage("session created")
+        .addKeyValue("session", session.id())
+        .addKeyValue("world", type.id())
+        .addKeyValue("copies", copies)
+        .addKeyValue("agents", probe.spec().numAgents())
+        .addKeyValue("autoreset", autoreset)
+        .addKeyValue("seed", Long.toUnsignedString(seed))
+        .addKeyValue("client", client)
+        .addKeyValue("sessions", sessions.size())
+        .log();
+    return response;
+  }
+
+  private void checkMessageSizes(BatchedEnv probe, Autoreset autoreset, int copies) {
+    long limit = config.maxMessageBytes();
+    long request = MessageSizes.stepRequest(probe.spec(), copies);
+    long response = MessageSizes.stepResponse(probe.spec(), probe.observations(), autoreset, copies);
+    String raise = "; use fewer copies, request fewer observations (CreateSessionRequest.observations), "
+        + "or restart the server with a larger --max-message-mb";
+    if (request > limit) {
+      throw EnvException.exhausted("num_copies: a Step request of " + copies + " copies carries about " + request
+          + " bytes of actions, more than this server's message limit of " + limit + " bytes" + raise);
+    }
+    if (response > limit) {
+      throw EnvException.exhausted("num_copies: a Step response of " + copies + " copies can reach " + response
+          + " bytes, more than this server's message limit of " + limit + " bytes" + raise);
+    }
+  }
+
+  @Override
+  public void reset(ResetRequest request, StreamObserver<StepResponse> out) {
+    unary("Reset", out, () -> {
+      Long seed = request.hasSeed() ? request.getSeed() : null;
+      int[] copies = new int[request.getCopiesCount()];
+      for (int i = 0; i < copies.length; i++) {
+        long c = Integer.toUnsignedLong(request.getCopies(i));
+        // Out-of-int values become -1, which the session rejects with the range it expects.
+        copies[i] = c > Integer.MAX_VALUE ? -1 : (int) c;
+      }
+      return sessions.withSessionState(request.getSessionId(),
+          session -> respond(session, session.env().reset(seed, copies)));
+    });
+  }
+
+  @Override
+  public void step(StepRequest request, StreamObserver<StepResponse> out) {
+    unary("Step", out, () -> step(request));
+  }
+
+  private StepResponse step(StepRequest request) {
+    return sessions.withSessionState(request.getSessionId(),
+        session -> respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer())));
+  }
+
+  private StepResponse respond(Session session, StepBatch batch) {
+    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations, stepPool);
+    int size = response.getSerializedSize();
+    if (size > config.maxMessageBytes()) {
+      // CreateSession's bound should make this impossible; say so loudly if it is wrong.
+      log.atWarn().setMessage("step response exceeds the message limit; the size bound is too low")
+          .addKeyValue("bytes", size).addKeyValue("limit", config.maxMessageBytes()).log();
+    }
+    return response;
+  }
+
+  @Override
+  public void closeSession(CloseSessionRequest request, StreamObserver<CloseSessionResponse> out) {
+    unary("CloseSession", out, () -> {
+      SessionManager.Closed c = sessions.close(request.getSessionId());
+      return CloseSessionResponse.newBuilder().setSessionSteps(c.steps()).setEpisodes(c.episodes()).build();
+    });
+  }
+
+  // ---- streaming ------------------------------------------------------------------------
+
+  /**
+   * One response per request, in order. Requests are pulled one at a time and only while the
+   * client is reading responses (manual flow control), so a client that pipelines without
+   * reading cannot make the server buffer without bound. A bad request ends the stream with
+   * its status; its session is unchanged (the core rejects before changing anything).
+   */
+  @Override
+  public StreamObserver<StepRequest> stepStream(StreamObserver<StepResponse> responseObserver) {
+    ServerCallStreamObserver<StepResponse> out = (ServerCallStreamObserver<StepResponse>) responseObserver;
+    out.disableAutoRequest();
+    StreamState state = new StreamState();
+    out.setOnCancelHandler(() -> state.done = true);
+    out.setOnReadyHandler(() -> {
+      if (!state.done && out.isReady() && !state.wasReady) {
+        state.wasReady = true;
+        out.request(1);
+      }
+    });
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(StepRequest request) {
+        if (state.done) {
+          return;
+        }
+        StepResponse response;
+        try {
+          response = step(request);
+        } catch (Throwable t) {
+          state.done = true;
+          out.onError(toStatus("StepStream", t));
+          return;
+        }
+        out.onNext(response);
+        if (out.isReady()) {
+          out.request(1);
+        } else {
+          state.wasReady = false;
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // The client cancelled or the connection broke; nothing to answer.
+        state.done = true;
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!state.done) {
+          state.done = true;
+          out.onCompleted();
+        }
+      }
+    };
+  }
+
+  /** Touched only from the call's serialised callbacks (and the cancel handler). */
+  private static final class StreamState {
+    volatile boolean done;
+    boolean wasReady;
+  }
+
+  // ---- errors ---------------------------------------------------------------------------
+
+  private <T> void unary(String method, StreamObserver<T> out, Supplier<T> body) {
+    T result;
+    try {
+      result = body.get();
+    } catch (Throwable t) {
+      out.onError(toStatus(method, t));
+      return;
+    }
+    out.onNext(result);
+    out.onCompleted();
+  }
+
+  /** The status a failure is answered with; unexpected failures are logged with an error id. */
+  static StatusRuntimeException toStatus(String method, Throwable t) {
+    if (t instanceof EnvException e) {
+      return status(e).asRuntimeException();
+    }
+    if (t instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (t instanceof ArithmeticException) {
+      // Sizes that overflow an int (e.g. copies x observation bytes) are too large for any message.
+      return Status.RESOURCE_EXHAUSTED.withDescription(
+          "the requested sizes overflow this server's buffers (" + t.getMessage() + "); use fewer copies or agents")
+          .asRuntimeException();
+    }
+    if (t instanceof OutOfMemoryError) {
+      log.atError().setMessage("out of memory").addKeyValue("method", method).setCause(t).log();
+      return Status.RESOURCE_EXHAUSTED.withDescription(
+          "the server ran out of memory serving " + method + "; use fewer copies or close other sessions")
+          .asRuntimeException();
+    }
+    String errorId = UUID.randomUUID().toString().substring(0, 8);
+    log.atError().setMessage("unexpected failure").addKeyValue("method", method)
+        .addKeyValue("error_id", errorId).setCause(t).log();
+    return Status.INTERNAL.withDescription("internal server error in " + method + " (error id " + errorId
+        + ", see the server log): " + t.getClass().getSimpleName()).withCause(t).asRuntimeException();
+  }
+
+  static Status status(EnvException e) {
+    Status s = switch (e.kind()) {
+      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+    };
+    return s.withDescription(e.getMessage());
+  }
+}

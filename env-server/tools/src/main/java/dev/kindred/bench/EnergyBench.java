@@ -1,0 +1,469 @@
+package dev.kindred.bench;
+
+import dev.kindred.client.ClientOptions;
+import dev.kindred.client.KindredClient;
+import dev.kindred.client.RemoteVectorEnv;
+import dev.kindred.env.Autoreset;
+import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.SessionOptions;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldType;
+import dev.kindred.local.LocalVectorEnv;
+import dev.kindred.server.KindredServer;
+import dev.kindred.server.ServerConfig;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * {@code kindred bench energy}: agent-steps per second of the energy/kinship world on the
+ * scenarios S1-S3 of docs/benchmarks.md, in process and over gRPC.
+ *
+ * <p>In-process rows ({@code energy.S1.in-process}, ...) step one copy through a
+ * {@link BatchedEnv} on one thread with random valid actions taken from a table built before
+ * timing, writing both observations ({@code grid} and {@code globals}) every step; their
+ * details give the bytes the thread allocated per step and the rate against the C++
+ * reference. The gRPC rows ({@code energy.S1.grpc.unary}, {@code energy.S1.grpc.stream})
+ * drive a session of several copies on an in-JVM {@link KindredServer} over loopback TCP,
+ * interleaved with the same session in process ({@code energy.S1.local}, a
+ * {@link LocalVectorEnv}) so that their ratio ({@code vs_in_process}) is measured under the
+ * same load. The run ends with the verdict on the project's goals.
+ *
+ * <p>Entry point: {@link #run(String[])}; see {@link #usage()} for the flags.
+ */
+public final class EnergyBench {
+  private EnergyBench() {}
+
+  static final String UNIT = "agent_steps_per_s";
+
+  /** The project's goal for S1 in process, single thread: twice the C++ reference. */
+  public static final double TARGET_S1_AGENT_STEPS_PER_S = 1.4e6;
+
+  /** The project's goal for gRPC on loopback with batched copies, as a fraction of in-process. */
+  public static final double TARGET_GRPC_RATIO = 0.40;
+
+  /** The C++ reference of docs/benchmarks.md (agent-steps/s, single thread), by scenario. */
+  static final Map<String, Double> REFERENCE = Map.of("S1", 0.72e6, "S2", 0.64e6, "S3", 0.65e6);
+
+  static final List<String> SCENARIOS = List.of("S1", "S2", "S3");
+
+  /**
+   * Arguments each action defines ({@code ActionTable}): noop, move (forward/back), rotate (4),
+   * use, attack (9 cells ahead), shield, swap, give (energy, green, yellow). Random actions draw
+   * an argument in the action's range, so every action is valid and most can take effect.
+   */
+  static final int[] ARGUMENT_RANGE = {1, 2, 4, 1, 9, 1, 1, 3};
+
+  private static final Set<String> BOOLEANS = Set.of("json", "quick", "help", "no-grpc", "no-in-process");
+  private static final Set<String> VALUED = Set.of("runs", "warmup", "run-seconds", "scenarios",
+      "grpc-scenarios", "copies", "only", "seed", "max-steps");
+
+  /** The command's help text. */
+  public static String usage() {
+    return """
+        Usage: kindred bench energy [flags]
+
+        Measures agent-steps per second of the energy/kinship world on the scenarios of
+        docs/benchmarks.md (S1: 20 agents on 40x40; S2: 100 agents on 100x100; S3: 5 agents on
+        25x25), with random valid actions and both observations (grid 17 x 11 x 11 uint8 and
+        globals 44 float32 per agent) written every step:
+
+          energy.Sk.in-process    one copy, one thread, BatchedEnv in process
+          energy.Sk.local         --copies copies in process (LocalVectorEnv), one thread
+          energy.Sk.grpc.unary    the same session over gRPC on loopback (unary Step)
+          energy.Sk.grpc.stream   the same session over gRPC on loopback (StepStream)
+
+        The local and gRPC rows of a scenario run interleaved (run 1 of each, then run 2, ...),
+        so the gRPC rows' 'vs_in_process' ratio is measured under the same machine load. The
+        client and the in-JVM server share this machine's cores.
+
+        Goals (docs/benchmarks.md): >= 1.4 M agent-steps/s on S1 in process (twice the C++
+        reference's 0.72 M), and gRPC >= 40% of in-process in the same run. The verdict is
+        printed at the end.
+
+        Flags:
+          --runs N               timed runs per row; the table shows median, min, max (default 5)
+          --warmup S             minimum warm-up seconds per row (default 2.0)
+          --run-seconds S        target length of one timed run (default 1.0)
+          --json                 one JSON object per row on stdout; the table goes to stderr
+          --quick                short runs and few copies: a smoke test, not a measurement
+          --only A,B             only rows whose name contains one of these (e.g. S1,grpc)
+          --scenarios A,B        scenarios of the in-process rows (default S1,S2,S3)
+          --grpc-scenarios A,B   scenarios of the local and gRPC rows (default S1,S3)
+          --copies C             copies per session in the local and gRPC rows (default 32)
+          --no-in-process        skip the single-copy in-process rows
+          --no-grpc              skip the local and gRPC rows
+          --max-steps N          episode length (default: the scenario's, 1000); every
+                                 max_steps + 1-th step of a copy is its autoreset
+          --seed S               session seed (default 1)
+          --help                 this help
+
+        Output: a table (name, median, min, max, unit, runs, details). Details: in-process rows
+        give ns per agent-step, bytes allocated per step by the stepping thread, and the rate
+        as a multiple of the C++ reference ('vs_cpp'); local and gRPC rows give Steps/s (one
+        Step moves every copy) and per-Step latency p50/p99 in milliseconds, and the gRPC rows
+        their rate as a fraction of the local row's ('vs_in_process').
+        """;
+  }
+
+  /** For running without the launcher: {@code java -cp ... dev.kindred.bench.EnergyBench --help}. */
+  public static void main(String[] args) {
+    int code = run(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs the command with {@code System.out} / {@code System.err}; returns the exit code. */
+  public static int run(String[] args) {
+    return run(args, System.out, System.err);
+  }
+
+  /** Runs the command; returns 0 when every row was measured, 1 when some failed, 2 on bad flags. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Settings s;
+    try {
+      Args a = Args.parse(args, BOOLEANS, VALUED);
+      if (a.flag("help")) {
+        out.print(usage());
+        return 0;
+      }
+      s = Settings.from(a);
+    } catch (IllegalArgumentException e) {
+      err.println("kindred bench energy: " + e.getMessage());
+      return 2;
+    }
+    BenchHarness h = new BenchHarness(s.options, out, err);
+    WorldRegistry registry = WorldRegistry.builtIn();
+    if (!s.noInProcess) {
+      for (String sc : s.scenarios) {
+        String name = "energy." + sc + ".in-process";
+        if (s.selected(name)) {
+          BenchHarness.Row row = h.tryMeasure(inProcessCase(registry, name, sc, s));
+          if (row != null) {
+            h.report(row.withExtra("vs_cpp", row.median() / REFERENCE.get(sc)));
+          }
+        }
+      }
+    }
+    if (!s.noGrpc) {
+      for (String sc : s.grpcScenarios) {
+        sessionRows(h, registry, sc, s);
+      }
+    }
+    h.finish();
+    verdict(h.rows(), s.options.json() ? err : out);
+    return h.failures().isEmpty() ? 0 : 1;
+  }
+
+  /** Prints the measured figures against the goals. */
+  static void verdict(List<BenchHarness.Row> rows, PrintStream t) {
+    t.println();
+    t.println("Goals (docs/benchmarks.md):");
+    boolean any = false;
+    for (BenchHarness.Row r : rows) {
+      if (r.name().equals("energy.S1.in-process")) {
+        double f = r.median() / TARGET_S1_AGENT_STEPS_PER_S;
+        t.printf(Locale.ROOT, "  S1 in process, one thread: %s agent-steps/s (%.2f x the C++ reference);"
+                + " goal >= 1.4 M: %s (%.0f%% of goal)%n",
+            BenchHarness.human(r.median()), r.median() / REFERENCE.get("S1"), f >= 1 ? "MET" : "NOT MET", 100 * f);
+        any = true;
+      } else if (r.name().contains(".grpc.") && r.extra().get("vs_in_process") instanceof Double ratio) {
+        t.printf(Locale.ROOT, "  %s: %.2f of in-process (%s copies, same run); goal >= %.2f: %s%n",
+            r.name(), ratio, r.config().get("copies"), TARGET_GRPC_RATIO, ratio >= TARGET_GRPC_RATIO ? "MET" : "NOT MET");
+        any = true;
+      }
+    }
+    if (!any) {
+      t.println("  (no row measured here bears on them: run without --only / --no-grpc)");
+    }
+    t.flush();
+  }
+
+  private static String worldId(String scenario) {
+    return "energy." + scenario.toLowerCase(Locale.ROOT);
+  }
+
+  private static Map<String, Object> worldConfig(Settings s) {
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    if (s.maxSteps > 0) {
+      cfg.put("max_steps", s.maxSteps);
+    }
+    return cfg;
+  }
+
+  /**
+   * {@code rows} rows of random valid actions for {@code copies * agents} agents:
+   * {@code [action, argument]} pairs with the argument drawn from the action's range.
+   */
+  static int[][] actionTable(int rows, int copies, int agents, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int[][] t = new int[rows][2 * copies * agents];
+    for (int[] row : t) {
+      for (int i = 0; i < row.length; i += 2) {
+        int action = rng.nextInt(ARGUMENT_RANGE.length);
+        row[i] = action;
+        row[i + 1] = rng.nextInt(ARGUMENT_RANGE[action]);
+      }
+    }
+    return t;
+  }
+
+  // ------------------------------------------------------------------ in-process, one copy
+
+  private static BenchHarness.Case inProcessCase(WorldRegistry registry, String name, String scenario, Settings s) {
+    String worldId = worldId(scenario);
+    Map<String, Object> worldConfig = worldConfig(s);
+    WorldType type = registry.get(worldId);
+    int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("world", worldId);
+    cfg.put("scenario", scenario);
+    cfg.put("agents", agents);
+    cfg.put("copies", 1);
+    cfg.put("threads", 1);
+    cfg.put("path", "BatchedEnv (in process, autoreset next step)");
+    cfg.put("observations", List.of("grid", "globals"));
+    cfg.put("actions", "random valid, from a table of 1024 rows built before timing");
+    cfg.put("world_config", worldConfig);
+    cfg.put("reference_cpp", REFERENCE.get(scenario));
+    return new BenchHarness.Case(name, UNIT, cfg, () -> {
+      BatchedEnv env = new BatchedEnv(type.create(type.schema().resolve(worldConfig), 1), Autoreset.NEXT_STEP,
+          s.seed, List.of());
+      env.reset(null, null);
+      int[][] table = actionTable(1024, 1, agents, s.seed);
+      com.sun.management.ThreadMXBean bean = allocationCounter();
+      return new BenchHarness.Workload() {
+        private int next;
+        private double bytesPerStep = Double.NaN;
+
+        @Override
+        public double run(long iterations) {
+          long tid = Thread.currentThread().getId();
+          long before = bean == null ? 0 : bean.getThreadAllocatedBytes(tid);
+          int i = next;
+          for (long k = 0; k < iterations; k++) {
+            env.step(table[i]);
+            i = (i + 1) & 1023;
+          }
+          next = i;
+          if (bean != null) {
+            bytesPerStep = (double) (bean.getThreadAllocatedBytes(tid) - before) / iterations;
+          }
+          return (double) iterations * agents;
+        }
+
+        @Override
+        public Map<String, Double> extras(long iterations, double seconds) {
+          Map<String, Double> m = new LinkedHashMap<>();
+          m.put("ns_per_agent_step", seconds * 1e9 / ((double) iterations * agents));
+          m.put("steps_per_s", iterations / seconds);
+          if (!Double.isNaN(bytesPerStep)) {
+            m.put("alloc_bytes_per_step", bytesPerStep);
+          }
+          return m;
+        }
+      };
+    });
+  }
+
+  /** The JVM's per-thread allocation counter, or null where it is unavailable. */
+  private static com.sun.management.ThreadMXBean allocationCounter() {
+    if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean b
+        && b.isThreadAllocatedMemorySupported()) {
+      if (!b.isThreadAllocatedMemoryEnabled()) {
+        b.setThreadAllocatedMemoryEnabled(true);
+      }
+      return b;
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ sessions: local vs gRPC
+
+  private static void sessionRows(BenchHarness h, WorldRegistry registry, String scenario, Settings s) {
+    String local = "energy." + scenario + ".local";
+    String unary = "energy." + scenario + ".grpc.unary";
+    String stream = "energy." + scenario + ".grpc.stream";
+    if (!s.selected(local) && !s.selected(unary) && !s.selected(stream)) {
+      return;
+    }
+    String worldId = worldId(scenario);
+    Map<String, Object> worldConfig = worldConfig(s);
+    WorldType type = registry.get(worldId);
+    int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
+    int copies = s.copies;
+    double agentStepsPerStep = (double) agents * copies;
+    int[][] table = actionTable(64, copies, agents, s.seed);
+
+    List<BenchHarness.Case> cases = new ArrayList<>();
+    if (s.selected(local)) {
+      cases.add(new BenchHarness.Case(local, UNIT,
+          sessionConfig(worldId, scenario, agents, "LocalVectorEnv (in process, same session, one thread)",
+              worldConfig, s), () -> {
+            LocalVectorEnv env = LocalVectorEnv.create(registry, worldId, worldConfig, copies, s.seed);
+            env.reset();
+            return stepping(agentStepsPerStep, table, env::step, env::close);
+          }));
+    }
+    KindredServer server = null;
+    KindredClient client = null;
+    try {
+      if (s.selected(unary) || s.selected(stream)) {
+        SpinBench.quietServerLogs();
+        try {
+          server = KindredServer.start(ServerConfig.defaults().toBuilder().host("127.0.0.1").port(0).build(), registry);
+          client = KindredClient.connect("127.0.0.1:" + server.port(),
+              ClientOptions.builder().deadline(Duration.ofMinutes(5)).build());
+        } catch (RuntimeException e) {
+          h.fail(unary + ", " + stream, e);
+        }
+      }
+      if (client != null) {
+        KindredClient c = client;
+        for (boolean streaming : new boolean[] {false, true}) {
+          String name = streaming ? stream : unary;
+          if (!s.selected(name)) {
+            continue;
+          }
+          String path = "RemoteVectorEnv -> KindredServer over loopback TCP, "
+              + (streaming ? "StepStream" : "unary Step") + " (client and server in this JVM)";
+          cases.add(new BenchHarness.Case(name, UNIT, sessionConfig(worldId, scenario, agents, path, worldConfig, s),
+              () -> {
+                RemoteVectorEnv env = c.make(worldId, worldConfig, copies, s.seed,
+                    SessionOptions.builder().streaming(streaming).clientName("kindred-bench").build());
+                env.reset();
+                return stepping(agentStepsPerStep, table, env::step, env::close);
+              }));
+        }
+      }
+      List<BenchHarness.Row> rows = h.measureInterleaved(cases);
+      BenchHarness.Row localRow = rows.stream().filter(r -> r.name().equals(local)).findFirst().orElse(null);
+      for (BenchHarness.Row row : rows) {
+        if (localRow != null && row != localRow) {
+          row = row.withExtra("vs_in_process", row.median() / localRow.median());
+        }
+        h.report(row);
+      }
+    } finally {
+      if (client != null) {
+        client.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+    }
+  }
+
+  /** A Step loop over the action table, timed per Step by {@link SpinBench.SteppingWorkload}. */
+  private static BenchHarness.Workload stepping(double agentStepsPerStep, int[][] table,
+      java.util.function.Consumer<int[]> step, Runnable close) {
+    return new SpinBench.SteppingWorkload(agentStepsPerStep) {
+      private int next;
+
+      @Override
+      void step() {
+        step.accept(table[next]);
+        next = (next + 1) % table.length;
+      }
+
+      @Override
+      public void close() {
+        close.run();
+      }
+    };
+  }
+
+  private static Map<String, Object> sessionConfig(String worldId, String scenario, int agents, String path,
+      Map<String, Object> worldConfig, Settings s) {
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("world", worldId);
+    cfg.put("scenario", scenario);
+    cfg.put("agents", agents);
+    cfg.put("copies", s.copies);
+    cfg.put("path", path);
+    cfg.put("observations", List.of("grid", "globals"));
+    cfg.put("actions", "random valid, from a table of 64 rows built before timing");
+    cfg.put("world_config", worldConfig);
+    return cfg;
+  }
+
+  // ------------------------------------------------------------------ settings
+
+  private static final class Settings {
+    BenchHarness.Options options;
+    List<String> scenarios;
+    List<String> grpcScenarios;
+    int copies;
+    int maxSteps;
+    List<String> only;
+    boolean noGrpc;
+    boolean noInProcess;
+    long seed;
+
+    static Settings from(Args a) {
+      boolean quick = a.flag("quick");
+      Settings s = new Settings();
+      int runs = Args.positive("runs", a.integer("runs", quick ? 2 : 5));
+      double warmup = a.number("warmup", quick ? 0.02 : 2.0);
+      double runSeconds = a.number("run-seconds", quick ? 0.03 : 1.0);
+      s.options = new BenchHarness.Options(runs, warmup, runSeconds, a.flag("json"));
+      s.scenarios = scenarios(a, "scenarios", SCENARIOS);
+      s.grpcScenarios = scenarios(a, "grpc-scenarios", List.of("S1", "S3"));
+      s.copies = Args.positive("copies", a.integer("copies", quick ? 2 : 32));
+      s.maxSteps = a.has("max-steps") ? Args.positive("max-steps", a.integer("max-steps", 0)) : 0;
+      s.only = a.words("only", List.of());
+      s.noGrpc = a.flag("no-grpc");
+      s.noInProcess = a.flag("no-in-process");
+      s.seed = a.integer("seed", 1);
+      return s;
+    }
+
+    private static List<String> scenarios(Args a, String flag, List<String> fallback) {
+      List<String> out = new ArrayList<>();
+      for (String w : a.words(flag, fallback)) {
+        String sc = w.toUpperCase(Locale.ROOT);
+        if (!SCENARIOS.contains(sc)) {
+          throw new IllegalArgumentException("--" + flag + ": unknown scenario '" + w + "'; expected some of S1, S2, S3");
+        }
+        out.add(sc);
+      }
+      return out;
+    }
+
+    boolean selected(String name) {
+      String n = name.toLowerCase(Locale.ROOT);
+      return only.isEmpty() || only.stream().anyMatch(n::contains);
+    }
+  }
+
+  /** For tests and tools: the row names a run with these flags would measure. */
+  static List<String> rowNames(String[] args) {
+    Settings s = Settings.from(Args.parse(args, BOOLEANS, VALUED));
+    List<String> names = new ArrayList<>();
+    if (!s.noInProcess) {
+      for (String sc : s.scenarios) {
+        if (s.selected("energy." + sc + ".in-process")) {
+          names.add("energy." + sc + ".in-process");
+        }
+      }
+    }
+    if (!s.noGrpc) {
+      for (String sc : s.grpcScenarios) {
+        for (String suffix : List.of(".local", ".grpc.unary", ".grpc.stream")) {
+          if (s.selected("energy." + sc + suffix)) {
+            names.add("energy." + sc + suffix);
+          }
+        }
+      }
+    }
+    return names;
+  }
+}

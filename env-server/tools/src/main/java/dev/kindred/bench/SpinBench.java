@@ -1,0 +1,447 @@
+package dev.kindred.bench;
+
+import dev.kindred.client.ClientOptions;
+import dev.kindred.client.KindredClient;
+import dev.kindred.client.RemoteVectorEnv;
+import dev.kindred.env.Autoreset;
+import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.SessionOptions;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldType;
+import dev.kindred.env.spin.theory.IsingExact;
+import dev.kindred.local.LocalVectorEnv;
+import dev.kindred.server.KindredServer;
+import dev.kindred.server.ServerConfig;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code kindred bench spin}: how fast the spin worlds update spins, in process and over gRPC.
+ *
+ * <p>In-process rows step a {@link BatchedEnv} on one thread with many sweeps per step, asking
+ * only for {@code magnetisation}, so the figure is the update kernel's speed per core. The
+ * gRPC rows drive a session on an in-JVM {@link KindredServer} over loopback TCP with a
+ * {@link RemoteVectorEnv} (unary Step and StepStream), next to the same session in process
+ * ({@link LocalVectorEnv}), with their timed runs interleaved, so
+ * the cost of serving is visible as a ratio measured in the same run.
+ *
+ * <p>Entry point: {@link #run(String[])}; see {@link #usage()} for the flags.
+ */
+public final class SpinBench {
+  private SpinBench() {}
+
+  /** The project's goal for asynchronous lattice updates, per second per core. */
+  public static final double TARGET_ASYNC_UPDATES_PER_S = 1e8;
+
+  static final String UNIT = "spin_updates_per_s";
+
+  private static final Set<String> BOOLEANS = Set.of("json", "quick", "help", "no-grpc");
+  private static final Set<String> VALUED = Set.of("runs", "warmup", "run-seconds", "size", "sk-n",
+      "sweeps-per-step", "sk-sweeps-per-step", "copies", "beta", "sk-beta", "grpc-size", "grpc-copies",
+      "grpc-sweeps", "grpc-observations", "only", "seed");
+
+  /** The command's help text. */
+  public static String usage() {
+    return """
+        Usage: kindred bench spin [flags]
+
+        Measures spin updates per second: asynchronous (random sequential), sweep, synchronous
+        and checkerboard heat-bath updates on the 2-D lattice, random sequential on the dense
+        Sherrington-Kirkpatrick model, and the same lattice served over gRPC (unary and
+        streaming, in-JVM server on loopback TCP) against the same session in process.
+
+        In-process rows run on one thread: their figure is updates per second per core. The
+        project's goal is >= 1e8 asynchronous lattice updates per second per core.
+
+        Flags:
+          --runs N                 timed runs per row; the table shows median, min, max (default 5)
+          --warmup S               minimum warm-up seconds per row (default 1.0)
+          --run-seconds S          target length of one timed run (default 1.0)
+          --json                   one JSON object per row on stdout; the table goes to stderr
+          --quick                  tiny sizes and short runs: a smoke test, not a measurement
+          --only A,B               only rows whose name contains one of these (e.g. async,grpc)
+          --no-grpc                skip the gRPC and in-process session rows
+
+          --size L                 lattice side for the in-process rows (default 256)
+          --sweeps-per-step K      sweeps per step for the in-process lattice rows (default 100)
+          --copies C               copies in the in-process rows (default 1)
+          --beta B                 inverse temperature on the lattice (default beta_c = 0.4407)
+          --sk-n N                 spins in the SK row (default 1024)
+          --sk-sweeps-per-step K   sweeps per step in the SK row (default 2)
+          --sk-beta B              inverse temperature of the SK row (default 1.0)
+
+          --grpc-size L            lattice side for the session rows (default 64)
+          --grpc-copies C          copies per session (default 16)
+          --grpc-sweeps K          sweeps per Step in the session rows (default 1)
+          --grpc-observations A,B  observations each Step returns (default spins,magnetisation)
+          --seed S                 session seed (default 1)
+          --help                   this help
+
+        Output: a table (name, median, min, max, unit, runs, details); details of the session
+        rows give steps/s and per-step latency p50/p99 in milliseconds, and the gRPC rows their
+        rate as a fraction of the in-process session's ('vs_local').
+        """;
+  }
+
+  /** For running without the launcher: {@code java -cp ... dev.kindred.bench.SpinBench --help}. */
+  public static void main(String[] args) {
+    int code = run(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs the command with {@code System.out} / {@code System.err}; returns the exit code. */
+  public static int run(String[] args) {
+    return run(args, System.out, System.err);
+  }
+
+  /** Runs the command; returns 0 when every row was measured, 1 when some failed, 2 on bad flags. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Settings s;
+    try {
+      Args a = Args.parse(args, BOOLEANS, VALUED);
+      if (a.flag("help")) {
+        out.print(usage());
+        return 0;
+      }
+      s = Settings.from(a);
+    } catch (IllegalArgumentException e) {
+      err.println("kindred bench spin: " + e.getMessage());
+      return 2;
+    }
+    BenchHarness h = new BenchHarness(s.options, out, err);
+    WorldRegistry registry = WorldRegistry.builtIn();
+
+    double beta = s.beta;
+    for (String schedule : List.of("random_sequential", "sweep", "synchronous", "checkerboard")) {
+      String name = "spin.lattice." + shortName(schedule);
+      if (!s.selected(name)) {
+        continue;
+      }
+      Map<String, Object> cfg = new LinkedHashMap<>();
+      cfg.put("width", s.size);
+      cfg.put("height", s.size);
+      cfg.put("beta", beta);
+      cfg.put("schedule", schedule);
+      cfg.put("sweeps_per_step", s.sweepsPerStep);
+      cfg.put("max_steps", 0);
+      cfg.put("init", "random");
+      h.run(inProcessCase(registry, name, "spin.lattice", cfg, (long) s.size * s.size, 4, s));
+    }
+    String skName = "spin.sk" + s.skN + ".async";
+    if (s.selected(skName)) {
+      Map<String, Object> cfg = new LinkedHashMap<>();
+      cfg.put("n", s.skN);
+      cfg.put("graph_seed", 1);
+      cfg.put("beta", s.skBeta);
+      cfg.put("schedule", "random_sequential");
+      cfg.put("sweeps_per_step", s.skSweepsPerStep);
+      cfg.put("max_steps", 0);
+      cfg.put("init", "random");
+      h.run(inProcessCase(registry, skName, "spin.sk", cfg, s.skN, s.skN - 1, s));
+    }
+    if (!s.noGrpc) {
+      sessionRows(h, registry, s, err);
+    }
+    h.finish();
+    PrintStream t = s.options.json() ? err : out;
+    for (BenchHarness.Row r : h.rows()) {
+      if (r.name().equals("spin.lattice.async")) {
+        double f = r.median() / TARGET_ASYNC_UPDATES_PER_S;
+        t.printf(Locale.ROOT, "%nAsynchronous lattice updates (L=%d, one thread): %.3g /s/core = %.1f ns/update;"
+                + " target >= %.0e: %s (%.0f%% of target)%n",
+            s.size, r.median(), 1e9 / r.median(), TARGET_ASYNC_UPDATES_PER_S, f >= 1 ? "MET" : "NOT MET", 100 * f);
+      }
+    }
+    return h.failures().isEmpty() ? 0 : 1;
+  }
+
+  private static String shortName(String schedule) {
+    return switch (schedule) {
+      case "random_sequential" -> "async";
+      case "synchronous" -> "sync";
+      default -> schedule;
+    };
+  }
+
+  // ------------------------------------------------------------------ in-process kernel rows
+
+  private static BenchHarness.Case inProcessCase(WorldRegistry registry, String name, String worldId,
+      Map<String, Object> worldConfig, long spins, int degree, Settings s) {
+    int sweeps = ((Number) worldConfig.get("sweeps_per_step")).intValue();
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("world", worldId);
+    cfg.put("spins", spins);
+    cfg.put("degree", degree);
+    cfg.put("copies", s.copies);
+    cfg.put("threads", 1);
+    cfg.put("path", "BatchedEnv (in process)");
+    cfg.put("observations", List.of("magnetisation"));
+    cfg.put("world_config", worldConfig);
+    return new BenchHarness.Case(name, UNIT, cfg, () -> {
+      WorldType type = registry.get(worldId);
+      var world = type.create(type.schema().resolve(worldConfig), s.copies);
+      BatchedEnv env = new BatchedEnv(world, Autoreset.NEXT_STEP, s.seed, List.of("magnetisation"));
+      env.reset(null, null);
+      int[] actions = new int[env.copies() * env.spec().numAgents() * env.spec().actions().size()];
+      double updatesPerStep = (double) spins * sweeps * s.copies;
+      return new BenchHarness.Workload() {
+        @Override
+        public double run(long iterations) {
+          for (long i = 0; i < iterations; i++) {
+            env.step(actions);
+          }
+          return iterations * updatesPerStep;
+        }
+
+        @Override
+        public Map<String, Double> extras(long iterations, double seconds) {
+          Map<String, Double> m = new LinkedHashMap<>();
+          m.put("ns_per_update", seconds * 1e9 / (iterations * updatesPerStep));
+          m.put("coupling_terms_per_s", iterations * updatesPerStep * degree / seconds);
+          return m;
+        }
+      };
+    });
+  }
+
+  // ------------------------------------------------------------------ session rows (gRPC vs local)
+
+  /** Times a step loop and keeps per-step latencies. */
+  abstract static class SteppingWorkload implements BenchHarness.Workload {
+    private final double updatesPerStep;
+    private long[] latencies = new long[1024];
+    private int count;
+
+    SteppingWorkload(double updatesPerStep) {
+      this.updatesPerStep = updatesPerStep;
+    }
+
+    abstract void step();
+
+    @Override
+    public double run(long iterations) {
+      if (latencies.length < iterations) {
+        latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, iterations)];
+      }
+      count = 0;
+      for (long i = 0; i < iterations; i++) {
+        long t0 = System.nanoTime();
+        step();
+        if (count < latencies.length) {
+          latencies[count++] = System.nanoTime() - t0;
+        }
+      }
+      return iterations * updatesPerStep;
+    }
+
+    @Override
+    public Map<String, Double> extras(long iterations, double seconds) {
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put("steps_per_s", iterations / seconds);
+      m.put("p50_ms", BenchHarness.quantile(latencies, count, 0.50) * 1e-6);
+      m.put("p99_ms", BenchHarness.quantile(latencies, count, 0.99) * 1e-6);
+      return m;
+    }
+  }
+
+  private static void sessionRows(BenchHarness h, WorldRegistry registry, Settings s, PrintStream err) {
+    String local = "spin.lattice.local";
+    String unary = "spin.lattice.grpc.unary";
+    String stream = "spin.lattice.grpc.stream";
+    if (!s.selected(local) && !s.selected(unary) && !s.selected(stream)) {
+      return;
+    }
+    Map<String, Object> worldConfig = new LinkedHashMap<>();
+    worldConfig.put("width", s.grpcSize);
+    worldConfig.put("height", s.grpcSize);
+    worldConfig.put("beta", s.beta);
+    worldConfig.put("schedule", "random_sequential");
+    worldConfig.put("sweeps_per_step", s.grpcSweeps);
+    worldConfig.put("max_steps", 0);
+    worldConfig.put("init", "random");
+    long spins = (long) s.grpcSize * s.grpcSize;
+    double updatesPerStep = (double) spins * s.grpcSweeps * s.grpcCopies;
+
+    List<BenchHarness.Case> cases = new ArrayList<>();
+    if (s.selected(local)) {
+      cases.add(new BenchHarness.Case(local, UNIT,
+          sessionConfig("LocalVectorEnv (in process, same session, one thread)", worldConfig, spins, s), () -> {
+            LocalVectorEnv env = LocalVectorEnv.create(registry, "spin.lattice", worldConfig, s.grpcCopies, s.seed,
+                SessionOptions.builder().observations(s.grpcObservations).build());
+            env.reset();
+            int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
+            return new SteppingWorkload(updatesPerStep) {
+              @Override
+              void step() {
+                env.step(actions);
+              }
+
+              @Override
+              public void close() {
+                env.close();
+              }
+            };
+          }));
+    }
+    KindredServer server = null;
+    KindredClient client = null;
+    try {
+      if (s.selected(unary) || s.selected(stream)) {
+        quietServerLogs();
+        try {
+          server = KindredServer.start(ServerConfig.builder().host("127.0.0.1").port(0).build(), registry);
+          client = KindredClient.connect("127.0.0.1:" + server.port(),
+              ClientOptions.builder().deadline(Duration.ofMinutes(5)).build());
+        } catch (RuntimeException e) {
+          h.fail(unary + ", " + stream, e);
+        }
+      }
+      if (client != null) {
+        KindredClient c = client;
+        for (boolean streaming : new boolean[] {false, true}) {
+          String name = streaming ? stream : unary;
+          if (!s.selected(name)) {
+            continue;
+          }
+          String path = "RemoteVectorEnv -> KindredServer over loopback TCP, "
+              + (streaming ? "StepStream" : "unary Step") + " (client and server in this JVM)";
+          cases.add(new BenchHarness.Case(name, UNIT, sessionConfig(path, worldConfig, spins, s), () -> {
+            RemoteVectorEnv env = c.make("spin.lattice", worldConfig, s.grpcCopies, s.seed,
+                SessionOptions.builder().observations(s.grpcObservations).streaming(streaming)
+                    .clientName("kindred-bench").build());
+            env.reset();
+            int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
+            return new SteppingWorkload(updatesPerStep) {
+              @Override
+              void step() {
+                env.step(actions);
+              }
+
+              @Override
+              public void close() {
+                env.close();
+              }
+            };
+          }));
+        }
+      }
+      // Interleaved runs: the ratios to the in-process session are measured under the same load.
+      List<BenchHarness.Row> rows = h.measureInterleaved(cases);
+      BenchHarness.Row localRow = rows.stream().filter(r -> r.name().equals(local)).findFirst().orElse(null);
+      for (BenchHarness.Row row : rows) {
+        if (localRow != null && row != localRow) {
+          row = row.withExtra("vs_local", row.median() / localRow.median());
+        }
+        h.report(row);
+      }
+    } finally {
+      if (client != null) {
+        client.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+    }
+  }
+
+  /** Session open/close lines at INFO would interleave with the progress; keep WARN and above. */
+  static void quietServerLogs() {
+    if (System.getProperty("kindred.log.level") != null) {
+      return;
+    }
+    if (org.slf4j.LoggerFactory.getLogger("dev.kindred.server") instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+  }
+
+  private static Map<String, Object> sessionConfig(String path, Map<String, Object> worldConfig, long spins, Settings s) {
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("world", "spin.lattice");
+    cfg.put("spins", spins);
+    cfg.put("copies", s.grpcCopies);
+    cfg.put("path", path);
+    cfg.put("observations", s.grpcObservations);
+    cfg.put("world_config", worldConfig);
+    return cfg;
+  }
+
+  // ------------------------------------------------------------------ settings
+
+  private static final class Settings {
+    BenchHarness.Options options;
+    int size;
+    int sweepsPerStep;
+    int copies;
+    double beta;
+    int skN;
+    int skSweepsPerStep;
+    double skBeta;
+    int grpcSize;
+    int grpcCopies;
+    int grpcSweeps;
+    List<String> grpcObservations;
+    List<String> only;
+    boolean noGrpc;
+    long seed;
+
+    static Settings from(Args a) {
+      boolean quick = a.flag("quick");
+      Settings s = new Settings();
+      int runs = Args.positive("runs", a.integer("runs", quick ? 2 : 5));
+      double warmup = a.number("warmup", quick ? 0.02 : 1.0);
+      double runSeconds = a.number("run-seconds", quick ? 0.03 : 1.0);
+      s.options = new BenchHarness.Options(runs, warmup, runSeconds, a.flag("json"));
+      s.size = Args.positive("size", a.integer("size", quick ? 16 : 256));
+      s.sweepsPerStep = Args.positive("sweeps-per-step", a.integer("sweeps-per-step", quick ? 2 : 100));
+      s.copies = Args.positive("copies", a.integer("copies", 1));
+      s.beta = a.number("beta", IsingExact.criticalBeta());
+      s.skN = Args.positive("sk-n", a.integer("sk-n", quick ? 32 : 1024));
+      s.skSweepsPerStep = Args.positive("sk-sweeps-per-step", a.integer("sk-sweeps-per-step", quick ? 1 : 2));
+      s.skBeta = a.number("sk-beta", 1.0);
+      s.grpcSize = Args.positive("grpc-size", a.integer("grpc-size", quick ? 8 : 64));
+      s.grpcCopies = Args.positive("grpc-copies", a.integer("grpc-copies", quick ? 2 : 16));
+      s.grpcSweeps = Args.positive("grpc-sweeps", a.integer("grpc-sweeps", 1));
+      s.grpcObservations = a.words("grpc-observations", List.of("spins", "magnetisation"));
+      s.only = a.words("only", List.of());
+      s.noGrpc = a.flag("no-grpc");
+      s.seed = a.integer("seed", 1);
+      if (s.size % 2 != 0) {
+        throw new IllegalArgumentException("--size must be even (the checkerboard schedule needs a bipartite lattice)");
+      }
+      return s;
+    }
+
+    boolean selected(String name) {
+      return only.isEmpty() || only.stream().anyMatch(name::contains);
+    }
+  }
+
+  /** For tests and tools: the row names a run with these flags would measure. */
+  static List<String> rowNames(String[] args) {
+    Settings s = Settings.from(Args.parse(args, BOOLEANS, VALUED));
+    List<String> names = new ArrayList<>();
+    for (String n : Arrays.asList("spin.lattice.async", "spin.lattice.sweep", "spin.lattice.sync",
+        "spin.lattice.checkerboard", "spin.sk" + s.skN + ".async")) {
+      if (s.selected(n)) {
+        names.add(n);
+      }
+    }
+    if (!s.noGrpc) {
+      for (String n : List.of("spin.lattice.local", "spin.lattice.grpc.unary", "spin.lattice.grpc.stream")) {
+        if (s.selected(n)) {
+          names.add(n);
+        }
+      }
+    }
+    return names;
+  }
+}
