@@ -7,7 +7,7 @@ import gymnasium as gym
 import numpy as np
 
 from . import spaces as _spaces
-from ._client import Client, VectorEnv
+from ._client import BaseClient, VectorEnv
 
 
 class GymEnv(gym.Env):
@@ -26,7 +26,7 @@ class GymEnv(gym.Env):
 
     def __init__(
         self,
-        client: Union[Client, str],
+        client: Union[BaseClient, str],
         world_id: str,
         config: Optional[Mapping[str, Any]] = None,
         seed: int = 0,
@@ -35,8 +35,8 @@ class GymEnv(gym.Env):
         render_mode: Optional[str] = None,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, Client)
-        self._client = Client(client, **client_kwargs) if self._owns_client else client
+        self._owns_client = not isinstance(client, BaseClient)
+        self._client = BaseClient(client, **client_kwargs) if self._owns_client else client
         self._env: Optional[VectorEnv] = None
         try:
             env = self._client.make_vector_env(

@@ -8,7 +8,7 @@ import numpy as np
 from gymnasium.vector.utils import batch_space
 
 from . import spaces as _spaces
-from ._client import Client, VectorEnv
+from ._client import BaseClient, VectorEnv
 from ._spec import AGENT
 
 try:  # gymnasium >= 1.1
@@ -34,7 +34,7 @@ class GymVectorEnv(gym.vector.VectorEnv):
 
     def __init__(
         self,
-        client: Union[Client, str],
+        client: Union[BaseClient, str],
         world_id: str,
         config: Optional[Mapping[str, Any]] = None,
         num_envs: int = 1,
@@ -43,8 +43,8 @@ class GymVectorEnv(gym.vector.VectorEnv):
         include_copy_observations: bool = True,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, Client)
-        self._client = Client(client, **client_kwargs) if self._owns_client else client
+        self._owns_client = not isinstance(client, BaseClient)
+        self._client = BaseClient(client, **client_kwargs) if self._owns_client else client
         self._env: Optional[VectorEnv] = None
         try:
             env = self._client.make_vector_env(world_id, config, num_copies=num_envs, seed=seed,

@@ -7,7 +7,7 @@ import numpy as np
 from pettingzoo import ParallelEnv as _PZParallelEnv
 
 from . import spaces as _spaces
-from ._client import Client, VectorEnv
+from ._client import BaseClient, VectorEnv
 
 
 class ParallelEnv(_PZParallelEnv):
@@ -33,7 +33,7 @@ class ParallelEnv(_PZParallelEnv):
 
     def __init__(
         self,
-        client: Union[Client, str],
+        client: Union[BaseClient, str],
         world_id: str,
         config: Optional[Mapping[str, Any]] = None,
         seed: int = 0,
@@ -42,8 +42,8 @@ class ParallelEnv(_PZParallelEnv):
         render_mode: Optional[str] = None,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, Client)
-        self._client = Client(client, **client_kwargs) if self._owns_client else client
+        self._owns_client = not isinstance(client, BaseClient)
+        self._client = BaseClient(client, **client_kwargs) if self._owns_client else client
         try:
             self._env: VectorEnv = self._client.make_vector_env(
                 world_id, config, num_copies=1, seed=seed, autoreset="disabled", observations=observations
