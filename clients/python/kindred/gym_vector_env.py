@@ -9,6 +9,7 @@ from gymnasium.vector.utils import batch_space
 
 from . import spaces as _spaces
 from ._client import BaseClient, VectorEnv
+from ._session import SessionAdapter
 from ._spec import AGENT
 
 try:  # gymnasium >= 1.1
@@ -19,7 +20,7 @@ except ImportError:  # pragma: no cover
     _NEXT_STEP = "NextStep"
 
 
-class GymVectorEnv(gym.vector.VectorEnv):
+class GymVectorEnv(SessionAdapter, gym.vector.VectorEnv):
     """``gymnasium.vector.VectorEnv`` over ``num_envs`` copies of a one-agent world: sub-env
     ``i`` is copy ``i`` of one server session, stepped in one batched call.
 
@@ -43,24 +44,15 @@ class GymVectorEnv(gym.vector.VectorEnv):
         include_copy_observations: bool = True,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, BaseClient)
-        self._client = BaseClient(client, **client_kwargs) if self._owns_client else client
-        self._env: Optional[VectorEnv] = None
-        try:
-            env = self._client.make_vector_env(world_id, config, num_copies=num_envs, seed=seed,
-                                               autoreset="next_step", observations=observations)
-            self._env = env
+        def one_agent(env: VectorEnv) -> None:
             if env.num_agents != 1:
                 raise ValueError(
                     f"GymVectorEnv needs exactly one controlled agent per copy; {world_id} with this "
                     f"configuration has {env.num_agents} (use kindred.VectorEnv for several)"
                 )
-        except BaseException:
-            if self._env is not None:
-                self._env.close()
-            if self._owns_client:
-                self._client.close()
-            raise
+
+        env = self._open_session(client, client_kwargs, world_id, config, check=one_agent, num_copies=num_envs,
+                                 seed=seed, autoreset="next_step", observations=observations)
         self.world_id = world_id
         self.num_envs = env.num_copies
         self._include_copy = include_copy_observations
@@ -69,10 +61,6 @@ class GymVectorEnv(gym.vector.VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.render_mode = None
-
-    @property
-    def vector_env(self) -> VectorEnv:
-        return self._env
 
     def _obs(self, obs):
         out = {}
@@ -115,7 +103,4 @@ class GymVectorEnv(gym.vector.VectorEnv):
         return (self._obs(obs), np.array(rewards[:, 0]), np.array(terminated), np.array(truncated), infos)
 
     def close_extras(self, **kwargs):
-        if self._env is not None:
-            self._env.close()
-        if self._owns_client:
-            self._client.close()
+        self._close_session()

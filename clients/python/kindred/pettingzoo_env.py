@@ -7,10 +7,11 @@ import numpy as np
 from pettingzoo import ParallelEnv as _PZParallelEnv
 
 from . import spaces as _spaces
-from ._client import BaseClient, VectorEnv
+from ._client import BaseClient
+from ._session import SessionAdapter
 
 
-class ParallelEnv(_PZParallelEnv):
+class ParallelEnv(SessionAdapter, _PZParallelEnv):
     """PettingZoo ``ParallelEnv`` over one copy of a world on a Kindred server.
 
     Agents are the spec's agent names (e.g. ``spin_0``). Each agent observes a dict of its
@@ -42,17 +43,8 @@ class ParallelEnv(_PZParallelEnv):
         render_mode: Optional[str] = None,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, BaseClient)
-        self._client = BaseClient(client, **client_kwargs) if self._owns_client else client
-        try:
-            self._env: VectorEnv = self._client.make_vector_env(
-                world_id, config, num_copies=1, seed=seed, autoreset="disabled", observations=observations
-            )
-        except BaseException:
-            if self._owns_client:
-                self._client.close()
-            raise
-        env = self._env
+        env = self._open_session(client, client_kwargs, world_id, config, num_copies=1, seed=seed,
+                                 autoreset="disabled", observations=observations)
         self.metadata = dict(type(self).metadata, name=world_id)
         self.render_mode = render_mode
         self.world_id = world_id
@@ -67,11 +59,6 @@ class ParallelEnv(_PZParallelEnv):
         self._act_spaces = {a: _spaces.action_space(env.action_nvec) for a in self.possible_agents}
         self.observation_spaces = self._obs_spaces
         self.action_spaces = self._act_spaces
-
-    @property
-    def vector_env(self) -> VectorEnv:
-        """The underlying one-copy :class:`kindred.VectorEnv`."""
-        return self._env
 
     def observation_space(self, agent):
         return self._obs_spaces[agent]
@@ -129,6 +116,4 @@ class ParallelEnv(_PZParallelEnv):
 
     def close(self):
         """Closes the server session (and the client, when this env created it)."""
-        self._env.close()
-        if self._owns_client:
-            self._client.close()
+        self._close_session()
