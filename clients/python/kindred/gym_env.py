@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import gymnasium as gym
-import numpy as np
 
 from . import spaces as _spaces
 from ._client import BaseClient, VectorEnv
@@ -66,11 +65,7 @@ class GymEnv(SessionAdapter, gym.Env):
         obs, rewards, terminated, truncated, info = env.step(row.reshape(env.action_shape))
         out = {"action_success": bool(info["action_success"][0, 0])}
         for e in info["episodes"]:
-            out["episode"] = {
-                "return": float(e["returns"][0]) if len(e["returns"]) else 0.0,
-                "length": e["length"],
-                **(e["agent_stats"][0] if e["agent_stats"] else {}),
-            }
+            out["episode"] = _spaces.agent_episode(e, 0)
         return self._obs(obs), float(rewards[0, 0]), bool(terminated[0]), bool(truncated[0]), out
 
     def render(self):

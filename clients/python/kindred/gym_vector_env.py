@@ -10,7 +10,6 @@ from gymnasium.vector.utils import batch_space
 from . import spaces as _spaces
 from ._client import BaseClient, VectorEnv
 from ._session import SessionAdapter
-from ._spec import AGENT
 
 try:  # gymnasium >= 1.1
     from gymnasium.vector import AutoresetMode
@@ -63,13 +62,8 @@ class GymVectorEnv(SessionAdapter, gym.vector.VectorEnv):
         self.render_mode = None
 
     def _obs(self, obs):
-        out = {}
-        for name, t in self._env.observation_infos.items():
-            if t.scope == AGENT:
-                out[name] = np.array(obs[name][:, 0, ...], dtype=t.dtype.newbyteorder("="))
-            elif self._include_copy:
-                out[name] = np.array(obs[name], dtype=t.dtype.newbyteorder("="))
-        return out
+        # Agent 0 of every copy: per-agent tensors [num_envs, *shape], per-copy ones as they are.
+        return _spaces.agent_observation(obs, self._env.observation_infos, slice(None), 0, self._include_copy)
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         if isinstance(seed, (list, tuple)):
@@ -95,7 +89,7 @@ class GymVectorEnv(SessionAdapter, gym.vector.VectorEnv):
             l = np.zeros(self.num_envs, dtype=np.int64)
             mask = np.zeros(self.num_envs, dtype=bool)
             for e in info["episodes"]:
-                r[e["copy"]] = e["returns"][0] if len(e["returns"]) else 0.0
+                r[e["copy"]] = _spaces.agent_episode(e, 0)["return"]
                 l[e["copy"]] = e["length"]
                 mask[e["copy"]] = True
             infos["episode"] = {"r": r, "l": l, "_r": mask.copy(), "_l": mask.copy()}

@@ -98,12 +98,7 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         infos = {a: {"action_success": bool(info["action_success"][0, self._index[a]])} for a in live}
         for e in info["episodes"]:
             for a in live:
-                i = self._index[a]
-                infos[a]["episode"] = {
-                    "return": float(e["returns"][i]) if i < len(e["returns"]) else 0.0,
-                    "length": e["length"],
-                    **(e["agent_stats"][i] if i < len(e["agent_stats"]) else {}),
-                }
+                infos[a]["episode"] = _spaces.agent_episode(e, self._index[a])
         if term or trunc:
             self.agents = []
         return observations, rew, terms, truncs, infos
