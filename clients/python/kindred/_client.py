@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _convert
 from ._errors import KindredError
-from ._spec import AGENT, TensorInfo, tensor_infos
+from ._spec import TensorInfo, tensor_infos
 from .v1 import env_service_pb2 as pb
 from .v1 import env_service_pb2_grpc as pb_grpc
 from .v1 import spec_pb2
@@ -43,8 +43,7 @@ def _autoreset(mode: Union[str, int, None]) -> int:
                 key = key[len(prefix):]
         if key in _AUTORESET:
             return _AUTORESET[key]
-        raise ValueError(f"autoreset must be one of {sorted(_AUTORESET)}, got {mode!r}")
-    if int(mode) in _AUTORESET_NAMES:
+    elif int(mode) in _AUTORESET_NAMES:
         return int(mode)
     raise ValueError(f"autoreset must be one of {sorted(_AUTORESET)}, got {mode!r}")
 
