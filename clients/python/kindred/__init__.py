@@ -8,12 +8,46 @@
 
 ``kindred.ParallelEnv`` (PettingZoo) and ``kindred.GymEnv`` (Gymnasium) wrap one copy.
 """
-from ._client import PROTOCOL, Client, VectorEnv, __version__
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from ._client import PROTOCOL, BaseClient, VectorEnv, __version__
 from ._errors import KindredError
 from ._spec import TensorInfo
 
 __all__ = ["Client", "VectorEnv", "ParallelEnv", "GymEnv", "GymVectorEnv", "KindredError", "TensorInfo",
            "PROTOCOL", "__version__"]
+
+
+class Client(BaseClient):
+    """A connection to a Kindred server (one gRPC channel), thread-safe.
+
+    Args:
+        target: ``"host:port"`` of the server.
+        timeout: deadline in seconds of every call (``None``: no deadline).
+        connect_timeout: how long to wait for the server when connecting; a server that is
+            down is a :class:`KindredError` ``UNAVAILABLE`` after at most this long
+            (``0``/``None``: connect lazily, on the first call).
+        verify: check the server's protocol version on connect.
+        client_name: sent with every session, for the server's logs.
+    """
+
+    # Everything but the adapter factories is in kindred._client.BaseClient. The factories are
+    # here, in the package that sits above the core and the adapters, because the adapters
+    # import the core: a core that made adapters would be an import cycle.
+
+    def make_parallel_env(self, world_id: str, config: Optional[Mapping[str, Any]] = None, **kwargs):
+        """A PettingZoo ``ParallelEnv`` over one copy of a world (see :class:`kindred.ParallelEnv`)."""
+        from .pettingzoo_env import ParallelEnv  # lazy: pettingzoo is an optional dependency
+
+        return ParallelEnv(self, world_id, config, **kwargs)
+
+    def make_gym_env(self, world_id: str, config: Optional[Mapping[str, Any]] = None, **kwargs):
+        """A Gymnasium ``Env`` over one copy of a single-agent world (see :class:`kindred.GymEnv`)."""
+        from .gym_env import GymEnv  # lazy, as kindred.GymEnv: `import kindred` stays light
+
+        return GymEnv(self, world_id, config, **kwargs)
 
 
 def __getattr__(name):  # lazy: pettingzoo is an optional dependency

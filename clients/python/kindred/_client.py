@@ -1,17 +1,21 @@
-"""Client (one gRPC channel) and VectorEnv (one batched session)."""
+"""BaseClient (one gRPC channel) and VectorEnv (one batched session): the core of the package.
+
+Nothing here imports the Gymnasium or PettingZoo adapters; they build on this module. The
+adapter factories of ``kindred.Client`` live in ``kindred/__init__.py``, above both.
+"""
 from __future__ import annotations
 
 import queue
 import threading
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 import grpc
 import numpy as np
 
 from . import _convert
 from ._errors import KindredError
-from ._spec import AGENT, TensorInfo, tensor_infos
+from ._spec import TensorInfo, tensor_infos
 from .v1 import env_service_pb2 as pb
 from .v1 import env_service_pb2_grpc as pb_grpc
 from .v1 import spec_pb2
@@ -26,6 +30,7 @@ _AUTORESET = {
 }
 _AUTORESET_NAMES = {v: k for k, v in _AUTORESET.items()}
 _U64 = 1 << 64
+_C = TypeVar("_C", bound="BaseClient")
 
 
 def _autoreset(mode: Union[str, int, None]) -> int:
@@ -38,8 +43,7 @@ def _autoreset(mode: Union[str, int, None]) -> int:
                 key = key[len(prefix):]
         if key in _AUTORESET:
             return _AUTORESET[key]
-        raise ValueError(f"autoreset must be one of {sorted(_AUTORESET)}, got {mode!r}")
-    if int(mode) in _AUTORESET_NAMES:
+    elif int(mode) in _AUTORESET_NAMES:
         return int(mode)
     raise ValueError(f"autoreset must be one of {sorted(_AUTORESET)}, got {mode!r}")
 
@@ -54,18 +58,9 @@ def _seed(seed: Any) -> int:
     return seed % _U64
 
 
-class Client:
-    """A connection to a Kindred server (one gRPC channel), thread-safe.
-
-    Args:
-        target: ``"host:port"`` of the server.
-        timeout: deadline in seconds of every call (``None``: no deadline).
-        connect_timeout: how long to wait for the server when connecting; a server that is
-            down is a :class:`KindredError` ``UNAVAILABLE`` after at most this long
-            (``0``/``None``: connect lazily, on the first call).
-        verify: check the server's protocol version on connect.
-        client_name: sent with every session, for the server's logs.
-    """
+class BaseClient:
+    """:class:`kindred.Client` (see there for the arguments) but for its adapter factories
+    (``make_parallel_env``, ``make_gym_env``): what ``VectorEnv`` and the adapters build on."""
 
     def __init__(
         self,
@@ -190,18 +185,6 @@ class Client:
             self._envs.add(env)
         return env
 
-    def make_parallel_env(self, world_id: str, config: Optional[Mapping[str, Any]] = None, **kwargs):
-        """A PettingZoo ``ParallelEnv`` over one copy of a world (see :class:`kindred.ParallelEnv`)."""
-        from .pettingzoo_env import ParallelEnv
-
-        return ParallelEnv(self, world_id, config, **kwargs)
-
-    def make_gym_env(self, world_id: str, config: Optional[Mapping[str, Any]] = None, **kwargs):
-        """A Gymnasium ``Env`` over one copy of a single-agent world (see :class:`kindred.GymEnv`)."""
-        from .gym_env import GymEnv
-
-        return GymEnv(self, world_id, config, **kwargs)
-
     def _forget(self, env: "VectorEnv") -> None:
         with self._lock:
             self._envs.discard(env)
@@ -225,7 +208,7 @@ class Client:
     def closed(self) -> bool:
         return self._closed
 
-    def __enter__(self) -> "Client":
+    def __enter__(self: _C) -> _C:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -283,7 +266,7 @@ class VectorEnv:
     ``[0, action_nvec[d])``.
     """
 
-    def __init__(self, client: Client, session_id: str, spec: spec_pb2.EnvSpec, streaming: bool = False):
+    def __init__(self, client: BaseClient, session_id: str, spec: spec_pb2.EnvSpec, streaming: bool = False):
         self.client = client
         self.session_id = session_id
         self.spec = spec
@@ -459,7 +442,7 @@ class _StepStream:
     cancels the call when a response takes longer than the client's timeout, so that a hung
     server is a DEADLINE_EXCEEDED error rather than a hang."""
 
-    def __init__(self, client: Client):
+    def __init__(self, client: BaseClient):
         self._client = client
         self._requests: "queue.SimpleQueue" = queue.SimpleQueue()
         self._call = client._stub.StepStream(iter(self._requests.get, _END))

@@ -26,7 +26,7 @@ from typing import Any, List, Mapping, Optional
 
 import numpy as np
 
-from ._client import Client
+from ._client import BaseClient
 from .v1 import env_service_pb2 as pb
 
 
@@ -54,7 +54,7 @@ def step_hash(obs: Mapping[str, np.ndarray], rewards: np.ndarray, terminated: np
 def trajectory_hashes(target: str, world: str, config: Optional[Mapping[str, Any]], copies: int, seed: int,
                       steps: int) -> List[str]:
     """The contract's output lines, computed through the Python client."""
-    with Client(target) as client:
+    with BaseClient(target) as client:
         env = client.make_vector_env(world, config, num_copies=copies, seed=seed, autoreset="next_step")
         order = list(env.observation_infos)
         lines = []

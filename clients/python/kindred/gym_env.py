@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import gymnasium as gym
-import numpy as np
 
 from . import spaces as _spaces
-from ._client import Client, VectorEnv
+from ._client import BaseClient, VectorEnv
+from ._session import SessionAdapter
 
 
-class GymEnv(gym.Env):
+class GymEnv(SessionAdapter, gym.Env):
     """Gymnasium ``Env`` over one copy of a world with exactly one controlled agent (e.g. a
     spin world with one ``controlled`` spin).
 
@@ -26,7 +26,7 @@ class GymEnv(gym.Env):
 
     def __init__(
         self,
-        client: Union[Client, str],
+        client: Union[BaseClient, str],
         world_id: str,
         config: Optional[Mapping[str, Any]] = None,
         seed: int = 0,
@@ -35,35 +35,21 @@ class GymEnv(gym.Env):
         render_mode: Optional[str] = None,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, Client)
-        self._client = Client(client, **client_kwargs) if self._owns_client else client
-        self._env: Optional[VectorEnv] = None
-        try:
-            env = self._client.make_vector_env(
-                world_id, config, num_copies=1, seed=seed, autoreset="disabled", observations=observations
-            )
-            self._env = env
+        def one_agent(env: VectorEnv) -> None:
             if env.num_agents != 1:
                 raise ValueError(
                     f"GymEnv needs exactly one controlled agent; {world_id} with this configuration has "
                     f"{env.num_agents} (for spin worlds set config 'controlled': [i]; for several agents "
                     "use kindred.ParallelEnv or kindred.VectorEnv)"
                 )
-        except BaseException:
-            if self._env is not None:
-                self._env.close()
-            if self._owns_client:
-                self._client.close()
-            raise
+
+        env = self._open_session(client, client_kwargs, world_id, config, check=one_agent, num_copies=1,
+                                 seed=seed, autoreset="disabled", observations=observations)
         self.world_id = world_id
         self.render_mode = render_mode
         self._include_copy = include_copy_observations
         self.observation_space = _spaces.observation_space(env.observation_infos, include_copy_observations)
         self.action_space = _spaces.action_space(env.action_nvec)
-
-    @property
-    def vector_env(self) -> VectorEnv:
-        return self._env
 
     def _obs(self, obs):
         return _spaces.agent_observation(obs, self._env.observation_infos, 0, 0, self._include_copy)
@@ -79,11 +65,7 @@ class GymEnv(gym.Env):
         obs, rewards, terminated, truncated, info = env.step(row.reshape(env.action_shape))
         out = {"action_success": bool(info["action_success"][0, 0])}
         for e in info["episodes"]:
-            out["episode"] = {
-                "return": float(e["returns"][0]) if len(e["returns"]) else 0.0,
-                "length": e["length"],
-                **(e["agent_stats"][0] if e["agent_stats"] else {}),
-            }
+            out["episode"] = _spaces.agent_episode(e, 0)
         return self._obs(obs), float(rewards[0, 0]), bool(terminated[0]), bool(truncated[0]), out
 
     def render(self):
@@ -91,7 +73,4 @@ class GymEnv(gym.Env):
 
     def close(self):
         """Closes the server session (and the client, when this env created it)."""
-        if self._env is not None:
-            self._env.close()
-        if self._owns_client:
-            self._client.close()
+        self._close_session()

@@ -8,8 +8,8 @@ import numpy as np
 from gymnasium.vector.utils import batch_space
 
 from . import spaces as _spaces
-from ._client import Client, VectorEnv
-from ._spec import AGENT
+from ._client import BaseClient, VectorEnv
+from ._session import SessionAdapter
 
 try:  # gymnasium >= 1.1
     from gymnasium.vector import AutoresetMode
@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
     _NEXT_STEP = "NextStep"
 
 
-class GymVectorEnv(gym.vector.VectorEnv):
+class GymVectorEnv(SessionAdapter, gym.vector.VectorEnv):
     """``gymnasium.vector.VectorEnv`` over ``num_envs`` copies of a one-agent world: sub-env
     ``i`` is copy ``i`` of one server session, stepped in one batched call.
 
@@ -34,7 +34,7 @@ class GymVectorEnv(gym.vector.VectorEnv):
 
     def __init__(
         self,
-        client: Union[Client, str],
+        client: Union[BaseClient, str],
         world_id: str,
         config: Optional[Mapping[str, Any]] = None,
         num_envs: int = 1,
@@ -43,24 +43,15 @@ class GymVectorEnv(gym.vector.VectorEnv):
         include_copy_observations: bool = True,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, Client)
-        self._client = Client(client, **client_kwargs) if self._owns_client else client
-        self._env: Optional[VectorEnv] = None
-        try:
-            env = self._client.make_vector_env(world_id, config, num_copies=num_envs, seed=seed,
-                                               autoreset="next_step", observations=observations)
-            self._env = env
+        def one_agent(env: VectorEnv) -> None:
             if env.num_agents != 1:
                 raise ValueError(
                     f"GymVectorEnv needs exactly one controlled agent per copy; {world_id} with this "
                     f"configuration has {env.num_agents} (use kindred.VectorEnv for several)"
                 )
-        except BaseException:
-            if self._env is not None:
-                self._env.close()
-            if self._owns_client:
-                self._client.close()
-            raise
+
+        env = self._open_session(client, client_kwargs, world_id, config, check=one_agent, num_copies=num_envs,
+                                 seed=seed, autoreset="next_step", observations=observations)
         self.world_id = world_id
         self.num_envs = env.num_copies
         self._include_copy = include_copy_observations
@@ -70,18 +61,9 @@ class GymVectorEnv(gym.vector.VectorEnv):
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.render_mode = None
 
-    @property
-    def vector_env(self) -> VectorEnv:
-        return self._env
-
     def _obs(self, obs):
-        out = {}
-        for name, t in self._env.observation_infos.items():
-            if t.scope == AGENT:
-                out[name] = np.array(obs[name][:, 0, ...], dtype=t.dtype.newbyteorder("="))
-            elif self._include_copy:
-                out[name] = np.array(obs[name], dtype=t.dtype.newbyteorder("="))
-        return out
+        # Agent 0 of every copy: per-agent tensors [num_envs, *shape], per-copy ones as they are.
+        return _spaces.agent_observation(obs, self._env.observation_infos, slice(None), 0, self._include_copy)
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         if isinstance(seed, (list, tuple)):
@@ -107,7 +89,7 @@ class GymVectorEnv(gym.vector.VectorEnv):
             l = np.zeros(self.num_envs, dtype=np.int64)
             mask = np.zeros(self.num_envs, dtype=bool)
             for e in info["episodes"]:
-                r[e["copy"]] = e["returns"][0] if len(e["returns"]) else 0.0
+                r[e["copy"]] = _spaces.agent_episode(e, 0)["return"]
                 l[e["copy"]] = e["length"]
                 mask[e["copy"]] = True
             infos["episode"] = {"r": r, "l": l, "_r": mask.copy(), "_l": mask.copy()}
@@ -115,7 +97,4 @@ class GymVectorEnv(gym.vector.VectorEnv):
         return (self._obs(obs), np.array(rewards[:, 0]), np.array(terminated), np.array(truncated), infos)
 
     def close_extras(self, **kwargs):
-        if self._env is not None:
-            self._env.close()
-        if self._owns_client:
-            self._client.close()
+        self._close_session()

@@ -7,10 +7,11 @@ import numpy as np
 from pettingzoo import ParallelEnv as _PZParallelEnv
 
 from . import spaces as _spaces
-from ._client import Client, VectorEnv
+from ._client import BaseClient
+from ._session import SessionAdapter
 
 
-class ParallelEnv(_PZParallelEnv):
+class ParallelEnv(SessionAdapter, _PZParallelEnv):
     """PettingZoo ``ParallelEnv`` over one copy of a world on a Kindred server.
 
     Agents are the spec's agent names (e.g. ``spin_0``). Each agent observes a dict of its
@@ -33,7 +34,7 @@ class ParallelEnv(_PZParallelEnv):
 
     def __init__(
         self,
-        client: Union[Client, str],
+        client: Union[BaseClient, str],
         world_id: str,
         config: Optional[Mapping[str, Any]] = None,
         seed: int = 0,
@@ -42,17 +43,8 @@ class ParallelEnv(_PZParallelEnv):
         render_mode: Optional[str] = None,
         **client_kwargs,
     ):
-        self._owns_client = not isinstance(client, Client)
-        self._client = Client(client, **client_kwargs) if self._owns_client else client
-        try:
-            self._env: VectorEnv = self._client.make_vector_env(
-                world_id, config, num_copies=1, seed=seed, autoreset="disabled", observations=observations
-            )
-        except BaseException:
-            if self._owns_client:
-                self._client.close()
-            raise
-        env = self._env
+        env = self._open_session(client, client_kwargs, world_id, config, num_copies=1, seed=seed,
+                                 autoreset="disabled", observations=observations)
         self.metadata = dict(type(self).metadata, name=world_id)
         self.render_mode = render_mode
         self.world_id = world_id
@@ -67,11 +59,6 @@ class ParallelEnv(_PZParallelEnv):
         self._act_spaces = {a: _spaces.action_space(env.action_nvec) for a in self.possible_agents}
         self.observation_spaces = self._obs_spaces
         self.action_spaces = self._act_spaces
-
-    @property
-    def vector_env(self) -> VectorEnv:
-        """The underlying one-copy :class:`kindred.VectorEnv`."""
-        return self._env
 
     def observation_space(self, agent):
         return self._obs_spaces[agent]
@@ -111,12 +98,7 @@ class ParallelEnv(_PZParallelEnv):
         infos = {a: {"action_success": bool(info["action_success"][0, self._index[a]])} for a in live}
         for e in info["episodes"]:
             for a in live:
-                i = self._index[a]
-                infos[a]["episode"] = {
-                    "return": float(e["returns"][i]) if i < len(e["returns"]) else 0.0,
-                    "length": e["length"],
-                    **(e["agent_stats"][i] if i < len(e["agent_stats"]) else {}),
-                }
+                infos[a]["episode"] = _spaces.agent_episode(e, self._index[a])
         if term or trunc:
             self.agents = []
         return observations, rew, terms, truncs, infos
@@ -129,6 +111,4 @@ class ParallelEnv(_PZParallelEnv):
 
     def close(self):
         """Closes the server session (and the client, when this env created it)."""
-        self._env.close()
-        if self._owns_client:
-            self._client.close()
+        self._close_session()

@@ -1,7 +1,8 @@
-"""Gymnasium spaces built from a session's spec."""
+"""Gymnasium spaces built from a session's spec, and the one-agent views of a session's
+actions, observations and episodes that the adapters share."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Any, Dict, Mapping, Union
 
 import numpy as np
 from gymnasium import spaces
@@ -41,9 +42,10 @@ def action_to_row(action, nvec: np.ndarray, who: str) -> np.ndarray:
     return a.reshape(len(nvec))
 
 
-def agent_observation(obs: Dict[str, np.ndarray], infos: Dict[str, TensorInfo], copy: int, agent: int,
-                      include_copy: bool = True) -> Dict[str, np.ndarray]:
-    """The observation dict of one agent of one copy (fresh, writable arrays)."""
+def agent_observation(obs: Dict[str, np.ndarray], infos: Dict[str, TensorInfo], copy: Union[int, slice],
+                      agent: int, include_copy: bool = True) -> Dict[str, np.ndarray]:
+    """The observation dict of one agent of one copy, or of several with ``copy`` a slice
+    (fresh, writable arrays)."""
     out = {}
     for name, t in infos.items():
         if t.scope == AGENT:
@@ -51,3 +53,14 @@ def agent_observation(obs: Dict[str, np.ndarray], infos: Dict[str, TensorInfo], 
         elif include_copy:
             out[name] = np.array(obs[name][copy, ...], dtype=t.dtype.newbyteorder("="))
     return out
+
+
+def agent_episode(episode: Mapping[str, Any], agent: int) -> Dict[str, Any]:
+    """One agent's summary of an ended episode (an entry of ``info["episodes"]`` of a
+    ``VectorEnv`` step): its return (0 when the server sent none), the length, its stats."""
+    returns, stats = episode["returns"], episode["agent_stats"]
+    return {
+        "return": float(returns[agent]) if agent < len(returns) else 0.0,
+        "length": episode["length"],
+        **(stats[agent] if agent < len(stats) else {}),
+    }
