@@ -69,10 +69,7 @@ public final class ObservationEncoder {
         shape = t.shape().clone();
         continue;
       }
-      int n = 1;
-      for (int d : t.shape()) {
-        n = Math.multiplyExact(n, (int) d);
-      }
+      int n = t.blockElements();
       vectorNames.add(t.name());
       vectorSizes.add(n);
       vectorPerAgent.add(t.scope() == Scope.AGENT);
