@@ -1,22 +1,10 @@
 package dev.kindred.env.spin;
 
-import dev.kindred.env.ActionDimension;
-import dev.kindred.env.ActionSpec;
-import dev.kindred.env.DType;
-import dev.kindred.env.FeatureSpec;
-import dev.kindred.env.RewardSpec;
 import dev.kindred.env.Rng;
-import dev.kindred.env.Scope;
-import dev.kindred.env.StatSpec;
-import dev.kindred.env.TensorSpec;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
 import dev.kindred.env.WorldSpec;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A batch of copies of a collective of active-inference spin agents (Heins et al. 2022).
@@ -36,12 +24,7 @@ import java.util.Map;
  * lattice kernel compares raw bits with integer thresholds, giving bit-identical trajectories.
  */
 public final class SpinWorld implements World {
-  static final int RANDOM = 0;
-  static final int SWEEP = 1;
-  static final int SYNCHRONOUS = 2;
-  static final int CHECKERBOARD = 3;
-
-  private final WorldSpec spec;
+  private final SpinSpecs specs;
   private final int copies;
   private final SpinGraph g;
   private final int n;
@@ -92,21 +75,6 @@ public final class SpinWorld implements World {
   private final double[] sumE;
   private final double[] sumS;
   private final double[] agentSumS;
-
-  // observation indices (-1: absent)
-  private final int oNbrSpins;
-  private final int oNbrMask;
-  private final int oNbrPrec;
-  private final int oPrior;
-  private final int oOwn;
-  private final int oSpins;
-  private final int oMag;
-  private final int oSub;
-  private final int oEnergy;
-  private final int oEnergySync;
-  private final int oMeanSurprise;
-  private final int oPhi;
-  private final int oSurprise;
 
   SpinWorld(String worldId, SpinGraph g, SpinOptions o, int copies, String graphDescription) {
     this.copies = copies;
@@ -205,7 +173,7 @@ public final class SpinWorld implements World {
 
     spins = new byte[Math.multiplyExact(copies, n)];
     fields = g.kind == SpinGraph.Kind.DENSE ? new double[copies * n] : null;
-    scratch = schedule == SYNCHRONOUS ? new byte[copies * n] : null;
+    scratch = schedule == SpinOptions.SYNCHRONOUS ? new byte[copies * n] : null;
     rngs = new Rng[copies];
     rngState = new long[copies][4];
     histogram = new int[copies * 10];
@@ -219,110 +187,7 @@ public final class SpinWorld implements World {
     sumS = new double[copies];
     agentSumS = new double[copies * agents];
 
-    // ---- spec
-    int d = g.maxDegree;
-    List<TensorSpec> obs = new ArrayList<>();
-    List<String> names = new ArrayList<>();
-    for (int i : controlled) {
-      names.add("spin_" + i);
-    }
-    String order = g.isLattice() ? "in the order +x, -x, +y, -y" : "in ascending index order";
-    if (agents > 0) {
-      oNbrSpins = obs.size();
-      obs.add(new TensorSpec("neighbour_spins", "spins (-1/+1) of the agent's neighbours " + order
-          + ", after this step's sweeps; 0 in padding slots (see neighbour_mask)", DType.INT8,
-          new int[] {d}, Scope.AGENT, -1.0, 1.0, List.of()));
-      oNbrMask = obs.size();
-      obs.add(new TensorSpec("neighbour_mask", "1 where the slot of neighbour_spins holds a neighbour, 0 in padding",
-          DType.UINT8, new int[] {d}, Scope.AGENT, 0.0, 1.0, List.of()));
-      oNbrPrec = obs.size();
-      obs.add(new TensorSpec("neighbour_precisions", "effective sensory precision beta*gamma_ij the agent assigns "
-          + "to each neighbour (0 in padding); the posterior is phi = sigmoid(2*(prior_precision + "
-          + "sum_j neighbour_precisions_j * neighbour_spins_j))", DType.FLOAT32, new int[] {d}, Scope.AGENT,
-          null, null, List.of()));
-      oPrior = obs.size();
-      obs.add(new TensorSpec("prior_precision", "effective prior precision beta*zeta_i of the agent", DType.FLOAT32,
-          new int[0], Scope.AGENT, null, null, List.of()));
-      oOwn = obs.size();
-      obs.add(new TensorSpec("own_spin", "the agent's own current spin (-1/+1)", DType.INT8, new int[0],
-          Scope.AGENT, -1.0, 1.0, List.of()));
-    } else {
-      oNbrSpins = oNbrMask = oNbrPrec = oPrior = oOwn = -1;
-    }
-    oSpins = obs.size();
-    obs.add(new TensorSpec("spins", "the configuration: spin (-1/+1) of every site i"
-        + (g.isLattice() ? " (i = y*width + x)" : ""), DType.INT8, new int[] {n}, Scope.COPY, -1.0, 1.0, List.of()));
-    oMag = obs.size();
-    obs.add(new TensorSpec("magnetisation", "mean spin m = (1/n) sum_i sigma_i", DType.FLOAT64, new int[0],
-        Scope.COPY, -1.0, 1.0, List.of()));
-    if (g.bipartite) {
-      oSub = obs.size();
-      obs.add(new TensorSpec("sublattice_magnetisation", "mean spin over each colour class of the bipartite graph "
-          + (g.isLattice() ? "(class = (x + y) mod 2)" : "(2-colouring by breadth-first search from site 0)")
-          + "; the staggered magnetisation is their half-difference", DType.FLOAT64, new int[] {2}, Scope.COPY,
-          -1.0, 1.0, List.of(new FeatureSpec("class_0", "mean spin of colour class 0", 0),
-              new FeatureSpec("class_1", "mean spin of colour class 1", 1))));
-    } else {
-      oSub = -1;
-    }
-    oEnergy = obs.size();
-    obs.add(new TensorSpec("energy", "asynchronous (Ising/Gibbs) energy per spin with un-scaled precisions: "
-        + "E = (-1/2 sum_{i!=j} gamma_ij sigma_i sigma_j - sum_i zeta_i sigma_i) / n; the Gibbs law of the "
-        + "asynchronous schedules is proportional to exp(-beta*n*E)", DType.FLOAT64, new int[0], Scope.COPY,
-        null, null, List.of()));
-    oEnergySync = obs.size();
-    obs.add(new TensorSpec("energy_sync", "synchronous (Little/Peretto, eq. C.34) energy per spin: E_s = (-sum_i "
-        + "zeta_i sigma_i - (1/beta) sum_i ln 2cosh(beta*u_i)) / n with u_i = zeta_i + sum_j gamma_ij sigma_j; "
-        + "the synchronous stationary law is proportional to exp(-beta*n*E_s); at beta = 0 the divergent "
-        + "constant n*ln2/beta is dropped and E_s = -sum_i zeta_i sigma_i / n", DType.FLOAT64, new int[0],
-        Scope.COPY, null, null, List.of()));
-    oMeanSurprise = obs.size();
-    obs.add(new TensorSpec("mean_surprise", "mean over all n agents of the surprise -ln P(neighbour spins)",
-        DType.FLOAT64, new int[0], Scope.COPY, 0.0, null, List.of()));
-    oPhi = obs.size();
-    obs.add(new TensorSpec("phi", "each agent's posterior phi_i = P(z=+1 | neighbours) = sigmoid(2*beta*u_i), "
-        + "its probability of choosing +1 at its next update", DType.FLOAT32, new int[] {n}, Scope.COPY,
-        0.0, 1.0, List.of()));
-    oSurprise = obs.size();
-    obs.add(new TensorSpec("surprise", "each agent's surprise -ln P(neighbour spins) = -ln 2cosh(beta*u_i) + "
-        + "ln 2cosh(beta*zeta_i) + sum_j ln 2cosh(beta*gamma_ij)", DType.FLOAT32, new int[] {n}, Scope.COPY,
-        0.0, null, List.of()));
-
-    Map<String, String> props = new LinkedHashMap<>();
-    String regime;
-    if (!g.symmetric) {
-      regime = "non-equilibrium: asymmetric precisions break detailed balance";
-    } else if (schedule == SYNCHRONOUS) {
-      regime = "synchronous: Peretto stationary law (eq. C.33)";
-    } else {
-      regime = "equilibrium: Gibbs law (detailed balance)";
-    }
-    props.put("regime", regime);
-    props.put("n", Integer.toString(n));
-    props.put("max_degree", Integer.toString(d));
-    props.put("bipartite", Boolean.toString(g.bipartite));
-    props.put("schedule", SpinOptions.SCHEDULES.get(schedule));
-    props.put("symmetric", Boolean.toString(g.symmetric));
-    props.put("graph", graphDescription);
-    props.put("storage", g.kind.name().toLowerCase());
-    props.put("free_spins", Integer.toString(nf));
-
-    spec = new WorldSpec(worldId, names, obs,
-        new ActionSpec(List.of(new ActionDimension("spin", "the spin the agent sets before the built-in agents' "
-            + "sweeps of this step", 2, List.of("down", "up"))),
-            agents == 0 ? "no agents: the built-in agents drive every free spin; actions are empty"
-                : "each controlled agent sets its spin: 0 = down (-1), 1 = up (+1); always succeeds"),
-        new RewardSpec("minus the agent's surprise -ln P(neighbour spins) after the step's sweeps, so "
-            + "maximising reward minimises surprise (free energy)", null, 0.0),
-        episodeLength, false,
-        episodeLength == 0 ? "episodes are never truncated" : "episodes are truncated after max_steps steps",
-        List.of(new StatSpec("mean_surprise", "agent's surprise averaged over the episode's steps", Scope.AGENT),
-            new StatSpec("mean_magnetisation", "magnetisation averaged over the episode's steps", Scope.COPY),
-            new StatSpec("mean_abs_magnetisation", "|magnetisation| averaged over the episode's steps", Scope.COPY),
-            new StatSpec("mean_energy", "energy per spin averaged over the episode's steps", Scope.COPY),
-            new StatSpec("mean_surprise", "mean surprise over all agents, averaged over the episode's steps",
-                Scope.COPY)),
-        props);
+    specs = new SpinSpecs(worldId, g, o, nf, graphDescription);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -458,21 +323,21 @@ public final class SpinWorld implements World {
   private void sweep(int copy) {
     boolean fast = fastLattice && fastEnabled;
     switch (schedule) {
-      case RANDOM -> {
+      case SpinOptions.RANDOM_SEQUENTIAL -> {
         if (fast) {
           latticeRandom(copy);
         } else {
           genericRandom(copy);
         }
       }
-      case SWEEP -> {
+      case SpinOptions.SWEEP -> {
         if (fast) {
           latticeOrdered(copy, -1);
         } else {
           genericOrdered(copy, free);
         }
       }
-      case CHECKERBOARD -> {
+      case SpinOptions.CHECKERBOARD -> {
         if (fast) {
           latticeOrdered(copy, 0);
           latticeOrdered(copy, 1);
@@ -651,7 +516,7 @@ public final class SpinWorld implements World {
 
   @Override
   public WorldSpec spec() {
-    return spec;
+    return specs.spec;
   }
 
   @Override
@@ -761,14 +626,14 @@ public final class SpinWorld implements World {
       sumE[copy] += energy;
       sumS[copy] += meanSurprise;
     }
-    putDouble(out, oMag, copy, 0, mag);
-    putDouble(out, oEnergy, copy, 0, energy);
-    if (oEnergySync >= 0 && out.observation(oEnergySync) != null) {
+    putDouble(out, specs.magnetisation, copy, 0, mag);
+    putDouble(out, specs.energy, copy, 0, energy);
+    if (specs.energySync >= 0 && out.observation(specs.energySync) != null) {
       double es = beta > 0 ? (-fieldTerm - lnc / beta) / n : -fieldTerm / n;
-      putDouble(out, oEnergySync, copy, 0, es);
+      putDouble(out, specs.energySync, copy, 0, es);
     }
-    putDouble(out, oMeanSurprise, copy, 0, meanSurprise);
-    if (oSub >= 0 && out.observation(oSub) != null) {
+    putDouble(out, specs.meanSurprise, copy, 0, meanSurprise);
+    if (specs.sublatticeMagnetisation >= 0 && out.observation(specs.sublatticeMagnetisation) != null) {
       long s0 = 0;
       long s1 = 0;
       long n0 = 0;
@@ -780,18 +645,18 @@ public final class SpinWorld implements World {
           s1 += spins[base + i];
         }
       }
-      putDouble(out, oSub, copy, 0, n0 == 0 ? 0 : (double) s0 / n0);
-      putDouble(out, oSub, copy, 1, n - n0 == 0 ? 0 : (double) s1 / (n - n0));
+      putDouble(out, specs.sublatticeMagnetisation, copy, 0, n0 == 0 ? 0 : (double) s0 / n0);
+      putDouble(out, specs.sublatticeMagnetisation, copy, 1, n - n0 == 0 ? 0 : (double) s1 / (n - n0));
     }
-    ByteBuffer b = out.observation(oSpins);
+    ByteBuffer b = out.observation(specs.spins);
     if (b != null) {
-      b.put(out.observationOffset(oSpins, copy), spins, base, n);
+      b.put(out.observationOffset(specs.spins, copy), spins, base, n);
     }
-    ByteBuffer bp = out.observation(oPhi);
-    ByteBuffer bs = out.observation(oSurprise);
+    ByteBuffer bp = out.observation(specs.phi);
+    ByteBuffer bs = out.observation(specs.surprise);
     if (bp != null || bs != null) {
-      int op = bp == null ? 0 : out.observationOffset(oPhi, copy);
-      int os = bs == null ? 0 : out.observationOffset(oSurprise, copy);
+      int op = bp == null ? 0 : out.observationOffset(specs.phi, copy);
+      int os = bs == null ? 0 : out.observationOffset(specs.surprise, copy);
       for (int i = 0; i < n; i++) {
         double u = field(copy, base, i);
         if (bp != null) {
@@ -812,11 +677,11 @@ public final class SpinWorld implements World {
     float[] rewards = out.rewards();
     byte[] success = out.actionSuccess();
     int roff = out.agentOffset(copy);
-    ByteBuffer bsp = out.observation(oNbrSpins);
-    ByteBuffer bm = out.observation(oNbrMask);
-    ByteBuffer bw = out.observation(oNbrPrec);
-    ByteBuffer bz = out.observation(oPrior);
-    ByteBuffer bo = out.observation(oOwn);
+    ByteBuffer bsp = out.observation(specs.neighbourSpins);
+    ByteBuffer bm = out.observation(specs.neighbourMask);
+    ByteBuffer bw = out.observation(specs.neighbourPrecisions);
+    ByteBuffer bz = out.observation(specs.priorPrecision);
+    ByteBuffer bo = out.observation(specs.ownSpin);
     for (int a = 0; a < agents; a++) {
       int i = controlled[a];
       int[] nb = agentNbr[a];
@@ -834,28 +699,28 @@ public final class SpinWorld implements World {
         agentSumS[copy * agents + a] += surprise;
       }
       if (bsp != null) {
-        int o = out.observationOffset(oNbrSpins, copy) + a * d;
+        int o = out.observationOffset(specs.neighbourSpins, copy) + a * d;
         for (int e = 0; e < d; e++) {
           bsp.put(o + e, e < nb.length ? spins[base + nb[e]] : 0);
         }
       }
       if (bm != null) {
-        int o = out.observationOffset(oNbrMask, copy) + a * d;
+        int o = out.observationOffset(specs.neighbourMask, copy) + a * d;
         for (int e = 0; e < d; e++) {
           bm.put(o + e, (byte) (e < nb.length ? 1 : 0));
         }
       }
       if (bw != null) {
-        int o = out.observationOffset(oNbrPrec, copy) + 4 * a * d;
+        int o = out.observationOffset(specs.neighbourPrecisions, copy) + 4 * a * d;
         for (int e = 0; e < d; e++) {
           bw.putFloat(o + 4 * e, e < nb.length ? (float) (beta * w[e]) : 0f);
         }
       }
       if (bz != null) {
-        bz.putFloat(out.observationOffset(oPrior, copy) + 4 * a, (float) (beta * zeta(i)));
+        bz.putFloat(out.observationOffset(specs.priorPrecision, copy) + 4 * a, (float) (beta * zeta(i)));
       }
       if (bo != null) {
-        bo.put(out.observationOffset(oOwn, copy) + a, spins[base + i]);
+        bo.put(out.observationOffset(specs.ownSpin, copy) + a, spins[base + i]);
       }
     }
   }
