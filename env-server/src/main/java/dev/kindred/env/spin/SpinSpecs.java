@@ -85,24 +85,25 @@ final class SpinSpecs {
     } else {
       sublatticeMagnetisation = -1;
     }
+    // The energies define the Gibbs and Peretto laws only for sampled actions with symmetric precisions.
+    boolean hasLaws = !o.mode() && g.symmetric;
     energy = obs.size();
     obs.add(new TensorSpec("energy", "asynchronous (Ising/Gibbs) energy per spin with un-scaled precisions: "
-        + "E = (-1/2 sum_{i!=j} gamma_ij sigma_i sigma_j - sum_i zeta_i sigma_i) / n; the Gibbs law of the "
-        + "asynchronous schedules is proportional to exp(-beta*n*E)", DType.FLOAT64, new int[0], Scope.COPY,
-        null, null, List.of()));
+        + "E = (-1/2 sum_{i!=j} gamma_ij sigma_i sigma_j - sum_i zeta_i sigma_i) / n"
+        + (hasLaws ? "; the Gibbs law of the asynchronous schedules is proportional to exp(-beta*n*E)" : ""),
+        DType.FLOAT64, new int[0], Scope.COPY, null, null, List.of()));
     energySync = obs.size();
     obs.add(new TensorSpec("energy_sync", "synchronous (Little/Peretto, eq. C.34) energy per spin: E_s = (-sum_i "
         + "zeta_i sigma_i - (1/beta) sum_i ln 2cosh(beta*u_i)) / n with u_i = zeta_i + sum_j gamma_ij sigma_j; "
-        + "the synchronous stationary law is proportional to exp(-beta*n*E_s); at beta = 0 the divergent "
-        + "constant n*ln2/beta is dropped and E_s = -sum_i zeta_i sigma_i / n", DType.FLOAT64, new int[0],
-        Scope.COPY, null, null, List.of()));
+        + (hasLaws ? "the synchronous stationary law is proportional to exp(-beta*n*E_s); " : "")
+        + "at beta = 0 the divergent constant n*ln2/beta is dropped and E_s = -sum_i zeta_i sigma_i / n",
+        DType.FLOAT64, new int[0], Scope.COPY, null, null, List.of()));
     meanSurprise = obs.size();
     obs.add(new TensorSpec("mean_surprise", "mean over all n agents of the surprise -ln P(neighbour spins)",
         DType.FLOAT64, new int[0], Scope.COPY, 0.0, null, List.of()));
     phi = obs.size();
-    obs.add(new TensorSpec("phi", "each agent's posterior phi_i = P(z=+1 | neighbours) = sigmoid(2*beta*u_i), "
-        + "its probability of choosing +1 at its next update", DType.FLOAT32, new int[] {n}, Scope.COPY,
-        0.0, 1.0, List.of()));
+    obs.add(new TensorSpec("phi", phiDescription(o.mode()), DType.FLOAT32, new int[] {n}, Scope.COPY, 0.0, 1.0,
+        List.of()));
     surprise = obs.size();
     obs.add(new TensorSpec("surprise", "each agent's surprise -ln P(neighbour spins) = -ln 2cosh(beta*u_i) + "
         + "ln 2cosh(beta*zeta_i) + sum_j ln 2cosh(beta*gamma_ij)", DType.FLOAT32, new int[] {n}, Scope.COPY,
@@ -138,14 +139,37 @@ final class SpinSpecs {
         props);
   }
 
-  /** Which stationary law the built-in agents' dynamics have, in words. */
+  /**
+   * Which stationary law the built-in agents' dynamics have, in words. Clamped units never move,
+   * so for the free units they are fixed extra fields: under the asynchronous (Gibbs) law that is
+   * the same as conditioning the full law on them, under the synchronous (Peretto) law it is not,
+   * because the full law also has a 2cosh factor for each clamped unit's local field.
+   */
   static String regime(SpinGraph g, SpinOptions o) {
+    if (o.mode()) {
+      return "deterministic: zero-temperature best-response dynamics (action = mode: each updated spin takes the "
+          + "sign of its local field, unchanged when it is 0); no Gibbs or Peretto law";
+    }
     if (!g.symmetric) {
       return "non-equilibrium: asymmetric precisions break detailed balance";
     }
+    boolean clamped = o.clamped().length > 0;
     if (o.schedule() == SpinOptions.SYNCHRONOUS) {
-      return "synchronous: Peretto stationary law (eq. C.33)";
+      return "synchronous: Peretto stationary law (eq. C.33)" + (clamped ? " of the free units, the clamped units "
+          + "acting as fields (not the conditional of the full system's Peretto law)" : "");
     }
-    return "equilibrium: Gibbs law (detailed balance)";
+    return "equilibrium: Gibbs law (detailed balance)" + (clamped ? " of the free units, the clamped units acting as "
+        + "fields (the same as the conditional of the full system's Gibbs law)" : "");
+  }
+
+  /** What phi means: the same belief under both actions, but only sampled actions follow it by chance. */
+  private static String phiDescription(boolean mode) {
+    if (!mode) {
+      return "each agent's posterior phi_i = P(z=+1 | neighbours) = sigmoid(2*beta*u_i), its probability of "
+          + "choosing +1 at its next update";
+    }
+    return "each agent's posterior belief phi_i = P(z=+1 | neighbours) = sigmoid(2*beta*u_i), the probability it "
+        + "assigns to +1; with action = mode its action is not drawn from it: at its next update it takes the mode, "
+        + "+1 if phi_i > 1/2, -1 if phi_i < 1/2, unchanged at 1/2";
   }
 }
