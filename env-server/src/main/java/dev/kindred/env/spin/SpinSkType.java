@@ -10,21 +10,11 @@ import java.util.List;
 public final class SpinSkType extends SpinWorldType {
   public static final String ID = "spin.sk";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public String title() {
-    return "Spin agents on a Sherrington-Kirkpatrick spin glass";
-  }
-
-  @Override
-  public String description() {
-    return "Fully connected: every agent observes all others, with couplings w_ij = w_ji ~ N(0,1)/sqrt(n) drawn "
-        + "from graph_seed (gamma_ij = gamma*w_ij). Local fields are kept up to date incrementally, so an update "
-        + "costs O(1) plus O(n) when the spin flips." + COMMON_DESCRIPTION;
+  public SpinSkType() {
+    super(ID, "Spin agents on a Sherrington-Kirkpatrick spin glass",
+        "Fully connected: every agent observes all others, with couplings w_ij = w_ji ~ N(0,1)/sqrt(n) drawn "
+            + "from graph_seed (gamma_ij = gamma*w_ij). Local fields are kept up to date incrementally, so an update "
+            + "costs O(1) plus O(n) when the spin flips.");
   }
 
   @Override

@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Common part of the spin world types: the shared keys (see {@link SpinOptions#sharedParameters})
- * after each type's own keys, and creation of a {@link SpinWorld} from the type's graph.
+ * Common part of the spin world types: id, title and description (the type's graph, then what
+ * every spin world shares), the shared keys (see {@link SpinOptions#sharedParameters}) after each
+ * type's own keys, and creation of a {@link SpinWorld} from the type's graph.
  */
 public abstract class SpinWorldType implements WorldType {
-  static final String COMMON_DESCRIPTION = " Each spin is an active-inference agent that observes its neighbours' "
+  private static final String COMMON_DESCRIPTION = " Each spin is an active-inference agent that observes its neighbours' "
       + "spins, infers a hidden binary cause with sensory precisions beta*gamma_ij and prior precision beta*zeta_i, "
       + "and sets its spin by sampling its exact posterior phi_i = sigmoid(2*beta*(zeta_i + sum_j gamma_ij sigma_j)) "
       + "(Heins et al. 2022): asynchronous schedules are Glauber dynamics of the Ising/Boltzmann law, synchronous "
@@ -25,7 +26,35 @@ public abstract class SpinWorldType implements WorldType {
       + "sets them from the actions (0 = -1, 1 = +1), then runs sweeps_per_step sweeps of the built-in agents; "
       + "their reward is minus their surprise about their neighbours. Spins in 'clamped' never change.";
 
+  private final String id;
+  private final String title;
+  private final String description;
   private ConfigSchema schema;
+
+  /**
+   * @param graphDescription what is particular to this type (its graph, its own keys); the
+   *     description every spin world shares is appended
+   */
+  protected SpinWorldType(String id, String title, String graphDescription) {
+    this.id = id;
+    this.title = title;
+    this.description = graphDescription + COMMON_DESCRIPTION;
+  }
+
+  @Override
+  public final String id() {
+    return id;
+  }
+
+  @Override
+  public final String title() {
+    return title;
+  }
+
+  @Override
+  public final String description() {
+    return description;
+  }
 
   /** This type's own keys (graph shape), listed before the shared ones. */
   protected abstract List<Parameter> ownParameters();
