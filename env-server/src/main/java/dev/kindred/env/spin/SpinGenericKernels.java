@@ -32,6 +32,12 @@ final class SpinGenericKernels {
       }
       return r.nextDouble() < system.phi(u) ? (byte) 1 : (byte) -1;
     }
+
+    /** Updates site i of the copy at {@code base} in place. */
+    final void update(Rng r, int copy, int base, int i) {
+      SpinSystem sys = system;
+      sys.setSpin(base, i, decide(r, sys.localField(copy, base, i), sys.spins[base + i]));
+    }
   }
 
   /** |free| updates, each at a uniformly random free site ({@code nextInt(|free|)} before the rule's draw). */
@@ -45,15 +51,12 @@ final class SpinGenericKernels {
 
     @Override
     public void sweep(int copy) {
-      final SpinSystem sys = system;
-      final byte[] s = sys.spins;
-      final Rng r = sys.rng(copy);
+      final Rng r = system.rng(copy);
       final int[] sites = free;
       final int base = copy * n;
       final int count = sites.length;
       for (int k = 0; k < count; k++) {
-        int i = sites[r.nextInt(count)];
-        sys.setSpin(base, i, decide(r, sys.localField(copy, base, i), s[base + i]));
+        update(r, copy, base, sites[r.nextInt(count)]);
       }
     }
   }
@@ -69,13 +72,11 @@ final class SpinGenericKernels {
 
     @Override
     public void sweep(int copy) {
-      final SpinSystem sys = system;
-      final byte[] s = sys.spins;
-      final Rng r = sys.rng(copy);
+      final Rng r = system.rng(copy);
       final int base = copy * n;
       for (int[] sites : passes) {
         for (int i : sites) {
-          sys.setSpin(base, i, decide(r, sys.localField(copy, base, i), s[base + i]));
+          update(r, copy, base, i);
         }
       }
     }
