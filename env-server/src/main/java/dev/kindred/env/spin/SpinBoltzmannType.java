@@ -46,7 +46,7 @@ public final class SpinBoltzmannType extends SpinWorldType {
     double gamma = c.getDouble("gamma");
     double std = c.getDouble("gamma_std");
     boolean sym = c.getBool("symmetric");
-    Rng noise = noiseRng(c.getLong("graph_seed"));
+    Rng noise = SpinGraph.precisionNoise(c.getLong("graph_seed"));
     double[][] g = new double[n][n];
     for (int i = 0; i < n; i++) {
       for (int j = i + 1; j < n; j++) {

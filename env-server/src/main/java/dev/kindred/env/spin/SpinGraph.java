@@ -138,6 +138,14 @@ public final class SpinGraph {
 
   // ---------------------------------------------------------------- builders
 
+  /**
+   * The stream of per-edge precision draws (gamma_std) for a graph seed, the same for every
+   * graph kind, so one seed means one disorder draw sequence.
+   */
+  static Rng precisionNoise(long graphSeed) {
+    return new Rng(Seeds.mix(graphSeed ^ 0x5eedL));
+  }
+
   /** A homogeneous lattice (no per-edge arrays). */
   static SpinGraph lattice(int width, int height, double gamma) {
     boolean bip = width % 2 == 0 && height % 2 == 0;
@@ -157,7 +165,7 @@ public final class SpinGraph {
     double[] bx = new double[n];
     double[] fy = new double[n];
     double[] by = new double[n];
-    Rng rng = new Rng(Seeds.mix(seed ^ 0x5eedL));
+    Rng rng = precisionNoise(seed);
     for (int i = 0; i < n; i++) {
       fx[i] = gamma + std * rng.nextGaussian();
       bx[i] = symmetric ? fx[i] : gamma + std * rng.nextGaussian();
@@ -209,7 +217,7 @@ public final class SpinGraph {
     }
     // Edges come sorted by (a, b) with a < b, so one pass appending b to row a and a to row b
     // leaves every row in ascending order.
-    Rng rng = new Rng(Seeds.mix(seed ^ 0x5eedL));
+    Rng rng = precisionNoise(seed);
     int[] cursor = Arrays.copyOf(off, n);
     int[] nb = new int[2 * m];
     double[] w = new double[2 * m];

@@ -31,7 +31,7 @@ public final class SpinSkType extends SpinWorldType {
     boolean sym = c.getBool("symmetric");
     long seed = c.getLong("graph_seed");
     Rng couplings = new Rng(Seeds.mix(seed ^ 0x5c0aL));
-    Rng noise = noiseRng(seed);
+    Rng noise = SpinGraph.precisionNoise(seed);
     double[][] g = new double[n][n];
     double scale = 1 / Math.sqrt(n);
     for (int i = 0; i < n; i++) {

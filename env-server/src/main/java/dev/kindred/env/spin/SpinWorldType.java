@@ -4,8 +4,6 @@ import dev.kindred.env.Config;
 import dev.kindred.env.ConfigSchema;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
-import dev.kindred.env.Rng;
-import dev.kindred.env.Seeds;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldType;
 import java.util.ArrayList;
@@ -102,10 +100,5 @@ public abstract class SpinWorldType implements WorldType {
       throw EnvException.invalid("config." + field, "n = " + n + " is too large for a dense n x n coupling matrix "
           + "(n^2 doubles of memory); at most " + SpinGraph.MAX_DENSE + " is supported");
     }
-  }
-
-  /** The noise stream for per-edge precision draws of a dense matrix. */
-  static Rng noiseRng(long graphSeed) {
-    return new Rng(Seeds.mix(graphSeed ^ 0x5eedL));
   }
 }
