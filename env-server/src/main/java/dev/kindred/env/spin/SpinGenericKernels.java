@@ -5,7 +5,7 @@ import dev.kindred.env.Rng;
 /**
  * Kernels for any graph storage, per-agent priors, frozen (controlled or clamped) sites and both
  * action rules; one class per schedule. Each update computes the local field u_i and applies
- * {@link Base#decide}: with {@code action = sample} one {@code nextDouble()} compared with φ_i
+ * the action rule: with {@code action = sample} one {@code nextDouble()} compared with φ_i
  * (heat bath), with {@code action = mode} the sign of u_i, no random draw.
  */
 final class SpinGenericKernels {
@@ -15,20 +15,20 @@ final class SpinGenericKernels {
     final SpinSystem system;
     final int n;
     private final boolean mode;
-    private final boolean zeroTemperature;
+    private final boolean flatPosterior;
 
     Base(SpinSystem system, boolean mode) {
       this.system = system;
       this.n = system.n;
       this.mode = mode;
-      this.zeroTemperature = !(system.beta > 0);
+      this.flatPosterior = !(system.beta > 0);
     }
 
     /** The agent's new spin given its local field u and its current spin. */
     final byte decide(Rng r, double u, byte old) {
       if (mode) {
         // At β = 0 the posterior is flat (φ = 1/2): no mode, so the spin stays.
-        return zeroTemperature ? old : u > 0 ? (byte) 1 : u < 0 ? (byte) -1 : old;
+        return flatPosterior ? old : u > 0 ? (byte) 1 : u < 0 ? (byte) -1 : old;
       }
       return r.nextDouble() < system.phi(u) ? (byte) 1 : (byte) -1;
     }
