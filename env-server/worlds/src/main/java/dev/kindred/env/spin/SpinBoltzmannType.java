@@ -17,23 +17,13 @@ import java.util.List;
 public final class SpinBoltzmannType extends SpinWorldType {
   public static final String ID = "spin.boltzmann";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public String title() {
-    return "Spin agents with explicit couplings (Boltzmann machine)";
-  }
-
-  @Override
-  public String description() {
-    return "Couplings gamma_ij = gamma * couplings[i][j], the precision agent i assigns to neighbour j (zero "
-        + "diagonal; zero entries mean no edge; asymmetric matrices are allowed and run out of equilibrium); "
-        + "fields are added to the prior precisions zeta_i. In Boltzmann-machine terms W_ij = 2*gamma_ij and "
-        + "theta_i = 2*zeta_i; clamp visible units with clamped/clamped_values to sample the hidden units' "
-        + "posterior." + COMMON_DESCRIPTION;
+  public SpinBoltzmannType() {
+    super(ID, "Spin agents with explicit couplings (Boltzmann machine)",
+        "Couplings gamma_ij = gamma * couplings[i][j], the precision agent i assigns to neighbour j (zero "
+            + "diagonal; zero entries mean no edge; asymmetric matrices are allowed and run out of equilibrium); "
+            + "fields are added to the prior precisions zeta_i. In Boltzmann-machine terms W_ij = 2*gamma_ij and "
+            + "theta_i = 2*zeta_i; clamp visible units with clamped/clamped_values to sample the hidden units' "
+            + "posterior.");
   }
 
   @Override
@@ -56,7 +46,7 @@ public final class SpinBoltzmannType extends SpinWorldType {
     double gamma = c.getDouble("gamma");
     double std = c.getDouble("gamma_std");
     boolean sym = c.getBool("symmetric");
-    Rng noise = noiseRng(c.getLong("graph_seed"));
+    Rng noise = SpinGraph.precisionNoise(c.getLong("graph_seed"));
     double[][] g = new double[n][n];
     for (int i = 0; i < n; i++) {
       for (int j = i + 1; j < n; j++) {

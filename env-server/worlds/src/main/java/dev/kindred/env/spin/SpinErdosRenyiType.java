@@ -9,20 +9,10 @@ import java.util.List;
 public final class SpinErdosRenyiType extends SpinWorldType {
   public static final String ID = "spin.erdos_renyi";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public String title() {
-    return "Spin agents on an Erdos-Renyi random graph";
-  }
-
-  @Override
-  public String description() {
-    return "A G(n, p) random graph, p = mean_degree/(n-1), drawn from graph_seed; each agent lists its neighbours "
-        + "in ascending index order (isolated agents observe nothing and follow their prior)." + COMMON_DESCRIPTION;
+  public SpinErdosRenyiType() {
+    super(ID, "Spin agents on an Erdos-Renyi random graph",
+        "A G(n, p) random graph, p = mean_degree/(n-1), drawn from graph_seed; each agent lists its neighbours "
+            + "in ascending index order (isolated agents observe nothing and follow their prior).");
   }
 
   @Override

@@ -104,13 +104,7 @@ public final class SpinGraph {
   public int neighboursOf(int i, int[] idx, double[] w) {
     switch (kind) {
       case LATTICE -> {
-        int x = i % width;
-        int y = i / width;
-        int row = y * width;
-        idx[0] = row + (x + 1 == width ? 0 : x + 1);
-        idx[1] = row + (x == 0 ? width - 1 : x - 1);
-        idx[2] = (y + 1 == height ? 0 : row + width) + x;
-        idx[3] = (y == 0 ? (height - 1) * width : row - width) + x;
+        latticeNeighbours(i, width, height, idx, 0);
         Arrays.fill(w, 0, 4, latticeGamma);
         return 4;
       }
@@ -136,7 +130,26 @@ public final class SpinGraph {
     }
   }
 
+  /** Writes the four neighbours of lattice site i (order +x, −x, +y, −y, periodic) into out[at..at+3]. */
+  private static void latticeNeighbours(int i, int width, int height, int[] out, int at) {
+    int x = i % width;
+    int y = i / width;
+    int row = y * width;
+    out[at] = row + (x + 1 == width ? 0 : x + 1);
+    out[at + 1] = row + (x == 0 ? width - 1 : x - 1);
+    out[at + 2] = (y + 1 == height ? 0 : row + width) + x;
+    out[at + 3] = (y == 0 ? (height - 1) * width : row - width) + x;
+  }
+
   // ---------------------------------------------------------------- builders
+
+  /**
+   * The stream of per-edge precision draws (gamma_std) for a graph seed, the same for every
+   * graph kind, so one seed means one disorder draw sequence.
+   */
+  static Rng precisionNoise(long graphSeed) {
+    return new Rng(Seeds.mix(graphSeed ^ 0x5eedL));
+  }
 
   /** A homogeneous lattice (no per-edge arrays). */
   static SpinGraph lattice(int width, int height, double gamma) {
@@ -157,7 +170,7 @@ public final class SpinGraph {
     double[] bx = new double[n];
     double[] fy = new double[n];
     double[] by = new double[n];
-    Rng rng = new Rng(Seeds.mix(seed ^ 0x5eedL));
+    Rng rng = precisionNoise(seed);
     for (int i = 0; i < n; i++) {
       fx[i] = gamma + std * rng.nextGaussian();
       bx[i] = symmetric ? fx[i] : gamma + std * rng.nextGaussian();
@@ -168,22 +181,13 @@ public final class SpinGraph {
     int[] nb = new int[4 * n];
     double[] w = new double[4 * n];
     for (int i = 0; i < n; i++) {
-      int x = i % width;
-      int y = i / width;
-      int row = y * width;
-      int xp = row + (x + 1 == width ? 0 : x + 1);
-      int xm = row + (x == 0 ? width - 1 : x - 1);
-      int yp = (y + 1 == height ? 0 : row + width) + x;
-      int ym = (y == 0 ? (height - 1) * width : row - width) + x;
-      off[i] = 4 * i;
-      nb[4 * i] = xp;
-      w[4 * i] = fx[i];
-      nb[4 * i + 1] = xm;
-      w[4 * i + 1] = bx[xm];
-      nb[4 * i + 2] = yp;
-      w[4 * i + 2] = fy[i];
-      nb[4 * i + 3] = ym;
-      w[4 * i + 3] = by[ym];
+      int k = 4 * i;
+      off[i] = k;
+      latticeNeighbours(i, width, height, nb, k);
+      w[k] = fx[i];
+      w[k + 1] = bx[nb[k + 1]];
+      w[k + 2] = fy[i];
+      w[k + 3] = by[nb[k + 3]];
     }
     off[n] = 4 * n;
     boolean sym = symmetric || std == 0;
@@ -209,7 +213,7 @@ public final class SpinGraph {
     }
     // Edges come sorted by (a, b) with a < b, so one pass appending b to row a and a to row b
     // leaves every row in ascending order.
-    Rng rng = new Rng(Seeds.mix(seed ^ 0x5eedL));
+    Rng rng = precisionNoise(seed);
     int[] cursor = Arrays.copyOf(off, n);
     int[] nb = new int[2 * m];
     double[] w = new double[2 * m];

@@ -8,22 +8,12 @@ import java.util.List;
 public final class SpinLatticeType extends SpinWorldType {
   public static final String ID = "spin.lattice";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public String title() {
-    return "Spin agents on a periodic 2-D lattice (Ising)";
-  }
-
-  @Override
-  public String description() {
-    return "A width x height periodic square lattice; spin i = y*width + x observes its 4 neighbours in the order "
-        + "+x, -x, +y, -y. Bipartite (checkerboard schedule allowed) iff width and height are both even. With "
-        + "gamma = 1 and zeta = 0 the asynchronous dynamics sample the 2-D Ising model at temperature 1/beta "
-        + "(T_c = 2/ln(1+sqrt 2))." + COMMON_DESCRIPTION;
+  public SpinLatticeType() {
+    super(ID, "Spin agents on a periodic 2-D lattice (Ising)",
+        "A width x height periodic square lattice; spin i = y*width + x observes its 4 neighbours in the order "
+            + "+x, -x, +y, -y. Bipartite (checkerboard schedule allowed) iff width and height are both even. With "
+            + "gamma = 1 and zeta = 0 the asynchronous dynamics sample the 2-D Ising model at temperature 1/beta "
+            + "(T_c = 2/ln(1+sqrt 2)).");
   }
 
   @Override

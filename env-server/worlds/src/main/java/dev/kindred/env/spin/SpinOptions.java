@@ -23,6 +23,11 @@ record SpinOptions(
     byte[] clampedValues) {
 
   static final List<String> SCHEDULES = List.of("random_sequential", "sweep", "synchronous", "checkerboard");
+  // Values of schedule(): indices into SCHEDULES.
+  static final int RANDOM_SEQUENTIAL = 0;
+  static final int SWEEP = 1;
+  static final int SYNCHRONOUS = 2;
+  static final int CHECKERBOARD = 3;
 
   /** Parameters common to all spin worlds (appended after each world's own keys). */
   static List<Parameter> sharedParameters() {
@@ -72,7 +77,7 @@ record SpinOptions(
       }
     }
     int schedule = SCHEDULES.indexOf(c.getString("schedule"));
-    if (schedule == SpinWorld.CHECKERBOARD && !bipartite) {
+    if (schedule == CHECKERBOARD && !bipartite) {
       throw EnvException.invalid("config.schedule", "checkerboard needs two colour classes without edges inside "
           + "them, but the graph is not bipartite (a lattice is bipartite iff width and height are both even); "
           + "use random_sequential, sweep or synchronous");

@@ -9,21 +9,11 @@ import java.util.List;
 public final class SpinRandomRegularType extends SpinWorldType {
   public static final String ID = "spin.random_regular";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public String title() {
-    return "Spin agents on a random regular graph";
-  }
-
-  @Override
-  public String description() {
-    return "A random simple graph (no self-loops or multi-edges) where every spin has exactly 'degree' neighbours, "
-        + "drawn from graph_seed (pairing model with rejection and restarts); each agent lists its neighbours in "
-        + "ascending index order." + COMMON_DESCRIPTION;
+  public SpinRandomRegularType() {
+    super(ID, "Spin agents on a random regular graph",
+        "A random simple graph (no self-loops or multi-edges) where every spin has exactly 'degree' neighbours, "
+            + "drawn from graph_seed (pairing model with rejection and restarts); each agent lists its neighbours in "
+            + "ascending index order.");
   }
 
   @Override

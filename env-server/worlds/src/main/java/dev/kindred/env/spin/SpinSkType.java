@@ -10,21 +10,11 @@ import java.util.List;
 public final class SpinSkType extends SpinWorldType {
   public static final String ID = "spin.sk";
 
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public String title() {
-    return "Spin agents on a Sherrington-Kirkpatrick spin glass";
-  }
-
-  @Override
-  public String description() {
-    return "Fully connected: every agent observes all others, with couplings w_ij = w_ji ~ N(0,1)/sqrt(n) drawn "
-        + "from graph_seed (gamma_ij = gamma*w_ij). Local fields are kept up to date incrementally, so an update "
-        + "costs O(1) plus O(n) when the spin flips." + COMMON_DESCRIPTION;
+  public SpinSkType() {
+    super(ID, "Spin agents on a Sherrington-Kirkpatrick spin glass",
+        "Fully connected: every agent observes all others, with couplings w_ij = w_ji ~ N(0,1)/sqrt(n) drawn "
+            + "from graph_seed (gamma_ij = gamma*w_ij). Local fields are kept up to date incrementally, so an update "
+            + "costs O(1) plus O(n) when the spin flips.");
   }
 
   @Override
@@ -41,7 +31,7 @@ public final class SpinSkType extends SpinWorldType {
     boolean sym = c.getBool("symmetric");
     long seed = c.getLong("graph_seed");
     Rng couplings = new Rng(Seeds.mix(seed ^ 0x5c0aL));
-    Rng noise = noiseRng(seed);
+    Rng noise = SpinGraph.precisionNoise(seed);
     double[][] g = new double[n][n];
     double scale = 1 / Math.sqrt(n);
     for (int i = 0; i < n; i++) {

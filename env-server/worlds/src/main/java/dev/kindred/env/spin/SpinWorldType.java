@@ -4,19 +4,18 @@ import dev.kindred.env.Config;
 import dev.kindred.env.ConfigSchema;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
-import dev.kindred.env.Rng;
-import dev.kindred.env.Seeds;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldType;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Common part of the spin world types: the shared keys (see {@link SpinOptions#sharedParameters})
- * after each type's own keys, and creation of a {@link SpinWorld} from the type's graph.
+ * Common part of the spin world types: id, title and description (the type's graph, then what
+ * every spin world shares), the shared keys (see {@link SpinOptions#sharedParameters}) after each
+ * type's own keys, and creation of a {@link SpinWorld} from the type's graph.
  */
 public abstract class SpinWorldType implements WorldType {
-  static final String COMMON_DESCRIPTION = " Each spin is an active-inference agent that observes its neighbours' "
+  private static final String COMMON_DESCRIPTION = " Each spin is an active-inference agent that observes its neighbours' "
       + "spins, infers a hidden binary cause with sensory precisions beta*gamma_ij and prior precision beta*zeta_i, "
       + "and sets its spin by sampling its exact posterior phi_i = sigmoid(2*beta*(zeta_i + sum_j gamma_ij sigma_j)) "
       + "(Heins et al. 2022): asynchronous schedules are Glauber dynamics of the Ising/Boltzmann law, synchronous "
@@ -25,7 +24,35 @@ public abstract class SpinWorldType implements WorldType {
       + "sets them from the actions (0 = -1, 1 = +1), then runs sweeps_per_step sweeps of the built-in agents; "
       + "their reward is minus their surprise about their neighbours. Spins in 'clamped' never change.";
 
+  private final String id;
+  private final String title;
+  private final String description;
   private ConfigSchema schema;
+
+  /**
+   * @param graphDescription what is particular to this type (its graph, its own keys); the
+   *     description every spin world shares is appended
+   */
+  protected SpinWorldType(String id, String title, String graphDescription) {
+    this.id = id;
+    this.title = title;
+    this.description = graphDescription + COMMON_DESCRIPTION;
+  }
+
+  @Override
+  public final String id() {
+    return id;
+  }
+
+  @Override
+  public final String title() {
+    return title;
+  }
+
+  @Override
+  public final String description() {
+    return description;
+  }
 
   /** This type's own keys (graph shape), listed before the shared ones. */
   protected abstract List<Parameter> ownParameters();
@@ -73,10 +100,5 @@ public abstract class SpinWorldType implements WorldType {
       throw EnvException.invalid("config." + field, "n = " + n + " is too large for a dense n x n coupling matrix "
           + "(n^2 doubles of memory); at most " + SpinGraph.MAX_DENSE + " is supported");
     }
-  }
-
-  /** The noise stream for per-edge precision draws of a dense matrix. */
-  static Rng noiseRng(long graphSeed) {
-    return new Rng(Seeds.mix(graphSeed ^ 0x5eedL));
   }
 }

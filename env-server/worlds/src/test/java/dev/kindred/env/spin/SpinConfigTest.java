@@ -83,6 +83,51 @@ class SpinConfigTest {
     assertEquals(1, ctl.spec().actions().size());
   }
 
+  private static String description(SpinWorld w, String observation) {
+    return w.spec().observations().stream().filter(t -> t.name().equals(observation)).findFirst().orElseThrow()
+        .description();
+  }
+
+  @Test
+  void modeActionIsLabelledDeterministicNotGibbs() {
+    for (String schedule : List.of("random_sequential", "synchronous")) {
+      for (boolean symmetric : new boolean[] {true, false}) {
+        SpinWorld mode = world("spin.random_regular", cfg("n", 20, "gamma_std", 0.5, "symmetric", symmetric,
+            "schedule", schedule, "action", "mode"), 1);
+        String label = "mode " + schedule + (symmetric ? " symmetric" : " asymmetric");
+        String regime = mode.spec().properties().get("regime");
+        assertTrue(regime.startsWith("deterministic: zero-temperature best-response dynamics"), label + ": " + regime);
+        assertFalse(regime.contains("equilibrium"), label + ": " + regime);
+        String phi = description(mode, "phi");
+        assertTrue(phi.contains("posterior belief"), label + ": " + phi);
+        assertTrue(phi.contains("takes the mode"), label + ": " + phi);
+        assertFalse(phi.contains("probability of choosing"), label + ": " + phi);
+        assertFalse(description(mode, "energy").contains("Gibbs law"), label);
+        assertFalse(description(mode, "energy_sync").contains("stationary law"), label);
+      }
+    }
+    SpinWorld sample = world("spin.random_regular", cfg("n", 20), 1);
+    assertTrue(description(sample, "phi").contains("its probability of choosing +1 at its next update"));
+    assertTrue(description(sample, "energy").contains("the Gibbs law of the asynchronous schedules"));
+    assertTrue(description(sample, "energy_sync").contains("the synchronous stationary law"));
+    // asymmetric precisions have no Gibbs or Peretto law either
+    SpinWorld asymmetric = world("spin.random_regular", cfg("n", 20, "gamma_std", 0.5, "symmetric", false), 1);
+    assertFalse(description(asymmetric, "energy").contains("Gibbs law"));
+    assertFalse(description(asymmetric, "energy_sync").contains("stationary law"));
+  }
+
+  @Test
+  void clampedUnitsAreLabelledAsFieldsOnTheFreeUnits() {
+    SpinWorld sync = world("spin.boltzmann", cfg("couplings", TRI, "schedule", "synchronous",
+        "clamped", List.of(0), "clamped_values", List.of(1)), 1);
+    assertEquals("synchronous: Peretto stationary law (eq. C.33) of the free units, the clamped units acting as "
+        + "fields (not the conditional of the full system's Peretto law)", sync.spec().properties().get("regime"));
+    SpinWorld async = world("spin.boltzmann", cfg("couplings", TRI, "clamped", List.of(0), "clamped_values",
+        List.of(1)), 1);
+    assertEquals("equilibrium: Gibbs law (detailed balance) of the free units, the clamped units acting as fields "
+        + "(the same as the conditional of the full system's Gibbs law)", async.spec().properties().get("regime"));
+  }
+
   @Test
   void randomRegularGraphsAreSimpleAndRegular() {
     for (int[] nd : new int[][] {{10, 3}, {50, 4}, {12, 9}, {101, 2}}) {

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Long runs of small systems against laws computed by exhaustive enumeration: the Gibbs law for
  * asynchronous and checkerboard schedules, the Peretto law for synchronous updates, the stationary
- * law of the exact transition matrix for asymmetric precisions, and the conditional Gibbs law of
- * the free units when others are clamped. Each copy is an independent batch (own seed, burn-in);
+ * law of the exact transition matrix for asymmetric precisions, the conditional Gibbs law of the
+ * free units when others are clamped, and with a synchronous schedule the Peretto law of the free
+ * units with the clamped ones as fields. Each copy is an independent batch (own seed, burn-in);
  * see {@link SpinTestSupport#assertMatches} for the tolerance.
  */
 class SpinExactLawTest {
@@ -193,5 +194,63 @@ class SpinExactLawTest {
     }
     Comparison c = assertMatches("boltzmann clamped", f, conditional, steps, Z_MAX);
     assertPower("boltzmann clamped", conditional, marginal, c);
+  }
+
+  @Test
+  void clampedUnitsUnderSynchronousUpdatesGivePerettoOfFreeUnitsWithClampedFields() {
+    double beta = 1.0;
+    List<List<Double>> m = List.of(
+        List.of(0.0, 1.2, -0.9, 0.6, 0.0),
+        List.of(1.2, 0.0, 0.7, 0.0, -1.1),
+        List.of(-0.9, 0.7, 0.0, 1.0, 0.8),
+        List.of(0.6, 0.0, 1.0, 0.0, 0.9),
+        List.of(0.0, -1.1, 0.8, 0.9, 0.0));
+    List<Double> fields = List.of(0.2, -0.1, 0.3, 0.0, -0.2);
+    int[] clampedSites = {1, 4};
+    int[] clampedValues = {1, -1};
+    int[] freeSites = {0, 2, 3};
+    SpinWorld w = world("spin.boltzmann", cfg("couplings", m, "fields", fields, "beta", beta, "schedule",
+        "synchronous", "clamped", List.of(1, 4), "clamped_values", List.of(1, -1), "burn_in_sweeps", 100), COPIES);
+    double[][] g = new double[5][5];
+    for (int i = 0; i < 5; i++) {
+      for (int j = 0; j < 5; j++) {
+        g[i][j] = m.get(i).get(j);
+      }
+    }
+    double[] z = fields.stream().mapToDouble(Double::doubleValue).toArray();
+    // The free units alone: couplings among them, fields zeta_i + sum_c gamma_ic sigma_c.
+    int nf = freeSites.length;
+    double[][] gFree = new double[nf][nf];
+    double[] zFree = new double[nf];
+    for (int a = 0; a < nf; a++) {
+      zFree[a] = z[freeSites[a]];
+      for (int c = 0; c < clampedSites.length; c++) {
+        zFree[a] += g[freeSites[a]][clampedSites[c]] * clampedValues[c];
+      }
+      for (int b = 0; b < nf; b++) {
+        gFree[a][b] = g[freeSites[a]][freeSites[b]];
+      }
+    }
+    double[] law = peretto(gFree, zFree, beta);
+    // The alternative: the full system's Peretto law conditioned on the clamped values.
+    double[] full = peretto(g, z, beta);
+    double[] conditional = new double[1 << nf];
+    for (int s = 0; s < full.length; s++) {
+      if (spin(s, 1) != 1 || spin(s, 4) != -1) {
+        continue;
+      }
+      int k = 0;
+      for (int b = 0; b < nf; b++) {
+        if (spin(s, freeSites[b]) > 0) {
+          k |= 1 << b;
+        }
+      }
+      conditional[k] += full[s];
+    }
+    normalise(conditional);
+    int steps = 20_000;
+    Comparison c = assertMatches("boltzmann clamped synchronous", frequencies(w, 18, steps, freeSites), law, steps,
+        Z_MAX);
+    assertPower("boltzmann clamped synchronous", law, conditional, c);
   }
 }

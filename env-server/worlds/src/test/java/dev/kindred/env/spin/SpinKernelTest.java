@@ -222,7 +222,7 @@ class SpinKernelTest {
   void divisionMagicIsExact() {
     for (int d : new int[] {2, 3, 5, 6, 7, 10, 31, 32, 33, 100, 641, 1000, 4095, 8191, 65_535, 1 << 20,
         (1 << 26) - 1, 1 << 25}) {
-      long[] m = SpinWorld.divisionMagic(d);
+      long[] m = SpinSystem.divisionMagic(d);
       int limit = 1 << 26;
       for (int i = 0; i < limit; i += (d < 1000 ? 1 : 7)) {
         if ((int) ((i * m[0]) >>> m[1]) != i / d) {
