@@ -48,15 +48,16 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private final WorldRegistry registry;
   private final SessionManager sessions;
   private final String version;
-  /** Steps the copies of a session in parallel; null with one step thread. Daemon threads. */
+  /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
 
-  EnvServiceImpl(ServerConfig config, WorldRegistry registry, SessionManager sessions, String version) {
+  EnvServiceImpl(ServerConfig config, WorldRegistry registry, SessionManager sessions, ForkJoinPool stepPool,
+      String version) {
     this.config = config;
     this.registry = registry;
     this.sessions = sessions;
+    this.stepPool = stepPool;
     this.version = version;
-    this.stepPool = config.stepThreads() > 1 ? new ForkJoinPool(config.stepThreads()) : null;
   }
 
   // ---- unary methods --------------------------------------------------------------------

@@ -15,6 +15,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,16 +44,19 @@ public final class KindredServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final SessionManager sessions;
   private final ScheduledExecutorService sweeper;
+  /** Null with one step thread. */
+  private final ForkJoinPool stepPool;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Object closeLock = new Object();
 
   private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionManager sessions,
-      ScheduledExecutorService sweeper) {
+      ScheduledExecutorService sweeper, ForkJoinPool stepPool) {
     this.config = config;
     this.server = server;
     this.health = health;
     this.sessions = sessions;
     this.sweeper = sweeper;
+    this.stepPool = stepPool;
   }
 
   /**
@@ -77,11 +82,12 @@ public final class KindredServer implements AutoCloseable {
       LongSupplier clock) {
     String version = version();
     SessionManager sessions = new SessionManager(config.maxSessions(), config.sessionIdleTimeout(), clock);
+    ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(new EnvServiceImpl(config, registry, sessions, version))
+        .addService(new EnvServiceImpl(config, registry, sessions, stepPool, version))
         .addService(new DmEnvRpcService(registry, config.maxSessions(), config.maxMessageBytes()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -110,7 +116,7 @@ public final class KindredServer implements AutoCloseable {
       }
     }, period, period, TimeUnit.MILLISECONDS);
 
-    KindredServer ks = new KindredServer(config, server, health, sessions, sweeper);
+    KindredServer ks = new KindredServer(config, server, health, sessions, sweeper, stepPool);
     List<String> worlds = registry.ids();
     log.atInfo().setMessage("Kindred server {} listening on {}; serving {} world(s): {}")
         .addArgument(version)
@@ -127,6 +133,15 @@ public final class KindredServer implements AutoCloseable {
           + "META-INF/services/dev.kindred.env.WorldType on the class path");
     }
     return ks;
+  }
+
+  /** Steps the copies of a session in parallel (see {@link ServerConfig#stepThreads()}). */
+  private static ForkJoinPool stepPool(int threads) {
+    return new ForkJoinPool(threads, pool -> {
+      ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+      t.setName("kindred-step-" + t.getPoolIndex());
+      return t;
+    }, null, false);
   }
 
   private static long sweepPeriodMillis(ServerConfig config) {
@@ -165,8 +180,9 @@ public final class KindredServer implements AutoCloseable {
 
   /**
    * Shuts down gracefully: health turns NOT_SERVING, new calls are refused, calls in flight get
-   * up to {@link ServerConfig#shutdownGrace()} to finish, the rest are cancelled, and every
-   * session is closed. Idempotent; a second caller waits for the first to finish.
+   * up to {@link ServerConfig#shutdownGrace()} to finish, the rest are cancelled, every session
+   * is closed and the step threads stop. Idempotent; a second caller waits for the first to
+   * finish.
    */
   @Override
   public void close() {
@@ -180,31 +196,43 @@ public final class KindredServer implements AutoCloseable {
       log.info("shutdown 2/4: refusing new calls; draining calls in flight (up to {} ms)",
           config.shutdownGrace().toMillis());
       server.shutdown();
-      boolean drained = false;
-      try {
-        drained = server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (drained) {
+      if (awaited(server::awaitTermination, config.shutdownGrace().toMillis())) {
         log.info("shutdown 3/4: all calls finished");
       } else {
         log.warn("shutdown 3/4: calls still running after the grace period; cancelling them");
         server.shutdownNow();
-        try {
-          if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-            log.warn("shutdown 3/4: transport did not terminate within 5 s");
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        if (!awaited(server::awaitTermination, 5_000)) {
+          log.warn("shutdown 3/4: transport did not terminate within 5 s");
         }
       }
       sweeper.shutdownNow();
       int closed = sessions.closeAll();
+      if (stepPool != null) {
+        stepPool.shutdown();
+        if (!awaited(stepPool::awaitTermination, 5_000)) {
+          log.warn("shutdown 4/4: step threads still running after 5 s");
+        }
+      }
       log.atInfo().setMessage("shutdown 4/4: stopped")
           .addKeyValue("sessions_closed", closed)
           .addKeyValue("shutdown_ms", (System.nanoTime() - t0) / 1_000_000)
           .log();
+    }
+  }
+
+  /** Something that terminates: a server or an executor. */
+  @FunctionalInterface
+  private interface Termination {
+    boolean await(long timeout, TimeUnit unit) throws InterruptedException;
+  }
+
+  /** Waits up to {@code millis} for it; false on timeout or interrupt (the interrupt flag is kept). */
+  private static boolean awaited(Termination termination, long millis) {
+    try {
+      return termination.await(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
