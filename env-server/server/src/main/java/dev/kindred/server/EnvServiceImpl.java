@@ -6,7 +6,6 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
-import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.AutoresetMode;
@@ -114,14 +113,14 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     List<String> observations = request.getObservationsList();
     long seed = request.getSeed();
 
-    // Check names and message sizes on a one-copy probe before building all copies.
-    BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
-    checkMessageSizes(probe, autoreset, copies);
-
     String client = request.getClientName();
+    // The session manager counts the session against the limit before the factory builds any world.
     Session session = sessions.create(type.id(), client, () -> {
-      World world = copies == 1 ? null : type.create(worldConfig, copies);
-      BatchedEnv env = world == null ? probe : new BatchedEnv(world, autoreset, seed, observations);
+      // Check names and message sizes on a one-copy probe before building all copies.
+      BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
+      checkMessageSizes(probe, autoreset, copies);
+      BatchedEnv env = copies == 1 ? probe
+          : new BatchedEnv(type.create(worldConfig, copies), autoreset, seed, observations);
       return env.stepCopiesOn(stepPool);
     });
     CreateSessionResponse response;
@@ -142,7 +141,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         .addKeyValue("session", session.id())
         .addKeyValue("world", type.id())
         .addKeyValue("copies", copies)
-        .addKeyValue("agents", probe.spec().numAgents())
+        .addKeyValue("agents", session.env().spec().numAgents())
         .addKeyValue("autoreset", autoreset)
         .addKeyValue("seed", Long.toUnsignedString(seed))
         .addKeyValue("client", client)
