@@ -3,6 +3,7 @@ package dev.kindred.server;
 import dev.kindred.dmenv.DmEnvRpcService;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.server.core.SessionRegistry;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -25,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kindred environment server: the kindred.v1 EnvService, standard gRPC health checking
- * (SERVING for "" and "kindred.v1.EnvService") and server reflection (v1 and v1alpha), with
- * a session manager whose idle sessions a background sweeper closes.
+ * The Kindred environment server: the kindred.v1 EnvService and the dm_env_rpc Environment
+ * service over one session registry (one limit, one idle timeout, whose idle sessions a
+ * background sweeper closes), standard gRPC health checking (SERVING for "" and
+ * "kindred.v1.EnvService") and server reflection (v1 and v1alpha).
  *
  * <pre>{@code
  * KindredServer server = KindredServer.start(ServerConfig.defaults().withPort(0), WorldRegistry.builtIn());
@@ -42,14 +44,14 @@ public final class KindredServer implements AutoCloseable {
   private final ServerConfig config;
   private final Server server;
   private final HealthStatusManager health;
-  private final SessionManager sessions;
+  private final SessionRegistry sessions;
   private final ScheduledExecutorService sweeper;
   /** Null with one step thread. */
   private final ForkJoinPool stepPool;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Object closeLock = new Object();
 
-  private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionManager sessions,
+  private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionRegistry sessions,
       ScheduledExecutorService sweeper, ForkJoinPool stepPool) {
     this.config = config;
     this.server = server;
@@ -81,14 +83,14 @@ public final class KindredServer implements AutoCloseable {
   static KindredServer start(ServerConfig config, WorldRegistry registry, ServerBuilder<?> builder,
       LongSupplier clock) {
     String version = version();
-    SessionManager sessions = new SessionManager(config.maxSessions(), config.sessionIdleTimeout(), clock);
+    SessionRegistry sessions = new SessionRegistry(config.maxSessions(), config.sessionIdleTimeout(), clock);
     ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(new EnvServiceImpl(config, registry, sessions, stepPool, version))
-        .addService(new DmEnvRpcService(registry, config.maxSessions(), config.maxMessageBytes()))
+        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), stepPool, version))
+        .addService(new DmEnvRpcService(registry, sessions, config.maxMessageBytes()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha);
@@ -173,8 +175,8 @@ public final class KindredServer implements AutoCloseable {
     return config;
   }
 
-  /** The live sessions (for tests and monitoring). */
-  SessionManager sessions() {
+  /** The live sessions of both protocols (for tests and monitoring). */
+  SessionRegistry sessions() {
     return sessions;
   }
 
