@@ -13,10 +13,10 @@ import dev.kindred.dmenv.proto.StepResponse;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.server.core.ErrorMapping;
+import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionRegistry;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -99,14 +99,18 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
 
   private final WorldRegistry registry;
   private final DmWorlds worlds;
+  private final RequestStreams streams;
   private final int maxMessageBytes;
 
   /**
    * @param sessions the server's sessions, where this service keeps its worlds
+   * @param streams  the server's streams, which end at shutdown
    */
-  public DmEnvRpcService(WorldRegistry registry, SessionRegistry sessions, int maxMessageBytes) {
+  public DmEnvRpcService(WorldRegistry registry, SessionRegistry sessions, RequestStreams streams,
+      int maxMessageBytes) {
     this.registry = registry;
     this.worlds = new DmWorlds(sessions);
+    this.streams = streams;
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -115,12 +119,10 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     return worlds.size();
   }
 
-  /** One stream's state; touched only from the call's serialised callbacks (and under its monitor). */
+  /** One stream's state; touched only by the stream's handler (one call at a time). */
   private static final class Connection {
     Session<DmWorld> joined;
     final Set<Session<DmWorld>> created = new LinkedHashSet<>();
-    boolean closed;
-    boolean wasReady;
 
     @Override
     public String toString() {
@@ -130,67 +132,27 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
 
   @Override
   public StreamObserver<EnvironmentRequest> process(StreamObserver<EnvironmentResponse> responseObserver) {
-    ServerCallStreamObserver<EnvironmentResponse> out =
-        (ServerCallStreamObserver<EnvironmentResponse>) responseObserver;
-    out.disableAutoRequest();
     Connection conn = new Connection();
-    out.setOnCancelHandler(() -> close(conn));
-    out.setOnReadyHandler(() -> {
-      synchronized (conn) {
-        if (!conn.closed && out.isReady() && !conn.wasReady) {
-          conn.wasReady = true;
-          out.request(1);
-        }
-      }
-    });
-    return new StreamObserver<>() {
+    return streams.serve(responseObserver, "Process", ERRORS, new RequestStreams.Handler<>() {
       @Override
-      public void onNext(EnvironmentRequest request) {
-        EnvironmentResponse response;
-        synchronized (conn) {
-          if (conn.closed) {
-            return;
-          }
-          response = handle(conn, request);
-        }
-        out.onNext(response);
-        synchronized (conn) {
-          if (out.isReady()) {
-            out.request(1);
-          } else {
-            conn.wasReady = false;
-          }
-        }
+      public EnvironmentResponse answer(EnvironmentRequest request) {
+        return handle(conn, request);
       }
 
       @Override
-      public void onError(Throwable t) {
+      public void ended() {
         close(conn);
       }
-
-      @Override
-      public void onCompleted() {
-        if (close(conn)) {
-          out.onCompleted();
-        }
-      }
-    };
+    });
   }
 
   /** Ends a connection: leaves its world and destroys the worlds it created. */
-  private boolean close(Connection conn) {
-    synchronized (conn) {
-      if (conn.closed) {
-        return false;
-      }
-      conn.closed = true;
-      leave(conn);
-      for (Session<DmWorld> w : conn.created) {
-        worlds.creatorClosed(w);
-      }
-      conn.created.clear();
-      return true;
+  private void close(Connection conn) {
+    leave(conn);
+    for (Session<DmWorld> w : conn.created) {
+      worlds.creatorClosed(w);
     }
+    conn.created.clear();
   }
 
   private void leave(Connection conn) {

@@ -25,9 +25,9 @@ import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.protocol.Protos;
 import dev.kindred.server.EnvSessions.EnvSession;
 import dev.kindred.server.core.ErrorMapping;
+import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry.Closed;
 import dev.kindred.server.core.SessionRegistry.Reservation;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -50,15 +50,17 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private final ServerConfig config;
   private final WorldRegistry registry;
   private final EnvSessions sessions;
+  private final RequestStreams streams;
   private final String version;
   /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
 
-  EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, ForkJoinPool stepPool,
-      String version) {
+  EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, RequestStreams streams,
+      ForkJoinPool stepPool, String version) {
     this.config = config;
     this.registry = registry;
     this.sessions = sessions;
+    this.streams = streams;
     this.stepPool = stepPool;
     this.version = version;
   }
@@ -208,65 +210,13 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   // ---- streaming ------------------------------------------------------------------------
 
   /**
-   * One response per request, in order. Requests are pulled one at a time and only while the
-   * client is reading responses (manual flow control), so a client that pipelines without
-   * reading cannot make the server buffer without bound. A bad request ends the stream with
-   * its status; its session is unchanged (the core rejects before changing anything).
+   * One response per request, in order, with flow control (see {@link RequestStreams}). A bad
+   * request ends the stream with its status; its session is unchanged (the core rejects before
+   * changing anything).
    */
   @Override
   public StreamObserver<StepRequest> stepStream(StreamObserver<StepResponse> responseObserver) {
-    ServerCallStreamObserver<StepResponse> out = (ServerCallStreamObserver<StepResponse>) responseObserver;
-    out.disableAutoRequest();
-    StreamState state = new StreamState();
-    out.setOnCancelHandler(() -> state.done = true);
-    out.setOnReadyHandler(() -> {
-      if (!state.done && out.isReady() && !state.wasReady) {
-        state.wasReady = true;
-        out.request(1);
-      }
-    });
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(StepRequest request) {
-        if (state.done) {
-          return;
-        }
-        StepResponse response;
-        try {
-          response = step(request);
-        } catch (Throwable t) {
-          state.done = true;
-          out.onError(ERRORS.toStatus("StepStream", t).asRuntimeException());
-          return;
-        }
-        out.onNext(response);
-        if (out.isReady()) {
-          out.request(1);
-        } else {
-          state.wasReady = false;
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        // The client cancelled or the connection broke; nothing to answer.
-        state.done = true;
-      }
-
-      @Override
-      public void onCompleted() {
-        if (!state.done) {
-          state.done = true;
-          out.onCompleted();
-        }
-      }
-    };
-  }
-
-  /** Touched only from the call's serialised callbacks (and the cancel handler). */
-  private static final class StreamState {
-    volatile boolean done;
-    boolean wasReady;
+    return streams.serve(responseObserver, "StepStream", ERRORS, this::step);
   }
 
   // ---- errors ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.kindred.server;
 import dev.kindred.dmenv.DmEnvRpcService;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -45,6 +46,7 @@ public final class KindredServer implements AutoCloseable {
   private final Server server;
   private final HealthStatusManager health;
   private final SessionRegistry sessions;
+  private final RequestStreams streams;
   private final ScheduledExecutorService sweeper;
   /** Null with one step thread. */
   private final ForkJoinPool stepPool;
@@ -52,11 +54,12 @@ public final class KindredServer implements AutoCloseable {
   private final Object closeLock = new Object();
 
   private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionRegistry sessions,
-      ScheduledExecutorService sweeper, ForkJoinPool stepPool) {
+      RequestStreams streams, ScheduledExecutorService sweeper, ForkJoinPool stepPool) {
     this.config = config;
     this.server = server;
     this.health = health;
     this.sessions = sessions;
+    this.streams = streams;
     this.sweeper = sweeper;
     this.stepPool = stepPool;
   }
@@ -84,13 +87,14 @@ public final class KindredServer implements AutoCloseable {
       LongSupplier clock) {
     String version = version();
     SessionRegistry sessions = new SessionRegistry(config.maxSessions(), config.sessionIdleTimeout(), clock);
+    RequestStreams streams = new RequestStreams();
     ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), stepPool, version))
-        .addService(new DmEnvRpcService(registry, sessions, config.maxMessageBytes()))
+        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, stepPool, version))
+        .addService(new DmEnvRpcService(registry, sessions, streams, config.maxMessageBytes()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha);
@@ -118,7 +122,7 @@ public final class KindredServer implements AutoCloseable {
       }
     }, period, period, TimeUnit.MILLISECONDS);
 
-    KindredServer ks = new KindredServer(config, server, health, sessions, sweeper, stepPool);
+    KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, stepPool);
     List<String> worlds = registry.ids();
     log.atInfo().setMessage("Kindred server {} listening on {}; serving {} world(s): {}")
         .addArgument(version)
@@ -181,10 +185,11 @@ public final class KindredServer implements AutoCloseable {
   }
 
   /**
-   * Shuts down gracefully: health turns NOT_SERVING, new calls are refused, calls in flight get
-   * up to {@link ServerConfig#shutdownGrace()} to finish, the rest are cancelled, every session
-   * is closed and the step threads stop. Idempotent; a second caller waits for the first to
-   * finish.
+   * Shuts down gracefully: health turns NOT_SERVING, new calls are refused, open streams end
+   * with UNAVAILABLE (at once when idle, else after the request they are answering), calls in
+   * flight get up to {@link ServerConfig#shutdownGrace()} to finish, the rest are cancelled,
+   * every session is closed and the step threads stop. Idempotent; a second caller waits for
+   * the first to finish.
    */
   @Override
   public void close() {
@@ -195,9 +200,10 @@ public final class KindredServer implements AutoCloseable {
       long t0 = System.nanoTime();
       log.info("shutdown 1/4: health NOT_SERVING");
       health.enterTerminalState();
-      log.info("shutdown 2/4: refusing new calls; draining calls in flight (up to {} ms)",
+      log.info("shutdown 2/4: refusing new calls; ending open streams; draining calls in flight (up to {} ms)",
           config.shutdownGrace().toMillis());
       server.shutdown();
+      streams.shutDown();
       if (awaited(server::awaitTermination, config.shutdownGrace().toMillis())) {
         log.info("shutdown 3/4: all calls finished");
       } else {

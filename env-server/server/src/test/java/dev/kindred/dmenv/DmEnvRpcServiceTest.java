@@ -26,6 +26,7 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
+import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -63,7 +64,7 @@ class DmEnvRpcServiceTest {
     types.add(new CounterWorld.Type());
     registry = new WorldRegistry(types);
     sessions = new SessionRegistry(MAX_WORLDS, Duration.ofSeconds(600), now::get);
-    service = new DmEnvRpcService(registry, sessions, maxMessageBytes);
+    service = new DmEnvRpcService(registry, sessions, new RequestStreams(), maxMessageBytes);
     String name = "dmenv-" + UUID.randomUUID();
     server = InProcessServerBuilder.forName(name).addService(service).build().start();
     channel = InProcessChannelBuilder.forName(name).build();
