@@ -270,7 +270,11 @@ public final class BatchedEnv {
     return this;
   }
 
-  /** Runs world.step for every copy that is not being reset, in parallel; false when not parallel. */
+  /**
+   * Runs world.step for every copy that is not being reset, in parallel; false when not
+   * parallel. A failure is rethrown only after every part has finished: the parts write into
+   * the shared buffers, so none may still be running when the call returns.
+   */
   private boolean stepInParallel() {
     ForkJoinPool p = pool;
     if (p == null || copies < 2 || p.getParallelism() < 2) {
@@ -283,9 +287,28 @@ public final class BatchedEnv {
       int to = (k + 1) * copies / parts;
       tasks[k - 1] = p.submit(() -> stepRange(from, to));
     }
-    stepRange(0, copies / parts);
+    Throwable failure = null;
+    try {
+      stepRange(0, copies / parts);
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
     for (ForkJoinTask<?> t : tasks) {
-      t.join();
+      try {
+        t.join();
+      } catch (RuntimeException | Error e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure instanceof RuntimeException e) {
+      throw e;
+    }
+    if (failure != null) {
+      throw (Error) failure;
     }
     return true;
   }

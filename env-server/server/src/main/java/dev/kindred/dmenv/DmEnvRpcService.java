@@ -1,6 +1,5 @@
 package dev.kindred.dmenv;
 
-import com.google.rpc.Code;
 import dev.kindred.dmenv.proto.CreateWorldResponse;
 import dev.kindred.dmenv.proto.DestroyWorldResponse;
 import dev.kindred.dmenv.proto.EnvironmentGrpc;
@@ -10,15 +9,19 @@ import dev.kindred.dmenv.proto.JoinWorldResponse;
 import dev.kindred.dmenv.proto.LeaveWorldResponse;
 import dev.kindred.dmenv.proto.ResetResponse;
 import dev.kindred.dmenv.proto.ResetWorldResponse;
+import dev.kindred.dmenv.proto.StepResponse;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.WorldRegistry;
-import io.grpc.stub.ServerCallStreamObserver;
+import dev.kindred.server.core.ErrorMapping;
+import dev.kindred.server.core.RequestStreams;
+import dev.kindred.server.core.Session;
+import dev.kindred.server.core.SessionRegistry;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * DeepMind's dm_env_rpc protocol v1 ({@code dm_env_rpc.v1.Environment/Process}) over Kindred's
@@ -47,11 +50,13 @@ import org.slf4j.LoggerFactory;
  *       element broadcasts to the whole shape. Missing keys take the schema defaults; an
  *       unknown key, a wrong type or an out-of-range value is INVALID_ARGUMENT.</li>
  * </ul>
- * The response's {@code world_name} is {@code <world id>-<16 random hex digits>}. Worlds count
- * against the server's session limit ({@code --max-sessions}; RESOURCE_EXHAUSTED beyond). A world
- * lives until DestroyWorld, or until the connection that created it closes (then at once when no
- * agent is joined, else when its agent leaves). DestroyWorld is refused (FAILED_PRECONDITION)
- * while an agent is joined; an unknown name is NOT_FOUND.
+ * The response's {@code world_name} is {@code <world id>-<16 random hex digits>}. Worlds are
+ * sessions of the server's session registry: together with kindred.v1 sessions they count
+ * against the server's session limit ({@code --max-sessions}; RESOURCE_EXHAUSTED beyond), and a
+ * world unused for the server's idle timeout ({@code --idle-timeout-s}) is destroyed. A world
+ * lives until DestroyWorld, until it expires, or until the connection that created it closes
+ * (then at once when no agent is joined, else when its agent leaves). DestroyWorld is refused
+ * (FAILED_PRECONDITION) while an agent is joined; an unknown name is NOT_FOUND.
  *
  * <h2>Agents, specs, actions and observations</h2>
  * One joined connection controls <em>all</em> of a world's agents (for spin worlds, the spins
@@ -89,15 +94,23 @@ import org.slf4j.LoggerFactory;
  * ignored); ResetWorld itself does not wait for that step. LeaveWorld when not joined is a no-op.
  */
 public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
-  private static final Logger log = LoggerFactory.getLogger(DmEnvRpcService.class);
+  private static final ErrorMapping ERRORS = new ErrorMapping("use a smaller world",
+      "use a smaller world or destroy other worlds");
 
   private final WorldRegistry registry;
   private final DmWorlds worlds;
+  private final RequestStreams streams;
   private final int maxMessageBytes;
 
-  public DmEnvRpcService(WorldRegistry registry, int maxWorlds, int maxMessageBytes) {
+  /**
+   * @param sessions the server's sessions, where this service keeps its worlds
+   * @param streams  the server's streams, which end at shutdown
+   */
+  public DmEnvRpcService(WorldRegistry registry, SessionRegistry sessions, RequestStreams streams,
+      int maxMessageBytes) {
     this.registry = registry;
-    this.worlds = new DmWorlds(maxWorlds);
+    this.worlds = new DmWorlds(sessions);
+    this.streams = streams;
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -106,12 +119,10 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     return worlds.size();
   }
 
-  /** One stream's state; touched only from the call's serialised callbacks (and under its monitor). */
+  /** One stream's state; touched only by the stream's handler (one call at a time). */
   private static final class Connection {
-    DmWorld joined;
-    final Set<DmWorld> created = new LinkedHashSet<>();
-    boolean closed;
-    boolean wasReady;
+    Session<DmWorld> joined;
+    final Set<Session<DmWorld>> created = new LinkedHashSet<>();
 
     @Override
     public String toString() {
@@ -121,120 +132,80 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
 
   @Override
   public StreamObserver<EnvironmentRequest> process(StreamObserver<EnvironmentResponse> responseObserver) {
-    ServerCallStreamObserver<EnvironmentResponse> out =
-        (ServerCallStreamObserver<EnvironmentResponse>) responseObserver;
-    out.disableAutoRequest();
     Connection conn = new Connection();
-    out.setOnCancelHandler(() -> close(conn));
-    out.setOnReadyHandler(() -> {
-      synchronized (conn) {
-        if (!conn.closed && out.isReady() && !conn.wasReady) {
-          conn.wasReady = true;
-          out.request(1);
-        }
-      }
-    });
-    return new StreamObserver<>() {
+    return streams.serve(responseObserver, "Process", ERRORS, new RequestStreams.Handler<>() {
       @Override
-      public void onNext(EnvironmentRequest request) {
-        EnvironmentResponse response;
-        synchronized (conn) {
-          if (conn.closed) {
-            return;
-          }
-          response = handle(conn, request);
-        }
-        out.onNext(response);
-        synchronized (conn) {
-          if (out.isReady()) {
-            out.request(1);
-          } else {
-            conn.wasReady = false;
-          }
-        }
+      public EnvironmentResponse answer(EnvironmentRequest request) {
+        return handle(conn, request);
       }
 
       @Override
-      public void onError(Throwable t) {
+      public void ended() {
         close(conn);
       }
-
-      @Override
-      public void onCompleted() {
-        if (close(conn)) {
-          out.onCompleted();
-        }
-      }
-    };
+    });
   }
 
   /** Ends a connection: leaves its world and destroys the worlds it created. */
-  private boolean close(Connection conn) {
-    synchronized (conn) {
-      if (conn.closed) {
-        return false;
-      }
-      conn.closed = true;
-      leave(conn);
-      for (DmWorld w : conn.created) {
-        if (w.creatorClosed()) {
-          worlds.remove(w, "closed with its creating connection");
-        }
-      }
-      conn.created.clear();
-      return true;
+  private void close(Connection conn) {
+    leave(conn);
+    for (Session<DmWorld> w : conn.created) {
+      worlds.creatorClosed(w);
     }
+    conn.created.clear();
   }
 
   private void leave(Connection conn) {
-    DmWorld w = conn.joined;
+    Session<DmWorld> w = conn.joined;
     if (w != null) {
       conn.joined = null;
-      if (w.leave(conn)) {
-        worlds.remove(w, "closed after its creating connection");
-      }
+      worlds.leave(w, conn);
     }
   }
 
-  /** Answers one request; never throws. */
-  EnvironmentResponse handle(Connection conn, EnvironmentRequest request) {
+  /** Answers one request; a failure is an error response, and the stream stays open. */
+  private EnvironmentResponse handle(Connection conn, EnvironmentRequest request) {
     try {
       return switch (request.getPayloadCase()) {
         case CREATE_WORLD -> {
           DmSettings.Creation c = DmSettings.create(request.getCreateWorld().getSettingsMap(), registry);
-          DmWorld w = worlds.create(c.type().id(),
-              name -> new DmWorld(name, c.type(), c.raw(), c.config(), c.seed(), conn));
+          Session<DmWorld> w = worlds.create(c, conn);
           conn.created.add(w);
           yield EnvironmentResponse.newBuilder()
-              .setCreateWorld(CreateWorldResponse.newBuilder().setWorldName(w.name())).build();
+              .setCreateWorld(CreateWorldResponse.newBuilder().setWorldName(w.id())).build();
         }
         case JOIN_WORLD -> {
           var r = request.getJoinWorld();
           if (conn.joined != null) {
-            throw EnvException.precondition("this connection is already joined to world '" + conn.joined.name()
+            throw EnvException.precondition("this connection is already joined to world '" + conn.joined.id()
                 + "'; a connection joins one world at a time (send LeaveWorld first)");
           }
-          DmWorld w = worlds.get(r.getWorldName());
+          Session<DmWorld> w = worlds.get(r.getWorldName());
           if (r.getSettingsCount() > 0) {
             throw EnvException.invalid("settings." + r.getSettingsMap().keySet().iterator().next(),
                 "JoinWorld takes no settings; world settings go to CreateWorld (or ResetWorld)");
           }
-          DmSpecs specs = w.join(conn);
+          DmSpecs specs = worlds.use(w, world -> world.join(conn));
           conn.joined = w;
           yield EnvironmentResponse.newBuilder()
               .setJoinWorld(JoinWorldResponse.newBuilder().setSpecs(specs.proto())).build();
         }
-        case STEP -> EnvironmentResponse.newBuilder()
-            .setStep(joined(conn, "Step").step(conn, request.getStep(), maxMessageBytes)).build();
+        case STEP -> {
+          StepResponse step = worlds.use(joined(conn, "Step"), w -> w.step(conn, request.getStep(), maxMessageBytes));
+          yield EnvironmentResponse.newBuilder().setStep(step).build();
+        }
         case RESET -> {
-          DmWorld w = joined(conn, "Reset");
+          Session<DmWorld> w = joined(conn, "Reset");
           Long seed = DmSettings.seedOnly(request.getReset().getSettingsMap(), "Reset");
-          yield EnvironmentResponse.newBuilder()
-              .setReset(ResetResponse.newBuilder().setSpecs(w.reset(conn, seed).proto())).build();
+          DmSpecs specs = worlds.use(w, world -> world.reset(conn, seed));
+          yield EnvironmentResponse.newBuilder().setReset(ResetResponse.newBuilder().setSpecs(specs.proto())).build();
         }
         case RESET_WORLD -> {
           var r = request.getResetWorld();
-          worlds.get(r.getWorldName()).resetWorld(conn, r.getSettingsMap());
+          worlds.use(worlds.get(r.getWorldName()), w -> {
+            w.resetWorld(conn, r.getSettingsMap());
+            return null;
+          });
           yield EnvironmentResponse.newBuilder().setResetWorld(ResetWorldResponse.getDefaultInstance()).build();
         }
         case LEAVE_WORLD -> {
@@ -242,36 +213,21 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
           yield EnvironmentResponse.newBuilder().setLeaveWorld(LeaveWorldResponse.getDefaultInstance()).build();
         }
         case DESTROY_WORLD -> {
-          String name = request.getDestroyWorld().getWorldName();
-          worlds.destroy(name, conn);
-          conn.created.removeIf(w -> w.name().equals(name));
+          conn.created.remove(worlds.destroy(request.getDestroyWorld().getWorldName(), conn));
           yield EnvironmentResponse.newBuilder()
               .setDestroyWorld(DestroyWorldResponse.getDefaultInstance()).build();
         }
-        case EXTENSION -> error(Code.UNIMPLEMENTED, "extension requests are not supported by this server (got "
-            + request.getExtension().getTypeUrl() + ")");
-        case PAYLOAD_NOT_SET -> error(Code.INVALID_ARGUMENT, "the EnvironmentRequest has no payload; set one of "
-            + "create_world, join_world, step, reset, reset_world, leave_world, destroy_world");
+        case EXTENSION -> error(Status.UNIMPLEMENTED.withDescription("extension requests are not supported by this "
+            + "server (got " + request.getExtension().getTypeUrl() + ")"));
+        case PAYLOAD_NOT_SET -> error(Status.INVALID_ARGUMENT.withDescription("the EnvironmentRequest has no "
+            + "payload; set one of create_world, join_world, step, reset, reset_world, leave_world, destroy_world"));
       };
-    } catch (EnvException e) {
-      return error(code(e.kind()), e.getMessage());
-    } catch (ArithmeticException e) {
-      return error(Code.RESOURCE_EXHAUSTED, "the requested sizes overflow this server's buffers (" + e.getMessage()
-          + "); use a smaller world");
-    } catch (OutOfMemoryError e) {
-      log.atError().setMessage("out of memory").addKeyValue("request", request.getPayloadCase()).setCause(e).log();
-      return error(Code.RESOURCE_EXHAUSTED, "the server ran out of memory serving "
-          + request.getPayloadCase().name().toLowerCase() + "; use a smaller world or destroy other worlds");
-    } catch (RuntimeException e) {
-      String errorId = UUID.randomUUID().toString().substring(0, 8);
-      log.atError().setMessage("unexpected failure").addKeyValue("request", request.getPayloadCase())
-          .addKeyValue("error_id", errorId).setCause(e).log();
-      return error(Code.INTERNAL, "internal server error in " + request.getPayloadCase().name().toLowerCase()
-          + " (error id " + errorId + ", see the server log): " + e.getClass().getSimpleName());
+    } catch (RuntimeException | OutOfMemoryError e) {
+      return error(ERRORS.toStatus(request.getPayloadCase().name().toLowerCase(Locale.ROOT), e));
     }
   }
 
-  private static DmWorld joined(Connection conn, String request) {
+  private static Session<DmWorld> joined(Connection conn, String request) {
     if (conn.joined == null) {
       throw EnvException.precondition(request + " needs a joined world: this connection is not joined; send "
           + "CreateWorld (or use an existing world's name) and then JoinWorld");
@@ -279,23 +235,11 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     return conn.joined;
   }
 
-  static Code code(EnvException.Kind kind) {
-    return switch (kind) {
-      case INVALID_ARGUMENT -> Code.INVALID_ARGUMENT;
-      case NOT_FOUND -> Code.NOT_FOUND;
-      case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
-      case RESOURCE_EXHAUSTED -> Code.RESOURCE_EXHAUSTED;
-    };
-  }
-
-  private static EnvironmentResponse error(Code code, String message) {
+  private static EnvironmentResponse error(Status status) {
     return EnvironmentResponse.newBuilder()
-        .setError(com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(message))
+        .setError(com.google.rpc.Status.newBuilder()
+            .setCode(status.getCode().value())
+            .setMessage(Objects.toString(status.getDescription(), "")))
         .build();
-  }
-
-  /** Destroys every world (tests). */
-  int destroyAll() {
-    return worlds.clear();
   }
 }

@@ -10,6 +10,7 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldType;
+import dev.kindred.server.core.SessionState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,13 +18,13 @@ import java.util.Map;
 /**
  * One dm_env_rpc world: one copy of a Kindred world with the protocol's sequence state
  * (non-running after join, reset or the end of a sequence; the next Step then starts a new
- * episode and ignores its actions). Thread-safe: every method holds the world's monitor, since
- * several connections may address the same world (join, reset-world, destroy).
+ * episode and ignores its actions). Not thread-safe: several connections may address the same
+ * world (join, reset-world, destroy), so every call holds the lock of the world's session
+ * ({@link DmWorlds#use}), which also keeps calls off a world that is gone.
  */
-final class DmWorld {
+final class DmWorld implements SessionState {
   private final String name;
   private final WorldType type;
-  private final Object creator;
   private Map<String, Object> raw;
   private BatchedEnv env;
   private DmSpecs specs;
@@ -38,14 +39,12 @@ final class DmWorld {
   private Object joinedBy;
   private boolean needsReset = true;
   private boolean interruptPending;
-  private boolean destroyed;
   /** The creating connection has closed: destroy the world when its agent leaves. */
   private boolean orphaned;
 
-  DmWorld(String name, WorldType type, Map<String, Object> raw, Config config, long seed, Object creator) {
+  DmWorld(String name, WorldType type, Map<String, Object> raw, Config config, long seed) {
     this.name = name;
     this.type = type;
-    this.creator = creator;
     this.raw = Map.copyOf(raw);
     install(build(config, seed));
   }
@@ -65,33 +64,17 @@ final class DmWorld {
     this.batchIndex = index;
   }
 
-  String name() {
-    return name;
+  @Override
+  public BatchedEnv env() {
+    return env;
   }
 
-  String worldId() {
-    return type.id();
-  }
-
-  Object creator() {
-    return creator;
-  }
-
-  synchronized int agents() {
+  int agents() {
     return env.spec().numAgents();
   }
 
-  synchronized DmSpecs specs() {
-    return specs;
-  }
-
-  synchronized boolean isJoined() {
-    return joinedBy != null;
-  }
-
   /** Joins {@code conn} as the world's agent connection (controlling all its agents). */
-  synchronized DmSpecs join(Object conn) {
-    checkAlive();
+  DmSpecs join(Object conn) {
     if (joinedBy != null) {
       throw EnvException.precondition("world '" + name + "' already has its agent connection: one dm_env_rpc "
           + "connection controls all " + agents() + " agent(s) of a Kindred world; wait until it leaves, or "
@@ -111,19 +94,18 @@ final class DmWorld {
    *
    * @return whether the world should now be destroyed (its creator has gone)
    */
-  synchronized boolean leave(Object conn) {
+  boolean leave(Object conn) {
     if (joinedBy != conn) {
       return false;
     }
     joinedBy = null;
     needsReset = true;
     interruptPending = false;
-    return orphaned && !destroyed;
+    return orphaned;
   }
 
-  /** Marks the world destroyed unless an agent is joined. */
-  synchronized void destroy(Object caller) {
-    checkAlive();
+  /** Refuses DestroyWorld while an agent is joined. */
+  void checkDestroyable(Object caller) {
     if (joinedBy == caller) {
       throw EnvException.precondition("world '" + name + "' cannot be destroyed while this connection is joined "
           + "to it; send LeaveWorld first");
@@ -132,37 +114,24 @@ final class DmWorld {
       throw EnvException.precondition("world '" + name + "' cannot be destroyed while an agent (another "
           + "connection) is joined to it; it can be destroyed once that agent has left");
     }
-    destroyed = true;
   }
 
   /**
-   * The creating connection closed: destroys the world now when no agent is joined
-   * (returns true), else when the agent leaves.
+   * The creating connection closed.
+   *
+   * @return whether the world should be destroyed now (no agent is joined); else it is when
+   *         its agent leaves
    */
-  synchronized boolean creatorClosed() {
-    if (destroyed) {
-      return false;
-    }
+  boolean creatorClosed() {
     if (joinedBy == null) {
-      destroyed = true;
       return true;
     }
     orphaned = true;
     return false;
   }
 
-  synchronized void markDestroyed() {
-    destroyed = true;
-  }
-
-  private void checkAlive() {
-    if (destroyed) {
-      throw EnvException.notFound("world '" + name + "' has been destroyed");
-    }
-  }
-
   /** Reset from the joined agent: the next Step starts a new sequence (optionally re-seeded). */
-  synchronized DmSpecs reset(Object conn, Long seed) {
+  DmSpecs reset(Object conn, Long seed) {
     requireJoined(conn);
     if (seed != null) {
       pendingSeed = seed;
@@ -178,8 +147,7 @@ final class DmWorld {
    * joined on another connection gets INTERRUPTED at its next Step; the caller's own next Step
    * (if it is the joined one) starts the new sequence directly.
    */
-  synchronized void resetWorld(Object caller, Map<String, Tensor> settings) {
-    checkAlive();
+  void resetWorld(Object caller, Map<String, Tensor> settings) {
     if (settings.containsKey(DmSettings.WORLD)) {
       throw EnvException.invalid("settings." + DmSettings.WORLD, "the world type of '" + name + "' ("
           + type.id() + ") cannot change; destroy it and create another world");
@@ -225,7 +193,6 @@ final class DmWorld {
   }
 
   private void requireJoined(Object conn) {
-    checkAlive();
     if (joinedBy != conn) {
       throw EnvException.precondition("this connection is not joined to world '" + name + "'; send JoinWorld first");
     }
@@ -237,7 +204,7 @@ final class DmWorld {
    * @param maxResponseBytes the server's message limit; a request whose response could exceed it
    *                         is refused before anything changes
    */
-  synchronized StepResponse step(Object conn, StepRequest request, long maxResponseBytes) {
+  StepResponse step(Object conn, StepRequest request, long maxResponseBytes) {
     requireJoined(conn);
     List<DmSpecs.Obs> requested = specs.requested(request.getRequestedObservationsList());
     long bound = DmSpecs.maxResponseBytes(requested);
@@ -281,10 +248,5 @@ final class DmWorld {
         .setState(state)
         .putAllObservations(specs.pack(requested, env.batch(), batchIndex, discount))
         .build();
-  }
-
-  /** Steps taken and episodes ended (for the log). */
-  synchronized String summary() {
-    return env.sessionStep() + " steps, " + env.episodesEnded() + " episodes ended";
   }
 }

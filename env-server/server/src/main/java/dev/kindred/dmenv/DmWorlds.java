@@ -1,100 +1,97 @@
 package dev.kindred.dmenv;
 
 import dev.kindred.env.EnvException;
-import java.security.SecureRandom;
-import java.util.HexFormat;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.kindred.server.core.Session;
+import dev.kindred.server.core.SessionKind;
+import dev.kindred.server.core.SessionRegistry;
+import dev.kindred.server.core.SessionRegistry.Reservation;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dm_env_rpc worlds of a server, by name, with their limit. Names are
+ * The dm_env_rpc worlds in the server's {@link SessionRegistry}, by name. Names are
  * {@code <world id>-<16 random hex digits>}: unique, and not guessable by a client that was not
- * told them, so one client cannot address another's world by accident.
+ * told them, so one client cannot address another's world by accident. Worlds are sessions: they
+ * count against the server's session limit and expire when idle, as kindred.v1 sessions do.
  */
 final class DmWorlds {
   private static final Logger log = LoggerFactory.getLogger(DmWorlds.class);
+  static final SessionKind<DmWorld> KIND = new SessionKind<>("dm_env_rpc", 16,
+      "destroy worlds you no longer use (DestroyWorld)");
 
-  private final int maxWorlds;
-  private final Map<String, DmWorld> worlds = new ConcurrentHashMap<>();
-  private final AtomicInteger reserved = new AtomicInteger();
-  private final SecureRandom random = new SecureRandom();
+  private final SessionRegistry registry;
 
-  DmWorlds(int maxWorlds) {
-    this.maxWorlds = maxWorlds;
+  DmWorlds(SessionRegistry registry) {
+    this.registry = registry;
   }
 
   int size() {
-    return worlds.size();
+    return registry.size(KIND);
   }
 
-  /** Creates a world, counting it against the limit before it is built. */
-  DmWorld create(String worldId, Function<String, DmWorld> factory) {
-    if (reserved.incrementAndGet() > maxWorlds) {
-      reserved.decrementAndGet();
-      throw EnvException.exhausted("this server already holds its limit of " + maxWorlds + " dm_env_rpc worlds; "
-          + "destroy worlds you no longer use (DestroyWorld), or restart the server with a larger --max-sessions");
-    }
-    try {
-      DmWorld w;
-      String name;
-      do {
-        byte[] b = new byte[8];
-        random.nextBytes(b);
-        name = worldId + "-" + HexFormat.of().formatHex(b);
-      } while (worlds.containsKey(name));
-      w = factory.apply(name);
-      worlds.put(name, w);
-      log.atInfo().setMessage("dm_env_rpc world created").addKeyValue("world", name)
-          .addKeyValue("agents", w.agents()).addKeyValue("worlds", worlds.size()).log();
-      return w;
-    } catch (RuntimeException | Error e) {
-      reserved.decrementAndGet();
-      throw e;
+  /**
+   * Creates a world, taking its slot of the session limit before it is built.
+   *
+   * @param creator the creating connection (the world dies with it)
+   */
+  Session<DmWorld> create(DmSettings.Creation c, Object creator) {
+    String worldId = c.type().id();
+    try (Reservation<DmWorld> slot = registry.reserve(KIND, worldId + "-", worldId, creator.toString())) {
+      DmWorld w = new DmWorld(slot.id(), c.type(), c.raw(), c.config(), c.seed());
+      int agents = w.agents();
+      Session<DmWorld> s = slot.open(w);
+      log.atInfo().setMessage("dm_env_rpc world created").addKeyValue("world", s.id())
+          .addKeyValue("agents", agents).addKeyValue("worlds", size()).log();
+      return s;
     }
   }
 
   /** The named world, or NOT_FOUND. */
-  DmWorld get(String name) {
+  Session<DmWorld> get(String name) {
     if (name.isEmpty()) {
       throw EnvException.notFound("world_name is empty; use the world_name that CreateWorld returned");
     }
-    DmWorld w = worlds.get(name);
-    if (w == null) {
+    Session<DmWorld> s = registry.find(KIND, name);
+    if (s == null) {
       throw EnvException.notFound("no world named '" + (name.length() > 80 ? name.substring(0, 80) + "..." : name)
-          + "' on this server: it was destroyed, its creating connection closed, or it never existed; use the "
-          + "world_name that CreateWorld returned");
+          + "' on this server: it was destroyed, its creating connection closed, it expired (worlds expire after "
+          + registry.idleTimeoutText() + " idle), or it never existed; use the world_name that CreateWorld returned");
     }
-    return w;
+    return s;
+  }
+
+  /** Runs {@code action} on the world while holding its lock; NOT_FOUND once it is gone. */
+  <T> T use(Session<DmWorld> s, Function<DmWorld, T> action) {
+    return registry.use(s, () -> EnvException.notFound("world '" + s.id() + "' has been destroyed, or it expired "
+        + "(worlds expire after " + registry.idleTimeoutText() + " idle)"), action);
   }
 
   /** DestroyWorld: refused while an agent is joined. */
-  void destroy(String name, Object caller) {
-    DmWorld w = get(name);
-    w.destroy(caller);
-    remove(w, "destroyed");
+  Session<DmWorld> destroy(String name, Object caller) {
+    Session<DmWorld> s = get(name);
+    use(s, w -> {
+      w.checkDestroyable(caller);
+      return registry.close(s, "destroyed");
+    });
+    return s;
   }
 
-  /** Forgets a world already marked destroyed. */
-  void remove(DmWorld w, String why) {
-    w.markDestroyed();
-    if (worlds.remove(w.name(), w)) {
-      reserved.decrementAndGet();
-      log.atInfo().setMessage("dm_env_rpc world " + why).addKeyValue("world", w.name())
-          .addKeyValue("summary", w.summary()).addKeyValue("worlds", worlds.size()).log();
-    }
+  /** {@code conn} leaves the world if it is joined; the world goes when its creator already has. */
+  void leave(Session<DmWorld> s, Object conn) {
+    registry.ifOpen(s, w -> {
+      if (w.leave(conn)) {
+        registry.close(s, "closed after its creating connection");
+      }
+    });
   }
 
-  /** Destroys every world (at shutdown or in tests). */
-  int clear() {
-    int n = 0;
-    for (DmWorld w : worlds.values()) {
-      remove(w, "closed");
-      n++;
-    }
-    return n;
+  /** The world's creating connection closed: the world goes now, or when its agent leaves. */
+  void creatorClosed(Session<DmWorld> s) {
+    registry.ifOpen(s, w -> {
+      if (w.creatorClosed()) {
+        registry.close(s, "closed with its creating connection");
+      }
+    });
   }
 }

@@ -6,7 +6,6 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
-import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.AutoresetMode;
@@ -24,39 +23,46 @@ import dev.kindred.proto.v1.ServerLimits;
 import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.protocol.Protos;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
+import dev.kindred.server.EnvSessions.EnvSession;
+import dev.kindred.server.core.ErrorMapping;
+import dev.kindred.server.core.RequestStreams;
+import dev.kindred.server.core.SessionRegistry.Closed;
+import dev.kindred.server.core.SessionRegistry.Reservation;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kindred.v1 EnvService: a thin layer that checks requests, finds sessions and turns the
- * core's {@link EnvException}s into gRPC statuses. Anything unexpected becomes INTERNAL with a
- * log line carrying an error id that the client also sees; the server keeps running.
+ * The kindred.v1 EnvService: a thin layer that checks requests, finds sessions in the server's
+ * session registry and answers failures through the server's {@link ErrorMapping} (request
+ * errors keep their message under their code; anything unexpected is INTERNAL with an error id;
+ * the server keeps running).
  */
 final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(EnvServiceImpl.class);
   static final String PROTOCOL = "kindred.v1";
+  private static final ErrorMapping ERRORS = new ErrorMapping("use fewer copies or agents",
+      "use fewer copies or close other sessions");
 
   private final ServerConfig config;
   private final WorldRegistry registry;
-  private final SessionManager sessions;
+  private final EnvSessions sessions;
+  private final RequestStreams streams;
   private final String version;
-  /** Steps the copies of a session in parallel; null with one step thread. Daemon threads. */
+  /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
 
-  EnvServiceImpl(ServerConfig config, WorldRegistry registry, SessionManager sessions, String version) {
+  EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, RequestStreams streams,
+      ForkJoinPool stepPool, String version) {
     this.config = config;
     this.registry = registry;
     this.sessions = sessions;
+    this.streams = streams;
+    this.stepPool = stepPool;
     this.version = version;
-    this.stepPool = config.stepThreads() > 1 ? new ForkJoinPool(config.stepThreads()) : null;
   }
 
   // ---- unary methods --------------------------------------------------------------------
@@ -112,42 +118,33 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     Autoreset autoreset = Protos.autoreset(request.getAutoreset());
     List<String> observations = request.getObservationsList();
     long seed = request.getSeed();
-
-    // Check names and message sizes on a one-copy probe before building all copies.
-    BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
-    checkMessageSizes(probe, autoreset, copies);
-
     String client = request.getClientName();
-    Session session = sessions.create(type.id(), client, () -> {
-      World world = copies == 1 ? null : type.create(worldConfig, copies);
-      BatchedEnv env = world == null ? probe : new BatchedEnv(world, autoreset, seed, observations);
-      return env.stepCopiesOn(stepPool);
-    });
-    CreateSessionResponse response;
-    session.lock.lock();
-    try {
-      session.sparseObservations = request.getSparseObservations();
-      response = CreateSessionResponse.newBuilder()
-          .setSessionId(session.id())
-          .setSpec(Protos.envSpec(SessionSpec.of(session.env(), worldConfig)))
+
+    // The slot is taken before any world is built, so requests beyond the limit build nothing.
+    try (Reservation<EnvSession> slot = sessions.reserve(type.id(), client)) {
+      // Check names and message sizes on a one-copy probe before building all copies.
+      BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
+      checkMessageSizes(probe, autoreset, copies);
+      BatchedEnv env = copies == 1 ? probe
+          : new BatchedEnv(type.create(worldConfig, copies), autoreset, seed, observations);
+      env.stepCopiesOn(stepPool);
+      CreateSessionResponse response = CreateSessionResponse.newBuilder()
+          .setSessionId(slot.id())
+          .setSpec(Protos.envSpec(SessionSpec.of(env, worldConfig)))
           .build();
-    } catch (RuntimeException | Error e) {
-      sessions.discard(session); // never handed out: do not let it hold a slot
-      throw e;
-    } finally {
-      session.lock.unlock();
+      slot.open(new EnvSession(env, request.getSparseObservations()));
+      log.atInfo().setMessage("session created")
+          .addKeyValue("session", slot.id())
+          .addKeyValue("world", type.id())
+          .addKeyValue("copies", copies)
+          .addKeyValue("agents", env.spec().numAgents())
+          .addKeyValue("autoreset", autoreset)
+          .addKeyValue("seed", Long.toUnsignedString(seed))
+          .addKeyValue("client", client)
+          .addKeyValue("sessions", sessions.size())
+          .log();
+      return response;
     }
-    log.atInfo().setMessage("session created")
-        .addKeyValue("session", session.id())
-        .addKeyValue("world", type.id())
-        .addKeyValue("copies", copies)
-        .addKeyValue("agents", probe.spec().numAgents())
-        .addKeyValue("autoreset", autoreset)
-        .addKeyValue("seed", Long.toUnsignedString(seed))
-        .addKeyValue("client", client)
-        .addKeyValue("sessions", sessions.size())
-        .log();
-    return response;
   }
 
   private void checkMessageSizes(BatchedEnv probe, Autoreset autoreset, int copies) {
@@ -176,7 +173,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         // Out-of-int values become -1, which the session rejects with the range it expects.
         copies[i] = c > Integer.MAX_VALUE ? -1 : (int) c;
       }
-      return sessions.withSessionState(request.getSessionId(),
+      return sessions.withSession(request.getSessionId(),
           session -> respond(session, session.env().reset(seed, copies)));
     });
   }
@@ -187,12 +184,12 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   }
 
   private StepResponse step(StepRequest request) {
-    return sessions.withSessionState(request.getSessionId(),
+    return sessions.withSession(request.getSessionId(),
         session -> respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer())));
   }
 
-  private StepResponse respond(Session session, StepBatch batch) {
-    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations, stepPool);
+  private StepResponse respond(EnvSession session, StepBatch batch) {
+    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations(), stepPool);
     int size = response.getSerializedSize();
     if (size > config.maxMessageBytes()) {
       // CreateSession's bound should make this impossible; say so loudly if it is wrong.
@@ -205,7 +202,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   @Override
   public void closeSession(CloseSessionRequest request, StreamObserver<CloseSessionResponse> out) {
     unary("CloseSession", out, () -> {
-      SessionManager.Closed c = sessions.close(request.getSessionId());
+      Closed c = sessions.close(request.getSessionId());
       return CloseSessionResponse.newBuilder().setSessionSteps(c.steps()).setEpisodes(c.episodes()).build();
     });
   }
@@ -213,115 +210,26 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   // ---- streaming ------------------------------------------------------------------------
 
   /**
-   * One response per request, in order. Requests are pulled one at a time and only while the
-   * client is reading responses (manual flow control), so a client that pipelines without
-   * reading cannot make the server buffer without bound. A bad request ends the stream with
-   * its status; its session is unchanged (the core rejects before changing anything).
+   * One response per request, in order, with flow control (see {@link RequestStreams}). A bad
+   * request ends the stream with its status; its session is unchanged (the core rejects before
+   * changing anything).
    */
   @Override
   public StreamObserver<StepRequest> stepStream(StreamObserver<StepResponse> responseObserver) {
-    ServerCallStreamObserver<StepResponse> out = (ServerCallStreamObserver<StepResponse>) responseObserver;
-    out.disableAutoRequest();
-    StreamState state = new StreamState();
-    out.setOnCancelHandler(() -> state.done = true);
-    out.setOnReadyHandler(() -> {
-      if (!state.done && out.isReady() && !state.wasReady) {
-        state.wasReady = true;
-        out.request(1);
-      }
-    });
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(StepRequest request) {
-        if (state.done) {
-          return;
-        }
-        StepResponse response;
-        try {
-          response = step(request);
-        } catch (Throwable t) {
-          state.done = true;
-          out.onError(toStatus("StepStream", t));
-          return;
-        }
-        out.onNext(response);
-        if (out.isReady()) {
-          out.request(1);
-        } else {
-          state.wasReady = false;
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        // The client cancelled or the connection broke; nothing to answer.
-        state.done = true;
-      }
-
-      @Override
-      public void onCompleted() {
-        if (!state.done) {
-          state.done = true;
-          out.onCompleted();
-        }
-      }
-    };
-  }
-
-  /** Touched only from the call's serialised callbacks (and the cancel handler). */
-  private static final class StreamState {
-    volatile boolean done;
-    boolean wasReady;
+    return streams.serve(responseObserver, "StepStream", ERRORS, this::step);
   }
 
   // ---- errors ---------------------------------------------------------------------------
 
-  private <T> void unary(String method, StreamObserver<T> out, Supplier<T> body) {
+  private static <T> void unary(String method, StreamObserver<T> out, Supplier<T> body) {
     T result;
     try {
       result = body.get();
     } catch (Throwable t) {
-      out.onError(toStatus(method, t));
+      out.onError(ERRORS.toStatus(method, t).asRuntimeException());
       return;
     }
     out.onNext(result);
     out.onCompleted();
-  }
-
-  /** The status a failure is answered with; unexpected failures are logged with an error id. */
-  static StatusRuntimeException toStatus(String method, Throwable t) {
-    if (t instanceof EnvException e) {
-      return status(e).asRuntimeException();
-    }
-    if (t instanceof StatusRuntimeException s) {
-      return s;
-    }
-    if (t instanceof ArithmeticException) {
-      // Sizes that overflow an int (e.g. copies x observation bytes) are too large for any message.
-      return Status.RESOURCE_EXHAUSTED.withDescription(
-          "the requested sizes overflow this server's buffers (" + t.getMessage() + "); use fewer copies or agents")
-          .asRuntimeException();
-    }
-    if (t instanceof OutOfMemoryError) {
-      log.atError().setMessage("out of memory").addKeyValue("method", method).setCause(t).log();
-      return Status.RESOURCE_EXHAUSTED.withDescription(
-          "the server ran out of memory serving " + method + "; use fewer copies or close other sessions")
-          .asRuntimeException();
-    }
-    String errorId = UUID.randomUUID().toString().substring(0, 8);
-    log.atError().setMessage("unexpected failure").addKeyValue("method", method)
-        .addKeyValue("error_id", errorId).setCause(t).log();
-    return Status.INTERNAL.withDescription("internal server error in " + method + " (error id " + errorId
-        + ", see the server log): " + t.getClass().getSimpleName()).withCause(t).asRuntimeException();
-  }
-
-  static Status status(EnvException e) {
-    Status s = switch (e.kind()) {
-      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
-      case NOT_FOUND -> Status.NOT_FOUND;
-      case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
-      case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
-    };
-    return s.withDescription(e.getMessage());
   }
 }

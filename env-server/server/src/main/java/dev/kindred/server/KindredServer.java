@@ -3,6 +3,8 @@ package dev.kindred.server;
 import dev.kindred.dmenv.DmEnvRpcService;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.server.core.RequestStreams;
+import dev.kindred.server.core.SessionRegistry;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -15,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kindred environment server: the kindred.v1 EnvService, standard gRPC health checking
- * (SERVING for "" and "kindred.v1.EnvService") and server reflection (v1 and v1alpha), with
- * a session manager whose idle sessions a background sweeper closes.
+ * The Kindred environment server: the kindred.v1 EnvService and the dm_env_rpc Environment
+ * service over one session registry (one limit, one idle timeout, whose idle sessions a
+ * background sweeper closes), standard gRPC health checking (SERVING for "" and
+ * "kindred.v1.EnvService") and server reflection (v1 and v1alpha).
  *
  * <pre>{@code
  * KindredServer server = KindredServer.start(ServerConfig.defaults().withPort(0), WorldRegistry.builtIn());
@@ -40,18 +45,23 @@ public final class KindredServer implements AutoCloseable {
   private final ServerConfig config;
   private final Server server;
   private final HealthStatusManager health;
-  private final SessionManager sessions;
+  private final SessionRegistry sessions;
+  private final RequestStreams streams;
   private final ScheduledExecutorService sweeper;
+  /** Null with one step thread. */
+  private final ForkJoinPool stepPool;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Object closeLock = new Object();
 
-  private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionManager sessions,
-      ScheduledExecutorService sweeper) {
+  private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionRegistry sessions,
+      RequestStreams streams, ScheduledExecutorService sweeper, ForkJoinPool stepPool) {
     this.config = config;
     this.server = server;
     this.health = health;
     this.sessions = sessions;
+    this.streams = streams;
     this.sweeper = sweeper;
+    this.stepPool = stepPool;
   }
 
   /**
@@ -76,13 +86,15 @@ public final class KindredServer implements AutoCloseable {
   static KindredServer start(ServerConfig config, WorldRegistry registry, ServerBuilder<?> builder,
       LongSupplier clock) {
     String version = version();
-    SessionManager sessions = new SessionManager(config.maxSessions(), config.sessionIdleTimeout(), clock);
+    SessionRegistry sessions = new SessionRegistry(config.maxSessions(), config.sessionIdleTimeout(), clock);
+    RequestStreams streams = new RequestStreams();
+    ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(new EnvServiceImpl(config, registry, sessions, version))
-        .addService(new DmEnvRpcService(registry, config.maxSessions(), config.maxMessageBytes()))
+        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, stepPool, version))
+        .addService(new DmEnvRpcService(registry, sessions, streams, config.maxMessageBytes()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha);
@@ -110,7 +122,7 @@ public final class KindredServer implements AutoCloseable {
       }
     }, period, period, TimeUnit.MILLISECONDS);
 
-    KindredServer ks = new KindredServer(config, server, health, sessions, sweeper);
+    KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, stepPool);
     List<String> worlds = registry.ids();
     log.atInfo().setMessage("Kindred server {} listening on {}; serving {} world(s): {}")
         .addArgument(version)
@@ -127,6 +139,15 @@ public final class KindredServer implements AutoCloseable {
           + "META-INF/services/dev.kindred.env.WorldType on the class path");
     }
     return ks;
+  }
+
+  /** Steps the copies of a session in parallel (see {@link ServerConfig#stepThreads()}). */
+  private static ForkJoinPool stepPool(int threads) {
+    return new ForkJoinPool(threads, pool -> {
+      ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+      t.setName("kindred-step-" + t.getPoolIndex());
+      return t;
+    }, null, false);
   }
 
   private static long sweepPeriodMillis(ServerConfig config) {
@@ -158,15 +179,17 @@ public final class KindredServer implements AutoCloseable {
     return config;
   }
 
-  /** The live sessions (for tests and monitoring). */
-  SessionManager sessions() {
+  /** The live sessions of both protocols (for tests and monitoring). */
+  SessionRegistry sessions() {
     return sessions;
   }
 
   /**
-   * Shuts down gracefully: health turns NOT_SERVING, new calls are refused, calls in flight get
-   * up to {@link ServerConfig#shutdownGrace()} to finish, the rest are cancelled, and every
-   * session is closed. Idempotent; a second caller waits for the first to finish.
+   * Shuts down gracefully: health turns NOT_SERVING, new calls are refused, open streams end
+   * with UNAVAILABLE (at once when idle, else after the request they are answering), calls in
+   * flight get up to {@link ServerConfig#shutdownGrace()} to finish, the rest are cancelled,
+   * every session is closed and the step threads stop. Idempotent; a second caller waits for
+   * the first to finish.
    */
   @Override
   public void close() {
@@ -177,34 +200,47 @@ public final class KindredServer implements AutoCloseable {
       long t0 = System.nanoTime();
       log.info("shutdown 1/4: health NOT_SERVING");
       health.enterTerminalState();
-      log.info("shutdown 2/4: refusing new calls; draining calls in flight (up to {} ms)",
+      log.info("shutdown 2/4: refusing new calls; ending open streams; draining calls in flight (up to {} ms)",
           config.shutdownGrace().toMillis());
       server.shutdown();
-      boolean drained = false;
-      try {
-        drained = server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (drained) {
+      streams.shutDown();
+      if (awaited(server::awaitTermination, config.shutdownGrace().toMillis())) {
         log.info("shutdown 3/4: all calls finished");
       } else {
         log.warn("shutdown 3/4: calls still running after the grace period; cancelling them");
         server.shutdownNow();
-        try {
-          if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-            log.warn("shutdown 3/4: transport did not terminate within 5 s");
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        if (!awaited(server::awaitTermination, 5_000)) {
+          log.warn("shutdown 3/4: transport did not terminate within 5 s");
         }
       }
       sweeper.shutdownNow();
       int closed = sessions.closeAll();
+      if (stepPool != null) {
+        stepPool.shutdown();
+        if (!awaited(stepPool::awaitTermination, 5_000)) {
+          log.warn("shutdown 4/4: step threads still running after 5 s");
+        }
+      }
       log.atInfo().setMessage("shutdown 4/4: stopped")
           .addKeyValue("sessions_closed", closed)
           .addKeyValue("shutdown_ms", (System.nanoTime() - t0) / 1_000_000)
           .log();
+    }
+  }
+
+  /** Something that terminates: a server or an executor. */
+  @FunctionalInterface
+  private interface Termination {
+    boolean await(long timeout, TimeUnit unit) throws InterruptedException;
+  }
+
+  /** Waits up to {@code millis} for it; false on timeout or interrupt (the interrupt flag is kept). */
+  private static boolean awaited(Termination termination, long millis) {
+    try {
+      return termination.await(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

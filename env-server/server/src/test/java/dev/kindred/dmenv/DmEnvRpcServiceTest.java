@@ -26,15 +26,19 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
+import dev.kindred.server.core.RequestStreams;
+import dev.kindred.server.core.SessionRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +47,8 @@ import org.junit.jupiter.api.Test;
 class DmEnvRpcServiceTest {
   private static final int MAX_WORLDS = 4;
 
+  private final AtomicLong now = new AtomicLong(1_000_000_000L);
+  private SessionRegistry sessions;
   private DmEnvRpcService service;
   private Server server;
   private ManagedChannel channel;
@@ -57,7 +63,8 @@ class DmEnvRpcServiceTest {
     List<WorldType> types = new ArrayList<>(WorldRegistry.builtIn().all());
     types.add(new CounterWorld.Type());
     registry = new WorldRegistry(types);
-    service = new DmEnvRpcService(registry, MAX_WORLDS, maxMessageBytes);
+    sessions = new SessionRegistry(MAX_WORLDS, Duration.ofSeconds(600), now::get);
+    service = new DmEnvRpcService(registry, sessions, new RequestStreams(), maxMessageBytes);
     String name = "dmenv-" + UUID.randomUUID();
     server = InProcessServerBuilder.forName(name).addService(service).build().start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -289,6 +296,33 @@ class DmEnvRpcServiceTest {
     b.leave();
     awaitWorlds(0);
     b.close();
+  }
+
+  @Test
+  void idleWorldsExpireAndFreeTheirSlot() {
+    try (DmClient a = client(); DmClient b = client()) {
+      String idle = a.create(counter(1, 1));
+      String used = a.create(counter(2, 1));
+      b.join(used);
+      now.addAndGet(Duration.ofSeconds(500).toNanos());
+      b.step(Map.of());
+      now.addAndGet(Duration.ofSeconds(101).toNanos());
+      assertEquals(1, sessions.expireIdle());
+      assertEquals(1, service.worldCount());
+      assertTrue(a.error(EnvironmentRequest.newBuilder().setJoinWorld(JoinWorldRequest.newBuilder()
+          .setWorldName(idle)).build(), Code.NOT_FOUND).contains("expire after 600 s idle"));
+      assertEquals(EnvironmentStateType.RUNNING, b.step(Map.of(1L, ints(1))).getState());
+
+      // A joined world expires too; its agent's next step says so.
+      now.addAndGet(Duration.ofSeconds(601).toNanos());
+      assertEquals(1, sessions.expireIdle());
+      assertTrue(b.error(DmClient.stepRequest(Map.of(1L, ints(1))), Code.NOT_FOUND).contains("expired"));
+      b.leave();
+      assertEquals(0, service.worldCount());
+      for (int i = 0; i < MAX_WORLDS; i++) {
+        a.create(counter(i, 1)); // the expired worlds' slots are free again
+      }
+    }
   }
 
   private void awaitWorlds(int n) throws InterruptedException {

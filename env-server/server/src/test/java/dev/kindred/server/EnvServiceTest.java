@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.env.CounterWorld;
-import dev.kindred.env.World;
-import dev.kindred.env.WorldBuffers;
-import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.AutoresetMode;
 import dev.kindred.proto.v1.CloseSessionRequest;
 import dev.kindred.proto.v1.CloseSessionResponse;
@@ -216,6 +213,20 @@ class EnvServiceTest {
   }
 
   @Test
+  void sessionsBeyondTheLimitBuildNoWorld() {
+    CounterVariant counting = new CounterVariant("test.counting", () -> { });
+    try (Harness small = Harness.inProcess(Harness.testConfig().maxSessions(1).build(), counting)) {
+      small.stub.createSession(create(4, 1).setWorldId(counting.id()).build());
+      int built = counting.built.get();
+      for (int i = 0; i < 3; i++) {
+        assertStatus(Code.RESOURCE_EXHAUSTED,
+            () -> small.stub.createSession(create(4, 1).setWorldId(counting.id()).build()), "limit of 1 sessions");
+      }
+      assertEquals(built, counting.built.get(), "worlds built for refused sessions");
+    }
+  }
+
+  @Test
   void tooManyCopies() {
     try (Harness small = Harness.inProcess(Harness.testConfig().maxCopiesPerSession(8).build())) {
       small.session(8, 1);
@@ -270,8 +281,11 @@ class EnvServiceTest {
 
   @Test
   void unexpectedFailureIsInternalAndServerSurvives() {
-    try (Harness x = Harness.inProcess(Harness.testConfig().build(), new ExplodingType())) {
-      String id = x.stub.createSession(create(1, 1).setWorldId(ExplodingType.ID).build()).getSessionId();
+    CounterVariant exploding = new CounterVariant("test.exploding", () -> {
+      throw new IllegalStateException("boom");
+    });
+    try (Harness x = Harness.inProcess(Harness.testConfig().build(), exploding)) {
+      String id = x.stub.createSession(create(1, 1).setWorldId(exploding.id()).build()).getSessionId();
       x.reset(id);
       assertStatus(Code.INTERNAL, () -> x.step(id, 1, 1), "internal server error in Step", "error id");
       assertEquals("kindred.v1", x.stub.getServerInfo(GetServerInfoRequest.getDefaultInstance()).getProtocol());
@@ -304,62 +318,4 @@ class EnvServiceTest {
       Thread.currentThread().interrupt();
     }
   }
-
-  /** The counter world, except that stepping throws: a world bug the server must survive. */
-  static final class ExplodingType implements WorldType {
-    static final String ID = "test.exploding";
-    private final CounterWorld.Type inner = new CounterWorld.Type();
-
-    @Override
-    public String id() {
-      return ID;
-    }
-
-    @Override
-    public String title() {
-      return "Exploding";
-    }
-
-    @Override
-    public String description() {
-      return "throws on step";
-    }
-
-    @Override
-    public dev.kindred.env.ConfigSchema schema() {
-      return inner.schema();
-    }
-
-    @Override
-    public World create(dev.kindred.env.Config config, int copies) {
-      World w = inner.create(config, copies);
-      return new World() {
-        @Override
-        public dev.kindred.env.WorldSpec spec() {
-          return w.spec();
-        }
-
-        @Override
-        public int copies() {
-          return w.copies();
-        }
-
-        @Override
-        public void reset(int copy, long seed, WorldBuffers out) {
-          w.reset(copy, seed, out);
-        }
-
-        @Override
-        public void step(int copy, WorldBuffers io) {
-          throw new IllegalStateException("boom");
-        }
-
-        @Override
-        public void episodeStats(int copy, double[] agentStats, double[] copyStats) {
-          w.episodeStats(copy, agentStats, copyStats);
-        }
-      };
-    }
-  }
-
 }

@@ -31,12 +31,12 @@ class StepStreamTest {
   }
 
   /** Collects a stream's responses and how it ended. */
-  static final class Collector implements StreamObserver<StepResponse> {
-    final List<StepResponse> responses = new ArrayList<>();
+  static final class Collector<T> implements StreamObserver<T> {
+    final List<T> responses = new ArrayList<>();
     final CompletableFuture<Status> end = new CompletableFuture<>();
 
     @Override
-    public synchronized void onNext(StepResponse value) {
+    public synchronized void onNext(T value) {
       responses.add(value);
     }
 
@@ -64,7 +64,7 @@ class StepStreamTest {
     List<StepResponse> expected = Harness.trajectory(h.stub, unary, copies, seed, steps);
 
     String streamed = h.session(copies, seed);
-    Collector c = new Collector();
+    Collector<StepResponse> c = new Collector<>();
     List<StepResponse> got = new ArrayList<>();
     got.add(h.reset(streamed));
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
@@ -81,7 +81,7 @@ class StepStreamTest {
   void badRequestEndsStreamButSessionStaysUsable() throws Exception {
     String id = h.session(2, 3);
     h.reset(id);
-    Collector c = new Collector();
+    Collector<StepResponse> c = new Collector<>();
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
     requests.onNext(Harness.stepRequest(id, 1, 1, 1, 1));
     requests.onNext(Harness.stepRequest(id, 1, 1, 1)); // wrong length
@@ -96,7 +96,7 @@ class StepStreamTest {
 
     // The session is where the good request left it.
     assertEquals(2, h.step(id, 1, 1, 1, 1).getSessionStep());
-    Collector again = new Collector();
+    Collector<StepResponse> again = new Collector<>();
     StreamObserver<StepRequest> r2 = h.async.stepStream(again);
     r2.onNext(Harness.stepRequest(id, 2, 2, 2, 2));
     r2.onCompleted();
@@ -106,7 +106,7 @@ class StepStreamTest {
 
   @Test
   void unknownSessionInStreamIsNotFound() throws Exception {
-    Collector c = new Collector();
+    Collector<StepResponse> c = new Collector<>();
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
     requests.onNext(Harness.stepRequest("0123456789abcdef0123456789abcdef", 1, 1));
     Status end = c.await();
@@ -120,7 +120,7 @@ class StepStreamTest {
     String b = h.session(1, 2);
     h.reset(a);
     h.reset(b);
-    Collector c = new Collector();
+    Collector<StepResponse> c = new Collector<>();
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
     requests.onNext(Harness.stepRequest(a, 2, 2));
     requests.onNext(Harness.stepRequest(b, 0, 0));

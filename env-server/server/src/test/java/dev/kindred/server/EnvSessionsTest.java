@@ -8,6 +8,10 @@ import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.env.EnvException;
+import dev.kindred.server.EnvSessions.EnvSession;
+import dev.kindred.server.core.SessionRegistry;
+import dev.kindred.server.core.SessionRegistry.Closed;
+import dev.kindred.server.core.SessionRegistry.Reservation;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,17 +21,21 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Session limits, idle expiry with an injected clock, and the close-versus-call race. */
-class SessionManagerTest {
+class EnvSessionsTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
-  private final SessionManager manager = new SessionManager(3, Duration.ofSeconds(600), now::get);
+  private final SessionRegistry registry = new SessionRegistry(3, Duration.ofSeconds(600), now::get);
+  private final EnvSessions manager = new EnvSessions(registry);
 
-  private static BatchedEnv env() {
+  private static EnvSession env() {
     CounterWorld.Type t = new CounterWorld.Type();
-    return new BatchedEnv(t.create(t.schema().defaults(), 1), Autoreset.NEXT_STEP, 1, List.of());
+    return new EnvSession(new BatchedEnv(t.create(t.schema().defaults(), 1), Autoreset.NEXT_STEP, 1, List.of()),
+        false);
   }
 
   private String create() {
-    return manager.create(CounterWorld.ID, "test", SessionManagerTest::env).id();
+    try (Reservation<EnvSession> slot = manager.reserve(CounterWorld.ID, "test")) {
+      return slot.open(env()).id();
+    }
   }
 
   @Test
@@ -35,17 +43,17 @@ class SessionManagerTest {
     String idle = create();
     String used = create();
     now.addAndGet(Duration.ofSeconds(500).toNanos());
-    manager.withSession(used, e -> e.reset(null, null));
+    manager.withSession(used, s -> s.env().reset(null, null));
     now.addAndGet(Duration.ofSeconds(100).toNanos());
-    assertEquals(0, manager.expireIdle(), "exactly at the timeout is not yet idle");
+    assertEquals(0, registry.expireIdle(), "exactly at the timeout is not yet idle");
     now.addAndGet(1);
-    assertEquals(1, manager.expireIdle());
+    assertEquals(1, registry.expireIdle());
     EnvException e = assertThrows(EnvException.class, () -> manager.withSession(idle, x -> x));
     assertEquals(EnvException.Kind.NOT_FOUND, e.kind());
     assertTrue(e.getMessage().contains("expire after 600 s idle"), e.getMessage());
     manager.withSession(used, x -> x); // still there
     now.addAndGet(Duration.ofSeconds(601).toNanos());
-    assertEquals(1, manager.expireIdle());
+    assertEquals(1, registry.expireIdle());
     assertEquals(0, manager.size());
   }
 
@@ -64,9 +72,11 @@ class SessionManagerTest {
   @Test
   void failedCreationFreesItsSlot() {
     for (int i = 0; i < 5; i++) {
-      assertThrows(EnvException.class, () -> manager.create("x", "t", () -> {
-        throw EnvException.invalid("config.x", "bad");
-      }));
+      assertThrows(EnvException.class, () -> {
+        try (Reservation<EnvSession> slot = manager.reserve("x", "t")) {
+          throw EnvException.invalid("config.x", "bad");
+        }
+      });
     }
     create();
     create();
@@ -78,7 +88,8 @@ class SessionManagerTest {
     String id = create();
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> manager.withSession(id, e -> {
+    CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> manager.withSession(id, s -> {
+      BatchedEnv e = s.env();
       inside.countDown();
       try {
         release.await();
@@ -89,11 +100,11 @@ class SessionManagerTest {
       return e.step(new int[] {1, 1}).sessionStep();
     }));
     assertTrue(inside.await(5, TimeUnit.SECONDS));
-    CompletableFuture<SessionManager.Closed> close = CompletableFuture.supplyAsync(() -> manager.close(id));
+    CompletableFuture<Closed> close = CompletableFuture.supplyAsync(() -> manager.close(id));
     Thread.sleep(50);
     assertTrue(!close.isDone(), "close must wait for the call holding the session");
     now.addAndGet(Duration.ofSeconds(601).toNanos());
-    assertEquals(0, manager.expireIdle(), "the sweeper skips sessions in use, however long ago they started");
+    assertEquals(0, registry.expireIdle(), "the sweeper skips sessions in use, however long ago they started");
     release.countDown();
     assertEquals(1L, call.get(5, TimeUnit.SECONDS));
     assertEquals(1L, close.get(5, TimeUnit.SECONDS).steps());
@@ -104,10 +115,10 @@ class SessionManagerTest {
   @Test
   void idsAreValidated() {
     assertEquals(EnvException.Kind.INVALID_ARGUMENT,
-        assertThrows(EnvException.class, () -> SessionManager.checkId(null)).kind());
-    assertThrows(EnvException.class, () -> SessionManager.checkId("abc"));
-    assertThrows(EnvException.class, () -> SessionManager.checkId("g123456789abcdef0123456789abcdef"));
-    SessionManager.checkId("0123456789abcdef0123456789abcdef");
+        assertThrows(EnvException.class, () -> EnvSessions.checkId(null)).kind());
+    assertThrows(EnvException.class, () -> EnvSessions.checkId("abc"));
+    assertThrows(EnvException.class, () -> EnvSessions.checkId("g123456789abcdef0123456789abcdef"));
+    EnvSessions.checkId("0123456789abcdef0123456789abcdef");
     assertTrue(create().matches("[0-9a-f]{32}"));
   }
 }

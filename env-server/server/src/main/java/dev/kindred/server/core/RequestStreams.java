@@ -1,0 +1,178 @@
+package dev.kindred.server.core;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The request/response streams of a server (kindred.v1 StepStream, dm_env_rpc Process): one
+ * response per request, in order. Requests are pulled one at a time and only while the client is
+ * reading responses (manual flow control), so a client that pipelines without reading cannot
+ * make the server buffer without bound.
+ *
+ * <p>{@link #shutDown} ends every open stream with UNAVAILABLE ({@value #SHUTTING_DOWN}): an
+ * idle one at once, one answering a request as soon as its answer is sent. Otherwise a client
+ * that keeps a stream open would hold the server's shutdown for the whole grace period and then
+ * see its stream reset.
+ */
+public final class RequestStreams {
+  static final String SHUTTING_DOWN = "server shutting down; retry against another server";
+
+  /** Answers the requests of one stream. */
+  public interface Handler<Req, Resp> {
+
+    /** The response to one request; a throw ends the stream with the failure's status. */
+    Resp answer(Req request);
+
+    /** Called once when the stream ends, however it ends; never while {@link #answer} runs. */
+    default void ended() {}
+  }
+
+  private final Set<Stream<?, ?>> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean shuttingDown;
+
+  /**
+   * Serves one stream.
+   *
+   * @param responses the call's response observer, as gRPC passed it to the service method
+   * @param method    the call's name, for the status of a failure
+   * @param errors    the mapping that turns a failed answer into the stream's status
+   * @return the observer of the call's requests, for the service method to return
+   */
+  public <Req, Resp> StreamObserver<Req> serve(StreamObserver<Resp> responses, String method, ErrorMapping errors,
+      Handler<Req, Resp> handler) {
+    Stream<Req, Resp> s = new Stream<>((ServerCallStreamObserver<Resp>) responses, method, errors, handler);
+    s.start();
+    return s;
+  }
+
+  /** Ends every open stream, and every stream opened from now on, with UNAVAILABLE. */
+  public void shutDown() {
+    shuttingDown = true;
+    for (Stream<?, ?> s : open) {
+      s.shutDown();
+    }
+  }
+
+  /**
+   * One stream. gRPC delivers requests, half-close, cancellation and readiness one at a time;
+   * {@link #shutDown} comes from another thread, so the state is guarded by the stream's
+   * monitor. Whoever marks the stream done owns the response observer from then on.
+   */
+  private final class Stream<Req, Resp> implements StreamObserver<Req> {
+    private final ServerCallStreamObserver<Resp> out;
+    private final String method;
+    private final ErrorMapping errors;
+    private final Handler<Req, Resp> handler;
+    private boolean done;
+    /** A request is being answered: shutdown leaves the stream to end after the answer. */
+    private boolean busy;
+    private boolean wasReady;
+
+    Stream(ServerCallStreamObserver<Resp> out, String method, ErrorMapping errors, Handler<Req, Resp> handler) {
+      this.out = out;
+      this.method = method;
+      this.errors = errors;
+      this.handler = handler;
+    }
+
+    void start() {
+      out.disableAutoRequest();
+      out.setOnCancelHandler(() -> {
+        if (markDone()) {
+          ended();
+        }
+      });
+      out.setOnReadyHandler(() -> {
+        synchronized (this) {
+          if (!done && out.isReady() && !wasReady) {
+            wasReady = true;
+            out.request(1);
+          }
+        }
+      });
+      open.add(this);
+      if (shuttingDown) {
+        shutDown();
+      }
+    }
+
+    @Override
+    public void onNext(Req request) {
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        busy = true;
+      }
+      Resp response = null;
+      Throwable failure = null;
+      try {
+        response = handler.answer(request);
+      } catch (Throwable t) {
+        failure = t;
+      }
+      synchronized (this) {
+        busy = false;
+        if (failure == null) {
+          out.onNext(response);
+          if (!shuttingDown) {
+            if (out.isReady()) {
+              out.request(1);
+            } else {
+              wasReady = false;
+            }
+            return;
+          }
+        }
+        done = true;
+      }
+      ended();
+      out.onError((failure == null ? Status.UNAVAILABLE.withDescription(SHUTTING_DOWN)
+          : errors.toStatus(method, failure)).asRuntimeException());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      // The client cancelled or the connection broke; nothing to answer.
+      if (markDone()) {
+        ended();
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      if (markDone()) {
+        ended();
+        out.onCompleted();
+      }
+    }
+
+    void shutDown() {
+      synchronized (this) {
+        if (done || busy) {
+          return;
+        }
+        done = true;
+      }
+      ended();
+      out.onError(Status.UNAVAILABLE.withDescription(SHUTTING_DOWN).asRuntimeException());
+    }
+
+    /** Whether this caller ended the stream (false when it had already ended). */
+    private synchronized boolean markDone() {
+      if (done) {
+        return false;
+      }
+      done = true;
+      return true;
+    }
+
+    private void ended() {
+      open.remove(this);
+      handler.ended();
+    }
+  }
+}

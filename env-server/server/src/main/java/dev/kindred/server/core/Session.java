@@ -1,0 +1,71 @@
+package dev.kindred.server.core;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One session in the {@link SessionRegistry}: what a client holds on the server (a kindred.v1
+ * session or a dm_env_rpc world), with the lock that serialises calls on it. Sessions are
+ * independent: calls on different sessions run in parallel; calls on one session take its lock
+ * (through {@link SessionRegistry#use}), and a session that is closed is marked closed under
+ * the lock, so no call can touch it afterwards.
+ *
+ * @param <T> what the session holds
+ */
+public final class Session<T extends SessionState> {
+  private final SessionKind<T> kind;
+  private final String id;
+  private final String worldId;
+  private final String client;
+  final ReentrantLock lock = new ReentrantLock();
+  /** Null while the session is only reserved; set once, when it opens. */
+  private volatile T state;
+  /** Written under {@link #lock}; read under it (and without it by the sweeper's pre-check). */
+  volatile boolean closed;
+  private volatile long lastUsedNanos;
+
+  Session(SessionKind<T> kind, String id, String worldId, String client, long nowNanos) {
+    this.kind = kind;
+    this.id = id;
+    this.worldId = worldId;
+    this.client = client;
+    this.lastUsedNanos = nowNanos;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  String worldId() {
+    return worldId;
+  }
+
+  SessionKind<T> kind() {
+    return kind;
+  }
+
+  String client() {
+    return client;
+  }
+
+  /** What the session holds; only touch it while holding {@link #lock}. */
+  T state() {
+    return state;
+  }
+
+  void open(T state, long nowNanos) {
+    this.lastUsedNanos = nowNanos;
+    this.state = state;
+  }
+
+  boolean isOpen() {
+    return state != null && !closed;
+  }
+
+  long lastUsedNanos() {
+    return lastUsedNanos;
+  }
+
+  void touch(long nowNanos) {
+    lastUsedNanos = nowNanos;
+  }
+}

@@ -1,0 +1,276 @@
+package dev.kindred.server.core;
+
+import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.EnvException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * Every session a server holds, whichever protocol opened it (kindred.v1 sessions and
+ * dm_env_rpc worlds alike), with the limits that apply to all of them: how many may exist at
+ * once ({@code --max-sessions}) and how long one may stay idle. Thread-safe. Ids are random
+ * (from {@link SecureRandom}) lower-case hex digits after a prefix the protocol chooses.
+ *
+ * <p>A session opens in two steps. {@link #reserve} takes a slot of the limit and the id,
+ * atomically, before anything is built, so a burst of requests cannot build more worlds than the
+ * limit; the protocol then builds the world and {@link Reservation#open opens} the session, or
+ * closes the reservation to give the slot back.
+ *
+ * <p>Every call on a session goes through {@link #use} (or {@link #ifOpen}), which takes the
+ * session's lock, checks that it is still open and records the time of use. Closing (by the
+ * client, idle expiry or shutdown) marks the session closed under the same lock, so a late call
+ * never touches a closed session.
+ */
+public final class SessionRegistry {
+  private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+
+  private final int maxSessions;
+  private final Duration idleTimeout;
+  private final long idleTimeoutNanos;
+  private final LongSupplier clock;
+  private final SecureRandom random = new SecureRandom();
+  /** Open and reserved sessions by id; a reserved one has no state yet and is found by no lookup. */
+  private final Map<String, Session<?>> sessions = new ConcurrentHashMap<>();
+  /** Open sessions plus reservations: the number checked against the limit. */
+  private final AtomicInteger held = new AtomicInteger();
+
+  /**
+   * @param clock monotonic time in nanoseconds ({@code System::nanoTime} outside tests)
+   */
+  public SessionRegistry(int maxSessions, Duration idleTimeout, LongSupplier clock) {
+    this.maxSessions = maxSessions;
+    this.idleTimeout = idleTimeout;
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+    this.clock = clock;
+  }
+
+  /** What a closed session did over its life. */
+  public record Closed(String sessionId, long steps, long episodes) {}
+
+  /**
+   * A slot of the limit and an id, held until the session opens or the reservation closes
+   * (whichever comes first; closing after opening does nothing). Use it in try-with-resources
+   * around building the session's world.
+   */
+  public final class Reservation<T extends SessionState> implements AutoCloseable {
+    private final Session<T> session;
+    private boolean done;
+
+    private Reservation(Session<T> session) {
+      this.session = session;
+    }
+
+    /** The id the session will have. */
+    public String id() {
+      return session.id();
+    }
+
+    /** Opens the session: from now on lookups find it and it counts as in use. */
+    public Session<T> open(T state) {
+      if (done) {
+        throw new IllegalStateException("reservation " + session.id() + " already used");
+      }
+      done = true;
+      session.open(state, clock.getAsLong());
+      return session;
+    }
+
+    /** Gives the slot back unless the session opened. */
+    @Override
+    public void close() {
+      if (!done) {
+        done = true;
+        release(session);
+      }
+    }
+  }
+
+  /** The idle timeout for messages, e.g. {@code "600 s"} or {@code "0.100 s"}. */
+  public String idleTimeoutText() {
+    long ms = idleTimeout.toMillis();
+    return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(Locale.ROOT, "%.3f s", ms / 1000.0);
+  }
+
+  /** Open sessions of every kind. */
+  public int size() {
+    return (int) sessions.values().stream().filter(Session::isOpen).count();
+  }
+
+  /** Open sessions of one kind. */
+  public int size(SessionKind<?> kind) {
+    return (int) sessions.values().stream().filter(s -> s.isOpen() && s.kind().equals(kind)).count();
+  }
+
+  /**
+   * Takes a slot of the limit and a fresh id ({@code idPrefix} followed by the kind's random
+   * hex digits) for a session about to be built.
+   *
+   * @param worldId the world the session will hold (for the log)
+   * @param client  who asked (for the log)
+   * @throws EnvException RESOURCE_EXHAUSTED when the server holds its limit of sessions
+   */
+  public <T extends SessionState> Reservation<T> reserve(SessionKind<T> kind, String idPrefix, String worldId,
+      String client) {
+    if (held.incrementAndGet() > maxSessions) {
+      held.decrementAndGet();
+      throw EnvException.exhausted("this server already holds its limit of " + maxSessions + " sessions; "
+          + kind.howToFree() + ", wait for idle ones to expire (after " + idleTimeoutText()
+          + " idle), or restart the server with a larger --max-sessions");
+    }
+    byte[] bytes = new byte[kind.idHexDigits() / 2];
+    Session<T> session;
+    do {
+      random.nextBytes(bytes);
+      session = new Session<>(kind, idPrefix + HexFormat.of().formatHex(bytes), worldId, client, clock.getAsLong());
+    } while (sessions.putIfAbsent(session.id(), session) != null);
+    return new Reservation<>(session);
+  }
+
+  /** The open session of {@code kind} with this id, or null. */
+  @SuppressWarnings("unchecked") // reserve(kind, ...) made every session of this kind a Session<T>
+  public <T extends SessionState> Session<T> find(SessionKind<T> kind, String id) {
+    Session<?> s = sessions.get(id);
+    return s != null && s.isOpen() && s.kind().equals(kind) ? (Session<T>) s : null;
+  }
+
+  /**
+   * Runs {@code action} on the session's state while holding its lock, recording the time of
+   * use before and after.
+   *
+   * @param closed the failure when the session has been closed
+   */
+  public <T extends SessionState, R> R use(Session<T> s, Supplier<? extends RuntimeException> closed,
+      Function<? super T, R> action) {
+    s.lock.lock();
+    try {
+      if (s.closed) {
+        throw closed.get();
+      }
+      s.touch(clock.getAsLong());
+      try {
+        return action.apply(s.state());
+      } finally {
+        s.touch(clock.getAsLong());
+      }
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
+  /** As {@link #use}, doing nothing when the session has been closed. */
+  public <T extends SessionState> void ifOpen(Session<T> s, Consumer<? super T> action) {
+    s.lock.lock();
+    try {
+      if (!s.closed) {
+        s.touch(clock.getAsLong());
+        action.accept(s.state());
+      }
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
+  /**
+   * Closes a session from inside {@link #use} or {@link #ifOpen} on it, and logs
+   * {@code "session <why>"}.
+   *
+   * @param why what closed it, for the log (e.g. {@code "closed"}, {@code "destroyed"})
+   */
+  public Closed close(Session<?> s, String why) {
+    if (!s.lock.isHeldByCurrentThread() || s.closed) {
+      throw new IllegalStateException("session " + s.id() + " is closed only from a call that uses it");
+    }
+    Closed c = markClosed(s);
+    logLine(s, why, c).log();
+    return c;
+  }
+
+  /**
+   * Closes every session idle for longer than the timeout. A session whose lock is held is in
+   * use and is skipped.
+   *
+   * @return the number of sessions closed
+   */
+  public int expireIdle() {
+    int expired = 0;
+    for (Session<?> s : List.copyOf(sessions.values())) {
+      if (!s.isOpen() || !isIdle(s) || !s.lock.tryLock()) {
+        continue;
+      }
+      try {
+        if (s.closed || !isIdle(s)) {
+          continue;
+        }
+        long idleNanos = clock.getAsLong() - s.lastUsedNanos();
+        Closed c = markClosed(s);
+        expired++;
+        logLine(s, "expired", c).addKeyValue("idle_s", String.format(Locale.ROOT, "%.1f", idleNanos / 1e9)).log();
+      } finally {
+        s.lock.unlock();
+      }
+    }
+    return expired;
+  }
+
+  /** Closes every open session (at shutdown), waiting for calls in progress to finish. */
+  public int closeAll() {
+    int n = 0;
+    for (Session<?> s : List.copyOf(sessions.values())) {
+      if (s.state() == null) {
+        continue; // reserved: its creator gives the slot back
+      }
+      s.lock.lock();
+      try {
+        if (!s.closed) {
+          markClosed(s);
+          n++;
+        }
+      } finally {
+        s.lock.unlock();
+      }
+    }
+    return n;
+  }
+
+  private boolean isIdle(Session<?> s) {
+    return clock.getAsLong() - s.lastUsedNanos() > idleTimeoutNanos;
+  }
+
+  private LoggingEventBuilder logLine(Session<?> s, String why, Closed c) {
+    return log.atInfo().setMessage("session " + why)
+        .addKeyValue("session", s.id())
+        .addKeyValue("protocol", s.kind().protocol())
+        .addKeyValue("world", s.worldId())
+        .addKeyValue("client", s.client())
+        .addKeyValue("steps", c.steps())
+        .addKeyValue("episodes", c.episodes())
+        .addKeyValue("sessions", size());
+  }
+
+  /** Caller holds the session's lock. */
+  private Closed markClosed(Session<?> s) {
+    s.closed = true;
+    release(s);
+    BatchedEnv env = s.state().env();
+    return new Closed(s.id(), env.sessionStep(), env.episodesEnded());
+  }
+
+  private void release(Session<?> s) {
+    if (sessions.remove(s.id(), s)) {
+      held.decrementAndGet();
+    }
+  }
+}
