@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
             + "P(up | neighbours) against the active-inference rule (spin_rule.png in the run directory)."})
 final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "run directory written by kindred train")
+  @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "run directory written by kindred train (required)")
   Path dir;
 
   @Option(names = "--episodes", paramLabel = "N",

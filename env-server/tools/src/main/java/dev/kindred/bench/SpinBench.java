@@ -1,9 +1,9 @@
 package dev.kindred.bench;
 
-import dev.kindred.client.ClientOptions;
-import dev.kindred.client.KindredClient;
 import dev.kindred.cli.support.Cli;
 import dev.kindred.cli.support.PrintingCommand;
+import dev.kindred.client.ClientOptions;
+import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;

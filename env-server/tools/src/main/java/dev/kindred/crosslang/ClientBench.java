@@ -1,7 +1,7 @@
 package dev.kindred.crosslang;
 
-import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.cli.support.Cli;
+import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
 import dev.kindred.env.SessionOptions;
