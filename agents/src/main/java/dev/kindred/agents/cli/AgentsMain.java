@@ -1,66 +1,52 @@
 package dev.kindred.agents.cli;
 
-import java.util.Arrays;
+import dev.kindred.cli.Main;
+import dev.kindred.cli.support.Cli;
+import dev.kindred.env.KindredException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 
 /**
  * Entry point of the agents' subcommands, run by the launcher: {@code train}, {@code evaluate}
- * and {@code bench train}. Bad input ends with one line on stderr saying what to do, exit 2.
+ * and {@code bench train}, added to the jar's command tree ({@link Main#tree()}) so that help,
+ * flags and shell completion ({@code kindred generate-completion}) cover every command. Bad
+ * input ends with one line on stderr saying what to do, exit 2; a failure outside the input
+ * (a server going away), exit 1.
  */
 public final class AgentsMain {
   private AgentsMain() {}
 
-  static final String HELP = """
-      Usage: kindred <command> [flags]
-
-      Commands of the agents:
-        train         train a PPO policy (kindred train --help)
-        evaluate      evaluate a checkpoint against baselines (kindred evaluate --help)
-        bench train   training and inference throughput (kindred bench train --help)
-      """;
+  static CommandLine commandLine() {
+    CommandLine cl = Main.tree();
+    cl.addSubcommand(new TrainCommand());
+    cl.addSubcommand(new EvaluateCommand());
+    cl.getSubcommands().get("bench").addSubcommand(new TrainBench());
+    cl.getCommandSpec().usageMessage().footer("Run 'kindred <command> --help' for a command's options.");
+    Cli.configure(cl);
+    cl.setExecutionExceptionHandler(AgentsMain::failure);
+    return cl;
+  }
 
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
-  static int run(String[] args) {
-    if (args.length == 0) {
-      System.out.print(HELP);
-      return 2;
+  static int run(String... args) {
+    return Cli.execute(commandLine(), System.out, System.err, args);
+  }
+
+  /** The agents' failures: a server that went away says how to continue; the rest as {@link Cli#FAILURE}. */
+  private static int failure(Exception e, CommandLine cl, ParseResult parsed) throws Exception {
+    String name = cl.getCommandSpec().qualifiedName();
+    if (e instanceof CommandFailure) {
+      cl.getErr().println(name + ": " + e.getMessage());
+    } else if (e instanceof KindredException k) {
+      cl.getErr().println(name + ": the environment failed: " + k.getMessage()
+          + ("UNAVAILABLE".equals(k.code()) ? " (the server went away; restart it and rerun with --resume)" : ""));
+    } else {
+      return Cli.FAILURE.handleExecutionException(e, cl, parsed);
     }
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    try {
-      switch (args[0]) {
-        case "train" -> {
-          return TrainCommand.run(rest);
-        }
-        case "evaluate" -> {
-          return EvaluateCommand.run(rest);
-        }
-        case "bench" -> {
-          if (rest.length > 0 && rest[0].equals("train")) {
-            return TrainBench.run(Arrays.copyOfRange(rest, 1, rest.length));
-          }
-          System.err.println("kindred: the agents module only has 'bench train'");
-          return 2;
-        }
-        default -> {
-          System.out.print(HELP);
-          return 2;
-        }
-      }
-    } catch (CommandFailure e) {
-      System.err.println("kindred " + args[0] + ": " + e.getMessage());
-      return 1;
-    } catch (IllegalArgumentException e) {
-      System.err.println("kindred " + args[0] + ": " + e.getMessage());
-      return 2;
-    } catch (dev.kindred.env.KindredException e) {
-      System.err.println("kindred " + args[0] + ": the environment failed: " + e.getMessage()
-          + ("UNAVAILABLE".equals(e.code()) ? " (the server went away; restart it and rerun with --resume)" : ""));
-      return 1;
-    } catch (Exception e) {
-      System.err.println("kindred " + args[0] + ": " + e);
-      return 1;
-    }
+    cl.getErr().flush();
+    return CommandLine.ExitCode.SOFTWARE;
   }
 }

@@ -7,7 +7,9 @@ import dev.kindred.agents.ScriptedForager;
 import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.bench.JsonLines;
 import dev.kindred.bench.SampleStats;
+import dev.kindred.cli.support.Cli;
 import dev.kindred.env.EpisodeSummary;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
@@ -22,6 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code kindred evaluate}: a checkpoint against baselines on its own world. Energy worlds:
@@ -30,53 +35,62 @@ import java.util.Map;
  * against random and the active-inference spin, and the learned P(up | neighbours) against
  * σ(2(ζ + γΣσ)) over every neighbour configuration (distance printed, PNG with both curves).
  */
-final class EvaluateCommand {
-  private EvaluateCommand() {}
+@Command(name = "evaluate",
+    description = {
+        "Evaluate a checkpoint against random and scripted baselines on its own world.",
+        "",
+        "Energy worlds: hearts per agent-episode for the checkpoint, a random policy and the scripted forager. "
+            + "Spin worlds: reward per step against random and the active-inference spin, and the learned "
+            + "P(up | neighbours) against the active-inference rule (spin_rule.png in the run directory)."})
+final class EvaluateCommand implements Callable<Integer> {
 
-  static final String USAGE = """
-      Usage: kindred evaluate --checkpoint runs/NAME [--episodes N] [--copies N] [--seed S]
-                              [--server HOST:PORT] [--greedy] [--json]
+  @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "run directory written by kindred train (required)")
+  Path dir;
 
-        --checkpoint  run directory written by kindred train
-        --episodes    evaluation episodes per policy (default 100; energy worlds)
-        --steps       steps per copy (spin worlds; default 1000)
-        --greedy      take the policy's most probable actions instead of sampling
-        --json        one JSON object per row instead of the table
-      """;
+  @Option(names = "--episodes", paramLabel = "N",
+      description = "evaluation episodes per policy (default ${DEFAULT-VALUE}; energy worlds)")
+  int episodes = 100;
 
-  static int run(String[] args) throws IOException {
-    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-      System.out.print(USAGE);
-      return 0;
-    }
-    Flags f = new Flags(args, Flags.set("checkpoint", "episodes", "copies", "seed", "server", "steps"),
-        Flags.set("greedy", "json"), USAGE);
-    if (!f.has("checkpoint")) {
-      throw new IllegalArgumentException("--checkpoint runs/NAME is required\n" + USAGE);
-    }
-    Path dir = Path.of(f.get("checkpoint"));
+  @Option(names = "--steps", paramLabel = "N", description = "steps per copy (spin worlds; default ${DEFAULT-VALUE})")
+  int steps = 1000;
+
+  @Option(names = "--copies", paramLabel = "N", description = "copies of the world stepped together (default ${DEFAULT-VALUE})")
+  int copies = 16;
+
+  @Option(names = "--seed", paramLabel = "S", description = "seed of the world and the policies (default ${DEFAULT-VALUE})")
+  long seed = 1_000_003;
+
+  @Option(names = "--server", paramLabel = "HOST:PORT", description = "evaluate on a Kindred server instead of in process")
+  String server;
+
+  @Option(names = "--greedy", description = "take the policy's most probable actions instead of sampling")
+  boolean greedy;
+
+  @Option(names = "--json", description = "one JSON object per row instead of the table")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    Cli.positive("--episodes", episodes);
+    Cli.positive("--steps", steps);
+    Cli.positive("--copies", copies);
     Checkpoint ck = Checkpoint.read(dir);
     TrainConfig cfg = new TrainConfig().apply(ck.config());
-    int copies = (int) f.longValue("copies", 16);
-    long seed = f.longValue("seed", 1_000_003);
-    try (VectorEnv env = Envs.open(f.get("server"), cfg.world, cfg.worldConfig, copies, seed);
+    try (VectorEnv env = Envs.open(server, cfg.world, cfg.worldConfig, copies, seed);
         ActorCritic policy = ck.policy(env.spec(), seed)) {
-      policy.greedy(f.has("greedy"));
-      boolean json = f.has("json");
+      policy.greedy(greedy);
       if (!json) {
         // Which parameters are evaluated: two runs that print the same figures must show why.
         System.out.printf(Locale.ROOT, "checkpoint %s: %d steps, %d updates, parameters sha256 %s%n", dir,
             ck.steps(), ck.updates(), Checkpoint.sha256(ck.parameters()).substring(0, 16));
       }
       if (env.spec().hasObservation("grid")) {
-        int episodes = (int) f.longValue("episodes", 100);
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(hearts("checkpoint", policy, env, episodes, seed));
         rows.add(hearts("random", new RandomPolicy(env.spec(), seed), env, episodes, seed));
         rows.add(hearts("scripted_forager", new ScriptedForager(env.spec(), seed), env, episodes, seed));
         print(rows, json, dir, cfg.world);
       } else if (env.spec().hasObservation("neighbour_spins")) {
-        int steps = (int) f.longValue("steps", 1000);
         int degree = env.spec().observation("neighbour_spins").shape()[0];
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(rewardPerStep("checkpoint", policy, env, steps, seed));
@@ -248,7 +262,7 @@ final class EvaluateCommand {
       row.put("max_abs", maxDist);
       row.put("mean_abs", meanDist);
       row.put("configurations", configs);
-      System.out.println(dev.kindred.bench.Json.write(row));
+      System.out.println(JsonLines.write(row));
     }
     new LinePlot(800, 520).title("Learned spin policy vs active inference").xLabel("sum of neighbour spins Σσ")
         .yLabel("P(up | neighbours)").yRange(0, 1)
@@ -265,7 +279,7 @@ final class EvaluateCommand {
         Map<String, Object> out = new LinkedHashMap<>(r);
         out.put("checkpoint", dir.toString());
         out.put("world", world);
-        System.out.println(dev.kindred.bench.Json.write(out));
+        System.out.println(JsonLines.write(out));
       }
       return;
     }

@@ -4,8 +4,9 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
 import dev.kindred.bench.BenchHarness;
-import dev.kindred.bench.Json;
+import dev.kindred.bench.JsonLines;
 import dev.kindred.bench.LoopbackServer;
+import dev.kindred.cli.support.Cli;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
 import java.io.IOException;
@@ -17,6 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code kindred bench train}: environment steps per second of PPO training end to end
@@ -24,36 +28,45 @@ import java.util.Map;
  * inference only (acting, no updates); where the time goes (env / inference / update); and the
  * process's resident memory before and after each case, to show native memory stays flat.
  */
-final class TrainBench {
-  private TrainBench() {}
+@Command(name = "train",
+    description = {
+        "End-to-end PPO training throughput, in process and over gRPC, and inference alone.",
+        "",
+        "Environment steps per second of PPO training (rollouts with inference, and updates) in process and over "
+            + "gRPC on loopback, and of inference only; where the time goes (env / inference / update); and the "
+            + "resident memory over one long training run."})
+final class TrainBench implements Callable<Integer> {
 
-  static final String USAGE = """
-      Usage: kindred bench train [--config FILE|JSON] [--iterations N] [--runs N] [--json]
+  @Option(names = "--config", paramLabel = "FILE|JSON",
+      description = "training configuration (default agents/configs/energy-small.json's settings); repeatable")
+  List<String> configs = new ArrayList<>();
 
-        --config      training configuration (default agents/configs/energy-small.json's settings)
-        --iterations  PPO iterations per run (default 8)
-        --runs        runs per case; the median is reported (default 3)
-        --memory-iterations  iterations of one long in-process run sampled for resident memory
-                      and live NDArrays (default 120; 0 skips it)
-        --json        one JSON object per row
-      """;
+  @Option(names = "--iterations", paramLabel = "N", description = "PPO iterations per run (default ${DEFAULT-VALUE})")
+  int iterations = 8;
 
-  static int run(String[] args) throws IOException {
-    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-      System.out.print(USAGE);
-      return 0;
-    }
-    Flags f = new Flags(args, Flags.set("config", "iterations", "runs", "memory-iterations"), Flags.set("json"), USAGE);
+  @Option(names = "--runs", paramLabel = "N", description = "runs per case; the median is reported (default ${DEFAULT-VALUE})")
+  int runs = 3;
+
+  @Option(names = "--memory-iterations", paramLabel = "N",
+      description = "iterations of one long in-process run sampled for resident memory and live NDArrays "
+          + "(default ${DEFAULT-VALUE}; 0 skips it)")
+  int memoryIterations = 120;
+
+  @Option(names = "--json", description = "one JSON object per row")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    Cli.positive("--iterations", iterations);
+    Cli.positive("--runs", runs);
+    Cli.atLeast("--memory-iterations", memoryIterations, 0);
     TrainConfig cfg = new TrainConfig().apply(TrainConfig.readJson("""
         {"world": "energy.room", "world_config": {"width": 9, "height": 9, "agents": 2, "altars": 1,
          "converters": 1, "green_generators": 2, "yellow_generators": 2, "walls": 0, "max_steps": 200},
          "copies": 16, "horizon": 64, "hidden": 128, "conv_channels": 16, "steps": 100000000}"""));
-    for (String c : f.all("config")) {
+    for (String c : configs) {
       cfg.apply(TrainConfig.readJson(c));
     }
-    int iterations = (int) f.longValue("iterations", 8);
-    int runs = (int) f.longValue("runs", 3);
-    boolean json = f.has("json");
     List<Map<String, Object>> rows = new ArrayList<>();
     try (LoopbackServer server = LoopbackServer.start()) {
       String address = server.address();
@@ -61,13 +74,12 @@ final class TrainBench {
       rows.add(measure("train.grpc", cfg, address, iterations, runs, false));
       rows.add(measure("inference.in-process", cfg, null, iterations, runs, true));
     }
-    int memoryIterations = (int) f.longValue("memory-iterations", 120);
     if (memoryIterations > 0) {
       rows.add(memory(cfg, memoryIterations, json));
     }
     for (Map<String, Object> r : rows) {
       if (json) {
-        System.out.println(Json.write(r));
+        System.out.println(JsonLines.write(r));
       }
     }
     if (!json) {

@@ -11,73 +11,103 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code kindred train}: PPO with progress lines, checkpoints, resume and a learning curve. */
-final class TrainCommand {
-  private TrainCommand() {}
-
-  static final String USAGE = """
-      Usage: kindred train [--config FILE|JSON] [--world ID] [--world-config JSON] [--copies N]
-                           [--steps N] [--seed S] [--out runs/NAME] [--server HOST:PORT] [--resume]
-
-        --config        training configuration: a JSON file, or inline JSON; keys as in
-                        agents/README.md (unknown keys are errors). Repeatable: later ones
-                        override earlier ones; the other flags override them all.
-        --world         world id (spin.lattice, energy.alone, energy.room, ...)
-        --world-config  the world's configuration as JSON (replaces the config's world_config)
-        --copies        copies of the world stepped together
-        --steps         total environment steps (copies x steps per copy)
-        --seed          seed of the world and the policy
-        --out           run directory: checkpoint.json, policy-*.params, curve.csv, curve.png
-                        (default runs/<world>)
-        --server        train against a Kindred server at HOST:PORT instead of in process
-        --resume        continue the run in --out from its checkpoint (its configuration; flags
-                        may raise --steps)
-      """;
+@Command(name = "train",
+    description = {
+        "Train a neural policy with PPO (in process, or against a server).",
+        "",
+        "Writes its run directory as it goes: checkpoint.json, policy-*.params, curve.csv and curve.png. "
+            + "Configuration: the --config files in order, then the other flags (which override them all)."})
+final class TrainCommand implements Callable<Integer> {
 
   static final String CSV_HEADER = "steps,seconds,steps_per_s,episodes,mean_return,hearts_per_episode,"
       + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate,intrinsic_reward,"
       + "predictor_loss";
 
-  static int run(String[] args) throws IOException {
-    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-      System.out.print(USAGE);
-      return 0;
-    }
-    Flags f = new Flags(args, Flags.set("config", "world", "world-config", "copies", "steps", "seed", "out", "server"),
-        Flags.set("resume"), USAGE);
+  @Option(names = "--config", paramLabel = "FILE|JSON",
+      description = "training configuration: a JSON file, or inline JSON; keys as in agents/README.md (unknown keys "
+          + "are errors). Repeatable: later ones override earlier ones; the other flags override them all.")
+  List<String> configs = new ArrayList<>();
+
+  @Option(names = "--world", paramLabel = "ID", description = "world id (spin.lattice, energy.alone, energy.room, ...)")
+  String world;
+
+  @Option(names = "--world-config", paramLabel = "JSON",
+      description = "the world's configuration as JSON (replaces the config's world_config)")
+  String worldConfig;
+
+  @Option(names = "--copies", paramLabel = "N", description = "copies of the world stepped together")
+  Integer copies;
+
+  @Option(names = "--steps", paramLabel = "N", description = "total environment steps (copies x steps per copy)")
+  Long steps;
+
+  @Option(names = "--seed", paramLabel = "S", description = "seed of the world and the policy")
+  Long seed;
+
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "run directory: checkpoint.json, policy-*.params, curve.csv, curve.png (default runs/<world>)")
+  String out;
+
+  @Option(names = "--server", paramLabel = "HOST:PORT",
+      description = "train against a Kindred server at HOST:PORT instead of in process")
+  String server;
+
+  @Option(names = "--resume",
+      description = "continue the run in --out from its checkpoint (its configuration; flags may raise --steps)")
+  boolean resume;
+
+  /** The configuration: a resumed run's, then the --config files in order, then the other flags. */
+  TrainConfig config(Checkpoint resumed) {
     TrainConfig cfg = new TrainConfig();
-    Checkpoint resume = null;
-    Path out;
-    if (f.has("resume")) {
-      if (!f.has("out")) {
-        throw new IllegalArgumentException("--resume needs --out, the run directory to continue");
-      }
-      out = Path.of(f.get("out"));
-      resume = Checkpoint.read(out);
-      cfg.apply(resume.config());
+    if (resumed != null) {
+      cfg.apply(resumed.config());
     }
-    for (String c : f.all("config")) {
+    for (String c : configs) {
       cfg.apply(TrainConfig.readJson(c));
     }
-    if (f.has("world")) {
-      cfg.world = f.get("world");
+    Map<String, Object> flags = new LinkedHashMap<>();
+    if (world != null) {
+      flags.put("world", world);
     }
-    if (f.has("world-config")) {
-      cfg.apply(Map.of("world_config", TrainConfig.readJson(f.get("world-config"))));
+    if (worldConfig != null) {
+      flags.put("world_config", TrainConfig.readJson(worldConfig));
     }
-    cfg.copies = (int) f.longValue("copies", cfg.copies);
-    cfg.steps = f.longValue("steps", cfg.steps);
-    cfg.seed = f.longValue("seed", cfg.seed);
-    out = Path.of(f.has("out") ? f.get("out") : "runs/" + cfg.world);
+    if (copies != null) {
+      flags.put("copies", copies);
+    }
+    if (steps != null) {
+      flags.put("steps", steps);
+    }
+    if (seed != null) {
+      flags.put("seed", seed);
+    }
+    return cfg.apply(flags);
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    Checkpoint resume = null;
+    if (this.resume) {
+      if (this.out == null) {
+        throw new IllegalArgumentException("--resume needs --out, the run directory to continue");
+      }
+      resume = Checkpoint.read(Path.of(this.out));
+    }
+    TrainConfig cfg = config(resume);
+    Path out = Path.of(this.out != null ? this.out : "runs/" + cfg.world);
     if (resume == null && Files.exists(out.resolve(Checkpoint.METADATA))) {
       throw new IllegalArgumentException(out + " already holds a checkpoint; pass --resume to continue it, "
           + "or choose another --out");
     }
-    String server = f.get("server");
     long seed = resume == null ? cfg.seed : cfg.seed + resume.updates(); // fresh episodes after a resume
     try (VectorEnv env = Envs.open(server, cfg.world, cfg.worldConfig, cfg.copies, seed);
         ActorCritic policy = resume != null ? resume.policy(env.spec(), seed)

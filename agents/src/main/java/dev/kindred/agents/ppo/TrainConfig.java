@@ -4,6 +4,12 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.Field;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -11,138 +17,206 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
+import java.util.TreeSet;
 
 /**
  * Everything that defines a training run: the world, PPO's hyperparameters, the network and
  * self-play. Read from JSON ({@code "key": value}); an unknown key is an error that lists the
  * known ones. {@link #toMap} writes every value, defaults included, into checkpoints.
+ *
+ * <p>Each setting is one field with its {@link Key}: the JSON name, what it means and its
+ * bounds. Reading ({@link #apply}), writing ({@link #toMap}), validation and the list of known
+ * keys all follow from the fields, in declaration order; the field's type says how a JSON value
+ * is read (an int is a whole number within int range, never truncated).
  */
 public final class TrainConfig {
+
+  /** A configuration key: its JSON name, what it means, and its bounds. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.FIELD)
+  @interface Key {
+    /** The JSON name. */
+    String value();
+
+    /** What it means (error messages name it). */
+    String help();
+
+    /** The smallest value a number may take. */
+    double min() default Double.NEGATIVE_INFINITY;
+
+    /** The values a string may take (empty: any). */
+    String[] oneOf() default {};
+  }
+
+  @Key(value = "world", help = "world id, e.g. spin.lattice, energy.alone")
   public String world = "spin.lattice";
+
+  @Key(value = "world_config", help = "the world's configuration (an object)")
   public Map<String, Object> worldConfig = new LinkedHashMap<>();
+
+  @Key(value = "copies", help = "copies of the world stepped together", min = 1)
   public int copies = 16;
+
+  @Key(value = "steps", help = "total environment steps (copies x steps per copy)", min = 1)
   public long steps = 100_000;
+
+  @Key(value = "seed", help = "seed of the world and of the policy")
   public long seed = 1;
-  /** Steps per copy per rollout. */
+
+  @Key(value = "horizon", help = "steps per copy per rollout", min = 1)
   public int horizon = 64;
+
+  @Key(value = "epochs", help = "passes over each rollout", min = 1)
   public int epochs = 4;
+
+  @Key(value = "minibatches", help = "minibatches per epoch", min = 1)
   public int minibatches = 4;
+
+  @Key(value = "learning_rate", help = "Adam's initial learning rate")
   public double learningRate = 3e-3;
+
   /** "linear" (to 0 at {@code steps}) or "constant". */
+  @Key(value = "lr_schedule", help = "linear or constant", oneOf = {"linear", "constant"})
   public String lrSchedule = "linear";
+
+  @Key(value = "gamma", help = "discount")
   public double gamma = 0.95;
+
+  @Key(value = "lambda", help = "GAE lambda")
   public double lambda = 0.9;
+
+  @Key(value = "clip", help = "PPO ratio clip")
   public double clip = 0.2;
+
+  @Key(value = "value_coef", help = "weight of the value loss")
   public double valueCoef = 0.5;
+
+  @Key(value = "entropy_coef", help = "weight of the entropy bonus")
   public double entropyCoef = 0.01;
+
+  @Key(value = "max_grad_norm", help = "global gradient-norm clip")
   public double maxGradNorm = 0.5;
+
+  @Key(value = "hidden", help = "width of the hidden layers", min = 1)
   public int hidden = 64;
+
+  @Key(value = "conv_channels", help = "channels of the convolutions (image observations)", min = 1)
   public int convChannels = 16;
+
   /** Observations fed to the network (empty: every per-agent observation). */
+  @Key(value = "inputs", help = "observation names fed to the network (empty: all per-agent ones)")
   public List<String> inputs = new ArrayList<>();
+
   /** Fraction of copies whose other agents (all but agent 0) are played by a frozen snapshot. */
+  @Key(value = "selfplay_fraction", help = "fraction of copies whose agents 1.. are frozen snapshots")
   public double selfplayFraction = 0.0;
+
   /** A snapshot joins the pool every this many updates. */
+  @Key(value = "snapshot_every", help = "updates between snapshots added to the self-play pool", min = 1)
   public int snapshotEvery = 10;
+
   /** Snapshots kept (the oldest leaves); sampled uniformly. */
+  @Key(value = "pool_size", help = "snapshots kept in the pool", min = 1)
   public int poolSize = 5;
+
   /** Checkpoint every this many updates (and at the end). */
+  @Key(value = "checkpoint_every", help = "updates between checkpoints", min = 1)
   public int checkpointEvery = 20;
+
   /**
    * Weight of the surprise-minimisation intrinsic reward: {@code -weight x} the squared error of a
    * next-observation predictor trained alongside (0: off).
    */
+  @Key(value = "aux_surprise_weight", help = "weight of the surprise-minimisation intrinsic reward (0: off)", min = 0)
   public double auxSurpriseWeight = 0.0;
+
   /** Width of the next-observation predictor's hidden layer. */
+  @Key(value = "aux_hidden", help = "hidden width of the next-observation predictor", min = 1)
   public int auxHidden = 64;
+
   /** Adam's learning rate for the next-observation predictor. */
+  @Key(value = "aux_learning_rate", help = "learning rate of the next-observation predictor")
   public double auxLearningRate = 1e-3;
 
-  private static final Map<String, String> KEYS = new TreeMap<>(Map.ofEntries(
-      Map.entry("world", "world id, e.g. spin.lattice, energy.alone"),
-      Map.entry("world_config", "the world's configuration (an object)"),
-      Map.entry("copies", "copies of the world stepped together"),
-      Map.entry("steps", "total environment steps (copies x steps per copy)"),
-      Map.entry("seed", "seed of the world and of the policy"),
-      Map.entry("horizon", "steps per copy per rollout"),
-      Map.entry("epochs", "passes over each rollout"),
-      Map.entry("minibatches", "minibatches per epoch"),
-      Map.entry("learning_rate", "Adam's initial learning rate"),
-      Map.entry("lr_schedule", "linear or constant"),
-      Map.entry("gamma", "discount"),
-      Map.entry("lambda", "GAE lambda"),
-      Map.entry("clip", "PPO ratio clip"),
-      Map.entry("value_coef", "weight of the value loss"),
-      Map.entry("entropy_coef", "weight of the entropy bonus"),
-      Map.entry("max_grad_norm", "global gradient-norm clip"),
-      Map.entry("hidden", "width of the hidden layers"),
-      Map.entry("conv_channels", "channels of the convolutions (image observations)"),
-      Map.entry("inputs", "observation names fed to the network (empty: all per-agent ones)"),
-      Map.entry("selfplay_fraction", "fraction of copies whose agents 1.. are frozen snapshots"),
-      Map.entry("snapshot_every", "updates between snapshots added to the self-play pool"),
-      Map.entry("pool_size", "snapshots kept in the pool"),
-      Map.entry("checkpoint_every", "updates between checkpoints"),
-      Map.entry("aux_surprise_weight", "weight of the surprise-minimisation intrinsic reward (0: off)"),
-      Map.entry("aux_hidden", "hidden width of the next-observation predictor"),
-      Map.entry("aux_learning_rate", "learning rate of the next-observation predictor")));
+  /** The settings by JSON name, in declaration order. */
+  private static final Map<String, Field> KEYS = new LinkedHashMap<>();
 
-  /** Applies the entries of a JSON object; unknown keys and wrong types are errors. */
-  public TrainConfig apply(Map<String, Object> values) {
-    for (Map.Entry<String, Object> e : values.entrySet()) {
+  static {
+    for (Field f : TrainConfig.class.getDeclaredFields()) {
+      Key k = f.getAnnotation(Key.class);
+      if (k != null) {
+        KEYS.put(k.value(), f);
+      }
+    }
+  }
+
+  /** Every key, in declaration order (the order of {@link #toMap}). */
+  public static List<String> keys() {
+    return List.copyOf(KEYS.keySet());
+  }
+
+  /** Applies the entries of a JSON object; unknown keys, wrong types and values out of bounds are errors. */
+  public TrainConfig apply(Map<String, ?> values) {
+    for (Map.Entry<String, ?> e : values.entrySet()) {
       String k = e.getKey();
+      Field f = KEYS.get(k);
+      if (f == null) {
+        throw new IllegalArgumentException("unknown config key '" + k + "'; known keys: "
+            + String.join(", ", new TreeSet<>(KEYS.keySet())));
+      }
+      Key key = f.getAnnotation(Key.class);
       Object v = e.getValue();
       try {
-        switch (k) {
-          case "world" -> world = (String) v;
-          case "world_config" -> worldConfig = plain(v);
-          case "copies" -> copies = positive(k, integer(v));
-          case "steps" -> steps = Math.max(1, integer(v));
-          case "seed" -> seed = integer(v);
-          case "horizon" -> horizon = positive(k, integer(v));
-          case "epochs" -> epochs = positive(k, integer(v));
-          case "minibatches" -> minibatches = positive(k, integer(v));
-          case "learning_rate" -> learningRate = number(v);
-          case "lr_schedule" -> {
-            lrSchedule = (String) v;
-            if (!lrSchedule.equals("linear") && !lrSchedule.equals("constant")) {
-              throw new IllegalArgumentException("lr_schedule must be linear or constant, got " + v);
-            }
-          }
-          case "gamma" -> gamma = number(v);
-          case "lambda" -> lambda = number(v);
-          case "clip" -> clip = number(v);
-          case "value_coef" -> valueCoef = number(v);
-          case "entropy_coef" -> entropyCoef = number(v);
-          case "max_grad_norm" -> maxGradNorm = number(v);
-          case "hidden" -> hidden = positive(k, integer(v));
-          case "conv_channels" -> convChannels = positive(k, integer(v));
-          case "inputs" -> {
-            inputs = new ArrayList<>();
-            for (Object o : (List<?>) v) {
-              inputs.add((String) o);
-            }
-          }
-          case "selfplay_fraction" -> selfplayFraction = number(v);
-          case "snapshot_every" -> snapshotEvery = positive(k, integer(v));
-          case "pool_size" -> poolSize = positive(k, integer(v));
-          case "checkpoint_every" -> checkpointEvery = positive(k, integer(v));
-          case "aux_surprise_weight" -> {
-            auxSurpriseWeight = number(v);
-            if (auxSurpriseWeight < 0) {
-              throw new IllegalArgumentException("aux_surprise_weight must be >= 0, got " + v);
-            }
-          }
-          case "aux_hidden" -> auxHidden = positive(k, integer(v));
-          case "aux_learning_rate" -> auxLearningRate = number(v);
-          default -> throw new IllegalArgumentException("unknown config key '" + k + "'; known keys: "
-              + String.join(", ", KEYS.keySet()));
-        }
+        f.set(this, read(key, f.getType(), v));
       } catch (ClassCastException | NullPointerException ex) {
-        throw new IllegalArgumentException("config key '" + k + "' (" + KEYS.get(k) + ") has a value of the wrong type: " + v);
+        throw new IllegalArgumentException("config key '" + k + "' (" + key.help() + ") has a value of the wrong type: "
+            + v);
+      } catch (IllegalAccessException ex) {
+        throw new AssertionError(ex);
       }
     }
     return this;
+  }
+
+  /** A JSON value as the field's type, checked against the key's bounds. */
+  private static Object read(Key key, Class<?> type, Object v) {
+    if (type == String.class) {
+      String s = (String) Objects.requireNonNull(v);
+      if (key.oneOf().length > 0 && !List.of(key.oneOf()).contains(s)) {
+        throw new IllegalArgumentException(key.value() + " must be " + String.join(" or ", key.oneOf()) + ", got " + s);
+      }
+      return s;
+    }
+    if (type == int.class || type == long.class) {
+      long n = integer(v);
+      long max = type == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE;
+      long min = type == int.class ? Integer.MIN_VALUE : Long.MIN_VALUE;
+      if (n < Math.max(min, key.min()) || n > max) {
+        throw new IllegalArgumentException("config key '" + key.value() + "' must be "
+            + (key.min() == 1 ? "a positive integer" : "an integer") + (type == int.class ? " (at most " + max + ")" : "")
+            + ", got " + plainNumber(v));
+      }
+      return type == int.class ? (Object) (int) n : (Object) n;
+    }
+    if (type == double.class) {
+      double d = ((Number) v).doubleValue();
+      if (d < key.min()) {
+        throw new IllegalArgumentException(key.value() + " must be >= " + plainNumber(key.min()) + ", got " + v);
+      }
+      return d;
+    }
+    if (type == List.class) {
+      List<String> out = new ArrayList<>();
+      for (Object o : (List<?>) v) {
+        out.add((String) Objects.requireNonNull(o));
+      }
+      return out;
+    }
+    if (type == Map.class) {
+      return plain(v);
+    }
+    throw new AssertionError("no reader for " + type);
   }
 
   /** Reads a JSON object from a file, or from the text itself when it starts with '{'. */
@@ -170,35 +244,16 @@ public final class TrainConfig {
     }
   }
 
-  /** Every setting, defaults included, as plain JSON values. */
+  /** Every setting, defaults included, as plain JSON values, in declaration order. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("world", world);
-    m.put("world_config", worldConfig);
-    m.put("copies", copies);
-    m.put("steps", steps);
-    m.put("seed", seed);
-    m.put("horizon", horizon);
-    m.put("epochs", epochs);
-    m.put("minibatches", minibatches);
-    m.put("learning_rate", learningRate);
-    m.put("lr_schedule", lrSchedule);
-    m.put("gamma", gamma);
-    m.put("lambda", lambda);
-    m.put("clip", clip);
-    m.put("value_coef", valueCoef);
-    m.put("entropy_coef", entropyCoef);
-    m.put("max_grad_norm", maxGradNorm);
-    m.put("hidden", hidden);
-    m.put("conv_channels", convChannels);
-    m.put("inputs", inputs);
-    m.put("selfplay_fraction", selfplayFraction);
-    m.put("snapshot_every", snapshotEvery);
-    m.put("pool_size", poolSize);
-    m.put("checkpoint_every", checkpointEvery);
-    m.put("aux_surprise_weight", auxSurpriseWeight);
-    m.put("aux_hidden", auxHidden);
-    m.put("aux_learning_rate", auxLearningRate);
+    KEYS.forEach((name, f) -> {
+      try {
+        m.put(name, f.get(this));
+      } catch (IllegalAccessException e) {
+        throw new AssertionError(e);
+      }
+    });
     return m;
   }
 
@@ -229,22 +284,18 @@ public final class TrainConfig {
     return v;
   }
 
+  /** A number as written, without a trailing ".0" or an exponent: 4294967297, not 4.294967297E9. */
+  private static String plainNumber(Object v) {
+    return v instanceof Double || v instanceof Float
+        ? BigDecimal.valueOf(((Number) v).doubleValue()).stripTrailingZeros().toPlainString() : String.valueOf(v);
+  }
+
+  /** A whole JSON number (Gson reads numbers as doubles); a fraction is the wrong type. */
   private static long integer(Object v) {
     double d = ((Number) v).doubleValue();
     if (d != Math.rint(d)) {
       throw new ClassCastException();
     }
     return (long) d;
-  }
-
-  private static double number(Object v) {
-    return ((Number) v).doubleValue();
-  }
-
-  private static int positive(String key, long v) {
-    if (v < 1 || v > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("config key '" + key + "' must be a positive integer, got " + v);
-    }
-    return (int) v;
   }
 }

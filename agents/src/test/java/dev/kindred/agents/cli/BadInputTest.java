@@ -41,23 +41,30 @@ class BadInputTest {
       + " \"horizon\": 16, \"epochs\": 1, \"minibatches\": 2, \"hidden\": 16, \"conv_channels\": 4,"
       + " \"checkpoint_every\": 1}";
 
-  record Result(int code, String err, double seconds) {}
+  record Result(int code, String out, String err, double seconds) {}
 
-  /** Runs a command of AgentsMain with stderr captured. */
+  /** Runs a command of AgentsMain with stdout and stderr captured (and echoed). */
   static synchronized Result run(String... args) {
-    PrintStream old = System.err;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream outBuf = new ByteArrayOutputStream();
+    ByteArrayOutputStream errBuf = new ByteArrayOutputStream();
     long t0 = System.nanoTime();
     int code;
-    try (PrintStream p = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-      System.setErr(p);
+    try (PrintStream o = new PrintStream(outBuf, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(errBuf, true, StandardCharsets.UTF_8)) {
+      System.setOut(o);
+      System.setErr(e);
       code = AgentsMain.run(args);
     } finally {
-      System.setErr(old);
+      System.setOut(oldOut);
+      System.setErr(oldErr);
     }
-    String err = buf.toString(StandardCharsets.UTF_8);
-    old.print(err);
-    return new Result(code, err, (System.nanoTime() - t0) / 1e9);
+    String out = outBuf.toString(StandardCharsets.UTF_8);
+    String err = errBuf.toString(StandardCharsets.UTF_8);
+    oldOut.print(out);
+    oldErr.print(err);
+    return new Result(code, out, err, (System.nanoTime() - t0) / 1e9);
   }
 
   static int closedPort() throws Exception {

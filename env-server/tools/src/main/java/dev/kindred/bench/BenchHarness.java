@@ -302,7 +302,7 @@ public final class BenchHarness {
   public void report(Row row) {
     rows.add(row);
     if (options.json) {
-      out.println(Json.write(toJson(row)));
+      out.println(JsonLines.write(toJson(row)));
       out.flush();
     }
   }

@@ -1,5 +1,7 @@
 package dev.kindred.bench;
 
+import dev.kindred.cli.support.Cli;
+import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.client.ClientOptions;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
@@ -19,8 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code kindred bench energy}: agent-steps per second of the energy/kinship world on the
@@ -36,10 +40,33 @@ import java.util.SplittableRandom;
  * {@link LocalVectorEnv}) so that their ratio ({@code vs_in_process}) is measured under the
  * same load. The run ends with the verdict on the project's goals.
  *
- * <p>Entry point: {@link #run(String[])}; see {@link #usage()} for the flags.
+ * <p>A picocli command: its options are the fields below; {@link #call} runs it.
  */
-public final class EnergyBench {
-  private EnergyBench() {}
+@Command(name = "energy",
+    description = {
+        "Energy/kinship world agent-steps per second on S1-S3, in process and over gRPC against in-process.",
+        "",
+        "Measures the scenarios of docs/benchmarks.md (S1: 20 agents on 40x40; S2: 100 agents on 100x100; "
+            + "S3: 5 agents on 25x25), with random valid actions and both observations (grid 17 x 11 x 11 uint8 "
+            + "and globals 44 float32 per agent) written every step:",
+        "",
+        "  energy.Sk.in-process    one copy, one thread, BatchedEnv in process",
+        "  energy.Sk.local         --copies copies in process (LocalVectorEnv), one thread",
+        "  energy.Sk.grpc.unary    the same session over gRPC on loopback (unary Step)",
+        "  energy.Sk.grpc.stream   the same session over gRPC on loopback (StepStream)",
+        "",
+        "The local and gRPC rows of a scenario run interleaved (run 1 of each, then run 2, ...), so the gRPC "
+            + "rows' 'vs_in_process' ratio is measured under the same machine load. The client and the in-JVM "
+            + "server share this machine's cores.",
+        "",
+        "Goals (docs/benchmarks.md): >= 1.4 M agent-steps/s on S1 in process (twice the C++ reference's "
+            + "0.72 M), and gRPC >= 40%% of in-process in the same run. The verdict is printed at the end."},
+    footer = "Output: a table (name, median, min, max, unit, runs, details). Details: in-process rows give ns per "
+        + "agent-step, bytes allocated per step by the stepping thread, and the rate as a multiple of the C++ "
+        + "reference ('vs_cpp'); local and gRPC rows give Steps/s (one Step moves every copy) and per-Step "
+        + "latency p50/p99 in milliseconds, and the gRPC rows their rate as a fraction of the local row's "
+        + "('vs_in_process').")
+public final class EnergyBench extends PrintingCommand {
 
   static final String UNIT = "agent_steps_per_s";
 
@@ -61,85 +88,38 @@ public final class EnergyBench {
    */
   static final int[] ARGUMENT_RANGE = {1, 2, 4, 1, 9, 1, 1, 3};
 
-  private static final Set<String> BOOLEANS = Set.of("json", "quick", "help", "no-grpc", "no-in-process");
-  private static final Set<String> VALUED = Set.of("runs", "warmup", "run-seconds", "scenarios",
-      "grpc-scenarios", "copies", "only", "seed", "max-steps");
+  @Option(names = "--warmup", paramLabel = "S", description = "minimum warm-up seconds per row (default 2.0)")
+  Double warmup;
 
-  /** The command's help text. */
-  public static String usage() {
-    return """
-        Usage: kindred bench energy [flags]
+  @Mixin
+  BenchFlags bench = new BenchFlags();
 
-        Measures agent-steps per second of the energy/kinship world on the scenarios of
-        docs/benchmarks.md (S1: 20 agents on 40x40; S2: 100 agents on 100x100; S3: 5 agents on
-        25x25), with random valid actions and both observations (grid 17 x 11 x 11 uint8 and
-        globals 44 float32 per agent) written every step:
+  @Option(names = "--scenarios", paramLabel = "A,B", split = ",", hideParamSyntax = true,
+      description = "scenarios of the in-process rows (default S1,S2,S3)")
+  List<String> scenarios = new ArrayList<>(SCENARIOS);
 
-          energy.Sk.in-process    one copy, one thread, BatchedEnv in process
-          energy.Sk.local         --copies copies in process (LocalVectorEnv), one thread
-          energy.Sk.grpc.unary    the same session over gRPC on loopback (unary Step)
-          energy.Sk.grpc.stream   the same session over gRPC on loopback (StepStream)
+  @Option(names = "--grpc-scenarios", paramLabel = "A,B", split = ",", hideParamSyntax = true,
+      description = "scenarios of the local and gRPC rows (default S1,S3)")
+  List<String> grpcScenarios = new ArrayList<>(List.of("S1", "S3"));
 
-        The local and gRPC rows of a scenario run interleaved (run 1 of each, then run 2, ...),
-        so the gRPC rows' 'vs_in_process' ratio is measured under the same machine load. The
-        client and the in-JVM server share this machine's cores.
+  @Option(names = "--copies", paramLabel = "C", description = "copies per session in the local and gRPC rows (default 32)")
+  Integer copies;
 
-        Goals (docs/benchmarks.md): >= 1.4 M agent-steps/s on S1 in process (twice the C++
-        reference's 0.72 M), and gRPC >= 40% of in-process in the same run. The verdict is
-        printed at the end.
+  @Option(names = "--no-in-process", description = "skip the single-copy in-process rows")
+  boolean noInProcess;
 
-        Flags:
-          --runs N               timed runs per row; the table shows median, min, max (default 5)
-          --warmup S             minimum warm-up seconds per row (default 2.0)
-          --run-seconds S        target length of one timed run (default 1.0)
-          --json                 one JSON object per row on stdout; the table goes to stderr
-          --quick                short runs and few copies: a smoke test, not a measurement
-          --only A,B             only rows whose name contains one of these (e.g. S1,grpc)
-          --scenarios A,B        scenarios of the in-process rows (default S1,S2,S3)
-          --grpc-scenarios A,B   scenarios of the local and gRPC rows (default S1,S3)
-          --copies C             copies per session in the local and gRPC rows (default 32)
-          --no-in-process        skip the single-copy in-process rows
-          --no-grpc              skip the local and gRPC rows
-          --max-steps N          episode length (default: the scenario's, 1000); every
-                                 max_steps + 1-th step of a copy is its autoreset
-          --seed S               session seed (default 1)
-          --help                 this help
+  @Option(names = "--no-grpc", description = "skip the local and gRPC rows")
+  boolean noGrpc;
 
-        Output: a table (name, median, min, max, unit, runs, details). Details: in-process rows
-        give ns per agent-step, bytes allocated per step by the stepping thread, and the rate
-        as a multiple of the C++ reference ('vs_cpp'); local and gRPC rows give Steps/s (one
-        Step moves every copy) and per-Step latency p50/p99 in milliseconds, and the gRPC rows
-        their rate as a fraction of the local row's ('vs_in_process').
-        """;
-  }
+  @Option(names = "--max-steps", paramLabel = "N",
+      description = "episode length (default: the scenario's, 1000); every max_steps + 1-th step of a copy is its "
+          + "autoreset")
+  Integer maxSteps;
 
-  /** For running without the launcher: {@code java -cp ... dev.kindred.bench.EnergyBench --help}. */
-  public static void main(String[] args) {
-    int code = run(args);
-    if (code != 0) {
-      System.exit(code);
-    }
-  }
-
-  /** Runs the command with {@code System.out} / {@code System.err}; returns the exit code. */
-  public static int run(String[] args) {
-    return run(args, System.out, System.err);
-  }
-
-  /** Runs the command; returns 0 when every row was measured, 1 when some failed, 2 on bad flags. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    Settings s;
-    try {
-      Args a = Args.parse(args, BOOLEANS, VALUED);
-      if (a.flag("help")) {
-        out.print(usage());
-        return 0;
-      }
-      s = Settings.from(a);
-    } catch (IllegalArgumentException e) {
-      err.println("kindred bench energy: " + e.getMessage());
-      return 2;
-    }
+  /** Runs the command; returns 0 when every row was measured, 1 when some failed. */
+  @Override
+  public Integer call() {
+    Settings s = settings();
     BenchHarness h = new BenchHarness(s.options, out, err);
     WorldRegistry registry = WorldRegistry.builtIn();
     if (!s.noInProcess) {
@@ -399,54 +379,50 @@ public final class EnergyBench {
 
   private static final class Settings {
     BenchHarness.Options options;
+    BenchFlags bench;
     List<String> scenarios;
     List<String> grpcScenarios;
     int copies;
     int maxSteps;
-    List<String> only;
     boolean noGrpc;
     boolean noInProcess;
     long seed;
 
-    static Settings from(Args a) {
-      boolean quick = a.flag("quick");
-      Settings s = new Settings();
-      int runs = Args.positive("runs", a.integer("runs", quick ? 2 : 5));
-      double warmup = a.number("warmup", quick ? 0.02 : 2.0);
-      double runSeconds = a.number("run-seconds", quick ? 0.03 : 1.0);
-      s.options = new BenchHarness.Options(runs, warmup, runSeconds, a.flag("json"));
-      s.scenarios = scenarios(a, "scenarios", SCENARIOS);
-      s.grpcScenarios = scenarios(a, "grpc-scenarios", List.of("S1", "S3"));
-      s.copies = Args.positive("copies", a.integer("copies", quick ? 2 : 32));
-      s.maxSteps = a.has("max-steps") ? Args.positive("max-steps", a.integer("max-steps", 0)) : 0;
-      s.only = a.words("only", List.of());
-      s.noGrpc = a.flag("no-grpc");
-      s.noInProcess = a.flag("no-in-process");
-      s.seed = a.integer("seed", 1);
-      return s;
-    }
-
-    private static List<String> scenarios(Args a, String flag, List<String> fallback) {
-      List<String> out = new ArrayList<>();
-      for (String w : a.words(flag, fallback)) {
-        String sc = w.toUpperCase(Locale.ROOT);
-        if (!SCENARIOS.contains(sc)) {
-          throw new IllegalArgumentException("--" + flag + ": unknown scenario '" + w + "'; expected some of S1, S2, S3");
-        }
-        out.add(sc);
-      }
-      return out;
-    }
-
     boolean selected(String name) {
-      String n = name.toLowerCase(Locale.ROOT);
-      return only.isEmpty() || only.stream().anyMatch(n::contains);
+      return bench.selected(name);
     }
   }
 
+  /** The flags with their defaults filled in (some depend on --quick) and checked. */
+  private Settings settings() {
+    Settings s = new Settings();
+    s.bench = bench;
+    s.options = bench.options(warmup, 2.0);
+    s.scenarios = scenarios("--scenarios", scenarios);
+    s.grpcScenarios = scenarios("--grpc-scenarios", grpcScenarios);
+    s.copies = Cli.positive("--copies", bench.or(copies, 2, 32));
+    s.maxSteps = maxSteps == null ? 0 : Cli.positive("--max-steps", maxSteps);
+    s.noGrpc = noGrpc;
+    s.noInProcess = noInProcess;
+    s.seed = bench.seed;
+    return s;
+  }
+
+  private static List<String> scenarios(String flag, List<String> values) {
+    List<String> out = new ArrayList<>();
+    for (String w : BenchFlags.words(values)) {
+      String sc = w.toUpperCase(Locale.ROOT);
+      if (!SCENARIOS.contains(sc)) {
+        throw new IllegalArgumentException(flag + ": unknown scenario '" + w + "'; expected some of S1, S2, S3");
+      }
+      out.add(sc);
+    }
+    return out;
+  }
+
   /** For tests and tools: the row names a run with these flags would measure. */
-  static List<String> rowNames(String[] args) {
-    Settings s = Settings.from(Args.parse(args, BOOLEANS, VALUED));
+  static List<String> rowNames(String... args) {
+    Settings s = Cli.parse(new EnergyBench(), args).settings();
     List<String> names = new ArrayList<>();
     if (!s.noInProcess) {
       for (String sc : s.scenarios) {

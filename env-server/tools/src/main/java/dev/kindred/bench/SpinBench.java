@@ -1,5 +1,7 @@
 package dev.kindred.bench;
 
+import dev.kindred.cli.support.Cli;
+import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.client.ClientOptions;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
@@ -20,7 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code kindred bench spin}: how fast the spin worlds update spins, in process and over gRPC.
@@ -32,91 +36,81 @@ import java.util.Set;
  * ({@link LocalVectorEnv}), with their timed runs interleaved, so
  * the cost of serving is visible as a ratio measured in the same run.
  *
- * <p>Entry point: {@link #run(String[])}; see {@link #usage()} for the flags.
+ * <p>A picocli command: its options are the fields below; {@link #call} runs it.
  */
-public final class SpinBench {
-  private SpinBench() {}
+@Command(name = "spin",
+    description = {
+        "Spin updates per second: the 2-D lattice (async, sweep, sync, checkerboard), SK n=1024, and the "
+            + "lattice served over gRPC against the same session in process.",
+        "",
+        "Measures asynchronous (random sequential), sweep, synchronous and checkerboard heat-bath updates on "
+            + "the 2-D lattice, random sequential on the dense Sherrington-Kirkpatrick model, and the same "
+            + "lattice served over gRPC (unary and streaming, in-JVM server on loopback TCP) against the same "
+            + "session in process.",
+        "",
+        "In-process rows run on one thread: their figure is updates per second per core. The project's goal "
+            + "is >= 1e8 asynchronous lattice updates per second per core."},
+    footer = "Output: a table (name, median, min, max, unit, runs, details); details of the session rows give "
+        + "steps/s and per-step latency p50/p99 in milliseconds, and the gRPC rows their rate as a fraction of "
+        + "the in-process session's ('vs_local').")
+public final class SpinBench extends PrintingCommand {
 
   /** The project's goal for asynchronous lattice updates, per second per core. */
   public static final double TARGET_ASYNC_UPDATES_PER_S = 1e8;
 
   static final String UNIT = "spin_updates_per_s";
 
-  private static final Set<String> BOOLEANS = Set.of("json", "quick", "help", "no-grpc");
-  private static final Set<String> VALUED = Set.of("runs", "warmup", "run-seconds", "size", "sk-n",
-      "sweeps-per-step", "sk-sweeps-per-step", "copies", "beta", "sk-beta", "grpc-size", "grpc-copies",
-      "grpc-sweeps", "grpc-observations", "only", "seed");
+  @Option(names = "--warmup", paramLabel = "S", description = "minimum warm-up seconds per row (default 1.0)")
+  Double warmup;
 
-  /** The command's help text. */
-  public static String usage() {
-    return """
-        Usage: kindred bench spin [flags]
+  @Mixin
+  BenchFlags bench = new BenchFlags();
 
-        Measures spin updates per second: asynchronous (random sequential), sweep, synchronous
-        and checkerboard heat-bath updates on the 2-D lattice, random sequential on the dense
-        Sherrington-Kirkpatrick model, and the same lattice served over gRPC (unary and
-        streaming, in-JVM server on loopback TCP) against the same session in process.
+  @Option(names = "--no-grpc", description = "skip the gRPC and in-process session rows")
+  boolean noGrpc;
 
-        In-process rows run on one thread: their figure is updates per second per core. The
-        project's goal is >= 1e8 asynchronous lattice updates per second per core.
+  @Option(names = "--size", paramLabel = "L", description = "lattice side for the in-process rows (default 256)")
+  Integer size;
 
-        Flags:
-          --runs N                 timed runs per row; the table shows median, min, max (default 5)
-          --warmup S               minimum warm-up seconds per row (default 1.0)
-          --run-seconds S          target length of one timed run (default 1.0)
-          --json                   one JSON object per row on stdout; the table goes to stderr
-          --quick                  tiny sizes and short runs: a smoke test, not a measurement
-          --only A,B               only rows whose name contains one of these (e.g. async,grpc)
-          --no-grpc                skip the gRPC and in-process session rows
+  @Option(names = "--sweeps-per-step", paramLabel = "K",
+      description = "sweeps per step for the in-process lattice rows (default 100)")
+  Integer sweepsPerStep;
 
-          --size L                 lattice side for the in-process rows (default 256)
-          --sweeps-per-step K      sweeps per step for the in-process lattice rows (default 100)
-          --copies C               copies in the in-process rows (default 1)
-          --beta B                 inverse temperature on the lattice (default beta_c = 0.4407)
-          --sk-n N                 spins in the SK row (default 1024)
-          --sk-sweeps-per-step K   sweeps per step in the SK row (default 2)
-          --sk-beta B              inverse temperature of the SK row (default 1.0)
+  @Option(names = "--copies", paramLabel = "C", description = "copies in the in-process rows (default ${DEFAULT-VALUE})")
+  int copies = 1;
 
-          --grpc-size L            lattice side for the session rows (default 64)
-          --grpc-copies C          copies per session (default 16)
-          --grpc-sweeps K          sweeps per Step in the session rows (default 1)
-          --grpc-observations A,B  observations each Step returns (default spins,magnetisation)
-          --seed S                 session seed (default 1)
-          --help                   this help
+  @Option(names = "--beta", paramLabel = "B",
+      description = "inverse temperature on the lattice (default beta_c = 0.4407)")
+  double beta = IsingExact.criticalBeta();
 
-        Output: a table (name, median, min, max, unit, runs, details); details of the session
-        rows give steps/s and per-step latency p50/p99 in milliseconds, and the gRPC rows their
-        rate as a fraction of the in-process session's ('vs_local').
-        """;
-  }
+  @Option(names = "--sk-n", paramLabel = "N", description = "spins in the SK row (default 1024)")
+  Integer skN;
 
-  /** For running without the launcher: {@code java -cp ... dev.kindred.bench.SpinBench --help}. */
-  public static void main(String[] args) {
-    int code = run(args);
-    if (code != 0) {
-      System.exit(code);
-    }
-  }
+  @Option(names = "--sk-sweeps-per-step", paramLabel = "K", description = "sweeps per step in the SK row (default 2)")
+  Integer skSweepsPerStep;
 
-  /** Runs the command with {@code System.out} / {@code System.err}; returns the exit code. */
-  public static int run(String[] args) {
-    return run(args, System.out, System.err);
-  }
+  @Option(names = "--sk-beta", paramLabel = "B",
+      description = "inverse temperature of the SK row (default ${DEFAULT-VALUE})")
+  double skBeta = 1.0;
 
-  /** Runs the command; returns 0 when every row was measured, 1 when some failed, 2 on bad flags. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    Settings s;
-    try {
-      Args a = Args.parse(args, BOOLEANS, VALUED);
-      if (a.flag("help")) {
-        out.print(usage());
-        return 0;
-      }
-      s = Settings.from(a);
-    } catch (IllegalArgumentException e) {
-      err.println("kindred bench spin: " + e.getMessage());
-      return 2;
-    }
+  @Option(names = "--grpc-size", paramLabel = "L", description = "lattice side for the session rows (default 64)")
+  Integer grpcSize;
+
+  @Option(names = "--grpc-copies", paramLabel = "C", description = "copies per session (default 16)")
+  Integer grpcCopies;
+
+  @Option(names = "--grpc-sweeps", paramLabel = "K",
+      description = "sweeps per Step in the session rows (default ${DEFAULT-VALUE})")
+  int grpcSweeps = 1;
+
+  @Option(names = "--grpc-observations", paramLabel = "A,B", split = ",", hideParamSyntax = true,
+      description = "observations each Step returns (default spins,magnetisation)")
+  List<String> grpcObservations = new ArrayList<>(List.of("spins", "magnetisation"));
+
+  /** Runs the command; returns 0 when every row was measured, 1 when some failed. */
+  @Override
+  public Integer call() {
+    Settings s = settings();
     BenchHarness h = new BenchHarness(s.options, out, err);
     WorldRegistry registry = WorldRegistry.builtIn();
 
@@ -378,6 +372,7 @@ public final class SpinBench {
 
   private static final class Settings {
     BenchHarness.Options options;
+    BenchFlags bench;
     int size;
     int sweepsPerStep;
     int copies;
@@ -389,45 +384,42 @@ public final class SpinBench {
     int grpcCopies;
     int grpcSweeps;
     List<String> grpcObservations;
-    List<String> only;
     boolean noGrpc;
     long seed;
 
-    static Settings from(Args a) {
-      boolean quick = a.flag("quick");
-      Settings s = new Settings();
-      int runs = Args.positive("runs", a.integer("runs", quick ? 2 : 5));
-      double warmup = a.number("warmup", quick ? 0.02 : 1.0);
-      double runSeconds = a.number("run-seconds", quick ? 0.03 : 1.0);
-      s.options = new BenchHarness.Options(runs, warmup, runSeconds, a.flag("json"));
-      s.size = Args.positive("size", a.integer("size", quick ? 16 : 256));
-      s.sweepsPerStep = Args.positive("sweeps-per-step", a.integer("sweeps-per-step", quick ? 2 : 100));
-      s.copies = Args.positive("copies", a.integer("copies", 1));
-      s.beta = a.number("beta", IsingExact.criticalBeta());
-      s.skN = Args.positive("sk-n", a.integer("sk-n", quick ? 32 : 1024));
-      s.skSweepsPerStep = Args.positive("sk-sweeps-per-step", a.integer("sk-sweeps-per-step", quick ? 1 : 2));
-      s.skBeta = a.number("sk-beta", 1.0);
-      s.grpcSize = Args.positive("grpc-size", a.integer("grpc-size", quick ? 8 : 64));
-      s.grpcCopies = Args.positive("grpc-copies", a.integer("grpc-copies", quick ? 2 : 16));
-      s.grpcSweeps = Args.positive("grpc-sweeps", a.integer("grpc-sweeps", 1));
-      s.grpcObservations = a.words("grpc-observations", List.of("spins", "magnetisation"));
-      s.only = a.words("only", List.of());
-      s.noGrpc = a.flag("no-grpc");
-      s.seed = a.integer("seed", 1);
-      if (s.size % 2 != 0) {
-        throw new IllegalArgumentException("--size must be even (the checkerboard schedule needs a bipartite lattice)");
-      }
-      return s;
-    }
-
     boolean selected(String name) {
-      return only.isEmpty() || only.stream().anyMatch(name::contains);
+      return bench.selected(name);
     }
   }
 
+  /** The flags with their defaults filled in (some depend on --quick) and checked. */
+  private Settings settings() {
+    Settings s = new Settings();
+    BenchFlags b = bench;
+    s.bench = b;
+    s.options = b.options(warmup, 1.0);
+    s.size = Cli.positive("--size", b.or(size, 16, 256));
+    s.sweepsPerStep = Cli.positive("--sweeps-per-step", b.or(sweepsPerStep, 2, 100));
+    s.copies = Cli.positive("--copies", copies);
+    s.beta = beta;
+    s.skN = Cli.positive("--sk-n", b.or(skN, 32, 1024));
+    s.skSweepsPerStep = Cli.positive("--sk-sweeps-per-step", b.or(skSweepsPerStep, 1, 2));
+    s.skBeta = skBeta;
+    s.grpcSize = Cli.positive("--grpc-size", b.or(grpcSize, 8, 64));
+    s.grpcCopies = Cli.positive("--grpc-copies", b.or(grpcCopies, 2, 16));
+    s.grpcSweeps = Cli.positive("--grpc-sweeps", grpcSweeps);
+    s.grpcObservations = BenchFlags.words(grpcObservations);
+    s.noGrpc = noGrpc;
+    s.seed = b.seed;
+    if (s.size % 2 != 0) {
+      throw new IllegalArgumentException("--size must be even (the checkerboard schedule needs a bipartite lattice)");
+    }
+    return s;
+  }
+
   /** For tests and tools: the row names a run with these flags would measure. */
-  static List<String> rowNames(String[] args) {
-    Settings s = Settings.from(Args.parse(args, BOOLEANS, VALUED));
+  static List<String> rowNames(String... args) {
+    Settings s = Cli.parse(new SpinBench(), args).settings();
     List<String> names = new ArrayList<>();
     for (String n : Arrays.asList("spin.lattice.async", "spin.lattice.sweep", "spin.lattice.sync",
         "spin.lattice.checkerboard", "spin.sk" + s.skN + ".async")) {

@@ -1,5 +1,7 @@
 package dev.kindred.bench;
 
+import dev.kindred.cli.support.Cli;
+import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.StepBatch;
@@ -16,11 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code kindred spin measure}: equilibrium magnetisation and energy of the 2-D Ising lattice
@@ -33,81 +36,83 @@ import java.util.concurrent.atomic.AtomicInteger;
  * includes the effect of autocorrelation honestly. Temperatures run in parallel on a pool of
  * threads, one {@link BatchedEnv} each.
  *
- * <p>Entry point: {@link #run(String[])}; see {@link #usage()} for the flags.
+ * <p>A picocli command: its options are the fields below; {@link #call} runs it.
  */
-public final class SpinMeasure {
-  private SpinMeasure() {}
+@Command(name = "measure",
+    description = {
+        "Magnetisation and energy of the 2-D lattice against temperature, as a table and a PNG with Yang's and "
+            + "Onsager's exact curves.",
+        "",
+        "Sweeps the temperature of the 2-D Ising lattice world (spin.lattice, J = 1, no field) and compares the "
+            + "measured <|m|> and energy per spin with the exact infinite-lattice results: Yang's spontaneous "
+            + "magnetisation and Onsager's energy (T_c = 2/ln(1+sqrt 2) = 2.2692). Each copy is one independent "
+            + "sample: errors are standard errors over copies. Prints a table and writes a PNG with both panels."},
+    footer = "Finite-size effects are expected near T_c: at L = 64 <|m|> stays well above 0 just above T_c and the "
+        + "energy's kink is rounded.")
+public final class SpinMeasure extends PrintingCommand {
 
-  private static final Set<String> BOOLEANS = Set.of("help", "json", "no-plot");
-  private static final Set<String> VALUED = Set.of("size", "t-min", "t-max", "points", "temperatures",
-      "copies", "burn-in", "steps", "sweeps-per-step", "schedule", "init", "seed", "threads", "out");
+  @Option(names = "--size", paramLabel = "L", description = "lattice side (default ${DEFAULT-VALUE})")
+  int size = 64;
 
-  /** The command's help text. */
-  public static String usage() {
-    return """
-        Usage: kindred spin measure [flags]
+  @Option(names = "--t-min", paramLabel = "T", description = "lowest temperature (default ${DEFAULT-VALUE})")
+  double tMin = 1.5;
 
-        Sweeps the temperature of the 2-D Ising lattice world (spin.lattice, J = 1, no field) and
-        compares the measured <|m|> and energy per spin with the exact infinite-lattice results:
-        Yang's spontaneous magnetisation and Onsager's energy (T_c = 2/ln(1+sqrt 2) = 2.2692).
-        Each copy is one independent sample: errors are standard errors over copies.
-        Prints a table and writes a PNG with both panels.
+  @Option(names = "--t-max", paramLabel = "T", description = "highest temperature (default ${DEFAULT-VALUE})")
+  double tMax = 3.5;
 
-        Flags:
-          --size L            lattice side (default 64)
-          --t-min T           lowest temperature (default 1.5)
-          --t-max T           highest temperature (default 3.5)
-          --points N          temperatures, evenly spaced (default 17: steps of 0.125)
-          --temperatures A,B  explicit temperatures (overrides --t-min/--t-max/--points)
-          --copies C          independent copies per temperature (default 12)
-          --burn-in S         sweeps discarded before measuring (default 1000)
-          --steps N           measurements per copy (default 1000)
-          --sweeps-per-step K sweeps between measurements (default 1)
-          --schedule S        random_sequential | sweep | checkerboard (default random_sequential)
-          --init I            up | down | random start (default up: avoids long-lived stripe
-                              states when quenching below T_c)
-          --seed S            session seed (default 1)
-          --threads N         temperatures measured in parallel (default: cores)
-          --out FILE          the PNG (default spin-measure.png)
-          --no-plot           do not write the PNG
-          --json              one JSON object per temperature on stdout; the table goes to stderr
-          --help              this help
+  @Option(names = "--points", paramLabel = "N",
+      description = "temperatures, evenly spaced (default ${DEFAULT-VALUE}: steps of 0.125)")
+  int points = 17;
 
-        Finite-size effects are expected near T_c: at L = 64 <|m|> stays well above 0 just above
-        T_c and the energy's kink is rounded.
-        """;
-  }
+  @Option(names = "--temperatures", paramLabel = "A,B", split = ",", hideParamSyntax = true,
+      description = "explicit temperatures (overrides --t-min/--t-max/--points)")
+  double[] temperatures;
 
-  /** For running without the launcher. */
-  public static void main(String[] args) {
-    int code = run(args);
-    if (code != 0) {
-      System.exit(code);
-    }
-  }
+  @Option(names = "--copies", paramLabel = "C",
+      description = "independent copies per temperature (default ${DEFAULT-VALUE})")
+  int copies = 12;
 
-  /** Runs the command with {@code System.out} / {@code System.err}; returns the exit code. */
-  public static int run(String[] args) {
-    return run(args, System.out, System.err);
-  }
+  @Option(names = "--burn-in", paramLabel = "S", description = "sweeps discarded before measuring (default ${DEFAULT-VALUE})")
+  int burnIn = 1000;
+
+  @Option(names = "--steps", paramLabel = "N", description = "measurements per copy (default ${DEFAULT-VALUE})")
+  int steps = 1000;
+
+  @Option(names = "--sweeps-per-step", paramLabel = "K",
+      description = "sweeps between measurements (default ${DEFAULT-VALUE})")
+  int sweepsPerStep = 1;
+
+  @Option(names = "--schedule", paramLabel = "S",
+      description = "random_sequential | sweep | checkerboard (default ${DEFAULT-VALUE})")
+  String schedule = "random_sequential";
+
+  @Option(names = "--init", paramLabel = "I",
+      description = "up | down | random start (default ${DEFAULT-VALUE}: avoids long-lived stripe states when "
+          + "quenching below T_c)")
+  String init = "up";
+
+  @Option(names = "--seed", paramLabel = "S", description = "session seed (default ${DEFAULT-VALUE})")
+  long seed = 1;
+
+  @Option(names = "--threads", paramLabel = "N", description = "temperatures measured in parallel (default: cores)")
+  Integer threads;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "the PNG (default ${DEFAULT-VALUE})")
+  Path outFile = Path.of("spin-measure.png");
+
+  @Option(names = "--no-plot", description = "do not write the PNG")
+  boolean noPlot;
+
+  @Option(names = "--json", description = "one JSON object per temperature on stdout; the table goes to stderr")
+  boolean json;
 
   /** One temperature's result. */
   record Point(double t, double m, double mErr, double e, double eErr, double seconds, long updates) {}
 
-  /** Runs the command; returns 0 on success, 1 on failure, 2 on bad flags. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    Settings s;
-    try {
-      Args a = Args.parse(args, BOOLEANS, VALUED);
-      if (a.flag("help")) {
-        out.print(usage());
-        return 0;
-      }
-      s = Settings.from(a);
-    } catch (IllegalArgumentException e) {
-      err.println("kindred spin measure: " + e.getMessage());
-      return 2;
-    }
+  /** Runs the command; returns 0 on success, 1 on failure. */
+  @Override
+  public Integer call() {
+    Settings s = settings();
     WorldType type;
     try {
       type = WorldRegistry.builtIn().get("spin.lattice");
@@ -170,7 +175,7 @@ public final class SpinMeasure {
         m.put("onsager_u", IsingExact.energyPerSpin(p.t));
         m.put("config", s.config());
         m.put("version", BenchHarness.version());
-        out.println(Json.write(m));
+        out.println(JsonLines.write(m));
       }
     }
     if (s.out != null) {
@@ -323,6 +328,47 @@ public final class SpinMeasure {
 
   // ------------------------------------------------------------------ settings
 
+  /** The flags with their defaults filled in and checked. */
+  Settings settings() {
+    Settings s = new Settings();
+    s.size = Cli.positive("--size", size);
+    double[] ts = temperatures;
+    if (ts == null) {
+      double lo = tMin;
+      double hi = tMax;
+      int n = Cli.positive("--points", points);
+      if (!(lo > 0) || !(hi >= lo)) {
+        throw new IllegalArgumentException("need 0 < --t-min <= --t-max, got " + lo + ", " + hi);
+      }
+      ts = new double[n];
+      for (int i = 0; i < n; i++) {
+        ts[i] = n == 1 ? lo : lo + (hi - lo) * i / (n - 1);
+      }
+    }
+    for (double t : ts) {
+      if (!(t > 0) || !Double.isFinite(t)) {
+        throw new IllegalArgumentException("temperatures must be positive and finite, got " + t);
+      }
+    }
+    s.temperatures = ts;
+    s.copies = Cli.positive("--copies", copies);
+    s.burnIn = Cli.atLeast("--burn-in", burnIn, 0);
+    s.steps = Cli.positive("--steps", steps);
+    s.sweepsPerStep = Cli.positive("--sweeps-per-step", sweepsPerStep);
+    s.schedule = schedule;
+    if (!List.of("random_sequential", "sweep", "checkerboard", "synchronous").contains(s.schedule)) {
+      throw new IllegalArgumentException("--schedule must be random_sequential, sweep or checkerboard, got '"
+          + s.schedule + "'");
+    }
+    s.init = init;
+    s.seed = seed;
+    s.threads = Cli.positive("--threads", threads != null ? threads
+        : Math.min(Runtime.getRuntime().availableProcessors(), s.temperatures.length));
+    s.out = noPlot ? null : outFile;
+    s.json = json;
+    return s;
+  }
+
   static final class Settings {
     int size;
     double[] temperatures;
@@ -336,49 +382,6 @@ public final class SpinMeasure {
     int threads;
     Path out;
     boolean json;
-
-    static Settings from(Args a) {
-      Settings s = new Settings();
-      s.size = Args.positive("size", a.integer("size", 64));
-      double[] ts = a.numbers("temperatures");
-      if (ts == null) {
-        double lo = a.number("t-min", 1.5);
-        double hi = a.number("t-max", 3.5);
-        int n = Args.positive("points", a.integer("points", 17));
-        if (!(lo > 0) || !(hi >= lo)) {
-          throw new IllegalArgumentException("need 0 < --t-min <= --t-max, got " + lo + ", " + hi);
-        }
-        ts = new double[n];
-        for (int i = 0; i < n; i++) {
-          ts[i] = n == 1 ? lo : lo + (hi - lo) * i / (n - 1);
-        }
-      }
-      for (double t : ts) {
-        if (!(t > 0) || !Double.isFinite(t)) {
-          throw new IllegalArgumentException("temperatures must be positive and finite, got " + t);
-        }
-      }
-      s.temperatures = ts;
-      s.copies = Args.positive("copies", a.integer("copies", 12));
-      s.burnIn = a.integer("burn-in", 1000);
-      if (s.burnIn < 0) {
-        throw new IllegalArgumentException("--burn-in must be >= 0, got " + s.burnIn);
-      }
-      s.steps = Args.positive("steps", a.integer("steps", 1000));
-      s.sweepsPerStep = Args.positive("sweeps-per-step", a.integer("sweeps-per-step", 1));
-      s.schedule = a.string("schedule", "random_sequential");
-      if (!List.of("random_sequential", "sweep", "checkerboard", "synchronous").contains(s.schedule)) {
-        throw new IllegalArgumentException("--schedule must be random_sequential, sweep or checkerboard, got '"
-            + s.schedule + "'");
-      }
-      s.init = a.string("init", "up");
-      s.seed = a.integer("seed", 1);
-      s.threads = Args.positive("threads", a.integer("threads",
-          Math.min(Runtime.getRuntime().availableProcessors(), s.temperatures.length)));
-      s.out = a.flag("no-plot") ? null : Path.of(a.string("out", "spin-measure.png"));
-      s.json = a.flag("json");
-      return s;
-    }
 
     Map<String, Object> config() {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -1,12 +1,13 @@
 package dev.kindred.crosslang;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
+import dev.kindred.cli.support.Cli;
+import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
 import dev.kindred.env.SessionOptions;
-import dev.kindred.protocol.Structs;
-import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * The Java side of the client benchmark (clients/python/bench/bench_clients.py): batched
@@ -20,24 +21,37 @@ import java.util.Map;
  *
  * Prints one line per timed run: {@code steps_per_s <batched steps per second>}.
  */
-public final class ClientBench {
-  private ClientBench() {}
+@Command(name = "dev.kindred.crosslang.ClientBench",
+    description = "Batched steps per second through the Java client, the Java side of bench_clients.py.")
+public final class ClientBench extends PrintingCommand {
+  @Mixin
+  SessionFlags session = new SessionFlags();
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a = TrajectoryHash.parse(args);
-    String target = a.getOrDefault("target", "localhost:50051");
-    String world = a.getOrDefault("world", "spin.lattice");
-    Struct.Builder config = Struct.newBuilder();
-    JsonFormat.parser().merge(a.getOrDefault("config", "{}"), config);
-    int copies = Integer.parseInt(a.getOrDefault("copies", "16"));
-    int steps = Integer.parseInt(a.getOrDefault("steps", "2000"));
-    int warmup = Integer.parseInt(a.getOrDefault("warmup", "500"));
-    int runs = Integer.parseInt(a.getOrDefault("runs", "3"));
-    boolean streaming = Boolean.parseBoolean(a.getOrDefault("streaming", "true"));
+  @Option(names = "--copies", paramLabel = "N", description = "copies (default ${DEFAULT-VALUE})")
+  int copies = 16;
 
+  @Option(names = "--steps", paramLabel = "T", description = "steps per timed run (default ${DEFAULT-VALUE})")
+  int steps = 2000;
+
+  @Option(names = "--warmup", paramLabel = "W", description = "untimed steps first (default ${DEFAULT-VALUE})")
+  int warmup = 500;
+
+  @Option(names = "--runs", paramLabel = "R", description = "timed runs (default ${DEFAULT-VALUE})")
+  int runs = 3;
+
+  @Option(names = "--streaming", paramLabel = "true|false", arity = "1",
+      description = "StepStream, or unary Step (default ${DEFAULT-VALUE})")
+  boolean streaming = true;
+
+  public static void main(String[] args) {
+    Cli.main(new ClientBench(), args);
+  }
+
+  @Override
+  public Integer call() {
     SessionOptions options = SessionOptions.builder().streaming(streaming).clientName("kindred-java-bench").build();
-    try (KindredClient client = KindredClient.connect(target);
-         RemoteVectorEnv env = client.make(world, Structs.toPlain(config.build()), copies, 1L, options)) {
+    try (KindredClient client = KindredClient.connect(session.target);
+         RemoteVectorEnv env = client.make(session.world, session.config(), copies, 1L, options)) {
       int[] actions = new int[copies * env.agents() * env.actionDimensions()];
       for (int i = 0; i < actions.length; i++) {
         actions[i] = i % 2;  // valid for any world whose action dimensions have >= 2 values
@@ -52,9 +66,10 @@ public final class ClientBench {
           env.step(actions);
         }
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.println("steps_per_s " + (steps / s));
-        System.out.flush();
+        out.println("steps_per_s " + (steps / s));
+        out.flush();
       }
     }
+    return 0;
   }
 }

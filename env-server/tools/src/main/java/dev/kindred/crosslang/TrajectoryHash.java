@@ -1,19 +1,21 @@
 package dev.kindred.crosslang;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
+import dev.kindred.cli.support.Cli;
+import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
-import dev.kindred.protocol.Structs;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The Java participant of the cross-language determinism test: plays a fixed action sequence
@@ -36,21 +38,43 @@ import java.util.Map;
  *       (float32 LE, [copies, agents]), terminated and truncated (one byte 0/1 per copy).
  * </ul>
  */
-public final class TrajectoryHash {
-  private TrajectoryHash() {}
+@Command(name = "dev.kindred.crosslang.TrajectoryHash",
+    description = "Play the fixed action sequence of the cross-language determinism test and print one SHA-256 "
+        + "per step.")
+public final class TrajectoryHash extends PrintingCommand {
+  @Mixin
+  SessionFlags session = new SessionFlags();
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a = parse(args);
-    String target = a.getOrDefault("target", "localhost:50051");
-    String world = a.getOrDefault("world", "spin.lattice");
-    Struct.Builder config = Struct.newBuilder();
-    JsonFormat.parser().merge(a.getOrDefault("config", "{}"), config);
-    int copies = Integer.parseInt(a.getOrDefault("copies", "1"));
-    long seed = Long.parseUnsignedLong(a.getOrDefault("seed", "0"));
-    int steps = Integer.parseInt(a.getOrDefault("steps", "10"));
+  @Option(names = "--copies", paramLabel = "N", description = "copies (default ${DEFAULT-VALUE})")
+  int copies = 1;
 
-    try (KindredClient client = KindredClient.connect(target);
-         RemoteVectorEnv env = client.make(world, Structs.toPlain(config.build()), copies, seed)) {
+  @Option(names = "--seed", paramLabel = "S", converter = UnsignedLong.class,
+      description = "Reset seed, an unsigned 64-bit integer (default ${DEFAULT-VALUE})")
+  long seed = 0;
+
+  @Option(names = "--steps", paramLabel = "T", description = "steps after the reset (default ${DEFAULT-VALUE})")
+  int steps = 10;
+
+  /** Parses a seed as an unsigned 64-bit integer (the contract's seeds go up to 2^64 - 1). */
+  static final class UnsignedLong implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        return Long.parseUnsignedLong(value);
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' is not an unsigned 64-bit integer");
+      }
+    }
+  }
+
+  public static void main(String[] args) {
+    Cli.main(new TrajectoryHash(), args);
+  }
+
+  @Override
+  public Integer call() throws NoSuchAlgorithmException {
+    try (KindredClient client = KindredClient.connect(session.target);
+         RemoteVectorEnv env = client.make(session.world, session.config(), copies, seed)) {
       SessionSpec spec = env.spec();
       int agents = spec.agents();
       int dims = spec.actionDimensions();
@@ -58,9 +82,9 @@ public final class TrajectoryHash {
       for (int d = 0; d < dims; d++) {
         nvec[d] = spec.world().actions().dimensions().get(d).numValues();
       }
-      StringBuilder out = new StringBuilder();
+      StringBuilder lines = new StringBuilder();
       StepBatch batch = env.reset(seed);
-      out.append(0).append(' ').append(hash(batch)).append('\n');
+      lines.append(0).append(' ').append(hash(batch)).append('\n');
       int[] actions = new int[copies * agents * dims];
       for (int t = 1; t <= steps; t++) {
         int i = 0;
@@ -73,11 +97,12 @@ public final class TrajectoryHash {
           }
         }
         batch = env.step(actions);
-        out.append(t).append(' ').append(hash(batch)).append('\n');
+        lines.append(t).append(' ').append(hash(batch)).append('\n');
       }
-      System.out.print(out);
-      System.out.flush();
+      out.print(lines);
+      out.flush();
     }
+    return 0;
   }
 
   static String hash(StepBatch b) throws NoSuchAlgorithmException {
@@ -94,17 +119,5 @@ public final class TrajectoryHash {
     md.update(b.terminated());
     md.update(b.truncated());
     return HexFormat.of().formatHex(md.digest());
-  }
-
-  static Map<String, String> parse(String[] args) {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String k = args[i];
-      if (!k.startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("usage: --target HOST:PORT --world ID --config JSON --copies N --seed S --steps T; bad argument " + k);
-      }
-      m.put(k.substring(2), args[++i]);
-    }
-    return m;
   }
 }

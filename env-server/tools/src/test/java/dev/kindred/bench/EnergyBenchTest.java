@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kindred.cli.support.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +21,8 @@ class EnergyBenchTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     String[] args = {"--quick", "--json", "--scenarios", "S3", "--grpc-scenarios", "S3"};
-    int code = EnergyBench.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code = run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        args);
     String log = err.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, log);
     List<JsonObject> rows = new ArrayList<>();
@@ -59,8 +60,8 @@ class EnergyBenchTest {
   @Test
   void tableHelpAndBadFlags() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = EnergyBench.run(new String[] {"--quick", "--only", "s3.in-process"},
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+    int code = run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()),
+        "--quick", "--only", "s3.in-process");
     assertEquals(0, code);
     String table = out.toString(StandardCharsets.UTF_8);
     assertTrue(table.contains("energy.S3.in-process"), table);
@@ -68,11 +69,23 @@ class EnergyBenchTest {
     assertTrue(table.lines().anyMatch(l -> l.startsWith("name") && l.contains("median")), table);
 
     ByteArrayOutputStream help = new ByteArrayOutputStream();
-    assertEquals(0, EnergyBench.run(new String[] {"--help"}, new PrintStream(help, true, StandardCharsets.UTF_8), System.err));
+    assertEquals(0, run(new PrintStream(help, true, StandardCharsets.UTF_8), System.err, "--help"));
     assertTrue(help.toString(StandardCharsets.UTF_8).contains("--copies"));
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-    assertEquals(2, EnergyBench.run(new String[] {"--bogus"}, System.out, quiet));
-    assertEquals(2, EnergyBench.run(new String[] {"--scenarios", "S9"}, System.out, quiet));
+    assertEquals(2, run(System.out, quiet, "--bogus"));
+    assertEquals(2, run(System.out, quiet, "--scenarios", "S9"));
+    assertEquals(2, run(System.out, quiet, "--max-steps", "0"));
+  }
+
+  private static int run(PrintStream out, PrintStream err, String... args) {
+    return Cli.execute(Cli.commandLine(new EnergyBench()), out, err, args);
+  }
+
+  @Test
+  void rowSelection() {
+    assertEquals(List.of("energy.S2.in-process"), EnergyBench.rowNames("--scenarios", "s2", "--no-grpc"));
+    assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S3.grpc.unary",
+        "energy.S3.grpc.stream"), EnergyBench.rowNames("--no-in-process", "--only", "GRPC"));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kindred.cli.support.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ class SpinBenchTest {
     int code;
     try (PrintStream capture = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
       System.setOut(capture);
-      code = SpinBench.run(new String[] {"--quick", "--json"});
+      code = Cli.execute(Cli.commandLine(new SpinBench()), System.out, System.err, "--quick", "--json");
     } finally {
       System.setOut(saved);
     }
@@ -35,7 +36,7 @@ class SpinBenchTest {
       }
     }
     List<String> names = rows.stream().map(r -> r.get("name").getAsString()).toList();
-    assertEquals(SpinBench.rowNames(new String[] {"--quick"}), names);
+    assertEquals(SpinBench.rowNames("--quick"), names);
     assertTrue(names.containsAll(List.of("spin.lattice.async", "spin.lattice.sweep", "spin.lattice.sync",
         "spin.lattice.checkerboard", "spin.lattice.local", "spin.lattice.grpc.unary", "spin.lattice.grpc.stream")));
     for (JsonObject r : rows) {
@@ -63,8 +64,8 @@ class SpinBenchTest {
   void tableWithoutJsonAndHelp() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = SpinBench.run(new String[] {"--quick", "--only", "checkerboard"},
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code = run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        "--quick", "--only", "checkerboard");
     assertEquals(0, code);
     String table = out.toString(StandardCharsets.UTF_8);
     assertTrue(table.contains("spin.lattice.checkerboard"), table);
@@ -72,16 +73,36 @@ class SpinBenchTest {
     assertTrue(table.lines().anyMatch(l -> l.startsWith("name") && l.contains("median")), table);
 
     ByteArrayOutputStream help = new ByteArrayOutputStream();
-    assertEquals(0, SpinBench.run(new String[] {"--help"}, new PrintStream(help, true, StandardCharsets.UTF_8), System.err));
+    assertEquals(0, run(new PrintStream(help, true, StandardCharsets.UTF_8), System.err, "--help"));
     assertTrue(help.toString(StandardCharsets.UTF_8).contains("--sweeps-per-step"));
-    assertEquals(2, SpinBench.run(new String[] {"--bogus"}, System.out, new PrintStream(new ByteArrayOutputStream())));
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    assertEquals(2, run(System.out, quiet, "--bogus"));
+    assertEquals(2, run(System.out, quiet, "--size", "15"));
+    assertEquals(2, run(System.out, quiet, "--runs", "0"));
+  }
+
+  private static int run(PrintStream out, PrintStream err, String... args) {
+    return Cli.execute(Cli.commandLine(new SpinBench()), out, err, args);
+  }
+
+  @Test
+  void quickChangesDefaultsAndFlagsOverrideThem() {
+    assertEquals(List.of("spin.sk32.async"), SpinBench.rowNames("--quick", "--only", "sk"));
+    assertEquals(List.of("spin.sk1024.async"), SpinBench.rowNames("--only", "SK"));
+    assertEquals(List.of("spin.sk64.async"), SpinBench.rowNames("--quick", "--sk-n", "64", "--only", "sk"));
+    assertEquals(List.of("spin.lattice.sweep", "spin.lattice.checkerboard"),
+        SpinBench.rowNames("--no-grpc", "--only", "sweep", "--only", "checker"));
   }
 
   private static java.util.Map<String, Object> json() {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
     m.put("a", 1);
     m.put("b", new double[] {1.5, Double.NaN});
-    m.put("c", "x\"y");
+    m.put("c", "x\"y<&>");
+    m.put("d", List.of(3.0, 2.5e-7, 1e20, Double.POSITIVE_INFINITY));
+    m.put("e", null);
+    m.put("f", java.util.Map.of("g", 7L));
+    m.put("h", true);
     return m;
   }
 
@@ -92,7 +113,7 @@ class SpinBenchTest {
     long[] lat = {5, 1, 4, 2, 3, 10, 9, 8, 7, 6};
     assertEquals(5.0, BenchHarness.quantile(lat, 10, 0.5), 0.0);
     assertEquals(10.0, BenchHarness.quantile(lat, 10, 0.99), 0.0);
-    assertEquals("{\"a\":1,\"b\":[1.5,null],\"c\":\"x\\\"y\"}",
-        Json.write(json()));
+    assertEquals("{\"a\":1,\"b\":[1.5,null],\"c\":\"x\\\"y<&>\",\"d\":[3,2.5e-7,1.0e20,null],\"e\":null,"
+        + "\"f\":{\"g\":7},\"h\":true}", JsonLines.write(json()));
   }
 }

@@ -3,6 +3,7 @@ package dev.kindred.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindred.cli.support.Cli;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,9 +22,9 @@ class SpinMeasureTest {
     Path png = dir.resolve("m.png");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = SpinMeasure.run(new String[] {"--size", "8", "--temperatures", "1.5,2.5,3.5", "--copies", "2",
-            "--burn-in", "20", "--steps", "20", "--out", png.toString()},
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code = run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        "--size", "8", "--temperatures", "1.5,2.5,3.5", "--copies", "2", "--burn-in", "20", "--steps", "20",
+        "--out", png.toString());
     assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
 
     String table = out.toString(StandardCharsets.UTF_8);
@@ -46,16 +47,31 @@ class SpinMeasureTest {
   @Test
   void jsonRowsAndBadFlags(@TempDir Path dir) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = SpinMeasure.run(new String[] {"--size", "4", "--temperatures", "2.0", "--copies", "1",
-            "--burn-in", "0", "--steps", "5", "--no-plot", "--json"},
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+    int code = run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()),
+        "--size", "4", "--temperatures", "2.0", "--copies", "1", "--burn-in", "0", "--steps", "5", "--no-plot",
+        "--json");
     assertEquals(0, code);
     String json = out.toString(StandardCharsets.UTF_8).trim();
     assertEquals(1, json.lines().count(), json);
     var row = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
     assertEquals(2.0, row.get("t").getAsDouble(), 0.0);
     assertTrue(row.get("abs_m").getAsDouble() >= 0 && row.get("abs_m").getAsDouble() <= 1);
-    assertEquals(2, SpinMeasure.run(new String[] {"--t-min", "-1"}, System.out,
-        new PrintStream(new ByteArrayOutputStream())));
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    assertEquals(2, run(System.out, quiet, "--t-min", "-1"));
+    assertEquals(2, run(System.out, quiet, "--burn-in", "-1"));
+    assertEquals(2, run(System.out, quiet, "--schedule", "sideways"));
+  }
+
+  @Test
+  void temperatures() {
+    assertEquals(17, Cli.parse(new SpinMeasure()).settings().temperatures.length);
+    double[] ts = Cli.parse(new SpinMeasure(), "--t-min", "1", "--t-max", "2", "--points", "3").settings().temperatures;
+    assertEquals(List.of(1.0, 1.5, 2.0), java.util.Arrays.stream(ts).boxed().toList());
+    ts = Cli.parse(new SpinMeasure(), "--temperatures", "2.5,1.25", "--points", "9").settings().temperatures;
+    assertEquals(List.of(2.5, 1.25), java.util.Arrays.stream(ts).boxed().toList());
+  }
+
+  private static int run(PrintStream out, PrintStream err, String... args) {
+    return Cli.execute(Cli.commandLine(new SpinMeasure()), out, err, args);
   }
 }

@@ -3,6 +3,7 @@ package dev.kindred.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindred.cli.support.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,29 +14,36 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RenderCommandTest {
 
+  private static int run(PrintStream out, PrintStream err, String... args) {
+    return Cli.execute(Cli.commandLine(new RenderCommand()), out, err, args);
+  }
+
   @Test
   void renderCommand(@TempDir Path dir) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
     Path sheet = dir.resolve("sheet.png");
-    assertEquals(0, RenderCommand.run(new String[] {"--world", "energy.s3", "--steps", "6", "--every", "3",
-        "--cell", "8", "--config", "kinship=teams", "--config", "groups=2", "--out", sheet.toString()},
-        new PrintStream(out, true, StandardCharsets.UTF_8), quiet));
+    assertEquals(0, run(new PrintStream(out, true, StandardCharsets.UTF_8), quiet, "--world", "energy.s3",
+        "--steps", "6", "--every", "3", "--cell", "8", "--config", "kinship=teams", "--config", "groups=2",
+        "--out", sheet.toString()));
     assertTrue(Files.isRegularFile(sheet));
-    assertEquals(0, RenderCommand.run(new String[] {"--world", "energy.alone", "--steps", "2", "--every", "1",
-        "--out-dir", dir.resolve("frames").toString()}, System.out, quiet));
+    assertEquals(0, run(System.out, quiet, "--world", "energy.alone", "--steps", "2", "--every", "1",
+        "--out-dir", dir.resolve("frames").toString()));
     assertTrue(Files.isRegularFile(dir.resolve("frames/frame-00002.png")));
     ByteArrayOutputStream text = new ByteArrayOutputStream();
-    assertEquals(0, RenderCommand.run(new String[] {"--config-json", "{\"map\": \"#####\\n#A.h#\\n#####\"}",
-        "--steps", "1", "--text"}, new PrintStream(text, true, StandardCharsets.UTF_8), quiet));
+    assertEquals(0, run(new PrintStream(text, true, StandardCharsets.UTF_8), quiet,
+        "--config-json", "{\"map\": \"#####\\n#A.h#\\n#####\"}", "--steps", "1", "--text"));
     String t = text.toString(StandardCharsets.UTF_8);
     assertTrue(t.contains("#0.h#"), t);
     assertTrue(t.contains("step 1/"), t);
-    assertEquals(2, RenderCommand.run(new String[] {"--bogus"}, System.out, quiet));
-    assertEquals(2, RenderCommand.run(new String[] {"--world", "spin.lattice"}, System.out, quiet));
-    assertEquals(2, RenderCommand.run(new String[] {"--world", "energy.s3", "--config", "width=-3"}, System.out, quiet));
+    assertEquals(2, run(System.out, quiet, "--bogus"));
+    assertEquals(2, run(System.out, quiet, "--world", "spin.lattice"));
+    assertEquals(2, run(System.out, quiet, "--world", "energy.s3", "--config", "width=-3"));
+    assertEquals(2, run(System.out, quiet, "--cell", "3"));
+    assertEquals(2, run(System.out, quiet, "--config", "noequals"));
+    assertEquals(2, run(System.out, quiet, "--config-json", "[1, 2]"));
     ByteArrayOutputStream help = new ByteArrayOutputStream();
-    assertEquals(0, RenderCommand.run(new String[] {"--help"}, new PrintStream(help, true, StandardCharsets.UTF_8), quiet));
+    assertEquals(0, run(new PrintStream(help, true, StandardCharsets.UTF_8), quiet, "--help"));
     assertTrue(help.toString(StandardCharsets.UTF_8).contains("--out-dir"));
   }
 }
