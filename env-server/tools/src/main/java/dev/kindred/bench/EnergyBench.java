@@ -187,14 +187,15 @@ public final class EnergyBench {
     t.flush();
   }
 
-  private static String worldId(String scenario) {
+  static String worldId(String scenario) {
     return "energy." + scenario.toLowerCase(Locale.ROOT);
   }
 
-  private static Map<String, Object> worldConfig(Settings s) {
+  /** The scenario's configuration: its defaults, with episodes of {@code maxSteps} when positive. */
+  static Map<String, Object> worldConfig(int maxSteps) {
     Map<String, Object> cfg = new LinkedHashMap<>();
-    if (s.maxSteps > 0) {
-      cfg.put("max_steps", s.maxSteps);
+    if (maxSteps > 0) {
+      cfg.put("max_steps", maxSteps);
     }
     return cfg;
   }
@@ -220,7 +221,7 @@ public final class EnergyBench {
 
   private static BenchHarness.Case inProcessCase(WorldRegistry registry, String name, String scenario, Settings s) {
     String worldId = worldId(scenario);
-    Map<String, Object> worldConfig = worldConfig(s);
+    Map<String, Object> worldConfig = worldConfig(s.maxSteps);
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
     Map<String, Object> cfg = new LinkedHashMap<>();
@@ -296,7 +297,7 @@ public final class EnergyBench {
       return;
     }
     String worldId = worldId(scenario);
-    Map<String, Object> worldConfig = worldConfig(s);
+    Map<String, Object> worldConfig = worldConfig(s.maxSteps);
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
     int copies = s.copies;
