@@ -11,13 +11,16 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH benchmark of the energy/kinship world stepping in process: one copy of a scenario of
@@ -28,14 +31,18 @@ import org.openjdk.jmh.annotations.State;
  * {@code -prof gc} gives bytes allocated per Step.
  *
  * <p>{@code kindred bench energy} runs it for its in-process rows ({@link EnergyBench}); to run
- * it with JMH's own options:
+ * it with JMH's own options ({@code -h} lists them; the annotations below are the defaults):
  * <pre>{@code
- * java -cp env-server/target/kindred-server.jar org.openjdk.jmh.Main EnergyStepBenchmark -prof gc -p scenario=S1
+ * ./kindred bench jmh EnergyStepBenchmark -p scenario=S1 -prof gc
+ * java -cp env-server/target/kindred-server.jar org.openjdk.jmh.Main EnergyStepBenchmark -prof gc
  * }</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 5, time = 1)
 public class EnergyStepBenchmark {
 
   /** Rows in the table of random actions (a power of two). */

@@ -12,13 +12,16 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * JMH benchmarks of the spin worlds' update kernels: one {@link BatchedEnv} Step of one copy on
@@ -28,15 +31,18 @@ import org.openjdk.jmh.annotations.State;
  * iteration its bytes per Step are mostly JMH's own, about 6 KB per iteration.)
  *
  * <p>{@code kindred bench spin} runs these for its in-process rows ({@link SpinBench}); to run
- * them with JMH's own options:
+ * them with JMH's own options ({@code -h} lists them; the annotations below are the defaults):
  * <pre>{@code
- * java -cp env-server/target/kindred-server.jar org.openjdk.jmh.Main SpinKernelBenchmark -prof gc
- * java -cp env-server/target/kindred-server.jar org.openjdk.jmh.Main 'SpinKernelBenchmark.lattice' \
- *     -p schedule=checkerboard -p size=512 -f 1 -wi 2 -i 5
+ * ./kindred bench jmh SpinKernelBenchmark
+ * ./kindred bench jmh SpinKernelBenchmark.lattice -p schedule=checkerboard -p size=512 -i 10
+ * java -cp env-server/target/kindred-server.jar org.openjdk.jmh.Main SpinKernelBenchmark.sk -p n=4096
  * }</pre>
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(1)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 5, time = 1)
 public class SpinKernelBenchmark {
 
   /** Spin updates done in the current iteration; JMH reports them per second. */

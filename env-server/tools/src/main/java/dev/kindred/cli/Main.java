@@ -35,6 +35,9 @@ public final class Main {
                    inference alone (agents module; kindred bench train --help)
         energy     energy/kinship world agent-steps per second on S1-S3, in process and over
                    gRPC against in-process (kindred bench energy --help)
+        jmh        the JMH benchmarks behind the in-process rows of spin and energy, with JMH's
+                   own options: kindred bench jmh -l lists them, kindred bench jmh -h the options,
+                   e.g. kindred bench jmh EnergyStepBenchmark -p scenario=S1 -prof gc
 
       Every suite prints a table; --json prints one JSON object per measured row instead.
       """;
@@ -62,11 +65,18 @@ public final class Main {
   static {
     COMMANDS.put("serve", new Subcommand("run the environment server (gRPC, kindred.v1)", ServeCommand::run));
     COMMANDS.put("bench", new Subcommand("benchmarks that print figures (bench spin, bench energy; --help)",
-        new CommandGroup("bench", BENCH_HELP, Map.of("spin", SpinBench::run, "energy", EnergyBench::run))));
+        new CommandGroup("bench", BENCH_HELP, Map.of("spin", SpinBench::run, "energy", EnergyBench::run,
+            "jmh", Main::jmh))));
     COMMANDS.put("spin", new Subcommand("spin-world tools (spin measure: m and E against T, with a plot)",
         new CommandGroup("spin", SPIN_HELP, Map.of("measure", SpinMeasure::run))));
     COMMANDS.put("energy", new Subcommand("energy-world tools (energy render: PNG frames or text of a run)",
         new CommandGroup("energy", ENERGY_HELP, Map.of("render", RenderCommand::run))));
+  }
+
+  /** JMH's own command line over the benchmarks in this jar; JMH exits the JVM with 1 on errors. */
+  private static int jmh(String[] args) throws Exception {
+    org.openjdk.jmh.Main.main(args);
+    return 0;
   }
 
   public static void main(String[] args) {
