@@ -57,9 +57,40 @@ public class SpinKernelBenchmark {
     }
   }
 
+  /**
+   * A spin world of {@code copies} copies, reset and then stepped with no-op actions (the spins
+   * follow the dynamics), counting the spin updates it does. Subclasses choose the world.
+   */
+  @State(Scope.Thread)
+  public abstract static class Model {
+    @Param("1")
+    public int copies;
+
+    @Param("1")
+    public long seed;
+
+    private BatchedEnv env;
+    private int[] actions;
+    private long updatesPerStep;
+
+    void open(String worldId, Map<String, Object> worldConfig, long updatesPerCopyStep) {
+      WorldType type = WorldRegistry.builtIn().get(worldId);
+      env = new BatchedEnv(type.create(type.schema().resolve(worldConfig), copies), Autoreset.NEXT_STEP, seed,
+          List.of("magnetisation"));
+      env.reset(null, null);
+      actions = new int[env.copies() * env.spec().numAgents() * env.spec().actions().size()];
+      updatesPerStep = updatesPerCopyStep * copies;
+    }
+
+    StepBatch step(Updates counter) {
+      counter.updates += updatesPerStep;
+      return env.step(actions);
+    }
+  }
+
   /** The 2-D Ising lattice ({@code spin.lattice}, J = 1, no field) under one update schedule. */
   @State(Scope.Thread)
-  public static class Lattice {
+  public static class Lattice extends Model {
     @Param({"random_sequential", "sweep", "synchronous", "checkerboard"})
     public String schedule;
 
@@ -70,28 +101,19 @@ public class SpinKernelBenchmark {
     @Param("100")
     public int sweepsPerStep;
 
-    @Param("1")
-    public int copies;
-
     /** Inverse temperature; the default is the critical beta_c = ln(1 + sqrt 2) / 2. */
     @Param("0.44068679350977147")
     public double beta;
 
-    @Param("1")
-    public long seed;
-
-    Stepping stepping;
-
     @Setup(Level.Trial)
     public void setUp() {
-      stepping = new Stepping("spin.lattice", latticeConfig(size, beta, schedule, sweepsPerStep), copies, seed,
-          (long) size * size * sweepsPerStep * copies);
+      open("spin.lattice", latticeConfig(size, beta, schedule, sweepsPerStep), (long) size * size * sweepsPerStep);
     }
   }
 
   /** The dense Sherrington-Kirkpatrick model ({@code spin.sk}) under random sequential updates. */
   @State(Scope.Thread)
-  public static class Sk {
+  public static class Sk extends Model {
     /** Number of spins. */
     @Param("1024")
     public int n;
@@ -99,32 +121,23 @@ public class SpinKernelBenchmark {
     @Param("2")
     public int sweepsPerStep;
 
-    @Param("1")
-    public int copies;
-
     @Param("1.0")
     public double beta;
 
-    @Param("1")
-    public long seed;
-
-    Stepping stepping;
-
     @Setup(Level.Trial)
     public void setUp() {
-      stepping = new Stepping("spin.sk", skConfig(n, beta, sweepsPerStep), copies, seed,
-          (long) n * sweepsPerStep * copies);
+      open("spin.sk", skConfig(n, beta, sweepsPerStep), (long) n * sweepsPerStep);
     }
   }
 
   @Benchmark
   public StepBatch lattice(Lattice state, Updates counter) {
-    return state.stepping.step(counter);
+    return state.step(counter);
   }
 
   @Benchmark
   public StepBatch sk(Sk state, Updates counter) {
-    return state.stepping.step(counter);
+    return state.step(counter);
   }
 
   /** The {@code spin.lattice} configuration of the in-process rows. */
@@ -151,26 +164,5 @@ public class SpinKernelBenchmark {
     cfg.put("max_steps", 0);
     cfg.put("init", "random");
     return cfg;
-  }
-
-  /** A reset environment, stepped with no-op actions, that counts the spin updates it does. */
-  static final class Stepping {
-    private final BatchedEnv env;
-    private final int[] actions;
-    private final long updatesPerStep;
-
-    Stepping(String worldId, Map<String, Object> worldConfig, int copies, long seed, long updatesPerStep) {
-      WorldType type = WorldRegistry.builtIn().get(worldId);
-      env = new BatchedEnv(type.create(type.schema().resolve(worldConfig), copies), Autoreset.NEXT_STEP, seed,
-          List.of("magnetisation"));
-      env.reset(null, null);
-      actions = new int[env.copies() * env.spec().numAgents() * env.spec().actions().size()];
-      this.updatesPerStep = updatesPerStep;
-    }
-
-    StepBatch step(Updates counter) {
-      counter.updates += updatesPerStep;
-      return env.step(actions);
-    }
   }
 }
