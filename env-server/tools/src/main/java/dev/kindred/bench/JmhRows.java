@@ -88,6 +88,10 @@ final class JmhRows {
       results = new Runner(options(c, o), progress).run();
     } catch (RunnerException | RuntimeException e) {
       progress.dumpReport();
+      Throwable why = firstCause(e);
+      if (why != e) {
+        throw new RunnerException(e.getMessage() + ": " + why, e);
+      }
       throw e;
     }
     if (results.size() != 1) {
@@ -105,6 +109,21 @@ final class JmhRows {
       throw new IllegalStateException("JMH measured no iteration of " + c.name());
     }
     return row(c, measured);
+  }
+
+  /** What went wrong first: JMH wraps a benchmark's exceptions as causes and suppressed exceptions. */
+  static Throwable firstCause(Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; depth < 16; depth++) {
+      if (t.getCause() != null && t.getCause() != t) {
+        t = t.getCause();
+      } else if (t.getSuppressed().length > 0) {
+        t = t.getSuppressed()[0];
+      } else {
+        break;
+      }
+    }
+    return t;
   }
 
   /** JMH options for the case: one benchmark, one parameter set, throughput in seconds, GC profiler. */

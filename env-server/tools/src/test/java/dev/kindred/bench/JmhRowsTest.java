@@ -1,6 +1,7 @@
 package dev.kindred.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -57,6 +59,15 @@ class JmhRowsTest {
     assertEquals(1e9 / row.median(), (Double) row.extra().get("ns_per_update"), 1e-6 * (1e9 / row.median()));
     assertTrue(log.contains("spin.sk16.async: JMH") && log.contains("in this JVM"), log);
     assertTrue(log.contains("spin.sk16.async: run 3/3: "), log);
+  }
+
+  @Test
+  void aFailingBenchmarkSaysWhyAndShowsJmhsReport() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    RunnerException e = assertThrows(RunnerException.class, () -> JmhRows.measure(sk(1),
+        new BenchHarness.Options(1, 0, 0.01, false, 0), new PrintStream(err, true, StandardCharsets.UTF_8)));
+    assertTrue(e.getMessage().contains("config.n: value 1 is out of range"), e.getMessage());
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("spin.sk1.async: JMH's report:"));
   }
 
   @Test
