@@ -76,6 +76,20 @@ public final class BenchHarness {
       double[] values, long iterationsPerRun, Map<String, Object> config, Map<String, Object> extra,
       String timestamp) {
 
+    /**
+     * A row of per-run rates: median, min and max of {@code values}, stamped now.
+     *
+     * @param extra the details (copied)
+     */
+    public static Row of(String name, String unit, double[] values, long iterationsPerRun, Map<String, Object> config,
+        Map<String, ?> extra) {
+      double[] sorted = values.clone();
+      Arrays.sort(sorted);
+      return new Row(name, unit, BenchHarness.median(values), sorted[0], sorted[sorted.length - 1], values.length,
+          values.clone(), iterationsPerRun, new LinkedHashMap<>(config), new LinkedHashMap<>(extra),
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+
     /** A copy with one more extra figure. */
     public Row withExtra(String key, Object value) {
       Map<String, Object> e = new LinkedHashMap<>(extra);
@@ -91,8 +105,9 @@ public final class BenchHarness {
    * @param warmupSeconds minimum warm-up time per case (calibration runs count)
    * @param runSeconds    target duration of one timed run
    * @param json          JSON lines on stdout instead of the table
+   * @param forks         fresh JVMs per JMH row ({@link JmhRows}); 0 runs JMH rows in this JVM
    */
-  public record Options(int runs, double warmupSeconds, double runSeconds, boolean json) {
+  public record Options(int runs, double warmupSeconds, double runSeconds, boolean json, int forks) {
     public Options {
       if (runs < 1) {
         throw new IllegalArgumentException("runs must be at least 1, got " + runs);
@@ -100,6 +115,14 @@ public final class BenchHarness {
       if (!(warmupSeconds >= 0) || !(runSeconds > 0)) {
         throw new IllegalArgumentException("warm-up must be >= 0 s and run time > 0 s");
       }
+      if (forks < 0) {
+        throw new IllegalArgumentException("forks must be >= 0, got " + forks);
+      }
+    }
+
+    /** One fork per JMH row. */
+    public Options(int runs, double warmupSeconds, double runSeconds, boolean json) {
+      this(runs, warmupSeconds, runSeconds, json, 1);
     }
   }
 
@@ -260,13 +283,7 @@ public final class BenchHarness {
   }
 
   private Row row(Case c, long n, Timing timing) {
-    Map<String, Object> extra = new LinkedHashMap<>();
-    timing.extras.forEach((k, v) -> extra.put(k, median(v)));
-    double[] sorted = timing.values.clone();
-    Arrays.sort(sorted);
-    return new Row(c.name(), c.unit(), median(timing.values), sorted[0], sorted[sorted.length - 1], options.runs,
-        timing.values, n, new LinkedHashMap<>(c.config()), extra,
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    return Row.of(c.name(), c.unit(), timing.values, n, c.config(), medians(timing.extras));
   }
 
   /**
@@ -283,10 +300,15 @@ public final class BenchHarness {
 
   /** {@link #measure}s, recording a failure and returning null when the case fails; does not report. */
   public Row tryMeasure(Case c) {
+    return tryMeasure(c.name(), () -> measure(c));
+  }
+
+  /** Measures a row some other way (e.g. {@link JmhRows}), recording a failure and returning null when it fails. */
+  public Row tryMeasure(String name, Callable<Row> measurement) {
     try {
-      return measure(c);
+      return measurement.call();
     } catch (Exception e) {
-      fail(c.name(), e);
+      fail(name, e);
       return null;
     }
   }
@@ -422,6 +444,13 @@ public final class BenchHarness {
     Arrays.sort(s);
     int n = s.length;
     return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+  }
+
+  /** The median of each series, in key order. */
+  public static Map<String, Double> medians(Map<String, double[]> series) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    series.forEach((k, v) -> m.put(k, median(v)));
+    return m;
   }
 
   /** The q-quantile (0..1) of the first {@code n} values, by nearest rank; sorts them in place. */

@@ -5,7 +5,6 @@ import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.client.ClientOptions;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
-import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.SessionOptions;
 import dev.kindred.env.WorldRegistry;
@@ -14,7 +13,6 @@ import dev.kindred.local.LocalVectorEnv;
 import dev.kindred.server.KindredServer;
 import dev.kindred.server.ServerConfig;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,13 +30,15 @@ import picocli.CommandLine.Option;
  *
  * <p>In-process rows ({@code energy.S1.in-process}, ...) step one copy through a
  * {@link BatchedEnv} on one thread with random valid actions taken from a table built before
- * timing, writing both observations ({@code grid} and {@code globals}) every step; their
- * details give the bytes the thread allocated per step and the rate against the C++
- * reference. The gRPC rows ({@code energy.S1.grpc.unary}, {@code energy.S1.grpc.stream})
+ * timing, writing both observations ({@code grid} and {@code globals}) every step; JMH
+ * measures them ({@link EnergyStepBenchmark}, one fresh JVM per row, through {@link JmhRows}),
+ * and their details give the bytes allocated per step (JMH's GC profiler) and the rate against
+ * the C++ reference. The gRPC rows ({@code energy.S1.grpc.unary}, {@code energy.S1.grpc.stream})
  * drive a session of several copies on an in-JVM {@link KindredServer} over loopback TCP,
  * interleaved with the same session in process ({@code energy.S1.local}, a
  * {@link LocalVectorEnv}) so that their ratio ({@code vs_in_process}) is measured under the
- * same load. The run ends with the verdict on the project's goals.
+ * same load; the hand-written {@link BenchHarness} times those, as JMH cannot interleave
+ * benchmarks. The run ends with the verdict on the project's goals.
  *
  * <p>A picocli command: its options are the fields below; {@link #call} runs it.
  */
@@ -126,7 +126,8 @@ public final class EnergyBench extends PrintingCommand {
       for (String sc : s.scenarios) {
         String name = "energy." + sc + ".in-process";
         if (s.selected(name)) {
-          BenchHarness.Row row = h.tryMeasure(inProcessCase(registry, name, sc, s));
+          BenchHarness.Row row = h.tryMeasure(name, () -> JmhRows.measure(inProcessCase(registry, name, sc, s),
+              s.options, err));
           if (row != null) {
             h.report(row.withExtra("vs_cpp", row.median() / REFERENCE.get(sc)));
           }
@@ -167,14 +168,15 @@ public final class EnergyBench extends PrintingCommand {
     t.flush();
   }
 
-  private static String worldId(String scenario) {
+  static String worldId(String scenario) {
     return "energy." + scenario.toLowerCase(Locale.ROOT);
   }
 
-  private static Map<String, Object> worldConfig(Settings s) {
+  /** The scenario's configuration: its defaults, with episodes of {@code maxSteps} when positive. */
+  static Map<String, Object> worldConfig(int maxSteps) {
     Map<String, Object> cfg = new LinkedHashMap<>();
-    if (s.maxSteps > 0) {
-      cfg.put("max_steps", s.maxSteps);
+    if (maxSteps > 0) {
+      cfg.put("max_steps", maxSteps);
     }
     return cfg;
   }
@@ -196,11 +198,12 @@ public final class EnergyBench extends PrintingCommand {
     return t;
   }
 
-  // ------------------------------------------------------------------ in-process, one copy
+  // ------------------------------------------------------------------ in-process, one copy (JMH)
 
-  private static BenchHarness.Case inProcessCase(WorldRegistry registry, String name, String scenario, Settings s) {
+  /** The row of one scenario stepped by {@link EnergyStepBenchmark}. */
+  private static JmhRows.Case inProcessCase(WorldRegistry registry, String name, String scenario, Settings s) {
     String worldId = worldId(scenario);
-    Map<String, Object> worldConfig = worldConfig(s);
+    Map<String, Object> worldConfig = worldConfig(s.maxSteps);
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
     Map<String, Object> cfg = new LinkedHashMap<>();
@@ -211,59 +214,21 @@ public final class EnergyBench extends PrintingCommand {
     cfg.put("threads", 1);
     cfg.put("path", "BatchedEnv (in process, autoreset next step)");
     cfg.put("observations", List.of("grid", "globals"));
-    cfg.put("actions", "random valid, from a table of 1024 rows built before timing");
+    cfg.put("actions",
+        "random valid, from a table of " + EnergyStepBenchmark.ACTION_ROWS + " rows built before timing");
     cfg.put("world_config", worldConfig);
     cfg.put("reference_cpp", REFERENCE.get(scenario));
-    return new BenchHarness.Case(name, UNIT, cfg, () -> {
-      BatchedEnv env = new BatchedEnv(type.create(type.schema().resolve(worldConfig), 1), Autoreset.NEXT_STEP,
-          s.seed, List.of());
-      env.reset(null, null);
-      int[][] table = actionTable(1024, 1, agents, s.seed);
-      com.sun.management.ThreadMXBean bean = allocationCounter();
-      return new BenchHarness.Workload() {
-        private int next;
-        private double bytesPerStep = Double.NaN;
-
-        @Override
-        public double run(long iterations) {
-          long tid = Thread.currentThread().getId();
-          long before = bean == null ? 0 : bean.getThreadAllocatedBytes(tid);
-          int i = next;
-          for (long k = 0; k < iterations; k++) {
-            env.step(table[i]);
-            i = (i + 1) & 1023;
-          }
-          next = i;
-          if (bean != null) {
-            bytesPerStep = (double) (bean.getThreadAllocatedBytes(tid) - before) / iterations;
-          }
-          return (double) iterations * agents;
-        }
-
-        @Override
-        public Map<String, Double> extras(long iterations, double seconds) {
-          Map<String, Double> m = new LinkedHashMap<>();
-          m.put("ns_per_agent_step", seconds * 1e9 / ((double) iterations * agents));
-          m.put("steps_per_s", iterations / seconds);
-          if (!Double.isNaN(bytesPerStep)) {
-            m.put("alloc_bytes_per_step", bytesPerStep);
-          }
-          return m;
-        }
-      };
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("scenario", scenario);
+    params.put("maxSteps", s.maxSteps);
+    params.put("seed", s.seed);
+    return new JmhRows.Case(name, UNIT, cfg, EnergyStepBenchmark.class, "step", params, "agentSteps", it -> {
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put("ns_per_agent_step", 1e9 / it.rate());
+      m.put("steps_per_s", it.opsPerSecond());
+      m.put("alloc_bytes_per_step", it.allocBytesPerOp());
+      return m;
     });
-  }
-
-  /** The JVM's per-thread allocation counter, or null where it is unavailable. */
-  private static com.sun.management.ThreadMXBean allocationCounter() {
-    if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean b
-        && b.isThreadAllocatedMemorySupported()) {
-      if (!b.isThreadAllocatedMemoryEnabled()) {
-        b.setThreadAllocatedMemoryEnabled(true);
-      }
-      return b;
-    }
-    return null;
   }
 
   // ------------------------------------------------------------------ sessions: local vs gRPC
@@ -276,7 +241,7 @@ public final class EnergyBench extends PrintingCommand {
       return;
     }
     String worldId = worldId(scenario);
-    Map<String, Object> worldConfig = worldConfig(s);
+    Map<String, Object> worldConfig = worldConfig(s.maxSteps);
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
     int copies = s.copies;

@@ -5,11 +5,9 @@ import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.client.ClientOptions;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
-import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.SessionOptions;
 import dev.kindred.env.WorldRegistry;
-import dev.kindred.env.WorldType;
 import dev.kindred.env.spin.theory.IsingExact;
 import dev.kindred.local.LocalVectorEnv;
 import dev.kindred.server.KindredServer;
@@ -30,11 +28,13 @@ import picocli.CommandLine.Option;
  * {@code kindred bench spin}: how fast the spin worlds update spins, in process and over gRPC.
  *
  * <p>In-process rows step a {@link BatchedEnv} on one thread with many sweeps per step, asking
- * only for {@code magnetisation}, so the figure is the update kernel's speed per core. The
- * gRPC rows drive a session on an in-JVM {@link KindredServer} over loopback TCP with a
+ * only for {@code magnetisation}, so the figure is the update kernel's speed per core; JMH
+ * measures them ({@link SpinKernelBenchmark}, one fresh JVM per row, through {@link JmhRows}).
+ * The gRPC rows drive a session on an in-JVM {@link KindredServer} over loopback TCP with a
  * {@link RemoteVectorEnv} (unary Step and StepStream), next to the same session in process
  * ({@link LocalVectorEnv}), with their timed runs interleaved, so
- * the cost of serving is visible as a ratio measured in the same run.
+ * the cost of serving is visible as a ratio measured in the same run: the hand-written
+ * {@link BenchHarness} times those, as JMH cannot interleave benchmarks.
  *
  * <p>A picocli command: its options are the fields below; {@link #call} runs it.
  */
@@ -114,33 +114,27 @@ public final class SpinBench extends PrintingCommand {
     BenchHarness h = new BenchHarness(s.options, out, err);
     WorldRegistry registry = WorldRegistry.builtIn();
 
-    double beta = s.beta;
     for (String schedule : List.of("random_sequential", "sweep", "synchronous", "checkerboard")) {
       String name = "spin.lattice." + shortName(schedule);
-      if (!s.selected(name)) {
-        continue;
+      if (s.selected(name)) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("schedule", schedule);
+        params.put("size", s.size);
+        params.put("sweepsPerStep", s.sweepsPerStep);
+        params.put("beta", s.beta);
+        measureKernel(h, name, "spin.lattice", "lattice", params,
+            SpinKernelBenchmark.latticeConfig(s.size, s.beta, schedule, s.sweepsPerStep), (long) s.size * s.size, 4,
+            s, err);
       }
-      Map<String, Object> cfg = new LinkedHashMap<>();
-      cfg.put("width", s.size);
-      cfg.put("height", s.size);
-      cfg.put("beta", beta);
-      cfg.put("schedule", schedule);
-      cfg.put("sweeps_per_step", s.sweepsPerStep);
-      cfg.put("max_steps", 0);
-      cfg.put("init", "random");
-      h.run(inProcessCase(registry, name, "spin.lattice", cfg, (long) s.size * s.size, 4, s));
     }
     String skName = "spin.sk" + s.skN + ".async";
     if (s.selected(skName)) {
-      Map<String, Object> cfg = new LinkedHashMap<>();
-      cfg.put("n", s.skN);
-      cfg.put("graph_seed", 1);
-      cfg.put("beta", s.skBeta);
-      cfg.put("schedule", "random_sequential");
-      cfg.put("sweeps_per_step", s.skSweepsPerStep);
-      cfg.put("max_steps", 0);
-      cfg.put("init", "random");
-      h.run(inProcessCase(registry, skName, "spin.sk", cfg, s.skN, s.skN - 1, s));
+      Map<String, Object> params = new LinkedHashMap<>();
+      params.put("n", s.skN);
+      params.put("sweepsPerStep", s.skSweepsPerStep);
+      params.put("beta", s.skBeta);
+      measureKernel(h, skName, "spin.sk", "sk", params,
+          SpinKernelBenchmark.skConfig(s.skN, s.skBeta, s.skSweepsPerStep), s.skN, s.skN - 1, s, err);
     }
     if (!s.noGrpc) {
       sessionRows(h, registry, s, err);
@@ -166,11 +160,12 @@ public final class SpinBench extends PrintingCommand {
     };
   }
 
-  // ------------------------------------------------------------------ in-process kernel rows
+  // ------------------------------------------------------------------ in-process kernel rows (JMH)
 
-  private static BenchHarness.Case inProcessCase(WorldRegistry registry, String name, String worldId,
-      Map<String, Object> worldConfig, long spins, int degree, Settings s) {
-    int sweeps = ((Number) worldConfig.get("sweeps_per_step")).intValue();
+  /** Measures one {@link SpinKernelBenchmark} method with JMH and reports it as a row. */
+  private static void measureKernel(BenchHarness h, String name, String worldId, String method,
+      Map<String, Object> params, Map<String, Object> worldConfig, long spins, int degree, Settings s,
+      PrintStream err) {
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("world", worldId);
     cfg.put("spins", spins);
@@ -180,31 +175,20 @@ public final class SpinBench extends PrintingCommand {
     cfg.put("path", "BatchedEnv (in process)");
     cfg.put("observations", List.of("magnetisation"));
     cfg.put("world_config", worldConfig);
-    return new BenchHarness.Case(name, UNIT, cfg, () -> {
-      WorldType type = registry.get(worldId);
-      var world = type.create(type.schema().resolve(worldConfig), s.copies);
-      BatchedEnv env = new BatchedEnv(world, Autoreset.NEXT_STEP, s.seed, List.of("magnetisation"));
-      env.reset(null, null);
-      int[] actions = new int[env.copies() * env.spec().numAgents() * env.spec().actions().size()];
-      double updatesPerStep = (double) spins * sweeps * s.copies;
-      return new BenchHarness.Workload() {
-        @Override
-        public double run(long iterations) {
-          for (long i = 0; i < iterations; i++) {
-            env.step(actions);
-          }
-          return iterations * updatesPerStep;
-        }
-
-        @Override
-        public Map<String, Double> extras(long iterations, double seconds) {
+    Map<String, Object> jmhParams = new LinkedHashMap<>(params);
+    jmhParams.put("copies", s.copies);
+    jmhParams.put("seed", s.seed);
+    JmhRows.Case c = new JmhRows.Case(name, UNIT, cfg, SpinKernelBenchmark.class, method, jmhParams, "updates",
+        it -> {
           Map<String, Double> m = new LinkedHashMap<>();
-          m.put("ns_per_update", seconds * 1e9 / (iterations * updatesPerStep));
-          m.put("coupling_terms_per_s", iterations * updatesPerStep * degree / seconds);
+          m.put("ns_per_update", 1e9 / it.rate());
+          m.put("coupling_terms_per_s", it.rate() * degree);
           return m;
-        }
-      };
-    });
+        });
+    BenchHarness.Row row = h.tryMeasure(name, () -> JmhRows.measure(c, h.options(), err));
+    if (row != null) {
+      h.report(row);
+    }
   }
 
   // ------------------------------------------------------------------ session rows (gRPC vs local)

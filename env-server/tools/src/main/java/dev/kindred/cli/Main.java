@@ -50,7 +50,8 @@ public final class Main implements Runnable {
           "  train      end-to-end PPO training throughput, in process and over gRPC, and",
           "             inference alone (agents module; kindred bench train --help)",
           "",
-          "Every suite prints a table; --json prints one JSON object per measured row instead."})
+          "spin and energy print a table (--json: one JSON object per row instead); jmh is JMH's own",
+          "command line over the benchmarks behind their in-process rows."})
   static final class Bench {}
 
   @Command(name = "spin", description = "Spin-world tools (spin measure: m and E against T, with a plot).")
@@ -66,7 +67,8 @@ public final class Main implements Runnable {
   public static CommandLine tree() {
     CommandLine cl = new CommandLine(new Main());
     cl.addSubcommand(new ServeCommand());
-    cl.addSubcommand(new CommandLine(new Bench()).addSubcommand(new SpinBench()).addSubcommand(new EnergyBench()));
+    cl.addSubcommand(new CommandLine(new Bench()).addSubcommand(new SpinBench()).addSubcommand(new EnergyBench())
+        .addSubcommand(new JmhCommand()));
     cl.addSubcommand(new CommandLine(new Spin()).addSubcommand(new SpinMeasure()));
     cl.addSubcommand(new CommandLine(new Energy()).addSubcommand(new RenderCommand()));
     cl.addSubcommand(new HelpCommand());

@@ -51,11 +51,12 @@ class SpinBenchTest {
         assertTrue(r.has(key), name + " has " + key);
       }
       assertTrue(r.getAsJsonObject("config").has("world"), name);
-      if (name.contains("grpc")) {
-        JsonObject extra = r.getAsJsonObject("extra");
-        for (String key : List.of("steps_per_s", "p50_ms", "p99_ms", "vs_local")) {
-          assertTrue(extra.has(key) && extra.get(key).getAsDouble() > 0, name + " extra " + key);
-        }
+      JsonObject extra = r.getAsJsonObject("extra");
+      List<String> keys = name.contains("grpc") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_local")
+          : name.endsWith(".local") ? List.of("steps_per_s", "p50_ms", "p99_ms")
+          : List.of("ns_per_update", "coupling_terms_per_s");
+      for (String key : keys) {
+        assertTrue(extra.has(key) && extra.get(key).getAsDouble() > 0, name + " extra " + key);
       }
     }
   }
