@@ -42,7 +42,7 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "bench",
-      description = "Benchmarks that print figures (bench spin, bench energy).",
+      description = "Benchmarks that print figures (bench spin, bench energy; bench jmh for raw JMH).",
       footer = {
           "The ./kindred launcher also runs:",
           "  clients    batched steps per second through the Python client against the Java client,",
