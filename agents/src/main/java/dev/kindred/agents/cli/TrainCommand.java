@@ -4,14 +4,12 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.agents.report.LearningCurvePlot;
 import dev.kindred.env.VectorEnv;
-import dev.kindred.plot.LinePlot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -120,7 +118,7 @@ final class TrainCommand {
           if (last || it.updates() % cfg.checkpointEvery == 0) {
             new Checkpoint(cfg.toMap(), cfg.seed, trainer.steps(), trainer.updates(), Checkpoint.currentCodeVersion(),
                 env.spec(), trainer.returnStatistics(), policy.saveParameters()).write(out);
-            plot(csv, out.resolve("curve.png"), cfg.world);
+            LearningCurvePlot.write(csv, out.resolve("curve.png"), cfg.world);
           }
         }
         System.out.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s, curve %s%n", trainer.steps(),
@@ -159,38 +157,5 @@ final class TrainCommand {
 
   private static String num(double v) {
     return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
-  }
-
-  /** Learning curves from the CSV: reward per step, episode reward (and hearts) against steps. */
-  static void plot(Path csv, Path png, String world) throws IOException {
-    List<String> lines = Files.readAllLines(csv);
-    int n = lines.size() - 1;
-    if (n < 1) {
-      return;
-    }
-    String[] header = lines.get(0).split(",", -1);
-    double[][] cols = new double[header.length][n];
-    for (int i = 0; i < n; i++) {
-      String[] parts = lines.get(i + 1).split(",", -1);
-      for (int c = 0; c < header.length; c++) {
-        cols[c][i] = c < parts.length && !parts[c].isEmpty() ? Double.parseDouble(parts[c]) : Double.NaN;
-      }
-    }
-    List<LinePlot> plots = new ArrayList<>();
-    plots.add(new LinePlot(700, 450).title(world + ": reward per step").xLabel("environment steps")
-        .yLabel("mean reward per agent-step").line("PPO", cols[0], cols[6]));
-    plots.add(new LinePlot(700, 450).title(world + ": episode reward").xLabel("environment steps")
-        .yLabel("mean episode return").line("PPO", cols[0], cols[4]));
-    boolean hearts = false;
-    for (double v : cols[5]) {
-      hearts |= !Double.isNaN(v);
-    }
-    if (hearts) {
-      plots.add(new LinePlot(700, 450).title(world + ": hearts per episode").xLabel("environment steps")
-          .yLabel("hearts per agent-episode").line("PPO", cols[0], cols[5]));
-    }
-    Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
-    LinePlot.writeGrid(tmp, plots.size(), plots.toArray(LinePlot[]::new));
-    Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 }
