@@ -47,33 +47,33 @@ final class SpinMeasurePlot {
     String measured = String.format(Locale.ROOT, "measured, L = %d (± s.e., %d copies)", size, copies);
     String tcLabel = String.format(Locale.ROOT, "T_c = %.3f", tc);
 
-    XYChart magnetisation = Charts.panel(WIDTH, HEIGHT, "2-D Ising: magnetisation per spin", TEMPERATURE, "⟨|m|⟩",
-        LegendPosition.InsideNE);
-    double mLo = -0.03;
-    double mHi = 1.05;
-    Charts.range(magnetisation, x0, x1, mLo, mHi);
-    Charts.xTickDecimals(magnetisation, 1);
-    Charts.yTickDecimals(magnetisation, 1);
+    XYChart magnetisation = panel("2-D Ising: magnetisation per spin", "⟨|m|⟩", LegendPosition.InsideNE,
+        x0, x1, -0.03, 1.05);
     Charts.line(magnetisation, "Yang, exact (L = ∞)", Points.finite(tx, yang), Charts.BLUE, false);
     Charts.points(magnetisation, measured, m, Charts.RED);
     Charts.verticalLine(magnetisation, tc, tcLabel);
 
     // The energy axis: from just below the ground state to above the highest point or curve.
-    double eLo = -2.05;
     double eHi = -2.0;
     for (int i = 0; i < e.size(); i++) {
       eHi = Math.max(eHi, e.y()[i] + e.err()[i]);
     }
     eHi = Math.min(0.05, Math.max(eHi, Arrays.stream(onsager).filter(Double::isFinite).max().orElse(eHi)) + 0.08);
-    XYChart energy = Charts.panel(WIDTH, HEIGHT, "2-D Ising: energy per spin", TEMPERATURE, "⟨E⟩ / N",
-        LegendPosition.InsideSE);
-    Charts.range(energy, x0, x1, eLo, eHi);
-    Charts.xTickDecimals(energy, 1);
-    Charts.yTickDecimals(energy, 1);
+    XYChart energy = panel("2-D Ising: energy per spin", "⟨E⟩ / N", LegendPosition.InsideSE, x0, x1, -2.05, eHi);
     Charts.line(energy, "Onsager, exact (L = ∞)", Points.finite(tx, onsager), Charts.BLUE, false);
     Charts.points(energy, measured, e, Charts.RED);
     Charts.verticalLine(energy, tc, tcLabel);
     return List.of(magnetisation, energy);
+  }
+
+  /** A panel against temperature over fixed ranges, ticks labelled to one decimal. */
+  private static XYChart panel(String title, String yLabel, LegendPosition legend, double x0, double x1, double y0,
+      double y1) {
+    XYChart chart = Charts.panel(WIDTH, HEIGHT, title, TEMPERATURE, yLabel, legend);
+    Charts.range(chart, x0, x1, y0, y1);
+    Charts.xTickDecimals(chart, 1);
+    Charts.yTickDecimals(chart, 1);
+    return chart;
   }
 
   /** A fine grid over [x0, x1] with T_c and a point just below it, so m's jump at T_c is vertical. */
