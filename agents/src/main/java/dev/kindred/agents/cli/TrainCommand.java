@@ -4,6 +4,7 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.agents.ppo.TrainingListener;
 import dev.kindred.agents.report.LearningCurvePlot;
 import dev.kindred.env.VectorEnv;
 import java.io.IOException;
@@ -96,30 +97,34 @@ final class TrainCommand {
             policy.encoder().inputNames(), resume == null ? "from scratch" : "resumed at step " + steps0);
         long start = System.nanoTime();
         long startSteps = trainer.steps();
-        while (trainer.steps() < cfg.steps) {
-          PpoTrainer.Iteration it;
-          try {
-            it = trainer.iterate();
-          } catch (dev.kindred.env.KindredException e) {
-            if (server == null) {
-              throw e;
-            }
-            boolean saved = Files.exists(out.resolve(Checkpoint.METADATA));
-            throw new CommandFailure("the server at " + server + " stopped answering at step " + trainer.steps()
-                + " (" + e.code() + ": " + e.getMessage() + "). Restart it (./kindred serve --port PORT) and "
-                + (saved ? "continue from the last checkpoint with ./kindred train --out " + out + " --resume --server "
-                    + server : "train again (no checkpoint was written yet)"), e);
+        Path dir = out; // for the listener: out is assigned more than once above
+        TrainingListener report = new TrainingListener() {
+          @Override
+          public void iteration(PpoTrainer.Iteration it) throws IOException {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double sps = (it.steps() - startSteps) / elapsed;
+            System.out.println(progress(it, sps));
+            Files.writeString(csv, csvRow(it, elapsed, sps) + "\n", StandardOpenOption.APPEND);
           }
-          double elapsed = (System.nanoTime() - start) / 1e9;
-          double sps = (it.steps() - startSteps) / elapsed;
-          System.out.println(progress(it, sps));
-          Files.writeString(csv, csvRow(it, elapsed, sps) + "\n", StandardOpenOption.APPEND);
-          boolean last = trainer.steps() >= cfg.steps;
-          if (last || it.updates() % cfg.checkpointEvery == 0) {
-            new Checkpoint(cfg.toMap(), cfg.seed, trainer.steps(), trainer.updates(), Checkpoint.currentCodeVersion(),
-                env.spec(), trainer.returnStatistics(), policy.saveParameters()).write(out);
-            LearningCurvePlot.write(csv, out.resolve("curve.png"), cfg.world);
+
+          @Override
+          public void checkpoint(PpoTrainer t) throws IOException {
+            new Checkpoint(cfg.toMap(), cfg.seed, t.steps(), t.updates(), Checkpoint.currentCodeVersion(),
+                env.spec(), t.returnStatistics(), policy.saveParameters()).write(dir);
+            LearningCurvePlot.write(csv, dir.resolve("curve.png"), cfg.world);
           }
+        };
+        try {
+          trainer.train(report);
+        } catch (dev.kindred.env.KindredException e) {
+          if (server == null) {
+            throw e;
+          }
+          boolean saved = Files.exists(out.resolve(Checkpoint.METADATA));
+          throw new CommandFailure("the server at " + server + " stopped answering at step " + trainer.steps()
+              + " (" + e.code() + ": " + e.getMessage() + "). Restart it (./kindred serve --port PORT) and "
+              + (saved ? "continue from the last checkpoint with ./kindred train --out " + out + " --resume --server "
+                  + server : "train again (no checkpoint was written yet)"), e);
         }
         System.out.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s, curve %s%n", trainer.steps(),
             (System.nanoTime() - start) / 1e9, out.resolve(Checkpoint.METADATA), out.resolve("curve.png"));
