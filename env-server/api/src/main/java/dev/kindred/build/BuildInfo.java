@@ -67,7 +67,7 @@ public record BuildInfo(String version, String commit, boolean dirty) {
     return of(p);
   }
 
-  /** Trimmed, and {@value #UNKNOWN} for a missing value or a placeholder Maven left unfilled. */
+  /** Trimmed, and {@value #UNKNOWN} for a missing value or a placeholder the build left unfilled. */
   private static String clean(String v) {
     if (v == null) {
       return UNKNOWN;

@@ -25,7 +25,7 @@ class BuildInfoTest {
     assertEquals(stamped.getProperty("version"), info.version());
     assertEquals(stamped.getProperty("commit"), info.commit());
     assertEquals(Boolean.parseBoolean(stamped.getProperty("dirty")), info.dirty());
-    assertFalse(info.version().contains("${"), "Maven filled in the version: " + info.version());
+    assertFalse(info.version().contains("${"), "the build filled in the version: " + info.version());
     assertFalse(info.commit().contains("${"), "the build set the commit: " + info.commit());
     String v = info.codeVersion();
     assertFalse(v.contains("\n") || v.contains("\r"), "one line: '" + v + "'");
