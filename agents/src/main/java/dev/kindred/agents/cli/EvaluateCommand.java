@@ -7,6 +7,7 @@ import dev.kindred.agents.ScriptedForager;
 import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.agents.report.SpinRulePlot;
 import dev.kindred.bench.JsonLines;
 import dev.kindred.bench.SampleStats;
 import dev.kindred.cli.support.Cli;
@@ -15,7 +16,6 @@ import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.TensorSpec;
 import dev.kindred.env.VectorEnv;
-import dev.kindred.plot.LinePlot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -264,12 +264,7 @@ final class EvaluateCommand implements Callable<Integer> {
       row.put("configurations", configs);
       System.out.println(JsonLines.write(row));
     }
-    new LinePlot(800, 520).title("Learned spin policy vs active inference").xLabel("sum of neighbour spins Σσ")
-        .yLabel("P(up | neighbours)").yRange(0, 1)
-        .linePoints("PPO policy (trained on -surprise)", xs, learned, null, LinePlot.PALETTE.get(0))
-        .dashedLine("σ(2(ζ + γΣσ))", xs, rule, LinePlot.PALETTE.get(1))
-        .legend(LinePlot.LegendPosition.TOP_LEFT)
-        .write(png);
+    SpinRulePlot.write(png, xs, learned, rule);
     System.out.println("plot: " + png);
   }
 

@@ -4,8 +4,9 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.PpoTrainer;
 import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.agents.ppo.TrainingListener;
+import dev.kindred.agents.report.LearningCurvePlot;
 import dev.kindred.env.VectorEnv;
-import dev.kindred.plot.LinePlot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,30 +129,34 @@ final class TrainCommand implements Callable<Integer> {
             policy.encoder().inputNames(), resume == null ? "from scratch" : "resumed at step " + steps0);
         long start = System.nanoTime();
         long startSteps = trainer.steps();
-        while (trainer.steps() < cfg.steps) {
-          PpoTrainer.Iteration it;
-          try {
-            it = trainer.iterate();
-          } catch (dev.kindred.env.KindredException e) {
-            if (server == null) {
-              throw e;
-            }
-            boolean saved = Files.exists(out.resolve(Checkpoint.METADATA));
-            throw new CommandFailure("the server at " + server + " stopped answering at step " + trainer.steps()
-                + " (" + e.code() + ": " + e.getMessage() + "). Restart it (./kindred serve --port PORT) and "
-                + (saved ? "continue from the last checkpoint with ./kindred train --out " + out + " --resume --server "
-                    + server : "train again (no checkpoint was written yet)"), e);
+        Path dir = out; // for the listener: out is assigned more than once above
+        TrainingListener report = new TrainingListener() {
+          @Override
+          public void iteration(PpoTrainer.Iteration it) throws IOException {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double sps = (it.steps() - startSteps) / elapsed;
+            System.out.println(progress(it, sps));
+            Files.writeString(csv, csvRow(it, elapsed, sps) + "\n", StandardOpenOption.APPEND);
           }
-          double elapsed = (System.nanoTime() - start) / 1e9;
-          double sps = (it.steps() - startSteps) / elapsed;
-          System.out.println(progress(it, sps));
-          Files.writeString(csv, csvRow(it, elapsed, sps) + "\n", StandardOpenOption.APPEND);
-          boolean last = trainer.steps() >= cfg.steps;
-          if (last || it.updates() % cfg.checkpointEvery == 0) {
-            new Checkpoint(cfg.toMap(), cfg.seed, trainer.steps(), trainer.updates(), Checkpoint.currentCodeVersion(),
-                env.spec(), trainer.returnStatistics(), policy.saveParameters()).write(out);
-            plot(csv, out.resolve("curve.png"), cfg.world);
+
+          @Override
+          public void checkpoint(PpoTrainer t) throws IOException {
+            new Checkpoint(cfg.toMap(), cfg.seed, t.steps(), t.updates(), Checkpoint.currentCodeVersion(),
+                env.spec(), t.returnStatistics(), policy.saveParameters()).write(dir);
+            LearningCurvePlot.write(csv, dir.resolve("curve.png"), cfg.world);
           }
+        };
+        try {
+          trainer.train(report);
+        } catch (dev.kindred.env.KindredException e) {
+          if (server == null) {
+            throw e;
+          }
+          boolean saved = Files.exists(out.resolve(Checkpoint.METADATA));
+          throw new CommandFailure("the server at " + server + " stopped answering at step " + trainer.steps()
+              + " (" + e.code() + ": " + e.getMessage() + "). Restart it (./kindred serve --port PORT) and "
+              + (saved ? "continue from the last checkpoint with ./kindred train --out " + out + " --resume --server "
+                  + server : "train again (no checkpoint was written yet)"), e);
         }
         System.out.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s, curve %s%n", trainer.steps(),
             (System.nanoTime() - start) / 1e9, out.resolve(Checkpoint.METADATA), out.resolve("curve.png"));
@@ -189,38 +194,5 @@ final class TrainCommand implements Callable<Integer> {
 
   private static String num(double v) {
     return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
-  }
-
-  /** Learning curves from the CSV: reward per step, episode reward (and hearts) against steps. */
-  static void plot(Path csv, Path png, String world) throws IOException {
-    List<String> lines = Files.readAllLines(csv);
-    int n = lines.size() - 1;
-    if (n < 1) {
-      return;
-    }
-    String[] header = lines.get(0).split(",", -1);
-    double[][] cols = new double[header.length][n];
-    for (int i = 0; i < n; i++) {
-      String[] parts = lines.get(i + 1).split(",", -1);
-      for (int c = 0; c < header.length; c++) {
-        cols[c][i] = c < parts.length && !parts[c].isEmpty() ? Double.parseDouble(parts[c]) : Double.NaN;
-      }
-    }
-    List<LinePlot> plots = new ArrayList<>();
-    plots.add(new LinePlot(700, 450).title(world + ": reward per step").xLabel("environment steps")
-        .yLabel("mean reward per agent-step").line("PPO", cols[0], cols[6]));
-    plots.add(new LinePlot(700, 450).title(world + ": episode reward").xLabel("environment steps")
-        .yLabel("mean episode return").line("PPO", cols[0], cols[4]));
-    boolean hearts = false;
-    for (double v : cols[5]) {
-      hearts |= !Double.isNaN(v);
-    }
-    if (hearts) {
-      plots.add(new LinePlot(700, 450).title(world + ": hearts per episode").xLabel("environment steps")
-          .yLabel("hearts per agent-episode").line("PPO", cols[0], cols[5]));
-    }
-    Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
-    LinePlot.writeGrid(tmp, plots.size(), plots.toArray(LinePlot[]::new));
-    Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kindred.build.BuildInfo;
 import dev.kindred.env.ActionDimension;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.TensorSpec;
@@ -176,19 +177,8 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     }
   }
 
-  /** The code version: the project version and, when run from a git checkout, its commit. */
+  /** The code version recorded in new checkpoints: the build's version and commit ({@link BuildInfo}). */
   public static String currentCodeVersion() {
-    String v = Checkpoint.class.getPackage().getImplementationVersion();
-    String version = v == null ? "0.1.0-SNAPSHOT" : v;
-    try {
-      Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor() == 0 && out.matches("[0-9a-f]{4,40}")) {
-        return version + "+" + out;
-      }
-    } catch (IOException | InterruptedException e) {
-      // Not a git checkout: the version alone.
-    }
-    return version;
+    return BuildInfo.current().codeVersion();
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.agents.nn.ActorCritic;
+import dev.kindred.build.BuildInfo;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
@@ -44,6 +45,18 @@ class CheckpointTest {
         other.loadParameters(back.parameters());
         assertArrayEquals(policy.saveParameters(), other.saveParameters());
       }
+    }
+  }
+
+  @Test
+  void recordsTheBuildsCodeVersion(@TempDir Path dir) throws Exception {
+    String version = Checkpoint.currentCodeVersion();
+    assertEquals(BuildInfo.current().codeVersion(), version);
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.lattice", WORLD, 2, 1);
+        ActorCritic policy = new ActorCritic(env.spec(), List.of(), 8, 4, 1)) {
+      new Checkpoint(new TrainConfig().toMap(), 3, 10, 1, version, env.spec(), new double[] {0, 1, 0},
+          policy.saveParameters()).write(dir);
+      assertEquals(version, Checkpoint.read(dir).codeVersion());
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.kindred.server;
 
+import dev.kindred.build.BuildInfo;
 import dev.kindred.dmenv.DmEnvRpcService;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
@@ -155,10 +156,9 @@ public final class KindredServer implements AutoCloseable {
     return Math.max(10, Math.min(quarter, 30_000));
   }
 
-  /** The server's version: the jar manifest's Implementation-Version, or "dev". */
+  /** The server's version: the project version and the commit it was built from ({@link BuildInfo}). */
   public static String version() {
-    String v = KindredServer.class.getPackage().getImplementationVersion();
-    return v == null || v.isBlank() ? "dev" : v;
+    return BuildInfo.current().codeVersion();
   }
 
   /** The port the server listens on (the chosen one when started with port 0); -1 in-process. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindred.build.BuildInfo;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.proto.v1.AutoresetMode;
 import dev.kindred.proto.v1.CloseSessionRequest;
@@ -44,7 +45,7 @@ class EnvServiceTest {
   @Test
   void serverInfoReportsVersionProtocolLimitsAndWorlds() {
     ServerInfo info = h.stub.getServerInfo(GetServerInfoRequest.getDefaultInstance());
-    assertEquals("dev", info.getServerVersion());
+    assertEquals(BuildInfo.current().codeVersion(), info.getServerVersion());
     assertEquals("kindred.v1", info.getProtocol());
     assertEquals(256, info.getLimits().getMaxSessions());
     assertEquals(65_536, info.getLimits().getMaxCopiesPerSession());

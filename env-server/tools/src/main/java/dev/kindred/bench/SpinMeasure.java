@@ -8,7 +8,6 @@ import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.env.spin.theory.IsingExact;
-import dev.kindred.plot.LinePlot;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -243,87 +242,8 @@ public final class SpinMeasure extends PrintingCommand {
     return b.toString();
   }
 
-  /** The two panels: |m| with Yang's curve, energy with Onsager's. */
-  static LinePlot[] plot(List<Point> points, Settings s) {
-    double lo = Math.min(points.get(0).t, points.get(points.size() - 1).t);
-    double hi = Math.max(points.get(0).t, points.get(points.size() - 1).t);
-    for (Point p : points) {
-      lo = Math.min(lo, p.t);
-      hi = Math.max(hi, p.t);
-    }
-    double pad = Math.max(0.02 * (hi - lo), 0.05);
-    double x0 = Math.max(0.05, lo - pad);
-    double x1 = hi + pad;
-    double tc = IsingExact.criticalTemperature();
-    // Exact curves on a fine grid, with the jump of m at T_c drawn vertically.
-    List<Double> ts = new ArrayList<>();
-    int n = 600;
-    for (int i = 0; i <= n; i++) {
-      ts.add(x0 + (x1 - x0) * i / n);
-    }
-    if (tc > x0 && tc < x1) {
-      ts.add(tc * (1 - 1e-12));
-      ts.add(tc);
-      ts.sort(Double::compare);
-    }
-    double[] tx = ts.stream().mapToDouble(Double::doubleValue).toArray();
-    double[] yang = new double[tx.length];
-    double[] onsager = new double[tx.length];
-    for (int i = 0; i < tx.length; i++) {
-      yang[i] = IsingExact.spontaneousMagnetisation(tx[i]);
-      onsager[i] = IsingExact.energyPerSpin(tx[i]);
-    }
-    double[] pt = points.stream().mapToDouble(Point::t).toArray();
-    double[] pm = points.stream().mapToDouble(Point::m).toArray();
-    double[] pmErr = points.stream().mapToDouble(Point::mErr).toArray();
-    double[] pe = points.stream().mapToDouble(Point::e).toArray();
-    double[] peErr = points.stream().mapToDouble(Point::eErr).toArray();
-    String measured = String.format(Locale.ROOT, "measured, L = %d (± s.e., %d copies)", s.size, s.copies);
-    String tcLabel = String.format(Locale.ROOT, "T_c = %.3f", tc);
-    java.awt.Color exact = new java.awt.Color(0x1f77b4);
-    java.awt.Color data = new java.awt.Color(0xd62728);
-
-    LinePlot m = new LinePlot(820, 560)
-        .title("2-D Ising: magnetisation per spin")
-        .xLabel("temperature T  (J = 1, k_B = 1)")
-        .yLabel("⟨|m|⟩")
-        .xRange(x0, x1)
-        .yRange(-0.03, 1.05)
-        .verticalLine(tc, tcLabel)
-        .line("Yang, exact (L = ∞)", tx, yang, exact)
-        .points(measured, pt, pm, pmErr, data)
-        .legend(LinePlot.LegendPosition.TOP_RIGHT);
-    double eLo = -2.05;
-    double eHi = -2.0;
-    for (int i = 0; i < pe.length; i++) {
-      eHi = Math.max(eHi, pe[i] + (Double.isFinite(peErr[i]) ? peErr[i] : 0));
-    }
-    eHi = Math.min(0.05, Math.max(eHi, max(onsager)) + 0.08);
-    LinePlot e = new LinePlot(820, 560)
-        .title("2-D Ising: energy per spin")
-        .xLabel("temperature T  (J = 1, k_B = 1)")
-        .yLabel("⟨E⟩ / N")
-        .xRange(x0, x1)
-        .yRange(eLo, eHi)
-        .verticalLine(tc, tcLabel)
-        .line("Onsager, exact (L = ∞)", tx, onsager, exact)
-        .points(measured, pt, pe, peErr, data)
-        .legend(LinePlot.LegendPosition.BOTTOM_RIGHT);
-    return new LinePlot[] {m, e};
-  }
-
-  private static double max(double[] v) {
-    double m = Double.NEGATIVE_INFINITY;
-    for (double x : v) {
-      if (Double.isFinite(x)) {
-        m = Math.max(m, x);
-      }
-    }
-    return m;
-  }
-
   static void writePlot(List<Point> points, Settings s) throws IOException {
-    LinePlot.writeGrid(s.out, 2, plot(points, s));
+    SpinMeasurePlot.write(points, s.size, s.copies, s.out);
   }
 
   // ------------------------------------------------------------------ settings
