@@ -1,5 +1,6 @@
 package dev.kindred.bench;
 
+import dev.kindred.build.BuildInfo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -409,7 +410,7 @@ public final class BenchHarness {
   /** Where the benchmark runs: version, Java, cores, CPU, OS. */
   public static Map<String, Object> environment() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("version", version());
+    m.put("version", BuildInfo.current().codeVersion());
     m.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
     m.put("cores", Runtime.getRuntime().availableProcessors());
     m.put("cpu", cpuModel());
@@ -417,12 +418,6 @@ public final class BenchHarness {
     m.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
     m.put("jvm_args", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
     return m;
-  }
-
-  /** The jar manifest's Implementation-Version, or "dev" when run from classes. */
-  public static String version() {
-    String v = BenchHarness.class.getPackage().getImplementationVersion();
-    return v == null || v.isBlank() ? "dev" : v;
   }
 
   private static String cpuModel() {

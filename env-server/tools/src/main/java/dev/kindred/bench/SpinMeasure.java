@@ -1,5 +1,6 @@
 package dev.kindred.bench;
 
+import dev.kindred.build.BuildInfo;
 import dev.kindred.cli.support.Cli;
 import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.env.Autoreset;
@@ -173,7 +174,7 @@ public final class SpinMeasure extends PrintingCommand {
         m.put("energy_se", p.eErr);
         m.put("onsager_u", IsingExact.energyPerSpin(p.t));
         m.put("config", s.config());
-        m.put("version", BenchHarness.version());
+        m.put("version", BuildInfo.current().codeVersion());
         out.println(JsonLines.write(m));
       }
     }

@@ -1,5 +1,6 @@
 package dev.kindred.cli.support;
 
+import dev.kindred.build.BuildInfo;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -142,10 +143,9 @@ public final class Cli {
     return atLeast(flag, value, 1);
   }
 
-  /** The jar's Implementation-Version, or "dev" when run from classes. */
+  /** The version and commit stamped at build time (the same as the server and checkpoints report). */
   public static String version() {
-    String v = Cli.class.getPackage().getImplementationVersion();
-    return v == null || v.isBlank() ? "dev" : v;
+    return BuildInfo.current().codeVersion();
   }
 
   private static void each(CommandLine cl, Consumer<CommandLine> f) {
