@@ -2,18 +2,10 @@ package dev.kindred.bench;
 
 import dev.kindred.cli.support.Cli;
 import dev.kindred.cli.support.PrintingCommand;
-import dev.kindred.client.ClientOptions;
-import dev.kindred.client.KindredClient;
-import dev.kindred.client.RemoteVectorEnv;
 import dev.kindred.env.BatchedEnv;
-import dev.kindred.env.SessionOptions;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
-import dev.kindred.local.LocalVectorEnv;
-import dev.kindred.server.KindredServer;
-import dev.kindred.server.ServerConfig;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,11 +26,11 @@ import picocli.CommandLine.Option;
  * measures them ({@link EnergyStepBenchmark}, one fresh JVM per row, through {@link JmhRows}),
  * and their details give the bytes allocated per step (JMH's GC profiler) and the rate against
  * the C++ reference. The gRPC rows ({@code energy.S1.grpc.unary}, {@code energy.S1.grpc.stream})
- * drive a session of several copies on an in-JVM {@link KindredServer} over loopback TCP,
- * interleaved with the same session in process ({@code energy.S1.local}, a
- * {@link LocalVectorEnv}) so that their ratio ({@code vs_in_process}) is measured under the
- * same load; the hand-written {@link BenchHarness} times those, as JMH cannot interleave
- * benchmarks. The run ends with the verdict on the project's goals.
+ * drive a session of several copies on an in-JVM Kindred server over loopback TCP,
+ * interleaved with the same session in process ({@code energy.S1.local}) so that their ratio
+ * ({@code vs_in_process}) is measured under the same load ({@link SessionRows}); the
+ * hand-written {@link BenchHarness} times those, as JMH cannot interleave benchmarks. The run
+ * ends with the verdict on the project's goals.
  *
  * <p>A picocli command: its options are the fields below; {@link #call} runs it.
  */
@@ -234,96 +226,18 @@ public final class EnergyBench extends PrintingCommand {
   // ------------------------------------------------------------------ sessions: local vs gRPC
 
   private static void sessionRows(BenchHarness h, WorldRegistry registry, String scenario, Settings s) {
-    String local = "energy." + scenario + ".local";
-    String unary = "energy." + scenario + ".grpc.unary";
-    String stream = "energy." + scenario + ".grpc.stream";
-    if (!s.selected(local) && !s.selected(unary) && !s.selected(stream)) {
+    String prefix = "energy." + scenario;
+    if (SessionRows.names(prefix).stream().noneMatch(s::selected)) {
       return;
     }
     String worldId = worldId(scenario);
     Map<String, Object> worldConfig = worldConfig(s.maxSteps);
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
-    int copies = s.copies;
-    double agentStepsPerStep = (double) agents * copies;
-    int[][] table = actionTable(64, copies, agents, s.seed);
-
-    List<BenchHarness.Case> cases = new ArrayList<>();
-    if (s.selected(local)) {
-      cases.add(new BenchHarness.Case(local, UNIT,
-          sessionConfig(worldId, scenario, agents, "LocalVectorEnv (in process, same session, one thread)",
-              worldConfig, s), () -> {
-            LocalVectorEnv env = LocalVectorEnv.create(registry, worldId, worldConfig, copies, s.seed);
-            env.reset();
-            return stepping(agentStepsPerStep, table, env::step, env::close);
-          }));
-    }
-    KindredServer server = null;
-    KindredClient client = null;
-    try {
-      if (s.selected(unary) || s.selected(stream)) {
-        SpinBench.quietServerLogs();
-        try {
-          server = KindredServer.start(ServerConfig.defaults().toBuilder().host("127.0.0.1").port(0).build(), registry);
-          client = KindredClient.connect("127.0.0.1:" + server.port(),
-              ClientOptions.builder().deadline(Duration.ofMinutes(5)).build());
-        } catch (RuntimeException e) {
-          h.fail(unary + ", " + stream, e);
-        }
-      }
-      if (client != null) {
-        KindredClient c = client;
-        for (boolean streaming : new boolean[] {false, true}) {
-          String name = streaming ? stream : unary;
-          if (!s.selected(name)) {
-            continue;
-          }
-          String path = "RemoteVectorEnv -> KindredServer over loopback TCP, "
-              + (streaming ? "StepStream" : "unary Step") + " (client and server in this JVM)";
-          cases.add(new BenchHarness.Case(name, UNIT, sessionConfig(worldId, scenario, agents, path, worldConfig, s),
-              () -> {
-                RemoteVectorEnv env = c.make(worldId, worldConfig, copies, s.seed,
-                    SessionOptions.builder().streaming(streaming).clientName("kindred-bench").build());
-                env.reset();
-                return stepping(agentStepsPerStep, table, env::step, env::close);
-              }));
-        }
-      }
-      List<BenchHarness.Row> rows = h.measureInterleaved(cases);
-      BenchHarness.Row localRow = rows.stream().filter(r -> r.name().equals(local)).findFirst().orElse(null);
-      for (BenchHarness.Row row : rows) {
-        if (localRow != null && row != localRow) {
-          row = row.withExtra("vs_in_process", row.median() / localRow.median());
-        }
-        h.report(row);
-      }
-    } finally {
-      if (client != null) {
-        client.close();
-      }
-      if (server != null) {
-        server.close();
-      }
-    }
-  }
-
-  /** A Step loop over the action table, timed per Step by {@link SpinBench.SteppingWorkload}. */
-  private static BenchHarness.Workload stepping(double agentStepsPerStep, int[][] table,
-      java.util.function.Consumer<int[]> step, Runnable close) {
-    return new SpinBench.SteppingWorkload(agentStepsPerStep) {
-      private int next;
-
-      @Override
-      void step() {
-        step.accept(table[next]);
-        next = (next + 1) % table.length;
-      }
-
-      @Override
-      public void close() {
-        close.run();
-      }
-    };
+    int[][] table = actionTable(64, s.copies, agents, s.seed);
+    SessionRows.measure(h, s.bench, registry, new SessionRows.Spec(prefix, UNIT, worldId, worldConfig, s.copies,
+        s.seed, List.of(), (double) agents * s.copies, "vs_in_process",
+        path -> sessionConfig(worldId, scenario, agents, path, worldConfig, s), env -> table));
   }
 
   private static Map<String, Object> sessionConfig(String worldId, String scenario, int agents, String path,
@@ -398,9 +312,9 @@ public final class EnergyBench extends PrintingCommand {
     }
     if (!s.noGrpc) {
       for (String sc : s.grpcScenarios) {
-        for (String suffix : List.of(".local", ".grpc.unary", ".grpc.stream")) {
-          if (s.selected("energy." + sc + suffix)) {
-            names.add("energy." + sc + suffix);
+        for (String n : SessionRows.names("energy." + sc)) {
+          if (s.selected(n)) {
+            names.add(n);
           }
         }
       }

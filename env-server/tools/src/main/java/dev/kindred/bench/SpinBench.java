@@ -2,18 +2,10 @@ package dev.kindred.bench;
 
 import dev.kindred.cli.support.Cli;
 import dev.kindred.cli.support.PrintingCommand;
-import dev.kindred.client.ClientOptions;
-import dev.kindred.client.KindredClient;
-import dev.kindred.client.RemoteVectorEnv;
 import dev.kindred.env.BatchedEnv;
-import dev.kindred.env.SessionOptions;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.spin.theory.IsingExact;
-import dev.kindred.local.LocalVectorEnv;
-import dev.kindred.server.KindredServer;
-import dev.kindred.server.ServerConfig;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,11 +22,11 @@ import picocli.CommandLine.Option;
  * <p>In-process rows step a {@link BatchedEnv} on one thread with many sweeps per step, asking
  * only for {@code magnetisation}, so the figure is the update kernel's speed per core; JMH
  * measures them ({@link SpinKernelBenchmark}, one fresh JVM per row, through {@link JmhRows}).
- * The gRPC rows drive a session on an in-JVM {@link KindredServer} over loopback TCP with a
- * {@link RemoteVectorEnv} (unary Step and StepStream), next to the same session in process
- * ({@link LocalVectorEnv}), with their timed runs interleaved, so
- * the cost of serving is visible as a ratio measured in the same run: the hand-written
- * {@link BenchHarness} times those, as JMH cannot interleave benchmarks.
+ * The gRPC rows drive a session on an in-JVM Kindred server over loopback TCP with a remote
+ * environment (unary Step and StepStream), next to the same session in process, with their timed
+ * runs interleaved ({@link SessionRows}), so the cost of serving is visible as a ratio measured in
+ * the same run: the hand-written {@link BenchHarness} times those, as JMH cannot interleave
+ * benchmarks.
  *
  * <p>A picocli command: its options are the fields below; {@link #call} runs it.
  */
@@ -137,7 +129,7 @@ public final class SpinBench extends PrintingCommand {
           SpinKernelBenchmark.skConfig(s.skN, s.skBeta, s.skSweepsPerStep), s.skN, s.skN - 1, s, err);
     }
     if (!s.noGrpc) {
-      sessionRows(h, registry, s, err);
+      sessionRows(h, registry, s);
     }
     h.finish();
     PrintStream t = s.options.json() ? err : out;
@@ -193,152 +185,14 @@ public final class SpinBench extends PrintingCommand {
 
   // ------------------------------------------------------------------ session rows (gRPC vs local)
 
-  /** Times a step loop and keeps per-step latencies. */
-  abstract static class SteppingWorkload implements BenchHarness.Workload {
-    private final double updatesPerStep;
-    private long[] latencies = new long[1024];
-    private int count;
-
-    SteppingWorkload(double updatesPerStep) {
-      this.updatesPerStep = updatesPerStep;
-    }
-
-    abstract void step();
-
-    @Override
-    public double run(long iterations) {
-      if (latencies.length < iterations) {
-        latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, iterations)];
-      }
-      count = 0;
-      for (long i = 0; i < iterations; i++) {
-        long t0 = System.nanoTime();
-        step();
-        if (count < latencies.length) {
-          latencies[count++] = System.nanoTime() - t0;
-        }
-      }
-      return iterations * updatesPerStep;
-    }
-
-    @Override
-    public Map<String, Double> extras(long iterations, double seconds) {
-      Map<String, Double> m = new LinkedHashMap<>();
-      m.put("steps_per_s", iterations / seconds);
-      m.put("p50_ms", BenchHarness.quantile(latencies, count, 0.50) * 1e-6);
-      m.put("p99_ms", BenchHarness.quantile(latencies, count, 0.99) * 1e-6);
-      return m;
-    }
-  }
-
-  private static void sessionRows(BenchHarness h, WorldRegistry registry, Settings s, PrintStream err) {
-    String local = "spin.lattice.local";
-    String unary = "spin.lattice.grpc.unary";
-    String stream = "spin.lattice.grpc.stream";
-    if (!s.selected(local) && !s.selected(unary) && !s.selected(stream)) {
-      return;
-    }
-    Map<String, Object> worldConfig = new LinkedHashMap<>();
-    worldConfig.put("width", s.grpcSize);
-    worldConfig.put("height", s.grpcSize);
-    worldConfig.put("beta", s.beta);
-    worldConfig.put("schedule", "random_sequential");
-    worldConfig.put("sweeps_per_step", s.grpcSweeps);
-    worldConfig.put("max_steps", 0);
-    worldConfig.put("init", "random");
+  private static void sessionRows(BenchHarness h, WorldRegistry registry, Settings s) {
+    Map<String, Object> worldConfig = SpinKernelBenchmark.latticeConfig(s.grpcSize, s.beta, "random_sequential",
+        s.grpcSweeps);
     long spins = (long) s.grpcSize * s.grpcSize;
-    double updatesPerStep = (double) spins * s.grpcSweeps * s.grpcCopies;
-
-    List<BenchHarness.Case> cases = new ArrayList<>();
-    if (s.selected(local)) {
-      cases.add(new BenchHarness.Case(local, UNIT,
-          sessionConfig("LocalVectorEnv (in process, same session, one thread)", worldConfig, spins, s), () -> {
-            LocalVectorEnv env = LocalVectorEnv.create(registry, "spin.lattice", worldConfig, s.grpcCopies, s.seed,
-                SessionOptions.builder().observations(s.grpcObservations).build());
-            env.reset();
-            int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
-            return new SteppingWorkload(updatesPerStep) {
-              @Override
-              void step() {
-                env.step(actions);
-              }
-
-              @Override
-              public void close() {
-                env.close();
-              }
-            };
-          }));
-    }
-    KindredServer server = null;
-    KindredClient client = null;
-    try {
-      if (s.selected(unary) || s.selected(stream)) {
-        quietServerLogs();
-        try {
-          server = KindredServer.start(ServerConfig.builder().host("127.0.0.1").port(0).build(), registry);
-          client = KindredClient.connect("127.0.0.1:" + server.port(),
-              ClientOptions.builder().deadline(Duration.ofMinutes(5)).build());
-        } catch (RuntimeException e) {
-          h.fail(unary + ", " + stream, e);
-        }
-      }
-      if (client != null) {
-        KindredClient c = client;
-        for (boolean streaming : new boolean[] {false, true}) {
-          String name = streaming ? stream : unary;
-          if (!s.selected(name)) {
-            continue;
-          }
-          String path = "RemoteVectorEnv -> KindredServer over loopback TCP, "
-              + (streaming ? "StepStream" : "unary Step") + " (client and server in this JVM)";
-          cases.add(new BenchHarness.Case(name, UNIT, sessionConfig(path, worldConfig, spins, s), () -> {
-            RemoteVectorEnv env = c.make("spin.lattice", worldConfig, s.grpcCopies, s.seed,
-                SessionOptions.builder().observations(s.grpcObservations).streaming(streaming)
-                    .clientName("kindred-bench").build());
-            env.reset();
-            int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
-            return new SteppingWorkload(updatesPerStep) {
-              @Override
-              void step() {
-                env.step(actions);
-              }
-
-              @Override
-              public void close() {
-                env.close();
-              }
-            };
-          }));
-        }
-      }
-      // Interleaved runs: the ratios to the in-process session are measured under the same load.
-      List<BenchHarness.Row> rows = h.measureInterleaved(cases);
-      BenchHarness.Row localRow = rows.stream().filter(r -> r.name().equals(local)).findFirst().orElse(null);
-      for (BenchHarness.Row row : rows) {
-        if (localRow != null && row != localRow) {
-          row = row.withExtra("vs_local", row.median() / localRow.median());
-        }
-        h.report(row);
-      }
-    } finally {
-      if (client != null) {
-        client.close();
-      }
-      if (server != null) {
-        server.close();
-      }
-    }
-  }
-
-  /** Session open/close lines at INFO would interleave with the progress; keep WARN and above. */
-  static void quietServerLogs() {
-    if (System.getProperty("kindred.log.level") != null) {
-      return;
-    }
-    if (org.slf4j.LoggerFactory.getLogger("dev.kindred.server") instanceof ch.qos.logback.classic.Logger l) {
-      l.setLevel(ch.qos.logback.classic.Level.WARN);
-    }
+    SessionRows.measure(h, s.bench, registry, new SessionRows.Spec("spin.lattice", UNIT, "spin.lattice", worldConfig,
+        s.grpcCopies, s.seed, s.grpcObservations, (double) spins * s.grpcSweeps * s.grpcCopies, "vs_local",
+        path -> sessionConfig(path, worldConfig, spins, s),
+        env -> new int[][] {new int[env.copies() * env.agents() * env.actionDimensions()]}));
   }
 
   private static Map<String, Object> sessionConfig(String path, Map<String, Object> worldConfig, long spins, Settings s) {
@@ -412,7 +266,7 @@ public final class SpinBench extends PrintingCommand {
       }
     }
     if (!s.noGrpc) {
-      for (String n : List.of("spin.lattice.local", "spin.lattice.grpc.unary", "spin.lattice.grpc.stream")) {
+      for (String n : SessionRows.names("spin.lattice")) {
         if (s.selected(n)) {
           names.add(n);
         }
