@@ -2,6 +2,7 @@ package dev.kindred.agents.cli;
 
 import dev.kindred.agents.ActiveInferenceSpinPolicy;
 import dev.kindred.agents.BatchPolicy;
+import dev.kindred.agents.Evaluation;
 import dev.kindred.agents.RandomPolicy;
 import dev.kindred.agents.ScriptedForager;
 import dev.kindred.agents.nn.ActorCritic;
@@ -11,7 +12,6 @@ import dev.kindred.agents.report.SpinRulePlot;
 import dev.kindred.bench.JsonLines;
 import dev.kindred.bench.SampleStats;
 import dev.kindred.cli.support.Cli;
-import dev.kindred.env.EpisodeSummary;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.TensorSpec;
@@ -109,30 +109,19 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /** Hearts per agent-episode over at least {@code episodes} completed episodes. */
   static Map<String, Object> hearts(String name, BatchPolicy policy, VectorEnv env, int episodes, long seed) {
-    StepBatch b = env.reset(seed);
-    int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
     List<Double> perEpisode = new ArrayList<>();
     List<Double> returns = new ArrayList<>();
-    long steps = 0;
-    while (perEpisode.size() < episodes) {
-      policy.act(b, actions);
-      b = env.step(actions);
-      steps++;
-      for (EpisodeSummary e : b.episodes()) {
-        double h = 0;
-        double ret = 0;
-        for (int a = 0; a < e.returns().length; a++) {
-          Double v = e.agentStats().get(a).get("hearts");
-          h += v == null ? 0 : v;
-          ret += e.returns()[a];
-        }
-        perEpisode.add(h / e.returns().length);
-        returns.add(ret / e.returns().length);
+    Evaluation.episodes(policy, env, episodes, seed, e -> {
+      double h = 0;
+      double ret = 0;
+      for (int a = 0; a < e.returns().length; a++) {
+        Double v = e.agentStats().get(a).get("hearts");
+        h += v == null ? 0 : v;
+        ret += e.returns()[a];
       }
-      if (steps > 10_000_000L / Math.max(1, env.copies())) {
-        throw new IllegalStateException("episodes do not end; set the world's max_steps");
-      }
-    }
+      perEpisode.add(h / e.returns().length);
+      returns.add(ret / e.returns().length);
+    });
     double[] hs = perEpisode.stream().mapToDouble(Double::doubleValue).toArray();
     double[] rs = returns.stream().mapToDouble(Double::doubleValue).toArray();
     Map<String, Object> row = new LinkedHashMap<>();
@@ -147,19 +136,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /** Reward per agent-step; the interval from per-copy means. */
   static Map<String, Object> rewardPerStep(String name, BatchPolicy policy, VectorEnv env, int steps, long seed) {
-    StepBatch b = env.reset(seed);
-    int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
-    double[] sums = new double[env.copies()];
-    for (int t = 0; t < steps; t++) {
-      policy.act(b, actions);
-      b = env.step(actions);
-      for (int i = 0; i < b.rewards().length; i++) {
-        sums[i / env.agents()] += b.rewards()[i];
-      }
-    }
-    for (int c = 0; c < sums.length; c++) {
-      sums[c] /= (double) steps * env.agents();
-    }
+    double[] sums = Evaluation.rewardPerAgentStep(policy, env, steps, seed);
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("policy", name);
     row.put("metric", "reward_per_agent_step");

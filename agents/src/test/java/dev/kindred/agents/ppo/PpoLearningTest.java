@@ -1,10 +1,11 @@
 package dev.kindred.agents.ppo;
 
+import static dev.kindred.bench.SampleStats.mean;
+import static dev.kindred.bench.SampleStats.standardError;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindred.agents.BatchPolicy;
+import dev.kindred.agents.Evaluation;
 import dev.kindred.agents.nn.ActorCritic;
-import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
@@ -36,41 +37,6 @@ class PpoLearningTest {
     return c;
   }
 
-  /** Per-copy mean reward per step. */
-  static double[] evaluate(BatchPolicy policy, VectorEnv env, int steps) {
-    StepBatch b = env.reset(99);
-    int[] actions = new int[env.copies() * env.agents() * env.actionDimensions()];
-    double[] sums = new double[env.copies()];
-    for (int t = 0; t < steps; t++) {
-      policy.act(b, actions);
-      b = env.step(actions);
-      for (int i = 0; i < b.rewards().length; i++) {
-        sums[i / env.agents()] += b.rewards()[i];
-      }
-    }
-    for (int c = 0; c < sums.length; c++) {
-      sums[c] /= (double) steps * env.agents();
-    }
-    return sums;
-  }
-
-  static double mean(double[] x) {
-    double s = 0;
-    for (double v : x) {
-      s += v;
-    }
-    return s / x.length;
-  }
-
-  static double standardError(double[] x) {
-    double m = mean(x);
-    double s = 0;
-    for (double v : x) {
-      s += (v - m) * (v - m);
-    }
-    return Math.sqrt(s / (x.length - 1) / x.length);
-  }
-
   @Test
   void trainedSpinEarnsMoreThanUntrained() {
     TrainConfig cfg = config();
@@ -78,7 +44,7 @@ class PpoLearningTest {
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
         VectorEnv eval = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, 32, 1234);
         ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
-      double[] before = evaluate(policy, eval, 200);
+      double[] before = Evaluation.rewardPerAgentStep(policy, eval, 200, 99);
       try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
         while (trainer.steps() < cfg.steps) {
           PpoTrainer.Iteration it = trainer.iterate();
@@ -86,7 +52,7 @@ class PpoLearningTest {
               it.rewardPerStep(), it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl());
         }
       }
-      double[] after = evaluate(policy, eval, 200);
+      double[] after = Evaluation.rewardPerAgentStep(policy, eval, 200, 99);
       double gap = mean(after) - mean(before);
       double se = Math.hypot(standardError(after), standardError(before));
       System.out.printf("untrained %.4f +- %.4f, trained %.4f +- %.4f, gap %.4f (%.1f s.e.), %.1f s%n", mean(before),
