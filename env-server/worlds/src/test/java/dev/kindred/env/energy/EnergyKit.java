@@ -1,6 +1,7 @@
 package dev.kindred.env.energy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,6 +98,26 @@ final class EnergyKit {
       p[2 * agent] = action;
       p[2 * agent + 1] = argument;
       return step(p);
+    }
+
+    /** Agent {@code agent} does (action, argument), the others noop; its action must succeed. */
+    void succeeds(int agent, int action, int argument) {
+      succeeds(agent, action, argument, null);
+    }
+
+    void succeeds(int agent, int action, int argument, String message) {
+      only(agent, action, argument);
+      assertTrue(ok(agent), message);
+    }
+
+    /** Agent {@code agent} does (action, argument), the others noop; its action must fail. */
+    void fails(int agent, int action, int argument) {
+      fails(agent, action, argument, null);
+    }
+
+    void fails(int agent, int action, int argument, String message) {
+      only(agent, action, argument);
+      assertFalse(ok(agent), message);
     }
 
     boolean ok(int agent) {

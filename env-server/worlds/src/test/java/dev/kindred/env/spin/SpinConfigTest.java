@@ -13,7 +13,6 @@ import dev.kindred.env.WorldType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,14 +24,6 @@ class SpinConfigTest {
       List.of(0.0, 1.0, 0.5),
       List.of(1.0, 0.0, -0.5),
       List.of(0.5, -0.5, 0.0));
-
-  private static Map<String, Object> cfg(Object... kv) {
-    Map<String, Object> m = new HashMap<>();
-    for (int k = 0; k < kv.length; k += 2) {
-      m.put((String) kv[k], kv[k + 1]);
-    }
-    return m;
-  }
 
   private static void assertInvalid(String id, Map<String, Object> config, String field, String... fragments) {
     WorldType t = REGISTRY.get(id);

@@ -3,7 +3,6 @@ package dev.kindred.env.spin;
 import static dev.kindred.env.spin.SpinTestSupport.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,21 +19,6 @@ class SpinExactLawTest {
   static final int COPIES = 24;
   static final double Z_MAX = 6.5; // Bonferroni over <= 512 states at family level ~1e-3, t with 23 dof
 
-  private static Map<String, Object> cfg(Object... kv) {
-    Map<String, Object> m = new HashMap<>();
-    for (int k = 0; k < kv.length; k += 2) {
-      m.put((String) kv[k], kv[k + 1]);
-    }
-    m.put("max_steps", 0);
-    return m;
-  }
-
-  private static double[] filled(int n, double v) {
-    double[] a = new double[n];
-    java.util.Arrays.fill(a, v);
-    return a;
-  }
-
   @Test
   void latticeAsynchronousSchedulesSampleGibbsAndSynchronousSamplesPeretto() {
     double beta = 0.45;
@@ -45,7 +29,7 @@ class SpinExactLawTest {
     double[] peretto = peretto(g, z, beta);
     int steps = 20_000;
     for (String schedule : List.of("random_sequential", "sweep", "synchronous")) {
-      SpinWorld w = world("spin.lattice", cfg("width", 3, "height", 3, "beta", beta, "zeta", zeta,
+      SpinWorld w = world("spin.lattice", endlessCfg("width", 3, "height", 3, "beta", beta, "zeta", zeta,
           "schedule", schedule, "burn_in_sweeps", 200), COPIES);
       assertEquals(true, w.usesFastKernel());
       double[] law = schedule.equals("synchronous") ? peretto : gibbs;
@@ -65,7 +49,7 @@ class SpinExactLawTest {
     double[] gibbs = gibbs(g, z, beta);
     int steps = 20_000;
     for (boolean fast : new boolean[] {true, false}) {
-      SpinWorld w = world("spin.lattice", cfg("width", 4, "height", 2, "beta", beta, "zeta", zeta,
+      SpinWorld w = world("spin.lattice", endlessCfg("width", 4, "height", 2, "beta", beta, "zeta", zeta,
           "schedule", "checkerboard", "burn_in_sweeps", 100), COPIES);
       w.setFastKernel(fast);
       Comparison c = assertMatches("lattice 4x2 checkerboard fast=" + fast, frequencies(w, 12, steps, all(8)),
@@ -78,7 +62,7 @@ class SpinExactLawTest {
   void disorderedErdosRenyiSamplesGibbs() {
     double beta = 1.0;
     List<Double> zetas = List.of(0.3, -0.2, 0.0, 0.1, 0.4, -0.5, 0.2, 0.0);
-    SpinWorld w = world("spin.erdos_renyi", cfg("n", 8, "mean_degree", 3.0, "graph_seed", 3, "gamma", 0.5,
+    SpinWorld w = world("spin.erdos_renyi", endlessCfg("n", 8, "mean_degree", 3.0, "graph_seed", 3, "gamma", 0.5,
         "gamma_std", 0.4, "zetas", zetas, "beta", beta, "burn_in_sweeps", 100), COPIES);
     assertEquals(SpinGraph.Kind.CSR, w.graph().kind());
     double[][] g = gammaMatrix(w.graph());
@@ -94,7 +78,7 @@ class SpinExactLawTest {
     double beta = 1.0;
     double zeta = 0.1;
     for (String schedule : List.of("random_sequential", "synchronous")) {
-      SpinWorld w = world("spin.sk", cfg("n", 7, "gamma", 1.5, "graph_seed", 5, "zeta", zeta, "beta", beta,
+      SpinWorld w = world("spin.sk", endlessCfg("n", 7, "gamma", 1.5, "graph_seed", 5, "zeta", zeta, "beta", beta,
           "schedule", schedule, "burn_in_sweeps", 100), COPIES);
       assertEquals(SpinGraph.Kind.DENSE, w.graph().kind());
       double[][] g = gammaMatrix(w.graph());
@@ -133,7 +117,7 @@ class SpinExactLawTest {
       }
     }
     for (String schedule : List.of("random_sequential", "sweep", "synchronous")) {
-      SpinWorld w = world("spin.boltzmann", cfg("couplings", ASYM, "fields", ASYM_FIELDS, "beta", beta,
+      SpinWorld w = world("spin.boltzmann", endlessCfg("couplings", ASYM, "fields", ASYM_FIELDS, "beta", beta,
           "schedule", schedule, "burn_in_sweeps", 100), COPIES);
       assertEquals("non-equilibrium: asymmetric precisions break detailed balance", w.spec().properties().get("regime"));
       double[][] t = switch (schedule) {
@@ -159,7 +143,7 @@ class SpinExactLawTest {
         List.of(0.0, -0.7, 0.3, 0.5, 0.0, 0.8),
         List.of(0.6, 0.2, 0.0, -0.4, 0.8, 0.0));
     List<Double> fields = List.of(0.1, -0.2, 0.3, 0.0, -0.1, 0.2);
-    SpinWorld w = world("spin.boltzmann", cfg("couplings", m, "fields", fields, "beta", beta,
+    SpinWorld w = world("spin.boltzmann", endlessCfg("couplings", m, "fields", fields, "beta", beta,
         "clamped", List.of(1, 4), "clamped_values", List.of(1, -1), "burn_in_sweeps", 100), COPIES);
     double[][] g = new double[6][6];
     for (int i = 0; i < 6; i++) {
@@ -209,7 +193,7 @@ class SpinExactLawTest {
     int[] clampedSites = {1, 4};
     int[] clampedValues = {1, -1};
     int[] freeSites = {0, 2, 3};
-    SpinWorld w = world("spin.boltzmann", cfg("couplings", m, "fields", fields, "beta", beta, "schedule",
+    SpinWorld w = world("spin.boltzmann", endlessCfg("couplings", m, "fields", fields, "beta", beta, "schedule",
         "synchronous", "clamped", List.of(1, 4), "clamped_values", List.of(1, -1), "burn_in_sweeps", 100), COPIES);
     double[][] g = new double[5][5];
     for (int i = 0; i < 5; i++) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.Rng;
 import dev.kindred.env.Seeds;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -105,15 +104,6 @@ class SpinKernelTest {
     }
   }
 
-  private static Map<String, Object> cfg(Object... kv) {
-    Map<String, Object> m = new HashMap<>();
-    for (int k = 0; k < kv.length; k += 2) {
-      m.put((String) kv[k], kv[k + 1]);
-    }
-    m.put("max_steps", 0);
-    return m;
-  }
-
   private static void assertSameTrajectory(String label, SpinWorld w, Reference ref, long episodeSeed, int steps) {
     BatchedEnv env = env(w, 0, "spins");
     // copy 0's first episode seed under session seed 0 is what BatchedEnv passes to reset
@@ -153,21 +143,15 @@ class SpinKernelTest {
       for (boolean fast : new boolean[] {true, false}) {
         int w = 6;
         int h = schedule.equals("checkerboard") ? 4 : 5;
-        SpinWorld world = world("spin.lattice", cfg("width", w, "height", h, "beta", 0.4, "gamma", 0.8,
+        SpinWorld world = world("spin.lattice", endlessCfg("width", w, "height", h, "beta", 0.4, "gamma", 0.8,
             "zeta", 0.05, "schedule", schedule), 1);
         world.setFastKernel(fast);
         assertEquals(fast, world.usesFastKernel());
-        Reference ref = new Reference(latticeMatrix(w, h, 0.8), filledZ(w * h, 0.05), 0.4, schedule, false,
+        Reference ref = new Reference(latticeMatrix(w, h, 0.8), filled(w * h, 0.05), 0.4, schedule, false,
             new int[0], new int[0], latticeColours(w, h), seed);
         assertSameTrajectory("lattice " + schedule + " fast=" + fast, world, ref, seed, 300);
       }
     }
-  }
-
-  private static double[] filledZ(int n, double v) {
-    double[] z = new double[n];
-    java.util.Arrays.fill(z, v);
-    return z;
   }
 
   @Test
@@ -175,21 +159,21 @@ class SpinKernelTest {
     long seed = Seeds.episodeSeed(0, 0, 0);
     for (String schedule : List.of("random_sequential", "sweep", "synchronous")) {
       // CSR with per-edge asymmetric disorder
-      SpinWorld er = world("spin.erdos_renyi", cfg("n", 40, "mean_degree", 4.0, "graph_seed", 9, "gamma_std", 0.5,
+      SpinWorld er = world("spin.erdos_renyi", endlessCfg("n", 40, "mean_degree", 4.0, "graph_seed", 9, "gamma_std", 0.5,
           "symmetric", false, "beta", 0.7, "zeta", 0.1, "schedule", schedule), 1);
       assertEquals(SpinGraph.Kind.CSR, er.graph().kind());
-      assertSameTrajectory("ER " + schedule, er, new Reference(gammaMatrix(er.graph()), filledZ(40, 0.1), 0.7,
+      assertSameTrajectory("ER " + schedule, er, new Reference(gammaMatrix(er.graph()), filled(40, 0.1), 0.7,
           schedule, false, new int[0], new int[0], null, seed), seed, 200);
       // dense, incremental local fields
-      SpinWorld sk = world("spin.sk", cfg("n", 30, "beta", 1.5, "graph_seed", 2, "schedule", schedule), 1);
-      assertSameTrajectory("SK " + schedule, sk, new Reference(gammaMatrix(sk.graph()), filledZ(30, 0), 1.5,
+      SpinWorld sk = world("spin.sk", endlessCfg("n", 30, "beta", 1.5, "graph_seed", 2, "schedule", schedule), 1);
+      assertSameTrajectory("SK " + schedule, sk, new Reference(gammaMatrix(sk.graph()), filled(30, 0), 1.5,
           schedule, false, new int[0], new int[0], null, seed), seed, 200);
       // disordered lattice (CSR in lattice order) with clamped spins and per-agent priors
       List<Double> zetas = new java.util.ArrayList<>();
       for (int i = 0; i < 20; i++) {
         zetas.add(0.1 * ((i % 5) - 2));
       }
-      SpinWorld lat = world("spin.lattice", cfg("width", 5, "height", 4, "gamma_std", 0.3, "beta", 0.5,
+      SpinWorld lat = world("spin.lattice", endlessCfg("width", 5, "height", 4, "gamma_std", 0.3, "beta", 0.5,
           "zetas", zetas, "clamped", List.of(3, 7), "clamped_values", List.of(1, -1), "schedule", schedule), 1);
       assertSameTrajectory("disordered lattice clamped " + schedule, lat, new Reference(gammaMatrix(lat.graph()),
           zetas.stream().mapToDouble(Double::doubleValue).toArray(), 0.5, schedule, false, new int[] {3, 7},
@@ -202,9 +186,9 @@ class SpinKernelTest {
     long seed = Seeds.episodeSeed(0, 0, 0);
     // Mode dynamics freeze quickly; check the first steps exactly, then the fixed point.
     for (String schedule : List.of("random_sequential", "synchronous")) {
-      SpinWorld sk = world("spin.sk", cfg("n", 30, "beta", 1.0, "graph_seed", 4, "schedule", schedule,
+      SpinWorld sk = world("spin.sk", endlessCfg("n", 30, "beta", 1.0, "graph_seed", 4, "schedule", schedule,
           "action", "mode"), 1);
-      Reference ref = new Reference(gammaMatrix(sk.graph()), filledZ(30, 0), 1.0, schedule, true, new int[0],
+      Reference ref = new Reference(gammaMatrix(sk.graph()), filled(30, 0), 1.0, schedule, true, new int[0],
           new int[0], null, seed);
       BatchedEnv env = env(sk, 0, "spins");
       env.reset(null, null);

@@ -9,6 +9,7 @@ import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,6 +27,29 @@ final class SpinTestSupport {
 
   static BatchedEnv env(SpinWorld w, long seed, String... observations) {
     return new BatchedEnv(w, Autoreset.NEXT_STEP, seed, List.of(observations));
+  }
+
+  /** A world configuration from key, value pairs. */
+  static Map<String, Object> cfg(Object... kv) {
+    Map<String, Object> m = new HashMap<>();
+    for (int k = 0; k < kv.length; k += 2) {
+      m.put((String) kv[k], kv[k + 1]);
+    }
+    return m;
+  }
+
+  /** {@link #cfg} with episodes that never end ({@code max_steps} 0), for long runs. */
+  static Map<String, Object> endlessCfg(Object... kv) {
+    Map<String, Object> m = cfg(kv);
+    m.put("max_steps", 0);
+    return m;
+  }
+
+  /** {@code n} copies of {@code v}. */
+  static double[] filled(int n, double v) {
+    double[] a = new double[n];
+    java.util.Arrays.fill(a, v);
+    return a;
   }
 
   /** The dense γ matrix (un-scaled) of a world's graph, built from its neighbour lists. */
