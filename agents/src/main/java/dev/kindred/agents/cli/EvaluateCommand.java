@@ -124,11 +124,7 @@ final class EvaluateCommand implements Callable<Integer> {
     });
     double[] hs = perEpisode.stream().mapToDouble(Double::doubleValue).toArray();
     double[] rs = returns.stream().mapToDouble(Double::doubleValue).toArray();
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("policy", name);
-    row.put("metric", "hearts_per_agent_episode");
-    row.put("mean", SampleStats.mean(hs));
-    row.put("ci95", SampleStats.ci95(hs));
+    Map<String, Object> row = row(name, "hearts_per_agent_episode", hs);
     row.put("episodes", hs.length);
     row.put("mean_return", SampleStats.mean(rs));
     return row;
@@ -137,13 +133,19 @@ final class EvaluateCommand implements Callable<Integer> {
   /** Reward per agent-step; the interval from per-copy means. */
   static Map<String, Object> rewardPerStep(String name, BatchPolicy policy, VectorEnv env, int steps, long seed) {
     double[] sums = Evaluation.rewardPerAgentStep(policy, env, steps, seed);
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("policy", name);
-    row.put("metric", "reward_per_agent_step");
-    row.put("mean", SampleStats.mean(sums));
-    row.put("ci95", SampleStats.ci95(sums));
+    Map<String, Object> row = row(name, "reward_per_agent_step", sums);
     row.put("copies", sums.length);
     row.put("steps_per_copy", steps);
+    return row;
+  }
+
+  /** A row of the table: the policy's mean of the metric over independent samples, with its 95% interval. */
+  private static Map<String, Object> row(String policy, String metric, double[] samples) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("policy", policy);
+    row.put("metric", metric);
+    row.put("mean", SampleStats.mean(samples));
+    row.put("ci95", SampleStats.ci95(samples));
     return row;
   }
 
