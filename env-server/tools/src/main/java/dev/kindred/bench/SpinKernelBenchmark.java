@@ -140,26 +140,27 @@ public class SpinKernelBenchmark {
     return state.step(counter);
   }
 
-  /** The {@code spin.lattice} configuration of the in-process rows. */
+  /** The {@code spin.lattice} configuration of the in-process rows: L x L spins, J = 1, no field. */
   static Map<String, Object> latticeConfig(int size, double beta, String schedule, int sweepsPerStep) {
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("width", size);
     cfg.put("height", size);
-    cfg.put("beta", beta);
-    cfg.put("schedule", schedule);
-    cfg.put("sweeps_per_step", sweepsPerStep);
-    cfg.put("max_steps", 0);
-    cfg.put("init", "random");
-    return cfg;
+    return dynamics(cfg, beta, schedule, sweepsPerStep);
   }
 
-  /** The {@code spin.sk} configuration of the in-process rows. */
+  /** The {@code spin.sk} configuration of the in-process rows: random sequential updates. */
   static Map<String, Object> skConfig(int n, double beta, int sweepsPerStep) {
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("n", n);
     cfg.put("graph_seed", 1);
+    return dynamics(cfg, beta, "random_sequential", sweepsPerStep);
+  }
+
+  /** Adds how the spins move: the schedule at {@code beta}, from a random start, in episodes that never end. */
+  private static Map<String, Object> dynamics(Map<String, Object> cfg, double beta, String schedule,
+      int sweepsPerStep) {
     cfg.put("beta", beta);
-    cfg.put("schedule", "random_sequential");
+    cfg.put("schedule", schedule);
     cfg.put("sweeps_per_step", sweepsPerStep);
     cfg.put("max_steps", 0);
     cfg.put("init", "random");

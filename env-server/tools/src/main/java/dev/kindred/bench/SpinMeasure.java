@@ -193,13 +193,7 @@ public final class SpinMeasure extends PrintingCommand {
   /** Measures one temperature: copies burnt in, then {@code steps} measurements each. */
   static Point measure(WorldType type, Settings s, double t, long seed) {
     long t0 = System.nanoTime();
-    Map<String, Object> cfg = new LinkedHashMap<>();
-    cfg.put("width", s.size);
-    cfg.put("height", s.size);
-    cfg.put("beta", 1.0 / t);
-    cfg.put("schedule", s.schedule);
-    cfg.put("sweeps_per_step", s.sweepsPerStep);
-    cfg.put("max_steps", 0);
+    Map<String, Object> cfg = SpinKernelBenchmark.latticeConfig(s.size, 1.0 / t, s.schedule, s.sweepsPerStep);
     cfg.put("init", s.init);
     cfg.put("burn_in_sweeps", s.burnIn);
     var world = type.create(type.schema().resolve(cfg), s.copies);
