@@ -100,9 +100,6 @@ public final class EnergyBench extends PrintingCommand {
   @Option(names = "--no-in-process", description = "skip the single-copy in-process rows")
   boolean noInProcess;
 
-  @Option(names = "--no-grpc", description = "skip the local and gRPC rows")
-  boolean noGrpc;
-
   @Option(names = "--max-steps", paramLabel = "N",
       description = "episode length (default: the scenario's, 1000); every max_steps + 1-th step of a copy is its "
           + "autoreset")
@@ -235,7 +232,7 @@ public final class EnergyBench extends PrintingCommand {
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
     int[][] table = actionTable(64, s.copies, agents, s.seed);
-    SessionRows.measure(h, s.bench, registry, new SessionRows.Spec(prefix, UNIT, worldId, worldConfig, s.copies,
+    SessionRows.measure(h, s.flags, registry, new SessionRows.Spec(prefix, UNIT, worldId, worldConfig, s.copies,
         s.seed, List.of(), (double) agents * s.copies, "vs_in_process",
         path -> sessionConfig(worldId, scenario, agents, path, worldConfig, s), env -> table));
   }
@@ -256,34 +253,26 @@ public final class EnergyBench extends PrintingCommand {
 
   // ------------------------------------------------------------------ settings
 
-  private static final class Settings {
-    BenchHarness.Options options;
-    BenchFlags bench;
+  private static final class Settings extends BenchFlags.Settings {
     List<String> scenarios;
     List<String> grpcScenarios;
     int copies;
     int maxSteps;
-    boolean noGrpc;
     boolean noInProcess;
-    long seed;
 
-    boolean selected(String name) {
-      return bench.selected(name);
+    Settings(BenchFlags flags, Double warmup) {
+      super(flags, warmup, 2.0);
     }
   }
 
   /** The flags with their defaults filled in (some depend on --quick) and checked. */
   private Settings settings() {
-    Settings s = new Settings();
-    s.bench = bench;
-    s.options = bench.options(warmup, 2.0);
+    Settings s = new Settings(bench, warmup);
     s.scenarios = scenarios("--scenarios", scenarios);
     s.grpcScenarios = scenarios("--grpc-scenarios", grpcScenarios);
     s.copies = Cli.positive("--copies", bench.or(copies, 2, 32));
     s.maxSteps = maxSteps == null ? 0 : Cli.positive("--max-steps", maxSteps);
-    s.noGrpc = noGrpc;
     s.noInProcess = noInProcess;
-    s.seed = bench.seed;
     return s;
   }
 

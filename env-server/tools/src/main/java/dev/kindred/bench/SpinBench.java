@@ -58,9 +58,6 @@ public final class SpinBench extends PrintingCommand {
   @Mixin
   BenchFlags bench = new BenchFlags();
 
-  @Option(names = "--no-grpc", description = "skip the gRPC and in-process session rows")
-  boolean noGrpc;
-
   @Option(names = "--size", paramLabel = "L", description = "lattice side for the in-process rows (default 256)")
   Integer size;
 
@@ -189,7 +186,7 @@ public final class SpinBench extends PrintingCommand {
     Map<String, Object> worldConfig = SpinKernelBenchmark.latticeConfig(s.grpcSize, s.beta, "random_sequential",
         s.grpcSweeps);
     long spins = (long) s.grpcSize * s.grpcSize;
-    SessionRows.measure(h, s.bench, registry, new SessionRows.Spec("spin.lattice", UNIT, "spin.lattice", worldConfig,
+    SessionRows.measure(h, s.flags, registry, new SessionRows.Spec("spin.lattice", UNIT, "spin.lattice", worldConfig,
         s.grpcCopies, s.seed, s.grpcObservations, (double) spins * s.grpcSweeps * s.grpcCopies, "vs_local",
         path -> sessionConfig(path, worldConfig, spins, s),
         env -> new int[][] {new int[env.copies() * env.agents() * env.actionDimensions()]}));
@@ -208,9 +205,7 @@ public final class SpinBench extends PrintingCommand {
 
   // ------------------------------------------------------------------ settings
 
-  private static final class Settings {
-    BenchHarness.Options options;
-    BenchFlags bench;
+  private static final class Settings extends BenchFlags.Settings {
     int size;
     int sweepsPerStep;
     int copies;
@@ -222,20 +217,16 @@ public final class SpinBench extends PrintingCommand {
     int grpcCopies;
     int grpcSweeps;
     List<String> grpcObservations;
-    boolean noGrpc;
-    long seed;
 
-    boolean selected(String name) {
-      return bench.selected(name);
+    Settings(BenchFlags flags, Double warmup) {
+      super(flags, warmup, 1.0);
     }
   }
 
   /** The flags with their defaults filled in (some depend on --quick) and checked. */
   private Settings settings() {
-    Settings s = new Settings();
     BenchFlags b = bench;
-    s.bench = b;
-    s.options = b.options(warmup, 1.0);
+    Settings s = new Settings(b, warmup);
     s.size = Cli.positive("--size", b.or(size, 16, 256));
     s.sweepsPerStep = Cli.positive("--sweeps-per-step", b.or(sweepsPerStep, 2, 100));
     s.copies = Cli.positive("--copies", copies);
@@ -247,8 +238,6 @@ public final class SpinBench extends PrintingCommand {
     s.grpcCopies = Cli.positive("--grpc-copies", b.or(grpcCopies, 2, 16));
     s.grpcSweeps = Cli.positive("--grpc-sweeps", grpcSweeps);
     s.grpcObservations = BenchFlags.words(grpcObservations);
-    s.noGrpc = noGrpc;
-    s.seed = b.seed;
     if (s.size % 2 != 0) {
       throw new IllegalArgumentException("--size must be even (the checkerboard schedule needs a bipartite lattice)");
     }

@@ -3,6 +3,7 @@ package dev.kindred.bench;
 import dev.kindred.build.BuildInfo;
 import dev.kindred.cli.support.Cli;
 import dev.kindred.cli.support.PrintingCommand;
+import dev.kindred.cli.support.SeedOption;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.StepBatch;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -91,8 +93,8 @@ public final class SpinMeasure extends PrintingCommand {
           + "quenching below T_c)")
   String init = "up";
 
-  @Option(names = "--seed", paramLabel = "S", description = "session seed (default ${DEFAULT-VALUE})")
-  long seed = 1;
+  @Mixin
+  SeedOption seed = new SeedOption();
 
   @Option(names = "--threads", paramLabel = "N", description = "temperatures measured in parallel (default: cores)")
   Integer threads;
@@ -276,7 +278,7 @@ public final class SpinMeasure extends PrintingCommand {
           + s.schedule + "'");
     }
     s.init = init;
-    s.seed = seed;
+    s.seed = seed.value;
     s.threads = Cli.positive("--threads", threads != null ? threads
         : Math.min(Runtime.getRuntime().availableProcessors(), s.temperatures.length));
     s.out = noPlot ? null : outFile;

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.kindred.cli.support.Cli;
 import dev.kindred.cli.support.PrintingCommand;
+import dev.kindred.cli.support.SeedOption;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -61,8 +63,8 @@ public final class RenderCommand extends PrintingCommand {
       description = "the world config as one JSON object (applied before --config)")
   String configJson;
 
-  @Option(names = "--seed", paramLabel = "S", description = "session seed (default ${DEFAULT-VALUE})")
-  long seed = 1;
+  @Mixin
+  SeedOption seed = new SeedOption();
 
   @Option(names = "--steps", paramLabel = "N", description = "random steps to take (default ${DEFAULT-VALUE})")
   int steps = 120;
@@ -112,14 +114,14 @@ public final class RenderCommand extends PrintingCommand {
       WorldType type = registry.get(worldId);
       World w = type.create(type.schema().resolve(config), 1);
       world = (EnergyWorld) w;
-      env = new BatchedEnv(world, Autoreset.NEXT_STEP, seed, List.of());
+      env = new BatchedEnv(world, Autoreset.NEXT_STEP, seed.value, List.of());
     } catch (EnvException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
     int agents = world.spec().numAgents();
-    SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    SplittableRandom rng = new SplittableRandom(seed.value ^ 0x5DEECE66DL);
     int[] actions = new int[2 * agents];
-    String title = worldId + "  seed " + seed;
+    String title = worldId + "  seed " + seed.value;
     List<BufferedImage> frames = new ArrayList<>();
     int written = 0;
     env.reset(null, null);
@@ -154,8 +156,8 @@ public final class RenderCommand extends PrintingCommand {
       return 0;
     }
     Path p = Path.of(outFile == null ? "energy-frames.png" : outFile);
-    FrameRenderer.writePng(FrameRenderer.contactSheet(frames, columns,
-        String.format(Locale.ROOT, "%s, seed %d: %d random steps, a frame every %d", worldId, seed, steps, every)), p);
+    FrameRenderer.writePng(FrameRenderer.contactSheet(frames, columns, String.format(Locale.ROOT,
+        "%s, seed %d: %d random steps, a frame every %d", worldId, seed.value, steps, every)), p);
     err.printf(Locale.ROOT, "kindred energy render: wrote a contact sheet of %d frames to %s%n", frames.size(), p);
     return 0;
   }
