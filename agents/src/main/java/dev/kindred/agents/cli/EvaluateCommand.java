@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -60,8 +61,8 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "seed of the world and the policies (default ${DEFAULT-VALUE})")
   long seed = 1_000_003;
 
-  @Option(names = "--server", paramLabel = "HOST:PORT", description = "evaluate on a Kindred server instead of in process")
-  String server;
+  @Mixin
+  ServerOption server = new ServerOption();
 
   @Option(names = "--greedy", description = "take the policy's most probable actions instead of sampling")
   boolean greedy;
@@ -76,7 +77,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Cli.positive("--copies", copies);
     Checkpoint ck = Checkpoint.read(dir);
     TrainConfig cfg = new TrainConfig().apply(ck.config());
-    try (VectorEnv env = Envs.open(server, cfg.world, cfg.worldConfig, copies, seed);
+    try (VectorEnv env = server.open(cfg.world, cfg.worldConfig, copies, seed);
         ActorCritic policy = ck.policy(env.spec(), seed)) {
       policy.greedy(greedy);
       if (!json) {

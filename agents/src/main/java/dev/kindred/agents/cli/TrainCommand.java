@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kindred train}: PPO with progress lines, checkpoints, resume and a learning curve. */
@@ -58,9 +59,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "run directory: checkpoint.json, policy-*.params, curve.csv, curve.png (default runs/<world>)")
   String out;
 
-  @Option(names = "--server", paramLabel = "HOST:PORT",
-      description = "train against a Kindred server at HOST:PORT instead of in process")
-  String server;
+  @Mixin
+  ServerOption server = new ServerOption();
 
   @Option(names = "--resume",
       description = "continue the run in --out from its checkpoint (its configuration; flags may raise --steps)")
@@ -110,7 +110,7 @@ final class TrainCommand implements Callable<Integer> {
           + "or choose another --out");
     }
     long seed = resume == null ? cfg.seed : cfg.seed + resume.updates(); // fresh episodes after a resume
-    try (VectorEnv env = Envs.open(server, cfg.world, cfg.worldConfig, cfg.copies, seed);
+    try (VectorEnv env = server.open(cfg.world, cfg.worldConfig, cfg.copies, seed);
         ActorCritic policy = resume != null ? resume.policy(env.spec(), seed)
             : new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
       long steps0 = resume == null ? 0 : resume.steps();
@@ -125,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
           Files.writeString(csv, CSV_HEADER + "\n");
         }
         System.out.printf(Locale.ROOT, "training %s on %s (%s), %d copies x %d agents, inputs %s, %s%n", out,
-            cfg.world, server == null ? "in process" : "server " + server, env.copies(), env.agents(),
+            cfg.world, server.address == null ? "in process" : "server " + server.address, env.copies(), env.agents(),
             policy.encoder().inputNames(), resume == null ? "from scratch" : "resumed at step " + steps0);
         long start = System.nanoTime();
         long startSteps = trainer.steps();
@@ -149,14 +149,14 @@ final class TrainCommand implements Callable<Integer> {
         try {
           trainer.train(report);
         } catch (dev.kindred.env.KindredException e) {
-          if (server == null) {
+          if (server.address == null) {
             throw e;
           }
           boolean saved = Files.exists(out.resolve(Checkpoint.METADATA));
-          throw new CommandFailure("the server at " + server + " stopped answering at step " + trainer.steps()
+          throw new CommandFailure("the server at " + server.address + " stopped answering at step " + trainer.steps()
               + " (" + e.code() + ": " + e.getMessage() + "). Restart it (./kindred serve --port PORT) and "
               + (saved ? "continue from the last checkpoint with ./kindred train --out " + out + " --resume --server "
-                  + server : "train again (no checkpoint was written yet)"), e);
+                  + server.address : "train again (no checkpoint was written yet)"), e);
         }
         System.out.printf(Locale.ROOT, "done: %d steps in %.1f s; checkpoint %s, curve %s%n", trainer.steps(),
             (System.nanoTime() - start) / 1e9, out.resolve(Checkpoint.METADATA), out.resolve("curve.png"));
