@@ -232,8 +232,9 @@ public final class EnergyBench extends PrintingCommand {
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
     int[][] table = actionTable(64, s.copies, agents, s.seed);
-    SessionRows.measure(h, s.flags, registry, new SessionRows.Spec(prefix, UNIT, worldId, worldConfig, s.copies,
-        s.seed, List.of(), (double) agents * s.copies, "vs_in_process",
+    SessionRows.measure(h, s.flags, registry, new SessionRows.Spec(prefix, UNIT,
+        worldId, worldConfig, s.copies, s.seed, List.of(),
+        (double) agents * s.copies, "vs_in_process",
         path -> sessionConfig(worldId, scenario, agents, path, worldConfig, s), env -> table));
   }
 

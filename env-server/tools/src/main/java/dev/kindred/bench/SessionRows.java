@@ -30,13 +30,15 @@ final class SessionRows {
   /**
    * One session and how its rows report it.
    *
-   * @param prefix        the rows are named {@code prefix.local}, {@code prefix.grpc.unary}, {@code prefix.grpc.stream}
-   * @param unit          the rows' unit
-   * @param unitsPerStep  units of work one Step does (every copy moves)
-   * @param ratioKey      the extra of the gRPC rows that gives their rate over the local row's
-   * @param observations  observations each Step returns (empty: all)
-   * @param config        a row's config, given its path (how the row steps the session)
-   * @param actions       the rows of actions the Steps take in turn, given the session (reset)
+   * @param prefix       the rows are named {@code prefix.local}, {@code prefix.grpc.unary} and
+   *                     {@code prefix.grpc.stream}
+   * @param unit         the rows' unit
+   * @param worldId      the session: its world, configuration, copies and seed
+   * @param observations the observations each Step returns (empty: all)
+   * @param unitsPerStep units of work one Step does (every copy moves)
+   * @param ratioKey     the extra of the gRPC rows that gives their rate over the local row's
+   * @param config       a row's config, given its path (how the row steps the session)
+   * @param actions      the rows of actions the Steps take in turn, given the session (reset)
    */
   record Spec(String prefix, String unit, String worldId, Map<String, Object> worldConfig, int copies, long seed,
       List<String> observations, double unitsPerStep, String ratioKey, Function<String, Map<String, Object>> config,
@@ -90,6 +92,7 @@ final class SessionRows {
                       .clientName("kindred-bench").build()))));
         }
       }
+      // Interleaved runs: the ratios to the in-process session are measured under the same load.
       List<BenchHarness.Row> rows = h.measureInterleaved(cases);
       BenchHarness.Row localRow = rows.stream().filter(r -> r.name().equals(local)).findFirst().orElse(null);
       for (BenchHarness.Row row : rows) {

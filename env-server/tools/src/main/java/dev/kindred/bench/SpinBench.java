@@ -186,8 +186,9 @@ public final class SpinBench extends PrintingCommand {
     Map<String, Object> worldConfig = SpinKernelBenchmark.latticeConfig(s.grpcSize, s.beta, "random_sequential",
         s.grpcSweeps);
     long spins = (long) s.grpcSize * s.grpcSize;
-    SessionRows.measure(h, s.flags, registry, new SessionRows.Spec("spin.lattice", UNIT, "spin.lattice", worldConfig,
-        s.grpcCopies, s.seed, s.grpcObservations, (double) spins * s.grpcSweeps * s.grpcCopies, "vs_local",
+    SessionRows.measure(h, s.flags, registry, new SessionRows.Spec("spin.lattice", UNIT,
+        "spin.lattice", worldConfig, s.grpcCopies, s.seed, s.grpcObservations,
+        (double) spins * s.grpcSweeps * s.grpcCopies, "vs_local",
         path -> sessionConfig(path, worldConfig, spins, s),
         env -> new int[][] {new int[env.copies() * env.agents() * env.actionDimensions()]}));
   }
