@@ -32,7 +32,7 @@ final class BenchFlags {
       description = "only rows whose name contains one of these, in any case (e.g. grpc,local)")
   List<String> only = new ArrayList<>();
 
-  @Option(names = "--no-grpc", description = "skip the session rows (in process and over gRPC)")
+  @Option(names = "--no-grpc", description = "skip the session rows (local and gRPC)")
   boolean noGrpc;
 
   @Mixin
