@@ -11,7 +11,8 @@ import java.util.Objects;
  * raises it.
  *
  * @param port                port to listen on; 0 picks a free (ephemeral) port
- * @param host                address to bind (default 0.0.0.0: every interface)
+ * @param host                address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for
+ *                            every interface, which warns at start without authentication)
  * @param maxSessions         sessions held at once
  * @param maxCopiesPerSession copies of a world in one session
  * @param maxMessageBytes     largest request or response message; a session whose actions or
@@ -49,7 +50,8 @@ public record ServerConfig(
     Quota principalQuota) {
 
   public static final int DEFAULT_PORT = 50051;
-  public static final String DEFAULT_HOST = "0.0.0.0";
+  /** Loopback: a server reachable from other machines is an operator's explicit choice. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_MAX_SESSIONS = 256;
   public static final int DEFAULT_MAX_COPIES = 65_536;
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
@@ -113,7 +115,7 @@ public record ServerConfig(
   }
 
   /**
-   * Port 50051 on 0.0.0.0, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace,
+   * Port 50051 on 127.0.0.1, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace,
    * one step thread per core; plaintext, no tokens, sessions closed 10 s after their connection,
    * {@link #DEFAULT_PRINCIPAL_QUOTA}.
    */

@@ -1,5 +1,6 @@
 package dev.kindred.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,12 @@ import org.junit.jupiter.api.Test;
 class ExposureTest {
   private static final Path CERT = Path.of("server.pem");
   private static final Path KEY = Path.of("server.key");
+
+  @Test
+  void bindsLoopbackUnlessTold() {
+    assertEquals("127.0.0.1", ServerConfig.defaults().host());
+    assertNull(KindredServer.exposureWarning(ServerConfig.defaults(), false));
+  }
 
   @Test
   void warnsBeyondLoopbackWithoutAuthentication() {
