@@ -15,8 +15,12 @@ package kindred
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +28,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -48,6 +53,21 @@ type Options struct {
 	SkipVerify bool
 	// ClientName is sent with every session, for the server's logs (default "kindred-go").
 	ClientName string
+	// TLS connects over TLS, verifying the server against the system's trusted authorities
+	// (implied by TLSRootCert and TLSClientCert).
+	TLS bool
+	// TLSRootCert is a PEM file of the authority that issued the server's certificate (or the
+	// server's self-signed certificate itself).
+	TLSRootCert string
+	// TLSClientCert and TLSClientKey are a PEM certificate and its key, presented to a server that
+	// requires client certificates.
+	TLSClientCert, TLSClientKey string
+	// TLSConfig, when set, is used as it is (the other TLS options are then ignored).
+	TLSConfig *tls.Config
+	// Token is sent with every call as "authorization: Bearer <token>", for a server with token
+	// authentication. Without TLS it travels in the clear: use it so only on loopback or a
+	// trusted network.
+	Token string
 }
 
 // Client is a connection to a Kindred server (one gRPC channel); safe for concurrent use.
@@ -59,7 +79,9 @@ type Client struct {
 	stub       pb.EnvServiceClient
 
 	mu     sync.Mutex
-	envs   map[*VectorEnv]struct{}
+	// The sessions made here and not closed yet, by lease: not by VectorEnv, so that an
+	// unreachable VectorEnv can be collected (and its session closed by its cleanup).
+	leases map[*lease]struct{}
 	closed bool
 }
 
@@ -86,16 +108,16 @@ func Dial(target string, opts *Options) (*Client, error) {
 	if !strings.Contains(target, "://") {
 		dialTarget = "passthrough:///" + target // host:port as is, no DNS resolver round
 	}
-	conn, err := grpc.NewClient(dialTarget,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUserAgent("kindred-go/"+Version),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<31-1), grpc.MaxCallSendMsgSize(1<<31-1)),
-	)
+	dialOpts, err := o.dialOptions(target)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(dialTarget, dialOpts...)
 	if err != nil {
 		return nil, newError(codes.InvalidArgument, "", target, "cannot dial %q: %v", target, err)
 	}
 	c := &Client{target: target, timeout: o.Timeout, clientName: o.ClientName, conn: conn,
-		stub: pb.NewEnvServiceClient(conn), envs: map[*VectorEnv]struct{}{}}
+		stub: pb.NewEnvServiceClient(conn), leases: map[*lease]struct{}{}}
 	if o.ConnectTimeout > 0 {
 		if err := c.waitReady(o.ConnectTimeout); err != nil {
 			conn.Close()
@@ -117,6 +139,76 @@ func Dial(target string, opts *Options) (*Client, error) {
 	}
 	return c, nil
 }
+
+// DialOptions returns the gRPC dial options these Options stand for (transport credentials and
+// the bearer token), for other gRPC clients of the same server, e.g. a dm_env_rpc client.
+func (o *Options) DialOptions() ([]grpc.DialOption, error) {
+	return o.dialOptions("")
+}
+
+// tokenChars are RFC 6750's token characters; anything else cannot travel in the header.
+var tokenChars = regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`)
+
+func (o *Options) dialOptions(target string) ([]grpc.DialOption, error) {
+	creds, err := o.transportCredentials(target)
+	if err != nil {
+		return nil, err
+	}
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
+		grpc.WithUserAgent("kindred-go/" + Version),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(1<<31-1), grpc.MaxCallSendMsgSize(1<<31-1)),
+	}
+	if o.Token != "" {
+		if !tokenChars.MatchString(o.Token) {
+			return nil, newError(codes.InvalidArgument, "", target,
+				"Token must be made of A-Z a-z 0-9 - . _ ~ + / (with '=' padding at its end); got %d characters that are not", len(o.Token))
+		}
+		opts = append(opts, grpc.WithPerRPCCredentials(bearerToken(o.Token)))
+	}
+	return opts, nil
+}
+
+func (o *Options) transportCredentials(target string) (credentials.TransportCredentials, error) {
+	if o.TLSConfig != nil {
+		return credentials.NewTLS(o.TLSConfig), nil
+	}
+	if !o.TLS && o.TLSRootCert == "" && o.TLSClientCert == "" {
+		return insecure.NewCredentials(), nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.TLSRootCert != "" {
+		pem, err := os.ReadFile(o.TLSRootCert)
+		if err != nil {
+			return nil, newError(codes.InvalidArgument, "", target, "cannot read TLSRootCert: %v", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, newError(codes.InvalidArgument, "", target, "TLSRootCert %s holds no PEM certificate", o.TLSRootCert)
+		}
+	}
+	if o.TLSClientCert != "" || o.TLSClientKey != "" {
+		pair, err := tls.LoadX509KeyPair(o.TLSClientCert, o.TLSClientKey)
+		if err != nil {
+			return nil, newError(codes.InvalidArgument, "", target, "cannot use TLSClientCert/TLSClientKey: %v", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return credentials.NewTLS(cfg), nil
+}
+
+// bearerToken sends "authorization: Bearer <token>" with every call. It does not require
+// transport security, so that a loopback server with tokens works without TLS too.
+type bearerToken string
+
+func (t bearerToken) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(t)}, nil
+}
+
+func (bearerToken) RequireTransportSecurity() bool { return false }
+
+// String never shows the token.
+func (bearerToken) String() string { return "bearerToken(***)" }
 
 // waitReady waits until the channel is connected. A refused connection fails at once (fail
 // fast); a silent one after the timeout.
@@ -251,17 +343,24 @@ func (c *Client) MakeVectorEnv(ctx context.Context, worldID string, config map[s
 	if err != nil {
 		return nil, err
 	}
-	env := &VectorEnv{client: c, sessionID: r.SessionId, spec: spec, streaming: !o.Unary}
+	env := newVectorEnv(c, r.SessionId, spec, !o.Unary)
 	c.mu.Lock()
-	c.envs[env] = struct{}{}
+	c.leases[env.lease] = struct{}{}
 	c.mu.Unlock()
 	return env, nil
 }
 
-func (c *Client) forget(env *VectorEnv) {
+func (c *Client) forget(l *lease) {
 	c.mu.Lock()
-	delete(c.envs, env)
+	delete(c.leases, l)
 	c.mu.Unlock()
+}
+
+// OpenSessions is the number of sessions made through this client and not closed yet.
+func (c *Client) OpenSessions() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.leases)
 }
 
 // Close closes every session still open through this client (best effort), then the channel.
@@ -272,13 +371,13 @@ func (c *Client) Close() error {
 		c.mu.Unlock()
 		return nil
 	}
-	envs := make([]*VectorEnv, 0, len(c.envs))
-	for e := range c.envs {
-		envs = append(envs, e)
+	leases := make([]*lease, 0, len(c.leases))
+	for l := range c.leases {
+		leases = append(leases, l)
 	}
 	c.mu.Unlock()
-	for _, e := range envs {
-		_ = e.Close()
+	for _, l := range leases {
+		_, _ = l.close()
 	}
 	c.mu.Lock()
 	c.closed = true

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,16 +18,68 @@ import (
 
 // VectorEnv is a batched session: NumCopies copies of a world, each with NumAgents agents.
 // Reset it before the first Step. A VectorEnv is not safe for concurrent use.
+//
+// Close it when done (defer env.Close()). Its session also closes with the Client's Close, and
+// when the garbage collector finds the VectorEnv unreachable without Close (a cleanup sends
+// CloseSession); the server closes the sessions of a process that died a few seconds after its
+// connection goes.
 type VectorEnv struct {
 	client    *Client
 	sessionID string
 	spec      *Spec
 	streaming bool
-	stream    *stepStream
-	closed    bool
+	lease     *lease
+	cleanup   runtime.Cleanup
 	// CloseResponse is the server's answer to CloseSession (after Close).
 	CloseResponse *pb.CloseSessionResponse
-	mu            sync.Mutex
+}
+
+// lease is what the server holds for one VectorEnv, kept apart from the VectorEnv so that the
+// Client and the garbage collector's cleanup can close it without keeping the VectorEnv alive.
+// Its mutex also serialises the VectorEnv's calls.
+type lease struct {
+	client    *Client
+	sessionID string
+	mu        sync.Mutex
+	stream    *stepStream
+	closed    bool
+}
+
+func newVectorEnv(c *Client, sessionID string, spec *Spec, streaming bool) *VectorEnv {
+	l := &lease{client: c, sessionID: sessionID}
+	e := &VectorEnv{client: c, sessionID: sessionID, spec: spec, streaming: streaming, lease: l}
+	// The cleanup holds the lease, never the VectorEnv, or the VectorEnv could not become unreachable.
+	e.cleanup = runtime.AddCleanup(e, func(l *lease) { go l.close() }, l)
+	return e
+}
+
+// close closes the server session, waiting for the answer. Idempotent; a session the server
+// already forgot (expired) or a server that is gone counts as closed.
+func (l *lease) close() (*pb.CloseSessionResponse, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, nil
+	}
+	l.closed = true
+	l.client.forget(l)
+	if l.stream != nil {
+		l.stream.close()
+		l.stream = nil
+	}
+	c := l.client
+	ctx, cancel := c.callCtx(context.Background())
+	defer cancel()
+	r, err := c.stub.CloseSession(ctx, &pb.CloseSessionRequest{SessionId: l.sessionID})
+	if err != nil {
+		ke := fromRPC(err, "CloseSession", c.target, c.timeout)
+		switch ke.Code {
+		case codes.NotFound, codes.Unavailable, codes.FailedPrecondition, codes.Canceled:
+			return nil, nil
+		}
+		return nil, ke
+	}
+	return r, nil
 }
 
 // Spec returns the session's spec.
@@ -39,7 +92,7 @@ func (e *VectorEnv) SessionID() string { return e.sessionID }
 func (e *VectorEnv) Streaming() bool { return e.streaming }
 
 func (e *VectorEnv) checkOpen(method string) error {
-	if e.closed {
+	if e.lease.closed {
 		return newError(codes.NotFound, method, e.client.target, "session %s was closed by this client", e.sessionID)
 	}
 	return e.client.checkOpen(method)
@@ -53,8 +106,8 @@ func (e *VectorEnv) Reset(seed *uint64) (*Batch, error) { return e.ResetCopies(s
 // ResetCopies starts new episodes in the listed copies (all when copies is empty).
 func (e *VectorEnv) ResetCopies(seed *uint64, copies []uint32) (*Batch, error) {
 	const method = "Reset"
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lease.mu.Lock()
+	defer e.lease.mu.Unlock()
 	if err := e.checkOpen(method); err != nil {
 		return nil, err
 	}
@@ -93,8 +146,8 @@ func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
 // StepRaw sends actions already packed as little-endian int32 bytes, unchecked: the server
 // checks them (wrong lengths and values are codes.InvalidArgument with its message).
 func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lease.mu.Lock()
+	defer e.lease.mu.Unlock()
 	req := &pb.StepRequest{SessionId: e.sessionID, Actions: actions}
 	if !e.streaming {
 		const method = "Step"
@@ -113,17 +166,18 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 	if err := e.checkOpen(method); err != nil {
 		return nil, err
 	}
-	if e.stream == nil {
+	l := e.lease
+	if l.stream == nil {
 		st, err := openStream(e.client)
 		if err != nil {
 			return nil, err
 		}
-		e.stream = st
+		l.stream = st
 	}
-	r, err := e.stream.call(req)
+	r, err := l.stream.call(req)
 	if err != nil {
-		e.stream.close() // a failed request ends the stream; the next step opens another
-		e.stream = nil
+		l.stream.close() // a failed request ends the stream; the next step opens another
+		l.stream = nil
 		return nil, err
 	}
 	return e.spec.decode(r, method)
@@ -143,30 +197,12 @@ func (e *VectorEnv) SampleActions(rng *rand.Rand) []int32 {
 // Close closes the server session. Idempotent; a session the server already forgot (expired)
 // closes quietly.
 func (e *VectorEnv) Close() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil
+	e.cleanup.Stop()
+	r, err := e.lease.close()
+	if r != nil {
+		e.CloseResponse = r
 	}
-	e.closed = true
-	e.client.forget(e)
-	if e.stream != nil {
-		e.stream.close()
-		e.stream = nil
-	}
-	ctx, cancel := e.client.callCtx(context.Background())
-	defer cancel()
-	r, err := e.client.stub.CloseSession(ctx, &pb.CloseSessionRequest{SessionId: e.sessionID})
-	if err != nil {
-		ke := fromRPC(err, "CloseSession", e.client.target, e.client.timeout)
-		switch ke.Code {
-		case codes.NotFound, codes.Unavailable, codes.FailedPrecondition:
-			return nil
-		}
-		return ke
-	}
-	e.CloseResponse = r
-	return nil
+	return err
 }
 
 // stepStream is one StepStream call used as a sequence of request/response pairs. Each

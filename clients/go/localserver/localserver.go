@@ -6,6 +6,8 @@
 //	client, err := kindred.Dial(srv.Target(), nil)
 //
 // The server picks a free port and logs "listening on HOST:PORT"; the port is parsed from that line.
+// Options.MainClass runs another entry point of the jar instead of `serve` (e.g. the test-only
+// dev.kindred.crosslang.SecureTestServer, which takes TLS and token settings).
 package localserver
 
 import (
@@ -34,8 +36,11 @@ type Options struct {
 	Java string
 	// JavaOpts go before -jar (e.g. "-Xmx1g").
 	JavaOpts []string
-	// Args are extra flags of `serve` (e.g. "--idle-timeout-s", "5").
+	// Args are extra flags of `serve` (e.g. "--idle-timeout-s", "5"), or of MainClass.
 	Args []string
+	// MainClass, when set, is run from the jar (java -cp JAR MainClass --host 127.0.0.1 --port 0
+	// ARGS...) instead of `serve`.
+	MainClass string
 	// StartupTimeout bounds the wait for the "listening on" line (default 120 s).
 	StartupTimeout time.Duration
 }
@@ -94,7 +99,11 @@ func Start(o Options) (*Server, error) {
 	if timeout <= 0 {
 		timeout = 120 * time.Second
 	}
-	args := append(append(append([]string{}, o.JavaOpts...), "-jar", jar, "serve", "--host", "127.0.0.1", "--port", "0"), o.Args...)
+	entry := []string{"-jar", jar, "serve"}
+	if o.MainClass != "" {
+		entry = []string{"-cp", jar, o.MainClass}
+	}
+	args := append(append(append(append([]string{}, o.JavaOpts...), entry...), "--host", "127.0.0.1", "--port", "0"), o.Args...)
 	cmd := exec.Command(java, args...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
@@ -154,6 +163,26 @@ func (s *Server) Tail(n int) string {
 		from = 0
 	}
 	return strings.Join(s.log[from:], "\n")
+}
+
+// WaitForLog waits up to timeout for a log line matching re and returns it ("" and false when
+// none came).
+func (s *Server) WaitForLog(re *regexp.Regexp, timeout time.Duration) (string, bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		for _, line := range s.log {
+			if re.MatchString(line) {
+				s.mu.Unlock()
+				return line, true
+			}
+		}
+		s.mu.Unlock()
+		if time.Now().After(deadline) {
+			return "", false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Stop terminates the server (SIGTERM, then SIGKILL after 10 s) and waits for it. Idempotent.

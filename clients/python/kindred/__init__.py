@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
+from ._channel import open_channel
 from ._client import PROTOCOL, BaseClient, VectorEnv, __version__
 from ._errors import KindredError
 from ._spec import TensorInfo
 
 __all__ = ["Client", "VectorEnv", "ParallelEnv", "GymEnv", "GymVectorEnv", "KindredError", "TensorInfo",
-           "PROTOCOL", "__version__"]
+           "open_channel", "PROTOCOL", "__version__"]
 
 
 class Client(BaseClient):
@@ -31,6 +32,20 @@ class Client(BaseClient):
             (``0``/``None``: connect lazily, on the first call).
         verify: check the server's protocol version on connect.
         client_name: sent with every session, for the server's logs.
+        tls: connect over TLS, verifying the server against the system's trusted authorities
+            (implied by ``tls_root_cert``).
+        tls_root_cert: PEM (bytes or a file path) of the authority that issued the server's
+            certificate, or the server's self-signed certificate itself.
+        tls_client_cert, tls_client_key: PEM certificate and PKCS#8 PEM key to present to a
+            server that requires client certificates.
+        token: bearer token sent with every call (``authorization: Bearer <token>``), for a
+            server with token authentication. A refused token is ``UNAUTHENTICATED``.
+
+    Sessions do not outlive their client: ``close()`` (or leaving the ``with`` block) closes
+    them, so does interpreter exit for a client still open, and an environment that is
+    garbage-collected without ``close()`` has its session closed then. For other gRPC clients of
+    the same server (e.g. dm_env_rpc's ``Connection``) :func:`kindred.open_channel` makes a
+    channel with the same TLS and token.
     """
 
     # Everything but the adapter factories is in kindred._client.BaseClient. The factories are

@@ -5,15 +5,18 @@ adapter factories of ``kindred.Client`` live in ``kindred/__init__.py``, above b
 """
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
 import time
+import weakref
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 import grpc
 import numpy as np
 
 from . import _convert
+from ._channel import PathOrPem, open_channel
 from ._errors import KindredError
 from ._spec import TensorInfo, tensor_infos
 from .v1 import env_service_pb2 as pb
@@ -69,6 +72,12 @@ class BaseClient:
         connect_timeout: Optional[float] = 10.0,
         verify: bool = True,
         client_name: str = "kindred-python",
+        *,
+        tls: bool = False,
+        tls_root_cert: PathOrPem = None,
+        tls_client_cert: PathOrPem = None,
+        tls_client_key: PathOrPem = None,
+        token: Optional[str] = None,
     ):
         if not isinstance(target, str) or not target.strip():
             raise ValueError(f'target must be "host:port", got {target!r}')
@@ -76,8 +85,13 @@ class BaseClient:
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.client_name = client_name
-        self._channel = grpc.insecure_channel(
+        self._channel = open_channel(
             target,
+            tls=tls,
+            tls_root_cert=tls_root_cert,
+            tls_client_cert=tls_client_cert,
+            tls_client_key=tls_client_key,
+            token=token,
             options=[
                 ("grpc.max_receive_message_length", -1),
                 ("grpc.max_send_message_length", -1),
@@ -85,7 +99,9 @@ class BaseClient:
             ],
         )
         self._stub = pb_grpc.EnvServiceStub(self._channel)
-        self._envs: "set[VectorEnv]" = set()
+        # The sessions made here and not closed yet, by lease (not by environment: an environment
+        # that nobody references any more is collected, and its finalizer closes its session).
+        self._leases: "set[_Lease]" = set()
         self._lock = threading.Lock()
         self._closed = False
         try:
@@ -96,7 +112,8 @@ class BaseClient:
                     raise KindredError(
                         "UNAVAILABLE",
                         f"no Kindred server answers at {target} (waited {connect_timeout} s; "
-                        "is it running? start one with './kindred serve')",
+                        "is it running? start one with './kindred serve'; for a TLS server pass "
+                        "tls_root_cert=..., and check that it presents a certificate for this host)",
                         None,
                         target,
                     ) from None
@@ -113,6 +130,7 @@ class BaseClient:
         except BaseException:
             self._channel.close()
             raise
+        _live_clients.add(self)
 
     # -- plumbing --------------------------------------------------------------------------
     def _call(self, method: str, request, timeout: Optional[float] = None):
@@ -182,26 +200,36 @@ class BaseClient:
         response = self._call("CreateSession", request)
         env = VectorEnv(self, response.session_id, response.spec, streaming=streaming)
         with self._lock:
-            self._envs.add(env)
+            self._leases.add(env._lease)
         return env
 
-    def _forget(self, env: "VectorEnv") -> None:
+    def _forget(self, lease: "_Lease") -> None:
         with self._lock:
-            self._envs.discard(env)
+            self._leases.discard(lease)
+
+    @property
+    def open_sessions(self) -> int:
+        """Number of sessions made through this client and not closed yet."""
+        with self._lock:
+            return len(self._leases)
 
     def close(self) -> None:
         """Closes every session still open through this client (best effort), then the channel.
-        Idempotent."""
+        Idempotent. Also runs at interpreter exit for clients still open then."""
+        self._close(None)
+
+    def _close(self, session_timeout: Optional[float]) -> None:
         if self._closed:
             return
         with self._lock:
-            envs = list(self._envs)
-        for env in envs:
+            leases = list(self._leases)
+        for lease in leases:
             try:
-                env.close()
+                lease.close(session_timeout)
             except KindredError:
                 pass
         self._closed = True
+        _live_clients.discard(self)
         self._channel.close()
 
     @property
@@ -283,10 +311,29 @@ class VectorEnv:
         self.max_steps = int(spec.episode.max_steps)
         self.config = _convert.from_struct(spec.config)
         self.properties = dict(spec.properties)
-        self.close_response: Optional[pb.CloseSessionResponse] = None
         self.streaming = streaming
-        self._stream: Optional[_StepStream] = None
-        self._closed = False
+        self._lease = _Lease(client, session_id)
+        # At garbage collection, close the session without waiting (not at exit: the client's
+        # own exit hook closes its sessions there, in order, before the channel).
+        self._finalizer = weakref.finalize(self, _Lease.release, self._lease)
+        self._finalizer.atexit = False
+
+    @property
+    def close_response(self) -> Optional[pb.CloseSessionResponse]:
+        """The server's totals for the session once ``close()`` has closed it, else ``None``."""
+        return self._lease.close_response
+
+    @property
+    def _stream(self) -> "Optional[_StepStream]":
+        return self._lease.stream
+
+    @_stream.setter
+    def _stream(self, stream: "Optional[_StepStream]") -> None:
+        self._lease.stream = stream
+
+    @property
+    def _closed(self) -> bool:
+        return self._lease.closed
 
     # -- calls -----------------------------------------------------------------------------
     def _call(self, method: str, request):
@@ -390,19 +437,11 @@ class VectorEnv:
     # -- life ------------------------------------------------------------------------------
     def close(self) -> None:
         """Closes the server session. Idempotent; a session the server already forgot (expired)
-        closes quietly."""
-        if self._closed:
-            return
-        self._closed = True
-        self.client._forget(self)
-        if self._stream is not None:
-            self._stream.close()
-            self._stream = None
-        try:
-            self.close_response = self.client._call("CloseSession", pb.CloseSessionRequest(session_id=self.session_id))
-        except KindredError as e:
-            if e.code not in ("NOT_FOUND", "UNAVAILABLE", "FAILED_PRECONDITION"):
-                raise
+        closes quietly. Sessions also close with their client, at interpreter exit, and (without
+        waiting for the answer) when the environment is garbage-collected; the server itself
+        closes the sessions of a client whose connection went away."""
+        self._finalizer.detach()
+        self._lease.close()
 
     @property
     def closed(self) -> bool:
@@ -419,6 +458,75 @@ class VectorEnv:
             f"VectorEnv({self.world_id!r}, copies={self.num_copies}, agents={self.num_agents}, "
             f"session={self.session_id!r}{', closed' if self._closed else ''})"
         )
+
+
+class _Lease:
+    """What the server holds for one :class:`VectorEnv`, kept apart from the environment so that
+    the client and the environment's finalizer can close it without keeping the environment
+    alive."""
+
+    def __init__(self, client: BaseClient, session_id: str):
+        self.client = client
+        self.session_id = session_id
+        self.stream: Optional[_StepStream] = None
+        self.closed = False
+        self.close_response: Optional[pb.CloseSessionResponse] = None
+
+    def _end_stream(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
+    def close(self, timeout: Optional[float] = None) -> None:
+        """Closes the session now, waiting for the answer (at most ``timeout``, else the client's);
+        NOT_FOUND (expired) counts as closed."""
+        if self.closed:
+            return
+        self.closed = True
+        self.client._forget(self)
+        self._end_stream()
+        try:
+            self.close_response = self.client._call("CloseSession", pb.CloseSessionRequest(session_id=self.session_id),
+                                                    timeout)
+        except KindredError as e:
+            if e.code not in ("NOT_FOUND", "UNAVAILABLE", "FAILED_PRECONDITION"):
+                raise
+
+    def release(self) -> None:
+        """The environment was garbage-collected: close its session without waiting (this may run
+        inside the garbage collector, on any thread)."""
+        if self.closed:
+            return
+        self.closed = True
+        self.client._forget(self)
+        try:
+            self._end_stream()
+            if not self.client.closed:
+                call = self.client._stub.CloseSession.future(pb.CloseSessionRequest(session_id=self.session_id),
+                                                             timeout=self.client.timeout or 10.0)
+                # gRPC cancels a call whose future is dropped: hold it until it is done.
+                _pending_closes.add(call)
+                call.add_done_callback(_pending_closes.discard)
+        except Exception:  # best effort: the server closes what a vanished client leaves
+            pass
+
+
+# CloseSession calls of collected environments, until they are answered.
+_pending_closes: "set[grpc.Future]" = set()
+
+
+# Clients still open, closed (with their sessions) at interpreter exit.
+_live_clients: "weakref.WeakSet[BaseClient]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_clients_at_exit() -> None:
+    # A short wait per session: an exiting program should not hang on a server that is gone.
+    for client in list(_live_clients):
+        try:
+            client._close(session_timeout=5.0)
+        except Exception:
+            pass
 
 
 def _episode(e: pb.EpisodeStats) -> Dict[str, Any]:

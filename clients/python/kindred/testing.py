@@ -2,6 +2,9 @@
 
     with LocalServer() as server:            # java -jar kindred-server.jar serve --port 0
         client = kindred.Client(server.target)
+
+``LocalServer(main_class=...)`` runs another entry point of the jar instead of ``serve`` (e.g.
+the test-only ``dev.kindred.crosslang.SecureTestServer``, which takes TLS and token settings).
 """
 from __future__ import annotations
 
@@ -44,8 +47,9 @@ class LocalServer:
     """
 
     def __init__(self, jar: Optional[os.PathLike] = None, args: Sequence[str] = (), java: Optional[str] = None,
-                 startup_timeout: float = 120.0, java_opts: Sequence[str] = ()):
+                 startup_timeout: float = 120.0, java_opts: Sequence[str] = (), main_class: Optional[str] = None):
         self.jar = Path(jar) if jar else find_server_jar()
+        self.main_class = main_class
         self.args = list(args)
         self.java = java or shutil.which("java") or "java"
         self.startup_timeout = startup_timeout
@@ -59,7 +63,8 @@ class LocalServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> "LocalServer":
-        cmd = [self.java, *self.java_opts, "-jar", str(self.jar), "serve", "--port", "0", "--host", "127.0.0.1", *self.args]
+        entry = ["-cp", str(self.jar), self.main_class] if self.main_class else ["-jar", str(self.jar), "serve"]
+        cmd = [self.java, *self.java_opts, *entry, "--port", "0", "--host", "127.0.0.1", *self.args]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True, errors="replace")
         found = threading.Event()

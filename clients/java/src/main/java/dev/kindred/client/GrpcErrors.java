@@ -32,8 +32,11 @@ final class GrpcErrors {
     String code = status.getCode().name();
     String detail = switch (status.getCode()) {
       case UNAVAILABLE -> "cannot reach the Kindred server at " + target + " (" + description
-          + "); check that the server is running and listening on that host and port, and that"
-          + " no firewall or proxy blocks plaintext gRPC";
+          + "); check that the server is running and listening on that host and port, that"
+          + " no firewall or proxy blocks gRPC, and that client and server agree on TLS (a TLS"
+          + " server needs ClientOptions.tlsRootCert or tls, and must present a certificate that"
+          + " root trusts for this host name)";
+      case UNAUTHENTICATED -> description + " (server " + target + "; set ClientOptions.token)";
       case DEADLINE_EXCEEDED -> what + " got no answer from the Kindred server at " + target
           + " in time (" + description + "); the server may be overloaded or the step too slow:"
           + " raise ClientOptions.deadline if steps legitimately take longer";

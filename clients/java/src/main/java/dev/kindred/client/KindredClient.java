@@ -14,9 +14,17 @@ import dev.kindred.proto.v1.WorldInfo;
 import dev.kindred.protocol.Protos;
 import dev.kindred.protocol.Structs;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptors;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +46,11 @@ import java.util.concurrent.TimeUnit;
  *
  * Every failure is a {@link KindredException} carrying the gRPC status code name and the
  * server's message. Every unary call has the deadline of {@link ClientOptions#deadline()}.
+ *
+ * <p>Sessions do not outlive their client: {@link #close()} closes them, and an environment that
+ * becomes unreachable without being closed has its session closed once the garbage collector
+ * finds it (see {@link RemoteVectorEnv}). A process that dies leaves its sessions to the server,
+ * which closes them shortly after the connection goes away.
  */
 public final class KindredClient implements AutoCloseable {
   /** The protocol this client speaks, as {@code ServerInfo.protocol} names it. */
@@ -48,10 +61,14 @@ public final class KindredClient implements AutoCloseable {
   private final ClientOptions options;
   private final EnvServiceGrpc.EnvServiceBlockingStub blocking;
   private final EnvServiceGrpc.EnvServiceStub async;
-  private final Set<RemoteVectorEnv> open = ConcurrentHashMap.newKeySet();
+  /** The server sessions of the environments made here and not closed yet (not the environments: they may be collected). */
+  private final Set<RemoteVectorEnv.Lease> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private KindredClient(Channel channel, ManagedChannel owned, String target, ClientOptions options) {
+    if (options.token() != null) {
+      channel = ClientInterceptors.intercept(channel, new BearerToken(options.token()));
+    }
     this.ownedChannel = owned;
     this.target = target;
     this.options = options;
@@ -67,17 +84,19 @@ public final class KindredClient implements AutoCloseable {
   }
 
   /**
-   * Connects to {@code "host:port"} over plaintext.
+   * Connects to {@code "host:port"}: over TLS when the options ask for it, else plaintext; with
+   * the options' token on every call when they have one.
    *
-   * @throws KindredException UNAVAILABLE naming the address when {@code verifyOnConnect} is on
-   *                          and no server answers there
+   * @throws KindredException         UNAVAILABLE naming the address when {@code verifyOnConnect}
+   *                                  is on and no server answers there (or the TLS handshake
+   *                                  fails), UNAUTHENTICATED when the server refuses the token
+   * @throws UncheckedIOException     when a certificate or key file of the options cannot be read
    */
   public static KindredClient connect(String target, ClientOptions options) {
     if (target == null || target.isBlank()) {
       throw new IllegalArgumentException("target must be \"host:port\", got " + target);
     }
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target)
-        .usePlaintext()
+    ManagedChannel channel = NettyChannelBuilder.forTarget(target, credentials(options))
         .maxInboundMessageSize(options.maxInboundMessageBytes())
         // Callbacks only hand messages to a queue, so they may run on the transport's thread.
         .directExecutor()
@@ -95,10 +114,38 @@ public final class KindredClient implements AutoCloseable {
     return client;
   }
 
+  /** TLS from the options' files, or plaintext. */
+  private static ChannelCredentials credentials(ClientOptions options) {
+    if (!options.tls()) {
+      return InsecureChannelCredentials.create();
+    }
+    TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+    try {
+      if (options.tlsRootCert() != null) {
+        tls.trustManager(readable(options.tlsRootCert(), "TLS root certificate (tlsRootCert)").toFile());
+      }
+      if (options.tlsClientCert() != null) {
+        tls.keyManager(readable(options.tlsClientCert(), "TLS client certificate").toFile(),
+            readable(options.tlsClientKey(), "TLS client key").toFile());
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UncheckedIOException("cannot use the TLS files of the client options (PEM certificates and a "
+          + "PKCS#8 PEM key expected): " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
+    }
+    return tls.build();
+  }
+
+  private static Path readable(Path file, String what) throws IOException {
+    if (!Files.isReadable(file)) {
+      throw new IOException("cannot read the " + what + " " + file);
+    }
+    return file;
+  }
+
   /**
    * A client over a channel the caller owns (e.g. an in-process channel in tests, or one with
-   * TLS): {@link #close()} closes the sessions made through it but not the channel. Does not
-   * contact the server.
+   * custom credentials): {@link #close()} closes the sessions made through it but not the
+   * channel. The options' token, if any, goes with every call. Does not contact the server.
    *
    * @param target how to name the server in error messages
    */
@@ -164,7 +211,7 @@ public final class KindredClient implements AutoCloseable {
     }
     RemoteVectorEnv env = new RemoteVectorEnv(this, blocking, async, response.getSessionId(),
         response.getSpec(), sessionOptions);
-    open.add(env);
+    open.add(env.lease());
     return env;
   }
 
@@ -186,9 +233,9 @@ public final class KindredClient implements AutoCloseable {
       return;
     }
     closed = true;
-    for (RemoteVectorEnv env : new ArrayList<>(open)) {
+    for (RemoteVectorEnv.Lease lease : new ArrayList<>(open)) {
       try {
-        env.close();
+        lease.close();
       } catch (KindredException e) {
         // The server is gone or refused; the channel closes regardless.
       }
@@ -211,8 +258,13 @@ public final class KindredClient implements AutoCloseable {
     return "KindredClient{" + target + (closed ? ", closed" : "") + "}";
   }
 
-  void forget(RemoteVectorEnv env) {
-    open.remove(env);
+  void forget(RemoteVectorEnv.Lease lease) {
+    open.remove(lease);
+  }
+
+  /** Number of sessions made through this client and not closed yet. */
+  public int openSessions() {
+    return open.size();
   }
 
   KindredException translate(Throwable t, String what) {

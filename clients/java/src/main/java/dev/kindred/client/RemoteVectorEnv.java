@@ -16,6 +16,8 @@ import dev.kindred.protocol.Protos;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.lang.ref.Cleaner;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -52,9 +54,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe: one thread drives one environment. {@link #close} closes the server
  * session but never the client's channel.
+ *
+ * <h2>Life of the server session</h2>
+ * The session closes with {@link #close}, with the {@link KindredClient#close() client}, or, for an
+ * environment dropped without either, once the garbage collector finds it unreachable (a
+ * {@link Cleaner} sends CloseSession without waiting for the answer). Use try-with-resources:
+ * the collector may come late or, in a short program, never; the server then closes the session
+ * shortly after the connection goes away.
  */
 public final class RemoteVectorEnv implements VectorEnv {
   private static final Object END = new Object();
+  /** Closes the sessions of environments that became unreachable without close(); one daemon thread. */
+  private static final Cleaner CLEANER = Cleaner.create();
 
   private final KindredClient client;
   private final EnvServiceGrpc.EnvServiceBlockingStub blocking;
@@ -65,11 +76,10 @@ public final class RemoteVectorEnv implements VectorEnv {
   private final SessionOptions sessionOptions;
   private final StepBatch batch;
   private final long deadlineNanos;
+  private final Lease lease;
+  private final Cleaner.Cleanable cleanable;
 
-  private Stream stream;
   private int inFlight;
-  private boolean closed;
-  private CloseSessionResponse closeResponse;
 
   RemoteVectorEnv(KindredClient client, EnvServiceGrpc.EnvServiceBlockingStub blocking,
       EnvServiceGrpc.EnvServiceStub async, String sessionId, EnvSpec spec, SessionOptions sessionOptions) {
@@ -82,6 +92,104 @@ public final class RemoteVectorEnv implements VectorEnv {
     this.sessionOptions = sessionOptions;
     this.batch = StepBatch.forSpec(this.spec);
     this.deadlineNanos = client.options().deadline().toNanos();
+    this.lease = new Lease(client, blocking, async, sessionId, deadlineNanos);
+    // The action holds the lease, never this environment, or the environment could not become unreachable.
+    this.cleanable = CLEANER.register(this, lease::release);
+  }
+
+  /**
+   * What the server holds for one environment, apart from the environment itself, so that the
+   * client can close it, and the {@link Cleaner} can once the environment is unreachable.
+   */
+  static final class Lease {
+    private final KindredClient client;
+    private final EnvServiceGrpc.EnvServiceBlockingStub blocking;
+    private final EnvServiceGrpc.EnvServiceStub async;
+    private final String sessionId;
+    private final long deadlineNanos;
+    /** The open StepStream, or null. Written by the environment's thread; read by the cleaner after it is unreachable. */
+    volatile Stream stream;
+    private volatile boolean closed;
+    private volatile CloseSessionResponse closeResponse;
+
+    Lease(KindredClient client, EnvServiceGrpc.EnvServiceBlockingStub blocking, EnvServiceGrpc.EnvServiceStub async,
+        String sessionId, long deadlineNanos) {
+      this.client = client;
+      this.blocking = blocking;
+      this.async = async;
+      this.sessionId = sessionId;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    /**
+     * Closes the server session now, waiting for the answer: abandons the stream and sends
+     * CloseSession. Idempotent; NOT_FOUND (already closed, expired) counts as closed.
+     *
+     * @throws KindredException when the server cannot be reached or refuses
+     */
+    synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        cancelStream();
+        closeResponse = blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+            .closeSession(CloseSessionRequest.newBuilder().setSessionId(sessionId).build());
+      } catch (StatusRuntimeException e) {
+        KindredException k = client.translate(e, "CloseSession");
+        if (!"NOT_FOUND".equals(k.code())) {
+          throw k;
+        }
+      } finally {
+        client.forget(this);
+      }
+    }
+
+    /** The cleaner's action: the environment is unreachable; close its session without waiting. */
+    void release() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      }
+      client.forget(this);
+      try {
+        cancelStream();
+        async.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS).closeSession(
+            CloseSessionRequest.newBuilder().setSessionId(sessionId).build(), IGNORE);
+      } catch (RuntimeException e) {
+        // Best effort: the channel may be shut down; the server then closes the session itself.
+      }
+    }
+
+    private void cancelStream() {
+      Stream s = stream;
+      stream = null;
+      if (s != null && s.requests != null) {
+        s.requests.cancel("session closed by the client", null);
+      }
+    }
+
+    boolean isClosed() {
+      return closed;
+    }
+  }
+
+  private static final StreamObserver<CloseSessionResponse> IGNORE = new StreamObserver<>() {
+    @Override
+    public void onNext(CloseSessionResponse value) {}
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
+  };
+
+  Lease lease() {
+    return lease;
   }
 
   @Override
@@ -114,12 +222,12 @@ public final class RemoteVectorEnv implements VectorEnv {
   }
 
   public boolean isClosed() {
-    return closed;
+    return lease.isClosed();
   }
 
   /** The server's totals for the session, once {@link #close} has closed it; else null. */
   public CloseSessionResponse closeResponse() {
-    return closeResponse;
+    return lease.closeResponse;
   }
 
   @Override
@@ -171,9 +279,11 @@ public final class RemoteVectorEnv implements VectorEnv {
   public void send(int[] actions) {
     checkOpen("send");
     StepRequest request = request(actions);
+    Stream stream = lease.stream;
     if (stream == null) {
       stream = new Stream();
       async.stepStream(stream);
+      lease.stream = stream;
     }
     try {
       stream.requests.onNext(request);
@@ -197,7 +307,7 @@ public final class RemoteVectorEnv implements VectorEnv {
     if (inFlight == 0) {
       throw new IllegalStateException("nothing is in flight: call send(actions) before receive()");
     }
-    Stream s = stream;
+    Stream s = lease.stream;
     Object item;
     try {
       item = s.responses.poll(deadlineNanos, TimeUnit.NANOSECONDS);
@@ -235,35 +345,27 @@ public final class RemoteVectorEnv implements VectorEnv {
    */
   @Override
   public void close() {
-    if (closed) {
+    if (lease.isClosed()) {
       return;
     }
-    closed = true;
     try {
-      if (stream != null) {
-        if (inFlight == 0) {
-          stream.requests.onCompleted();
-          stream = null;
-        } else {
-          abandonStream();
-        }
+      Stream stream = lease.stream;
+      if (stream != null && inFlight == 0) {
+        // Nothing in flight: end the stream politely rather than cancelling it.
+        stream.requests.onCompleted();
+        lease.stream = null;
       }
-      closeResponse = blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
-          .closeSession(CloseSessionRequest.newBuilder().setSessionId(sessionId).build());
-    } catch (StatusRuntimeException e) {
-      KindredException k = client.translate(e, "CloseSession");
-      if (!"NOT_FOUND".equals(k.code())) {
-        throw k;
-      }
+      inFlight = 0;
+      lease.close();
     } finally {
-      client.forget(this);
+      cleanable.clean(); // the lease is closed: the cleaner's action does nothing and is unregistered
     }
   }
 
   @Override
   public String toString() {
     return "RemoteVectorEnv{" + spec.worldId() + ", session=" + sessionId + ", copies="
-        + spec.copies() + ", server=" + client.target() + (closed ? ", closed" : "") + "}";
+        + spec.copies() + ", server=" + client.target() + (lease.isClosed() ? ", closed" : "") + "}";
   }
 
   private StepRequest request(int[] actions) {
@@ -271,7 +373,7 @@ public final class RemoteVectorEnv implements VectorEnv {
   }
 
   private void checkOpen(String what) {
-    if (closed) {
+    if (lease.isClosed()) {
       throw new KindredException("NOT_FOUND", "session " + sessionId + " has been closed; cannot " + what
           + " (make a new environment)");
     }
@@ -285,8 +387,8 @@ public final class RemoteVectorEnv implements VectorEnv {
   }
 
   private void abandonStream() {
-    Stream s = stream;
-    stream = null;
+    Stream s = lease.stream;
+    lease.stream = null;
     inFlight = 0;
     if (s != null && s.requests != null) {
       s.requests.cancel("abandoned by the client", null);
@@ -294,7 +396,7 @@ public final class RemoteVectorEnv implements VectorEnv {
   }
 
   /** One StepStream: its requests, and its answers queued in order as they arrive. */
-  private static final class Stream implements ClientResponseObserver<StepRequest, StepResponse> {
+  static final class Stream implements ClientResponseObserver<StepRequest, StepResponse> {
     final LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
     ClientCallStreamObserver<StepRequest> requests;
 

@@ -349,4 +349,74 @@ class KindredClientTest {
       tcp.shutdownNow();
     }
   }
+
+  // ---- session life and credentials ------------------------------------------------------------
+
+  /** Makes an environment, steps it over a stream, and drops it without closing it. */
+  private void makeAndDrop() {
+    RemoteVectorEnv env = client.make("fake.echo", Map.of(), 1, 1);
+    env.reset();
+    env.step(new int[2]);
+  }
+
+  @Test
+  void aDroppedEnvironmentsSessionIsClosedOnceCollected() throws Exception {
+    makeAndDrop();
+    assertEquals(1, client.openSessions());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (fake.closes.isEmpty() && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertEquals(1, fake.closes.size(), "the Cleaner sent CloseSession for the unreachable environment");
+    assertEquals(0, client.openSessions());
+    client.close();
+    assertEquals(1, fake.closes.size(), "a collected session is not closed twice");
+  }
+
+  @Test
+  void theTokenTravelsAsBearerAuthorization() throws Exception {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.grpc.ServerInterceptor capture = new io.grpc.ServerInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+          io.grpc.ServerCallHandler<Q, R> next) {
+        seen.add(headers.get(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER)));
+        return next.startCall(call, headers);
+      }
+    };
+    String name = InProcessServerBuilder.generateName();
+    Server s = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(io.grpc.ServerInterceptors.intercept(fake, capture)).build().start();
+    ManagedChannel c = InProcessChannelBuilder.forName(name).directExecutor().build();
+    String token = "t0ken-0123456789abcdef";
+    ClientOptions options = ClientOptions.builder().token(token).build();
+    try (KindredClient k = KindredClient.wrap(c, "in-process", options);
+         RemoteVectorEnv env = k.make("fake.echo", Map.of(), 1, 1)) {
+      env.reset();
+      env.step(new int[2]); // over a stream
+    } finally {
+      c.shutdownNow();
+      s.shutdownNow();
+    }
+    assertEquals(4, seen.size());
+    assertTrue(seen.stream().allMatch(("Bearer " + token)::equals), seen.toString());
+    assertFalse(options.toString().contains(token), options.toString());
+    assertTrue(options.toString().contains("token=(set)"));
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> ClientOptions.builder().token("secret with spaces"));
+    assertFalse(bad.getMessage().contains("secret"), bad.getMessage());
+  }
+
+  @Test
+  void tlsOptions() {
+    java.nio.file.Path root = java.nio.file.Path.of("root.pem");
+    ClientOptions o = ClientOptions.builder().tlsRootCert(root).build();
+    assertTrue(o.tls());
+    assertEquals(root, o.toBuilder().build().tlsRootCert());
+    assertFalse(ClientOptions.defaults().tls());
+    java.io.UncheckedIOException missing = assertThrows(java.io.UncheckedIOException.class,
+        () -> KindredClient.connect("127.0.0.1:1", o));
+    assertTrue(missing.getMessage().contains("root.pem"), missing.getMessage());
+  }
 }

@@ -12,7 +12,9 @@ import dev.kindred.dmenv.proto.ResetWorldResponse;
 import dev.kindred.dmenv.proto.StepResponse;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.WorldRegistry;
+import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.ErrorMapping;
+import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionRegistry;
@@ -52,8 +54,12 @@ import java.util.Set;
  * </ul>
  * The response's {@code world_name} is {@code <world id>-<16 random hex digits>}. Worlds are
  * sessions of the server's session registry: together with kindred.v1 sessions they count
- * against the server's session limit ({@code --max-sessions}; RESOURCE_EXHAUSTED beyond), and a
- * world unused for the server's idle timeout ({@code --idle-timeout-s}) is destroyed. A world
+ * against the server's session limit ({@code --max-sessions}; RESOURCE_EXHAUSTED beyond) and the
+ * quota of their creator's principal, and a world unused for the server's idle timeout
+ * ({@code --idle-timeout-s}) is destroyed. A world belongs to the principal of the connection that
+ * created it (its token's principal, its client certificate, or else that connection itself):
+ * for every other principal JoinWorld, ResetWorld and DestroyWorld answer NOT_FOUND, as for a
+ * name that does not exist. A world
  * lives until DestroyWorld, until it expires, or until the connection that created it closes
  * (then at once when no agent is joined, else when its agent leaves). DestroyWorld is refused
  * (FAILED_PRECONDITION) while an agent is joined; an unknown name is NOT_FOUND.
@@ -88,7 +94,7 @@ import java.util.Set;
  * first observations (reward 0). A Step that ends the episode returns TERMINATED when the world
  * ended it and INTERRUPTED when it was truncated (e.g. {@code max_steps}). Reset (only when
  * joined) accepts {@code seed}, which restarts the episode seed stream. ResetWorld (from any
- * connection) accepts {@code seed} and configuration keys; a configuration change rebuilds the
+ * connection of the world's principal) accepts {@code seed} and configuration keys; a configuration change rebuilds the
  * world and is refused while an agent is joined if it would change the specs. An agent joined on
  * another connection sees INTERRUPTED at its next Step (with its requested observations, actions
  * ignored); ResetWorld itself does not wait for that step. LeaveWorld when not joined is a no-op.
@@ -121,8 +127,13 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
 
   /** One stream's state; touched only by the stream's handler (one call at a time). */
   private static final class Connection {
+    final Principal principal;
     Session<DmWorld> joined;
     final Set<Session<DmWorld>> created = new LinkedHashSet<>();
+
+    Connection(Principal principal) {
+      this.principal = principal;
+    }
 
     @Override
     public String toString() {
@@ -132,7 +143,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
 
   @Override
   public StreamObserver<EnvironmentRequest> process(StreamObserver<EnvironmentResponse> responseObserver) {
-    Connection conn = new Connection();
+    Connection conn = new Connection(Caller.current().principal());
     return streams.serve(responseObserver, "Process", ERRORS, new RequestStreams.Handler<>() {
       @Override
       public EnvironmentResponse answer(EnvironmentRequest request) {
@@ -169,7 +180,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
       return switch (request.getPayloadCase()) {
         case CREATE_WORLD -> {
           DmSettings.Creation c = DmSettings.create(request.getCreateWorld().getSettingsMap(), registry);
-          Session<DmWorld> w = worlds.create(c, conn);
+          Session<DmWorld> w = worlds.create(c, conn, conn.principal);
           conn.created.add(w);
           yield EnvironmentResponse.newBuilder()
               .setCreateWorld(CreateWorldResponse.newBuilder().setWorldName(w.id())).build();
@@ -180,7 +191,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
             throw EnvException.precondition("this connection is already joined to world '" + conn.joined.id()
                 + "'; a connection joins one world at a time (send LeaveWorld first)");
           }
-          Session<DmWorld> w = worlds.get(r.getWorldName());
+          Session<DmWorld> w = worlds.get(r.getWorldName(), conn.principal);
           if (r.getSettingsCount() > 0) {
             throw EnvException.invalid("settings." + r.getSettingsMap().keySet().iterator().next(),
                 "JoinWorld takes no settings; world settings go to CreateWorld (or ResetWorld)");
@@ -202,7 +213,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
         }
         case RESET_WORLD -> {
           var r = request.getResetWorld();
-          worlds.use(worlds.get(r.getWorldName()), w -> {
+          worlds.use(worlds.get(r.getWorldName(), conn.principal), w -> {
             w.resetWorld(conn, r.getSettingsMap());
             return null;
           });
@@ -213,7 +224,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
           yield EnvironmentResponse.newBuilder().setLeaveWorld(LeaveWorldResponse.getDefaultInstance()).build();
         }
         case DESTROY_WORLD -> {
-          conn.created.remove(worlds.destroy(request.getDestroyWorld().getWorldName(), conn));
+          conn.created.remove(worlds.destroy(request.getDestroyWorld().getWorldName(), conn, conn.principal));
           yield EnvironmentResponse.newBuilder()
               .setDestroyWorld(DestroyWorldResponse.getDefaultInstance()).build();
         }

@@ -1,6 +1,9 @@
 package dev.kindred.dmenv;
 
 import dev.kindred.env.EnvException;
+import dev.kindred.server.core.Caller;
+import dev.kindred.server.core.Cells;
+import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionKind;
 import dev.kindred.server.core.SessionRegistry;
@@ -13,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * The dm_env_rpc worlds in the server's {@link SessionRegistry}, by name. Names are
  * {@code <world id>-<16 random hex digits>}: unique, and not guessable by a client that was not
  * told them, so one client cannot address another's world by accident. Worlds are sessions: they
- * count against the server's session limit and expire when idle, as kindred.v1 sessions do.
+ * count against the server's session limit and their creator's quota and expire when idle, as
+ * kindred.v1 sessions do, and they belong to the principal whose connection created them: to any
+ * other principal a world's name is NOT_FOUND, exactly as a name that does not exist.
  */
 final class DmWorlds {
   private static final Logger log = LoggerFactory.getLogger(DmWorlds.class);
@@ -31,14 +36,19 @@ final class DmWorlds {
   }
 
   /**
-   * Creates a world, taking its slot of the session limit before it is built.
+   * Creates a world, taking its slot of the session limit and of its owner's quota before it is
+   * built.
    *
-   * @param creator the creating connection (the world dies with it)
+   * @param creator the creating connection (the world dies with its stream, not by the
+   *                registry's connection tracking)
+   * @param owner   the principal of the creating connection
    */
-  Session<DmWorld> create(DmSettings.Creation c, Object creator) {
+  Session<DmWorld> create(DmSettings.Creation c, Object creator, Principal owner) {
     String worldId = c.type().id();
-    try (Reservation<DmWorld> slot = registry.reserve(KIND, worldId + "-", worldId, creator.toString())) {
+    try (Reservation<DmWorld> slot = registry.reserve(KIND, worldId + "-", worldId, creator.toString(),
+        new Caller(owner, null), 1)) {
       DmWorld w = new DmWorld(slot.id(), c.type(), c.raw(), c.config(), c.seed());
+      slot.charge(Cells.of(w.env().spec(), 1));
       int agents = w.agents();
       Session<DmWorld> s = slot.open(w);
       log.atInfo().setMessage("dm_env_rpc world created").addKeyValue("world", s.id())
@@ -47,12 +57,12 @@ final class DmWorlds {
     }
   }
 
-  /** The named world, or NOT_FOUND. */
-  Session<DmWorld> get(String name) {
+  /** The named world of {@code caller}, or NOT_FOUND (also when it is another principal's). */
+  Session<DmWorld> get(String name, Principal caller) {
     if (name.isEmpty()) {
       throw EnvException.notFound("world_name is empty; use the world_name that CreateWorld returned");
     }
-    Session<DmWorld> s = registry.find(KIND, name);
+    Session<DmWorld> s = registry.find(KIND, name, caller);
     if (s == null) {
       throw EnvException.notFound("no world named '" + (name.length() > 80 ? name.substring(0, 80) + "..." : name)
           + "' on this server: it was destroyed, its creating connection closed, it expired (worlds expire after "
@@ -68,10 +78,10 @@ final class DmWorlds {
   }
 
   /** DestroyWorld: refused while an agent is joined. */
-  Session<DmWorld> destroy(String name, Object caller) {
-    Session<DmWorld> s = get(name);
+  Session<DmWorld> destroy(String name, Object conn, Principal caller) {
+    Session<DmWorld> s = get(name, caller);
     use(s, w -> {
-      w.checkDestroyable(caller);
+      w.checkDestroyable(conn);
       return registry.close(s, "destroyed");
     });
     return s;

@@ -24,7 +24,10 @@ import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.protocol.Protos;
 import dev.kindred.server.EnvSessions.EnvSession;
+import dev.kindred.server.core.Caller;
+import dev.kindred.server.core.Cells;
 import dev.kindred.server.core.ErrorMapping;
+import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry.Closed;
 import dev.kindred.server.core.SessionRegistry.Reservation;
@@ -39,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * The kindred.v1 EnvService: a thin layer that checks requests, finds sessions in the server's
  * session registry and answers failures through the server's {@link ErrorMapping} (request
  * errors keep their message under their code; anything unexpected is INTERNAL with an error id;
- * the server keeps running).
+ * the server keeps running). Every session belongs to the principal that created it
+ * ({@link Caller}); calls of other principals find no such session.
  */
 final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(EnvServiceImpl.class);
@@ -119,12 +123,17 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     List<String> observations = request.getObservationsList();
     long seed = request.getSeed();
     String client = request.getClientName();
+    Caller caller = Caller.current();
+    // A detached session does not close with its connection (only by CloseSession or idle expiry).
+    Caller owner = request.getDetached() ? caller.detached() : caller;
 
     // The slot is taken before any world is built, so requests beyond the limit build nothing.
-    try (Reservation<EnvSession> slot = sessions.reserve(type.id(), client)) {
-      // Check names and message sizes on a one-copy probe before building all copies.
+    try (Reservation<EnvSession> slot = sessions.reserve(type.id(), client, owner, copies)) {
+      // Check names, message sizes and the owner's cells quota on a one-copy probe before
+      // building all copies.
       BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
       checkMessageSizes(probe, autoreset, copies);
+      slot.charge(Cells.of(probe.spec(), copies));
       BatchedEnv env = copies == 1 ? probe
           : new BatchedEnv(type.create(worldConfig, copies), autoreset, seed, observations);
       env.stepCopiesOn(stepPool);
@@ -141,6 +150,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           .addKeyValue("autoreset", autoreset)
           .addKeyValue("seed", Long.toUnsignedString(seed))
           .addKeyValue("client", client)
+          .addKeyValue("principal", caller.principal().name())
+          .addKeyValue("detached", request.getDetached())
           .addKeyValue("sessions", sessions.size())
           .log();
       return response;
@@ -173,18 +184,18 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         // Out-of-int values become -1, which the session rejects with the range it expects.
         copies[i] = c > Integer.MAX_VALUE ? -1 : (int) c;
       }
-      return sessions.withSession(request.getSessionId(),
+      return sessions.withSession(Caller.current().principal(), request.getSessionId(),
           session -> respond(session, session.env().reset(seed, copies)));
     });
   }
 
   @Override
   public void step(StepRequest request, StreamObserver<StepResponse> out) {
-    unary("Step", out, () -> step(request));
+    unary("Step", out, () -> step(Caller.current().principal(), request));
   }
 
-  private StepResponse step(StepRequest request) {
-    return sessions.withSession(request.getSessionId(),
+  private StepResponse step(Principal caller, StepRequest request) {
+    return sessions.withSession(caller, request.getSessionId(),
         session -> respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer())));
   }
 
@@ -202,7 +213,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   @Override
   public void closeSession(CloseSessionRequest request, StreamObserver<CloseSessionResponse> out) {
     unary("CloseSession", out, () -> {
-      Closed c = sessions.close(request.getSessionId());
+      Closed c = sessions.close(Caller.current().principal(), request.getSessionId());
       return CloseSessionResponse.newBuilder().setSessionSteps(c.steps()).setEpisodes(c.episodes()).build();
     });
   }
@@ -216,7 +227,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
    */
   @Override
   public StreamObserver<StepRequest> stepStream(StreamObserver<StepResponse> responseObserver) {
-    return streams.serve(responseObserver, "StepStream", ERRORS, this::step);
+    Principal caller = Caller.current().principal();
+    return streams.serve(responseObserver, "StepStream", ERRORS, request -> step(caller, request));
   }
 
   // ---- errors ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@ package dev.kindred.server;
 
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
+import dev.kindred.server.core.Caller;
+import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionKind;
 import dev.kindred.server.core.SessionRegistry;
@@ -13,7 +15,8 @@ import java.util.function.Function;
 /**
  * The kindred.v1 sessions in the server's {@link SessionRegistry}: their ids (32 lower-case hex
  * digits, 128 random bits) and the messages a kindred.v1 client sees when a session id is
- * wrong.
+ * wrong. A session is found only by the principal that created it; to any other principal it is
+ * NOT_FOUND with the very message a missing id gets.
  */
 final class EnvSessions {
   private static final int ID_HEX_DIGITS = 32;
@@ -37,31 +40,35 @@ final class EnvSessions {
   /**
    * A slot for a session about to be built.
    *
-   * @throws EnvException RESOURCE_EXHAUSTED when the server holds its limit of sessions
+   * @param owner  its principal, and the connection it closes with (none for a detached session)
+   * @param copies its copies, counted against the owner's quota
+   * @throws EnvException RESOURCE_EXHAUSTED when the owner holds its quota or the server its
+   *                      limit of sessions
    */
-  Reservation<EnvSession> reserve(String worldId, String clientName) {
-    return registry.reserve(KIND, "", worldId, clientName);
+  Reservation<EnvSession> reserve(String worldId, String clientName, Caller owner, int copies) {
+    return registry.reserve(KIND, "", worldId, clientName, owner, copies);
   }
 
   /**
-   * Runs {@code action} on the session while holding its lock.
+   * Runs {@code action} on the caller's session while holding its lock.
    *
    * @throws EnvException INVALID_ARGUMENT for an empty or malformed id, NOT_FOUND for an
-   *                      unknown, closed or expired session, or whatever {@code action} throws
+   *                      unknown, closed or expired session or one of another principal, or
+   *                      whatever {@code action} throws
    */
-  <T> T withSession(String sessionId, Function<EnvSession, T> action) {
-    return registry.use(lookup(sessionId), () -> notFound(sessionId), action);
+  <T> T withSession(Principal caller, String sessionId, Function<EnvSession, T> action) {
+    return registry.use(lookup(caller, sessionId), () -> notFound(sessionId), action);
   }
 
-  /** Closes a session; NOT_FOUND when it is unknown or already closed. */
-  Closed close(String sessionId) {
-    Session<EnvSession> s = lookup(sessionId);
+  /** Closes the caller's session; NOT_FOUND when it is unknown, already closed or another's. */
+  Closed close(Principal caller, String sessionId) {
+    Session<EnvSession> s = lookup(caller, sessionId);
     return registry.use(s, () -> notFound(sessionId), state -> registry.close(s, "closed"));
   }
 
-  private Session<EnvSession> lookup(String sessionId) {
+  private Session<EnvSession> lookup(Principal caller, String sessionId) {
     checkId(sessionId);
-    Session<EnvSession> s = registry.find(KIND, sessionId);
+    Session<EnvSession> s = registry.find(KIND, sessionId, caller);
     if (s == null) {
       throw notFound(sessionId);
     }

@@ -4,22 +4,35 @@ import dev.kindred.build.BuildInfo;
 import dev.kindred.dmenv.DmEnvRpcService;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.server.auth.Authenticator;
+import dev.kindred.server.auth.Tokens;
+import dev.kindred.server.core.Connections;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * service over one session registry (one limit, one idle timeout, whose idle sessions a
  * background sweeper closes), standard gRPC health checking (SERVING for "" and
  * "kindred.v1.EnvService") and server reflection (v1 and v1alpha).
+ *
+ * <p>Every call passes the {@link Authenticator}, which finds its principal (the token's, the
+ * client certificate's, or the connection's): sessions belong to their principal, principals
+ * have quotas, and the sessions of a connection that goes away close after
+ * {@link ServerConfig#disconnectGrace()}. With {@link ServerConfig#tls()} the port speaks TLS only.
  *
  * <pre>{@code
  * KindredServer server = KindredServer.start(ServerConfig.defaults().withPort(0), WorldRegistry.builtIn());
@@ -69,12 +87,25 @@ public final class KindredServer implements AutoCloseable {
    * Starts a server listening on {@code config.host():config.port()} (port 0: a free port; see
    * {@link #port()}) that hosts the worlds of {@code registry}.
    *
-   * @throws UncheckedIOException when the address cannot be bound (e.g. the port is in use)
+   * @throws UncheckedIOException when the address cannot be bound (e.g. the port is in use), or
+   *                              a file the configuration names (TLS certificate or key, token
+   *                              file) cannot be read or is malformed; the message names it
    */
   public static KindredServer start(ServerConfig config, WorldRegistry registry) {
-    NettyServerBuilder builder = NettyServerBuilder
-        .forAddress(new InetSocketAddress(config.host(), config.port()))
-        .maxInboundMessageSize(config.maxMessageBytes())
+    NettyServerBuilder builder;
+    try {
+      builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()), credentials(config));
+    } catch (IllegalArgumentException e) {
+      // Netty reads the key and certificates here, and reports a bad file as an illegal argument.
+      if (!config.tls()) {
+        throw e;
+      }
+      throw new UncheckedIOException("cannot use the TLS certificate " + config.tlsCert() + " with the key "
+          + config.tlsKey() + (config.tlsClientCa() == null ? "" : " and the client authorities " + config.tlsClientCa())
+          + " (expected PEM certificates and a PEM private key in PKCS#8, '-----BEGIN PRIVATE KEY-----'): "
+          + e.getMessage(), new IOException(e));
+    }
+    builder.maxInboundMessageSize(config.maxMessageBytes())
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
     return start(config, registry, builder, System::nanoTime);
@@ -87,7 +118,11 @@ public final class KindredServer implements AutoCloseable {
   static KindredServer start(ServerConfig config, WorldRegistry registry, ServerBuilder<?> builder,
       LongSupplier clock) {
     String version = version();
-    SessionRegistry sessions = new SessionRegistry(config.maxSessions(), config.sessionIdleTimeout(), clock);
+    Tokens tokens = tokens(config);
+    SessionRegistry sessions = new SessionRegistry(config.maxSessions(), config.sessionIdleTimeout(),
+        config.disconnectGrace(), clock);
+    Connections connections = new Connections(config.principalQuota(), clock);
+    builder.addTransportFilter(connections).intercept(new Authenticator(tokens));
     RequestStreams streams = new RequestStreams();
     ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
     HealthStatusManager health = new HealthStatusManager();
@@ -114,6 +149,21 @@ public final class KindredServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    Runnable closeAbandoned = () -> {
+      try {
+        sessions.closeAbandoned(connections::liveConnectionOf);
+      } catch (RuntimeException e) {
+        log.error("closing the sessions of closed connections failed", e);
+      }
+    };
+    // A connection's sessions close one grace period after it, unless their principal is back by then.
+    connections.onClosed(c -> {
+      try {
+        sweeper.schedule(closeAbandoned, config.disconnectGrace().toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // Shutting down: every session closes anyway.
+      }
+    });
     long period = sweepPeriodMillis(config);
     sweeper.scheduleWithFixedDelay(() -> {
       try {
@@ -121,6 +171,8 @@ public final class KindredServer implements AutoCloseable {
       } catch (RuntimeException e) {
         log.error("session sweeper failed", e);
       }
+      // Also catches sessions that opened after their connection had already gone.
+      closeAbandoned.run();
     }, period, period, TimeUnit.MILLISECONDS);
 
     KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, stepPool);
@@ -134,12 +186,131 @@ public final class KindredServer implements AutoCloseable {
         .addKeyValue("max_copies", config.maxCopiesPerSession())
         .addKeyValue("max_message_bytes", config.maxMessageBytes())
         .addKeyValue("idle_timeout_s", config.sessionIdleTimeout().toSeconds())
+        .addKeyValue("tls", !config.tls() ? "off" : config.tlsClientCa() == null ? "on" : "client certificates")
+        .addKeyValue("auth", tokens == null ? "none" : "tokens")
+        .addKeyValue("principal_quota", config.principalQuota())
+        .addKeyValue("disconnect_grace_s", config.disconnectGrace().toMillis() / 1000.0)
         .log();
+    warnIfExposed(config, tokens != null, builder instanceof NettyServerBuilder);
     if (worlds.isEmpty()) {
       log.warn("no worlds are registered: sessions cannot be created. Worlds are found through "
           + "META-INF/services/dev.kindred.env.WorldType on the class path");
     }
     return ks;
+  }
+
+  /** TLS credentials from the configured files, or plaintext. */
+  private static ServerCredentials credentials(ServerConfig config) {
+    if (!config.tls()) {
+      return InsecureServerCredentials.create();
+    }
+    readable(config.tlsCert(), "TLS certificate (--tls-cert)");
+    readable(config.tlsKey(), "TLS private key (--tls-key)");
+    TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder();
+    try {
+      tls.keyManager(config.tlsCert().toFile(), config.tlsKey().toFile());
+    } catch (IOException | RuntimeException e) {
+      throw new UncheckedIOException("cannot use the TLS certificate " + config.tlsCert() + " with the key "
+          + config.tlsKey() + " (expected a PEM certificate chain and its PEM private key in PKCS#8, "
+          + "'-----BEGIN PRIVATE KEY-----'): " + e.getMessage(), asIo(e));
+    }
+    if (config.tlsClientCa() != null) {
+      readable(config.tlsClientCa(), "client certificate authorities (--tls-client-ca)");
+      try {
+        tls.trustManager(config.tlsClientCa().toFile());
+      } catch (IOException | RuntimeException e) {
+        throw new UncheckedIOException("cannot use the client certificate authorities " + config.tlsClientCa()
+            + " (expected PEM certificates): " + e.getMessage(), asIo(e));
+      }
+      tls.clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+    }
+    return tls.build();
+  }
+
+  private static void readable(Path file, String what) {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new UncheckedIOException("cannot read the " + what + " " + file + ": "
+          + (Files.exists(file) ? "not a readable file" : "no such file"), new IOException(file.toString()));
+    }
+  }
+
+  private static IOException asIo(Exception e) {
+    return e instanceof IOException io ? io : new IOException(e);
+  }
+
+  /** The operator's tokens, or null without a token file. */
+  private static Tokens tokens(ServerConfig config) {
+    if (config.tokenFile() == null) {
+      return null;
+    }
+    readable(config.tokenFile(), "token file (--token-file)");
+    Tokens tokens;
+    try {
+      tokens = Tokens.load(config.tokenFile(), config.principalQuota());
+    } catch (IllegalArgumentException e) {
+      throw new UncheckedIOException(e.getMessage(), new IOException(e.getMessage(), e));
+    }
+    if (tokens.size() == 0) {
+      throw new UncheckedIOException("the token file " + config.tokenFile() + " has no tokens: every call would "
+          + "be refused; add lines 'TOKEN PRINCIPAL', or start without --token-file",
+          new IOException(config.tokenFile().toString()));
+    }
+    warnIfOthersCanRead(config.tokenFile());
+    log.atInfo().setMessage("token authentication on").addKeyValue("tokens", tokens.size())
+        .addKeyValue("principals", tokens.principals()).log();
+    return tokens;
+  }
+
+  private static void warnIfOthersCanRead(Path file) {
+    try {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+      if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.GROUP_READ)) {
+        log.warn("the token file {} can be read by other users; restrict it (chmod 600)", file);
+      }
+    } catch (UnsupportedOperationException | IOException e) {
+      // Not a POSIX file system: nothing to check.
+    }
+  }
+
+  /** Logs {@link #exposureWarning} when there is one (only for a real network listener). */
+  private static void warnIfExposed(ServerConfig config, boolean tokens, boolean network) {
+    String warning = network ? exposureWarning(config, tokens) : null;
+    if (warning != null) {
+      log.warn(warning);
+    }
+  }
+
+  /**
+   * The one warning due when the server can be reached beyond this machine without
+   * authentication, or with tokens that travel in the clear; null when bound to loopback.
+   */
+  static String exposureWarning(ServerConfig config, boolean tokens) {
+    if (isLoopback(config.host())) {
+      return null;
+    }
+    if (!tokens && config.tlsClientCa() == null) {
+      return "listening on " + config.host() + " beyond loopback without authentication: anyone who can reach this "
+          + "port can create sessions and use this server's CPU and memory. Give a token file (--token-file), or "
+          + "bind 127.0.0.1 (--host 127.0.0.1)";
+    }
+    if (tokens && !config.tls()) {
+      return "listening on " + config.host() + " beyond loopback with tokens but without TLS: tokens travel in the "
+          + "clear. Give --tls-cert and --tls-key";
+    }
+    return null;
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      for (InetAddress a : InetAddress.getAllByName(host)) {
+        if (!a.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   /** Steps the copies of a session in parallel (see {@link ServerConfig#stepThreads()}). */

@@ -1,5 +1,7 @@
 package dev.kindred.server;
 
+import dev.kindred.server.core.Quota;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -9,7 +11,8 @@ import java.util.Objects;
  * raises it.
  *
  * @param port                port to listen on; 0 picks a free (ephemeral) port
- * @param host                address to bind (default 0.0.0.0: every interface)
+ * @param host                address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for
+ *                            every interface, which warns at start without authentication)
  * @param maxSessions         sessions held at once
  * @param maxCopiesPerSession copies of a world in one session
  * @param maxMessageBytes     largest request or response message; a session whose actions or
@@ -18,6 +21,17 @@ import java.util.Objects;
  * @param shutdownGrace       how long a graceful shutdown waits for in-flight calls
  * @param stepThreads         threads that step the copies of one session in parallel (1: the
  *                            calling thread only); results are identical whatever the number
+ * @param tokenFile           the operator's token file (see {@link dev.kindred.server.auth.Tokens}
+ *                            for its format), or null: no token authentication
+ * @param tlsCert             PEM certificate chain the server presents (TLS), or null: plaintext
+ * @param tlsKey              PEM private key (PKCS#8) of {@code tlsCert}; set exactly when it is
+ * @param tlsClientCa         PEM certificates of the authorities whose client certificates the
+ *                            server requires (mutual TLS; the certificate's subject becomes the
+ *                            principal when there are no tokens), or null: no client certificates
+ * @param disconnectGrace     a session bound to its connection is closed this long after the
+ *                            connection goes away, unless its principal has reconnected
+ * @param principalQuota      what one principal may hold at once, unless its line of the token file
+ *                            says otherwise
  */
 public record ServerConfig(
     int port,
@@ -27,10 +41,17 @@ public record ServerConfig(
     int maxMessageBytes,
     Duration sessionIdleTimeout,
     Duration shutdownGrace,
-    int stepThreads) {
+    int stepThreads,
+    Path tokenFile,
+    Path tlsCert,
+    Path tlsKey,
+    Path tlsClientCa,
+    Duration disconnectGrace,
+    Quota principalQuota) {
 
   public static final int DEFAULT_PORT = 50051;
-  public static final String DEFAULT_HOST = "0.0.0.0";
+  /** Loopback: a server reachable from other machines is an operator's explicit choice. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_MAX_SESSIONS = 256;
   public static final int DEFAULT_MAX_COPIES = 65_536;
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
@@ -38,6 +59,12 @@ public record ServerConfig(
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
   /** One step thread per core. */
   public static final int DEFAULT_STEP_THREADS = Runtime.getRuntime().availableProcessors();
+  public static final Duration DEFAULT_DISCONNECT_GRACE = Duration.ofSeconds(10);
+  /**
+   * A quarter of the default session limit, any number of copies and cells, 8 creations at once:
+   * one principal cannot take every slot.
+   */
+  public static final Quota DEFAULT_PRINCIPAL_QUOTA = Quota.parse("sessions=64 creations=8");
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -67,15 +94,35 @@ public record ServerConfig(
     if (shutdownGrace.isNegative()) {
       throw new IllegalArgumentException("shutdownGrace must not be negative, got " + shutdownGrace);
     }
+    Objects.requireNonNull(disconnectGrace, "disconnectGrace");
+    Objects.requireNonNull(principalQuota, "principalQuota");
+    if (disconnectGrace.isNegative()) {
+      throw new IllegalArgumentException("disconnectGrace must not be negative, got " + disconnectGrace);
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("TLS needs both a certificate and its private key (--tls-cert and "
+          + "--tls-key); got only the " + (tlsCert == null ? "key" : "certificate"));
+    }
+    if (tlsClientCa != null && tlsCert == null) {
+      throw new IllegalArgumentException("client certificates (--tls-client-ca) need TLS: give --tls-cert and "
+          + "--tls-key too");
+    }
+  }
+
+  /** Whether the server speaks TLS. */
+  public boolean tls() {
+    return tlsCert != null;
   }
 
   /**
-   * Port 50051 on 0.0.0.0, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace,
-   * one step thread per core.
+   * Port 50051 on 127.0.0.1, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace,
+   * one step thread per core; plaintext, no tokens, sessions closed 10 s after their connection,
+   * {@link #DEFAULT_PRINCIPAL_QUOTA}.
    */
   public static ServerConfig defaults() {
     return new ServerConfig(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_COPIES,
-        DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_STEP_THREADS);
+        DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_STEP_THREADS,
+        null, null, null, null, DEFAULT_DISCONNECT_GRACE, DEFAULT_PRINCIPAL_QUOTA);
   }
 
   public static Builder builder() {
@@ -100,6 +147,12 @@ public record ServerConfig(
     private Duration sessionIdleTimeout;
     private Duration shutdownGrace;
     private int stepThreads;
+    private Path tokenFile;
+    private Path tlsCert;
+    private Path tlsKey;
+    private Path tlsClientCa;
+    private Duration disconnectGrace;
+    private Quota principalQuota;
 
     private Builder(ServerConfig c) {
       port = c.port;
@@ -110,6 +163,12 @@ public record ServerConfig(
       sessionIdleTimeout = c.sessionIdleTimeout;
       shutdownGrace = c.shutdownGrace;
       stepThreads = c.stepThreads;
+      tokenFile = c.tokenFile;
+      tlsCert = c.tlsCert;
+      tlsKey = c.tlsKey;
+      tlsClientCa = c.tlsClientCa;
+      disconnectGrace = c.disconnectGrace;
+      principalQuota = c.principalQuota;
     }
 
     public Builder port(int port) {
@@ -152,9 +211,39 @@ public record ServerConfig(
       return this;
     }
 
+    /** The token file (null: none); see {@link dev.kindred.server.auth.Tokens}. */
+    public Builder tokenFile(Path tokenFile) {
+      this.tokenFile = tokenFile;
+      return this;
+    }
+
+    /** TLS with this PEM certificate chain and PKCS#8 PEM private key (both null: plaintext). */
+    public Builder tls(Path cert, Path key) {
+      this.tlsCert = cert;
+      this.tlsKey = key;
+      return this;
+    }
+
+    /** Require client certificates issued by these PEM authorities (null: none required). */
+    public Builder tlsClientCa(Path clientCa) {
+      this.tlsClientCa = clientCa;
+      return this;
+    }
+
+    public Builder disconnectGrace(Duration disconnectGrace) {
+      this.disconnectGrace = disconnectGrace;
+      return this;
+    }
+
+    public Builder principalQuota(Quota principalQuota) {
+      this.principalQuota = principalQuota;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(port, host, maxSessions, maxCopiesPerSession, maxMessageBytes,
-          sessionIdleTimeout, shutdownGrace, stepThreads);
+          sessionIdleTimeout, shutdownGrace, stepThreads, tokenFile, tlsCert, tlsKey, tlsClientCa,
+          disconnectGrace, principalQuota);
     }
   }
 }

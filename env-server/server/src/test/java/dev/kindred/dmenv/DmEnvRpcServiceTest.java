@@ -26,6 +26,9 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
+import dev.kindred.server.auth.Authenticator;
+import dev.kindred.server.core.Connections;
+import dev.kindred.server.core.Quota;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry;
 import io.grpc.ManagedChannel;
@@ -52,6 +55,7 @@ class DmEnvRpcServiceTest {
   private DmEnvRpcService service;
   private Server server;
   private ManagedChannel channel;
+  private String name;
   private WorldRegistry registry;
 
   @BeforeEach
@@ -65,8 +69,9 @@ class DmEnvRpcServiceTest {
     registry = new WorldRegistry(types);
     sessions = new SessionRegistry(MAX_WORLDS, Duration.ofSeconds(600), now::get);
     service = new DmEnvRpcService(registry, sessions, new RequestStreams(), maxMessageBytes);
-    String name = "dmenv-" + UUID.randomUUID();
-    server = InProcessServerBuilder.forName(name).addService(service).build().start();
+    name = "dmenv-" + UUID.randomUUID();
+    server = Authenticator.install(InProcessServerBuilder.forName(name), new Connections(Quota.NONE, now::get), null)
+        .addService(service).build().start();
     channel = InProcessChannelBuilder.forName(name).build();
   }
 
@@ -274,6 +279,33 @@ class DmEnvRpcServiceTest {
       assertEquals(EnvironmentStateType.RUNNING, agent.step(Map.of(1L, ints(1))).getState());
       agent.leave();
       host.destroy(world);
+    }
+  }
+
+  @Test
+  void worldsBelongToThePrincipalThatCreatedThem() {
+    // Another in-process channel is another connection, hence (without tokens) another principal.
+    ManagedChannel otherChannel = InProcessChannelBuilder.forName(name).build();
+    try (DmClient owner = client(); DmClient stranger = new DmClient(otherChannel)) {
+      String world = owner.create(counter(5, 1));
+      String never = CounterWorld.ID + "-0123456789abcdef";
+      for (java.util.function.Function<String, EnvironmentRequest> request : List.<java.util.function.Function<String,
+          EnvironmentRequest>>of(
+          w -> EnvironmentRequest.newBuilder().setJoinWorld(JoinWorldRequest.newBuilder().setWorldName(w)).build(),
+          w -> EnvironmentRequest.newBuilder().setResetWorld(ResetWorldRequest.newBuilder().setWorldName(w)
+              .putSettings("seed", scalar(9L))).build(),
+          w -> EnvironmentRequest.newBuilder().setDestroyWorld(
+              dev.kindred.dmenv.proto.DestroyWorldRequest.newBuilder().setWorldName(w)).build())) {
+        String missing = stranger.error(request.apply(never), Code.NOT_FOUND);
+        assertEquals(missing.replace(never, world), stranger.error(request.apply(world), Code.NOT_FOUND));
+      }
+      // The owner's world is untouched: joinable, steppable, destroyable.
+      owner.join(world);
+      assertEquals(EnvironmentStateType.RUNNING, owner.step(Map.of()).getState());
+      owner.leave();
+      owner.destroy(world);
+    } finally {
+      otherChannel.shutdownNow();
     }
   }
 

@@ -9,6 +9,9 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.env.EnvException;
 import dev.kindred.server.EnvSessions.EnvSession;
+import dev.kindred.server.core.Caller;
+import dev.kindred.server.core.Principal;
+import dev.kindred.server.core.Quota;
 import dev.kindred.server.core.SessionRegistry;
 import dev.kindred.server.core.SessionRegistry.Closed;
 import dev.kindred.server.core.SessionRegistry.Reservation;
@@ -25,6 +28,8 @@ class EnvSessionsTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final SessionRegistry registry = new SessionRegistry(3, Duration.ofSeconds(600), now::get);
   private final EnvSessions manager = new EnvSessions(registry);
+  private final Principal me = Principal.connection(1, "test", Quota.NONE);
+  private final Caller caller = new Caller(me, null);
 
   private static EnvSession env() {
     CounterWorld.Type t = new CounterWorld.Type();
@@ -33,7 +38,7 @@ class EnvSessionsTest {
   }
 
   private String create() {
-    try (Reservation<EnvSession> slot = manager.reserve(CounterWorld.ID, "test")) {
+    try (Reservation<EnvSession> slot = manager.reserve(CounterWorld.ID, "test", caller, 1)) {
       return slot.open(env()).id();
     }
   }
@@ -43,15 +48,15 @@ class EnvSessionsTest {
     String idle = create();
     String used = create();
     now.addAndGet(Duration.ofSeconds(500).toNanos());
-    manager.withSession(used, s -> s.env().reset(null, null));
+    manager.withSession(me, used, s -> s.env().reset(null, null));
     now.addAndGet(Duration.ofSeconds(100).toNanos());
     assertEquals(0, registry.expireIdle(), "exactly at the timeout is not yet idle");
     now.addAndGet(1);
     assertEquals(1, registry.expireIdle());
-    EnvException e = assertThrows(EnvException.class, () -> manager.withSession(idle, x -> x));
+    EnvException e = assertThrows(EnvException.class, () -> manager.withSession(me, idle, x -> x));
     assertEquals(EnvException.Kind.NOT_FOUND, e.kind());
     assertTrue(e.getMessage().contains("expire after 600 s idle"), e.getMessage());
-    manager.withSession(used, x -> x); // still there
+    manager.withSession(me, used, x -> x); // still there
     now.addAndGet(Duration.ofSeconds(601).toNanos());
     assertEquals(1, registry.expireIdle());
     assertEquals(0, manager.size());
@@ -64,7 +69,7 @@ class EnvSessionsTest {
     create();
     EnvException e = assertThrows(EnvException.class, this::create);
     assertEquals(EnvException.Kind.RESOURCE_EXHAUSTED, e.kind());
-    manager.close(a);
+    manager.close(me, a);
     create();
     assertEquals(3, manager.size());
   }
@@ -73,7 +78,7 @@ class EnvSessionsTest {
   void failedCreationFreesItsSlot() {
     for (int i = 0; i < 5; i++) {
       assertThrows(EnvException.class, () -> {
-        try (Reservation<EnvSession> slot = manager.reserve("x", "t")) {
+        try (Reservation<EnvSession> slot = manager.reserve("x", "t", caller, 1)) {
           throw EnvException.invalid("config.x", "bad");
         }
       });
@@ -88,7 +93,7 @@ class EnvSessionsTest {
     String id = create();
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> manager.withSession(id, s -> {
+    CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> manager.withSession(me, id, s -> {
       BatchedEnv e = s.env();
       inside.countDown();
       try {
@@ -100,7 +105,7 @@ class EnvSessionsTest {
       return e.step(new int[] {1, 1}).sessionStep();
     }));
     assertTrue(inside.await(5, TimeUnit.SECONDS));
-    CompletableFuture<Closed> close = CompletableFuture.supplyAsync(() -> manager.close(id));
+    CompletableFuture<Closed> close = CompletableFuture.supplyAsync(() -> manager.close(me, id));
     Thread.sleep(50);
     assertTrue(!close.isDone(), "close must wait for the call holding the session");
     now.addAndGet(Duration.ofSeconds(601).toNanos());
@@ -108,7 +113,7 @@ class EnvSessionsTest {
     release.countDown();
     assertEquals(1L, call.get(5, TimeUnit.SECONDS));
     assertEquals(1L, close.get(5, TimeUnit.SECONDS).steps());
-    EnvException e = assertThrows(EnvException.class, () -> manager.withSession(id, x -> x));
+    EnvException e = assertThrows(EnvException.class, () -> manager.withSession(me, id, x -> x));
     assertEquals(EnvException.Kind.NOT_FOUND, e.kind());
   }
 

@@ -18,10 +18,12 @@ import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.protocol.Protos;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -77,6 +79,24 @@ final class Harness implements AutoCloseable {
     ManagedChannel channel = InProcessChannelBuilder.forName(name)
         .maxInboundMessageSize(config.maxMessageBytes()).build();
     return new Harness(server, name, channel);
+  }
+
+  /** Another connection to the server (another in-process transport): another principal without tokens. */
+  ManagedChannel newChannel() {
+    return InProcessChannelBuilder.forName(name).maxInboundMessageSize(server.config().maxMessageBytes()).build();
+  }
+
+  /** Another connection whose every call carries {@code authorization: Bearer <token>}. */
+  ManagedChannel newChannel(String token) {
+    return InProcessChannelBuilder.forName(name).maxInboundMessageSize(server.config().maxMessageBytes())
+        .intercept(bearer(token)).build();
+  }
+
+  /** An interceptor sending {@code authorization: Bearer <token>} (or any header value) with every call. */
+  static io.grpc.ClientInterceptor bearer(String token) {
+    Metadata m = new Metadata();
+    m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    return MetadataUtils.newAttachHeadersInterceptor(m);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.kindred.server.core;
 
+import dev.kindred.server.core.Connections.Connection;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -9,6 +10,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * (through {@link SessionRegistry#use}), and a session that is closed is marked closed under
  * the lock, so no call can touch it afterwards.
  *
+ * <p>A session belongs to the principal that created it: lookups by any other principal do not
+ * find it. It may be bound to a connection, with which it closes (after a grace period).
+ *
  * @param <T> what the session holds
  */
 public final class Session<T extends SessionState> {
@@ -16,6 +20,14 @@ public final class Session<T extends SessionState> {
   private final String id;
   private final String worldId;
   private final String client;
+  private final Principal owner;
+  /** What the session counts against its owner's quota; written under the registry's accounting lock. */
+  final int copies;
+  long cells;
+  /** Still being built: counts as a creation in progress. Under the registry's accounting lock. */
+  boolean creating = true;
+  /** The connection it closes with, or null; moves when its owner reconnects (see {@link SessionRegistry#closeAbandoned}). */
+  private volatile Connection connection;
   final ReentrantLock lock = new ReentrantLock();
   /** Null while the session is only reserved; set once, when it opens. */
   private volatile T state;
@@ -23,11 +35,14 @@ public final class Session<T extends SessionState> {
   volatile boolean closed;
   private volatile long lastUsedNanos;
 
-  Session(SessionKind<T> kind, String id, String worldId, String client, long nowNanos) {
+  Session(SessionKind<T> kind, String id, String worldId, String client, Caller owner, int copies, long nowNanos) {
     this.kind = kind;
     this.id = id;
     this.worldId = worldId;
     this.client = client;
+    this.owner = owner.principal();
+    this.connection = owner.connection();
+    this.copies = copies;
     this.lastUsedNanos = nowNanos;
   }
 
@@ -45,6 +60,19 @@ public final class Session<T extends SessionState> {
 
   String client() {
     return client;
+  }
+
+  /** The principal that created it. */
+  public Principal owner() {
+    return owner;
+  }
+
+  Connection connection() {
+    return connection;
+  }
+
+  void bind(Connection c) {
+    connection = c;
   }
 
   /** What the session holds; only touch it while holding {@link #lock}. */

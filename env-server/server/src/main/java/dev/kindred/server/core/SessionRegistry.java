@@ -2,14 +2,15 @@ package dev.kindred.server.core;
 
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
+import dev.kindred.server.core.Connections.Connection;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -21,39 +22,76 @@ import org.slf4j.spi.LoggingEventBuilder;
 /**
  * Every session a server holds, whichever protocol opened it (kindred.v1 sessions and
  * dm_env_rpc worlds alike), with the limits that apply to all of them: how many may exist at
- * once ({@code --max-sessions}) and how long one may stay idle. Thread-safe. Ids are random
- * (from {@link SecureRandom}) lower-case hex digits after a prefix the protocol chooses.
+ * once ({@code --max-sessions}), what each principal may hold ({@link Quota}) and how long one
+ * may stay idle. Thread-safe. Ids are random (from {@link SecureRandom}) lower-case hex digits
+ * after a prefix the protocol chooses.
  *
- * <p>A session opens in two steps. {@link #reserve} takes a slot of the limit and the id,
- * atomically, before anything is built, so a burst of requests cannot build more worlds than the
- * limit; the protocol then builds the world and {@link Reservation#open opens} the session, or
- * closes the reservation to give the slot back.
+ * <p>A session belongs to the {@link Principal} that created it: {@link #find} by any other
+ * principal returns null, exactly as for an id that does not exist, so that a session id alone
+ * is worth nothing to another client and a client cannot learn which ids exist.
+ *
+ * <p>A session opens in two steps. {@link #reserve} takes a slot of the limit, of its owner's
+ * quota and the id, atomically, before anything is built, so a burst of requests cannot build
+ * more worlds than the limit; the protocol then builds the world and {@link Reservation#open
+ * opens} the session, or closes the reservation to give the slot back.
  *
  * <p>Every call on a session goes through {@link #use} (or {@link #ifOpen}), which takes the
  * session's lock, checks that it is still open and records the time of use. Closing (by the
  * client, idle expiry or shutdown) marks the session closed under the same lock, so a late call
  * never touches a closed session.
+ *
+ * <p>A session bound to a connection ({@link Caller#connection()}) is closed when that connection
+ * has been gone for the disconnect grace period ({@link #closeAbandoned}), unless its owner has
+ * reconnected by then, in which case it moves to the owner's new connection.
  */
 public final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
+  /** The disconnect grace of {@link #SessionRegistry(int, Duration, LongSupplier)}. */
+  public static final Duration DEFAULT_DISCONNECT_GRACE = Duration.ofSeconds(10);
+
   private final int maxSessions;
   private final Duration idleTimeout;
   private final long idleTimeoutNanos;
+  private final long disconnectGraceNanos;
   private final LongSupplier clock;
   private final SecureRandom random = new SecureRandom();
   /** Open and reserved sessions by id; a reserved one has no state yet and is found by no lookup. */
   private final Map<String, Session<?>> sessions = new ConcurrentHashMap<>();
+  /** Guards {@link #held}, {@link #usage} and the sessions' counted amounts. Taken after a session's lock, never before. */
+  private final Object accounting = new Object();
   /** Open sessions plus reservations: the number checked against the limit. */
-  private final AtomicInteger held = new AtomicInteger();
+  private int held;
+  /** What each principal (by name) holds, for its quota; principals holding nothing are absent. */
+  private final Map<String, Usage> usage = new HashMap<>();
+
+  /** What one principal holds. */
+  private static final class Usage {
+    long sessions;
+    long copies;
+    long cells;
+    long creations;
+  }
 
   /**
+   * A registry whose bound sessions close {@link #DEFAULT_DISCONNECT_GRACE} after their connection.
+   *
    * @param clock monotonic time in nanoseconds ({@code System::nanoTime} outside tests)
    */
   public SessionRegistry(int maxSessions, Duration idleTimeout, LongSupplier clock) {
+    this(maxSessions, idleTimeout, DEFAULT_DISCONNECT_GRACE, clock);
+  }
+
+  /**
+   * @param disconnectGrace how long a session bound to a connection outlives it, for its owner to
+   *                        reconnect
+   * @param clock           monotonic time in nanoseconds ({@code System::nanoTime} outside tests)
+   */
+  public SessionRegistry(int maxSessions, Duration idleTimeout, Duration disconnectGrace, LongSupplier clock) {
     this.maxSessions = maxSessions;
     this.idleTimeout = idleTimeout;
     this.idleTimeoutNanos = idleTimeout.toNanos();
+    this.disconnectGraceNanos = disconnectGrace.toNanos();
     this.clock = clock;
   }
 
@@ -78,12 +116,43 @@ public final class SessionRegistry {
       return session.id();
     }
 
+    /**
+     * Counts {@code cells} (see {@link Quota#cells()}) against the owner's quota, once the
+     * world's size is known and before its copies are built; the reservation's close gives them
+     * back.
+     *
+     * @throws EnvException RESOURCE_EXHAUSTED when they exceed the owner's cells quota
+     */
+    public void charge(long cells) {
+      if (cells <= 0) {
+        return;
+      }
+      Principal p = session.owner();
+      synchronized (accounting) {
+        Usage u = usage.get(p.name());
+        long total = saturatedAdd(u.cells, cells);
+        if (total > p.quota().cells()) {
+          throw EnvException.exhausted("quota exceeded: " + p.description() + " holds " + u.cells
+              + " cells and this session needs " + cells + " more, beyond its quota of " + p.quota().cells()
+              + " cells (cells=" + p.quota().cells() + "; a session's cells are its copies times the elements of "
+              + "one copy's observations); use fewer copies or a smaller world, " + session.kind().howToFree()
+              + ", or ask the server's operator for a larger quota");
+        }
+        u.cells = total;
+        session.cells = saturatedAdd(session.cells, cells);
+      }
+    }
+
     /** Opens the session: from now on lookups find it and it counts as in use. */
     public Session<T> open(T state) {
       if (done) {
         throw new IllegalStateException("reservation " + session.id() + " already used");
       }
       done = true;
+      synchronized (accounting) {
+        session.creating = false;
+        usage.get(session.owner().name()).creations--;
+      }
       session.open(state, clock.getAsLong());
       return session;
     }
@@ -115,35 +184,78 @@ public final class SessionRegistry {
   }
 
   /**
-   * Takes a slot of the limit and a fresh id ({@code idPrefix} followed by the kind's random
-   * hex digits) for a session about to be built.
+   * Takes a slot of the limit, of the owner's quota and a fresh id ({@code idPrefix} followed by
+   * the kind's random hex digits) for a session about to be built.
    *
    * @param worldId the world the session will hold (for the log)
-   * @param client  who asked (for the log)
-   * @throws EnvException RESOURCE_EXHAUSTED when the server holds its limit of sessions
+   * @param client  the name the client gave (for the log)
+   * @param owner   its principal, and the connection it closes with (null: none)
+   * @param copies  the copies it will hold, counted against the owner's copies quota
+   * @throws EnvException RESOURCE_EXHAUSTED when the owner holds its quota or the server its
+   *                      limit of sessions
    */
   public <T extends SessionState> Reservation<T> reserve(SessionKind<T> kind, String idPrefix, String worldId,
-      String client) {
-    if (held.incrementAndGet() > maxSessions) {
-      held.decrementAndGet();
-      throw EnvException.exhausted("this server already holds its limit of " + maxSessions + " sessions; "
-          + kind.howToFree() + ", wait for idle ones to expire (after " + idleTimeoutText()
-          + " idle), or restart the server with a larger --max-sessions");
+      String client, Caller owner, int copies) {
+    Principal p = owner.principal();
+    synchronized (accounting) {
+      Usage u = usage.getOrDefault(p.name(), new Usage());
+      checkQuota(kind, p, u, copies);
+      if (held >= maxSessions) {
+        throw EnvException.exhausted("this server already holds its limit of " + maxSessions + " sessions; "
+            + kind.howToFree() + ", wait for idle ones to expire (after " + idleTimeoutText()
+            + " idle), or restart the server with a larger --max-sessions");
+      }
+      held++;
+      u.sessions++;
+      u.copies += copies;
+      u.creations++;
+      usage.putIfAbsent(p.name(), u);
     }
     byte[] bytes = new byte[kind.idHexDigits() / 2];
     Session<T> session;
     do {
       random.nextBytes(bytes);
-      session = new Session<>(kind, idPrefix + HexFormat.of().formatHex(bytes), worldId, client, clock.getAsLong());
+      session = new Session<>(kind, idPrefix + HexFormat.of().formatHex(bytes), worldId, client, owner, copies,
+          clock.getAsLong());
     } while (sessions.putIfAbsent(session.id(), session) != null);
     return new Reservation<>(session);
   }
 
-  /** The open session of {@code kind} with this id, or null. */
+  /** RESOURCE_EXHAUSTED, naming the quota, unless {@code p} may open one more session of {@code copies} copies. */
+  private void checkQuota(SessionKind<?> kind, Principal p, Usage u, int copies) {
+    Quota q = p.quota();
+    String raise = ", or ask the server's operator for a larger quota";
+    if (u.sessions >= q.sessions()) {
+      throw EnvException.exhausted("quota exceeded: " + p.description() + " already holds its quota of "
+          + q.sessions() + " sessions (sessions=" + q.sessions() + "); " + kind.howToFree()
+          + ", wait for idle ones to expire (after " + idleTimeoutText() + " idle)" + raise);
+    }
+    if (saturatedAdd(u.copies, copies) > q.copies()) {
+      throw EnvException.exhausted("quota exceeded: " + p.description() + " holds " + u.copies
+          + " copies and asks for " + copies + " more, beyond its quota of " + q.copies() + " copies (copies="
+          + q.copies() + "); ask for fewer copies, " + kind.howToFree() + raise);
+    }
+    if (u.creations >= q.creations()) {
+      throw EnvException.exhausted("quota exceeded: " + p.description() + " is already creating "
+          + u.creations + " sessions at once, its quota (creations=" + q.creations()
+          + "); wait for those to finish, then retry" + raise);
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  /**
+   * The open session of {@code kind} with this id if {@code caller} owns it, else null (whether
+   * or not it exists: another principal's session is answered as a missing one).
+   */
   @SuppressWarnings("unchecked") // reserve(kind, ...) made every session of this kind a Session<T>
-  public <T extends SessionState> Session<T> find(SessionKind<T> kind, String id) {
+  public <T extends SessionState> Session<T> find(SessionKind<T> kind, String id, Principal caller) {
     Session<?> s = sessions.get(id);
-    return s != null && s.isOpen() && s.kind().equals(kind) ? (Session<T>) s : null;
+    return s != null && s.isOpen() && s.kind().equals(kind) && s.owner().name().equals(caller.name())
+        ? (Session<T>) s : null;
   }
 
   /**
@@ -225,6 +337,45 @@ public final class SessionRegistry {
     return expired;
   }
 
+  /**
+   * Closes the sessions whose connection has been gone for the disconnect grace period, so that a
+   * client that vanished does not hold its slots until the idle timeout. A session whose owner
+   * has reconnected by then (another live connection over which it has called; only a token or
+   * certificate principal can) moves to that connection instead. Sessions bound to no connection
+   * (detached ones, dm_env_rpc worlds) are left alone.
+   *
+   * @param liveConnectionOf a live connection of a principal, or null
+   * @return the number of sessions closed
+   */
+  public int closeAbandoned(Function<Principal, Connection> liveConnectionOf) {
+    int closed = 0;
+    for (Session<?> s : List.copyOf(sessions.values())) {
+      Connection gone = s.connection();
+      if (gone == null || !gone.isClosed() || !s.isOpen()
+          || clock.getAsLong() - gone.closedAtNanos() < disconnectGraceNanos) {
+        continue;
+      }
+      Connection other = liveConnectionOf.apply(s.owner());
+      if (other != null) {
+        s.bind(other);
+        log.atDebug().setMessage("session moved to its owner's new connection").addKeyValue("session", s.id())
+            .addKeyValue("connection", other.peer()).log();
+        continue;
+      }
+      s.lock.lock();
+      try {
+        if (!s.closed && s.connection() == gone) {
+          Closed c = markClosed(s);
+          closed++;
+          logLine(s, "abandoned", c).addKeyValue("connection", gone.peer()).log();
+        }
+      } finally {
+        s.lock.unlock();
+      }
+    }
+    return closed;
+  }
+
   /** Closes every open session (at shutdown), waiting for calls in progress to finish. */
   public int closeAll() {
     int n = 0;
@@ -255,6 +406,7 @@ public final class SessionRegistry {
         .addKeyValue("protocol", s.kind().protocol())
         .addKeyValue("world", s.worldId())
         .addKeyValue("client", s.client())
+        .addKeyValue("principal", s.owner().name())
         .addKeyValue("steps", c.steps())
         .addKeyValue("episodes", c.episodes())
         .addKeyValue("sessions", size());
@@ -270,7 +422,20 @@ public final class SessionRegistry {
 
   private void release(Session<?> s) {
     if (sessions.remove(s.id(), s)) {
-      held.decrementAndGet();
+      synchronized (accounting) {
+        held--;
+        Usage u = usage.get(s.owner().name());
+        u.sessions--;
+        u.copies -= s.copies;
+        u.cells -= s.cells;
+        if (s.creating) {
+          s.creating = false;
+          u.creations--;
+        }
+        if (u.sessions == 0) {
+          usage.remove(s.owner().name());
+        }
+      }
     }
   }
 }
