@@ -2,6 +2,7 @@ package dev.kindred.server;
 
 import dev.kindred.env.WorldRegistry;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -32,7 +33,7 @@ public final class ServeCommand implements Callable<Integer> {
   int port = ServerConfig.DEFAULT_PORT;
 
   @Option(names = "--host", paramLabel = "ADDR",
-      description = "address to bind (default ${DEFAULT-VALUE}, every interface)")
+      description = "address to bind (default ${DEFAULT-VALUE}: this machine only; 0.0.0.0 for every interface)")
   String host = ServerConfig.DEFAULT_HOST;
 
   @Option(names = "--max-sessions", paramLabel = "N", description = "sessions held at once (default ${DEFAULT-VALUE})")
@@ -55,12 +56,40 @@ public final class ServeCommand implements Callable<Integer> {
           + "core; results do not depend on it)")
   int stepThreads = ServerConfig.DEFAULT_STEP_THREADS;
 
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "bearer tokens, one 'TOKEN PRINCIPAL [sessions=N copies=N cells=N creations=N]' per line; "
+          + "every call but health checks then needs 'authorization: Bearer <token>' (default: none)")
+  Path tokenFile;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM",
+      description = "certificate chain the server presents; with --tls-key the port speaks TLS only")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 PEM private key of --tls-cert")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM",
+      description = "require client certificates issued by these authorities; without tokens the "
+          + "certificate's subject is the principal")
+  Path tlsClientCa;
+
+  @Option(names = "--disconnect-grace-s", paramLabel = "N",
+      description = "close a client's sessions N s after its connection goes, unless its principal "
+          + "reconnects; detached sessions stay (default ${DEFAULT-VALUE})")
+  int disconnectGraceS = (int) ServerConfig.DEFAULT_DISCONNECT_GRACE.toSeconds();
+
+  @Option(names = "--principal-quota", paramLabel = "'KEY=N ...'",
+      description = "what one principal (token, client certificate or connection) may hold at once: sessions, "
+          + "copies, cells, creations in progress; the token file overrides it per principal "
+          + "(default '${DEFAULT-VALUE}')")
+  String principalQuota = ServerConfig.DEFAULT_PRINCIPAL_QUOTA.toString();
+
   /** The configuration the flags ask for; a value out of range is a usage error. */
   ServerConfig config() {
     if (host.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--host needs an address, got an empty string");
     }
-    return ServerConfig.builder()
+    ServerConfig.Builder b = ServerConfig.builder()
         .port(range("--port", port, 0, 65_535))
         .host(host)
         .maxSessions(range("--max-sessions", maxSessions, 1, Integer.MAX_VALUE))
@@ -68,7 +97,20 @@ public final class ServeCommand implements Callable<Integer> {
         .maxMessageBytes(range("--max-message-mb", maxMessageMb, 1, 2047) << 20)
         .sessionIdleTimeout(Duration.ofSeconds(range("--idle-timeout-s", idleTimeoutS, 1, Integer.MAX_VALUE)))
         .stepThreads(range("--step-threads", stepThreads, 1, 1024))
-        .build();
+        .disconnectGrace(Duration.ofSeconds(range("--disconnect-grace-s", disconnectGraceS, 0, Integer.MAX_VALUE)));
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together; got only "
+          + (tlsCert == null ? "--tls-key" : "--tls-cert"));
+    }
+    if (tlsCert != null) {
+      b.tls(tlsCert, tlsKey);
+    }
+    try {
+      return b.tlsClientCa(tlsClientCa).tokenFile(tokenFile)
+          .principalQuota(ServerConfig.DEFAULT_PRINCIPAL_QUOTA.with(principalQuota)).build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
   }
 
   private int range(String flag, int value, int min, int max) {

@@ -37,6 +37,14 @@ class CommandLineTest {
     assertEquals(8 << 20, c.maxMessageBytes());
     assertEquals(Duration.ofSeconds(30), c.sessionIdleTimeout());
     assertEquals(2, c.stepThreads());
+    ServerConfig secure = parse("--tls-cert", "a.pem", "--tls-key", "a.key", "--tls-client-ca", "ca.pem",
+        "--token-file", "tokens.txt", "--disconnect-grace-s", "0", "--principal-quota", "sessions=2 cells=1000");
+    assertEquals(java.nio.file.Path.of("a.pem"), secure.tlsCert());
+    assertEquals(java.nio.file.Path.of("a.key"), secure.tlsKey());
+    assertEquals(java.nio.file.Path.of("ca.pem"), secure.tlsClientCa());
+    assertEquals(java.nio.file.Path.of("tokens.txt"), secure.tokenFile());
+    assertEquals(Duration.ZERO, secure.disconnectGrace());
+    assertEquals("sessions=2 copies=unlimited cells=1000 creations=8", secure.principalQuota().toString());
     CommandLine cl = new CommandLine(new ServeCommand());
     cl.parseArgs("--port", "1", "--help");
     assertTrue(cl.isUsageHelpRequested());
@@ -51,6 +59,9 @@ class CommandLineTest {
     assertUsage("--max-sessions", "--max-sessions");
     assertUsage("--host needs an address", "--host", " ");
     assertUsage("'serve'", "serve");
+    assertUsage("--tls-cert and --tls-key go together; got only --tls-cert", "--tls-cert", "a.pem");
+    assertUsage("is not a quota", "--principal-quota", "bogus=1");
+    assertUsage("--disconnect-grace-s must be between 0", "--disconnect-grace-s", "-1");
   }
 
   private void assertUsage(String message, String... args) {
@@ -61,10 +72,12 @@ class CommandLineTest {
   @Test
   void helpListsEveryFlagWithItsDefault() {
     String u = new CommandLine(new ServeCommand()).getUsageMessage().replaceAll("\\s+", " "); // unwrapped
-    for (String s : new String[] {"--port=N", "(default 50051)", "--host=ADDR", "(default 0.0.0.0",
+    for (String s : new String[] {"--port=N", "(default 50051)", "--host=ADDR", "(default 127.0.0.1",
         "--max-sessions=N", "(default 256)", "--max-copies=N", "(default 65536)", "--max-message-mb=N",
         "(default 64", "--idle-timeout-s=N", "(default 600)", "--step-threads=N",
-        "(default " + ServerConfig.DEFAULT_STEP_THREADS + ": one per", "--help"}) {
+        "(default " + ServerConfig.DEFAULT_STEP_THREADS + ": one per", "--token-file=FILE", "--tls-cert=PEM",
+        "--tls-key=PEM", "--tls-client-ca=PEM", "--disconnect-grace-s=N", "(default 10)", "--principal-quota=",
+        "(default 'sessions=64 copies=unlimited cells=unlimited creations=8')", "--help"}) {
       assertTrue(u.contains(s), "usage lacks '" + s + "':\n" + u);
     }
   }
