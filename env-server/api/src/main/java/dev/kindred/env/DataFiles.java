@@ -171,7 +171,7 @@ public final class DataFiles {
     for (int i = 0; i < name.length(); i++) {
       if (Character.isISOControl(name.charAt(i))) {
         throw EnvException.invalid(field, "the file name contains a control character; expected the name of "
-            + "a file in the data directory, relative to it (e.g. 'couplings/sk64.txt')");
+            + "a file in the data directory, relative to it");
       }
     }
     Path relative;
@@ -182,7 +182,7 @@ public final class DataFiles {
     }
     if (relative.isAbsolute() || relative.getRoot() != null) {
       throw EnvException.invalid(field, shown(name) + " is an absolute path; name a file relative to the data "
-          + "directory (e.g. 'couplings/sk64.txt'); files outside it cannot be read");
+          + "directory; files outside it cannot be read");
     }
     Path inside = root.resolve(relative).normalize();
     if (!inside.startsWith(root)) {
@@ -205,8 +205,8 @@ public final class DataFiles {
   }
 
   private EnvException tooLarge(String field, String name, String size) {
-    return EnvException.exhausted(field + ": data file " + shown(name) + " is " + size + ", more than this "
-        + "host's limit of " + maxBytes + " bytes per data file" + (raiseCap.isEmpty() ? "" : "; " + raiseCap));
+    return EnvException.exhausted(field + ": data file " + shown(name) + " is " + size + ", more than the limit "
+        + "of " + maxBytes + " bytes per data file" + (raiseCap.isEmpty() ? "" : "; " + raiseCap));
   }
 
   private static EnvException unreadable(String field, String name) {

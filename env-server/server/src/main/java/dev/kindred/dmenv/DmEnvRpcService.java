@@ -16,6 +16,7 @@ import dev.kindred.server.core.ErrorMapping;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionRegistry;
+import dev.kindred.server.core.WorldFactory;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashSet;
@@ -100,17 +101,21 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
   private final WorldRegistry registry;
   private final DmWorlds worlds;
   private final RequestStreams streams;
+  private final WorldFactory factory;
   private final int maxMessageBytes;
 
   /**
    * @param sessions the server's sessions, where this service keeps its worlds
    * @param streams  the server's streams, which end at shutdown
+   * @param factory  builds worlds under the server's limits, on its creation threads (the same as
+   *                 kindred.v1's)
    */
   public DmEnvRpcService(WorldRegistry registry, SessionRegistry sessions, RequestStreams streams,
-      int maxMessageBytes) {
+      WorldFactory factory, int maxMessageBytes) {
     this.registry = registry;
-    this.worlds = new DmWorlds(sessions);
+    this.worlds = new DmWorlds(sessions, factory);
     this.streams = streams;
+    this.factory = factory;
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -168,8 +173,9 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     try {
       return switch (request.getPayloadCase()) {
         case CREATE_WORLD -> {
-          DmSettings.Creation c = DmSettings.create(request.getCreateWorld().getSettingsMap(), registry);
-          Session<DmWorld> w = worlds.create(c, conn);
+          // Built on the server's creation threads, never on the threads serving other calls.
+          Session<DmWorld> w = factory.onCreationThread(() -> worlds.create(DmSettings.create(
+              request.getCreateWorld().getSettingsMap(), registry, factory.limits().maxConfigElements()), conn));
           conn.created.add(w);
           yield EnvironmentResponse.newBuilder()
               .setCreateWorld(CreateWorldResponse.newBuilder().setWorldName(w.id())).build();
@@ -202,10 +208,11 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
         }
         case RESET_WORLD -> {
           var r = request.getResetWorld();
-          worlds.use(worlds.get(r.getWorldName()), w -> {
-            w.resetWorld(conn, r.getSettingsMap());
+          // Settings may rebuild the world: on a creation thread, as CreateWorld.
+          factory.onCreationThread(() -> worlds.use(worlds.get(r.getWorldName()), w -> {
+            w.resetWorld(conn, r.getSettingsMap(), factory.limits().maxConfigElements());
             return null;
-          });
+          }));
           yield EnvironmentResponse.newBuilder().setResetWorld(ResetWorldResponse.getDefaultInstance()).build();
         }
         case LEAVE_WORLD -> {

@@ -5,6 +5,7 @@ import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionKind;
 import dev.kindred.server.core.SessionRegistry;
 import dev.kindred.server.core.SessionRegistry.Reservation;
+import dev.kindred.server.core.WorldFactory;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +22,11 @@ final class DmWorlds {
       "destroy worlds you no longer use (DestroyWorld)");
 
   private final SessionRegistry registry;
+  private final WorldFactory factory;
 
-  DmWorlds(SessionRegistry registry) {
+  DmWorlds(SessionRegistry registry, WorldFactory factory) {
     this.registry = registry;
+    this.factory = factory;
   }
 
   int size() {
@@ -38,7 +41,7 @@ final class DmWorlds {
   Session<DmWorld> create(DmSettings.Creation c, Object creator) {
     String worldId = c.type().id();
     try (Reservation<DmWorld> slot = registry.reserve(KIND, worldId + "-", worldId, creator.toString())) {
-      DmWorld w = new DmWorld(slot.id(), c.type(), c.raw(), c.config(), c.seed());
+      DmWorld w = new DmWorld(slot.id(), c.type(), c.raw(), c.config(), c.seed(), factory, slot.cancellation());
       int agents = w.agents();
       Session<DmWorld> s = slot.open(w);
       log.atInfo().setMessage("dm_env_rpc world created").addKeyValue("world", s.id())

@@ -6,6 +6,8 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
+import dev.kindred.env.TensorSpec;
+import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.AutoresetMode;
@@ -28,6 +30,7 @@ import dev.kindred.server.core.ErrorMapping;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry.Closed;
 import dev.kindred.server.core.SessionRegistry.Reservation;
+import dev.kindred.server.core.WorldFactory;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -46,21 +49,25 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   static final String PROTOCOL = "kindred.v1";
   private static final ErrorMapping ERRORS = new ErrorMapping("use fewer copies or agents",
       "use fewer copies or close other sessions");
+  private static final WorldFactory.Advice ADVICE = new WorldFactory.Advice("config",
+      "use fewer copies or a smaller world (the sizes, sweeps or burn-in named above)");
 
   private final ServerConfig config;
   private final WorldRegistry registry;
   private final EnvSessions sessions;
   private final RequestStreams streams;
+  private final WorldFactory factory;
   private final String version;
   /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
 
   EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, RequestStreams streams,
-      ForkJoinPool stepPool, String version) {
+      WorldFactory factory, ForkJoinPool stepPool, String version) {
     this.config = config;
     this.registry = registry;
     this.sessions = sessions;
     this.streams = streams;
+    this.factory = factory;
     this.stepPool = stepPool;
     this.version = version;
   }
@@ -76,7 +83,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
             .setMaxSessions(config.maxSessions())
             .setMaxCopiesPerSession(config.maxCopiesPerSession())
             .setMaxMessageBytes(config.maxMessageBytes())
-            .setSessionIdleTimeoutSeconds(config.sessionIdleTimeout().toSeconds()))
+            .setSessionIdleTimeoutSeconds(config.sessionIdleTimeout().toSeconds())
+            .setMaxWorldBytes(config.maxWorldBytes())
+            .setMaxCallWork(config.maxCallWork())
+            .setMaxDataFileBytes(factory.dataFiles().available() ? factory.dataFiles().maxBytes() : 0))
         .addAllWorldIds(registry.ids())
         .build());
   }
@@ -92,9 +102,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     });
   }
 
+  /** Worlds are built on the server's creation threads, never on the threads serving other calls. */
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<CreateSessionResponse> out) {
-    unary("CreateSession", out, () -> createSession(request));
+    unary("CreateSession", out, () -> factory.onCreationThread(() -> createSession(request)));
   }
 
   private CreateSessionResponse createSession(CreateSessionRequest request) {
@@ -120,14 +131,16 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     long seed = request.getSeed();
     String client = request.getClientName();
 
-    // The slot is taken before any world is built, so requests beyond the limit build nothing.
+    // The slot is taken before any world is built, so requests beyond the limit build nothing;
+    // the world declares its cost to the factory's limits before it allocates anything large.
     try (Reservation<EnvSession> slot = sessions.reserve(type.id(), client)) {
-      // Check names and message sizes on a one-copy probe before building all copies.
-      BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
-      checkMessageSizes(probe, autoreset, copies);
-      BatchedEnv env = copies == 1 ? probe
-          : new BatchedEnv(type.create(worldConfig, copies), autoreset, seed, observations);
-      env.stepCopiesOn(stepPool);
+      World world = factory.create(type, worldConfig, copies, slot.cancellation(), autoreset != Autoreset.DISABLED,
+          ADVICE);
+      // Names and message sizes are checked before the environment allocates its buffers.
+      checkMessageSizes(world, BatchedEnv.requestedObservations(world.spec(), observations), autoreset, copies);
+      BatchedEnv env = new BatchedEnv(world, autoreset, seed, observations)
+          .stepCopiesOn(stepPool)
+          .cancelOn(slot.cancellation());
       CreateSessionResponse response = CreateSessionResponse.newBuilder()
           .setSessionId(slot.id())
           .setSpec(Protos.envSpec(SessionSpec.of(env, worldConfig)))
@@ -147,10 +160,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     }
   }
 
-  private void checkMessageSizes(BatchedEnv probe, Autoreset autoreset, int copies) {
+  private void checkMessageSizes(World world, List<TensorSpec> observations, Autoreset autoreset, int copies) {
     long limit = config.maxMessageBytes();
-    long request = MessageSizes.stepRequest(probe.spec(), copies);
-    long response = MessageSizes.stepResponse(probe.spec(), probe.observations(), autoreset, copies);
+    long request = MessageSizes.stepRequest(world.spec(), copies);
+    long response = MessageSizes.stepResponse(world.spec(), observations, autoreset, copies);
     String raise = "; use fewer copies, request fewer observations (CreateSessionRequest.observations), "
         + "or restart the server with a larger --max-message-mb";
     if (request > limit) {

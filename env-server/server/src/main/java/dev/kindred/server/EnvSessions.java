@@ -53,10 +53,13 @@ final class EnvSessions {
     return registry.use(lookup(sessionId), () -> notFound(sessionId), action);
   }
 
-  /** Closes a session; NOT_FOUND when it is unknown or already closed. */
+  /**
+   * Closes a session; NOT_FOUND when it is unknown or already closed. A call still working on the
+   * session (a long Reset, say) stops at its world's next poll rather than holding the close up.
+   */
   Closed close(String sessionId) {
     Session<EnvSession> s = lookup(sessionId);
-    return registry.use(s, () -> notFound(sessionId), state -> registry.close(s, "closed"));
+    return registry.useToClose(s, "CloseSession", () -> notFound(sessionId), state -> registry.close(s, "closed"));
   }
 
   private Session<EnvSession> lookup(String sessionId) {

@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.kindred.env.DataFiles;
+import dev.kindred.server.core.WorldFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,7 @@ class DmEnvRpcServiceTest {
   private Server server;
   private ManagedChannel channel;
   private WorldRegistry registry;
+  private WorldFactory factory;
 
   @BeforeEach
   void start() throws IOException {
@@ -64,7 +67,9 @@ class DmEnvRpcServiceTest {
     types.add(new CounterWorld.Type());
     registry = new WorldRegistry(types);
     sessions = new SessionRegistry(MAX_WORLDS, Duration.ofSeconds(600), now::get);
-    service = new DmEnvRpcService(registry, sessions, new RequestStreams(), maxMessageBytes);
+    factory = new WorldFactory(new WorldFactory.Limits(1L << 30, 10_000_000_000L, maxMessageBytes / 4),
+        DataFiles.none(), 2, 16);
+    service = new DmEnvRpcService(registry, sessions, new RequestStreams(), factory, maxMessageBytes);
     String name = "dmenv-" + UUID.randomUUID();
     server = InProcessServerBuilder.forName(name).addService(service).build().start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -74,6 +79,7 @@ class DmEnvRpcServiceTest {
   void stop() {
     channel.shutdownNow();
     server.shutdownNow();
+    factory.close();
   }
 
   private DmClient client() {

@@ -155,7 +155,7 @@ public final class SpinBoltzmannType extends SpinWorldType {
    */
   private static void admit(WorldContext context, Config c, int n) {
     checkDense(c.has("couplings") ? "couplings" : "couplings_file", n);
-    SpinCost.admit(context, c, SpinGraph.Kind.DENSE, n, 0, n - 1, 8L * n * n, 0, "explicit couplings");
+    SpinCost.admit(context, c, SpinGraph.Kind.DENSE, n, 0, n - 1, 8L * n * n, 0, "an explicit coupling matrix (dense)");
   }
 
   /**

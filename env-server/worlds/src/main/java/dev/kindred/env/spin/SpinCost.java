@@ -24,7 +24,7 @@ final class SpinCost {
    * @param maxDegree   most neighbours of one spin (the width of per-agent observations)
    * @param extraBytes  transient memory of building the graph beyond its arrays
    * @param extraWork   updates of building the graph beyond one per stored entry
-   * @param graph       the graph in the configuration's words, e.g. "periodic lattice 256 x 256"
+   * @param graph       the graph in the configuration's words, e.g. "a periodic lattice 256 x 256"
    */
   static void admit(WorldContext context, Config c, SpinGraph.Kind kind, long n, long storedEdges,
       long maxDegree, long extraBytes, long extraWork, String graph) {
@@ -43,7 +43,9 @@ final class SpinCost {
       case CSR -> saturatedAdd(saturatedMultiply(storedEdges, 24), saturatedMultiply(n, 8));
       case DENSE -> saturatedMultiply(nn, 16);
     };
-    shared = saturatedAdd(saturatedAdd(shared, saturatedMultiply(n, 16)), extraBytes);
+    // Per spin: the free sites and the checks of controlled and clamped lists; zetas if given.
+    shared = saturatedAdd(shared, saturatedMultiply(n, c.has("zetas") ? 16 : 8));
+    shared = saturatedAdd(shared, extraBytes);
     // Per copy: spins, cached dense fields, and observations (per agent: its neighbours' spins,
     // masks and precisions; per copy: every spin).
     long perCopy = saturatedAdd(n, kind == SpinGraph.Kind.DENSE ? saturatedMultiply(n, 8) : 0);
@@ -67,7 +69,7 @@ final class SpinCost {
     long reset = saturatedAdd(saturatedAdd(n, kind == SpinGraph.Kind.DENSE ? nn : 0),
         saturatedAdd(saturatedMultiply(burnIn, sweep), observe));
     long step = saturatedAdd(saturatedMultiply(sweeps, sweep), observe);
-    String size = n + " spins (" + graph + "), burn_in_sweeps " + burnIn + ", sweeps_per_step " + sweeps;
+    String size = n + " spins on " + graph + ", burn_in_sweeps " + burnIn + ", sweeps_per_step " + sweeps;
     return new WorldCost(size, shared, perCopy, build, reset, step);
   }
 }

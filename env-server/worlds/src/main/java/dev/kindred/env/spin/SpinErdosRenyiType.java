@@ -35,7 +35,7 @@ public final class SpinErdosRenyiType extends SpinWorldType {
     SpinGraph.checkEdges("mean_degree", edges);
     // The widest row of G(n, p) stays within a few standard deviations of the mean.
     long widest = Math.min(n - 1, (long) Math.ceil(md + 6 * Math.sqrt(md) + 8));
-    SpinCost.admit(context, c, SpinGraph.Kind.CSR, n, edges, widest, 0, 0, "Erdos-Renyi graph, mean degree " + md);
+    SpinCost.admit(context, c, SpinGraph.Kind.CSR, n, edges, widest, 0, 0, "an Erdos-Renyi graph of mean degree " + md);
     int[][] e = SpinGraph.erdosRenyi(n, md / (n - 1), c.getLong("graph_seed"));
     return SpinGraph.fromEdges(n, e[0], e[1], e[0].length, c.getDouble("gamma"), c.getDouble("gamma_std"),
         c.getBool("symmetric"), c.getLong("graph_seed"), "mean_degree");

@@ -31,7 +31,7 @@ public final class SpinLatticeType extends SpinWorldType {
     long n = (long) w * h;
     double gamma = c.getDouble("gamma");
     double std = c.getDouble("gamma_std");
-    String shape = "periodic lattice " + w + " x " + h;
+    String shape = "a periodic lattice " + w + " x " + h;
     checkSpins("width", n);
     if (std == 0) {
       SpinCost.admit(context, c, SpinGraph.Kind.LATTICE, n, 0, 4, 0, 0, shape);

@@ -41,7 +41,7 @@ public final class SpinRandomRegularType extends SpinWorldType {
     boolean complement = d > (n - 1) / 2;
     long complementEdges = complement ? (long) n * (n - 1 - d) / 2 : 0;
     SpinCost.admit(context, c, SpinGraph.Kind.CSR, n, (long) n * d, d, 64 * complementEdges,
-        complement ? (long) n * n / 2 : 0, "random " + d + "-regular graph");
+        complement ? (long) n * n / 2 : 0, "a random " + d + "-regular graph");
     int[][] e = SpinGraph.randomRegular(n, d, c.getLong("graph_seed"));
     return SpinGraph.fromEdges(n, e[0], e[1], e[0].length, c.getDouble("gamma"), c.getDouble("gamma_std"),
         c.getBool("symmetric"), c.getLong("graph_seed"), "degree");
