@@ -186,8 +186,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         // Out-of-int values become -1, which the session rejects with the range it expects.
         copies[i] = c > Integer.MAX_VALUE ? -1 : (int) c;
       }
-      return sessions.withSession(request.getSessionId(),
-          session -> respond(session, session.env().reset(seed, copies)));
+      return sessions.withSession(request.getSessionId(), session -> {
+        session.last().forget();
+        return respond(session, session.env().reset(seed, copies));
+      });
     });
   }
 
@@ -197,8 +199,39 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   }
 
   private StepResponse step(StepRequest request) {
-    return sessions.withSession(request.getSessionId(),
-        session -> respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer())));
+    return sessions.withSession(request.getSessionId(), session -> {
+      if (!request.hasExpectedStep()) {
+        return respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()));
+      }
+      long answered = session.env().sessionStep();
+      long expected = request.getExpectedStep();
+      StepResponse kept = session.last().get();
+      if (expected == answered && kept != null && kept.getSessionStep() == answered) {
+        return kept; // a retry of the Step the server already applied: the same answer, no second step
+      }
+      if (expected != answered + 1) {
+        throw EnvException.precondition(expectedStepMismatch(expected, answered, kept != null));
+      }
+      StepResponse response = respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()));
+      session.last().keep(response);
+      return response;
+    });
+  }
+
+  /** Why {@code expected_step} does not fit a session that has answered {@code answered} Steps. */
+  private static String expectedStepMismatch(long expected, long answered, boolean kept) {
+    String both = "expected_step: the request expects step " + Long.toUnsignedString(expected) + " but this session "
+        + "is at step " + answered + " (its next Step produces step " + (answered + 1) + "); ";
+    if (expected == answered) {
+      return both + "step " + answered + "'s response is not kept (a Reset came after it, or its Step did not carry "
+          + "expected_step), so it cannot be returned again; nothing was done";
+    }
+    if (Long.compareUnsigned(expected, answered) < 0) {
+      return both + "only the last Step's response is kept" + (kept ? " (step " + answered + ")" : "")
+          + "; nothing was done. Resynchronise from the session_step of your last response";
+    }
+    return both + "steps cannot be skipped; nothing was done. Send expected_step = the session_step of your last "
+        + "response + 1";
   }
 
   private StepResponse respond(EnvSession session, StepBatch batch) {

@@ -2,6 +2,7 @@ package dev.kindred.server;
 
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
+import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionKind;
 import dev.kindred.server.core.SessionRegistry;
@@ -20,8 +21,37 @@ final class EnvSessions {
   static final SessionKind<EnvSession> KIND = new SessionKind<>(EnvServiceImpl.PROTOCOL, ID_HEX_DIGITS,
       "close sessions you no longer use (CloseSession)");
 
-  /** A kindred.v1 session: its environment and whether responses may carry sparse observations. */
-  record EnvSession(BatchedEnv env, boolean sparseObservations) implements SessionState {}
+  /**
+   * A kindred.v1 session: its environment, whether responses may carry sparse observations, and
+   * the last Step response kept for retries ({@link LastStep}).
+   */
+  record EnvSession(BatchedEnv env, boolean sparseObservations, LastStep last) implements SessionState {
+    EnvSession(BatchedEnv env, boolean sparseObservations) {
+      this(env, sparseObservations, new LastStep());
+    }
+  }
+
+  /**
+   * The response of the session's last Step, when that Step carried {@code expected_step}: what
+   * a retry of it gets again (exactly-once stepping). Touched only under the session's lock.
+   */
+  static final class LastStep {
+    private StepResponse response;
+
+    /** The kept response, or null. */
+    StepResponse get() {
+      return response;
+    }
+
+    void keep(StepResponse r) {
+      response = r;
+    }
+
+    /** After a Reset: a Step retried across it must not get a pre-Reset answer. */
+    void forget() {
+      response = null;
+    }
+  }
 
   private final SessionRegistry registry;
 
