@@ -14,9 +14,11 @@ import dev.kindred.env.Cancellation;
 import dev.kindred.env.DataFiles;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.KindredException;
+import dev.kindred.env.SessionOptions;
 import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldCost;
 import dev.kindred.env.WorldType;
+import dev.kindred.local.LocalVectorEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,6 +95,20 @@ class SpinHostingTest {
           () -> t.create(t.schema().resolve(cfg("couplings_file", name)), 1, context));
       assertFalse(e.getMessage().contains("root") || e.getMessage().contains("7"), e.getMessage());
     }
+  }
+
+  @Test
+  void inProcessTheCallerChoosesTheDataDirectory(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("m.txt"), "0 1\n1 0\n");
+    Map<String, Object> config = cfg("couplings_file", "m.txt", "controlled", List.of(0));
+    try (LocalVectorEnv env = LocalVectorEnv.create(REGISTRY, "spin.boltzmann", config, 2, 1,
+        SessionOptions.defaults(), DataFiles.in(dir))) {
+      assertEquals(1, env.spec().agents());
+    }
+    KindredException e = assertThrows(KindredException.class,
+        () -> LocalVectorEnv.create(REGISTRY, "spin.boltzmann", config, 2, 1));
+    assertEquals("INVALID_ARGUMENT", e.code());
+    assertTrue(e.detail().contains("no data directory"), e.detail());
   }
 
   // ---- costs --------------------------------------------------------------------------------
