@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
@@ -341,7 +342,7 @@ public final class BatchedEnv {
    * stopped this way abandons the episodes it touched, as any failure while the world moves does.
    */
   public BatchedEnv cancelOn(Cancellation cancellation) {
-    this.cancellation = java.util.Objects.requireNonNull(cancellation, "cancellation");
+    this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
     return this;
   }
 

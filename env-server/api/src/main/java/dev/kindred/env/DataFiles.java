@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The files a world may read: regular files inside one directory that the host's operator chose
@@ -96,8 +97,8 @@ public final class DataFiles {
   }
 
   /** The directory's real path; empty for {@link #none()}. For the host's log, never for clients. */
-  public java.util.Optional<Path> directory() {
-    return java.util.Optional.ofNullable(root);
+  public Optional<Path> directory() {
+    return Optional.ofNullable(root);
   }
 
   /** The size cap of one file, in bytes. */

@@ -5,6 +5,7 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
 import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldCost;
 import dev.kindred.env.WorldType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,7 +97,7 @@ final class DmSettings {
   private static long elements(int[] shape) {
     long n = 1;
     for (int d : shape) {
-      n = dev.kindred.env.WorldCost.saturatedMultiply(n, d);
+      n = WorldCost.saturatedMultiply(n, d);
     }
     return n;
   }

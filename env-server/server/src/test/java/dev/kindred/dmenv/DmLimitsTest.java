@@ -2,6 +2,7 @@ package dev.kindred.dmenv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,7 +128,7 @@ class DmLimitsTest {
     // kindred.v1 refuses both...
     EnvServiceGrpc.EnvServiceBlockingStub v1 = EnvServiceGrpc.newBlockingStub(channel);
     for (Map.Entry<String, Map<String, Object>> w : Map.of("spin.lattice", runaway, "spin.sk", huge).entrySet()) {
-      StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
           () -> v1.createSession(CreateSessionRequest.newBuilder().setWorldId(w.getKey())
               .setConfig(Protos.toStruct(w.getValue())).build()));
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());

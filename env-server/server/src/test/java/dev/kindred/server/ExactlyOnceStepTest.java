@@ -2,11 +2,12 @@ package dev.kindred.server;
 
 import static dev.kindred.server.Harness.assertStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindred.client.ClientOptions;
 import dev.kindred.client.KindredClient;
 import dev.kindred.client.RemoteVectorEnv;
-import dev.kindred.client.ClientOptions;
 import dev.kindred.env.SessionOptions;
 import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
@@ -58,7 +59,7 @@ class ExactlyOnceStepTest {
             .step(Harness.stepRequest(id, 1, 1))));
       }
       for (CompletableFuture<StepResponse> c : calls) {
-        Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> c.get(10, TimeUnit.SECONDS));
+        Throwable t = assertThrows(Exception.class, () -> c.get(10, TimeUnit.SECONDS));
         assertEquals(Code.DEADLINE_EXCEEDED, ((StatusRuntimeException) t.getCause()).getStatus().getCode());
       }
       Thread.sleep(1_000); // what the server would still be computing for the four late ones

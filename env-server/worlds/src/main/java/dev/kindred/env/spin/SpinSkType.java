@@ -27,7 +27,8 @@ public final class SpinSkType extends SpinWorldType {
   SpinGraph graph(Config c, WorldContext context) {
     int n = checkSpins("n", c.getLong("n"));
     checkDense("n", n);
-    SpinCost.admit(context, c, SpinGraph.Kind.DENSE, n, 0, n - 1, 0, 0, "a Sherrington-Kirkpatrick glass (dense couplings)");
+    SpinCost.admit(context, c, SpinGraph.Kind.DENSE, n, 0, n - 1, 0, 0,
+        "a Sherrington-Kirkpatrick glass (dense couplings)");
     double gamma = c.getDouble("gamma");
     double std = c.getDouble("gamma_std");
     boolean sym = c.getBool("symmetric");
