@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * DeepMind's dm_env_rpc protocol v1 ({@code dm_env_rpc.v1.Environment/Process}) over Kindred's
@@ -208,11 +209,17 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
         }
         case RESET_WORLD -> {
           var r = request.getResetWorld();
-          // Settings may rebuild the world: on a creation thread, as CreateWorld.
-          factory.onCreationThread(() -> worlds.use(worlds.get(r.getWorldName()), w -> {
+          Supplier<Void> reset = () -> worlds.use(worlds.get(r.getWorldName()), w -> {
             w.resetWorld(conn, r.getSettingsMap(), factory.limits().maxConfigElements());
             return null;
-          }));
+          });
+          // Configuration settings rebuild the world: on a creation thread, as CreateWorld.
+          boolean rebuilds = r.getSettingsMap().keySet().stream().anyMatch(k -> !k.equals(DmSettings.SEED));
+          if (rebuilds) {
+            factory.onCreationThread(reset);
+          } else {
+            reset.get();
+          }
           yield EnvironmentResponse.newBuilder().setResetWorld(ResetWorldResponse.getDefaultInstance()).build();
         }
         case LEAVE_WORLD -> {

@@ -40,7 +40,7 @@ import org.slf4j.spi.LoggingEventBuilder;
  * <p>No work starts for a call that is already cancelled or past its deadline, whether it was
  * so on arrival or became so while it waited for the session's lock; and while a call works on
  * a session, its world polls the session's {@link SessionCancellation}, which stops the work
- * when the call is cancelled, when {@link #closeInterrupting} closes the session, or after
+ * when the call is cancelled, when {@link #useToClose} closes the session, or after
  * {@link #stopWork} at shutdown.
  */
 public final class SessionRegistry {

@@ -11,6 +11,7 @@ import dev.kindred.env.WorldCost;
 import dev.kindred.env.WorldType;
 import io.grpc.Context;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -131,6 +132,9 @@ public final class WorldFactory implements AutoCloseable {
     }
     try {
       return f.get();
+    } catch (CancellationException e) {
+      throw new KindredException("UNAVAILABLE", "the server is shutting down; the world was not built; retry "
+          + "against another server");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException r) {
@@ -188,10 +192,17 @@ public final class WorldFactory implements AutoCloseable {
     }
   }
 
-  /** Stops the creation threads (at shutdown, after the sessions are closed). */
+  /**
+   * Stops the creation threads (at shutdown, after the sessions are closed); builds still
+   * waiting for a thread are cancelled, so their callers stop waiting.
+   */
   @Override
   public void close() {
-    creation.shutdownNow();
+    for (Runnable waiting : creation.shutdownNow()) {
+      if (waiting instanceof Future<?> f) {
+        f.cancel(false);
+      }
+    }
   }
 
   static String bytes(long b) {
