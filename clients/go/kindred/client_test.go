@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"kindred.dev/clients/go/kindred"
@@ -411,4 +413,34 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// A unary Step carries expected_step, so the server keeps its answer: the same Step sent again
+// (as a client does after a timeout) is answered again instead of stepping twice.
+func TestUnaryStepsAreExactlyOnce(t *testing.T) {
+	c := dial(t)
+	env := makeEnv(t, c, "spin.lattice", latticeConfig(), 2, 3, &kindred.EnvOptions{Unary: true})
+	ok(t)(env.Reset(nil))
+	ok(t)(env.Step(make([]int32, 4)))
+	b := ok(t)(env.Step(make([]int32, 4)))
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	stub := pb.NewEnvServiceClient(conn)
+	retry := uint64(2)
+	r, err := stub.Step(ctx, &pb.StepRequest{SessionId: env.SessionID(), Actions: make([]byte, 16), ExpectedStep: &retry})
+	if err != nil {
+		t.Fatalf("retry of step 2: %v", err)
+	}
+	if r.SessionStep != 2 || b.SessionStep != 2 {
+		t.Fatalf("retry of step 2 answered step %d (the client's was %d)", r.SessionStep, b.SessionStep)
+	}
+	if b = ok(t)(env.Step(make([]int32, 4))); b.SessionStep != 3 {
+		t.Fatalf("the next step is %d, want 3", b.SessionStep)
+	}
+	skip := uint64(9)
+	_, err = stub.Step(ctx, &pb.StepRequest{SessionId: env.SessionID(), Actions: make([]byte, 16), ExpectedStep: &skip})
+	wantCode(t, err, codes.FailedPrecondition, "expects step 9", "at step 3")
 }

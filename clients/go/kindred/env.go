@@ -32,6 +32,9 @@ type VectorEnv struct {
 	cleanup   runtime.Cleanup
 	// CloseResponse is the server's answer to CloseSession (after Close).
 	CloseResponse *pb.CloseSessionResponse
+	// answered is the session_step of the last answer (Reset or Step); valid once known.
+	answered uint64
+	known    bool
 }
 
 // lease is what the server holds for one VectorEnv, kept apart from the VectorEnv so that the
@@ -117,7 +120,16 @@ func (e *VectorEnv) ResetCopies(seed *uint64, copies []uint32) (*Batch, error) {
 	if err != nil {
 		return nil, fromRPC(err, method, e.client.target, e.client.timeout)
 	}
-	return e.spec.decode(r, method)
+	return e.decode(r, method)
+}
+
+// decode decodes an answer and remembers its session_step for the next unary Step.
+func (e *VectorEnv) decode(r *pb.StepResponse, method string) (*Batch, error) {
+	b, err := e.spec.decode(r, method)
+	if err == nil {
+		e.answered, e.known = r.SessionStep, true
+	}
+	return b, err
 }
 
 // Step advances every copy by one step. actions is int32 [copies, agents, dimensions],
@@ -145,6 +157,10 @@ func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
 
 // StepRaw sends actions already packed as little-endian int32 bytes, unchecked: the server
 // checks them (wrong lengths and values are codes.InvalidArgument with its message).
+//
+// A unary Step carries expected_step (the last answer's session_step + 1), so the server
+// applies it at most once: the same request sent again after a timeout is answered again
+// without a second step.
 func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 	e.lease.mu.Lock()
 	defer e.lease.mu.Unlock()
@@ -154,13 +170,17 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 		if err := e.checkOpen(method); err != nil {
 			return nil, err
 		}
+		if e.known {
+			next := e.answered + 1
+			req.ExpectedStep = &next
+		}
 		ctx, cancel := e.client.callCtx(context.Background())
 		defer cancel()
 		r, err := e.client.stub.Step(ctx, req)
 		if err != nil {
 			return nil, fromRPC(err, method, e.client.target, e.client.timeout)
 		}
-		return e.spec.decode(r, method)
+		return e.decode(r, method)
 	}
 	const method = "StepStream"
 	if err := e.checkOpen(method); err != nil {
@@ -180,7 +200,7 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 		l.stream = nil
 		return nil, err
 	}
-	return e.spec.decode(r, method)
+	return e.decode(r, method)
 }
 
 // SampleActions returns uniformly random valid actions, [copies, agents, dimensions].

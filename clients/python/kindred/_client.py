@@ -317,6 +317,8 @@ class VectorEnv:
         # own exit hook closes its sessions there, in order, before the channel).
         self._finalizer = weakref.finalize(self, _Lease.release, self._lease)
         self._finalizer.atexit = False
+        # session_step of the last answer (Reset or Step); None before the first
+        self._session_step: Optional[int] = None
 
     @property
     def close_response(self) -> Optional[pb.CloseSessionResponse]:
@@ -359,9 +361,16 @@ class VectorEnv:
         return obs, info
 
     def step(self, actions):
-        """Advances every copy by one step; see the class docstring for the layout."""
+        """Advances every copy by one step; see the class docstring for the layout.
+
+        A unary step carries ``expected_step`` (the last answer's ``session_step`` + 1), so the
+        server applies it at most once: sent again after a timeout, it is answered again
+        without a second step.
+        """
         request = pb.StepRequest(session_id=self.session_id, actions=self.pack_actions(actions))
         if not self.streaming:
+            if self._session_step is not None:
+                request.expected_step = self._session_step + 1
             return self._decode(self._call("Step", request))
         if self._closed:
             self._call("StepStream", request)  # raises
@@ -419,6 +428,7 @@ class VectorEnv:
         return out
 
     def _decode(self, r: pb.StepResponse):
+        self._session_step = int(r.session_step)
         c, a = self.num_copies, self.num_agents
         obs = self._tensors(r.observations)
         rewards = _unpack(r.rewards, "<f4", (c, a), "rewards")

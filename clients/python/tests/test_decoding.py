@@ -190,3 +190,33 @@ def test_sparse_and_raw_observations_decode_to_the_same_arrays(client):
             a = sparse.step(actions)[0]
             b = raw.step(actions)[0]
         assert (b["grid"] == 0).mean() > 0.8  # the case sparse encoding is for
+
+
+def test_unary_steps_carry_expected_step_and_retries_step_once(client, monkeypatch):
+    with client.make_vector_env("spin.lattice", {"width": 4, "height": 4, "controlled": [0, 5]},
+                                num_copies=2, streaming=False) as env:
+        sent = []
+        call = env.client._call
+
+        def spy(method, request, timeout=None):
+            sent.append((method, request))
+            return call(method, request, timeout)
+
+        monkeypatch.setattr(env.client, "_call", spy)
+        env.reset(seed=1)
+        actions = np.ones(env.action_shape, np.int32)
+        env.step(actions)
+        _, _, _, _, info = env.step(actions)
+        steps = [r for m, r in sent if m == "Step"]
+        assert [r.expected_step for r in steps] == [1, 2]
+        # Sent again (as after a timeout), the last step is answered again, not applied twice.
+        again = call("Step", steps[-1])
+        assert again.session_step == info["session_step"] == 2
+        assert again == call("Step", steps[-1])
+        _, _, _, _, info = env.step(actions)
+        assert info["session_step"] == 3
+        # A step the session cannot produce next is refused, naming both numbers.
+        with pytest.raises(kindred.KindredError) as e:
+            call("Step", steps[0])
+        assert e.value.code == "FAILED_PRECONDITION"
+        assert "expects step 1" in e.value.message and "at step 3" in e.value.message

@@ -31,6 +31,15 @@ import java.util.concurrent.TimeUnit;
  * {@code StepStream} that this environment opens at its first streamed step and keeps open
  * ({@code streaming(true)}, the default).
  *
+ * <h2>Retries</h2>
+ * A unary {@code Step} carries {@code expected_step} (the session step of the last answer, plus
+ * one), so the server applies it at most once: when the call fails with
+ * {@code DEADLINE_EXCEEDED} or {@code UNAVAILABLE}, which leave the client unable to know
+ * whether the server stepped, it is sent once more, and the server either steps (it had not)
+ * or returns the same answer again (it had). A step that failed this way can take up to twice
+ * {@link ClientOptions#deadline()}. Streamed steps are not retried (a failed stream abandons the
+ * requests in flight).
+ *
  * <h2>Pipelining</h2>
  * {@link #send} queues a step on the stream without waiting; {@link #receive} waits for the
  * oldest outstanding answer and decodes it into the batch. Several requests may be in flight:
@@ -80,6 +89,8 @@ public final class RemoteVectorEnv implements VectorEnv {
   private final Cleaner.Cleanable cleanable;
 
   private int inFlight;
+  /** The session_step of the last answer received (Reset or Step); -1 before the first. */
+  private long lastSessionStep = -1;
 
   RemoteVectorEnv(KindredClient client, EnvServiceGrpc.EnvServiceBlockingStub blocking,
       EnvServiceGrpc.EnvServiceStub async, String sessionId, EnvSpec spec, SessionOptions sessionOptions) {
@@ -252,7 +263,7 @@ public final class RemoteVectorEnv implements VectorEnv {
     } catch (StatusRuntimeException e) {
       throw client.translate(e, "Reset");
     }
-    return Codec.decode(resp, batch);
+    return decode(resp);
   }
 
   @Override
@@ -262,13 +273,41 @@ public final class RemoteVectorEnv implements VectorEnv {
       send(actions);
       return receive();
     }
+    StepRequest.Builder request = request(actions).toBuilder();
+    if (lastSessionStep >= 0) {
+      request.setExpectedStep(lastSessionStep + 1);
+    }
     StepResponse resp;
     try {
-      resp = blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS).step(request(actions));
+      resp = unaryStep(request.build());
     } catch (StatusRuntimeException e) {
-      throw client.translate(e, "Step");
+      if (!request.hasExpectedStep() || !retriable(e)) {
+        throw client.translate(e, "Step");
+      }
+      // Safe: the server steps only if the first attempt did not (expected_step).
+      try {
+        resp = unaryStep(request.build());
+      } catch (StatusRuntimeException again) {
+        throw client.translate(again, "Step");
+      }
     }
-    return Codec.decode(resp, batch);
+    return decode(resp);
+  }
+
+  private StepResponse unaryStep(StepRequest request) {
+    return blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS).step(request);
+  }
+
+  /** Failures after which the client cannot know whether the server applied the Step. */
+  private static boolean retriable(StatusRuntimeException e) {
+    io.grpc.Status.Code code = e.getStatus().getCode();
+    return code == io.grpc.Status.Code.DEADLINE_EXCEEDED || code == io.grpc.Status.Code.UNAVAILABLE;
+  }
+
+  private StepBatch decode(StepResponse response) {
+    StepBatch b = Codec.decode(response, batch);
+    lastSessionStep = response.getSessionStep();
+    return b;
   }
 
   /**
@@ -319,7 +358,7 @@ public final class RemoteVectorEnv implements VectorEnv {
     }
     if (item instanceof StepResponse resp) {
       inFlight--;
-      return Codec.decode(resp, batch);
+      return decode(resp);
     }
     abandonStream();
     if (item == null) {

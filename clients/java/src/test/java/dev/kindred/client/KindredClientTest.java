@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Value;
 import dev.kindred.proto.v1.AutoresetMode;
 import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.WorldInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -275,6 +276,21 @@ class KindredClientTest {
         });
     env.close();
     assertTrue(env.isClosed());
+  }
+
+  @Test
+  void unaryStepsCarryTheStepTheyExpectAndStreamedOnesDoNot() {
+    try (RemoteVectorEnv unary = client.make("fake.echo", Map.of(), 1, 1, SessionOptions.builder().streaming(false)
+        .build()); RemoteVectorEnv streamed = client.make("fake.echo", Map.of(), 1, 1)) {
+      unary.reset();
+      long first = unary.batch().sessionStep();
+      unary.step(new int[2]);
+      unary.step(new int[2]);
+      assertEquals(List.of(first + 1, first + 2), fake.steps.stream().map(StepRequest::getExpectedStep).toList());
+      streamed.reset();
+      streamed.step(new int[2]);
+      assertFalse(fake.steps.get(2).hasExpectedStep());
+    }
   }
 
   @Test

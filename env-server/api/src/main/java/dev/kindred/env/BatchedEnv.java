@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
@@ -17,7 +18,10 @@ import java.util.concurrent.ForkJoinTask;
  * {@code LocalVectorEnv} both drive worlds through this one class, so both behave identically.
  *
  * <p>Every method validates its whole input before changing anything: a rejected call leaves
- * the environment exactly as it was. Not thread-safe; the caller serialises calls.
+ * the environment exactly as it was. A call that fails once the world has started moving (the
+ * world threw, or the call was cancelled through {@link #cancelOn}) abandons the episodes it
+ * touched: those copies must be Reset before they step again, and say so. Not thread-safe; the
+ * caller serialises calls.
  */
 public final class BatchedEnv {
   private final World world;
@@ -43,9 +47,11 @@ public final class BatchedEnv {
   private final boolean[] pendingReset; // NEXT_STEP: reset instead of stepping
   private final boolean[] ended;        // DISABLED: stepping is refused until Reset
   private final boolean[] finalDirty;   // SAME_STEP: final-observation block holds data
+  private final boolean[] abandoned;    // a failed or cancelled call left the copy half-moved
   private long sessionStep;
   private long episodesEnded;
   private ForkJoinPool pool;
+  private Cancellation cancellation = Cancellation.NEVER;
 
   /**
    * @param observations names of the observations to compute and return; empty: all
@@ -82,6 +88,26 @@ public final class BatchedEnv {
     this.pendingReset = new boolean[copies];
     this.ended = new boolean[copies];
     this.finalDirty = new boolean[copies];
+    this.abandoned = new boolean[copies];
+  }
+
+  /**
+   * The observations an environment over a world of this spec would return for these names (in
+   * spec order), checked as the constructor checks them: a host can size its messages before it
+   * allocates an environment's buffers.
+   *
+   * @param names names of the observations to return; empty: all
+   * @throws EnvException INVALID_ARGUMENT for an unknown or repeated name
+   */
+  public static List<TensorSpec> requestedObservations(WorldSpec spec, List<String> names) {
+    boolean[] wanted = selectObservations(spec, names);
+    List<TensorSpec> out = new ArrayList<>();
+    for (int i = 0; i < wanted.length; i++) {
+      if (wanted[i]) {
+        out.add(spec.observations().get(i));
+      }
+    }
+    return List.copyOf(out);
   }
 
   private static boolean[] selectObservations(WorldSpec spec, List<String> names) {
@@ -175,10 +201,16 @@ public final class BatchedEnv {
       Arrays.fill(seedEpisode, 0);
     }
     clearStepOutputs();
-    for (int c = 0; c < copies; c++) {
-      if (selected[c]) {
-        startEpisode(c);
+    try {
+      for (int c = 0; c < copies; c++) {
+        if (selected[c]) {
+          cancellation.check();
+          startEpisode(c);
+        }
       }
+    } catch (RuntimeException | Error e) {
+      abandon(selected);
+      throw e;
     }
     batch.setSessionStep(sessionStep);
     return batch;
@@ -224,6 +256,11 @@ public final class BatchedEnv {
   private StepBatch stepValidated() {
     checkActions(buffers.actions());
     for (int c = 0; c < copies; c++) {
+      if (abandoned[c]) {
+        throw EnvException.precondition("copy " + c + "'s episode was abandoned: an earlier call on this "
+            + "session failed or was cancelled (deadline, client, shutdown) while the world was moving; call "
+            + "Reset (for this copy or all) before stepping again");
+      }
       if (!started[c]) {
         throw EnvException.precondition("copy " + c + " has not been reset; call Reset before the first Step");
       }
@@ -233,13 +270,30 @@ public final class BatchedEnv {
       }
     }
     clearStepOutputs();
+    try {
+      stepAll();
+    } catch (RuntimeException | Error e) {
+      boolean[] all = new boolean[copies];
+      Arrays.fill(all, true);
+      abandon(all);
+      throw e;
+    }
+    sessionStep++;
+    batch.setSessionStep(sessionStep);
+    return batch;
+  }
+
+  /** The world-moving part of a step: every copy steps (or autoresets) and is booked. */
+  private void stepAll() {
     boolean stepped = stepInParallel();
     for (int c = 0; c < copies; c++) {
       if (pendingReset[c]) {
+        cancellation.check();
         startEpisode(c);
         continue;
       }
       if (!stepped) {
+        cancellation.check();
         world.step(c, buffers);
       }
       episodeLength[c]++;
@@ -252,9 +306,21 @@ public final class BatchedEnv {
         endEpisode(c);
       }
     }
-    sessionStep++;
-    batch.setSessionStep(sessionStep);
-    return batch;
+  }
+
+  /**
+   * Marks copies whose episodes a failed call may have left half-moved: they must be Reset
+   * before they step again (a world's state mid-step is not an episode anyone can continue).
+   */
+  private void abandon(boolean[] which) {
+    for (int c = 0; c < copies; c++) {
+      if (which[c]) {
+        abandoned[c] = true;
+        started[c] = false;
+        pendingReset[c] = false;
+        ended[c] = false;
+      }
+    }
   }
 
   /**
@@ -267,6 +333,16 @@ public final class BatchedEnv {
    */
   public BatchedEnv stepCopiesOn(ForkJoinPool pool) {
     this.pool = pool;
+    return this;
+  }
+
+  /**
+   * Polls {@code cancellation} before every copy is reset or stepped, so that a cancelled call
+   * stops within one copy's work (the world polls it too, within long resets and steps). A call
+   * stopped this way abandons the episodes it touched, as any failure while the world moves does.
+   */
+  public BatchedEnv cancelOn(Cancellation cancellation) {
+    this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
     return this;
   }
 
@@ -316,6 +392,7 @@ public final class BatchedEnv {
   private void stepRange(int from, int to) {
     for (int c = from; c < to; c++) {
       if (!pendingReset[c]) {
+        cancellation.check();
         world.step(c, buffers);
       }
     }
@@ -364,6 +441,7 @@ public final class BatchedEnv {
     }
     world.reset(c, seed, buffers);
     batch.resetMask()[c] = 1;
+    abandoned[c] = false;
     started[c] = true;
     pendingReset[c] = false;
     ended[c] = false;

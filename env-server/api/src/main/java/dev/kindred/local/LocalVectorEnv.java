@@ -3,6 +3,7 @@ package dev.kindred.local;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.Config;
+import dev.kindred.env.DataFiles;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.KindredException;
 import dev.kindred.env.PlainValues;
@@ -12,6 +13,7 @@ import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldType;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +71,18 @@ public final class LocalVectorEnv implements VectorEnv {
    */
   public static LocalVectorEnv create(WorldRegistry registry, String worldId, Map<String, ?> config,
       int copies, long seed, SessionOptions options) {
+    return create(registry, worldId, config, copies, seed, options, DataFiles.none());
+  }
+
+  /**
+   * As {@link #create(WorldRegistry, String, Map, int, long, SessionOptions)}, with the files the
+   * world may read: in process, the caller is the operator and chooses the data directory
+   * explicitly (e.g. {@code DataFiles.in(Path.of("data"))}), and configuration keys such as
+   * {@code couplings_file} or {@code map_file} name files relative to it. Without one
+   * ({@link DataFiles#none()}, the other overloads) such keys are INVALID_ARGUMENT.
+   */
+  public static LocalVectorEnv create(WorldRegistry registry, String worldId, Map<String, ?> config,
+      int copies, long seed, SessionOptions options, DataFiles dataFiles) {
     return translate(() -> {
       if (copies < 0) {
         throw EnvException.invalid("num_copies", "got " + copies + "; expected at least 1 (0 means 1)");
@@ -77,7 +91,7 @@ public final class LocalVectorEnv implements VectorEnv {
       WorldType type = registry.get(worldId == null ? "" : worldId);
       // The same normalisation as a request on the wire (numbers as doubles, arrays as lists).
       Config resolved = type.schema().resolve(PlainValues.normalize(config));
-      World world = type.create(resolved, n);
+      World world = type.create(resolved, n, WorldContext.reading(dataFiles));
       BatchedEnv env = new BatchedEnv(world, options.autoreset(), seed, options.observations());
       return new LocalVectorEnv(env, resolved);
     });

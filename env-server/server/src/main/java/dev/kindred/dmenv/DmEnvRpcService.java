@@ -18,12 +18,14 @@ import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionRegistry;
+import dev.kindred.server.core.WorldFactory;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * DeepMind's dm_env_rpc protocol v1 ({@code dm_env_rpc.v1.Environment/Process}) over Kindred's
@@ -106,17 +108,21 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
   private final WorldRegistry registry;
   private final DmWorlds worlds;
   private final RequestStreams streams;
+  private final WorldFactory factory;
   private final int maxMessageBytes;
 
   /**
    * @param sessions the server's sessions, where this service keeps its worlds
    * @param streams  the server's streams, which end at shutdown
+   * @param factory  builds worlds under the server's limits, on its creation threads (the same as
+   *                 kindred.v1's)
    */
   public DmEnvRpcService(WorldRegistry registry, SessionRegistry sessions, RequestStreams streams,
-      int maxMessageBytes) {
+      WorldFactory factory, int maxMessageBytes) {
     this.registry = registry;
-    this.worlds = new DmWorlds(sessions);
+    this.worlds = new DmWorlds(sessions, factory);
     this.streams = streams;
+    this.factory = factory;
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -179,8 +185,10 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     try {
       return switch (request.getPayloadCase()) {
         case CREATE_WORLD -> {
-          DmSettings.Creation c = DmSettings.create(request.getCreateWorld().getSettingsMap(), registry);
-          Session<DmWorld> w = worlds.create(c, conn, conn.principal);
+          // Built on the server's creation threads, never on the threads serving other calls.
+          Session<DmWorld> w = factory.onCreationThread(() -> worlds.create(DmSettings.create(
+              request.getCreateWorld().getSettingsMap(), registry, factory.limits().maxConfigElements()), conn,
+              conn.principal));
           conn.created.add(w);
           yield EnvironmentResponse.newBuilder()
               .setCreateWorld(CreateWorldResponse.newBuilder().setWorldName(w.id())).build();
@@ -213,10 +221,17 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
         }
         case RESET_WORLD -> {
           var r = request.getResetWorld();
-          worlds.use(worlds.get(r.getWorldName(), conn.principal), w -> {
-            w.resetWorld(conn, r.getSettingsMap());
+          Supplier<Void> reset = () -> worlds.use(worlds.get(r.getWorldName(), conn.principal), w -> {
+            w.resetWorld(conn, r.getSettingsMap(), factory.limits().maxConfigElements());
             return null;
           });
+          // Configuration settings rebuild the world: on a creation thread, as CreateWorld.
+          boolean rebuilds = r.getSettingsMap().keySet().stream().anyMatch(k -> !k.equals(DmSettings.SEED));
+          if (rebuilds) {
+            factory.onCreationThread(reset);
+          } else {
+            reset.get();
+          }
           yield EnvironmentResponse.newBuilder().setResetWorld(ResetWorldResponse.getDefaultInstance()).build();
         }
         case LEAVE_WORLD -> {

@@ -5,6 +5,7 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
 import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldCost;
 import dev.kindred.env.WorldType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +26,11 @@ final class DmSettings {
   /** What CreateWorld's settings ask for. */
   record Creation(WorldType type, Map<String, Object> raw, Config config, long seed) {}
 
-  static Creation create(Map<String, Tensor> settings, WorldRegistry registry) {
+  /**
+   * @param maxValues most values the settings may expand to in total (a single element
+   *                  broadcasts to its whole shape): checked before any is materialised
+   */
+  static Creation create(Map<String, Tensor> settings, WorldRegistry registry, long maxValues) {
     String worldId = DEFAULT_WORLD;
     if (settings.containsKey(WORLD)) {
       Object v = scalar(settings.get(WORLD), "settings." + WORLD);
@@ -42,7 +47,7 @@ final class DmSettings {
       throw EnvException.invalid("settings." + WORLD, e.getMessage());
     }
     long seed = settings.containsKey(SEED) ? seed(settings.get(SEED)) : 0L;
-    Map<String, Object> raw = configValues(type, settings, true);
+    Map<String, Object> raw = configValues(type, settings, true, maxValues);
     return new Creation(type, raw, resolve(type, raw), seed);
   }
 
@@ -51,13 +56,17 @@ final class DmSettings {
    * {@code seed}), converted with the type each parameter of the schema expects.
    *
    * @param worldAllowed whether a {@code world} key may be present (it is handled by the caller)
+   * @param maxValues    most values the settings may expand to in total; beyond it the request is
+   *                     RESOURCE_EXHAUSTED before anything is expanded
    */
-  static Map<String, Object> configValues(WorldType type, Map<String, Tensor> settings, boolean worldAllowed) {
+  static Map<String, Object> configValues(WorldType type, Map<String, Tensor> settings, boolean worldAllowed,
+      long maxValues) {
     Map<String, Parameter> params = new LinkedHashMap<>();
     for (Parameter p : type.schema().parameters()) {
       params.put(p.name(), p);
     }
     Map<String, Object> raw = new LinkedHashMap<>();
+    long values = 0;
     for (Map.Entry<String, Tensor> e : settings.entrySet()) {
       String key = e.getKey();
       if (key.equals(SEED) || (worldAllowed && key.equals(WORLD))) {
@@ -69,9 +78,28 @@ final class DmSettings {
             + "default " + DEFAULT_WORLD + "), '" + SEED + "' (integer) and the configuration keys of world '"
             + type.id() + "': " + String.join(", ", params.keySet()));
       }
+      // A few bytes can broadcast one element to a huge shape: count before expanding.
+      int[] shape = DmTensors.resolveShape(e.getValue(), "settings." + key);
+      long n = elements(shape);
+      values = n > Long.MAX_VALUE - values ? Long.MAX_VALUE : values + n;
+      if (values > maxValues) {
+        throw EnvException.exhausted("settings." + key + ": shape " + DmTensors.describe(shape) + " is " + n
+            + " values" + (values > n ? " (" + values + " with the settings before it)" : "") + ", more than this "
+            + "server's limit of " + maxValues + " values per request (what one message of its size limit can "
+            + "carry as 4-byte numbers); send a smaller shape, or restart the server with a larger --max-message-mb");
+      }
       raw.put(key, convert(p, e.getValue(), "settings." + key));
     }
     return raw;
+  }
+
+  /** Elements of a shape, saturating at {@link Long#MAX_VALUE}. */
+  private static long elements(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n = WorldCost.saturatedMultiply(n, d);
+    }
+    return n;
   }
 
   /** Resolves against the world's schema, naming settings (not config) in errors. */
@@ -79,9 +107,14 @@ final class DmSettings {
     try {
       return type.schema().resolve(raw);
     } catch (EnvException e) {
-      String m = e.getMessage();
-      throw new EnvException(e.kind(), m.startsWith("config.") ? "settings." + m.substring("config.".length()) : m);
+      throw asSettings(e);
     }
+  }
+
+  /** The same failure naming settings, as a dm_env_rpc client knows them, instead of config keys. */
+  static EnvException asSettings(EnvException e) {
+    String m = e.getMessage();
+    return m.startsWith("config.") ? new EnvException(e.kind(), "settings." + m.substring("config.".length())) : e;
   }
 
   /** An integer scalar seed (any integer dtype; uint64 keeps its 64 bits). */

@@ -10,7 +10,9 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldType;
+import dev.kindred.server.core.SessionCancellation;
 import dev.kindred.server.core.SessionState;
+import dev.kindred.server.core.WorldFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +25,14 @@ import java.util.Map;
  * ({@link DmWorlds#use}), which also keeps calls off a world that is gone.
  */
 final class DmWorld implements SessionState {
+  /** One dm_env_rpc world is one copy: a smaller world is the only thing to ask for. */
+  private static final WorldFactory.Advice ADVICE = new WorldFactory.Advice("settings",
+      "use a smaller world (the sizes, sweeps or burn-in named above)");
+
   private final String name;
   private final WorldType type;
+  private final WorldFactory factory;
+  private final SessionCancellation cancellation;
   private Map<String, Object> raw;
   private BatchedEnv env;
   private DmSpecs specs;
@@ -42,15 +50,28 @@ final class DmWorld implements SessionState {
   /** The creating connection has closed: destroy the world when its agent leaves. */
   private boolean orphaned;
 
-  DmWorld(String name, WorldType type, Map<String, Object> raw, Config config, long seed) {
+  /**
+   * @param factory      builds the world under the server's limits (the same as kindred.v1's)
+   * @param cancellation the world's session's: what its long work polls
+   */
+  DmWorld(String name, WorldType type, Map<String, Object> raw, Config config, long seed, WorldFactory factory,
+      SessionCancellation cancellation) {
     this.name = name;
     this.type = type;
+    this.factory = factory;
+    this.cancellation = cancellation;
     this.raw = Map.copyOf(raw);
     install(build(config, seed));
   }
 
   private BatchedEnv build(Config config, long seed) {
-    return new BatchedEnv(type.create(config, 1), Autoreset.DISABLED, seed, List.of());
+    try {
+      // A Step that starts a sequence resets, so steps are admitted with their resets.
+      return new BatchedEnv(factory.create(type, config, 1, cancellation, true, ADVICE), Autoreset.DISABLED, seed,
+          List.of()).cancelOn(cancellation);
+    } catch (EnvException e) {
+      throw DmSettings.asSettings(e);
+    }
   }
 
   private void install(BatchedEnv e) {
@@ -147,13 +168,13 @@ final class DmWorld implements SessionState {
    * joined on another connection gets INTERRUPTED at its next Step; the caller's own next Step
    * (if it is the joined one) starts the new sequence directly.
    */
-  void resetWorld(Object caller, Map<String, Tensor> settings) {
+  void resetWorld(Object caller, Map<String, Tensor> settings, long maxValues) {
     if (settings.containsKey(DmSettings.WORLD)) {
       throw EnvException.invalid("settings." + DmSettings.WORLD, "the world type of '" + name + "' ("
           + type.id() + ") cannot change; destroy it and create another world");
     }
     Long seed = settings.containsKey(DmSettings.SEED) ? DmSettings.seed(settings.get(DmSettings.SEED)) : null;
-    Map<String, Object> changes = DmSettings.configValues(type, settings, false);
+    Map<String, Object> changes = DmSettings.configValues(type, settings, false, maxValues);
     BatchedEnv rebuilt = null;
     Map<String, Object> merged = null;
     if (!changes.isEmpty()) {

@@ -8,6 +8,7 @@ import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionKind;
 import dev.kindred.server.core.SessionRegistry;
 import dev.kindred.server.core.SessionRegistry.Reservation;
+import dev.kindred.server.core.WorldFactory;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,9 +27,11 @@ final class DmWorlds {
       "destroy worlds you no longer use (DestroyWorld)");
 
   private final SessionRegistry registry;
+  private final WorldFactory factory;
 
-  DmWorlds(SessionRegistry registry) {
+  DmWorlds(SessionRegistry registry, WorldFactory factory) {
     this.registry = registry;
+    this.factory = factory;
   }
 
   int size() {
@@ -47,7 +50,7 @@ final class DmWorlds {
     String worldId = c.type().id();
     try (Reservation<DmWorld> slot = registry.reserve(KIND, worldId + "-", worldId, creator.toString(),
         new Caller(owner, null), 1)) {
-      DmWorld w = new DmWorld(slot.id(), c.type(), c.raw(), c.config(), c.seed());
+      DmWorld w = new DmWorld(slot.id(), c.type(), c.raw(), c.config(), c.seed(), factory, slot.cancellation());
       slot.charge(Cells.of(w.env().spec(), 1));
       int agents = w.agents();
       Session<DmWorld> s = slot.open(w);

@@ -6,6 +6,8 @@ import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
+import dev.kindred.env.TensorSpec;
+import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.AutoresetMode;
@@ -31,6 +33,7 @@ import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry.Closed;
 import dev.kindred.server.core.SessionRegistry.Reservation;
+import dev.kindred.server.core.WorldFactory;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -50,21 +53,25 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   static final String PROTOCOL = "kindred.v1";
   private static final ErrorMapping ERRORS = new ErrorMapping("use fewer copies or agents",
       "use fewer copies or close other sessions");
+  private static final WorldFactory.Advice ADVICE = new WorldFactory.Advice("config",
+      "use fewer copies or a smaller world (the sizes, sweeps or burn-in named above)");
 
   private final ServerConfig config;
   private final WorldRegistry registry;
   private final EnvSessions sessions;
   private final RequestStreams streams;
+  private final WorldFactory factory;
   private final String version;
   /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
 
   EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, RequestStreams streams,
-      ForkJoinPool stepPool, String version) {
+      WorldFactory factory, ForkJoinPool stepPool, String version) {
     this.config = config;
     this.registry = registry;
     this.sessions = sessions;
     this.streams = streams;
+    this.factory = factory;
     this.stepPool = stepPool;
     this.version = version;
   }
@@ -80,7 +87,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
             .setMaxSessions(config.maxSessions())
             .setMaxCopiesPerSession(config.maxCopiesPerSession())
             .setMaxMessageBytes(config.maxMessageBytes())
-            .setSessionIdleTimeoutSeconds(config.sessionIdleTimeout().toSeconds()))
+            .setSessionIdleTimeoutSeconds(config.sessionIdleTimeout().toSeconds())
+            .setMaxWorldBytes(config.maxWorldBytes())
+            .setMaxCallWork(config.maxCallWork())
+            .setMaxDataFileBytes(factory.dataFiles().available() ? factory.dataFiles().maxBytes() : 0))
         .addAllWorldIds(registry.ids())
         .build());
   }
@@ -96,9 +106,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     });
   }
 
+  /** Worlds are built on the server's creation threads, never on the threads serving other calls. */
   @Override
   public void createSession(CreateSessionRequest request, StreamObserver<CreateSessionResponse> out) {
-    unary("CreateSession", out, () -> createSession(request));
+    unary("CreateSession", out, () -> factory.onCreationThread(() -> createSession(request)));
   }
 
   private CreateSessionResponse createSession(CreateSessionRequest request) {
@@ -127,16 +138,18 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     // A detached session does not close with its connection (only by CloseSession or idle expiry).
     Caller owner = request.getDetached() ? caller.detached() : caller;
 
-    // The slot is taken before any world is built, so requests beyond the limit build nothing.
+    // The slot is taken before any world is built, so requests beyond the limit build nothing;
+    // the world declares its cost to the factory's limits before it allocates anything large.
     try (Reservation<EnvSession> slot = sessions.reserve(type.id(), client, owner, copies)) {
-      // Check names, message sizes and the owner's cells quota on a one-copy probe before
-      // building all copies.
-      BatchedEnv probe = new BatchedEnv(type.create(worldConfig, 1), autoreset, seed, observations);
-      checkMessageSizes(probe, autoreset, copies);
-      slot.charge(Cells.of(probe.spec(), copies));
-      BatchedEnv env = copies == 1 ? probe
-          : new BatchedEnv(type.create(worldConfig, copies), autoreset, seed, observations);
-      env.stepCopiesOn(stepPool);
+      World world = factory.create(type, worldConfig, copies, slot.cancellation(), autoreset != Autoreset.DISABLED,
+          ADVICE);
+      // Names, message sizes and the owner's cells quota are checked before the environment
+      // allocates its buffers.
+      checkMessageSizes(world, BatchedEnv.requestedObservations(world.spec(), observations), autoreset, copies);
+      slot.charge(Cells.of(world.spec(), copies));
+      BatchedEnv env = new BatchedEnv(world, autoreset, seed, observations)
+          .stepCopiesOn(stepPool)
+          .cancelOn(slot.cancellation());
       CreateSessionResponse response = CreateSessionResponse.newBuilder()
           .setSessionId(slot.id())
           .setSpec(Protos.envSpec(SessionSpec.of(env, worldConfig)))
@@ -158,10 +171,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     }
   }
 
-  private void checkMessageSizes(BatchedEnv probe, Autoreset autoreset, int copies) {
+  private void checkMessageSizes(World world, List<TensorSpec> observations, Autoreset autoreset, int copies) {
     long limit = config.maxMessageBytes();
-    long request = MessageSizes.stepRequest(probe.spec(), copies);
-    long response = MessageSizes.stepResponse(probe.spec(), probe.observations(), autoreset, copies);
+    long request = MessageSizes.stepRequest(world.spec(), copies);
+    long response = MessageSizes.stepResponse(world.spec(), observations, autoreset, copies);
     String raise = "; use fewer copies, request fewer observations (CreateSessionRequest.observations), "
         + "or restart the server with a larger --max-message-mb";
     if (request > limit) {
@@ -184,8 +197,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         // Out-of-int values become -1, which the session rejects with the range it expects.
         copies[i] = c > Integer.MAX_VALUE ? -1 : (int) c;
       }
-      return sessions.withSession(Caller.current().principal(), request.getSessionId(),
-          session -> respond(session, session.env().reset(seed, copies)));
+      return sessions.withSession(Caller.current().principal(), request.getSessionId(), session -> {
+        session.last().forget();
+        return respond(session, session.env().reset(seed, copies));
+      });
     });
   }
 
@@ -195,8 +210,39 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   }
 
   private StepResponse step(Principal caller, StepRequest request) {
-    return sessions.withSession(caller, request.getSessionId(),
-        session -> respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer())));
+    return sessions.withSession(caller, request.getSessionId(), session -> {
+      if (!request.hasExpectedStep()) {
+        return respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()));
+      }
+      long answered = session.env().sessionStep();
+      long expected = request.getExpectedStep();
+      StepResponse kept = session.last().get();
+      if (expected == answered && kept != null && kept.getSessionStep() == answered) {
+        return kept; // a retry of the Step the server already applied: the same answer, no second step
+      }
+      if (expected != answered + 1) {
+        throw EnvException.precondition(expectedStepMismatch(expected, answered, kept != null));
+      }
+      StepResponse response = respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()));
+      session.last().keep(response);
+      return response;
+    });
+  }
+
+  /** Why {@code expected_step} does not fit a session that has answered {@code answered} Steps. */
+  private static String expectedStepMismatch(long expected, long answered, boolean kept) {
+    String both = "expected_step: the request expects step " + Long.toUnsignedString(expected) + " but this session "
+        + "is at step " + answered + " (its next Step produces step " + (answered + 1) + "); ";
+    if (expected == answered) {
+      return both + "step " + answered + "'s response is not kept (a Reset came after it, or its Step did not carry "
+          + "expected_step), so it cannot be returned again; nothing was done";
+    }
+    if (Long.compareUnsigned(expected, answered) < 0) {
+      return both + "only the last Step's response is kept" + (kept ? " (step " + answered + ")" : "")
+          + "; nothing was done. Resynchronise from the session_step of your last response";
+    }
+    return both + "steps cannot be skipped; nothing was done. Send expected_step = the session_step of your last "
+        + "response + 1";
   }
 
   private StepResponse respond(EnvSession session, StepBatch batch) {

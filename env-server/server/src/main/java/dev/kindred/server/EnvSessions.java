@@ -4,6 +4,7 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
 import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.Principal;
+import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionKind;
 import dev.kindred.server.core.SessionRegistry;
@@ -23,8 +24,37 @@ final class EnvSessions {
   static final SessionKind<EnvSession> KIND = new SessionKind<>(EnvServiceImpl.PROTOCOL, ID_HEX_DIGITS,
       "close sessions you no longer use (CloseSession)");
 
-  /** A kindred.v1 session: its environment and whether responses may carry sparse observations. */
-  record EnvSession(BatchedEnv env, boolean sparseObservations) implements SessionState {}
+  /**
+   * A kindred.v1 session: its environment, whether responses may carry sparse observations, and
+   * the last Step response kept for retries ({@link LastStep}).
+   */
+  record EnvSession(BatchedEnv env, boolean sparseObservations, LastStep last) implements SessionState {
+    EnvSession(BatchedEnv env, boolean sparseObservations) {
+      this(env, sparseObservations, new LastStep());
+    }
+  }
+
+  /**
+   * The response of the session's last Step, when that Step carried {@code expected_step}: what
+   * a retry of it gets again (exactly-once stepping). Touched only under the session's lock.
+   */
+  static final class LastStep {
+    private StepResponse response;
+
+    /** The kept response, or null. */
+    StepResponse get() {
+      return response;
+    }
+
+    void keep(StepResponse r) {
+      response = r;
+    }
+
+    /** After a Reset: a Step retried across it must not get a pre-Reset answer. */
+    void forget() {
+      response = null;
+    }
+  }
 
   private final SessionRegistry registry;
 
@@ -60,10 +90,14 @@ final class EnvSessions {
     return registry.use(lookup(caller, sessionId), () -> notFound(sessionId), action);
   }
 
-  /** Closes the caller's session; NOT_FOUND when it is unknown, already closed or another's. */
+  /**
+   * Closes the caller's session; NOT_FOUND when it is unknown, already closed or another's. A call
+   * still working on the session (a long Reset, say) stops at its world's next poll rather than
+   * holding the close up.
+   */
   Closed close(Principal caller, String sessionId) {
     Session<EnvSession> s = lookup(caller, sessionId);
-    return registry.use(s, () -> notFound(sessionId), state -> registry.close(s, "closed"));
+    return registry.useToClose(s, "CloseSession", () -> notFound(sessionId), state -> registry.close(s, "closed"));
   }
 
   private Session<EnvSession> lookup(Principal caller, String sessionId) {

@@ -2,6 +2,7 @@ package dev.kindred.server;
 
 import dev.kindred.build.BuildInfo;
 import dev.kindred.dmenv.DmEnvRpcService;
+import dev.kindred.env.DataFiles;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.server.auth.Authenticator;
@@ -10,6 +11,7 @@ import dev.kindred.server.core.Connections;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry;
 import io.grpc.InsecureServerCredentials;
+import dev.kindred.server.core.WorldFactory;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
@@ -67,14 +69,16 @@ public final class KindredServer implements AutoCloseable {
   private final SessionRegistry sessions;
   private final RequestStreams streams;
   private final ScheduledExecutorService sweeper;
+  private final WorldFactory factory;
   /** Null with one step thread. */
   private final ForkJoinPool stepPool;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Object closeLock = new Object();
 
   private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionRegistry sessions,
-      RequestStreams streams, ScheduledExecutorService sweeper, ForkJoinPool stepPool) {
+      RequestStreams streams, ScheduledExecutorService sweeper, WorldFactory factory, ForkJoinPool stepPool) {
     this.config = config;
+    this.factory = factory;
     this.server = server;
     this.health = health;
     this.sessions = sessions;
@@ -90,6 +94,7 @@ public final class KindredServer implements AutoCloseable {
    * @throws UncheckedIOException when the address cannot be bound (e.g. the port is in use), or
    *                              a file the configuration names (TLS certificate or key, token
    *                              file) cannot be read or is malformed; the message names it
+   * @throws IllegalArgumentException when the data directory is not an existing directory
    */
   public static KindredServer start(ServerConfig config, WorldRegistry registry) {
     NettyServerBuilder builder;
@@ -119,18 +124,24 @@ public final class KindredServer implements AutoCloseable {
       LongSupplier clock) {
     String version = version();
     Tokens tokens = tokens(config);
+    DataFiles dataFiles = config.dataDir() == null ? DataFiles.none()
+        : DataFiles.in(config.dataDir(), config.maxDataFileBytes(), "restart the server with a larger --max-file-mb");
     SessionRegistry sessions = new SessionRegistry(config.maxSessions(), config.sessionIdleTimeout(),
         config.disconnectGrace(), clock);
     Connections connections = new Connections(config.principalQuota(), clock);
     builder.addTransportFilter(connections).intercept(new Authenticator(tokens));
     RequestStreams streams = new RequestStreams();
+    // A dm_env_rpc broadcast may expand to as many values as one message could carry as 4-byte numbers.
+    WorldFactory factory = new WorldFactory(new WorldFactory.Limits(config.maxWorldBytes(), config.maxCallWork(),
+        config.maxMessageBytes() / 4), dataFiles, config.creationThreads(), config.creationQueue());
     ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, stepPool, version))
-        .addService(new DmEnvRpcService(registry, sessions, streams, config.maxMessageBytes()))
+        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, factory, stepPool,
+            version))
+        .addService(new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha);
@@ -138,6 +149,7 @@ public final class KindredServer implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
+      factory.close();
       throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
@@ -175,7 +187,7 @@ public final class KindredServer implements AutoCloseable {
       closeAbandoned.run();
     }, period, period, TimeUnit.MILLISECONDS);
 
-    KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, stepPool);
+    KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, factory, stepPool);
     List<String> worlds = registry.ids();
     log.atInfo().setMessage("Kindred server {} listening on {}; serving {} world(s): {}")
         .addArgument(version)
@@ -190,6 +202,10 @@ public final class KindredServer implements AutoCloseable {
         .addKeyValue("auth", tokens == null ? "none" : "tokens")
         .addKeyValue("principal_quota", config.principalQuota())
         .addKeyValue("disconnect_grace_s", config.disconnectGrace().toMillis() / 1000.0)
+        .addKeyValue("max_world_bytes", config.maxWorldBytes())
+        .addKeyValue("max_call_work", config.maxCallWork())
+        .addKeyValue("creation_threads", config.creationThreads())
+        .addKeyValue("data_dir", dataFiles.directory().map(Object::toString).orElse("(none: no files are read)"))
         .log();
     warnIfExposed(config, tokens != null, builder instanceof NettyServerBuilder);
     if (worlds.isEmpty()) {
@@ -379,13 +395,17 @@ public final class KindredServer implements AutoCloseable {
         log.info("shutdown 3/4: all calls finished");
       } else {
         log.warn("shutdown 3/4: calls still running after the grace period; cancelling them");
+        // Worlds stop long work (burn-in, sweeps, building) at their next poll.
+        sessions.stopWork();
         server.shutdownNow();
         if (!awaited(server::awaitTermination, 5_000)) {
           log.warn("shutdown 3/4: transport did not terminate within 5 s");
         }
       }
       sweeper.shutdownNow();
+      sessions.stopWork(); // nothing may keep a session's lock from closeAll
       int closed = sessions.closeAll();
+      factory.close();
       if (stepPool != null) {
         stepPool.shutdown();
         if (!awaited(stepPool::awaitTermination, 5_000)) {

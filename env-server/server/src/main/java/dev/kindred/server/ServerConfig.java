@@ -32,6 +32,19 @@ import java.util.Objects;
  *                            connection goes away, unless its principal has reconnected
  * @param principalQuota      what one principal may hold at once, unless its line of the token file
  *                            says otherwise
+ * @param dataDir             the only directory whose files configurations may name
+ *                            ({@code couplings_file}, {@code map_file}), by paths relative to
+ *                            it; null (the default): none, and such keys are refused
+ * @param maxDataFileBytes    largest data file a configuration may name
+ * @param maxWorldBytes       estimated memory of one session's world (all its copies; a
+ *                            dm_env_rpc world is one copy), checked before it is built
+ * @param maxCallWork         estimated work of one call (building a world, a Reset, a Step over
+ *                            every copy), in updates (one spin update, one observation cell
+ *                            written; a few nanoseconds each), checked before the world is built
+ * @param creationThreads     threads that build worlds (CreateSession, CreateWorld, ResetWorld),
+ *                            apart from the threads that serve other calls
+ * @param creationQueue       world builds that may wait for a creation thread; beyond that,
+ *                            creation is refused (RESOURCE_EXHAUSTED) until one finishes
  */
 public record ServerConfig(
     int port,
@@ -47,7 +60,13 @@ public record ServerConfig(
     Path tlsKey,
     Path tlsClientCa,
     Duration disconnectGrace,
-    Quota principalQuota) {
+    Quota principalQuota,
+    Path dataDir,
+    long maxDataFileBytes,
+    long maxWorldBytes,
+    long maxCallWork,
+    int creationThreads,
+    int creationQueue) {
 
   public static final int DEFAULT_PORT = 50051;
   /** Loopback: a server reachable from other machines is an operator's explicit choice. */
@@ -65,6 +84,14 @@ public record ServerConfig(
    * one principal cannot take every slot.
    */
   public static final Quota DEFAULT_PRINCIPAL_QUOTA = Quota.parse("sessions=64 creations=8");
+  public static final long DEFAULT_MAX_DATA_FILE_BYTES = 64L << 20;
+  /** 1 GiB: every world of the tests, benchmarks and examples, and an SK glass of n = 8000. */
+  public static final long DEFAULT_MAX_WORLD_BYTES = 1L << 30;
+  /** 10^10 updates: about half a minute of one core on a lattice. */
+  public static final long DEFAULT_MAX_CALL_WORK = 10_000_000_000L;
+  /** Half the cores (at least one), so world building never takes every core from the steps. */
+  public static final int DEFAULT_CREATION_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  public static final int DEFAULT_CREATION_QUEUE = 64;
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -107,6 +134,21 @@ public record ServerConfig(
       throw new IllegalArgumentException("client certificates (--tls-client-ca) need TLS: give --tls-cert and "
           + "--tls-key too");
     }
+    if (maxDataFileBytes < 1) {
+      throw new IllegalArgumentException("maxDataFileBytes must be >= 1, got " + maxDataFileBytes);
+    }
+    if (maxWorldBytes < 1) {
+      throw new IllegalArgumentException("maxWorldBytes must be >= 1, got " + maxWorldBytes);
+    }
+    if (maxCallWork < 1) {
+      throw new IllegalArgumentException("maxCallWork must be >= 1, got " + maxCallWork);
+    }
+    if (creationThreads < 1 || creationThreads > 1024) {
+      throw new IllegalArgumentException("creationThreads must be in [1, 1024], got " + creationThreads);
+    }
+    if (creationQueue < 0 || creationQueue > 1_000_000) {
+      throw new IllegalArgumentException("creationQueue must be in [0, 1000000], got " + creationQueue);
+    }
   }
 
   /** Whether the server speaks TLS. */
@@ -117,12 +159,15 @@ public record ServerConfig(
   /**
    * Port 50051 on 127.0.0.1, 256 sessions, 65536 copies, 64 MiB messages, 600 s idle, 10 s grace,
    * one step thread per core; plaintext, no tokens, sessions closed 10 s after their connection,
-   * {@link #DEFAULT_PRINCIPAL_QUOTA}.
+   * {@link #DEFAULT_PRINCIPAL_QUOTA}; no data directory (64 MiB files once there is one), 1 GiB and
+   * 10^10 updates per world, world building on half the cores with 64 waiting.
    */
   public static ServerConfig defaults() {
     return new ServerConfig(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_COPIES,
         DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_STEP_THREADS,
-        null, null, null, null, DEFAULT_DISCONNECT_GRACE, DEFAULT_PRINCIPAL_QUOTA);
+        null, null, null, null, DEFAULT_DISCONNECT_GRACE, DEFAULT_PRINCIPAL_QUOTA,
+        null, DEFAULT_MAX_DATA_FILE_BYTES, DEFAULT_MAX_WORLD_BYTES, DEFAULT_MAX_CALL_WORK, DEFAULT_CREATION_THREADS,
+        DEFAULT_CREATION_QUEUE);
   }
 
   public static Builder builder() {
@@ -153,6 +198,12 @@ public record ServerConfig(
     private Path tlsClientCa;
     private Duration disconnectGrace;
     private Quota principalQuota;
+    private Path dataDir;
+    private long maxDataFileBytes;
+    private long maxWorldBytes;
+    private long maxCallWork;
+    private int creationThreads;
+    private int creationQueue;
 
     private Builder(ServerConfig c) {
       port = c.port;
@@ -169,6 +220,12 @@ public record ServerConfig(
       tlsClientCa = c.tlsClientCa;
       disconnectGrace = c.disconnectGrace;
       principalQuota = c.principalQuota;
+      dataDir = c.dataDir;
+      maxDataFileBytes = c.maxDataFileBytes;
+      maxWorldBytes = c.maxWorldBytes;
+      maxCallWork = c.maxCallWork;
+      creationThreads = c.creationThreads;
+      creationQueue = c.creationQueue;
     }
 
     public Builder port(int port) {
@@ -240,10 +297,42 @@ public record ServerConfig(
       return this;
     }
 
+    /** The directory configurations may name files in; null: none. */
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    public Builder maxDataFileBytes(long maxDataFileBytes) {
+      this.maxDataFileBytes = maxDataFileBytes;
+      return this;
+    }
+
+    public Builder maxWorldBytes(long maxWorldBytes) {
+      this.maxWorldBytes = maxWorldBytes;
+      return this;
+    }
+
+    public Builder maxCallWork(long maxCallWork) {
+      this.maxCallWork = maxCallWork;
+      return this;
+    }
+
+    public Builder creationThreads(int creationThreads) {
+      this.creationThreads = creationThreads;
+      return this;
+    }
+
+    public Builder creationQueue(int creationQueue) {
+      this.creationQueue = creationQueue;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(port, host, maxSessions, maxCopiesPerSession, maxMessageBytes,
           sessionIdleTimeout, shutdownGrace, stepThreads, tokenFile, tlsCert, tlsKey, tlsClientCa,
-          disconnectGrace, principalQuota);
+          disconnectGrace, principalQuota, dataDir, maxDataFileBytes, maxWorldBytes, maxCallWork,
+          creationThreads, creationQueue);
     }
   }
 }

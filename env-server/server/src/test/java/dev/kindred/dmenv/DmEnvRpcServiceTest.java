@@ -42,6 +42,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.kindred.env.DataFiles;
+import dev.kindred.server.core.WorldFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,7 @@ class DmEnvRpcServiceTest {
   private ManagedChannel channel;
   private String name;
   private WorldRegistry registry;
+  private WorldFactory factory;
 
   @BeforeEach
   void start() throws IOException {
@@ -68,7 +71,9 @@ class DmEnvRpcServiceTest {
     types.add(new CounterWorld.Type());
     registry = new WorldRegistry(types);
     sessions = new SessionRegistry(MAX_WORLDS, Duration.ofSeconds(600), now::get);
-    service = new DmEnvRpcService(registry, sessions, new RequestStreams(), maxMessageBytes);
+    factory = new WorldFactory(new WorldFactory.Limits(1L << 30, 10_000_000_000L, maxMessageBytes / 4),
+        DataFiles.none(), 2, 16);
+    service = new DmEnvRpcService(registry, sessions, new RequestStreams(), factory, maxMessageBytes);
     name = "dmenv-" + UUID.randomUUID();
     server = Authenticator.install(InProcessServerBuilder.forName(name), new Connections(Quota.NONE, now::get), null)
         .addService(service).build().start();
@@ -79,6 +84,7 @@ class DmEnvRpcServiceTest {
   void stop() {
     channel.shutdownNow();
     server.shutdownNow();
+    factory.close();
   }
 
   private DmClient client() {

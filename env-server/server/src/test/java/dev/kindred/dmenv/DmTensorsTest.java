@@ -101,7 +101,8 @@ class DmTensorsTest {
         "seed", Tensor.newBuilder().setUint64S(Tensor.Uint64Array.newBuilder().addArray(-1L)).build(),
         "couplings", matrix,
         "controlled", controlled,
-        "beta", Tensor.newBuilder().setFloats(Tensor.FloatArray.newBuilder().addArray(0.3f)).build()), registry);
+        "beta", Tensor.newBuilder().setFloats(Tensor.FloatArray.newBuilder().addArray(0.3f)).build()), registry,
+        Long.MAX_VALUE);
     assertEquals("spin.boltzmann", c.type().id());
     assertEquals(-1L, c.seed()); // uint64 max keeps its bits
     Config config = c.config();
@@ -109,15 +110,17 @@ class DmTensorsTest {
     assertArrayEquals(new long[] {1}, config.getLongList("controlled"));
     assertEquals(0.3, config.getDouble("beta"));
 
-    assertEquals("spin.lattice", DmSettings.create(Map.of(), registry).type().id());
+    assertEquals("spin.lattice", DmSettings.create(Map.of(), registry, Long.MAX_VALUE).type().id());
     EnvException unknown = assertThrows(EnvException.class, () -> DmSettings.create(Map.of(
-        "nope", Tensor.newBuilder().setBools(Tensor.BoolArray.newBuilder().addArray(true)).build()), registry));
+        "nope", Tensor.newBuilder().setBools(Tensor.BoolArray.newBuilder().addArray(true)).build()), registry,
+        Long.MAX_VALUE));
     assertTrue(unknown.getMessage().startsWith("settings.nope: unknown setting"), unknown.getMessage());
     EnvException range = assertThrows(EnvException.class, () -> DmSettings.create(Map.of(
-        "width", ints(new int[0], 1)), registry));
+        "width", ints(new int[0], 1)), registry, Long.MAX_VALUE));
     assertTrue(range.getMessage().startsWith("settings.width: "), range.getMessage());
-    assertThrows(EnvException.class, () -> DmSettings.create(Map.of("width", ints(new int[] {2}, 4, 4)), registry));
+    assertThrows(EnvException.class,
+        () -> DmSettings.create(Map.of("width", ints(new int[] {2}, 4, 4)), registry, Long.MAX_VALUE));
     assertThrows(EnvException.class, () -> DmSettings.create(Map.of("seed", Tensor.newBuilder()
-        .setStrings(Tensor.StringArray.newBuilder().addArray("7")).build()), registry));
+        .setStrings(Tensor.StringArray.newBuilder().addArray("7")).build()), registry, Long.MAX_VALUE));
   }
 }

@@ -29,13 +29,17 @@ public final class Session<T extends SessionState> {
   /** The connection it closes with, or null; moves when its owner reconnects (see {@link SessionRegistry#closeAbandoned}). */
   private volatile Connection connection;
   final ReentrantLock lock = new ReentrantLock();
+  /** What the session's world polls while a call works on it. */
+  final SessionCancellation cancellation;
   /** Null while the session is only reserved; set once, when it opens. */
   private volatile T state;
   /** Written under {@link #lock}; read under it (and without it by the sweeper's pre-check). */
   volatile boolean closed;
   private volatile long lastUsedNanos;
 
-  Session(SessionKind<T> kind, String id, String worldId, String client, Caller owner, int copies, long nowNanos) {
+  Session(SessionKind<T> kind, String id, String worldId, String client, Caller owner, int copies, long nowNanos,
+      SessionCancellation cancellation) {
+    this.cancellation = cancellation;
     this.kind = kind;
     this.id = id;
     this.worldId = worldId;
@@ -48,6 +52,15 @@ public final class Session<T extends SessionState> {
 
   public String id() {
     return id;
+  }
+
+  /**
+   * The cancellation to build the session's world with ({@code WorldContext}): it stops the
+   * world's long work when the call working on it is cancelled, the session is being closed or
+   * the server stops work.
+   */
+  public SessionCancellation cancellation() {
+    return cancellation;
   }
 
   String worldId() {

@@ -3,6 +3,8 @@ package dev.kindred.server.core;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
 import dev.kindred.server.core.Connections.Connection;
+import dev.kindred.env.KindredException;
+import io.grpc.Context;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -43,6 +46,12 @@ import org.slf4j.spi.LoggingEventBuilder;
  * <p>A session bound to a connection ({@link Caller#connection()}) is closed when that connection
  * has been gone for the disconnect grace period ({@link #closeAbandoned}), unless its owner has
  * reconnected by then, in which case it moves to the owner's new connection.
+ *
+ * <p>No work starts for a call that is already cancelled or past its deadline, whether it was
+ * so on arrival or became so while it waited for the session's lock; and while a call works on
+ * a session, its world polls the session's {@link SessionCancellation}, which stops the work
+ * when the call is cancelled, when {@link #useToClose} closes the session, or after
+ * {@link #stopWork} at shutdown.
  */
 public final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
@@ -72,6 +81,10 @@ public final class SessionRegistry {
     long cells;
     long creations;
   }
+  /** How long closing a session waits for the call working on it before stopping that call. */
+  static final long CLOSE_PATIENCE_MILLIS = 100;
+  /** Set at shutdown once calls have had their grace: every session's work stops. */
+  private volatile boolean stopping;
 
   /**
    * A registry whose bound sessions close {@link #DEFAULT_DISCONNECT_GRACE} after their connection.
@@ -143,6 +156,14 @@ public final class SessionRegistry {
       }
     }
 
+    /**
+     * What the world being built polls: while the session is being built, the creating call
+     * (cancelled or past its deadline, building stops); later, each call working on it.
+     */
+    public SessionCancellation cancellation() {
+      return session.cancellation;
+    }
+
     /** Opens the session: from now on lookups find it and it counts as in use. */
     public Session<T> open(T state) {
       if (done) {
@@ -153,6 +174,7 @@ public final class SessionRegistry {
         session.creating = false;
         usage.get(session.owner().name()).creations--;
       }
+      session.cancellation.exit();
       session.open(state, clock.getAsLong());
       return session;
     }
@@ -162,6 +184,7 @@ public final class SessionRegistry {
     public void close() {
       if (!done) {
         done = true;
+        session.cancellation.exit();
         release(session);
       }
     }
@@ -185,7 +208,8 @@ public final class SessionRegistry {
 
   /**
    * Takes a slot of the limit, of the owner's quota and a fresh id ({@code idPrefix} followed by
-   * the kind's random hex digits) for a session about to be built.
+   * the kind's random hex digits) for a session about to be built by the current call (whose
+   * cancellation stops the building; see {@link Reservation#cancellation}).
    *
    * @param worldId the world the session will hold (for the log)
    * @param client  the name the client gave (for the log)
@@ -216,8 +240,9 @@ public final class SessionRegistry {
     do {
       random.nextBytes(bytes);
       session = new Session<>(kind, idPrefix + HexFormat.of().formatHex(bytes), worldId, client, owner, copies,
-          clock.getAsLong());
+          clock.getAsLong(), new SessionCancellation(() -> stopping));
     } while (sessions.putIfAbsent(session.id(), session) != null);
+    session.cancellation.enter(Context.current());
     return new Reservation<>(session);
   }
 
@@ -260,26 +285,83 @@ public final class SessionRegistry {
 
   /**
    * Runs {@code action} on the session's state while holding its lock, recording the time of
-   * use before and after.
+   * use before and after. Nothing runs for a call (the current gRPC context) that is cancelled
+   * or past its deadline, on arrival or after waiting for the lock; while the action runs, the
+   * session's world polls the call's cancellation.
    *
    * @param closed the failure when the session has been closed
+   * @throws KindredException DEADLINE_EXCEEDED or CANCELLED when the call ended before its work
+   *                          started (nothing was done)
    */
   public <T extends SessionState, R> R use(Session<T> s, Supplier<? extends RuntimeException> closed,
       Function<? super T, R> action) {
+    Context call = Context.current();
+    refuseIfCancelled(call, "refused before it started (nothing was done)");
     s.lock.lock();
     try {
       if (s.closed) {
         throw closed.get();
       }
+      // Calls queue on the lock behind a slow one: one that gave up meanwhile does nothing.
+      refuseIfCancelled(call, "refused after waiting for the session's previous call (nothing was done)");
       s.touch(clock.getAsLong());
+      s.cancellation.enter(call);
       try {
         return action.apply(s.state());
       } finally {
+        s.cancellation.exit();
         s.touch(clock.getAsLong());
       }
     } finally {
       s.lock.unlock();
     }
+  }
+
+  /**
+   * As {@link #use}, for an action that closes the session: a call that keeps working on the
+   * session for longer than {@link #CLOSE_PATIENCE_MILLIS} (a long Reset, say) is stopped at its
+   * world's next poll instead of holding the close up. Calls that end sooner end normally.
+   *
+   * @param why what is closing the session, for the stopped call's message (e.g.
+   *            {@code "CloseSession"})
+   */
+  public <T extends SessionState, R> R useToClose(Session<T> s, String why, Supplier<? extends RuntimeException> closed,
+      Function<? super T, R> action) {
+    boolean locked;
+    try {
+      locked = s.lock.tryLock(CLOSE_PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KindredException("CANCELLED", "interrupted while waiting to close session " + s.id());
+    }
+    if (locked) {
+      try {
+        return use(s, closed, action); // the lock is reentrant
+      } finally {
+        s.lock.unlock();
+      }
+    }
+    s.cancellation.closing(why);
+    try {
+      return use(s, closed, action);
+    } finally {
+      s.cancellation.closing(null);
+    }
+  }
+
+  private static void refuseIfCancelled(Context call, String when) {
+    KindredException e = SessionCancellation.ifCancelled(call, when);
+    if (e != null) {
+      throw e;
+    }
+  }
+
+  /**
+   * Stops the work of every call on every session (and of every world being built) at its
+   * world's next poll, each failing UNAVAILABLE: at shutdown, once calls have had their grace.
+   */
+  public void stopWork() {
+    stopping = true;
   }
 
   /** As {@link #use}, doing nothing when the session has been closed. */

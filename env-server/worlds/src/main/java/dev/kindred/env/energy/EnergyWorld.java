@@ -6,10 +6,8 @@ import dev.kindred.env.RewardSpec;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
 import dev.kindred.env.WorldSpec;
-import java.io.IOException;
+import dev.kindred.env.WorldContext;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,9 +39,9 @@ public final class EnergyWorld implements World {
   private final byte[][] scratchGrid;
   private final byte[][] scratchGlobals;
 
-  EnergyWorld(String worldId, Config config, int copies) {
+  EnergyWorld(String worldId, Config config, int copies, WorldContext context) {
     this.copies = copies;
-    this.map = loadMap(config);
+    this.map = loadMap(config, context);
     int agents = map.agents;
     this.economyRanges = Economy.ranges(config);
     this.kinship = new Kinship(config, agents);
@@ -61,6 +59,9 @@ public final class EnergyWorld implements World {
     this.scratchGrid = new byte[copies][];
     this.scratchGlobals = new byte[copies][];
     for (int c = 0; c < copies; c++) {
+      if ((c & 255) == 0) {
+        context.cancellation().check(); // many copies of a large map take a while
+      }
       states[c] = new EnergyState(map, maxEnergy, maxInventory, kinship.groups(), body);
       observers[c] = observer.forCopy();
     }
@@ -82,24 +83,31 @@ public final class EnergyWorld implements World {
         maxSteps, false, "truncated after max_steps steps; never terminates", Stats.specs(), props);
   }
 
-  private static MapTemplate loadMap(Config config) {
+  /**
+   * The map, from the inline ASCII map, a file in the data directory, or the builder's counts;
+   * the world's cost is declared as soon as the map's size is known, before it is built.
+   */
+  private static MapTemplate loadMap(Config config, WorldContext context) {
     if (config.has("map") && config.has("map_file")) {
       throw EnvException.invalid("config.map_file", "both map and map_file are given; expected at most one");
     }
-    if (config.has("map")) {
-      return AsciiMap.parse(config.getString("map"), "config.map");
+    if (config.has("map") || config.has("map_file")) {
+      boolean inline = config.has("map");
+      String field = inline ? "config.map" : "config.map_file";
+      String text = inline ? config.getString("map") : context.dataFiles().readString(field,
+          config.getString("map_file"), "send the map inline with 'map' instead");
+      // A file's contents are never quoted back in errors; the client's own map may be.
+      AsciiMap.Size size = AsciiMap.measure(text, field, inline);
+      EnergyCost.admit(context, config, (long) size.width() * size.height(), size.agents(), size.objects(),
+          text.length(), size.width() + " x " + size.height() + " cells (ASCII map)");
+      return AsciiMap.parse(text, field, inline);
     }
-    if (config.has("map_file")) {
-      String path = config.getString("map_file");
-      String text;
-      try {
-        text = Files.readString(Path.of(path));
-      } catch (IOException | RuntimeException e) {
-        throw EnvException.invalid("config.map_file", "cannot read '" + path + "' (" + e.getMessage()
-            + "); expected a readable ASCII map file");
-      }
-      return AsciiMap.parse(text, "config.map_file");
+    long objects = 0;
+    for (String key : new String[] {"altars", "converters", "green_generators", "yellow_generators"}) {
+      objects += config.getLong(key);
     }
+    EnergyCost.admit(context, config, config.getLong("width") * config.getLong("height"), config.getLong("agents"),
+        objects, 0, config.getLong("width") + " x " + config.getLong("height") + " cells");
     return RoomBuilder.build(config);
   }
 

@@ -5,6 +5,7 @@ import dev.kindred.env.ConfigSchema;
 import dev.kindred.env.Parameter;
 import dev.kindred.env.ParameterType;
 import dev.kindred.env.World;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldType;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,9 +59,15 @@ public abstract class EnergyWorldType implements WorldType {
     return schema;
   }
 
+  /** In process, with no data directory (map_file is refused), no cancellation and no limits. */
   @Override
   public World create(Config config, int copies) {
-    return new EnergyWorld(id, config, copies);
+    return create(config, copies, WorldContext.standalone());
+  }
+
+  @Override
+  public World create(Config config, int copies, WorldContext context) {
+    return new EnergyWorld(id, config, copies, context);
   }
 
   private static long i(Map<String, Object> d, String key, long fallback) {
@@ -92,7 +99,8 @@ public abstract class EnergyWorldType implements WorldType {
     p.add(Parameter.optional("map", ParameterType.STRING, null, null,
         "an ASCII map overriding the builder: " + AsciiMap.LEGEND + "; lines of equal length separated by newlines"));
     p.add(Parameter.optional("map_file", ParameterType.STRING, null, null,
-        "path of an ASCII map file (same legend as map)"));
+        "name of an ASCII map file (same legend as map) in the server's data directory, relative to it (a "
+            + "server without one reads no files)"));
     p.add(Parameter.integer("view_size", i(d, "view_size", 11), 1, 63,
         "side of the egocentric observation window, odd"));
     p.add(Parameter.integer("max_steps", i(d, "max_steps", 1000), 1, 1_000_000_000,

@@ -1,8 +1,5 @@
 package dev.kindred.env.energy;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * What every episode of a world starts from: the fixed walls, the objects (each at a fixed
  * cell, or -1 to be placed at a random free cell from the episode seed), the agents likewise,
@@ -41,12 +38,21 @@ final class MapTemplate {
         taken[c] = true;
       }
     }
-    List<Integer> f = new ArrayList<>();
+    // Two passes over primitive arrays: a boxed list of a 4096 x 4096 map's cells would take
+    // hundreds of megabytes.
+    int count = 0;
     for (int c = 0; c < baseGrid.length; c++) {
       if (baseGrid[c] == EnergyState.EMPTY && !taken[c]) {
-        f.add(c);
+        count++;
       }
     }
-    this.free = f.stream().mapToInt(Integer::intValue).toArray();
+    int[] f = new int[count];
+    int k = 0;
+    for (int c = 0; c < baseGrid.length; c++) {
+      if (baseGrid[c] == EnergyState.EMPTY && !taken[c]) {
+        f[k++] = c;
+      }
+    }
+    this.free = f;
   }
 }

@@ -5,12 +5,9 @@ import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
 import dev.kindred.env.ParameterType;
 import dev.kindred.env.Rng;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import dev.kindred.env.World;
+import dev.kindred.env.WorldContext;
+import java.util.Arrays;
 import java.util.List;
 
 /** {@code spin.boltzmann}: explicit couplings and fields (a Boltzmann machine). */
@@ -35,13 +32,31 @@ public final class SpinBoltzmannType extends SpinWorldType {
         Parameter.optional("fields", ParameterType.FLOAT_LIST, null, null,
             "per-spin fields (length n) added to zeta / zetas; default zeros"),
         Parameter.optional("couplings_file", ParameterType.STRING, null, null,
-            "path (on the server) of a text file holding the n x n matrix: numbers separated by whitespace or "
-                + "commas, one row per line, '#' starts a comment"));
+            "name of a text file in the server's data directory (relative to it; a server without one reads no "
+                + "files) holding the n x n matrix: numbers separated by whitespace or commas, one row per line, "
+                + "'#' starts a comment"));
+  }
+
+  private static final String INLINE = "config.couplings";
+  private static final String FILE = "config.couplings_file";
+  private static final String SEND_INLINE = "send the n x n matrix inline with 'couplings' instead";
+
+  /**
+   * Reads the matrix once (declaring the world's cost as soon as n is known, before the n x n
+   * arrays are allocated), then builds the graph and the world from it.
+   */
+  @Override
+  public World create(Config config, int copies, WorldContext context) {
+    double[][] m = matrix(config, context);
+    return build(config, graphOf(m, config, context), copies, context);
   }
 
   @Override
-  SpinGraph graph(Config c) {
-    double[][] m = matrix(c);
+  SpinGraph graph(Config c, WorldContext context) {
+    return graphOf(matrix(c, context), c, context);
+  }
+
+  private static SpinGraph graphOf(double[][] m, Config c, WorldContext context) {
     int n = m.length;
     double gamma = c.getDouble("gamma");
     double std = c.getDouble("gamma_std");
@@ -49,6 +64,7 @@ public final class SpinBoltzmannType extends SpinWorldType {
     Rng noise = SpinGraph.precisionNoise(c.getLong("graph_seed"));
     double[][] g = new double[n][n];
     for (int i = 0; i < n; i++) {
+      context.cancellation().check();
       for (int j = i + 1; j < n; j++) {
         if (m[i][j] == 0 && m[j][i] == 0) {
           continue;
@@ -59,7 +75,7 @@ public final class SpinBoltzmannType extends SpinWorldType {
         g[j][i] = m[j][i] == 0 ? 0 : gamma * m[j][i] + std * e2;
       }
     }
-    return SpinGraph.fromMatrix(g, false);
+    return SpinGraph.fromMatrix(g, false, context.cancellation());
   }
 
   @Override
@@ -68,64 +84,51 @@ public final class SpinBoltzmannType extends SpinWorldType {
         ? " from " + c.getString("couplings_file") : "");
   }
 
+  /** Adds 'fields' to the prior precisions (zeta or zetas) the shared options parsed. */
   @Override
-  public dev.kindred.env.World create(Config config, int copies) {
-    return super.create(withFields(config), copies);
-  }
-
-  /** Folds 'fields' into zetas so the shared option parser sees the total prior precision. */
-  private Config withFields(Config c) {
+  SpinOptions options(Config c, SpinGraph g) {
+    SpinOptions o = super.options(c, g);
     if (!c.has("fields")) {
-      return c;
+      return o;
     }
     double[] f = c.getDoubleList("fields");
-    int n = matrix(c).length;
+    int n = g.n;
     if (f.length != n) {
       throw EnvException.invalid("config.fields", "has " + f.length + " entries; expected one per spin, n = " + n);
     }
     double[] z = new double[n];
-    if (c.has("zetas")) {
-      double[] zs = c.getDoubleList("zetas");
-      if (zs.length != n) {
-        throw EnvException.invalid("config.zetas", "has " + zs.length + " entries; expected one per spin, n = " + n);
-      }
-      for (int i = 0; i < n; i++) {
-        z[i] = zs[i] + f[i];
-      }
-    } else {
-      double z0 = c.getDouble("zeta");
-      for (int i = 0; i < n; i++) {
-        z[i] = z0 + f[i];
+    for (int i = 0; i < n; i++) {
+      z[i] = (o.zetas() != null ? o.zetas()[i] : o.zeta()) + f[i];
+      if (!Double.isFinite(z[i]) || Math.abs(z[i]) > 1e6) {
+        throw EnvException.invalid("config.fields[" + i + "]", "the prior precision zeta + field = " + z[i]
+            + " is out of range; expected -1e6 <= zeta + field <= 1e6");
       }
     }
-    java.util.Map<String, Object> raw = new java.util.LinkedHashMap<>(c.toPlain());
-    raw.remove("fields");
-    raw.put("zetas", toList(z));
-    return schema().resolve(raw);
+    return o.withZetas(z);
   }
 
-  private static List<Object> toList(double[] z) {
-    List<Object> out = new ArrayList<>(z.length);
-    for (double v : z) {
-      out.add(v);
-    }
-    return out;
-  }
-
-  static double[][] matrix(Config c) {
+  /** The matrix, inline or from the data directory, validated: n x n, finite, zero diagonal. */
+  static double[][] matrix(Config c, WorldContext context) {
     boolean inline = c.has("couplings");
     boolean file = c.has("couplings_file");
     if (inline == file) {
-      throw EnvException.invalid(inline ? "config.couplings_file" : "config.couplings",
-          "give exactly one of couplings (an n x n matrix) and couplings_file (a path)");
+      throw EnvException.invalid(inline ? FILE : INLINE,
+          "give exactly one of couplings (an n x n matrix) and couplings_file (a file in the data directory)");
     }
-    String field = inline ? "config.couplings" : "config.couplings_file";
-    double[][] m = inline ? c.getMatrix("couplings") : readFile(c.getString("couplings_file"));
+    double[][] m;
+    if (inline) {
+      m = c.getMatrix("couplings");
+      if (m.length >= 1) {
+        admit(context, c, m.length);
+      }
+    } else {
+      m = readFile(context, c, c.getString("couplings_file"));
+    }
+    String field = inline ? INLINE : FILE;
     int n = m.length;
     if (n < 1) {
       throw EnvException.invalid(field, "the matrix is empty; expected n x n with n >= 1");
     }
-    checkDense(inline ? "couplings" : "couplings_file", n);
     for (int i = 0; i < n; i++) {
       if (m[i].length != n) {
         throw EnvException.invalid(field, "row " + i + " has " + m[i].length + " entries but there are " + n
@@ -133,50 +136,75 @@ public final class SpinBoltzmannType extends SpinWorldType {
       }
       for (int j = 0; j < n; j++) {
         if (!Double.isFinite(m[i][j])) {
-          throw EnvException.invalid(field, "entry [" + i + "][" + j + "] is " + m[i][j] + "; expected a finite number");
+          // A file's contents are never quoted back; the client's own inline values may be.
+          throw EnvException.invalid(field, "entry [" + i + "][" + j + "] is " + (inline ? m[i][j] : "not finite")
+              + "; expected a finite number");
         }
       }
       if (m[i][i] != 0) {
-        throw EnvException.invalid(field, "diagonal entry [" + i + "][" + i + "] is " + m[i][i]
+        throw EnvException.invalid(field, "diagonal entry [" + i + "][" + i + "] is " + (inline ? m[i][i] : "nonzero")
             + "; an agent does not observe itself, so the diagonal must be zero");
       }
     }
     return m;
   }
 
-  private static double[][] readFile(String path) {
-    String field = "config.couplings_file";
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(Path.of(path), StandardCharsets.UTF_8);
-    } catch (IOException | InvalidPathException | SecurityException e) {
-      throw EnvException.invalid(field, "cannot read '" + path + "': " + e.getMessage());
-    }
-    List<double[]> rows = new ArrayList<>();
-    for (int ln = 0; ln < lines.size(); ln++) {
-      String line = lines.get(ln);
-      int hash = line.indexOf('#');
-      if (hash >= 0) {
-        line = line.substring(0, hash);
+  /**
+   * Checks n against the dense limit and declares the cost of an n-spin world: the matrix as
+   * given, the graph built from it and the stored couplings.
+   */
+  private static void admit(WorldContext context, Config c, int n) {
+    checkDense(c.has("couplings") ? "couplings" : "couplings_file", n);
+    SpinCost.admit(context, c, SpinGraph.Kind.DENSE, n, 0, n - 1, 8L * n * n, 0, "an explicit coupling matrix (dense)");
+  }
+
+  /**
+   * Parses the matrix from a file in the data directory. The first row gives n: the world's cost
+   * is declared before the rows are allocated. Errors name lines and entries, never quote them.
+   */
+  private static double[][] readFile(WorldContext context, Config c, String name) {
+    String text = context.dataFiles().readString(FILE, name, SEND_INLINE);
+    double[][] rows = null;
+    int count = 0;
+    int line = 0;
+    for (int from = 0; from < text.length(); line++) {
+      int end = text.indexOf('\n', from);
+      if (end < 0) {
+        end = text.length();
       }
-      line = line.trim();
-      if (line.isEmpty()) {
+      String row = text.substring(from, end);
+      from = end + 1;
+      int hash = row.indexOf('#');
+      if (hash >= 0) {
+        row = row.substring(0, hash);
+      }
+      row = row.trim();
+      if (row.isEmpty()) {
         continue;
       }
-      String[] tok = line.split("[\\s,]+");
-      double[] row = new double[tok.length];
+      String[] tok = row.split("[\\s,]+");
+      if (rows == null) {
+        if (tok.length > SpinGraph.MAX_DENSE) {
+          throw EnvException.invalid(FILE, "line " + (line + 1) + " has " + tok.length + " entries; a dense "
+              + "matrix has at most " + SpinGraph.MAX_DENSE + " columns");
+        }
+        admit(context, c, tok.length);
+        rows = new double[tok.length][];
+      }
+      if (count == rows.length) {
+        throw EnvException.invalid(FILE, "line " + (line + 1) + " is row " + (count + 1) + " but the first row has "
+            + rows.length + " entries; the matrix must be square (n x n)");
+      }
+      double[] values = new double[tok.length];
       for (int k = 0; k < tok.length; k++) {
         try {
-          row[k] = Double.parseDouble(tok[k]);
+          values[k] = Double.parseDouble(tok[k]);
         } catch (NumberFormatException e) {
-          throw EnvException.invalid(field, "line " + (ln + 1) + ": '" + tok[k] + "' is not a number");
+          throw EnvException.invalid(FILE, "line " + (line + 1) + ", entry " + (k + 1) + " is not a number");
         }
       }
-      rows.add(row);
-      if (rows.size() > SpinGraph.MAX_DENSE) {
-        throw EnvException.invalid(field, "more than " + SpinGraph.MAX_DENSE + " rows; too large for a dense matrix");
-      }
+      rows[count++] = values;
     }
-    return rows.toArray(new double[0][]);
+    return rows == null ? new double[0][] : Arrays.copyOf(rows, count);
   }
 }

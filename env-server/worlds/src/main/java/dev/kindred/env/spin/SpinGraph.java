@@ -1,5 +1,6 @@
 package dev.kindred.env.spin;
 
+import dev.kindred.env.Cancellation;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Rng;
 import dev.kindred.env.Seeds;
@@ -240,12 +241,13 @@ public final class SpinGraph {
    * A graph from a full matrix {@code g[i][j] = γ_ij} (zero diagonal, zero = no edge): stored
    * dense when {@code forceDense} or when more than 1/8 of the entries are non-zero, else CSR.
    */
-  static SpinGraph fromMatrix(double[][] g, boolean forceDense) {
+  static SpinGraph fromMatrix(double[][] g, boolean forceDense, Cancellation cancellation) {
     int n = g.length;
     long nnz = 0;
     int maxDeg = 0;
     boolean sym = true;
     for (int i = 0; i < n; i++) {
+      cancellation.check(); // n^2 entries: polled once per row
       int d = 0;
       for (int j = 0; j < n; j++) {
         if (g[i][j] != 0) {

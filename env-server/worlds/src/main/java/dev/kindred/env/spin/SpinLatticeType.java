@@ -2,6 +2,7 @@ package dev.kindred.env.spin;
 
 import dev.kindred.env.Config;
 import dev.kindred.env.Parameter;
+import dev.kindred.env.WorldContext;
 import java.util.List;
 
 /** {@code spin.lattice}: a periodic 2-D square lattice (Ising model). */
@@ -24,15 +25,19 @@ public final class SpinLatticeType extends SpinWorldType {
   }
 
   @Override
-  SpinGraph graph(Config c) {
+  SpinGraph graph(Config c, WorldContext context) {
     int w = c.getInt("width");
     int h = c.getInt("height");
-    checkSpins("width", (long) w * h);
+    long n = (long) w * h;
     double gamma = c.getDouble("gamma");
     double std = c.getDouble("gamma_std");
+    String shape = "a periodic lattice " + w + " x " + h;
+    checkSpins("width", n);
     if (std == 0) {
+      SpinCost.admit(context, c, SpinGraph.Kind.LATTICE, n, 0, 4, 0, 0, shape);
       return SpinGraph.lattice(w, h, gamma);
     }
+    SpinCost.admit(context, c, SpinGraph.Kind.CSR, n, 4 * n, 4, 32 * n, 4 * n, shape + " with per-edge precisions");
     return SpinGraph.latticeDisordered(w, h, gamma, std, c.getBool("symmetric"), c.getLong("graph_seed"));
   }
 

@@ -22,6 +22,12 @@ record SpinOptions(
     int[] clamped,
     byte[] clampedValues) {
 
+  /** The same options with per-agent prior precisions {@code zetas}. */
+  SpinOptions withZetas(double[] zetas) {
+    return new SpinOptions(beta, zeta, zetas, schedule, mode, sweepsPerStep, episodeLength, init, burnIn, controlled,
+        clamped, clampedValues);
+  }
+
   static final List<String> SCHEDULES = List.of("random_sequential", "sweep", "synchronous", "checkerboard");
   // Values of schedule(): indices into SCHEDULES.
   static final int RANDOM_SEQUENTIAL = 0;

@@ -3,6 +3,7 @@ package dev.kindred.env.spin;
 import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
+import dev.kindred.env.WorldContext;
 import java.util.List;
 
 /** {@code spin.random_regular}: a uniformly random simple d-regular graph. */
@@ -24,7 +25,7 @@ public final class SpinRandomRegularType extends SpinWorldType {
   }
 
   @Override
-  SpinGraph graph(Config c) {
+  SpinGraph graph(Config c, WorldContext context) {
     int n = checkSpins("n", c.getLong("n"));
     int d = c.getInt("degree");
     if (d >= n) {
@@ -35,6 +36,12 @@ public final class SpinRandomRegularType extends SpinWorldType {
           + " is odd; a d-regular graph needs n*degree even");
     }
     SpinGraph.checkEdges("degree", (long) n * d);
+    // Above (n-1)/2 the graph is the complement of a sparser one: n^2/2 pairs to walk, and a set
+    // of the complement's edges.
+    boolean complement = d > (n - 1) / 2;
+    long complementEdges = complement ? (long) n * (n - 1 - d) / 2 : 0;
+    SpinCost.admit(context, c, SpinGraph.Kind.CSR, n, (long) n * d, d, 64 * complementEdges,
+        complement ? (long) n * n / 2 : 0, "a random " + d + "-regular graph");
     int[][] e = SpinGraph.randomRegular(n, d, c.getLong("graph_seed"));
     return SpinGraph.fromEdges(n, e[0], e[1], e[0].length, c.getDouble("gamma"), c.getDouble("gamma_std"),
         c.getBool("symmetric"), c.getLong("graph_seed"), "degree");

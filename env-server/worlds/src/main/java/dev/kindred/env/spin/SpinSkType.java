@@ -4,6 +4,7 @@ import dev.kindred.env.Config;
 import dev.kindred.env.Parameter;
 import dev.kindred.env.Rng;
 import dev.kindred.env.Seeds;
+import dev.kindred.env.WorldContext;
 import java.util.List;
 
 /** {@code spin.sk}: the fully connected Sherrington–Kirkpatrick spin glass. */
@@ -23,9 +24,11 @@ public final class SpinSkType extends SpinWorldType {
   }
 
   @Override
-  SpinGraph graph(Config c) {
+  SpinGraph graph(Config c, WorldContext context) {
     int n = checkSpins("n", c.getLong("n"));
     checkDense("n", n);
+    SpinCost.admit(context, c, SpinGraph.Kind.DENSE, n, 0, n - 1, 0, 0,
+        "a Sherrington-Kirkpatrick glass (dense couplings)");
     double gamma = c.getDouble("gamma");
     double std = c.getDouble("gamma_std");
     boolean sym = c.getBool("symmetric");
@@ -35,6 +38,7 @@ public final class SpinSkType extends SpinWorldType {
     double[][] g = new double[n][n];
     double scale = 1 / Math.sqrt(n);
     for (int i = 0; i < n; i++) {
+      context.cancellation().check(); // n^2 draws: a large n takes seconds
       for (int j = i + 1; j < n; j++) {
         double w = couplings.nextGaussian() * scale;
         double gij = gamma * w + (std == 0 ? 0 : std * noise.nextGaussian());
@@ -43,7 +47,7 @@ public final class SpinSkType extends SpinWorldType {
         g[j][i] = gji;
       }
     }
-    return SpinGraph.fromMatrix(g, true);
+    return SpinGraph.fromMatrix(g, true, context.cancellation());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.kindred.env.spin;
 
+import dev.kindred.env.Cancellation;
 import dev.kindred.env.Rng;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
@@ -45,8 +46,19 @@ public final class SpinWorld implements World {
   private final int[] clamped;
   private final byte[] clampedValues;
   private final long[] stepCount;
+  /** Polled between sweeps of long resets and steps; see {@link #sweepsPerCheck}. */
+  private final Cancellation cancellation;
+  /**
+   * Sweeps between two polls of the cancellation, minus one (a power of two, minus one): about
+   * 65536 spin updates, so a poll costs nothing next to the sweeps, and a cancelled burn-in of a
+   * small world stops as promptly as one of a large world.
+   */
+  private final long sweepsPerCheck;
 
-  SpinWorld(String worldId, SpinGraph g, SpinOptions o, int copies, String graphDescription) {
+  SpinWorld(String worldId, SpinGraph g, SpinOptions o, int copies, String graphDescription,
+      Cancellation cancellation) {
+    this.cancellation = cancellation;
+    this.sweepsPerCheck = Long.highestOneBit(Math.max(1, (1 << 16) / g.n)) - 1;
     this.controlled = o.controlled().clone();
     this.clamped = o.clamped().clone();
     this.clampedValues = o.clampedValues().clone();
@@ -95,6 +107,9 @@ public final class SpinWorld implements World {
     }
     system.recomputeFields(copy);
     for (long s = 0; s < burnIn; s++) {
+      if ((s & sweepsPerCheck) == 0) {
+        cancellation.check();
+      }
       kernel.sweep(copy);
     }
     stepCount[copy] = 0;
@@ -111,6 +126,9 @@ public final class SpinWorld implements World {
       system.setSpin(base, controlled[a], actions[aoff + a] == 1 ? (byte) 1 : (byte) -1);
     }
     for (int s = 0; s < sweepsPerStep; s++) {
+      if ((s & sweepsPerCheck) == 0 && s > 0) {
+        cancellation.check(); // the host polls before every copy, so not before the first sweep
+      }
       kernel.sweep(copy);
     }
     stepCount[copy]++;

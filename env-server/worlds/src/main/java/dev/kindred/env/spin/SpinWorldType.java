@@ -5,6 +5,7 @@ import dev.kindred.env.ConfigSchema;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
 import dev.kindred.env.World;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldType;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +58,11 @@ public abstract class SpinWorldType implements WorldType {
   /** This type's own keys (graph shape), listed before the shared ones. */
   protected abstract List<Parameter> ownParameters();
 
-  /** Builds the coupling graph from a resolved configuration. */
-  abstract SpinGraph graph(Config c);
+  /**
+   * Builds the coupling graph from a resolved configuration, declaring the world's cost to the
+   * host ({@link SpinCost#admit}) as soon as the graph's size is known and before allocating it.
+   */
+  abstract SpinGraph graph(Config c, WorldContext context);
 
   /** One line describing the graph of this configuration, for the spec's "graph" property. */
   abstract String graphDescription(Config c, SpinGraph g);
@@ -73,16 +77,31 @@ public abstract class SpinWorldType implements WorldType {
     return schema;
   }
 
+  /** In process, with no data directory, no cancellation and no limits. */
   @Override
   public World create(Config config, int copies) {
-    SpinGraph g = graph(config);
-    SpinOptions o = SpinOptions.parse(config, g.n, g.bipartite);
+    return create(config, copies, WorldContext.standalone());
+  }
+
+  @Override
+  public World create(Config config, int copies, WorldContext context) {
+    return build(config, graph(config, context), copies, context);
+  }
+
+  /** The world over a built graph; its resets and steps poll the context's cancellation. */
+  World build(Config config, SpinGraph g, int copies, WorldContext context) {
+    SpinOptions o = options(config, g);
     long bytes = (long) copies * g.n;
     if (bytes > Integer.MAX_VALUE - 16 || (g.kind == SpinGraph.Kind.DENSE && 8L * copies * g.n > Integer.MAX_VALUE)) {
       throw EnvException.invalid("copies", copies + " copies of " + g.n + " spins exceed the per-world array "
           + "limit; use fewer copies or a smaller graph");
     }
-    return new SpinWorld(id(), g, o, copies, graphDescription(config, g));
+    return new SpinWorld(id(), g, o, copies, graphDescription(config, g), context.cancellation());
+  }
+
+  /** The shared options of a configuration over its graph. */
+  SpinOptions options(Config config, SpinGraph g) {
+    return SpinOptions.parse(config, g.n, g.bipartite);
   }
 
   /** Checks a spin count against {@link SpinGraph#MAX_SPINS}. */

@@ -42,8 +42,8 @@ class EnergyConfigTest {
     assertTrue(m.contains("'x'") && m.contains("line 3") && m.contains("column 3") && m.contains("legend"), m);
     assertTrue(invalid("config.map", "map", "###\n#A\n###").getMessage().contains("line 2"));
     invalid("config.map", "map", "#.#\n...");
-    invalid("config.map_file", "map_file", "/nonexistent/energy.map");
-    invalid("config.map_file", "map", "A", "map_file", "/tmp/x");
+    invalid("config.map_file", "map_file", "energy.map"); // no data directory in process by default
+    invalid("config.map_file", "map", "A", "map_file", "x.map");
   }
 
   private static List<List<Double>> square(int n, double v) {

@@ -10,6 +10,7 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.StepBatch;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldType;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -38,6 +39,10 @@ final class EnergyKit {
   static EnergyWorld world(WorldType type, Map<String, Object> raw, int copies) {
     Config c = type.schema().resolve(raw);
     return (EnergyWorld) type.create(c, copies);
+  }
+
+  static EnergyWorld world(WorldType type, Map<String, Object> raw, int copies, WorldContext context) {
+    return (EnergyWorld) type.create(type.schema().resolve(raw), copies, context);
   }
 
   /** Expects INVALID_ARGUMENT whose message starts with the field. */

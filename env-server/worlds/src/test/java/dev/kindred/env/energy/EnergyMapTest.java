@@ -4,6 +4,8 @@ import static dev.kindred.env.energy.EnergyKit.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindred.env.DataFiles;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,13 +94,12 @@ class EnergyMapTest {
 
   @Test
   void mapsLoadFromFiles(@TempDir Path dir) throws Exception {
-    Path f = dir.resolve("tiny.map");
-    Files.writeString(f, "#####\r\n#AhA#\r\n#####\r\n");
-    EnergyWorld w = world(ROOM, cfg("map_file", f.toString()), 1);
+    Files.writeString(Files.createDirectories(dir.resolve("maps")).resolve("tiny.map"), "#####\r\n#AhA#\r\n#####\r\n");
+    EnergyWorld w = world(ROOM, cfg("map_file", "maps/tiny.map"), 1, WorldContext.reading(DataFiles.in(dir)));
     Env e = new Env(w, 1L);
     assertEquals(2, e.agents);
     assertEquals(CellKind.ALTAR, e.view.cell(2, 1));
-    assertEquals("file:" + f, w.spec().properties().get("map"));
+    assertEquals("file:maps/tiny.map", w.spec().properties().get("map"));
   }
 
   @Test

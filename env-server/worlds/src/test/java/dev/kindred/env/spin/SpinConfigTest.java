@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindred.env.DataFiles;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.TensorSpec;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldType;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +28,13 @@ class SpinConfigTest {
       List.of(0.5, -0.5, 0.0));
 
   private static void assertInvalid(String id, Map<String, Object> config, String field, String... fragments) {
+    assertInvalid(id, config, WorldContext.standalone(), field, fragments);
+  }
+
+  static void assertInvalid(String id, Map<String, Object> config, WorldContext context, String field,
+      String... fragments) {
     WorldType t = REGISTRY.get(id);
-    EnvException e = assertThrows(EnvException.class, () -> t.create(t.schema().resolve(config), 2),
+    EnvException e = assertThrows(EnvException.class, () -> t.create(t.schema().resolve(config), 2, context),
         id + " " + config);
     assertEquals(EnvException.Kind.INVALID_ARGUMENT, e.kind());
     assertTrue(e.getMessage().startsWith(field + ":"), "message '" + e.getMessage() + "' should name " + field);
@@ -148,12 +155,12 @@ class SpinConfigTest {
 
   @Test
   void couplingsFileMatchesInlineMatrix(@TempDir Path dir) throws Exception {
-    Path f = dir.resolve("m.txt");
-    Files.writeString(f, "# a 3x3 matrix\n0, 1, 0.5\n1 0 -0.5  # row 1\n\n0.5,-0.5,0\n");
-    SpinWorld a = world("spin.boltzmann", cfg("couplings_file", f.toString()), 1);
+    Files.writeString(dir.resolve("m.txt"), "# a 3x3 matrix\n0, 1, 0.5\n1 0 -0.5  # row 1\n\n0.5,-0.5,0\n");
+    SpinWorld a = world("spin.boltzmann", cfg("couplings_file", "m.txt"), 1, WorldContext.reading(DataFiles.in(dir)));
     SpinWorld b = world("spin.boltzmann", cfg("couplings", TRI), 1);
     assertTrue(Arrays.deepEquals(gammaMatrix(a.graph()), gammaMatrix(b.graph())));
     assertArrayEquals(new double[] {0, 1, 0.5}, gammaMatrix(a.graph())[0]);
+    assertEquals("explicit 3 x 3 coupling matrix from m.txt", a.spec().properties().get("graph"));
   }
 
   @Test
@@ -182,18 +189,19 @@ class SpinConfigTest {
         "config.couplings", "diagonal");
     assertInvalid("spin.boltzmann", cfg("couplings", TRI, "fields", List.of(0.1, 0.2)), "config.fields", "n = 3");
     assertInvalid("spin.boltzmann", cfg(), "config.couplings", "exactly one");
-    Path f = dir.resolve("m.txt");
-    Files.writeString(f, "0 1\n1 0\n");
-    assertInvalid("spin.boltzmann", cfg("couplings", TRI, "couplings_file", f.toString()), "config.couplings_file",
+    WorldContext data = WorldContext.reading(DataFiles.in(dir));
+    Files.writeString(dir.resolve("m.txt"), "0 1\n1 0\n");
+    assertInvalid("spin.boltzmann", cfg("couplings", TRI, "couplings_file", "m.txt"), data, "config.couplings_file",
         "exactly one");
-    assertInvalid("spin.boltzmann", cfg("couplings_file", dir.resolve("missing.txt").toString()),
-        "config.couplings_file", "cannot read");
-    Path bad = dir.resolve("bad.txt");
-    Files.writeString(bad, "0 x\n1 0\n");
-    assertInvalid("spin.boltzmann", cfg("couplings_file", bad.toString()), "config.couplings_file", "line 1");
-    Path inf = dir.resolve("inf.txt");
-    Files.writeString(inf, "0 Infinity\n1 0\n");
-    assertInvalid("spin.boltzmann", cfg("couplings_file", inf.toString()), "config.couplings_file", "finite");
+    assertInvalid("spin.boltzmann", cfg("couplings_file", "missing.txt"), data, "config.couplings_file",
+        "no data file 'missing.txt'");
+    Files.writeString(dir.resolve("bad.txt"), "0 x\n1 0\n");
+    assertInvalid("spin.boltzmann", cfg("couplings_file", "bad.txt"), data, "config.couplings_file",
+        "line 1, entry 2 is not a number");
+    Files.writeString(dir.resolve("inf.txt"), "0 Infinity\n1 0\n");
+    assertInvalid("spin.boltzmann", cfg("couplings_file", "inf.txt"), data, "config.couplings_file", "finite");
+    Files.writeString(dir.resolve("long.txt"), "0 1\n1 0\n1 1\n");
+    assertInvalid("spin.boltzmann", cfg("couplings_file", "long.txt"), data, "config.couplings_file", "square");
   }
 
   @Test

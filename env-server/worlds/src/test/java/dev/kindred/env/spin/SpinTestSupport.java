@@ -6,6 +6,7 @@ import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.World;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import java.nio.ByteBuffer;
@@ -23,6 +24,11 @@ final class SpinTestSupport {
     WorldType t = REGISTRY.get(id);
     World w = t.create(t.schema().resolve(config), copies);
     return (SpinWorld) w;
+  }
+
+  static SpinWorld world(String id, Map<String, ?> config, int copies, WorldContext context) {
+    WorldType t = REGISTRY.get(id);
+    return (SpinWorld) t.create(t.schema().resolve(config), copies, context);
   }
 
   static BatchedEnv env(SpinWorld w, long seed, String... observations) {
