@@ -6,6 +6,7 @@ import dev.kindred.dmenv.proto.Tensor;
 import dev.kindred.dmenv.proto.TensorSpec;
 import dev.kindred.env.DType;
 import dev.kindred.env.EnvException;
+import dev.kindred.env.Quote;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ public final class DmTensors {
     for (int i = 0; i < shape.length; i++) {
       if (shape[i] < 0) {
         if (negative >= 0) {
-          throw EnvException.invalid(what, "shape " + Arrays.toString(shape)
+          throw EnvException.invalid(what, "shape " + describe(shape)
               + " has more than one negative (variable) dimension; at most one is allowed");
         }
         negative = i;
@@ -114,13 +115,13 @@ public final class DmTensors {
     if (negative >= 0) {
       if (known == 0 || count % known != 0) {
         throw EnvException.invalid(what, "has " + count + " elements, which do not fill shape "
-            + Arrays.toString(t.getShapeList().toArray()) + " for any size of its variable dimension");
+            + describe(shape) + " for any size of its variable dimension");
       }
       shape[negative] = (int) (count / known);
       return shape;
     }
     if (known != count) {
-      throw EnvException.invalid(what, "has " + count + " elements but shape " + Arrays.toString(shape)
+      throw EnvException.invalid(what, "has " + count + " elements but shape " + describe(shape)
           + " needs " + known + " (or exactly 1, broadcast to the whole shape)");
     }
     return shape;
@@ -269,8 +270,11 @@ public final class DmTensors {
     return out;
   }
 
-  /** Human-readable shape, e.g. "[3, 4]" or "[] (scalar)". */
+  /**
+   * Human-readable shape, e.g. "[3, 4]" or "[] (scalar)"; a client's shape can have any number
+   * of dimensions, so a long one is cut to an excerpt.
+   */
   static String describe(int[] shape) {
-    return shape.length == 0 ? "[] (scalar)" : Arrays.toString(shape);
+    return shape.length == 0 ? "[] (scalar)" : Quote.excerpt(Arrays.toString(shape));
   }
 }
