@@ -3,6 +3,7 @@ package dev.kindred.server;
 import dev.kindred.dmenv.DmEnvRpcService;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.server.core.MalformedRequests;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry;
 import io.grpc.Server;
@@ -92,12 +93,15 @@ public final class KindredServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+    // Every service answers requests that do not parse with INVALID_ARGUMENT (not UNKNOWN).
+    MalformedRequests malformed = new MalformedRequests(clock);
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, stepPool, version))
-        .addService(new DmEnvRpcService(registry, sessions, streams, config.maxMessageBytes()))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .addService(reflectionV1Alpha);
+        .addService(malformed.guard(
+            new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, stepPool, version)))
+        .addService(malformed.guard(new DmEnvRpcService(registry, sessions, streams, config.maxMessageBytes())))
+        .addService(malformed.guard(health.getHealthService()))
+        .addService(malformed.guard(ProtoReflectionServiceV1.newInstance()))
+        .addService(malformed.guard(reflectionV1Alpha));
     Server server = builder.build();
     try {
       server.start();
