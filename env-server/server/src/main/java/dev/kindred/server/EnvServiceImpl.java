@@ -4,6 +4,7 @@ import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
+import dev.kindred.env.Quote;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldRegistry;
@@ -46,6 +47,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   static final String PROTOCOL = "kindred.v1";
   private static final ErrorMapping ERRORS = new ErrorMapping("use fewer copies or agents",
       "use fewer copies or close other sessions");
+  /** Characters of a client name the log keeps: a name, not a payload. */
+  static final int MAX_CLIENT_NAME_CHARS = 64;
 
   private final ServerConfig config;
   private final WorldRegistry registry;
@@ -118,7 +121,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     Autoreset autoreset = Protos.autoreset(request.getAutoreset());
     List<String> observations = request.getObservationsList();
     long seed = request.getSeed();
-    String client = request.getClientName();
+    // Logged verbatim, a newline in the name would forge a log line; a long name would flood the log.
+    String client = Quote.excerpt(request.getClientName(), MAX_CLIENT_NAME_CHARS);
 
     // The slot is taken before any world is built, so requests beyond the limit build nothing.
     try (Reservation<EnvSession> slot = sessions.reserve(type.id(), client)) {
