@@ -69,12 +69,39 @@ public final class DmTensors {
     };
   }
 
+  /** Most elements one broadcast value may fill: far more than any world setting needs. */
+  static final int MAX_BROADCAST_ELEMENTS = 1 << 20;
+
+  /**
+   * Elements of {@code shape} without dimension {@code skip} (-1: all), exactly; -1 when the
+   * product does not fit a long (client shapes can have any number of dimensions of any size).
+   */
+  private static long elements(int[] shape, int skip) {
+    for (int i = 0; i < shape.length; i++) {
+      if (i != skip && shape[i] == 0) {
+        return 0;
+      }
+    }
+    long n = 1;
+    for (int i = 0; i < shape.length; i++) {
+      if (i != skip) {
+        try {
+          n = Math.multiplyExact(n, shape[i]);
+        } catch (ArithmeticException e) {
+          return -1;
+        }
+      }
+    }
+    return n;
+  }
+
   /**
    * The concrete shape of a tensor: its declared shape with a negative dimension inferred (or
    * set to 1 when a single element is broadcast).
    *
    * @param what names the tensor in error messages, e.g. "actions.spin (uid 1)"
-   * @throws EnvException INVALID_ARGUMENT when the payload cannot fill the shape
+   * @throws EnvException INVALID_ARGUMENT when the payload cannot fill the shape, or a single
+   *                      element would be broadcast to more than {@value #MAX_BROADCAST_ELEMENTS}
    */
   public static int[] resolveShape(Tensor t, String what) {
     if (t.getPayloadCase() == Tensor.PayloadCase.PAYLOAD_NOT_SET) {
@@ -104,13 +131,19 @@ public final class DmTensors {
       if (negative >= 0) {
         shape[negative] = 1;
       }
+      long n = elements(shape, -1);
+      if (n < 0 || n > MAX_BROADCAST_ELEMENTS) {
+        // One value in a few bytes would otherwise make the server build a list of any size.
+        throw EnvException.invalid(what, "shape " + describe(shape) + " broadcasts one value to "
+            + (n < 0 ? "more than 2^63" : Long.toString(n)) + " elements; at most " + MAX_BROADCAST_ELEMENTS
+            + " are accepted");
+      }
       return shape;
     }
-    long known = 1;
-    for (int i = 0; i < shape.length; i++) {
-      if (i != negative) {
-        known *= shape[i];
-      }
+    long known = elements(shape, negative);
+    if (known < 0) {
+      throw EnvException.invalid(what, "shape " + describe(shape) + " has more than 2^63 elements; it cannot hold the "
+          + count + " elements sent");
     }
     if (negative >= 0) {
       if (known == 0 || count % known != 0) {
