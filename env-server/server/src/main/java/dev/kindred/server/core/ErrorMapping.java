@@ -29,6 +29,11 @@ public final class ErrorMapping {
   private static final Logger log = LoggerFactory.getLogger(ErrorMapping.class);
   /** The longest status description: the longest message we write (a list of keys) fits easily. */
   static final int MAX_DESCRIPTION_CHARS = 1024;
+  /**
+   * Bound on a description as gRPC sends it: percent-encoded, so up to 9 bytes per character
+   * outside printable ASCII. Well under the 8 KiB the client allows for all trailers.
+   */
+  static final int MAX_ENCODED_BYTES = 6 * 1024;
 
   private final String askForLess;
   private final String freeMemory;
@@ -88,10 +93,27 @@ public final class ErrorMapping {
     return s.withDescription(capped(e.getMessage()));
   }
 
-  /** {@code description}, cut to {@value #MAX_DESCRIPTION_CHARS} characters when longer. */
+  /**
+   * {@code description}, cut to {@value #MAX_DESCRIPTION_CHARS} characters when longer, and
+   * further when its encoding would exceed {@value #MAX_ENCODED_BYTES} bytes.
+   */
   static String capped(String description) {
-    return description == null || description.length() <= MAX_DESCRIPTION_CHARS ? description
+    if (description == null) {
+      return null;
+    }
+    String d = description.length() <= MAX_DESCRIPTION_CHARS ? description
         : Quote.excerpt(description, MAX_DESCRIPTION_CHARS);
+    return encodedBytes(d) <= MAX_ENCODED_BYTES ? d : Quote.excerpt(description, MAX_ENCODED_BYTES / 9 - 32);
+  }
+
+  /** An upper bound on the bytes of {@code s} percent-encoded as a grpc-message trailer. */
+  private static long encodedBytes(String s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c >= ' ' && c < 0x7f && c != '%' ? 1 : 9;
+    }
+    return n;
   }
 
   private static boolean isFailureCode(String name) {

@@ -59,4 +59,12 @@ class ErrorMappingTest {
       assertTrue(s.getDescription().startsWith("unknown world 'www"), s.getDescription());
     }
   }
+
+  @Test
+  void descriptionsOutsideAsciiAreCutToFitATrailerToo() {
+    String cjk = "\u4e16".repeat(1000); // 1000 characters of 3 UTF-8 bytes: 9000 bytes percent-encoded
+    Status s = errors.toStatus("CreateSession", EnvException.notFound("unknown world '" + cjk + "'"));
+    String d = s.getDescription();
+    assertTrue(d.length() < 700 && d.startsWith("unknown world '\u4e16") && d.endsWith("(1016 characters)"), d);
+  }
 }
