@@ -34,10 +34,14 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -246,6 +250,54 @@ class ErrorsAndLogsTest {
         assertTrue(line.contains("client=\"trainer\\n2030-01-01T00:00:00.000+00:00 ERROR"), line);
         assertTrue(line.length() < 600, () -> line.length() + " characters: " + line);
       }
+    }
+  }
+
+  // ---- SIGTERM ------------------------------------------------------------------------------
+
+  /**
+   * A real SIGTERM to a server process with open streams: each ends UNAVAILABLE with the retry
+   * hint (not a reset stream, CANCELLED), and the process exits well within its grace period.
+   * {@link ShutdownTest} covers the same in process.
+   */
+  @Test
+  void sigtermEndsOpenStreamsWithUnavailableAndARetryHint() throws Exception {
+    long graceMs = 3_000;
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), SigtermMain.class.getName(), Long.toString(graceMs))
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    ManagedChannel ch = null;
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      assertNotNull(line, "the server process printed nothing");
+      int port = Integer.parseInt(line.substring("port=".length()));
+      ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      String id = EnvServiceGrpc.newBlockingStub(ch).createSession(Harness.create(1, 3).build()).getSessionId();
+      EnvServiceGrpc.newBlockingStub(ch).reset(ResetRequest.newBuilder().setSessionId(id).build());
+      RawStream steps = new RawStream(ch, EnvServiceGrpc.getStepStreamMethod());
+      steps.send(Harness.stepRequest(id, 1, 1).toByteArray());
+      assertNotNull(steps.responses.poll(10, TimeUnit.SECONDS));
+      RawStream dm = new RawStream(ch, EnvironmentGrpc.getProcessMethod());
+      dm.send(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.newBuilder()
+          .putSettings("world", string(CounterWorld.ID))).build().toByteArray());
+      assertNotNull(dm.responses.poll(10, TimeUnit.SECONDS));
+
+      long t0 = System.nanoTime();
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(graceMs + 2_000, TimeUnit.MILLISECONDS), "the server did not exit within grace + 2 s");
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(ms < graceMs, "idle streams held the shutdown for " + ms + " ms");
+      for (RawStream s : List.of(steps, dm)) {
+        Status end = s.end.get(10, TimeUnit.SECONDS);
+        assertEquals(Status.Code.UNAVAILABLE, end.getCode(), end.toString());
+        assertEquals("server shutting down; retry against another server", end.getDescription());
+      }
+    } finally {
+      if (ch != null) {
+        ch.shutdownNow();
+      }
+      p.destroyForcibly();
     }
   }
 
