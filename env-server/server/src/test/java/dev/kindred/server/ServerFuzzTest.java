@@ -15,7 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
  * <ul>
  *   <li>{@code mvn verify}: regression mode, every input under
  *       {@code src/test/resources/dev/kindred/server/ServerFuzzTestInputs/fuzzEveryRpc} (seeds and
- *       past findings) once; then the {@code fuzz-short} execution fuzzes for 25 s;</li>
+ *       past findings) once; then the {@code fuzz-short} execution fuzzes for 25 s from them (its
+ *       corpus in {@code target/fuzz-short});</li>
  *   <li>{@code ./kindred fuzz --minutes N}: fuzzing for N minutes, with the corpus kept in
  *       {@code env-server/server/.cifuzz-corpus} between runs;</li>
  *   <li>{@code JAZZER_FUZZ=1 mvn test -pl env-server/server -am -Dtest=ServerFuzzTest
