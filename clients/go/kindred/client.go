@@ -78,7 +78,7 @@ type Client struct {
 	conn       *grpc.ClientConn
 	stub       pb.EnvServiceClient
 
-	mu     sync.Mutex
+	mu sync.Mutex
 	// The sessions made here and not closed yet, by lease: not by VectorEnv, so that an
 	// unreachable VectorEnv can be collected (and its session closed by its cleanup).
 	leases map[*lease]struct{}

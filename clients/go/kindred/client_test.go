@@ -11,7 +11,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"kindred.dev/clients/go/kindred"
@@ -416,18 +415,22 @@ func equalInts(a, b []int) bool {
 }
 
 // A unary Step carries expected_step, so the server keeps its answer: the same Step sent again
-// (as a client does after a timeout) is answered again instead of stepping twice.
+// (as a client does after a timeout) is answered again instead of stepping twice. The retry
+// comes over a second connection of the same principal (a token): to anyone else the session
+// would not exist.
 func TestUnaryStepsAreExactlyOnce(t *testing.T) {
-	c := dial(t)
+	srv, root := secureServer(t)
+	opts := &kindred.Options{Timeout: 30 * time.Second, TLSRootCert: root, Token: aliceToken}
+	c := must[*kindred.Client](t)(kindred.Dial(srv.Target(), opts))
+	defer c.Close()
 	env := makeEnv(t, c, "spin.lattice", latticeConfig(), 2, 3, &kindred.EnvOptions{Unary: true})
 	ok(t)(env.Reset(nil))
 	ok(t)(env.Step(make([]int32, 4)))
 	b := ok(t)(env.Step(make([]int32, 4)))
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dialOpts := must[[]grpc.DialOption](t)(opts.DialOptions())
+	conn := must[*grpc.ClientConn](t)(grpc.NewClient("passthrough:///"+srv.Target(), dialOpts...))
 	defer conn.Close()
+	var err error
 	stub := pb.NewEnvServiceClient(conn)
 	retry := uint64(2)
 	r, err := stub.Step(ctx, &pb.StepRequest{SessionId: env.SessionID(), Actions: make([]byte, 16), ExpectedStep: &retry})

@@ -125,11 +125,11 @@ public final class BatchedEnv {
         }
       }
       if (found < 0) {
-        throw EnvException.invalid("observations", "unknown observation '" + name + "'; world '"
+        throw EnvException.invalid("observations", "unknown observation '" + Quote.excerpt(name) + "'; world '"
             + spec.worldId() + "' provides " + String.join(", ", all.stream().map(TensorSpec::name).toList()));
       }
       if (wanted[found]) {
-        throw EnvException.invalid("observations", "'" + name + "' is listed twice");
+        throw EnvException.invalid("observations", "'" + Quote.excerpt(name) + "' is listed twice");
       }
       wanted[found] = true;
     }

@@ -41,7 +41,7 @@ public final class ConfigSchema {
   public Config resolve(Map<String, ?> raw) {
     for (String key : raw.keySet()) {
       if (!parameters.containsKey(key)) {
-        throw EnvException.invalid("config." + key,
+        throw EnvException.invalid("config." + Quote.excerpt(key),
             "unknown configuration key; known keys are " + String.join(", ", parameters.keySet()));
       }
     }
@@ -82,7 +82,7 @@ public final class ConfigSchema {
           throw EnvException.invalid(field, "expected a string, got " + describe(v));
         }
         if (!p.choices().isEmpty() && !p.choices().contains(s)) {
-          throw EnvException.invalid(field, "'" + s + "' is not one of " + String.join(", ", p.choices()));
+          throw EnvException.invalid(field, "'" + Quote.excerpt(s) + "' is not one of " + String.join(", ", p.choices()));
         }
         return s;
       }
@@ -198,7 +198,7 @@ public final class ConfigSchema {
 
   private static String describe(Object v) {
     if (v instanceof String s) {
-      return "the string '" + s + "'";
+      return "the string '" + Quote.excerpt(s) + "'";
     }
     if (v instanceof List<?> l) {
       return "a list of " + l.size();

@@ -36,7 +36,7 @@ public final class WorldRegistry {
   public WorldType get(String id) {
     WorldType t = types.get(id);
     if (t == null) {
-      throw EnvException.notFound("unknown world '" + id + "'; this server hosts: "
+      throw EnvException.notFound("unknown world '" + Quote.excerpt(id) + "'; this server hosts: "
           + String.join(", ", types.keySet()));
     }
     return t;

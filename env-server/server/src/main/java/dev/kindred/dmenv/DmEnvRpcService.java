@@ -11,6 +11,7 @@ import dev.kindred.dmenv.proto.ResetResponse;
 import dev.kindred.dmenv.proto.ResetWorldResponse;
 import dev.kindred.dmenv.proto.StepResponse;
 import dev.kindred.env.EnvException;
+import dev.kindred.env.Quote;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.ErrorMapping;
@@ -201,7 +202,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
           }
           Session<DmWorld> w = worlds.get(r.getWorldName(), conn.principal);
           if (r.getSettingsCount() > 0) {
-            throw EnvException.invalid("settings." + r.getSettingsMap().keySet().iterator().next(),
+            throw EnvException.invalid("settings." + Quote.excerpt(r.getSettingsMap().keySet().iterator().next()),
                 "JoinWorld takes no settings; world settings go to CreateWorld (or ResetWorld)");
           }
           DmSpecs specs = worlds.use(w, world -> world.join(conn));
@@ -244,7 +245,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
               .setDestroyWorld(DestroyWorldResponse.getDefaultInstance()).build();
         }
         case EXTENSION -> error(Status.UNIMPLEMENTED.withDescription("extension requests are not supported by this "
-            + "server (got " + request.getExtension().getTypeUrl() + ")"));
+            + "server (got '" + Quote.excerpt(request.getExtension().getTypeUrl()) + "')"));
         case PAYLOAD_NOT_SET -> error(Status.INVALID_ARGUMENT.withDescription("the EnvironmentRequest has no "
             + "payload; set one of create_world, join_world, step, reset, reset_world, leave_world, destroy_world"));
       };

@@ -4,6 +4,7 @@ import dev.kindred.dmenv.proto.Tensor;
 import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Parameter;
+import dev.kindred.env.Quote;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldCost;
 import dev.kindred.env.WorldType;
@@ -36,7 +37,7 @@ final class DmSettings {
       Object v = scalar(settings.get(WORLD), "settings." + WORLD);
       if (!(v instanceof String s)) {
         throw EnvException.invalid("settings." + WORLD, "expected a string (a Kindred world id, one of "
-            + String.join(", ", registry.ids()) + "), got " + v);
+            + String.join(", ", registry.ids()) + "), got " + (v instanceof String s ? "'" + Quote.excerpt(s) + "'" : v));
       }
       worldId = s;
     }
@@ -74,7 +75,7 @@ final class DmSettings {
       }
       Parameter p = params.get(key);
       if (p == null) {
-        throw EnvException.invalid("settings." + key, "unknown setting; accepted keys are '" + WORLD + "' (world id, "
+        throw EnvException.invalid("settings." + Quote.excerpt(key), "unknown setting; accepted keys are '" + WORLD + "' (world id, "
             + "default " + DEFAULT_WORLD + "), '" + SEED + "' (integer) and the configuration keys of world '"
             + type.id() + "': " + String.join(", ", params.keySet()));
       }
@@ -139,7 +140,7 @@ final class DmSettings {
   static Long seedOnly(Map<String, Tensor> settings, String request) {
     for (String key : settings.keySet()) {
       if (!key.equals(SEED)) {
-        throw EnvException.invalid("settings." + key, "unknown setting; " + request + " accepts only '" + SEED
+        throw EnvException.invalid("settings." + Quote.excerpt(key), "unknown setting; " + request + " accepts only '" + SEED
             + "' (an integer that restarts the episode seed stream)");
       }
     }

@@ -6,6 +6,7 @@ import dev.kindred.dmenv.proto.Tensor;
 import dev.kindred.dmenv.proto.TensorSpec;
 import dev.kindred.env.DType;
 import dev.kindred.env.EnvException;
+import dev.kindred.env.Quote;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -69,11 +70,42 @@ public final class DmTensors {
   }
 
   /**
+   * Most elements one broadcast value may fill: what one Java array can hold. Tighter limits on
+   * what a request may expand to are the server's (settings: one message's worth of values),
+   * checked by the callers before they expand anything.
+   */
+  static final int MAX_BROADCAST_ELEMENTS = Integer.MAX_VALUE - 8;
+
+  /**
+   * Elements of {@code shape} without dimension {@code skip} (-1: all), exactly; -1 when the
+   * product does not fit a long (client shapes can have any number of dimensions of any size).
+   */
+  private static long elements(int[] shape, int skip) {
+    for (int i = 0; i < shape.length; i++) {
+      if (i != skip && shape[i] == 0) {
+        return 0;
+      }
+    }
+    long n = 1;
+    for (int i = 0; i < shape.length; i++) {
+      if (i != skip) {
+        try {
+          n = Math.multiplyExact(n, shape[i]);
+        } catch (ArithmeticException e) {
+          return -1;
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
    * The concrete shape of a tensor: its declared shape with a negative dimension inferred (or
    * set to 1 when a single element is broadcast).
    *
    * @param what names the tensor in error messages, e.g. "actions.spin (uid 1)"
-   * @throws EnvException INVALID_ARGUMENT when the payload cannot fill the shape
+   * @throws EnvException INVALID_ARGUMENT when the payload cannot fill the shape, or a single
+   *                      element would be broadcast to more than {@value #MAX_BROADCAST_ELEMENTS}
    */
   public static int[] resolveShape(Tensor t, String what) {
     if (t.getPayloadCase() == Tensor.PayloadCase.PAYLOAD_NOT_SET) {
@@ -85,7 +117,7 @@ public final class DmTensors {
     for (int i = 0; i < shape.length; i++) {
       if (shape[i] < 0) {
         if (negative >= 0) {
-          throw EnvException.invalid(what, "shape " + Arrays.toString(shape)
+          throw EnvException.invalid(what, "shape " + describe(shape)
               + " has more than one negative (variable) dimension; at most one is allowed");
         }
         negative = i;
@@ -103,24 +135,30 @@ public final class DmTensors {
       if (negative >= 0) {
         shape[negative] = 1;
       }
+      long n = elements(shape, -1);
+      if (n < 0 || n > MAX_BROADCAST_ELEMENTS) {
+        // One value in a few bytes would otherwise make the server build a list of any size.
+        throw EnvException.invalid(what, "shape " + describe(shape) + " broadcasts one value to "
+            + (n < 0 ? "more than 2^63" : Long.toString(n)) + " elements; at most " + MAX_BROADCAST_ELEMENTS
+            + " are accepted");
+      }
       return shape;
     }
-    long known = 1;
-    for (int i = 0; i < shape.length; i++) {
-      if (i != negative) {
-        known *= shape[i];
-      }
+    long known = elements(shape, negative);
+    if (known < 0) {
+      throw EnvException.invalid(what, "shape " + describe(shape) + " has more than 2^63 elements; it cannot hold the "
+          + count + " elements sent");
     }
     if (negative >= 0) {
       if (known == 0 || count % known != 0) {
         throw EnvException.invalid(what, "has " + count + " elements, which do not fill shape "
-            + Arrays.toString(t.getShapeList().toArray()) + " for any size of its variable dimension");
+            + describe(shape) + " for any size of its variable dimension");
       }
       shape[negative] = (int) (count / known);
       return shape;
     }
     if (known != count) {
-      throw EnvException.invalid(what, "has " + count + " elements but shape " + Arrays.toString(shape)
+      throw EnvException.invalid(what, "has " + count + " elements but shape " + describe(shape)
           + " needs " + known + " (or exactly 1, broadcast to the whole shape)");
     }
     return shape;
@@ -269,8 +307,11 @@ public final class DmTensors {
     return out;
   }
 
-  /** Human-readable shape, e.g. "[3, 4]" or "[] (scalar)". */
+  /**
+   * Human-readable shape, e.g. "[3, 4]" or "[] (scalar)"; a client's shape can have any number
+   * of dimensions, so a long one is cut to an excerpt.
+   */
   static String describe(int[] shape) {
-    return shape.length == 0 ? "[] (scalar)" : Arrays.toString(shape);
+    return shape.length == 0 ? "[] (scalar)" : Quote.excerpt(Arrays.toString(shape));
   }
 }

@@ -1,6 +1,7 @@
 package dev.kindred.dmenv;
 
 import dev.kindred.env.EnvException;
+import dev.kindred.env.Quote;
 import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.Cells;
 import dev.kindred.server.core.Principal;
@@ -67,8 +68,7 @@ final class DmWorlds {
     }
     Session<DmWorld> s = registry.find(KIND, name, caller);
     if (s == null) {
-      throw EnvException.notFound("no world named '" + (name.length() > 80 ? name.substring(0, 80) + "..." : name)
-          + "' on this server: it was destroyed, its creating connection closed, it expired (worlds expire after "
+      throw EnvException.notFound("no world named '" + Quote.excerpt(name) + "' on this server: it was destroyed, its creating connection closed, it expired (worlds expire after "
           + registry.idleTimeoutText() + " idle), or it never existed; use the world_name that CreateWorld returned");
     }
     return s;

@@ -4,6 +4,7 @@ import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
+import dev.kindred.env.Quote;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.TensorSpec;
@@ -55,6 +56,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
       "use fewer copies or close other sessions");
   private static final WorldFactory.Advice ADVICE = new WorldFactory.Advice("config",
       "use fewer copies or a smaller world (the sizes, sweeps or burn-in named above)");
+  /** Characters of a client name the log keeps: a name, not a payload. */
+  static final int MAX_CLIENT_NAME_CHARS = 64;
 
   private final ServerConfig config;
   private final WorldRegistry registry;
@@ -133,7 +136,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     Autoreset autoreset = Protos.autoreset(request.getAutoreset());
     List<String> observations = request.getObservationsList();
     long seed = request.getSeed();
-    String client = request.getClientName();
+    // Logged verbatim, a newline in the name would forge a log line; a long name would flood the log.
+    String client = Quote.excerpt(request.getClientName(), MAX_CLIENT_NAME_CHARS);
     Caller caller = Caller.current();
     // A detached session does not close with its connection (only by CloseSession or idle expiry).
     Caller owner = request.getDetached() ? caller.detached() : caller;

@@ -2,9 +2,10 @@ package dev.kindred.server;
 
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
+import dev.kindred.env.Quote;
+import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.Principal;
-import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionKind;
 import dev.kindred.server.core.SessionRegistry;
@@ -121,8 +122,7 @@ final class EnvSessions {
       ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
     }
     if (!ok) {
-      String shown = id.length() > 80 ? id.substring(0, 80) + "..." : id;
-      throw EnvException.invalid("session_id", "'" + shown + "' is malformed; expected the session id returned by "
+      throw EnvException.invalid("session_id", "'" + Quote.excerpt(id) + "' is malformed; expected the session id returned by "
           + "CreateSession (" + ID_HEX_DIGITS + " lower-case hex digits)");
     }
   }

@@ -8,10 +8,11 @@ import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.server.auth.Authenticator;
 import dev.kindred.server.auth.Tokens;
 import dev.kindred.server.core.Connections;
+import dev.kindred.server.core.MalformedRequests;
 import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry;
-import io.grpc.InsecureServerCredentials;
 import dev.kindred.server.core.WorldFactory;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
@@ -138,13 +139,15 @@ public final class KindredServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+    // Every service answers requests that do not parse with INVALID_ARGUMENT (not UNKNOWN).
+    MalformedRequests malformed = new MalformedRequests(clock);
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, factory, stepPool,
-            version))
-        .addService(new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes()))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
-        .addService(reflectionV1Alpha);
+        .addService(malformed.guard(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, factory,
+            stepPool, version)))
+        .addService(malformed.guard(new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes())))
+        .addService(malformed.guard(health.getHealthService()))
+        .addService(malformed.guard(ProtoReflectionServiceV1.newInstance()))
+        .addService(malformed.guard(reflectionV1Alpha));
     Server server = builder.build();
     try {
       server.start();

@@ -50,6 +50,29 @@ class DmTensorsTest {
     assertTrue(e.getMessage().startsWith("actions.x: "), e.getMessage());
   }
 
+  /** Found by ServerFuzzTest: a broadcast to a shape whose size overflowed was INTERNAL (Illegal Capacity). */
+  @Test
+  void hugeAndOverflowingShapesAreInvalidArgument() {
+    int big = 1 << 30;
+    for (int[] shape : new int[][] {{big, big, big}, {big, 8}, {65536, 65536, 65536, 65536, 3}}) {
+      EnvException e = assertThrows(EnvException.class, () -> DmTensors.resolveShape(ints(shape, 1), "settings.x"));
+      assertEquals(EnvException.Kind.INVALID_ARGUMENT, e.kind());
+      assertTrue(e.getMessage().contains("broadcasts one value to"), e.getMessage());
+    }
+    assertArrayEquals(new int[] {1024, 1024}, DmTensors.resolveShape(ints(new int[] {1024, 1024}, 1), "t"));
+    // Large but holdable broadcasts resolve; the settings' value limit refuses them (DmLimitsTest).
+    assertArrayEquals(new int[] {20000, 20000}, DmTensors.resolveShape(ints(new int[] {20000, 20000}, 1), "t"));
+    // 2^64 * 3 wrapped to 0 and matched an empty payload.
+    Tensor empty = Tensor.newBuilder().setInt32S(Tensor.Int32Array.getDefaultInstance())
+        .addAllShape(java.util.List.of(65536, 65536, 65536, 65536, 3)).build();
+    EnvException e = assertThrows(EnvException.class, () -> DmTensors.resolveShape(empty, "t"));
+    assertTrue(e.getMessage().contains("more than 2^63 elements"), e.getMessage());
+    assertThrows(EnvException.class, () -> DmTensors.resolveShape(ints(new int[] {-1, big, big, big}, 1, 2), "t"));
+    assertArrayEquals(new int[] {0, big, big, big, big}, DmTensors.resolveShape(Tensor.newBuilder()
+        .setInt32S(Tensor.Int32Array.getDefaultInstance()).addAllShape(java.util.List.of(0, big, big, big, big)).build(),
+        "t"));
+  }
+
   @Test
   void packingRoundTripsEveryDtype() {
     ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);

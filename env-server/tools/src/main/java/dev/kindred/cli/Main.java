@@ -1,6 +1,7 @@
 package dev.kindred.cli;
 
 import dev.kindred.bench.EnergyBench;
+import dev.kindred.bench.LoadBench;
 import dev.kindred.bench.SpinBench;
 import dev.kindred.bench.SpinMeasure;
 import dev.kindred.cli.support.Cli;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Spec;
         "  train      train a neural policy with PPO (agents module; train --help)",
         "  evaluate   evaluate a checkpoint against random and scripted baselines",
         "  test       run every test (Java and every client language)",
+        "  fuzz       coverage-guided fuzzing of every RPC (fuzz --minutes N, default 10)",
         "  build      rebuild the project (done automatically when sources change)",
         "",
         "Run 'kindred <command> --help' for a command's options."})
@@ -42,7 +44,7 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "bench",
-      description = "Benchmarks that print figures (bench spin, bench energy; bench jmh for raw JMH).",
+      description = "Benchmarks that print figures (bench spin, bench energy, bench load; bench jmh for raw JMH).",
       footer = {
           "The ./kindred launcher also runs:",
           "  clients    batched steps per second through the Python client against the Java client,",
@@ -68,7 +70,7 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.addSubcommand(new ServeCommand());
     cl.addSubcommand(new CommandLine(new Bench()).addSubcommand(new SpinBench()).addSubcommand(new EnergyBench())
-        .addSubcommand(new JmhCommand()));
+        .addSubcommand(new LoadBench.LoadCommand()).addSubcommand(new JmhCommand()));
     cl.addSubcommand(new CommandLine(new Spin()).addSubcommand(new SpinMeasure()));
     cl.addSubcommand(new CommandLine(new Energy()).addSubcommand(new RenderCommand()));
     cl.addSubcommand(new HelpCommand());

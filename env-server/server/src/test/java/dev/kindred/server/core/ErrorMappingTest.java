@@ -47,4 +47,24 @@ class ErrorMappingTest {
           + "log\\): " + t.getClass().getSimpleName()), s.getDescription());
     }
   }
+
+  @Test
+  void longDescriptionsAreCutSoTheyFitATrailer() {
+    String huge = "unknown world '" + "w".repeat(100_000) + "'";
+    for (Throwable t : new Throwable[] {EnvException.notFound(huge), new KindredException("NOT_FOUND", huge),
+        Status.NOT_FOUND.withDescription(huge).asRuntimeException()}) {
+      Status s = errors.toStatus("CreateSession", t);
+      assertEquals(Status.Code.NOT_FOUND, s.getCode());
+      assertEquals(ErrorMapping.MAX_DESCRIPTION_CHARS + "... (100016 characters)".length(), s.getDescription().length());
+      assertTrue(s.getDescription().startsWith("unknown world 'www"), s.getDescription());
+    }
+  }
+
+  @Test
+  void descriptionsOutsideAsciiAreCutToFitATrailerToo() {
+    String cjk = "\u4e16".repeat(1000); // 1000 characters of 3 UTF-8 bytes: 9000 bytes percent-encoded
+    Status s = errors.toStatus("CreateSession", EnvException.notFound("unknown world '" + cjk + "'"));
+    String d = s.getDescription();
+    assertTrue(d.length() < 700 && d.startsWith("unknown world '\u4e16") && d.endsWith("(1016 characters)"), d);
+  }
 }
