@@ -56,6 +56,34 @@ public final class ServeCommand implements Callable<Integer> {
           + "core; results do not depend on it)")
   int stepThreads = ServerConfig.DEFAULT_STEP_THREADS;
 
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "the only directory whose files configurations may name (couplings_file, map_file), by paths "
+          + "relative to it (default: none, and no file is ever read)")
+  Path dataDir;
+
+  @Option(names = "--max-file-mb", paramLabel = "N",
+      description = "largest data file a configuration may name, in MiB (default ${DEFAULT-VALUE})")
+  long maxFileMb = ServerConfig.DEFAULT_MAX_DATA_FILE_BYTES >> 20;
+
+  @Option(names = "--max-world-mb", paramLabel = "N",
+      description = "estimated memory of one session's world (all copies), in MiB; larger worlds are refused "
+          + "before they are built (default ${DEFAULT-VALUE})")
+  long maxWorldMb = ServerConfig.DEFAULT_MAX_WORLD_BYTES >> 20;
+
+  @Option(names = "--max-call-work", paramLabel = "N",
+      description = "estimated work of one call (building a world, a Reset or a Step of every copy), in updates "
+          + "(a spin update, an observation cell: a few ns each); more is refused at creation (default ${DEFAULT-VALUE})")
+  long maxCallWork = ServerConfig.DEFAULT_MAX_CALL_WORK;
+
+  @Option(names = "--creation-threads", paramLabel = "N",
+      description = "threads that build worlds, apart from those serving other calls (default ${DEFAULT-VALUE})")
+  int creationThreads = ServerConfig.DEFAULT_CREATION_THREADS;
+
+  @Option(names = "--creation-queue", paramLabel = "N",
+      description = "world builds that may wait for a creation thread; beyond that, creation is refused "
+          + "(default ${DEFAULT-VALUE})")
+  int creationQueue = ServerConfig.DEFAULT_CREATION_QUEUE;
+
   @Option(names = "--token-file", paramLabel = "FILE",
       description = "bearer tokens, one 'TOKEN PRINCIPAL [sessions=N copies=N cells=N creations=N]' per line; "
           + "every call but health checks then needs 'authorization: Bearer <token>' (default: none)")
@@ -97,7 +125,13 @@ public final class ServeCommand implements Callable<Integer> {
         .maxMessageBytes(range("--max-message-mb", maxMessageMb, 1, 2047) << 20)
         .sessionIdleTimeout(Duration.ofSeconds(range("--idle-timeout-s", idleTimeoutS, 1, Integer.MAX_VALUE)))
         .stepThreads(range("--step-threads", stepThreads, 1, 1024))
-        .disconnectGrace(Duration.ofSeconds(range("--disconnect-grace-s", disconnectGraceS, 0, Integer.MAX_VALUE)));
+        .disconnectGrace(Duration.ofSeconds(range("--disconnect-grace-s", disconnectGraceS, 0, Integer.MAX_VALUE)))
+        .dataDir(dataDir)
+        .maxDataFileBytes(range("--max-file-mb", maxFileMb, 1, 1L << 20) << 20)
+        .maxWorldBytes(range("--max-world-mb", maxWorldMb, 1, 1L << 30) << 20)
+        .maxCallWork(range("--max-call-work", maxCallWork, 1, Long.MAX_VALUE))
+        .creationThreads(range("--creation-threads", creationThreads, 1, 1024))
+        .creationQueue(range("--creation-queue", creationQueue, 0, 1_000_000));
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together; got only "
           + (tlsCert == null ? "--tls-key" : "--tls-cert"));
@@ -114,6 +148,10 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   private int range(String flag, int value, int min, int max) {
+    return (int) range(flag, (long) value, min, max);
+  }
+
+  private long range(String flag, long value, long min, long max) {
     if (value < min || value > max) {
       throw new ParameterException(spec.commandLine(), flag + " must be between " + min + " and " + max
           + ", got " + value);

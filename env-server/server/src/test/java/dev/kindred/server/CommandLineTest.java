@@ -44,6 +44,14 @@ class CommandLineTest {
     assertEquals(java.nio.file.Path.of("ca.pem"), secure.tlsClientCa());
     assertEquals(java.nio.file.Path.of("tokens.txt"), secure.tokenFile());
     assertEquals(Duration.ZERO, secure.disconnectGrace());
+    ServerConfig limits = parse("--data-dir", "data", "--max-file-mb", "2", "--max-world-mb", "3",
+        "--max-call-work", "1000", "--creation-threads", "1", "--creation-queue", "0");
+    assertEquals(java.nio.file.Path.of("data"), limits.dataDir());
+    assertEquals(2L << 20, limits.maxDataFileBytes());
+    assertEquals(3L << 20, limits.maxWorldBytes());
+    assertEquals(1000, limits.maxCallWork());
+    assertEquals(1, limits.creationThreads());
+    assertEquals(0, limits.creationQueue());
     assertEquals("sessions=2 copies=unlimited cells=1000 creations=8", secure.principalQuota().toString());
     CommandLine cl = new CommandLine(new ServeCommand());
     cl.parseArgs("--port", "1", "--help");
@@ -61,6 +69,7 @@ class CommandLineTest {
     assertUsage("'serve'", "serve");
     assertUsage("--tls-cert and --tls-key go together; got only --tls-cert", "--tls-cert", "a.pem");
     assertUsage("is not a quota", "--principal-quota", "bogus=1");
+    assertUsage("--max-world-mb must be between 1", "--max-world-mb", "0");
     assertUsage("--disconnect-grace-s must be between 0", "--disconnect-grace-s", "-1");
   }
 
@@ -76,7 +85,9 @@ class CommandLineTest {
         "--max-sessions=N", "(default 256)", "--max-copies=N", "(default 65536)", "--max-message-mb=N",
         "(default 64", "--idle-timeout-s=N", "(default 600)", "--step-threads=N",
         "(default " + ServerConfig.DEFAULT_STEP_THREADS + ": one per", "--token-file=FILE", "--tls-cert=PEM",
-        "--tls-key=PEM", "--tls-client-ca=PEM", "--disconnect-grace-s=N", "(default 10)", "--principal-quota=",
+        "--tls-key=PEM", "--tls-client-ca=PEM", "--data-dir=DIR", "--max-file-mb=N", "(default 64)",
+        "--max-world-mb=N", "(default 1024)", "--max-call-work=N", "(default 10000000000)", "--creation-threads=N",
+        "--creation-queue=N", "--disconnect-grace-s=N", "(default 10)", "--principal-quota=",
         "(default 'sessions=64 copies=unlimited cells=unlimited creations=8')", "--help"}) {
       assertTrue(u.contains(s), "usage lacks '" + s + "':\n" + u);
     }

@@ -7,8 +7,10 @@ import dev.kindred.cli.support.PrintingCommand;
 import dev.kindred.cli.support.SeedOption;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.DataFiles;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.World;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.env.energy.EnergyWorld;
@@ -58,6 +60,11 @@ public final class RenderCommand extends PrintingCommand {
       description = "a world config value (repeatable); V is JSON or a bare word, e.g. --config kinship=teams "
           + "--config groups=2 --config rooms=[2,2]")
   Map<String, String> overrides = new LinkedHashMap<>();
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "directory that --config map_file=NAME reads from, by a path relative to it (default: the "
+          + "current directory)")
+  Path dataDir = Path.of(".");
 
   @Option(names = "--config-json", paramLabel = "JSON",
       description = "the world config as one JSON object (applied before --config)")
@@ -112,7 +119,7 @@ public final class RenderCommand extends PrintingCommand {
             + String.join(", ", registry.ids().stream().filter(id -> id.startsWith("energy.")).toList()));
       }
       WorldType type = registry.get(worldId);
-      World w = type.create(type.schema().resolve(config), 1);
+      World w = type.create(type.schema().resolve(config), 1, WorldContext.reading(DataFiles.in(dataDir)));
       world = (EnergyWorld) w;
       env = new BatchedEnv(world, Autoreset.NEXT_STEP, seed.value, List.of());
     } catch (EnvException e) {

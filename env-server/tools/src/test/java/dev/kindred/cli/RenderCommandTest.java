@@ -46,4 +46,18 @@ class RenderCommandTest {
     assertEquals(0, run(new PrintStream(help, true, StandardCharsets.UTF_8), quiet, "--help"));
     assertTrue(help.toString(StandardCharsets.UTF_8).contains("--out-dir"));
   }
+
+  @Test
+  void mapFilesComeFromTheDataDirectoryOnly(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("room.txt"), "#####\n#A.h#\n#####\n");
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(errors, true, StandardCharsets.UTF_8);
+    assertEquals(0, run(new PrintStream(text, true, StandardCharsets.UTF_8), err, "--data-dir", dir.toString(),
+        "--config", "map_file=room.txt", "--steps", "1", "--text"));
+    assertTrue(text.toString(StandardCharsets.UTF_8).contains("#0.h#"), text::toString);
+    assertEquals(2, run(System.out, err, "--data-dir", dir.toString(), "--config", "map_file=../room.txt"));
+    assertEquals(2, run(System.out, err, "--config", "map_file=/etc/passwd"));
+    assertTrue(errors.toString(StandardCharsets.UTF_8).contains("absolute path"), errors::toString);
+  }
 }
