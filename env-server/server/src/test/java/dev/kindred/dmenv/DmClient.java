@@ -1,7 +1,6 @@
 package dev.kindred.dmenv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.Code;
@@ -17,51 +16,23 @@ import dev.kindred.dmenv.proto.StepRequest;
 import dev.kindred.dmenv.proto.StepResponse;
 import dev.kindred.dmenv.proto.Tensor;
 import dev.kindred.dmenv.proto.TensorSpec;
+import dev.kindred.server.QueueObserver;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /** A test client: one dm_env_rpc stream, one blocking request/response at a time. */
 final class DmClient implements AutoCloseable {
-  private final BlockingQueue<Object> responses = new LinkedBlockingQueue<>();
+  private final QueueObserver<EnvironmentResponse> responses = new QueueObserver<>();
   private final StreamObserver<EnvironmentRequest> requests;
 
   DmClient(Channel channel) {
-    requests = EnvironmentGrpc.newStub(channel).process(new StreamObserver<>() {
-      @Override
-      public void onNext(EnvironmentResponse value) {
-        responses.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        responses.add(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        responses.add("completed");
-      }
-    });
+    requests = EnvironmentGrpc.newStub(channel).process(responses);
   }
 
   EnvironmentResponse send(EnvironmentRequest request) {
     requests.onNext(request);
-    Object r;
-    try {
-      r = responses.poll(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-    assertNotNull(r, "no response within 30 s");
-    if (!(r instanceof EnvironmentResponse response)) {
-      throw new AssertionError("stream ended: " + r);
-    }
-    return response;
+    return responses.next();
   }
 
   /** Sends a request that must succeed. */

@@ -13,6 +13,7 @@ import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.CreateSessionRequest;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.server.KindredServer;
+import dev.kindred.server.QueueObserver;
 import dev.kindred.server.ServerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -26,7 +27,6 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -39,27 +39,12 @@ class DmEnvRpcOnKindredServerTest {
     try (KindredServer server = KindredServer.start(config, WorldRegistry.builtIn())) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {
-        CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+        QueueObserver<ServerReflectionResponse> answer = new QueueObserver<>();
         StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-            .serverReflectionInfo(new StreamObserver<>() {
-              @Override
-              public void onNext(ServerReflectionResponse value) {
-                answer.complete(value);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {
-                answer.completeExceptionally(new AssertionError("no response"));
-              }
-            });
+            .serverReflectionInfo(answer);
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         requests.onCompleted();
-        List<String> names = answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+        List<String> names = answer.next().getListServicesResponse().getServiceList().stream()
             .map(ServiceResponse::getName).toList();
         assertTrue(names.contains("dm_env_rpc.v1.Environment"), names.toString());
         assertTrue(names.contains("kindred.v1.EnvService"), names.toString());

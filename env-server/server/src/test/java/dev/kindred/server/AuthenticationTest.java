@@ -12,7 +12,6 @@ import dev.kindred.dmenv.proto.EnvironmentRequest;
 import dev.kindred.dmenv.proto.EnvironmentResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.ListWorldsRequest;
-import dev.kindred.server.StepStreamTest.Collector;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -69,7 +68,7 @@ class AuthenticationTest {
         assertFalse(b.getStatus().getDescription().contains(TOKEN));
 
         // dm_env_rpc on the same server is behind the same door.
-        Collector<EnvironmentResponse> refused = new Collector<>();
+        QueueObserver<EnvironmentResponse> refused = new QueueObserver<>();
         StreamObserver<EnvironmentRequest> r = EnvironmentGrpc.newStub(h.channel).process(refused);
         r.onNext(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.getDefaultInstance()).build());
         assertEquals(Status.Code.UNAUTHENTICATED, refused.await().getCode());

@@ -8,8 +8,6 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,12 +37,12 @@ class HealthReflectionTest {
 
   @Test
   void reflectionV1ListsEnvService() throws Exception {
-    CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer = new CompletableFuture<>();
+    QueueObserver<io.grpc.reflection.v1.ServerReflectionResponse> answer = new QueueObserver<>();
     StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> requests =
-        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(h.channel).serverReflectionInfo(observer(answer));
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(h.channel).serverReflectionInfo(answer);
     requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
-    List<String> names = answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+    List<String> names = answer.next().getListServicesResponse().getServiceList().stream()
         .map(io.grpc.reflection.v1.ServiceResponse::getName).toList();
     assertTrue(names.contains("kindred.v1.EnvService"), names.toString());
     assertTrue(names.contains("grpc.health.v1.Health"), names.toString());
@@ -52,43 +50,24 @@ class HealthReflectionTest {
 
   @Test
   void reflectionV1AlphaListsEnvService() throws Exception {
-    CompletableFuture<io.grpc.reflection.v1alpha.ServerReflectionResponse> answer = new CompletableFuture<>();
+    QueueObserver<io.grpc.reflection.v1alpha.ServerReflectionResponse> answer = new QueueObserver<>();
     StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> requests =
-        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(h.channel).serverReflectionInfo(observer(answer));
+        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(h.channel).serverReflectionInfo(answer);
     requests.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
-    List<String> names = answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+    List<String> names = answer.next().getListServicesResponse().getServiceList().stream()
         .map(io.grpc.reflection.v1alpha.ServiceResponse::getName).toList();
     assertTrue(names.contains("kindred.v1.EnvService"), names.toString());
   }
 
   @Test
   void reflectionDescribesEnvServiceFile() throws Exception {
-    CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer = new CompletableFuture<>();
+    QueueObserver<io.grpc.reflection.v1.ServerReflectionResponse> answer = new QueueObserver<>();
     StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> requests =
-        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(h.channel).serverReflectionInfo(observer(answer));
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(h.channel).serverReflectionInfo(answer);
     requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder()
         .setFileContainingSymbol("kindred.v1.EnvService").build());
     requests.onCompleted();
-    assertTrue(answer.get(10, TimeUnit.SECONDS).getFileDescriptorResponse().getFileDescriptorProtoCount() > 0);
-  }
-
-  private static <T> StreamObserver<T> observer(CompletableFuture<T> first) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        first.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        first.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        first.completeExceptionally(new AssertionError("no response"));
-      }
-    };
+    assertTrue(answer.next().getFileDescriptorResponse().getFileDescriptorProtoCount() > 0);
   }
 }

@@ -7,7 +7,6 @@ import dev.kindred.proto.v1.CloseSessionRequest;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.StepRequest;
-import dev.kindred.server.StepStreamTest.Collector;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -60,7 +59,7 @@ class OwnershipTest {
         indistinguishable(mine, id -> () -> other.reset(ResetRequest.newBuilder().setSessionId(id).build()));
         indistinguishable(mine, id -> () -> other.closeSession(CloseSessionRequest.newBuilder().setSessionId(id).build()));
 
-        Collector<dev.kindred.proto.v1.StepResponse> c = new Collector<>();
+        QueueObserver<dev.kindred.proto.v1.StepResponse> c = new QueueObserver<>();
         StreamObserver<StepRequest> requests = EnvServiceGrpc.newStub(channel).stepStream(c);
         requests.onNext(Harness.stepRequest(mine, 1, 1, 1, 1));
         Status end = c.await();

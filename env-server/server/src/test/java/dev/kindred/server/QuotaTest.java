@@ -13,7 +13,6 @@ import dev.kindred.dmenv.proto.Tensor;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.proto.v1.CloseSessionRequest;
 import dev.kindred.proto.v1.EnvServiceGrpc;
-import dev.kindred.server.StepStreamTest.Collector;
 import dev.kindred.server.core.Quota;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -31,7 +30,7 @@ class QuotaTest {
   Path dir;
 
   /** The response to one dm_env_rpc CreateWorld of a counter world on {@code channel}; the stream stays open. */
-  private static EnvironmentResponse createWorld(ManagedChannel channel, Collector<EnvironmentResponse> c)
+  private static EnvironmentResponse createWorld(ManagedChannel channel, QueueObserver<EnvironmentResponse> c)
       throws Exception {
     StreamObserver<EnvironmentRequest> requests = EnvironmentGrpc.newStub(channel).process(c);
     requests.onNext(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.newBuilder()
@@ -57,13 +56,13 @@ class QuotaTest {
         EnvServiceGrpc.EnvServiceBlockingStub a = EnvServiceGrpc.newBlockingStub(alice);
         String first = a.createSession(Harness.create(1, 1).build()).getSessionId();
         // Alice's dm_env_rpc world counts against the same quota.
-        Collector<EnvironmentResponse> stream = new Collector<>();
+        QueueObserver<EnvironmentResponse> stream = new QueueObserver<>();
         EnvironmentResponse world = createWorld(alice, stream);
         assertTrue(world.hasCreateWorld(), world.toString());
         assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> a.createSession(Harness.create(1, 1).build()),
             "quota exceeded: principal 'alice' already holds its quota of 2 sessions (sessions=2)",
             "close sessions you no longer use (CloseSession)", "ask the server's operator for a larger quota");
-        Collector<EnvironmentResponse> second = new Collector<>();
+        QueueObserver<EnvironmentResponse> second = new QueueObserver<>();
         EnvironmentResponse refused = createWorld(alice, second);
         assertEquals(Code.RESOURCE_EXHAUSTED.getNumber(), refused.getError().getCode());
         assertTrue(refused.getError().getMessage().contains("destroy worlds you no longer use (DestroyWorld)"),

@@ -71,9 +71,9 @@ class ShutdownTest {
       // A kindred.v1 StepStream and a dm_env_rpc stream, each answered once and then left open.
       String id = EnvServiceGrpc.newBlockingStub(ch).createSession(Harness.create(1, 3).build()).getSessionId();
       EnvServiceGrpc.newBlockingStub(ch).reset(ResetRequest.newBuilder().setSessionId(id).build());
-      StepStreamTest.Collector<StepResponse> steps = new StepStreamTest.Collector<>();
+      QueueObserver<StepResponse> steps = new QueueObserver<>();
       EnvServiceGrpc.newStub(ch).stepStream(steps).onNext(Harness.stepRequest(id, 1, 1));
-      StepStreamTest.Collector<EnvironmentResponse> dm = new StepStreamTest.Collector<>();
+      QueueObserver<EnvironmentResponse> dm = new QueueObserver<>();
       EnvironmentGrpc.newStub(ch).process(dm).onNext(EnvironmentRequest.newBuilder()
           .setCreateWorld(CreateWorldRequest.newBuilder().putSettings("world", Tensor.newBuilder()
               .setStrings(Tensor.StringArray.newBuilder().addArray(CounterWorld.ID)).build()))
@@ -116,7 +116,7 @@ class ShutdownTest {
     try {
       String id = h.stub.createSession(Harness.create(1, 1).setWorldId(blocking.id()).build()).getSessionId();
       h.reset(id);
-      StepStreamTest.Collector<StepResponse> c = new StepStreamTest.Collector<>();
+      QueueObserver<StepResponse> c = new QueueObserver<>();
       StreamObserver<StepRequest> requests = h.async.stepStream(c);
       requests.onNext(Harness.stepRequest(id, 1, 1));
       requests.onNext(Harness.stepRequest(id, 1, 1)); // never answered: the server is shutting down

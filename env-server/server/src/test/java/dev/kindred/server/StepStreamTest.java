@@ -10,8 +10,6 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,31 +28,6 @@ class StepStreamTest {
     h.close();
   }
 
-  /** Collects a stream's responses and how it ended. */
-  static final class Collector<T> implements StreamObserver<T> {
-    final List<T> responses = new ArrayList<>();
-    final CompletableFuture<Status> end = new CompletableFuture<>();
-
-    @Override
-    public synchronized void onNext(T value) {
-      responses.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      end.complete(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      end.complete(Status.OK);
-    }
-
-    Status await() throws Exception {
-      return end.get(10, TimeUnit.SECONDS);
-    }
-  }
-
   @Test
   void pipelinedStreamMatchesUnarySteps() throws Exception {
     int copies = 3;
@@ -64,7 +37,7 @@ class StepStreamTest {
     List<StepResponse> expected = Harness.trajectory(h.stub, unary, copies, seed, steps);
 
     String streamed = h.session(copies, seed);
-    Collector<StepResponse> c = new Collector<>();
+    QueueObserver<StepResponse> c = new QueueObserver<>();
     List<StepResponse> got = new ArrayList<>();
     got.add(h.reset(streamed));
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
@@ -81,7 +54,7 @@ class StepStreamTest {
   void badRequestEndsStreamButSessionStaysUsable() throws Exception {
     String id = h.session(2, 3);
     h.reset(id);
-    Collector<StepResponse> c = new Collector<>();
+    QueueObserver<StepResponse> c = new QueueObserver<>();
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
     requests.onNext(Harness.stepRequest(id, 1, 1, 1, 1));
     requests.onNext(Harness.stepRequest(id, 1, 1, 1)); // wrong length
@@ -96,7 +69,7 @@ class StepStreamTest {
 
     // The session is where the good request left it.
     assertEquals(2, h.step(id, 1, 1, 1, 1).getSessionStep());
-    Collector<StepResponse> again = new Collector<>();
+    QueueObserver<StepResponse> again = new QueueObserver<>();
     StreamObserver<StepRequest> r2 = h.async.stepStream(again);
     r2.onNext(Harness.stepRequest(id, 2, 2, 2, 2));
     r2.onCompleted();
@@ -106,7 +79,7 @@ class StepStreamTest {
 
   @Test
   void unknownSessionInStreamIsNotFound() throws Exception {
-    Collector<StepResponse> c = new Collector<>();
+    QueueObserver<StepResponse> c = new QueueObserver<>();
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
     requests.onNext(Harness.stepRequest("0123456789abcdef0123456789abcdef", 1, 1));
     Status end = c.await();
@@ -120,7 +93,7 @@ class StepStreamTest {
     String b = h.session(1, 2);
     h.reset(a);
     h.reset(b);
-    Collector<StepResponse> c = new Collector<>();
+    QueueObserver<StepResponse> c = new QueueObserver<>();
     StreamObserver<StepRequest> requests = h.async.stepStream(c);
     requests.onNext(Harness.stepRequest(a, 2, 2));
     requests.onNext(Harness.stepRequest(b, 0, 0));

@@ -105,7 +105,7 @@ class TcpServerTest {
       EnvServiceGrpc.EnvServiceBlockingStub stub = EnvServiceGrpc.newBlockingStub(ch);
       String id = stub.createSession(Harness.create(1, 3).build()).getSessionId();
       stub.reset(ResetRequest.newBuilder().setSessionId(id).build());
-      StepStreamTest.Collector<StepResponse> c = new StepStreamTest.Collector<>();
+      QueueObserver<StepResponse> c = new QueueObserver<>();
       StreamObserver<StepRequest> requests = EnvServiceGrpc.newStub(ch).stepStream(c);
       requests.onNext(Harness.stepRequest(id, 1, 1));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -15,7 +15,6 @@ import dev.kindred.env.KindredException;
 import dev.kindred.env.StepBatch;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.ResetRequest;
-import dev.kindred.server.StepStreamTest.Collector;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
@@ -95,12 +94,12 @@ class TlsTest {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", s.port(),
           TlsChannelCredentials.newBuilder().trustManager(server.cert().toFile()).build()).build();
       try {
-        Collector<EnvironmentResponse> refused = new Collector<>();
+        QueueObserver<EnvironmentResponse> refused = new QueueObserver<>();
         StreamObserver<EnvironmentRequest> r = EnvironmentGrpc.newStub(channel).process(refused);
         r.onNext(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.getDefaultInstance()).build());
         assertEquals(Status.Code.UNAUTHENTICATED, refused.await().getCode());
 
-        Collector<EnvironmentResponse> ok = new Collector<>();
+        QueueObserver<EnvironmentResponse> ok = new QueueObserver<>();
         StreamObserver<EnvironmentRequest> requests = EnvironmentGrpc.newStub(channel)
             .withInterceptors(Harness.bearer(TOKEN)).process(ok);
         requests.onNext(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.getDefaultInstance()).build());
