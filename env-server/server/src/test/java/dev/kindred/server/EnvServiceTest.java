@@ -22,24 +22,10 @@ import io.grpc.Status.Code;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The EnvService over an in-process transport: good requests and every kind of bad one. */
-class EnvServiceTest {
-  private Harness h;
-
-  @BeforeEach
-  void start() {
-    h = Harness.inProcess();
-  }
-
-  @AfterEach
-  void stop() {
-    h.close();
-  }
-
+class EnvServiceTest extends InProcessTest {
   // ---- good paths ---------------------------------------------------------------------------
 
   @Test

@@ -8,24 +8,10 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Standard gRPC health checking and server reflection (v1 and v1alpha). */
-class HealthReflectionTest {
-  private Harness h;
-
-  @BeforeEach
-  void start() {
-    h = Harness.inProcess();
-  }
-
-  @AfterEach
-  void stop() {
-    h.close();
-  }
-
+class HealthReflectionTest extends InProcessTest {
   @Test
   void healthIsServingForServerAndEnvService() {
     HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(h.channel);

@@ -27,21 +27,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Sessions are independent and run in parallel; calls on one session are serialised. */
-class IsolationAndConcurrencyTest {
-  private Harness h;
+class IsolationAndConcurrencyTest extends InProcessTest {
   private ExecutorService pool;
 
   @BeforeEach
-  void start() {
-    h = Harness.inProcess();
+  void startPool() {
     pool = Executors.newFixedThreadPool(8);
   }
 
+  /** Runs before {@link InProcessTest}'s: the pool stops before the server. */
   @AfterEach
-  void stop() throws InterruptedException {
+  void stopPool() throws InterruptedException {
     pool.shutdownNow();
     pool.awaitTermination(5, TimeUnit.SECONDS);
-    h.close();
   }
 
   @Test

@@ -10,24 +10,10 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** StepStream: ordered responses, pipelining, and a bad request that ends only its stream. */
-class StepStreamTest {
-  private Harness h;
-
-  @BeforeEach
-  void start() {
-    h = Harness.inProcess();
-  }
-
-  @AfterEach
-  void stop() {
-    h.close();
-  }
-
+class StepStreamTest extends InProcessTest {
   @Test
   void pipelinedStreamMatchesUnarySteps() throws Exception {
     int copies = 3;
