@@ -35,11 +35,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,22 +56,6 @@ class ErrorsAndLogsTest {
       new byte[] {0},
       new byte[] {0x0a, 0x7f, 'x'},
       new byte[] {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1});
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
 
   // ---- request bytes that do not parse ------------------------------------------------------
 
@@ -312,11 +292,6 @@ class ErrorsAndLogsTest {
     return ((Message) prototype).getDescriptorForType().getFullName();
   }
 
-  private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> m) {
-    return MethodDescriptor.newBuilder(BYTES, BYTES).setFullMethodName(m.getFullMethodName()).setType(m.getType())
-        .build();
-  }
-
   /** Sends {@code bytes} as the one request of a call to {@code m} and returns how the call ended. */
   private static Status callRaw(io.grpc.Channel channel, MethodDescriptor<?, ?> m, byte[] bytes) throws Exception {
     RawStream call = new RawStream(channel, m);
@@ -332,7 +307,7 @@ class ErrorsAndLogsTest {
     final CompletableFuture<Status> end = new CompletableFuture<>();
 
     RawStream(io.grpc.Channel channel, MethodDescriptor<?, ?> m) {
-      call = channel.newCall(raw(m), CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+      call = channel.newCall(RawMethod.of(m), CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
       call.start(new ClientCall.Listener<>() {
         @Override
         public void onMessage(byte[] message) {

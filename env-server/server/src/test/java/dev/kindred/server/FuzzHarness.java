@@ -37,10 +37,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -662,22 +659,6 @@ final class FuzzHarness implements AutoCloseable {
     }
   }
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-
   /** A call of any type that sends and receives raw bytes. */
   private final class RawCall {
     private final ClientCall<byte[], byte[]> call;
@@ -686,9 +667,7 @@ final class FuzzHarness implements AutoCloseable {
     Status end;
 
     RawCall(ManagedChannel channel, MethodDescriptor<?, ?> m) {
-      MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.newBuilder(BYTES, BYTES)
-          .setFullMethodName(m.getFullMethodName()).setType(m.getType()).build();
-      call = channel.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+      call = channel.newCall(RawMethod.of(m), CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
       call.start(new ClientCall.Listener<>() {
         @Override
         public void onMessage(byte[] message) {
