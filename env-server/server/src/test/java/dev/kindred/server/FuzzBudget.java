@@ -1,6 +1,7 @@
 package dev.kindred.server;
 
 import com.google.protobuf.Struct;
+import dev.kindred.dmenv.DmTensors;
 import dev.kindred.dmenv.proto.Tensor;
 import dev.kindred.protocol.Structs;
 import java.util.List;
@@ -78,7 +79,7 @@ final class FuzzBudget {
     for (Map.Entry<String, Tensor> e : settings.entrySet()) {
       String key = e.getKey();
       Tensor t = e.getValue();
-      if (FILE_KEYS.contains(key) || elements(t) > ELEMENTS_CAP) {
+      if (FILE_KEYS.contains(key) || DmTensors.count(t) > ELEMENTS_CAP) {
         return false;
       }
       for (String s : t.getStrings().getArrayList()) {
@@ -91,23 +92,6 @@ final class FuzzBudget {
       }
     }
     return true;
-  }
-
-  static int elements(Tensor t) {
-    return switch (t.getPayloadCase()) {
-      case FLOATS -> t.getFloats().getArrayCount();
-      case DOUBLES -> t.getDoubles().getArrayCount();
-      case INT8S -> t.getInt8S().getArray().size();
-      case UINT8S -> t.getUint8S().getArray().size();
-      case INT32S -> t.getInt32S().getArrayCount();
-      case INT64S -> t.getInt64S().getArrayCount();
-      case UINT32S -> t.getUint32S().getArrayCount();
-      case UINT64S -> t.getUint64S().getArrayCount();
-      case BOOLS -> t.getBools().getArrayCount();
-      case STRINGS -> t.getStrings().getArrayCount();
-      case PROTOS -> t.getProtos().getArrayCount();
-      case PAYLOAD_NOT_SET -> 0;
-    };
   }
 
   /** No element above the size cap: values beyond every schema's maximum are fine (rejected). */
