@@ -67,12 +67,6 @@ abstract class RemoteConformanceBase extends VectorEnvConformance {
         .clientName("conformance-" + getClass().getSimpleName()).build());
   }
 
-  private static List<byte[]> localRun(Map<String, ?> config, int copies, long seed, Autoreset mode, int[][] actions) {
-    try (VectorEnv ref = LocalVectorEnv.create(registry(), WORLD, config, copies, seed, autoreset(mode))) {
-      return run(ref, null, actions);
-    }
-  }
-
   @Test
   void pipelinedTrajectoryMatchesLocal() {
     Map<String, Object> config = Map.of("agents", 2, "max_steps", 6);

@@ -47,6 +47,13 @@ abstract class VectorEnvConformance {
     return LocalVectorEnv.create(registry(), WORLD, config, copies, seed, options);
   }
 
+  /** The trajectory of {@link #run} on a fresh local environment. */
+  static List<byte[]> localRun(Map<String, ?> config, int copies, long seed, Autoreset mode, int[][] actions) {
+    try (VectorEnv ref = local(config, copies, seed, autoreset(mode))) {
+      return run(ref, null, actions);
+    }
+  }
+
   static SessionOptions autoreset(Autoreset mode) {
     return SessionOptions.builder().autoreset(mode).build();
   }
@@ -112,10 +119,7 @@ abstract class VectorEnvConformance {
     int copies = 4;
     int[][] actions = Trajectories.actions(99, 40, copies * 3, 3);
     for (Autoreset mode : List.of(Autoreset.NEXT_STEP, Autoreset.SAME_STEP)) {
-      List<byte[]> expected;
-      try (VectorEnv ref = local(config, copies, 1234, autoreset(mode))) {
-        expected = run(ref, null, actions);
-      }
+      List<byte[]> expected = localRun(config, copies, 1234, mode, actions);
       try (VectorEnv env = make(WORLD, config, copies, 1234, autoreset(mode))) {
         assertSameTrajectory(expected, run(env, null, actions));
       }
