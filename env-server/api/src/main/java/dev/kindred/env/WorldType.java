@@ -19,29 +19,22 @@ public interface WorldType {
   ConfigSchema schema();
 
   /**
-   * Builds a world of {@code copies} independent copies.
-   *
-   * @param config a configuration already resolved against {@link #schema()}; semantic
-   *               problems (e.g. a checkerboard schedule on a non-bipartite graph) are
-   *               reported as INVALID_ARGUMENT {@link EnvException}s naming the field
-   * @param copies number of copies, at least 1
-   */
-  World create(Config config, int copies);
-
-  /**
    * Builds a world of {@code copies} independent copies in a host's {@link WorldContext}: the
-   * form every host calls. A world that reads files (only through
-   * {@link WorldContext#dataFiles()}), runs long operations (polling
-   * {@link WorldContext#cancellation()}) or can grow large (declaring its cost to
-   * {@link WorldContext#admit} before allocating) overrides this method, and its two-argument
-   * {@link #create(Config, int)} becomes {@code create(config, copies, WorldContext.standalone())}:
-   * no files, no cancellation, no limits. The default is for worlds that need none of these.
+   * form every host calls. A world reads files only through {@link WorldContext#dataFiles()},
+   * polls {@link WorldContext#cancellation()} in long operations, and declares its cost to
+   * {@link WorldContext#admit} before it allocates anything large.
    *
+   * @param config  a configuration already resolved against {@link #schema()}
+   * @param copies  number of copies, at least 1
    * @throws EnvException INVALID_ARGUMENT for a semantic problem of the configuration (e.g. a
-   *                      file that cannot be read); RESOURCE_EXHAUSTED when the host's admission
+   *                      checkerboard schedule on a non-bipartite graph, a file that cannot be
+   *                      read), naming the field; RESOURCE_EXHAUSTED when the host's admission
    *                      check refuses the world's cost
    */
-  default World create(Config config, int copies, WorldContext context) {
-    return create(config, copies);
+  World create(Config config, int copies, WorldContext context);
+
+  /** In process, with no data directory (file keys are refused), no cancellation and no limits. */
+  default World create(Config config, int copies) {
+    return create(config, copies, WorldContext.standalone());
   }
 }

@@ -44,7 +44,7 @@ public final class CounterWorld implements World {
     }
 
     @Override
-    public World create(Config config, int copies) {
+    public World create(Config config, int copies, WorldContext context) {
       return new CounterWorld(config, copies);
     }
   }

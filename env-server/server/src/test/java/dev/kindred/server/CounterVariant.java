@@ -5,6 +5,7 @@ import dev.kindred.env.ConfigSchema;
 import dev.kindred.env.CounterWorld;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
+import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldSpec;
 import dev.kindred.env.WorldType;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,9 +46,9 @@ final class CounterVariant implements WorldType {
   }
 
   @Override
-  public World create(Config config, int copies) {
+  public World create(Config config, int copies, WorldContext context) {
     built.incrementAndGet();
-    World w = inner.create(config, copies);
+    World w = inner.create(config, copies, context);
     return new World() {
       @Override
       public WorldSpec spec() {

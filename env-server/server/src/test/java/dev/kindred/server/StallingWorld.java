@@ -52,11 +52,6 @@ final class StallingWorld implements WorldType {
   }
 
   @Override
-  public World create(Config config, int copies) {
-    return create(config, copies, WorldContext.standalone());
-  }
-
-  @Override
   public World create(Config config, int copies, WorldContext context) {
     building.countDown();
     try {

@@ -59,12 +59,6 @@ public abstract class EnergyWorldType implements WorldType {
     return schema;
   }
 
-  /** In process, with no data directory (map_file is refused), no cancellation and no limits. */
-  @Override
-  public World create(Config config, int copies) {
-    return create(config, copies, WorldContext.standalone());
-  }
-
   @Override
   public World create(Config config, int copies, WorldContext context) {
     return new EnergyWorld(id, config, copies, context);

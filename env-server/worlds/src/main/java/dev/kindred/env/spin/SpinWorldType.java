@@ -77,12 +77,6 @@ public abstract class SpinWorldType implements WorldType {
     return schema;
   }
 
-  /** In process, with no data directory, no cancellation and no limits. */
-  @Override
-  public World create(Config config, int copies) {
-    return create(config, copies, WorldContext.standalone());
-  }
-
   @Override
   public World create(Config config, int copies, WorldContext context) {
     return build(config, graph(config, context), copies, context);
