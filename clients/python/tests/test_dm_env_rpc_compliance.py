@@ -100,6 +100,20 @@ _LATTICE_SETTINGS = {
 class _ServerConnection:
     """A fresh dm_env_rpc connection (own channel and stream) per test."""
 
+    def setUp(self):
+        super().setUp()
+        self._connect()
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+            self._release()
+        finally:
+            self._disconnect()
+
+    def _release(self):
+        """What the test holds on the server, given back before disconnecting."""
+
     def _connect(self):
         self._channel = grpc.insecure_channel(f"127.0.0.1:{_server['port']}")
         grpc.channel_ready_future(self._channel).result(timeout=30)
@@ -120,17 +134,23 @@ class _ServerConnection:
         self._connection.send(dm_env_rpc_pb2.DestroyWorldRequest(world_name=world_name))
 
 
-class CreateDestroyWorldTest(_ServerConnection, compliance.CreateDestroyWorld):
+class _OwnWorld(_ServerConnection):
+    """A world created with `_SETTINGS` for each test, left (unless the suite leaves) and destroyed after."""
+
+    _SETTINGS = _LATTICE_SETTINGS
+    _LEAVE = True
 
     def setUp(self):
         super().setUp()
-        self._connect()
+        self._world_name = self._create(self._SETTINGS)
 
-    def tearDown(self):
-        try:
-            super().tearDown()
-        finally:
-            self._disconnect()
+    def _release(self):
+        if self._LEAVE:
+            self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
+        self._destroy(self._world_name)
+
+
+class CreateDestroyWorldTest(_ServerConnection, compliance.CreateDestroyWorld):
 
     @property
     def required_world_settings(self):
@@ -166,19 +186,9 @@ class CreateDestroyWorldTest(_ServerConnection, compliance.CreateDestroyWorld):
         self.destroy_world(name)
 
 
-class JoinLeaveWorldTest(_ServerConnection, compliance.JoinLeaveWorld):
+class JoinLeaveWorldTest(_OwnWorld, compliance.JoinLeaveWorld):
 
-    def setUp(self):
-        super().setUp()
-        self._connect()
-        self._world_name = self._create(_LATTICE_SETTINGS)
-
-    def tearDown(self):
-        try:
-            super().tearDown()  # leaves the world
-            self._destroy(self._world_name)
-        finally:
-            self._disconnect()
+    _LEAVE = False  # the suite's own tearDown leaves the world
 
     @property
     def world_name(self):
@@ -189,39 +199,13 @@ class JoinLeaveWorldTest(_ServerConnection, compliance.JoinLeaveWorld):
         return {"agent_name": _pack("alice")}  # JoinWorld takes no settings
 
 
-class ResetTest(_ServerConnection, compliance.Reset):
-
-    def setUp(self):
-        super().setUp()
-        self._connect()
-        self._world_name = self._create(_LATTICE_SETTINGS)
-
-    def tearDown(self):
-        try:
-            super().tearDown()
-            self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
-            self._destroy(self._world_name)
-        finally:
-            self._disconnect()
+class ResetTest(_OwnWorld, compliance.Reset):
 
     def join_world(self):
         return self._connection.send(dm_env_rpc_pb2.JoinWorldRequest(world_name=self._world_name)).specs
 
 
-class ResetWorldTest(_ServerConnection, compliance.ResetWorld):
-
-    def setUp(self):
-        super().setUp()
-        self._connect()
-        self._world_name = self._create(_LATTICE_SETTINGS)
-
-    def tearDown(self):
-        try:
-            super().tearDown()
-            self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
-            self._destroy(self._world_name)
-        finally:
-            self._disconnect()
+class ResetWorldTest(_OwnWorld, compliance.ResetWorld):
 
     @property
     def world_name(self):
@@ -232,25 +216,13 @@ class ResetWorldTest(_ServerConnection, compliance.ResetWorld):
         return {"seed": _pack(11)}
 
 
-class _StepBase(_ServerConnection):
+class _StepBase(_OwnWorld):
     """Step compliance on a joined world created with `_SETTINGS`."""
-
-    _SETTINGS = None
 
     def setUp(self):
         super().setUp()
-        self._connect()
-        self._world_name = self._create(self._SETTINGS)
         self._specs = self._connection.send(
             dm_env_rpc_pb2.JoinWorldRequest(world_name=self._world_name)).specs
-
-    def tearDown(self):
-        try:
-            super().tearDown()
-            self._connection.send(dm_env_rpc_pb2.LeaveWorldRequest())
-            self._destroy(self._world_name)
-        finally:
-            self._disconnect()
 
     @property
     def specs(self):
@@ -301,16 +273,6 @@ class StepWithoutAgentsTest(_StepBase, compliance.Step):
 
 class SequenceTest(_ServerConnection, unittest.TestCase):
     """Kindred-specific: truncation is INTERRUPTED, seeds replay, the dm_env adaptor works."""
-
-    def setUp(self):
-        super().setUp()
-        self._connect()
-
-    def tearDown(self):
-        try:
-            super().tearDown()
-        finally:
-            self._disconnect()
 
     def _run(self, seed, steps):
         settings = dict(_LATTICE_SETTINGS, seed=_pack(seed), max_steps=_pack(3))
