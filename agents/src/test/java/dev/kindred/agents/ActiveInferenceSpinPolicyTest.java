@@ -3,7 +3,6 @@ package dev.kindred.agents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindred.bench.SampleStats;
 import dev.kindred.env.DType;
 import dev.kindred.env.Scope;
 import dev.kindred.env.StepBatch;
@@ -11,6 +10,7 @@ import dev.kindred.env.TensorSpec;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
+import dev.kindred.stats.SampleStats;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

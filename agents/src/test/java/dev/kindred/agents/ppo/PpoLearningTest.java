@@ -1,7 +1,7 @@
 package dev.kindred.agents.ppo;
 
-import static dev.kindred.bench.SampleStats.mean;
-import static dev.kindred.bench.SampleStats.standardError;
+import static dev.kindred.stats.SampleStats.mean;
+import static dev.kindred.stats.SampleStats.standardError;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.agents.Evaluation;

@@ -10,6 +10,7 @@ import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.env.spin.theory.IsingExact;
+import dev.kindred.stats.SampleStats;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

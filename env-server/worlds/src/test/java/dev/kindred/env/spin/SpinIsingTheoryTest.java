@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.StepBatch;
+import dev.kindred.stats.SampleStats;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -74,26 +75,9 @@ class SpinIsingTheoryTest {
     return out;
   }
 
-  private static double mean(double[] x) {
-    double s = 0;
-    for (double v : x) {
-      s += v;
-    }
-    return s / x.length;
-  }
-
-  private static double stderr(double[] x) {
-    double m = mean(x);
-    double v = 0;
-    for (double y : x) {
-      v += (y - m) * (y - m);
-    }
-    return Math.sqrt(v / (x.length - 1) / x.length);
-  }
-
   private static void check(String what, double[] samples, double exact) {
-    double m = mean(samples);
-    double se = stderr(samples);
+    double m = SampleStats.mean(samples);
+    double se = SampleStats.standardError(samples);
     double tol = 5 * se + MARGIN;
     System.out.printf("%s: %.5f +- %.5f (exact %.5f, tolerance %.5f)%n", what, m, se, exact, tol);
     assertEquals(exact, m, tol, what);
@@ -113,6 +97,6 @@ class SpinIsingTheoryTest {
   void aboveTcEnergyFollowsOnsager() {
     double[][] r30 = run(3.0, "random", 500, 2500, 3);
     check("T=3.0 energy", r30[1], onsagerEnergy(1 / 3.0));
-    assertTrue(mean(r30[0]) < 0.1, "disordered phase above T_c");
+    assertTrue(SampleStats.mean(r30[0]) < 0.1, "disordered phase above T_c");
   }
 }

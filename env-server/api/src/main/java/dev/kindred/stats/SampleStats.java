@@ -1,4 +1,4 @@
-package dev.kindred.bench;
+package dev.kindred.stats;
 
 /** Summary statistics of independent samples, for measurement and evaluation reports. */
 public final class SampleStats {
