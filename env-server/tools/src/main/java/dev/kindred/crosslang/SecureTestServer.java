@@ -1,5 +1,6 @@
 package dev.kindred.crosslang;
 
+import dev.kindred.cli.support.Cli;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.server.KindredServer;
 import dev.kindred.server.ServerConfig;
@@ -13,10 +14,11 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * A Kindred server with TLS, tokens and a short disconnect grace, for the Python and Go clients'
@@ -35,53 +37,72 @@ import java.util.concurrent.TimeUnit;
  * with the server pair unless {@code --tls-cert} says otherwise. Like {@code kindred serve} it
  * logs {@code listening on HOST:PORT} and stops gracefully on SIGTERM.
  */
-public final class SecureTestServer {
-  private SecureTestServer() {}
+@Command(name = "secure-test-server", mixinStandardHelpOptions = true,
+    description = "A Kindred server for the clients' TLS and token tests (test use only).")
+public final class SecureTestServer implements Callable<Integer> {
+  @Option(names = "--self-signed", paramLabel = "DIR",
+      description = "write throw-away server and client certificates into DIR and serve with the server pair")
+  Path selfSigned;
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("expected --flag value pairs, got '" + args[i] + "'");
-      }
-      a.put(args[i].substring(2), args[i + 1]);
-    }
-    if (args.length % 2 != 0) {
-      throw new IllegalArgumentException("flag " + args[args.length - 1] + " needs a value");
-    }
-    ServerConfig.Builder b = ServerConfig.builder()
-        .host(a.getOrDefault("host", "127.0.0.1"))
-        .port(Integer.parseInt(a.getOrDefault("port", "0")))
-        .shutdownGrace(Duration.ofSeconds(2));
-    Path cert = path(a.get("tls-cert"));
-    Path key = path(a.get("tls-key"));
-    if (a.containsKey("self-signed")) {
-      Path dir = Path.of(a.get("self-signed"));
-      Files.createDirectories(dir);
-      selfSigned(dir, "server", "localhost");
-      selfSigned(dir, "client", "kindred-test-client");
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "certificate chain (instead of --self-signed's)")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 key of --tls-cert")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM", description = "require client certificates from these")
+  Path tlsClientCa;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "bearer tokens (see kindred serve --help)")
+  Path tokenFile;
+
+  @Option(names = "--disconnect-grace-ms", paramLabel = "N", description = "close a gone connection's sessions after N ms")
+  Long disconnectGraceMs;
+
+  @Option(names = "--principal-quota", paramLabel = "'KEY=N ...'", description = "per-principal quota")
+  String principalQuota;
+
+  @Option(names = "--idle-timeout-s", paramLabel = "N", description = "close sessions idle for N s")
+  Long idleTimeoutS;
+
+  @Option(names = "--host", paramLabel = "ADDR", description = "address to bind (default ${DEFAULT-VALUE})")
+  String host = "127.0.0.1";
+
+  @Option(names = "--port", paramLabel = "N", description = "port; 0 picks a free one (default ${DEFAULT-VALUE})")
+  int port;
+
+  public static void main(String[] args) {
+    Cli.main(new SecureTestServer(), args);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig.Builder b = ServerConfig.builder().host(host).port(port).shutdownGrace(Duration.ofSeconds(2));
+    Path cert = tlsCert;
+    Path key = tlsKey;
+    if (selfSigned != null) {
+      Files.createDirectories(selfSigned);
+      selfSigned(selfSigned, "server", "localhost");
+      selfSigned(selfSigned, "client", "kindred-test-client");
       if (cert == null) {
-        cert = dir.resolve("server.pem");
-        key = dir.resolve("server.key");
+        cert = selfSigned.resolve("server.pem");
+        key = selfSigned.resolve("server.key");
       }
     }
-    b.tls(cert, key).tlsClientCa(path(a.get("tls-client-ca"))).tokenFile(path(a.get("token-file")));
-    if (a.containsKey("disconnect-grace-ms")) {
-      b.disconnectGrace(Duration.ofMillis(Long.parseLong(a.get("disconnect-grace-ms"))));
+    b.tls(cert, key).tlsClientCa(tlsClientCa).tokenFile(tokenFile);
+    if (disconnectGraceMs != null) {
+      b.disconnectGrace(Duration.ofMillis(disconnectGraceMs));
     }
-    if (a.containsKey("principal-quota")) {
-      b.principalQuota(ServerConfig.DEFAULT_PRINCIPAL_QUOTA.with(a.get("principal-quota")));
+    if (principalQuota != null) {
+      b.principalQuota(ServerConfig.DEFAULT_PRINCIPAL_QUOTA.with(principalQuota));
     }
-    if (a.containsKey("idle-timeout-s")) {
-      b.sessionIdleTimeout(Duration.ofSeconds(Long.parseLong(a.get("idle-timeout-s"))));
+    if (idleTimeoutS != null) {
+      b.sessionIdleTimeout(Duration.ofSeconds(idleTimeoutS));
     }
     KindredServer server = KindredServer.start(b.build(), WorldRegistry.builtIn());
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "kindred-shutdown"));
     server.blockUntilShutdown();
-  }
-
-  private static Path path(String s) {
-    return s == null ? null : Path.of(s);
+    return 0;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.kindred.server.auth;
 
+import dev.kindred.env.Quote;
 import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.Quota;
 import java.io.IOException;
@@ -106,7 +107,7 @@ public final class Tokens {
       }
       String principal = fields[1];
       if (!PRINCIPAL.matcher(principal).matches()) {
-        throw mistake(source, n, "principal '" + excerpt(principal) + "' must be 1 to 64 characters of "
+        throw mistake(source, n, "principal '" + Quote.excerpt(principal, 40) + "' must be 1 to 64 characters of "
             + "A-Z a-z 0-9 - . _ @");
       }
       Integer earlier = seen.putIfAbsent(token, n);
@@ -178,9 +179,6 @@ public final class Tokens {
     return new IllegalArgumentException("token file " + source + " line " + line + ": " + what);
   }
 
-  private static String excerpt(String s) {
-    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-  }
 
   private static byte[] sha256(String s) {
     try {

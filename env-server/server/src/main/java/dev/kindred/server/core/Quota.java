@@ -1,5 +1,6 @@
 package dev.kindred.server.core;
 
+import dev.kindred.env.Quote;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -54,7 +55,7 @@ public record Quota(long sessions, long copies, long cells, long creations) {
       int eq = item.indexOf('=');
       String key = eq < 0 ? item : item.substring(0, eq).toLowerCase(Locale.ROOT);
       if (eq < 0 || !v.containsKey(key)) {
-        throw new IllegalArgumentException("'" + excerpt(item) + "' is not a quota; expected KEY=N with KEY one of "
+        throw new IllegalArgumentException("'" + Quote.excerpt(item, 40) + "' is not a quota; expected KEY=N with KEY one of "
             + "sessions, copies, cells, creations (N a positive integer or 'unlimited')");
       }
       v.put(key, value(key, item.substring(eq + 1)));
@@ -75,7 +76,7 @@ public record Quota(long sessions, long copies, long cells, long creations) {
     try {
       n = Long.parseLong(text.replace("_", ""));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + "=" + excerpt(text) + ": expected a positive integer or 'unlimited'");
+      throw new IllegalArgumentException(key + "=" + Quote.excerpt(text, 40) + ": expected a positive integer or 'unlimited'");
     }
     if (n < 1) {
       throw new IllegalArgumentException(key + "=" + n + ": a quota must be at least 1");
@@ -83,9 +84,6 @@ public record Quota(long sessions, long copies, long cells, long creations) {
     return n;
   }
 
-  private static String excerpt(String s) {
-    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-  }
 
   /** The quota as it is written, e.g. {@code sessions=64 copies=unlimited cells=unlimited creations=8}. */
   @Override
