@@ -15,7 +15,7 @@ public record ActionSpec(List<ActionDimension> dimensions, String description,
     List<List<Integer>> validCombinations, String maskObservation) {
   public ActionSpec {
     dimensions = List.copyOf(dimensions);
-    validCombinations = validCombinations.stream().map(List::copyOf).toList();
+    validCombinations = validCombinations == null ? List.of() : validCombinations.stream().map(List::copyOf).toList();
     maskObservation = maskObservation == null ? "" : maskObservation;
   }
 
