@@ -111,7 +111,7 @@ final class TrainBench implements Callable<Integer> {
     int agents = 0;
     for (int run = 0; run < runs; run++) {
       try (VectorEnv e = Envs.open(server, cfg.world, cfg.worldConfig, cfg.copies, cfg.seed + run);
-          ActorCritic policy = new ActorCritic(e.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
+          ActorCritic policy = cfg.newPolicy(e.spec(), cfg.seed)) {
         agents = e.agents();
         if (inferenceOnly) {
           StepBatch b = e.reset();
@@ -200,7 +200,7 @@ final class TrainBench implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     try (VectorEnv e = Envs.open(null, cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
-        ActorCritic policy = new ActorCritic(e.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed);
+        ActorCritic policy = cfg.newPolicy(e.spec(), cfg.seed);
         PpoTrainer trainer = new PpoTrainer(e, policy, cfg, 0, 0)) {
       for (int i = 1; i <= iterations; i++) {
         trainer.iterate();

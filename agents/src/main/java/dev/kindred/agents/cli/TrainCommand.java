@@ -32,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
 
   static final String CSV_HEADER = "steps,seconds,steps_per_s,episodes,mean_return,hearts_per_episode,"
       + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate,intrinsic_reward,"
-      + "predictor_loss";
+      + "predictor_loss,skipped_minibatches";
 
   @Option(names = "--config", paramLabel = "FILE|JSON",
       description = "training configuration: a JSON file, or inline JSON; keys as in agents/README.md (unknown keys "
@@ -109,14 +109,16 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException(out + " already holds a checkpoint; pass --resume to continue it, "
           + "or choose another --out");
     }
-    long seed = resume == null ? cfg.seed : cfg.seed + resume.updates(); // fresh episodes after a resume
-    try (VectorEnv env = server.open(cfg.world, cfg.worldConfig, cfg.copies, seed);
-        ActorCritic policy = resume != null ? resume.policy(env.spec(), seed)
-            : new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
+    // The trainer resets the world with its own episode seeds (checkpoints are episode boundaries).
+    try (VectorEnv env = server.open(cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
+        ActorCritic policy = resume != null ? resume.policy(env.spec(), cfg.seed)
+            : cfg.newPolicy(env.spec(), cfg.seed)) {
       long steps0 = resume == null ? 0 : resume.steps();
       int updates0 = resume == null ? 0 : resume.updates();
       try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, steps0, updates0)) {
-        if (resume != null && resume.returnStatistics() != null) {
+        if (resume != null && resume.trainerState() != null) {
+          trainer.restoreState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(resume.trainerState())));
+        } else if (resume != null && resume.returnStatistics() != null) {
           trainer.setReturnStatistics(resume.returnStatistics());
         }
         Files.createDirectories(out);
@@ -141,8 +143,12 @@ final class TrainCommand implements Callable<Integer> {
 
           @Override
           public void checkpoint(PpoTrainer t) throws IOException {
+            java.io.ByteArrayOutputStream state = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(state)) {
+              t.saveState(out);
+            }
             new Checkpoint(cfg.toMap(), cfg.seed, t.steps(), t.updates(), Checkpoint.currentCodeVersion(),
-                env.spec(), t.returnStatistics(), policy.saveParameters()).write(dir);
+                env.spec(), t.returnStatistics(), policy.saveParameters(), state.toByteArray()).write(dir);
             LearningCurvePlot.write(csv, dir.resolve("curve.png"), cfg.world);
           }
         };
@@ -174,6 +180,10 @@ final class TrainCommand implements Callable<Integer> {
     }
     b.append(String.format(Locale.ROOT, "  entropy %.3f  pi_loss %+.4f  v_loss %.4f  kl %.4f  clip %.2f  lr %.1e",
         it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl(), it.clipFraction(), it.learningRate()));
+    if (it.skippedMinibatches() > 0) {
+      b.append(String.format(Locale.ROOT, "  SKIPPED %d minibatch(es): non-finite loss or gradient",
+          it.skippedMinibatches()));
+    }
     if (!Double.isNaN(it.predictorLoss())) {
       b.append(String.format(Locale.ROOT, "  surprise_reward %.5f  predictor_loss %.4f", it.intrinsicReward(),
           it.predictorLoss()));
@@ -186,10 +196,10 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static String csvRow(PpoTrainer.Iteration it, double elapsed, double sps) {
-    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", it.steps(), elapsed, sps,
+    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d", it.steps(), elapsed, sps,
         it.episodes(), num(it.meanReturn()), num(it.meanHearts()), num(it.rewardPerStep()), num(it.entropy()),
         num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()),
-        num(it.intrinsicReward()), num(it.predictorLoss()));
+        num(it.intrinsicReward()), num(it.predictorLoss()), it.skippedMinibatches());
   }
 
   private static String num(double v) {

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.kindred.agents.BatchPolicy;
-import dev.kindred.env.ActionDimension;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import java.io.ByteArrayInputStream;
@@ -18,53 +17,68 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * A neural policy with a value estimate for one world's spec: the {@link ObservationEncoder},
- * the {@link ActorCriticNet} and the sampling of multi-discrete actions. One forward pass
- * serves every agent of every copy. Each call's NDArrays live in a sub-manager closed at the
- * end of the call, so native memory stays flat; only the parameters live in the policy's
+ * the {@link ActorCriticNet} and the {@link ActionHead} (one categorical over the valid
+ * combinations of the action's values, masked by the world's mask observation). One forward
+ * pass serves every agent of every copy. Each call's NDArrays live in a sub-manager closed at
+ * the end of the call, so native memory stays flat; only the parameters live in the policy's
  * manager. Not thread-safe.
  */
 public final class ActorCritic implements BatchPolicy, AutoCloseable {
   private final NDManager manager;
   private final ObservationEncoder encoder;
+  private final ActionHead head;
   private final ActorCriticNet net;
-  private final int[] actionSizes;
-  private final int logits;
-  private final int hidden;
-  private final int convChannels;
-  private final SplittableRandom random;
+  private final NetShape shape;
+  private final SplitMix random;
   // Scratch for act(): sized on first use for the batch's row count.
   private float[] vector = new float[0];
   private float[] grid = new float[0];
-  private float[] logp = new float[0];
+  private float[] logits = new float[0];
   private float[] values = new float[0];
+  private byte[] masks = new byte[0];
   private boolean greedy;
 
+  /**
+   * The network's size and layout: what a checkpoint must record to rebuild it.
+   *
+   * @param imageEncoder {@link ActorCriticNet#ENCODERS}: "conv" (3x3, then 3x3 with stride 2) or
+   *                     "strided" (3x3 with stride 2, then 3x3: a quarter of the first layer's work)
+   * @param init         "orthogonal" (orthogonal weights, zero biases) or "default" (DJL's)
+   */
+  public record NetShape(int hidden, int convChannels, String imageEncoder, String init) {
+    public static final String DEFAULT_ENCODER = "strided";
+    public static final String DEFAULT_INIT = "orthogonal";
+
+    public NetShape(int hidden, int convChannels) {
+      this(hidden, convChannels, DEFAULT_ENCODER, DEFAULT_INIT);
+    }
+  }
+
+  /** A policy with the default encoder and initialisation. */
   public ActorCritic(SessionSpec spec, List<String> inputs, int hidden, int convChannels, long seed) {
+    this(spec, inputs, new NetShape(hidden, convChannels), seed);
+  }
+
+  public ActorCritic(SessionSpec spec, List<String> inputs, NetShape shape, long seed) {
     Djl.engine();
     this.manager = NDManager.newBaseManager("PyTorch");
-    this.encoder = new ObservationEncoder(spec, inputs);
-    this.actionSizes = spec.world().actions().dimensions().stream().mapToInt(ActionDimension::numValues).toArray();
-    int sum = 0;
-    for (int n : actionSizes) {
-      sum += n;
-    }
-    this.logits = sum;
-    this.hidden = hidden;
-    this.convChannels = convChannels;
-    this.random = new SplittableRandom(seed);
-    this.net = new ActorCriticNet(encoder.hasGrid(), logits, hidden, convChannels);
+    this.head = new ActionHead(spec.world().actions());
+    this.encoder = new ObservationEncoder(spec, inputs, head.maskObservation());
+    this.shape = shape;
+    this.random = new SplitMix(seed);
+    this.net = new ActorCriticNet(encoder.hasGrid(), head.size(), shape);
     // DJL's initializers draw from the engine's global generator: seed it for reproducible nets.
     ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) (seed ^ (seed >>> 32)));
     net.initialize(manager, DataType.FLOAT32, inputShapes(1));
+    net.initializeOrthogonal(shape.init(), seed);
   }
 
   /** A policy of the same architecture and spec with a copy of this one's parameters. */
   public ActorCritic copy(SessionSpec spec, List<String> inputs, long seed) {
-    ActorCritic c = new ActorCritic(spec, inputs, hidden, convChannels, seed);
+    ActorCritic c = new ActorCritic(spec, inputs, shape, seed);
     c.loadParameters(saveParameters());
     return c;
   }
@@ -82,23 +96,33 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
     return encoder;
   }
 
+  public ActionHead head() {
+    return head;
+  }
+
   public ActorCriticNet net() {
     return net;
+  }
+
+  public NetShape shape() {
+    return shape;
   }
 
   public NDManager manager() {
     return manager;
   }
 
-  public int[] actionSizes() {
-    return actionSizes.clone();
+  /** The generator {@link #act} samples with (its state is part of a training checkpoint). */
+  public SplitMix random() {
+    return random;
   }
 
+  /** The number of logits per row: one per valid combination of the action's values. */
   public int logitCount() {
-    return logits;
+    return head.size();
   }
 
-  /** Greedy: take each head's most probable value instead of sampling. */
+  /** Greedy: take the most probable allowed combination instead of sampling. */
   public ActorCritic greedy(boolean greedy) {
     this.greedy = greedy;
     return this;
@@ -133,57 +157,20 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
       NDList out = net.forward(new ParameterStore(m, false),
           inputs(m, vectorData, vectorOffset, gridData, gridOffset, rows), false);
       FloatBuffer l = out.get(0).toByteBuffer().asFloatBuffer();
-      l.get(logitsOut, 0, rows * logits);
+      l.get(logitsOut, 0, rows * head.size());
       FloatBuffer v = out.get(1).toByteBuffer().asFloatBuffer();
       v.get(valuesOut, 0, rows);
     }
   }
 
   /**
-   * Samples (or, greedy, picks) every head's value from the logits of each row and writes the
-   * joint log-probability.
+   * Samples each row's action among the combinations its mask allows, with {@code random}
+   * (greedy: the most probable), writing the combination, the action values and the
+   * log-probability; see {@link ActionHead#sample}.
    */
-  public void sample(float[] logitsIn, int rows, int[] actions, float[] logpOut) {
-    int dims = actionSizes.length;
-    for (int r = 0; r < rows; r++) {
-      double lp = 0;
-      int base = r * logits;
-      for (int d = 0; d < dims; d++) {
-        int n = actionSizes[d];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < n; k++) {
-          max = Math.max(max, logitsIn[base + k]);
-        }
-        double z = 0;
-        for (int k = 0; k < n; k++) {
-          z += Math.exp(logitsIn[base + k] - max);
-        }
-        int pick = n - 1;
-        if (greedy) {
-          for (int k = 0; k < n; k++) {
-            if (logitsIn[base + k] == max) {
-              pick = k;
-              break;
-            }
-          }
-        } else {
-          double u = random.nextDouble() * z;
-          for (int k = 0; k < n; k++) {
-            u -= Math.exp(logitsIn[base + k] - max);
-            if (u < 0) {
-              pick = k;
-              break;
-            }
-          }
-        }
-        actions[r * dims + d] = pick;
-        lp += logitsIn[base + pick] - max - Math.log(z);
-        base += n;
-      }
-      if (logpOut != null) {
-        logpOut[r] = (float) lp;
-      }
-    }
+  public void sample(float[] logitsIn, byte[] masksIn, int maskOffset, int rows, SplitMix random, int[] combosOut,
+      int[] actions, float[] logpOut) {
+    head.sample(logitsIn, masksIn, maskOffset, rows, random, greedy, combosOut, actions, logpOut);
   }
 
   @Override
@@ -191,16 +178,18 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
     int rows = observation.copies() * observation.agents();
     ensureScratch(rows);
     encoder.encode(observation, vector, 0, grid, 0);
-    forward(vector, 0, grid, 0, rows, logp, values);
-    sample(logp, rows, actions, null);
+    head.readMasks(observation, rows, masks, 0);
+    forward(vector, 0, grid, 0, rows, logits, values);
+    sample(logits, masks, 0, rows, random, null, actions, null);
   }
 
   private void ensureScratch(int rows) {
     if (vector.length != rows * encoder.vectorSize()) {
       vector = new float[rows * encoder.vectorSize()];
       grid = new float[rows * encoder.gridSize()];
-      logp = new float[rows * logits];
+      logits = new float[rows * head.size()];
       values = new float[rows];
+      masks = new byte[rows * head.size()];
     }
   }
 

@@ -20,12 +20,16 @@ import ai.djl.util.PairList;
 
 /**
  * The actor-critic network: inputs {@code [vector]} or {@code [image, vector]}, outputs
- * {@code [logits (rows, sum of action sizes), value (rows, 1)]}.
+ * {@code [logits (rows, action combinations), value (rows, 1)]}.
  *
  * <p>With an image (the energy world's egocentric channels, kinship among them): two 3x3
- * convolutions (the second with stride 2) and a linear layer, joined with an encoding of the
- * vector (the globals); without one (the spin worlds): an MLP. One linear head per action
- * dimension, laid side by side in the logits; one value head.
+ * convolutions (one of them with stride 2, see {@link #ENCODERS}) and a linear layer, joined
+ * with an encoding of the vector (the globals); without one (the spin worlds): an MLP. One
+ * linear policy head (the joint {@link ActionHead}'s logits) and one value head.
+ *
+ * <p>Initialisation "orthogonal" (as CleanRL's PPO does): orthogonal weight matrices (a
+ * convolution's flattened to {@code out x in*k*k}) with gain sqrt(2) in the hidden layers,
+ * 0.01 in the policy head (a near-uniform first policy) and 1 in the value head; zero biases.
  */
 public final class ActorCriticNet extends AbstractBlock {
   private final boolean image;
@@ -42,15 +46,26 @@ public final class ActorCriticNet extends AbstractBlock {
    * @param hidden       width of the hidden layers
    * @param convChannels channels of the convolutions (with an image)
    */
-  public ActorCriticNet(boolean image, int logits, int hidden, int convChannels) {
+  /** The image encoders: "conv" (3x3, then 3x3 stride 2) and "strided" (3x3 stride 2, then 3x3). */
+  public static final java.util.List<String> ENCODERS = java.util.List.of("conv", "strided");
+
+  public ActorCriticNet(boolean image, int logits, ActorCritic.NetShape shape) {
     super((byte) 1);
     this.image = image;
     this.logits = logits;
+    int hidden = shape.hidden();
+    int convChannels = shape.convChannels();
+    if (!ENCODERS.contains(shape.imageEncoder())) {
+      throw new IllegalArgumentException("unknown image encoder '" + shape.imageEncoder() + "'; expected one of " + ENCODERS);
+    }
+    boolean stridedFirst = shape.imageEncoder().equals("strided");
     if (image) {
       imageEncoder = addChildBlock("image", new SequentialBlock()
-          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(convChannels).build())
+          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(stridedFirst ? new Shape(2, 2) : new Shape(1, 1))
+              .setFilters(convChannels).build())
           .add(Activation::relu)
-          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(new Shape(2, 2)).setFilters(convChannels).build())
+          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(stridedFirst ? new Shape(1, 1) : new Shape(2, 2))
+              .setFilters(convChannels).build())
           .add(Activation::relu)
           .add(Blocks.batchFlattenBlock())
           .add(Linear.builder().setUnits(hidden).build())
@@ -66,8 +81,28 @@ public final class ActorCriticNet extends AbstractBlock {
         .add(Activation::tanh));
     policyHead = addChildBlock("policy", Linear.builder().setUnits(logits).build());
     valueHead = addChildBlock("value", Linear.builder().setUnits(1).build());
-    // Small initial logits: the untrained policy is close to uniform.
+    // Small initial logits: the untrained policy is close to uniform (also with init "default").
     policyHead.setInitializer(new NormalInitializer(0.01f), Parameter.Type.WEIGHT);
+  }
+
+  /**
+   * Re-initialises the parameters ({@code "orthogonal"}; {@code "default"} keeps DJL's), drawing
+   * from a generator seeded with {@code seed}.
+   */
+  void initializeOrthogonal(String init, long seed) {
+    if (init.equals("default")) {
+      return;
+    }
+    if (!init.equals("orthogonal")) {
+      throw new IllegalArgumentException("unknown init '" + init + "'; expected orthogonal or default");
+    }
+    SplitMix random = new SplitMix(seed ^ 0x5DEECE66DL);
+    double hiddenGain = Math.sqrt(2);
+    for (Block b : image ? new Block[] {imageEncoder, vectorEncoder, trunk} : new Block[] {vectorEncoder, trunk}) {
+      Orthogonal.initialize(b, hiddenGain, random);
+    }
+    Orthogonal.initialize(policyHead, 0.01, random);
+    Orthogonal.initialize(valueHead, 1.0, random);
   }
 
   @Override

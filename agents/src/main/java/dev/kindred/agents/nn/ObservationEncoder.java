@@ -43,6 +43,15 @@ public final class ObservationEncoder {
    * @param inputs names of the observations to use; null or empty: every per-agent tensor
    */
   public ObservationEncoder(SessionSpec spec, List<String> inputs) {
+    this(spec, inputs, null);
+  }
+
+  /**
+   * @param inputs names of the observations to use; null or empty: every per-agent tensor but
+   *               {@code mask} (the action mask, which the policy applies to its head instead)
+   * @param mask   the action-mask observation's name, or null
+   */
+  public ObservationEncoder(SessionSpec spec, List<String> inputs, String mask) {
     this.agents = spec.agents();
     if (agents == 0) {
       throw new IllegalArgumentException(spec.worldId() + " has no agents for a policy to control"
@@ -59,7 +68,7 @@ public final class ObservationEncoder {
     }
     for (int i = 0; i < spec.observations().size(); i++) {
       TensorSpec t = spec.observations().get(i);
-      boolean selected = inputs == null || inputs.isEmpty() ? t.scope() == Scope.AGENT
+      boolean selected = inputs == null || inputs.isEmpty() ? t.scope() == Scope.AGENT && !t.name().equals(mask)
           : inputs.contains(t.name());
       if (!selected) {
         continue;

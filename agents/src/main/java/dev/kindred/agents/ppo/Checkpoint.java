@@ -24,28 +24,45 @@ import java.util.Map;
 
 /**
  * A training checkpoint in a run directory: {@code policy-<updates>.params} (DJL's block
- * parameters) and {@code checkpoint.json} (format, configuration, seed, steps, updates, code
- * version, the world's spec, the return normalisation and the parameters' SHA-256).
+ * parameters), {@code trainer-<updates>.state} (what a resumed run continues: the trainer's
+ * generator, Adam's moments, the snapshot pool; see {@link PpoTrainer#saveState}) and
+ * {@code checkpoint.json} (format, configuration, seed, steps, updates, code version, the
+ * world's spec, the return normalisation and both files' SHA-256).
  *
  * <p>Written atomically: the parameters go to a new file (temp file + rename), then the JSON
  * that names them replaces the old one by rename, then older parameter files are removed. A
  * crash at any point leaves the previous or the new checkpoint, never a mix.
  */
 public record Checkpoint(Map<String, Object> config, long seed, long steps, int updates, String codeVersion,
-    SessionSpec worldSpec, double[] returnStatistics, byte[] parameters) {
+    SessionSpec worldSpec, double[] returnStatistics, byte[] parameters, byte[] trainerState) {
 
-  public static final String FORMAT = "kindred-checkpoint/1";
+  /** Format 2: one joint action head over the valid combinations (format 1 had a head per dimension). */
+  public static final String FORMAT = "kindred-checkpoint/2";
   public static final String METADATA = "checkpoint.json";
+
+  /** A checkpoint of a policy alone (no trainer state: resuming it starts a new optimiser and pool). */
+  public Checkpoint(Map<String, Object> config, long seed, long steps, int updates, String codeVersion,
+      SessionSpec worldSpec, double[] returnStatistics, byte[] parameters) {
+    this(config, seed, steps, updates, codeVersion, worldSpec, returnStatistics, parameters, null);
+  }
 
   /** Writes this checkpoint into {@code dir} (created if needed). */
   public void write(Path dir) throws IOException {
     Files.createDirectories(dir);
     String paramsName = String.format("policy-%06d.params", updates);
     atomicWrite(dir.resolve(paramsName), parameters);
+    String stateName = String.format("trainer-%06d.state", updates);
+    if (trainerState != null) {
+      atomicWrite(dir.resolve(stateName), trainerState);
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("format", FORMAT);
     m.put("parameters", paramsName);
     m.put("parameters_sha256", sha256(parameters));
+    if (trainerState != null) {
+      m.put("trainer_state", stateName);
+      m.put("trainer_state_sha256", sha256(trainerState));
+    }
     m.put("seed", seed);
     m.put("steps", steps);
     m.put("updates", updates);
@@ -56,9 +73,10 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     JsonObject json = gson.toJsonTree(m).getAsJsonObject();
     json.add("world_spec", gson.toJsonTree(worldSpec));
     atomicWrite(dir.resolve(METADATA), gson.toJson(json).getBytes(StandardCharsets.UTF_8));
-    try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "policy-*.params")) {
+    try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "{policy-*.params,trainer-*.state}")) {
       for (Path p : old) {
-        if (!p.getFileName().toString().equals(paramsName)) {
+        String name = p.getFileName().toString();
+        if (!name.equals(paramsName) && !name.equals(stateName)) {
           Files.deleteIfExists(p);
         }
       }
@@ -80,6 +98,10 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     }
     try {
       JsonObject json = JsonParser.parseString(Files.readString(meta)).getAsJsonObject();
+      if (json.has("format") && json.get("format").getAsString().equals("kindred-checkpoint/1")) {
+        throw new IllegalArgumentException("it was written by an older Kindred whose policies had one action head per "
+            + "dimension (format kindred-checkpoint/1; this version reads " + FORMAT + ")");
+      }
       if (!json.has("format") || !FORMAT.equals(json.get("format").getAsString())) {
         throw new IllegalArgumentException("format is not " + FORMAT);
       }
@@ -91,12 +113,23 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
       if (!sha256(data).equals(json.get("parameters_sha256").getAsString())) {
         throw new IllegalArgumentException("the parameters in " + params + " do not match their recorded SHA-256");
       }
+      byte[] state = null;
+      if (json.has("trainer_state")) {
+        Path statePath = dir.resolve(json.get("trainer_state").getAsString());
+        if (!Files.isRegularFile(statePath)) {
+          throw new IllegalArgumentException("its trainer state file " + statePath + " is missing");
+        }
+        state = Files.readAllBytes(statePath);
+        if (!sha256(state).equals(json.get("trainer_state_sha256").getAsString())) {
+          throw new IllegalArgumentException("the trainer state in " + statePath + " does not match its recorded SHA-256");
+        }
+      }
       Gson gson = new Gson();
       SessionSpec spec = gson.fromJson(json.get("world_spec"), SessionSpec.class);
       Map<String, Object> config = gson.fromJson(json.get("config"), LinkedHashMap.class);
       double[] stats = gson.fromJson(json.get("return_statistics"), double[].class);
       return new Checkpoint(config, json.get("seed").getAsLong(), json.get("steps").getAsLong(),
-          json.get("updates").getAsInt(), json.get("code_version").getAsString(), spec, stats, data);
+          json.get("updates").getAsInt(), json.get("code_version").getAsString(), spec, stats, data, state);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("the checkpoint in " + dir + " is corrupt (" + e.getMessage()
           + "); delete the directory and train again, or resume from another run", e);
@@ -113,8 +146,7 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
   public dev.kindred.agents.nn.ActorCritic policy(SessionSpec world, long seed) {
     checkCompatible(world);
     TrainConfig cfg = new TrainConfig().apply(config);
-    dev.kindred.agents.nn.ActorCritic p = new dev.kindred.agents.nn.ActorCritic(world, cfg.inputs, cfg.hidden,
-        cfg.convChannels, seed);
+    dev.kindred.agents.nn.ActorCritic p = cfg.newPolicy(world, seed);
     try {
       p.loadParameters(parameters);
     } catch (IllegalArgumentException e) {
@@ -152,6 +184,9 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     List<Integer> y = world.world().actions().dimensions().stream().map(ActionDimension::numValues).toList();
     if (!x.equals(y)) {
       throw new IllegalArgumentException(where + "its action dimensions were " + x + "; this world's are " + y);
+    }
+    if (!trained.world().actions().validCombinations().equals(world.world().actions().validCombinations())) {
+      throw new IllegalArgumentException(where + "its valid action combinations differ from this world's");
     }
   }
 

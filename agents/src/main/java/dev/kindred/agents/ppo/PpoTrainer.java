@@ -1,13 +1,16 @@
 package dev.kindred.agents.ppo;
 
+import dev.kindred.agents.nn.ActionHead;
 import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.nn.ObservationEncoder;
+import dev.kindred.agents.nn.SplitMix;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.EpisodeSummary;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.SplittableRandom;
 
 /**
  * Proximal policy optimisation over a {@link VectorEnv}, so the same trainer runs against a
@@ -23,21 +26,34 @@ import java.util.SplittableRandom;
  * from the value of their final observation; terminated ones do not. Rewards are the world's
  * (kin-shared) rewards.
  *
- * <p>Deterministic for a seed: one generator serves the parts, drawn in a fixed order (opponents
- * during the rollout, then the surprise predictor's shuffle, then the update's). Native memory:
- * each step's NDArrays live in a sub-manager closed right after. Not thread-safe.
+ * <p>Actions come from the policy's masked joint {@link ActionHead}: the world's mask
+ * observation (when it has one) rules out what cannot succeed, and the rollout keeps each row's
+ * mask so that the update's probabilities are those the action was drawn from.
+ *
+ * <p>Deterministic for a seed: one {@link SplitMix} generator serves every draw (the learner's
+ * and the snapshots' actions, opponents, the surprise predictor's shuffle, the update's), in a
+ * fixed order. Checkpoints are episode boundaries: after each one every copy starts a new
+ * episode from a seed derived from the run's seed and the update count, so that a run resumed
+ * from a checkpoint ({@link #saveState}, {@link #restoreState}: the generator, Adam's moments,
+ * the snapshot pool, the return statistics) continues exactly as the uninterrupted run does.
+ * Native memory: each step's NDArrays live in a sub-manager closed right after. Not thread-safe.
  */
 public final class PpoTrainer implements AutoCloseable {
   /** The figures of one iteration. */
   public record Iteration(long steps, int updates, double seconds, int episodes, double meanReturn,
       double meanHearts, double rewardPerStep, double entropy, double policyLoss, double valueLoss,
       double approxKl, double clipFraction, double learningRate, double envSeconds, double inferenceSeconds,
-      double updateSeconds, double intrinsicReward, double predictorLoss) {}
+      double updateSeconds, double intrinsicReward, double predictorLoss, int skippedMinibatches) {}
+
+  /** Version of the {@link #saveState} layout. */
+  private static final int STATE_FORMAT = 1;
 
   private final VectorEnv env;
   private final TrainConfig cfg;
   private final ActorCritic policy;
   private final ObservationEncoder encoder;
+  private final ActionHead head;
+  private final SplitMix random;
   private final int copies;
   private final int agents;
   private final int rows;
@@ -54,9 +70,12 @@ public final class PpoTrainer implements AutoCloseable {
   private final float[] stepValues;
   private final float[] stepLogp;
   private final int[] stepActions;
+  private final int[] stepCombos;
   private final byte[] prevDone;
 
   private StepBatch batch;
+  /** Every copy starts a new episode before the next rollout (at the start, and after a checkpoint). */
+  private boolean pendingReset = true;
   private long steps;
   private int updates;
 
@@ -74,26 +93,34 @@ public final class PpoTrainer implements AutoCloseable {
     this.cfg = cfg;
     this.policy = policy;
     this.encoder = policy.encoder();
-    SplittableRandom random = new SplittableRandom(cfg.seed * 0x9E3779B97F4A7C15L + 17);
+    this.head = policy.head();
+    this.random = new SplitMix(cfg.seed * 0x9E3779B97F4A7C15L + 17);
     this.copies = env.copies();
     this.agents = env.agents();
     this.rows = copies * agents;
-    int[] actionSizes = policy.actionSizes();
-    int logits = policy.logitCount();
+    int dims = head.dimensions();
+    int logits = head.size();
     this.steps = steps;
     this.updates = updates;
     this.hasHearts = env.spec().world().episodeStats().stream().anyMatch(s -> s.name().equals("hearts"));
-    this.buffer = new RolloutBuffer(cfg.horizon, rows, encoder.vectorSize(), encoder.gridSize(), actionSizes.length);
-    this.opponents = new OpponentPool(cfg, env.spec(), copies, agents, actionSizes.length, logits, random);
+    this.buffer = new RolloutBuffer(cfg.horizon, rows, encoder.vectorSize(), encoder.gridSize(), dims, logits);
+    this.opponents = new OpponentPool(cfg, env.spec(), copies, agents, dims, logits, encoder.vectorSize(),
+        encoder.gridSize());
     stepLogits = new float[rows * logits];
     stepValues = new float[rows];
     stepLogp = new float[rows];
-    stepActions = new int[rows * actionSizes.length];
+    stepActions = new int[rows * dims];
+    stepCombos = new int[rows];
     prevDone = new byte[copies];
     this.ppo = new PpoUpdate(policy, cfg, buffer, progress(), random);
     // After the optimiser, as before the split: the predictor seeds the engine's generator.
-    this.surprise = cfg.auxSurpriseWeight > 0 ? new SurpriseBonus(cfg, buffer, actionSizes, logits, random) : null;
-    this.batch = env.reset();
+    this.surprise = cfg.auxSurpriseWeight > 0 ? new SurpriseBonus(cfg, buffer, logits, random) : null;
+  }
+
+  /** The seed of the episodes that start after update {@code updates} (at the start: 0). */
+  private long episodeSeed() {
+    long z = cfg.seed * 0xBF58476D1CE4E5B9L + updates * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   public long steps() {
@@ -106,6 +133,11 @@ public final class PpoTrainer implements AutoCloseable {
 
   public int poolSize() {
     return opponents.size();
+  }
+
+  /** The self-play pool (tests). */
+  OpponentPool opponents() {
+    return opponents;
   }
 
   /** The last rollout's rewards as learned from (intrinsic reward included), {@code [t * rows + r]}. */
@@ -153,6 +185,7 @@ public final class PpoTrainer implements AutoCloseable {
       listener.iteration(it);
       if (steps >= cfg.steps || updates % cfg.checkpointEvery == 0) {
         listener.checkpoint(this);
+        pendingReset = true; // a checkpoint is an episode boundary: a resumed run starts here too
       }
     }
   }
@@ -168,15 +201,27 @@ public final class PpoTrainer implements AutoCloseable {
     double rewardSum = 0;
     long rewardCount = 0;
     RolloutBuffer b = buffer;
+    if (pendingReset) {
+      long t0 = System.nanoTime();
+      batch = env.reset(episodeSeed());
+      envNanos += System.nanoTime() - t0;
+      java.util.Arrays.fill(prevDone, (byte) 0);
+      for (int c = 0; c < copies; c++) {
+        opponents.newEpisode(c, random);
+      }
+      pendingReset = false;
+    }
     for (int t = 0; t < b.horizon; t++) {
       long t0 = System.nanoTime();
       int o = t * rows;
       encoder.encode(batch, b.vec, o * b.vecSize, b.grid, o * b.gridSize);
+      head.readMasks(batch, rows, b.masks, o * b.heads);
       policy.forward(b.vec, o * b.vecSize, b.grid, o * b.gridSize, rows, stepLogits, stepValues);
       returnStats.denormalise(stepValues, rows, b.values, o);
-      policy.sample(stepLogits, rows, stepActions, stepLogp);
+      policy.sample(stepLogits, b.masks, o * b.heads, rows, random, stepCombos, stepActions, stepLogp);
       System.arraycopy(stepLogp, 0, b.logp, o, rows);
-      opponents.act(b.vec, o * b.vecSize, b.grid, o * b.gridSize, stepActions);
+      System.arraycopy(stepCombos, 0, b.combos, o, rows);
+      opponents.act(b.vec, o * b.vecSize, b.grid, o * b.gridSize, b.masks, o * b.heads, stepActions, random);
       System.arraycopy(stepActions, 0, b.actions, o * b.dims, rows * b.dims);
       for (int r = 0; r < rows; r++) {
         b.ignored[o + r] = prevDone[r / agents];
@@ -200,8 +245,12 @@ public final class PpoTrainer implements AutoCloseable {
         }
       }
       for (EpisodeSummary e : batch.episodes()) {
-        int learning = opponents.learningAgents(e.copy());
-        for (int a = 0; a < learning; a++) {
+        int c = e.copy();
+        boolean alone = opponents.againstSnapshot(c);
+        for (int a = 0; a < agents; a++) {
+          if (alone && a != opponents.learnerSeat(c)) {
+            continue; // a snapshot's agent
+          }
           returnSum += e.returns()[a];
           if (hasHearts) {
             Double h = e.agentStats().get(a).get("hearts");
@@ -209,10 +258,11 @@ public final class PpoTrainer implements AutoCloseable {
           }
           episodes++;
         }
+        opponents.episodeEnded(c, e.returns());
       }
       for (int c = 0; c < copies; c++) {
         if (prevDone[c] != 0) {
-          opponents.newEpisode(c); // this step reset the copy: a new episode, perhaps a new opponent
+          opponents.newEpisode(c, random); // this step reset the copy: a new episode, perhaps a new opponent
         }
         prevDone[c] = (byte) (batch.done(c) ? 1 : 0);
       }
@@ -234,7 +284,47 @@ public final class PpoTrainer implements AutoCloseable {
         episodes == 0 ? Double.NaN : returnSum / episodes, hasHearts && episodes > 0 ? heartSum / episodes : Double.NaN,
         rewardCount == 0 ? Double.NaN : rewardSum / rewardCount, losses.entropy(), losses.policyLoss(),
         losses.valueLoss(), losses.approxKl(), losses.clipFraction(), ppo.learningRate(), envNanos / 1e9,
-        inferNanos / 1e9, (u1 - u0) / 1e9, bonus.intrinsicReward(), bonus.predictorLoss());
+        inferNanos / 1e9, (u1 - u0) / 1e9, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped());
+  }
+
+  /**
+   * Writes what a resumed run needs besides the policy's parameters: the generator's state,
+   * steps and updates, the return statistics, Adam's moments and the snapshot pool.
+   */
+  public void saveState(DataOutputStream out) throws IOException {
+    out.writeInt(STATE_FORMAT);
+    out.writeLong(random.state());
+    out.writeLong(steps);
+    out.writeInt(updates);
+    for (double v : returnStats.state()) {
+      out.writeDouble(v);
+    }
+    ppo.save(out);
+    opponents.save(out);
+  }
+
+  /**
+   * Restores a state written by {@link #saveState} (of a trainer with the same configuration and
+   * policy architecture); the next rollout starts new episodes, as the saving run's did.
+   *
+   * @throws IOException when the state is truncated or does not fit this trainer
+   */
+  public void restoreState(DataInputStream in) throws IOException {
+    int format = in.readInt();
+    if (format != STATE_FORMAT) {
+      throw new IOException("trainer state format " + format + "; this version reads " + STATE_FORMAT);
+    }
+    random.setState(in.readLong());
+    steps = in.readLong();
+    updates = in.readInt();
+    double[] s = new double[3];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = in.readDouble();
+    }
+    returnStats.restore(s);
+    ppo.restore(in);
+    opponents.restore(in, policy);
+    pendingReset = true;
   }
 
   /** Fraction of the configured steps taken: the learning-rate schedule's clock. */

@@ -2,48 +2,65 @@ package dev.kindred.agents.ppo;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.optimizer.Adam;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
-import ai.djl.util.Pair;
 import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.nn.DirectFloats;
 import dev.kindred.agents.nn.Djl;
+import dev.kindred.agents.nn.SplitMix;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The PPO update of a rollout: {@code epochs} passes of {@code minibatches} clipped-surrogate
- * steps with a value loss on normalised returns, an entropy bonus, normalised advantages, a
- * global gradient-norm clip and Adam with a linear (or constant) learning-rate schedule.
+ * steps with a value loss on normalised returns (optionally clipped around the rollout's values,
+ * {@code value_clip}), an entropy bonus, normalised advantages, a global gradient-norm clip and
+ * Adam ({@code adam_epsilon}) with a linear (or constant) learning-rate schedule. The policy's
+ * distribution is the masked joint categorical of its {@link dev.kindred.agents.nn.ActionHead}:
+ * combinations the mask ruled out when the action was sampled get a logit of -1e9, so they
+ * carry no probability, no log-probability and no entropy.
  *
- * <p>Native memory: each minibatch's NDArrays live in a sub-manager closed right after, their
- * data copied from reused direct buffers; one GradientCollector is open at a time.
+ * <p>A minibatch whose loss or gradient norm is not finite is skipped (no parameter changes; its
+ * gradients are cleared) and counted in {@link Losses#skipped}. Adam's moments and step count
+ * are this class's own ({@link #save}, {@link #restore}), so a resumed run continues them.
+ *
+ * <p>One host sync per minibatch: the figures and the squared gradient norm come back together.
+ * Native memory: each minibatch's NDArrays live in a sub-manager closed right after, their data
+ * copied from reused direct buffers; one GradientCollector is open at a time.
  */
 final class PpoUpdate {
   /** Means over the minibatches of one update; NaN when the rollout had no learning step. */
-  record Losses(double policyLoss, double valueLoss, double entropy, double approxKl, double clipFraction) {
-    static final Losses NONE = new Losses(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+  record Losses(double policyLoss, double valueLoss, double entropy, double approxKl, double clipFraction,
+      int skipped) {
+    static final Losses NONE = new Losses(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
   }
+
+  private static final float MASKED = -1e9f;
+  private static final float BETA1 = 0.9f;
+  private static final float BETA2 = 0.999f;
 
   private final ActorCritic policy;
   private final TrainConfig cfg;
-  private final SplittableRandom random;
-  private final Optimizer optimizer;
+  private final SplitMix random;
   private final ParameterList parameters;
-  private final int[] actionSizes;
   private final int logits;
   /** Fraction of the run's steps taken, for the learning-rate schedule. */
   private double progress;
+
+  // Adam: first and second moments per parameter, and the step count.
+  private final NDArray[] means;
+  private final NDArray[] variances;
+  private long adamSteps;
 
   // Reused across updates: the learning steps, their normalised advantages, one minibatch.
   private final int[] index;
@@ -51,31 +68,28 @@ final class PpoUpdate {
   private final float[] bVec;
   private final float[] bGrid;
   private final float[] bOneHot;
+  private final float[] bMask;
   private final float[] bOldLogp;
   private final float[] bAdv;
   private final float[] bRet;
+  private final float[] bOldValue;
   private final NDArray[] grads;
   // Direct buffers the minibatch tensors are made from (no native allocation per minibatch).
   private final DirectFloats dOneHot = new DirectFloats();
+  private final DirectFloats dMask = new DirectFloats();
   private final DirectFloats dOldLogp = new DirectFloats();
   private final DirectFloats dAdv = new DirectFloats();
   private final DirectFloats dRet = new DirectFloats();
+  private final DirectFloats dOldValue = new DirectFloats();
+  private final ByteBuffer zeros;
 
   /** @param random the trainer's generator: draws interleave with the other parts' in a fixed order */
-  PpoUpdate(ActorCritic policy, TrainConfig cfg, RolloutBuffer buffer, double progress, SplittableRandom random) {
+  PpoUpdate(ActorCritic policy, TrainConfig cfg, RolloutBuffer buffer, double progress, SplitMix random) {
     this.policy = policy;
     this.cfg = cfg;
     this.random = random;
     this.progress = progress;
-    this.actionSizes = policy.actionSizes();
     this.logits = policy.logitCount();
-    Tracker schedule = new Tracker() {
-      @Override
-      public float getNewValue(int numUpdate) {
-        return (float) learningRate();
-      }
-    };
-    this.optimizer = Adam.builder().optLearningRateTracker(schedule).build();
     this.parameters = policy.net().getParameters();
     int n = buffer.size();
     int mb = Math.max(1, n / cfg.minibatches);
@@ -84,10 +98,22 @@ final class PpoUpdate {
     bVec = new float[mb * buffer.vecSize];
     bGrid = new float[mb * buffer.gridSize];
     bOneHot = new float[mb * logits];
+    bMask = new float[mb * logits];
     bOldLogp = new float[mb];
     bAdv = new float[mb];
     bRet = new float[mb];
+    bOldValue = new float[mb];
     grads = new NDArray[parameters.size()];
+    means = new NDArray[parameters.size()];
+    variances = new NDArray[parameters.size()];
+    long largest = 0;
+    for (int k = 0; k < parameters.size(); k++) {
+      NDArray w = parameters.get(k).getValue().getArray();
+      means[k] = policy.manager().zeros(w.getShape());
+      variances[k] = policy.manager().zeros(w.getShape());
+      largest = Math.max(largest, w.size());
+    }
+    zeros = ByteBuffer.allocateDirect(Math.toIntExact(4 * largest)).order(ByteOrder.nativeOrder());
   }
 
   /** The learning rate at the current progress: linear decay to 0.1% of the initial, or constant. */
@@ -131,6 +157,7 @@ final class PpoUpdate {
     int mb = Math.max(1, count / cfg.minibatches);
     double[] sums = new double[5];
     int batches = 0;
+    int skipped = 0;
     Engine engine = Djl.engine();
     NDManager base = policy.manager();
     for (int epoch = 0; epoch < cfg.epochs; epoch++) {
@@ -146,31 +173,49 @@ final class PpoUpdate {
           int i = index[start + k];
           System.arraycopy(b.vec, i * b.vecSize, bVec, k * b.vecSize, b.vecSize);
           System.arraycopy(b.grid, i * b.gridSize, bGrid, k * b.gridSize, b.gridSize);
-          int off = 0;
-          for (int d = 0; d < b.dims; d++) {
-            bOneHot[k * logits + off + b.actions[i * b.dims + d]] = 1f;
-            off += actionSizes[d];
+          bOneHot[k * logits + b.combos[i]] = 1f;
+          for (int l = 0; l < logits; l++) {
+            bMask[k * logits + l] = b.masks[i * logits + l] != 0 ? 0f : MASKED;
           }
           bOldLogp[k] = b.logp[i];
           bAdv[k] = normAdv[i];
           bRet[k] = (b.returns[i] - retMean) / retStd;
+          // The value the head gave then, in today's normalisation (for value clipping).
+          bOldValue[k] = (b.values[i] - retMean) / retStd;
         }
         try (NDManager m = base.newSubManager()) {
-          minibatch(m, engine, mb, sums);
-          step(m);
-          batches++;
+          float[] figures = minibatch(m, engine, mb);
+          double sq = figures[5];
+          boolean finite = Double.isFinite(sq);
+          for (int f = 0; f < 5; f++) {
+            finite &= Float.isFinite(figures[f]);
+          }
+          if (finite) {
+            step(m, sq);
+            for (int f = 0; f < 5; f++) {
+              sums[f] += figures[f];
+            }
+            batches++;
+          } else {
+            skipped++;
+          }
+          clearGradients(m);
         }
       }
     }
     for (int k = 0; k < sums.length; k++) {
-      sums[k] /= Math.max(1, batches);
+      sums[k] = batches == 0 ? Double.NaN : sums[k] / batches;
     }
-    return new Losses(sums[0], sums[1], sums[2], sums[3], sums[4]);
+    return new Losses(sums[0], sums[1], sums[2], sums[3], sums[4], skipped);
   }
 
-  /** The loss of the minibatch staged in the b* arrays, its gradients, and its figures added to {@code sums}. */
-  private void minibatch(NDManager m, Engine engine, int mb, double[] sums) {
+  /**
+   * The loss of the minibatch staged in the b* arrays and its gradients; returns, in one host
+   * sync, {policy loss, value loss, entropy, approximate KL, clip fraction, squared gradient norm}.
+   */
+  private float[] minibatch(NDManager m, Engine engine, int mb) {
     NDArray oneHot = dOneHot.array(m, bOneHot, 0, new Shape(mb, logits));
+    NDArray mask = dMask.array(m, bMask, 0, new Shape(mb, logits));
     NDArray oldLogp = dOldLogp.array(m, bOldLogp, 0, new Shape(mb));
     NDArray adv = dAdv.array(m, bAdv, 0, new Shape(mb));
     NDArray ret = dRet.array(m, bRet, 0, new Shape(mb));
@@ -180,57 +225,98 @@ final class PpoUpdate {
     NDArray entropy;
     try (GradientCollector gc = engine.newGradientCollector()) {
       NDList out = policy.net().forward(new ParameterStore(m, false), policy.inputs(m, bVec, 0, bGrid, 0, mb), true);
-      NDArray l = out.get(0);
+      NDArray ls = out.get(0).add(mask).logSoftmax(1);
       NDArray value = out.get(1).reshape(mb);
-      NDArray newLogp = null;
-      entropy = null;
-      int off = 0;
-      for (int d = 0; d < actionSizes.length; d++) {
-        String range = ":, " + off + ":" + (off + actionSizes[d]);
-        NDArray ls = l.get(new NDIndex(range)).logSoftmax(1);
-        NDArray picked = ls.mul(oneHot.get(new NDIndex(range))).sum(new int[] {1});
-        NDArray ent = ls.exp().mul(ls).sum(new int[] {1}).neg();
-        newLogp = newLogp == null ? picked : newLogp.add(picked);
-        entropy = entropy == null ? ent : entropy.add(ent);
-        off += actionSizes[d];
-      }
-      entropy = entropy.mean();
+      NDArray newLogp = ls.mul(oneHot).sum(new int[] {1});
+      entropy = ls.exp().mul(ls).sum(new int[] {1}).neg().mean();
       ratio = newLogp.sub(oldLogp).exp();
       NDArray surr1 = ratio.mul(adv);
       NDArray surr2 = ratio.clip((float) (1 - cfg.clip), (float) (1 + cfg.clip)).mul(adv);
       policyLoss = surr1.minimum(surr2).mean().neg();
-      valueLoss = value.sub(ret).square().mean().mul(0.5f);
+      NDArray err = value.sub(ret).square();
+      if (cfg.valueClip > 0) {
+        NDArray old = dOldValue.array(m, bOldValue, 0, new Shape(mb));
+        NDArray clipped = old.add(value.sub(old).clip((float) -cfg.valueClip, (float) cfg.valueClip));
+        err = err.maximum(clipped.sub(ret).square());
+      }
+      valueLoss = err.mean().mul(0.5f);
       NDArray loss = policyLoss.add(valueLoss.mul((float) cfg.valueCoef)).sub(entropy.mul((float) cfg.entropyCoef));
       gc.backward(loss);
     }
-    sums[0] += policyLoss.getFloat();
-    sums[1] += valueLoss.getFloat();
-    sums[2] += entropy.getFloat();
-    NDArray logRatio = ratio.log();
-    sums[3] += ratio.sub(1f).sub(logRatio).mean().getFloat();
-    sums[4] += ratio.sub(1f).abs().gt((float) cfg.clip).toType(DataType.FLOAT32, false).mean().getFloat();
-  }
-
-  /** Clips the global gradient norm, applies Adam and zeroes the gradients. */
-  private void step(NDManager m) {
-    double sq = 0;
+    NDArray sq = null;
     for (int k = 0; k < grads.length; k++) {
       NDArray g = parameters.get(k).getValue().getArray().getGradient();
       g.attach(m); // the handle DJL makes for the gradient goes with this minibatch
       grads[k] = g;
-      sq += g.square().sum().getFloat();
+      NDArray s = g.square().sum();
+      sq = sq == null ? s : sq.add(s);
     }
+    NDArray logRatio = ratio.log();
+    NDArray kl = ratio.sub(1f).sub(logRatio).mean();
+    NDArray clipFraction = ratio.sub(1f).abs().gt((float) cfg.clip).toType(DataType.FLOAT32, false).mean();
+    return NDArrays.stack(new NDList(policyLoss, valueLoss, entropy, kl, clipFraction, sq)).toFloatArray();
+  }
+
+  /** Clips the global gradient norm (from its square {@code sq}) and applies Adam. */
+  private void step(NDManager m, double sq) {
     double norm = Math.sqrt(sq);
     float scale = norm > cfg.maxGradNorm ? (float) (cfg.maxGradNorm / (norm + 1e-6)) : 1f;
+    adamSteps++;
+    float lr = (float) learningRate();
+    float corrected = (float) (lr * Math.sqrt(1 - Math.pow(BETA2, adamSteps)) / (1 - Math.pow(BETA1, adamSteps)));
     for (int k = 0; k < grads.length; k++) {
-      Pair<String, Parameter> p = parameters.get(k);
+      NDArray w = parameters.get(k).getValue().getArray();
+      // DJL's fused Adam kernel on our own moments: grad * scale, then the moment and weight updates.
+      w.getNDArrayInternal().adamUpdate(new NDList(w, grads[k], means[k], variances[k]), new NDList(w), lr, corrected,
+          0f, scale, -1f, BETA1, BETA2, (float) cfg.adamEpsilon, true, false);
+    }
+  }
+
+  /** Zeroes every gradient (a NaN included: they are overwritten, not subtracted). */
+  private void clearGradients(NDManager m) {
+    for (int k = 0; k < grads.length; k++) {
       NDArray g = grads[k];
-      if (scale != 1f) {
-        g.muli(scale);
-      }
-      optimizer.update(p.getKey(), p.getValue().getArray(), g);
-      g.subi(g);
+      ByteBuffer z = zeros.duplicate().order(ByteOrder.nativeOrder());
+      z.clear().limit(Math.toIntExact(4 * g.size()));
+      g.set(z.slice().order(ByteOrder.nativeOrder()));
       grads[k] = null; // closed with the minibatch's manager
     }
+  }
+
+  /** Adam's step count and moments. */
+  void save(DataOutputStream out) throws IOException {
+    out.writeLong(adamSteps);
+    for (int k = 0; k < means.length; k++) {
+      writeFloats(out, means[k].toFloatArray());
+      writeFloats(out, variances[k].toFloatArray());
+    }
+  }
+
+  void restore(DataInputStream in) throws IOException {
+    adamSteps = in.readLong();
+    for (int k = 0; k < means.length; k++) {
+      readInto(in, means[k]);
+      readInto(in, variances[k]);
+    }
+  }
+
+  private static void writeFloats(DataOutputStream out, float[] v) throws IOException {
+    out.writeInt(v.length);
+    for (float f : v) {
+      out.writeFloat(f);
+    }
+  }
+
+  private static void readInto(DataInputStream in, NDArray a) throws IOException {
+    int n = in.readInt();
+    if (n != a.size()) {
+      throw new IOException("the saved optimizer state has " + n + " values for a parameter of " + a.size());
+    }
+    ByteBuffer b = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
+    for (int i = 0; i < n; i++) {
+      b.putFloat(in.readFloat());
+    }
+    b.flip();
+    a.set(b);
   }
 }

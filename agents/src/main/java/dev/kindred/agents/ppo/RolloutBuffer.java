@@ -13,10 +13,16 @@ final class RolloutBuffer {
   final int gridSize;
   /** Action dimensions per row. */
   final int dims;
+  /** Combinations of the policy's joint action head (its logits per row). */
+  final int heads;
 
   final float[] vec;
   final float[] grid;
   final int[] actions;
+  /** The combination of the action head each row's action was, {@code [t * rows + r]}. */
+  final int[] combos;
+  /** The combinations each row's mask allowed when its action was drawn, {@code [(t * rows + r) * heads + k]}. */
+  final byte[] masks;
   final float[] logp;
   /** Value estimates in return units; {@code [horizon * rows, +rows)} holds the bootstrap values. */
   final float[] values;
@@ -35,7 +41,8 @@ final class RolloutBuffer {
   final float[] nextVec;
   final float[] nextGrid;
 
-  RolloutBuffer(int horizon, int rows, int vecSize, int gridSize, int dims) {
+  RolloutBuffer(int horizon, int rows, int vecSize, int gridSize, int dims, int heads) {
+    this.heads = heads;
     this.horizon = horizon;
     this.rows = rows;
     this.vecSize = vecSize;
@@ -45,6 +52,8 @@ final class RolloutBuffer {
     vec = new float[n * vecSize];
     grid = new float[n * gridSize];
     actions = new int[n * dims];
+    combos = new int[n];
+    masks = new byte[n * heads];
     logp = new float[n];
     values = new float[n + rows];
     rewards = new float[n];
@@ -90,7 +99,7 @@ final class RolloutBuffer {
   }
 
   /**
-   * A digest of the rollout (network inputs, actions, their log-probabilities, rewards, episode
+   * A digest of the rollout (network inputs, actions, masks, their log-probabilities, rewards, episode
    * ends): equal digests mean equal trajectories.
    */
   long digest() {
@@ -104,6 +113,9 @@ final class RolloutBuffer {
     }
     for (int i = 0; i < n * dims; i++) {
       h = 31 * h + actions[i];
+    }
+    for (int i = 0; i < n * heads; i++) {
+      h = 31 * h + masks[i];
     }
     for (int i = 0; i < n; i++) {
       h = 31 * h + Float.floatToIntBits(rewards[i]);

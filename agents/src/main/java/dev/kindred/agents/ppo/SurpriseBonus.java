@@ -1,8 +1,8 @@
 package dev.kindred.agents.ppo;
 
 import dev.kindred.agents.nn.NextObservationPredictor;
+import dev.kindred.agents.nn.SplitMix;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * Surprise minimisation ({@code aux_surprise_weight > 0}): a next-observation predictor's squared
@@ -18,9 +18,8 @@ final class SurpriseBonus implements AutoCloseable {
   private final NextObservationPredictor predictor;
   private final float weight;
   private final int minibatches;
-  private final int[] actionSizes;
-  private final SplittableRandom random;
-  // Inputs (observation, one-hot action) and targets (next observation) of every step, and scratch.
+  private final SplitMix random;
+  // Inputs (observation, one-hot joint action) and targets (next observation) of every step, and scratch.
   private final float[] in;
   private final float[] target;
   private final float[] surprise;
@@ -29,12 +28,11 @@ final class SurpriseBonus implements AutoCloseable {
   private final float[] batchTarget;
 
   /** @param random the trainer's generator: draws interleave with the other parts' in a fixed order */
-  SurpriseBonus(TrainConfig cfg, RolloutBuffer buffer, int[] actionSizes, int logitCount, SplittableRandom random) {
+  SurpriseBonus(TrainConfig cfg, RolloutBuffer buffer, int logitCount, SplitMix random) {
     this.predictor = new NextObservationPredictor(buffer.gridSize + buffer.vecSize, logitCount, cfg.auxHidden,
         cfg.auxLearningRate, cfg.seed);
     this.weight = (float) cfg.auxSurpriseWeight;
     this.minibatches = cfg.minibatches;
-    this.actionSizes = actionSizes;
     this.random = random;
     int n = buffer.size();
     in = new float[n * predictor.inputSize()];
@@ -58,11 +56,7 @@ final class SurpriseBonus implements AutoCloseable {
       System.arraycopy(b.grid, i * b.gridSize, in, a, b.gridSize);
       System.arraycopy(b.vec, i * b.vecSize, in, a + b.gridSize, b.vecSize);
       Arrays.fill(in, a + obs, a + inSize, 0f);
-      int off = 0;
-      for (int d = 0; d < b.dims; d++) {
-        in[a + obs + off + b.actions[i * b.dims + d]] = 1f;
-        off += actionSizes[d];
-      }
+      in[a + obs + b.combos[i]] = 1f; // the action, one-hot over the head's combinations
       boolean last = t == b.horizon - 1;
       int next = last ? r : i + b.rows;
       System.arraycopy(last ? b.nextGrid : b.grid, next * b.gridSize, target, i * obs, b.gridSize);

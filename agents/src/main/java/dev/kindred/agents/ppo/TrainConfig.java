@@ -3,6 +3,7 @@ package dev.kindred.agents.ppo;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
+import dev.kindred.agents.nn.ActorCritic;
 import java.io.IOException;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -98,27 +99,48 @@ public final class TrainConfig {
   @Key(value = "max_grad_norm", help = "global gradient-norm clip")
   public double maxGradNorm = 0.5;
 
+  @Key(value = "adam_epsilon", help = "Adam's epsilon (CleanRL's 1e-5; PyTorch's default is 1e-8)", min = 0)
+  public double adamEpsilon = 1e-5;
+
+  @Key(value = "value_clip", help = "clip of the value loss around the rollout's values, in normalised returns "
+      + "(0: off)", min = 0)
+  public double valueClip = 0.0;
+
   @Key(value = "hidden", help = "width of the hidden layers", min = 1)
   public int hidden = 64;
 
   @Key(value = "conv_channels", help = "channels of the convolutions (image observations)", min = 1)
   public int convChannels = 16;
 
+  @Key(value = "image_encoder", help = "conv (3x3, then 3x3 stride 2) or strided (3x3 stride 2, then 3x3)",
+      oneOf = {"conv", "strided"})
+  public String imageEncoder = ActorCritic.NetShape.DEFAULT_ENCODER;
+
+  @Key(value = "init", help = "orthogonal (CleanRL's) or default (DJL's) parameter initialisation",
+      oneOf = {"orthogonal", "default"})
+  public String init = ActorCritic.NetShape.DEFAULT_INIT;
+
   /** Observations fed to the network (empty: every per-agent observation). */
   @Key(value = "inputs", help = "observation names fed to the network (empty: all per-agent ones)")
   public List<String> inputs = new ArrayList<>();
 
-  /** Fraction of copies whose other agents (all but agent 0) are played by a frozen snapshot. */
-  @Key(value = "selfplay_fraction", help = "fraction of copies whose agents 1.. are frozen snapshots")
+  /** Fraction of episodes in which a frozen snapshot plays every seat but the learner's (drawn per episode). */
+  @Key(value = "selfplay_fraction", help = "fraction of episodes whose seats but one (drawn per episode) are "
+      + "played by a frozen snapshot")
   public double selfplayFraction = 0.0;
 
   /** A snapshot joins the pool every this many updates. */
   @Key(value = "snapshot_every", help = "updates between snapshots added to the self-play pool", min = 1)
   public int snapshotEvery = 10;
 
-  /** Snapshots kept (the oldest leaves); sampled uniformly. */
+  /** Snapshots kept (the oldest leaves). */
   @Key(value = "pool_size", help = "snapshots kept in the pool", min = 1)
   public int poolSize = 5;
+
+  /** How a copy's snapshot is drawn: uniformly, or prioritised by how often it beats the learner. */
+  @Key(value = "opponent_sampling", help = "uniform, or pfsp (prioritised fictitious self-play: snapshots that "
+      + "beat the learner more often are drawn more)", oneOf = {"uniform", "pfsp"})
+  public String opponentSampling = "uniform";
 
   /** Checkpoint every this many updates (and at the end). */
   @Key(value = "checkpoint_every", help = "updates between checkpoints", min = 1)
@@ -138,6 +160,16 @@ public final class TrainConfig {
   /** Adam's learning rate for the next-observation predictor. */
   @Key(value = "aux_learning_rate", help = "learning rate of the next-observation predictor")
   public double auxLearningRate = 1e-3;
+
+  /** The network these settings describe. */
+  public ActorCritic.NetShape netShape() {
+    return new ActorCritic.NetShape(hidden, convChannels, imageEncoder, init);
+  }
+
+  /** A new policy for a world's spec, as these settings describe it, initialised from {@code seed}. */
+  public ActorCritic newPolicy(dev.kindred.env.SessionSpec spec, long seed) {
+    return new ActorCritic(spec, inputs, netShape(), seed);
+  }
 
   /** The settings by JSON name, in declaration order. */
   private static final Map<String, Field> KEYS = new LinkedHashMap<>();

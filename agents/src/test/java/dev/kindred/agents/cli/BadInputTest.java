@@ -236,7 +236,7 @@ class BadInputTest {
       String[] where = {null, "127.0.0.1:" + server.port()};
       for (int k = 0; k < 2; k++) {
         try (VectorEnv env = Envs.open(where[k], cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
-            ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed);
+            ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
             PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
           trainer.iterate();
           digest[k] = trainer.rolloutDigest();

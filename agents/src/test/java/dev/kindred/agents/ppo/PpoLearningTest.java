@@ -43,7 +43,7 @@ class PpoLearningTest {
     long t0 = System.nanoTime();
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
         VectorEnv eval = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, 32, 1234);
-        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, cfg.seed)) {
+        ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed)) {
       double[] before = Evaluation.rewardPerAgentStep(policy, eval, 200, 99);
       try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
         while (trainer.steps() < cfg.steps) {

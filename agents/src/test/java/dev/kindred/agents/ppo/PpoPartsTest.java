@@ -19,7 +19,7 @@ class PpoPartsTest {
   void gaeBootstrapsTruncationsAndCutsAtEndsAndResets() {
     // One row, four steps, γ = 0.5, λ = 1: the episode is truncated after step 1, step 2 is the
     // reset step that follows (ignored), step 3 starts anew and bootstraps from the value after it.
-    RolloutBuffer b = new RolloutBuffer(4, 1, 1, 0, 1);
+    RolloutBuffer b = new RolloutBuffer(4, 1, 1, 0, 1, 2);
     float[] rewards = {1, 1, 0, 1};
     float[] values = {0, 0, 3, 0, 2};
     System.arraycopy(rewards, 0, b.rewards, 0, 4);
@@ -66,7 +66,7 @@ class PpoPartsTest {
     List<Integer> iterations = new ArrayList<>();
     List<Integer> checkpoints = new ArrayList<>();
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, cfg.copies, 1);
-        ActorCritic policy = new ActorCritic(env.spec(), cfg.inputs, cfg.hidden, cfg.convChannels, 1);
+        ActorCritic policy = cfg.newPolicy(env.spec(), 1);
         PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
       trainer.train(new TrainingListener() {
         @Override

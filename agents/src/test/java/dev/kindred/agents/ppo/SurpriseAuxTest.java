@@ -38,8 +38,8 @@ class SurpriseAuxTest {
     TrainConfig on = config(0.5);
     try (VectorEnv e0 = LocalVectorEnv.create(WorldRegistry.builtIn(), off.world, off.worldConfig, off.copies, off.seed);
         VectorEnv e1 = LocalVectorEnv.create(WorldRegistry.builtIn(), on.world, on.worldConfig, on.copies, on.seed);
-        ActorCritic p0 = new ActorCritic(e0.spec(), off.inputs, off.hidden, off.convChannels, off.seed);
-        ActorCritic p1 = new ActorCritic(e1.spec(), on.inputs, on.hidden, on.convChannels, on.seed);
+        ActorCritic p0 = off.newPolicy(e0.spec(), off.seed);
+        ActorCritic p1 = on.newPolicy(e1.spec(), on.seed);
         PpoTrainer t0 = new PpoTrainer(e0, p0, off, 0, 0);
         PpoTrainer t1 = new PpoTrainer(e1, p1, on, 0, 0)) {
       PpoTrainer.Iteration a = t0.iterate();

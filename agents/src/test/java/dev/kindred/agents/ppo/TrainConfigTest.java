@@ -15,8 +15,9 @@ class TrainConfigTest {
   void theCheckpointMapKeepsItsKeysAndOrder() {
     List<String> keys = List.of("world", "world_config", "copies", "steps", "seed", "horizon", "epochs", "minibatches",
         "learning_rate", "lr_schedule", "gamma", "lambda", "clip", "value_coef", "entropy_coef", "max_grad_norm",
-        "hidden", "conv_channels", "inputs", "selfplay_fraction", "snapshot_every", "pool_size", "checkpoint_every",
-        "aux_surprise_weight", "aux_hidden", "aux_learning_rate");
+        "adam_epsilon", "value_clip", "hidden", "conv_channels", "image_encoder", "init", "inputs", "selfplay_fraction",
+        "snapshot_every", "pool_size", "opponent_sampling", "checkpoint_every", "aux_surprise_weight", "aux_hidden",
+        "aux_learning_rate");
     assertEquals(keys, List.copyOf(new TrainConfig().toMap().keySet()));
     assertEquals(keys, TrainConfig.keys());
     Map<String, Object> m = new TrainConfig().toMap();
@@ -41,7 +42,7 @@ class TrainConfigTest {
 
   @Test
   void badValuesAreErrorsThatSayWhy() {
-    assertError("unknown config key 'learning_rat'; known keys: aux_hidden,", Map.of("learning_rat", 0.1));
+    assertError("unknown config key 'learning_rat'; known keys: adam_epsilon, aux_hidden,", Map.of("learning_rat", 0.1));
     assertError("config key 'copies' must be a positive integer (at most 2147483647), got 0", Map.of("copies", 0.0));
     assertError("got 4294967297", Map.of("copies", 4294967297.0));
     assertError("config key 'steps' must be a positive integer, got -5", Map.of("steps", -5));
@@ -51,6 +52,8 @@ class TrainConfigTest {
     assertError("wrong type", Map.of("inputs", List.of(1)));
     assertError("lr_schedule must be linear or constant, got cosine", Map.of("lr_schedule", "cosine"));
     assertError("aux_surprise_weight must be >= 0, got -0.1", Map.of("aux_surprise_weight", -0.1));
+    assertError("opponent_sampling must be uniform or pfsp, got best", Map.of("opponent_sampling", "best"));
+    assertError("image_encoder must be conv or strided, got resnet", Map.of("image_encoder", "resnet"));
     TrainConfig c = new TrainConfig().apply(Map.of("copies", 3.0, "seed", -7, "gamma", 1));
     assertEquals(3, c.copies);
     assertEquals(-7, c.seed);
