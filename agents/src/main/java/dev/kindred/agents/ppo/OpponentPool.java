@@ -73,6 +73,8 @@ final class OpponentPool implements AutoCloseable {
   private final int[] actions;
   private final double[] weights;
   private final List<Snapshot> inUse = new ArrayList<>();
+  /** Rows the snapshots ran in the last {@link #act} (for tests and benchmarks). */
+  private int rowsForwarded;
   private static final java.util.Comparator<Snapshot> BY_AGE = (x, y) -> Integer.compare(x.updates, y.updates);
 
   OpponentPool(TrainConfig cfg, SessionSpec spec, int copies, int agents, int dims, int logitCount, int vecSize,
@@ -181,6 +183,7 @@ final class OpponentPool implements AutoCloseable {
    */
   void act(float[] vecIn, int vecOffset, float[] gridIn, int gridOffset, byte[] masksIn, int maskOffset,
       int[] stepActions, SplitMix random) {
+    rowsForwarded = 0;
     for (Snapshot s : snapshotsInUse()) {
       int n = 0;
       for (int c = 0; c < copies; c++) {
@@ -199,6 +202,7 @@ final class OpponentPool implements AutoCloseable {
         }
       }
       s.policy.forward(vec, 0, grid, 0, n, logits, values);
+      rowsForwarded += n;
       s.policy.sample(logits, masks, 0, n, random, null, actions, null);
       for (int k = 0; k < n; k++) {
         System.arraycopy(actions, k * dims, stepActions, rowOf[k] * dims, dims);
@@ -241,6 +245,15 @@ final class OpponentPool implements AutoCloseable {
 
   int size() {
     return pool.size();
+  }
+
+  /** The snapshot playing copy {@code c}, or null. */
+  Snapshot opponent(int c) {
+    return opponentOf[c];
+  }
+
+  int rowsForwarded() {
+    return rowsForwarded;
   }
 
   /** The pool's snapshots, oldest first (for reports and tests). */

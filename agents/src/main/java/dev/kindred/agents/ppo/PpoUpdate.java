@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.ParameterList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.kindred.agents.nn.ActorCritic;
@@ -81,7 +83,6 @@ final class PpoUpdate {
   private final DirectFloats dAdv = new DirectFloats();
   private final DirectFloats dRet = new DirectFloats();
   private final DirectFloats dOldValue = new DirectFloats();
-  private final ByteBuffer zeros;
 
   /** @param random the trainer's generator: draws interleave with the other parts' in a fixed order */
   PpoUpdate(ActorCritic policy, TrainConfig cfg, RolloutBuffer buffer, double progress, SplitMix random) {
@@ -106,14 +107,11 @@ final class PpoUpdate {
     grads = new NDArray[parameters.size()];
     means = new NDArray[parameters.size()];
     variances = new NDArray[parameters.size()];
-    long largest = 0;
     for (int k = 0; k < parameters.size(); k++) {
       NDArray w = parameters.get(k).getValue().getArray();
       means[k] = policy.manager().zeros(w.getShape());
       variances[k] = policy.manager().zeros(w.getShape());
-      largest = Math.max(largest, w.size());
     }
-    zeros = ByteBuffer.allocateDirect(Math.toIntExact(4 * largest)).order(ByteOrder.nativeOrder());
   }
 
   /** The learning rate at the current progress: linear decay to 0.1% of the initial, or constant. */
@@ -272,13 +270,13 @@ final class PpoUpdate {
     }
   }
 
-  /** Zeroes every gradient (a NaN included: they are overwritten, not subtracted). */
+  /**
+   * Zeroes every gradient with PyTorch's {@code grad.zero_()}: a NaN or an infinity included
+   * (subtracting a gradient from itself, as before, kept a NaN forever).
+   */
   private void clearGradients(NDManager m) {
     for (int k = 0; k < grads.length; k++) {
-      NDArray g = grads[k];
-      ByteBuffer z = zeros.duplicate().order(ByteOrder.nativeOrder());
-      z.clear().limit(Math.toIntExact(4 * g.size()));
-      g.set(z.slice().order(ByteOrder.nativeOrder()));
+      JniUtils.zeroGrad((PtNDArray) parameters.get(k).getValue().getArray());
       grads[k] = null; // closed with the minibatch's manager
     }
   }
