@@ -36,7 +36,16 @@ final class ActionTable {
   static final int COUNT = TABLE.length;
   static final int ARGUMENTS = 9;
 
-  static ActionSpec spec() {
+  /** Agent order values of the {@code agent_order} key: a random permutation each step, or index order. */
+  static final String ORDER_RANDOM = "random";
+  static final String ORDER_INDEX = "index";
+  static final List<String> ORDERS = List.of(ORDER_RANDOM, ORDER_INDEX);
+
+  /**
+   * The action spec; {@code agentOrder} ({@link #ORDER_RANDOM} or {@link #ORDER_INDEX}) is the
+   * order in which agents act within a step.
+   */
+  static ActionSpec spec(String agentOrder) {
     List<String> names = new ArrayList<>();
     StringBuilder doc = new StringBuilder();
     for (EnergyAction a : TABLE) {
@@ -47,10 +56,15 @@ final class ActionTable {
     for (int i = 0; i < ARGUMENTS; i++) {
       args.add(Integer.toString(i));
     }
+    String order = agentOrder.equals(ORDER_INDEX)
+        ? "Agents act one after another in index order (agent_order = index). "
+        : "Agents act one after another in an order drawn anew every step, a uniformly random permutation "
+            + "from the copy's seeded stream (agent_order = random), so no agent always moves first; the same "
+            + "seed and actions still give the same trajectory. ";
     return new ActionSpec(List.of(
         new ActionDimension("action", "which action: " + doc.toString().trim(), COUNT, names),
         new ActionDimension("argument", "the action's argument, 0..8; values an action does not define make it fail", ARGUMENTS, args)),
-        "[action, argument] per agent. Agents act one after another in index order. A frozen agent, or one whose "
+        "[action, argument] per agent. " + order + "A frozen agent, or one whose "
             + "energy is below the action's cost (sampled economy x body multiplier), cannot act: success 0, "
             + "nothing paid. An action without effect is refunded and reported with success 0.");
   }

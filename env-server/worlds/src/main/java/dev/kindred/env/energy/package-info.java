@@ -17,8 +17,12 @@
  *       (with a frozen agent in front), 7 give (0 energy, 1 green, 2 yellow to the agent in
  *       front). Arguments an action does not define make it fail.</li>
  *   <li>Costs: action k costs {@code round(economy[k] * body[k])}. Frozen agents and agents
- *       with less energy than the cost cannot act; failed actions are refunded. Agents act in
- *       index order; then shields drain their upkeep; then rewards are shared.</li>
+ *       with less energy than the cost cannot act; failed actions are refunded. Agents act one
+ *       after another, by default ({@code agent_order = random}) in a uniformly random order
+ *       drawn anew each step from the copy's seeded stream (so no seat always moves first, and
+ *       a seed and actions still fix the trajectory), or in index order
+ *       ({@code agent_order = index}); then shields drain their upkeep; then rewards are
+ *       shared.</li>
  *   <li>Objects ({@link dev.kindred.env.energy.EnergyObject}): generators (green, yellow;
  *       cooldown, yield, depleting stock), converters (crystals to energy), heart altar
  *       (energy to reward). Cooldown C: unusable for the C steps after a use.</li>
