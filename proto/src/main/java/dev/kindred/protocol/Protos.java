@@ -20,6 +20,7 @@ import dev.kindred.env.StepBatch;
 import dev.kindred.env.TensorSpec;
 import dev.kindred.env.WorldSpec;
 import dev.kindred.env.WorldType;
+import dev.kindred.proto.v1.ActionCombination;
 import dev.kindred.proto.v1.ActionSpec;
 import dev.kindred.proto.v1.AgentEpisodeStats;
 import dev.kindred.proto.v1.AutoresetMode;
@@ -156,6 +157,10 @@ public final class Protos {
           .setName(d.name()).setDescription(d.description()).setNumValues(d.numValues())
           .addAllValueNames(d.valueNames()));
     }
+    for (List<Integer> c : w.actions().validCombinations()) {
+      ab.addValidCombinations(ActionCombination.newBuilder().addAllValues(c));
+    }
+    ab.setActionMaskObservation(w.actions().maskObservation());
     b.setActions(ab);
     RewardSpec.Builder rb = RewardSpec.newBuilder().setDescription(w.reward().description());
     if (w.reward().low() != null) {
@@ -187,6 +192,10 @@ public final class Protos {
     for (dev.kindred.proto.v1.ActionDimension d : e.getActions().getDimensionsList()) {
       dims.add(new ActionDimension(d.getName(), d.getDescription(), d.getNumValues(), d.getValueNamesList()));
     }
+    List<List<Integer>> combinations = new ArrayList<>();
+    for (ActionCombination c : e.getActions().getValidCombinationsList()) {
+      combinations.add(c.getValuesList());
+    }
     RewardSpec r = e.getReward();
     List<StatSpec> stats = new ArrayList<>();
     for (dev.kindred.proto.v1.StatSpec s : e.getEpisodeStatsList()) {
@@ -196,7 +205,8 @@ public final class Protos {
     List<String> agentNames = e.getAgentNamesCount() == e.getNumAgents() ? e.getAgentNamesList()
         : java.util.stream.IntStream.range(0, e.getNumAgents()).mapToObj(i -> "agent_" + i).toList();
     WorldSpec world = new WorldSpec(e.getWorldId(), agentNames, observations,
-        new dev.kindred.env.ActionSpec(dims, e.getActions().getDescription()),
+        new dev.kindred.env.ActionSpec(dims, e.getActions().getDescription(), combinations,
+            e.getActions().getActionMaskObservation()),
         new dev.kindred.env.RewardSpec(r.getDescription(), r.hasLow() ? r.getLow() : null,
             r.hasHigh() ? r.getHigh() : null),
         e.getEpisode().getMaxSteps(), e.getEpisode().getCanTerminate(), e.getEpisode().getDescription(),

@@ -1,5 +1,6 @@
 package dev.kindred.env.energy;
 
+import dev.kindred.env.Rng;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -55,6 +56,8 @@ final class EnergyState implements EnergyView {
   final float[] raw;        // raw rewards of the current step
   final double[] stats;     // agent * Stats.COUNT + stat
   final int[] shuffle;      // scratch for random placement
+  final int[] order;        // the order in which agents act in the current step
+  final Rng orderRng = new Rng(0); // draws the order; seeded at reset
   int step;
 
   EnergyState(MapTemplate map, int maxEnergy, int maxInventory, int[] group, float[] body) {
@@ -93,6 +96,7 @@ final class EnergyState implements EnergyView {
     raw = new float[agents];
     stats = new double[agents * Stats.COUNT];
     shuffle = new int[map.free.length];
+    order = new int[agents];
   }
 
   static int agentCode(int agent) {
@@ -127,7 +131,7 @@ final class EnergyState implements EnergyView {
   /**
    * Starts an episode: samples the economy and kinship, places everything, sets costs.
    * Draw order from the seed's stream: economy, kinship, agents (cell then orientation),
-   * objects, random walls.
+   * objects, random walls, the seed of the agent-order stream.
    */
   void reset(long seed, int[][] economyRanges, Kinship kinship) {
     SplittableRandom rng = new SplittableRandom(seed);
@@ -174,8 +178,27 @@ final class EnergyState implements EnergyView {
     for (int w = 0; w < map.randomWalls; w++) {
       grid[draw(rng, drawn++)] = WALL;
     }
+    orderRng.seed(rng.nextLong());
+    for (int a = 0; a < agents; a++) {
+      order[a] = a;
+    }
     Arrays.fill(raw, 0f);
     Arrays.fill(stats, 0.0);
+  }
+
+  /**
+   * Draws this step's order in which agents act: a uniformly random permutation (a Fisher-Yates
+   * shuffle of the previous step's, which is as uniform as one of the identity).
+   */
+  void shuffleOrder() {
+    final int[] o = order;
+    final Rng r = orderRng;
+    for (int i = o.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = o[i];
+      o[i] = o[j];
+      o[j] = t;
+    }
   }
 
   /** The k-th random free cell: a partial Fisher-Yates shuffle of the template's free cells. */

@@ -19,13 +19,15 @@ import java.util.Map;
  * reward, which is shared through the kinship matrix ({@link Kinship}). Every action costs
  * energy ({@link Economy}, sampled per episode, times the agent's body multipliers).
  *
- * <p>One step of a copy: agents act one after another in index order (see
- * {@link ActionTable} and the action classes); then every shielded agent pays its upkeep (or
- * its shield drops); then rewards are shared, {@code r' = K r}; then the episode is truncated
- * if {@code max_steps} steps have been taken; then observations are written ({@link Observer}).
- * Nothing is random within a step: all randomness (placement, economy, random kinship) is
- * drawn at reset from the episode seed, so a trajectory depends only on the seed and the
- * actions. No allocation per step.
+ * <p>One step of a copy: agents act one after another (see {@link ActionTable} and the action
+ * classes), in an order drawn anew each step ({@code agent_order = random}, the default: a
+ * uniformly random permutation from the copy's own stream) or in index order
+ * ({@code agent_order = index}); then every shielded agent pays its upkeep (or its shield drops);
+ * then rewards are shared, {@code r' = K r}; then the episode is truncated if {@code max_steps}
+ * steps have been taken; then observations are written ({@link Observer}). All randomness
+ * (placement, economy, random kinship, the seed of the agent-order stream) is drawn at reset
+ * from the episode seed, so a trajectory depends only on the seed and the actions. No
+ * allocation per step.
  */
 public final class EnergyWorld implements World {
   private final WorldSpec spec;
@@ -34,10 +36,12 @@ public final class EnergyWorld implements World {
   private final int[][] economyRanges;
   private final Kinship kinship;
   private final int maxSteps;
+  private final boolean randomOrder;
   private final EnergyState[] states;
   private final Observer[] observers;
   private final byte[][] scratchGrid;
   private final byte[][] scratchGlobals;
+  private final byte[][] scratchMask;
 
   EnergyWorld(String worldId, Config config, int copies, WorldContext context) {
     this.copies = copies;
@@ -46,6 +50,8 @@ public final class EnergyWorld implements World {
     this.economyRanges = Economy.ranges(config);
     this.kinship = new Kinship(config, agents);
     this.maxSteps = config.getInt("max_steps");
+    String agentOrder = config.getString("agent_order");
+    this.randomOrder = agentOrder.equals(ActionTable.ORDER_RANDOM);
     int view = config.getInt("view_size");
     if (view % 2 == 0) {
       throw EnvException.invalid("config.view_size", "got " + view + "; expected an odd number (the agent sits at the centre)");
@@ -58,6 +64,7 @@ public final class EnergyWorld implements World {
     this.observers = new Observer[copies];
     this.scratchGrid = new byte[copies][];
     this.scratchGlobals = new byte[copies][];
+    this.scratchMask = new byte[copies][];
     for (int c = 0; c < copies; c++) {
       if ((c & 255) == 0) {
         context.cancellation().check(); // many copies of a large map take a while
@@ -76,8 +83,10 @@ public final class EnergyWorld implements World {
     props.put("map", config.has("map") ? "ascii" : config.has("map_file") ? "file:" + config.getString("map_file") : "builder");
     props.put("kinship", kinship.preset());
     props.put("view_size", Integer.toString(view));
-    this.spec = new WorldSpec(worldId, names, List.of(observer.gridSpec(), observer.globalsSpec()),
-        ActionTable.spec(),
+    props.put("agent_order", agentOrder);
+    this.spec = new WorldSpec(worldId, names,
+        List.of(observer.gridSpec(), observer.globalsSpec(), observer.maskSpec()),
+        ActionTable.spec(agentOrder),
         new RewardSpec("hearts: each altar use earns the user altar_reward raw reward; agent i receives "
             + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0, null),
         maxSteps, false, "truncated after max_steps steps; never terminates", Stats.specs(), props);
@@ -181,8 +190,13 @@ public final class EnergyWorld implements World {
     final float[] raw = s.raw;
     final double[] stats = s.stats;
     final int[] energy = s.energy;
+    final int[] order = s.order;
     boolean anyReward = false;
-    for (int a = 0; a < agents; a++) {
+    if (randomOrder) {
+      s.shuffleOrder();
+    }
+    for (int i = 0; i < agents; i++) {
+      int a = order[i];
       int type = actions[ao + 2 * a];
       int arg = actions[ao + 2 * a + 1];
       boolean ok = false;
@@ -266,6 +280,18 @@ public final class EnergyWorld implements World {
             : (scratchGlobals[copy] = new byte[s.agents * Observer.GLOBALS * 4]);
         obs.writeGlobals(s, scratch, 0);
         globals.put(off, scratch);
+      }
+    }
+    ByteBuffer mask = io.observation(2);
+    if (mask != null) {
+      int off = io.observationOffset(2, copy);
+      if (mask.hasArray()) {
+        obs.writeMask(s, mask.array(), mask.arrayOffset() + off);
+      } else {
+        byte[] scratch = scratchMask[copy] != null ? scratchMask[copy]
+            : (scratchMask[copy] = new byte[s.agents * ActionTable.PAIRS]);
+        obs.writeMask(s, scratch, 0);
+        mask.put(off, scratch);
       }
     }
   }

@@ -50,8 +50,9 @@ public abstract class EnergyWorldType implements WorldType {
         + "reward-sharing matrix K: agent i receives sum_j K[i][j] r_j. Every action costs energy; costs and "
         + "yields are sampled per episode from configured ranges and shown in each agent's globals. Agents can "
         + "attack (freezing unshielded targets and taking their crystals), shield, swap with frozen agents and "
-        + "give energy or crystals. Observations: an egocentric uint8 window (grid) and float globals. Actions: "
-        + "[action, argument] per agent.";
+        + "give energy or crystals. Observations: an egocentric uint8 window (grid), float globals and the "
+        + "action mask (the [action, argument] pairs each agent can do next step). Actions: [action, argument] "
+        + "per agent, done one agent after another in a random order drawn anew each step (agent_order).";
   }
 
   @Override
@@ -99,6 +100,10 @@ public abstract class EnergyWorldType implements WorldType {
         "side of the egocentric observation window, odd"));
     p.add(Parameter.integer("max_steps", i(d, "max_steps", 1000), 1, 1_000_000_000,
         "episodes are truncated after this many steps"));
+    p.add(Parameter.choice("agent_order", ActionTable.ORDER_RANDOM, ActionTable.ORDERS,
+        "the order in which agents act within a step: random (a uniformly random permutation drawn anew each "
+            + "step from the copy's seeded stream, so no agent always moves first; still deterministic for a seed "
+            + "and actions) or index (agent 0 first, then 1, ...)"));
     p.add(Parameter.integer("max_energy", i(d, "max_energy", 250), 1, 10_000_000, "energy cap of every agent"));
     p.add(Parameter.integer("max_inventory", 5, 0, 1_000_000, "crystals of each kind an agent can carry"));
     @SuppressWarnings("unchecked")

@@ -21,8 +21,11 @@ class EnergyAllocationTest {
     com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
     EnergyWorld w = world(new EnergyWorldType.S1(), Map.of("max_steps", 1_000_000.0), 1);
     int agents = w.spec().numAgents();
-    StepBatch batch = new StepBatch(1, agents, w.spec().observations().subList(0, 2), false);
-    WorldBuffers io = new WorldBuffers(w.spec(), 1, new boolean[] {true, true}, batch);
+    // Every observation (grid, globals, action_mask), agents in a random order each step.
+    StepBatch batch = new StepBatch(1, agents, w.spec().observations(), false);
+    boolean[] all = new boolean[w.spec().observations().size()];
+    java.util.Arrays.fill(all, true);
+    WorldBuffers io = new WorldBuffers(w.spec(), 1, all, batch);
     w.reset(0, 3L, io);
     SplittableRandom rng = new SplittableRandom(4);
     int[] actions = io.actions();

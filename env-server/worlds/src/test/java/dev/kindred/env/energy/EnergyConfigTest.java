@@ -79,6 +79,15 @@ class EnergyConfigTest {
   }
 
   @Test
+  void agentOrderIsRandomOrIndex() {
+    String m = invalid("config.agent_order", "agent_order", "reverse").getMessage();
+    assertTrue(m.contains("'reverse'") && m.contains("random, index"), m);
+    invalid("config.agent_order", "agent_order", 1);
+    assertEquals("random", world(ROOM, cfg(), 1).spec().properties().get("agent_order"), "the default");
+    assertEquals("index", world(ROOM, cfg("agent_order", "index"), 1).spec().properties().get("agent_order"));
+  }
+
+  @Test
   void invertedSamplingRanges() {
     String m = invalid("config.move_cost", "move_cost", new int[] {5, 2}).getMessage();
     assertTrue(m.contains("inverted") && m.contains("min <= max"), m);
