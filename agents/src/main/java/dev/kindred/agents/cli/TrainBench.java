@@ -63,7 +63,8 @@ final class TrainBench implements Callable<Integer> {
     TrainConfig cfg = new TrainConfig().apply(TrainConfig.readJson("""
         {"world": "energy.room", "world_config": {"width": 9, "height": 9, "agents": 2, "altars": 1,
          "converters": 1, "green_generators": 2, "yellow_generators": 2, "walls": 0, "max_steps": 200},
-         "copies": 16, "horizon": 64, "hidden": 128, "conv_channels": 16, "steps": 100000000}"""));
+         "copies": 16, "horizon": 64, "hidden": 128, "conv_channels": 16, "steps": 100000000,
+         "selfplay_fraction": 0.5, "snapshot_every": 20, "pool_size": 5}"""));
     for (String c : configs) {
       cfg.apply(TrainConfig.readJson(c));
     }
@@ -95,8 +96,10 @@ final class TrainBench implements Callable<Integer> {
             100 * (double) r.get("update_fraction"), r.get("rss_mib_start"), r.get("rss_mib_end"));
       }
       System.out.println("config: " + cfg.world + " " + cfg.worldConfig + ", " + cfg.copies + " copies, horizon "
-          + cfg.horizon + ", " + iterations + " iterations per run; env_steps_per_s counts copy-steps (x agents "
-          + "for agent-steps)");
+          + cfg.horizon + ", epochs " + cfg.epochs + " x minibatches " + cfg.minibatches + ", encoder " + cfg.imageEncoder
+          + ", self-play " + cfg.selfplayFraction + " with a full pool of " + cfg.poolSize + ", torch threads "
+          + ai.djl.pytorch.jni.JniUtils.getNumThreads() + "; " + iterations + " iterations per run; env_steps_per_s "
+          + "counts copy-steps (x agents for agent-steps)");
     }
     return 0;
   }
@@ -131,6 +134,7 @@ final class TrainBench implements Callable<Integer> {
           infer += 1 - envNanos / 1e9 / seconds;
         } else {
           try (PpoTrainer trainer = new PpoTrainer(e, policy, cfg, 0, 0)) {
+            trainer.fillPool(); // self-play as configured, with a full pool from the start
             trainer.iterate(); // warm-up
             long t0 = System.nanoTime();
             long s0 = trainer.steps();
@@ -173,6 +177,12 @@ final class TrainBench implements Callable<Integer> {
     config.put("copies", cfg.copies);
     config.put("horizon", cfg.horizon);
     config.put("iterations", iterations);
+    config.put("selfplay_fraction", cfg.selfplayFraction);
+    config.put("pool_size", cfg.poolSize);
+    config.put("epochs", cfg.epochs);
+    config.put("minibatches", cfg.minibatches);
+    config.put("image_encoder", cfg.imageEncoder);
+    config.put("torch_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
     config.put("server", server == null ? "in-process" : "grpc-loopback");
     row.put("config", config);
     row.put("environment", BenchHarness.environment());

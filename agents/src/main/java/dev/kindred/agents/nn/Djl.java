@@ -32,6 +32,19 @@ public final class Djl {
     return engine;
   }
 
+  /**
+   * Sets PyTorch's intra-op threads for the whole process ({@code 0}: one per available core).
+   * Training sets it (the update's batches are large enough to use both cores); inference alone
+   * keeps the default of one.
+   */
+  public static synchronized void setThreads(int threads) {
+    engine();
+    int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    if (ai.djl.pytorch.jni.JniUtils.getNumThreads() != n) {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+    }
+  }
+
   private static void setDefault(String key, String value) {
     if (System.getProperty(key) == null) {
       System.setProperty(key, value);

@@ -24,6 +24,11 @@ import java.util.List;
  * episode is won by the side with the greater mean return per agent; a tie counts half). So the
  * learner trains most against the past selves it still loses to.
  *
+ * <p>Copies whose episodes start on the same step meet the same snapshot (each copy still draws
+ * whether it plays one, and the learner's seat): every snapshot in play costs a forward pass per
+ * step, so this keeps the passes few when copies reset together (fixed-length episodes), while
+ * over the run every snapshot is met as often as the sampling says.
+ *
  * <p>A snapshot leaving the pool keeps playing the episodes it is in; it is freed when the last
  * of them ends. Each snapshot runs one forward pass per step on its own rows only. Sampling
  * draws from the trainer's generator. The pool (parameters and win counts) is part of a
@@ -73,6 +78,9 @@ final class OpponentPool implements AutoCloseable {
   private final int[] actions;
   private final double[] weights;
   private final List<Snapshot> inUse = new ArrayList<>();
+  /** The snapshot drawn for episodes starting at step {@link #drawnStep}. */
+  private Snapshot drawn;
+  private long drawnStep = -1;
   /** Rows the snapshots ran in the last {@link #act} (for tests and benchmarks). */
   private int rowsForwarded;
   private static final java.util.Comparator<Snapshot> BY_AGE = (x, y) -> Integer.compare(x.updates, y.updates);
@@ -115,13 +123,20 @@ final class OpponentPool implements AutoCloseable {
     return learnerSeat[c];
   }
 
-  /** Copy {@code c} starts a new episode: whether a snapshot plays it, which, and the learner's seat. */
-  void newEpisode(int c, SplitMix random) {
+  /**
+   * Copy {@code c} starts a new episode at step {@code step}: whether a snapshot plays it, which
+   * (the one drawn for this step if another copy drew one), and the learner's seat.
+   */
+  void newEpisode(int c, long step, SplitMix random) {
     release(c);
     if (pool.isEmpty() || agents < 2 || !(random.nextDouble() < cfg.selfplayFraction)) {
       return;
     }
-    Snapshot s = pool.get(draw(random));
+    if (drawnStep != step || drawn == null || drawn.retired) {
+      drawn = pool.get(draw(random));
+      drawnStep = step;
+    }
+    Snapshot s = drawn;
     s.users++;
     opponentOf[c] = s;
     learnerSeat[c] = random.nextInt(agents);
@@ -232,6 +247,13 @@ final class OpponentPool implements AutoCloseable {
     add(new Snapshot(policy.copy(spec, cfg.inputs, cfg.seed + updates), updates));
   }
 
+  /** Adds snapshots of {@code policy} until the pool holds {@code pool_size} (benchmarks: a full pool at once). */
+  void fill(ActorCritic policy, int updates) {
+    while (pool.size() < cfg.poolSize) {
+      add(new Snapshot(policy.copy(spec, cfg.inputs, cfg.seed + updates + pool.size()), updates));
+    }
+  }
+
   private void add(Snapshot s) {
     pool.add(s);
     if (pool.size() > cfg.poolSize) {
@@ -324,5 +346,7 @@ final class OpponentPool implements AutoCloseable {
     }
     pool.clear();
     Arrays.fill(opponentOf, null);
+    drawn = null;
+    drawnStep = -1;
   }
 }

@@ -2,6 +2,7 @@ package dev.kindred.agents.ppo;
 
 import dev.kindred.agents.nn.ActionHead;
 import dev.kindred.agents.nn.ActorCritic;
+import dev.kindred.agents.nn.Djl;
 import dev.kindred.agents.nn.ObservationEncoder;
 import dev.kindred.agents.nn.SplitMix;
 import dev.kindred.env.Autoreset;
@@ -92,6 +93,7 @@ public final class PpoTrainer implements AutoCloseable {
     this.env = env;
     this.cfg = cfg;
     this.policy = policy;
+    Djl.setThreads(cfg.torchThreads);
     this.encoder = policy.encoder();
     this.head = policy.head();
     this.random = new SplitMix(cfg.seed * 0x9E3779B97F4A7C15L + 17);
@@ -133,6 +135,14 @@ public final class PpoTrainer implements AutoCloseable {
 
   public int poolSize() {
     return opponents.size();
+  }
+
+  /**
+   * Fills the self-play pool with snapshots of the current policy (for benchmarks that measure a
+   * full pool from the first iteration).
+   */
+  public void fillPool() {
+    opponents.fill(policy, updates);
   }
 
   /** The self-play pool (tests). */
@@ -207,7 +217,7 @@ public final class PpoTrainer implements AutoCloseable {
       envNanos += System.nanoTime() - t0;
       java.util.Arrays.fill(prevDone, (byte) 0);
       for (int c = 0; c < copies; c++) {
-        opponents.newEpisode(c, random);
+        opponents.newEpisode(c, steps, random);
       }
       pendingReset = false;
     }
@@ -262,7 +272,7 @@ public final class PpoTrainer implements AutoCloseable {
       }
       for (int c = 0; c < copies; c++) {
         if (prevDone[c] != 0) {
-          opponents.newEpisode(c, random); // this step reset the copy: a new episode, perhaps a new opponent
+          opponents.newEpisode(c, steps, random); // this step reset the copy: a new episode, perhaps a new opponent
         }
         prevDone[c] = (byte) (batch.done(c) ? 1 : 0);
       }

@@ -142,6 +142,10 @@ public final class TrainConfig {
       + "beat the learner more often are drawn more)", oneOf = {"uniform", "pfsp"})
   public String opponentSampling = "uniform";
 
+  /** PyTorch's intra-op threads while training (a process-wide setting); 0: one per core. */
+  @Key(value = "torch_threads", help = "PyTorch intra-op threads while training (0: one per core)", min = 0)
+  public int torchThreads = 0;
+
   /** Checkpoint every this many updates (and at the end). */
   @Key(value = "checkpoint_every", help = "updates between checkpoints", min = 1)
   public int checkpointEvery = 20;

@@ -64,7 +64,7 @@ class SelfPlayTest {
     int[] seats = new int[AGENTS];
     for (int e = 0; e < episodes; e++) {
       int c = e % COPIES;
-      pool.newEpisode(c, random);
+      pool.newEpisode(c, e, random);
       assertTrue(pool.againstSnapshot(c));
       int seat = pool.learnerSeat(c);
       seats[seat]++;
@@ -87,7 +87,7 @@ class SelfPlayTest {
     SplitMix random = new SplitMix(9);
     int against = 0;
     for (int c = 0; c < COPIES; c++) {
-      pool.newEpisode(c, random);
+      pool.newEpisode(c, c, random);
       against += pool.againstSnapshot(c) ? 1 : 0;
     }
     assertTrue(against > 0 && against < COPIES, "some copies against snapshots, some not: " + against);
@@ -113,7 +113,7 @@ class SelfPlayTest {
     pool.updated(policy, 1);
     SplitMix random = new SplitMix(4);
     for (int c = 0; c < COPIES; c++) {
-      pool.newEpisode(c, random);
+      pool.newEpisode(c, 0, random);
     }
     OpponentPool.Snapshot first = pool.opponent(0);
     assertNotNull(first);
@@ -129,11 +129,33 @@ class SelfPlayTest {
     pool.act(new float[rows * policy.encoder().vectorSize()], 0, new float[0], 0, masks, 0, new int[rows], random);
     assertEquals(COPIES * (AGENTS - 1), pool.rowsForwarded(), "the retired snapshot still plays");
     for (int c = 0; c < COPIES; c++) {
-      pool.newEpisode(c, random);
+      pool.newEpisode(c, 1, random);
       assertNotSame(first, pool.opponent(c));
     }
     assertEquals(0, first.users);
     assertTrue(first.policy.manager().isOpen() == false, "freed once its last episode ended");
+  }
+
+  @Test
+  void copiesStartingOnTheSameStepMeetTheSameSnapshot() {
+    cfg.poolSize = 5;
+    for (int u = 1; u <= 5; u++) {
+      pool.updated(policy, u);
+    }
+    SplitMix random = new SplitMix(12);
+    java.util.Set<OpponentPool.Snapshot> met = new java.util.HashSet<>();
+    for (long step = 0; step < 50; step++) {
+      OpponentPool.Snapshot shared = null;
+      for (int c = 0; c < COPIES; c++) {
+        pool.newEpisode(c, step, random);
+        if (shared == null) {
+          shared = pool.opponent(c);
+        }
+        assertSame(shared, pool.opponent(c), "one snapshot per step's episode starts");
+      }
+      met.add(shared);
+    }
+    assertEquals(5, met.size(), "over many steps every snapshot is met");
   }
 
   @Test
@@ -147,8 +169,9 @@ class SelfPlayTest {
     for (int g = 0; g < 18; g++) {
       for (int s = 0; s < 2; s++) {
         SplitMix force = new SplitMix(100 + g);
+        long step = 1000L * g;
         do {
-          pool.newEpisode(0, force);
+          pool.newEpisode(0, step++, force);
         } while (pool.opponent(0) != snaps.get(s));
         double[] returns = new double[AGENTS];
         Arrays.fill(returns, 0.5);
@@ -165,7 +188,7 @@ class SelfPlayTest {
     int draws = 20_000;
     int first = 0;
     for (int i = 0; i < draws; i++) {
-      pool.newEpisode(1, random);
+      pool.newEpisode(1, 100_000 + i, random);
       first += pool.opponent(1) == snaps.get(0) ? 1 : 0;
     }
     assertEquals(draws * p, first, 5 * Math.sqrt(draws * p * (1 - p)), "PFSP weights p_i^2");
