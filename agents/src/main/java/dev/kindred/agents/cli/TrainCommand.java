@@ -32,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
 
   static final String CSV_HEADER = "steps,seconds,steps_per_s,episodes,mean_return,hearts_per_episode,"
       + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate,intrinsic_reward,"
-      + "predictor_loss,skipped_minibatches";
+      + "predictor_loss,skipped_minibatches,shaping_reward";
 
   @Option(names = "--config", paramLabel = "FILE|JSON",
       description = "training configuration: a JSON file, or inline JSON; keys as in agents/README.md (unknown keys "
@@ -196,10 +196,11 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static String csvRow(PpoTrainer.Iteration it, double elapsed, double sps) {
-    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d", it.steps(), elapsed, sps,
+    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s", it.steps(), elapsed, sps,
         it.episodes(), num(it.meanReturn()), num(it.meanHearts()), num(it.rewardPerStep()), num(it.entropy()),
         num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()),
-        num(it.intrinsicReward()), num(it.predictorLoss()), it.skippedMinibatches());
+        num(it.intrinsicReward()), num(it.predictorLoss()), it.skippedMinibatches(),
+        num(it.shapingReward()));
   }
 
   private static String num(double v) {

@@ -44,7 +44,8 @@ public final class PpoTrainer implements AutoCloseable {
   public record Iteration(long steps, int updates, double seconds, int episodes, double meanReturn,
       double meanHearts, double rewardPerStep, double entropy, double policyLoss, double valueLoss,
       double approxKl, double clipFraction, double learningRate, double envSeconds, double inferenceSeconds,
-      double updateSeconds, double intrinsicReward, double predictorLoss, int skippedMinibatches) {}
+      double updateSeconds, double intrinsicReward, double predictorLoss, int skippedMinibatches,
+      double shapingReward) {}
 
   /** Version of the {@link #saveState} layout. */
   private static final int STATE_FORMAT = 1;
@@ -65,6 +66,9 @@ public final class PpoTrainer implements AutoCloseable {
   private final PpoUpdate ppo;
   /** Null when aux_surprise_weight is 0. */
   private final SurpriseBonus surprise;
+  /** Null without a potential. */
+  private final PotentialShaping shaping;
+  private final float[] shapingScratch;
 
   // Per-step scratch.
   private final float[] stepLogits;
@@ -117,6 +121,8 @@ public final class PpoTrainer implements AutoCloseable {
     this.ppo = new PpoUpdate(policy, cfg, buffer, progress(), random);
     // After the optimiser, as before the split: the predictor seeds the engine's generator.
     this.surprise = cfg.auxSurpriseWeight > 0 ? new SurpriseBonus(cfg, buffer, logits, random) : null;
+    this.shaping = cfg.potential.isEmpty() ? null : new PotentialShaping(env.spec(), cfg.potential, cfg.gamma);
+    this.shapingScratch = new float[rows];
   }
 
   /** The seed of the episodes that start after update {@code updates} (at the start: 0). */
@@ -210,11 +216,15 @@ public final class PpoTrainer implements AutoCloseable {
     double heartSum = 0;
     double rewardSum = 0;
     long rewardCount = 0;
+    double shapingSum = 0;
     RolloutBuffer b = buffer;
     if (pendingReset) {
       long t0 = System.nanoTime();
       batch = env.reset(episodeSeed());
       envNanos += System.nanoTime() - t0;
+      if (shaping != null) {
+        shaping.reset(batch);
+      }
       java.util.Arrays.fill(prevDone, (byte) 0);
       for (int c = 0; c < copies; c++) {
         opponents.newEpisode(c, steps, random);
@@ -253,6 +263,9 @@ public final class PpoTrainer implements AutoCloseable {
           rewardSum += rw[r];
           rewardCount++;
         }
+      }
+      if (shaping != null) {
+        shapingSum += shaping.apply(batch, b.rewards, b.ignored, o, shapingScratch);
       }
       for (EpisodeSummary e : batch.episodes()) {
         int c = e.copy();
@@ -294,7 +307,8 @@ public final class PpoTrainer implements AutoCloseable {
         episodes == 0 ? Double.NaN : returnSum / episodes, hasHearts && episodes > 0 ? heartSum / episodes : Double.NaN,
         rewardCount == 0 ? Double.NaN : rewardSum / rewardCount, losses.entropy(), losses.policyLoss(),
         losses.valueLoss(), losses.approxKl(), losses.clipFraction(), ppo.learningRate(), envNanos / 1e9,
-        inferNanos / 1e9, (u1 - u0) / 1e9, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped());
+        inferNanos / 1e9, (u1 - u0) / 1e9, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped(),
+        rewardCount == 0 || shaping == null ? Double.NaN : shapingSum / (b.size()));
   }
 
   /**

@@ -142,6 +142,14 @@ public final class TrainConfig {
       + "beat the learner more often are drawn more)", oneOf = {"uniform", "pfsp"})
   public String opponentSampling = "uniform";
 
+  /**
+   * Potential-based reward shaping: {@code "observation.feature": weight} terms of the potential
+   * Φ; the learner is trained on {@code r + γΦ(s') − Φ(s)} (see PotentialShaping). Empty: off.
+   */
+  @Key(value = "potential", help = "potential-based reward shaping: {\"observation.feature\": weight, ...} "
+      + "(empty: off); leaves the optimal policies unchanged")
+  public Map<String, Object> potential = new LinkedHashMap<>();
+
   /** PyTorch's intra-op threads while training (a process-wide setting); 0: one per core. */
   @Key(value = "torch_threads", help = "PyTorch intra-op threads while training (0: one per core)", min = 0)
   public int torchThreads = 0;
