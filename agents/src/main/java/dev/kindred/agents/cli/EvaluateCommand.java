@@ -50,11 +50,11 @@ import picocli.CommandLine.Option;
     description = {
         "Evaluate a checkpoint against random and scripted baselines, or head-to-head against another brain.",
         "",
-        "Energy worlds: hearts per agent-episode (mean and 95% interval over episodes) for the checkpoint, a random "
+        "Energy worlds: hearts per agent-episode (mean and 95%% interval over episodes) for the checkpoint, a random "
             + "policy and the scripted forager, on the same seeds, with each one's actions per agent-episode by kind "
             + "and the fraction of them that succeeded. With --versus: the checkpoint in some seats and the other "
             + "brain in the rest, then the seats swapped on the same seeds; hearts per agent-episode of each brain "
-            + "(95% interval over the pairs of episodes), their paired difference, and wins, draws and losses by "
+            + "(95%% interval over the pairs of episodes), their paired difference, and wins, draws and losses by "
             + "hearts per agent. Spin worlds: reward per step against random and the active-inference spin, and the "
             + "learned P(up | neighbours) against the active-inference rule (spin_rule.png in the run directory).",
         "",

@@ -209,6 +209,8 @@ class EvaluateCommandTest {
   void helpListsTheOptions() {
     BadInputTest.Result r = BadInputTest.run("evaluate", "--help");
     assertEquals(0, r.code());
+    assertEquals("", r.err(), "picocli formats the description (a bare % is a format error)");
+    assertTrue(r.out().contains("(mean and 95% interval over episodes)"), r.out());
     for (String flag : new String[] {"--world", "--world-config", "--versus", "--seats", "--json", "--greedy"}) {
       assertTrue(r.out().contains(flag), flag + " in " + r.out());
     }
