@@ -4,10 +4,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kindred.agents.SpecMatch;
+import dev.kindred.agents.nn.ObservationEncoder;
 import dev.kindred.build.BuildInfo;
-import dev.kindred.env.ActionDimension;
 import dev.kindred.env.SessionSpec;
-import dev.kindred.env.TensorSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -158,41 +158,48 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
   }
 
   /**
-   * Checks that a world offers what this checkpoint's policy was trained on: same world id,
-   * agents per copy, observation tensors (name, type, shape, scope) and action dimensions.
+   * Checks that a world offers what this checkpoint's policy was trained on, so that the
+   * policy can act there for each agent: the observations it reads (its configured
+   * {@code inputs}, by default every per-agent one but the action mask) with the same name,
+   * element type, shape, scope and feature names, the same action (dimensions, their values,
+   * valid combinations and mask observation, with the mask's tensor the same too), and no other
+   * observation it would read there. The world id and the number of agents per copy may differ
+   * (e.g. {@code energy.alone} or {@code energy.altar_only} for a policy trained on
+   * {@code energy.room}).
    *
-   * @throws IllegalArgumentException describing the first difference
+   * @throws IllegalArgumentException naming the first difference and what to do
    */
   public void checkCompatible(SessionSpec world) {
     SessionSpec trained = worldSpec;
-    String where = "the checkpoint was trained on " + trained.worldId() + " but ";
-    if (!trained.worldId().equals(world.worldId())) {
-      throw new IllegalArgumentException(where + "the world is " + world.worldId()
-          + "; use --world " + trained.worldId() + " or another checkpoint");
+    String where = "the checkpoint was trained on " + trained.worldId() + " but "
+        + (trained.worldId().equals(world.worldId()) ? "this " + world.worldId() + " differs: "
+            : "the world is " + world.worldId() + ": ");
+    String hint = "; use --world " + trained.worldId() + " (with the checkpoint's world config), or a world whose "
+        + "observations and actions match";
+    if (world.agents() == 0) {
+      throw new IllegalArgumentException(where + "it has no agents for the policy to control" + hint);
     }
-    if (trained.agents() != world.agents()) {
-      throw new IllegalArgumentException(where + "with " + trained.agents() + " agents per copy; this world has "
-          + world.agents() + " (check the world config)");
+    List<String> cfgInputs = new TrainConfig().apply(config).inputs;
+    String trainedMask = trained.world().actions().maskObservation();
+    List<String> reads = new ObservationEncoder(trained, cfgInputs, trainedMask.isEmpty() ? null : trainedMask)
+        .inputNames();
+    String difference = SpecMatch.firstDifference(trained, world, reads);
+    if (difference != null) {
+      throw new IllegalArgumentException(where + difference + hint);
     }
-    List<String> a = trained.observations().stream().map(Checkpoint::describe).toList();
-    List<String> b = world.observations().stream().map(Checkpoint::describe).toList();
-    if (!a.equals(b)) {
-      throw new IllegalArgumentException(where + "its observations were " + a + "; this world's are " + b
-          + " (check the world config)");
-    }
-    List<Integer> x = trained.world().actions().dimensions().stream().map(ActionDimension::numValues).toList();
-    List<Integer> y = world.world().actions().dimensions().stream().map(ActionDimension::numValues).toList();
-    if (!x.equals(y)) {
-      throw new IllegalArgumentException(where + "its action dimensions were " + x + "; this world's are " + y);
-    }
-    if (!trained.world().actions().validCombinations().equals(world.world().actions().validCombinations())) {
-      throw new IllegalArgumentException(where + "its valid action combinations differ from this world's");
+    // With no inputs configured the policy reads every per-agent observation: one the trained
+    // world lacked would be read here too.
+    String mask = world.world().actions().maskObservation();
+    List<String> here = new ObservationEncoder(world, cfgInputs, mask.isEmpty() ? null : mask).inputNames();
+    if (!here.equals(reads)) {
+      List<String> extra = here.stream().filter(n -> !reads.contains(n)).toList();
+      throw new IllegalArgumentException(where + (extra.isEmpty()
+          ? "it lists the policy's inputs in the order " + here + "; the policy was trained on " + reads
+          : "the policy would also read its per-agent observation(s) " + extra + ", which it was not trained on "
+              + "(it reads " + reads + ")") + hint);
     }
   }
 
-  private static String describe(TensorSpec t) {
-    return t.name() + ":" + t.dtype() + java.util.Arrays.toString(t.shape()) + ":" + t.scope();
-  }
 
   private static void atomicWrite(Path target, byte[] data) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");

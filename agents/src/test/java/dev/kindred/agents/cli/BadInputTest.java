@@ -141,12 +141,17 @@ class BadInputTest {
     try (VectorEnv spin = Envs.open(null, "spin.lattice", Map.of("width", 4, "height", 4, "controlled", List.of(0)),
         2, 1);
         VectorEnv bigger = Envs.open(null, "energy.room", TrainConfig.readJson(ENERGY.replace("\"agents\": 2",
-            "\"agents\": 3")), 2, 1)) {
+            "\"agents\": 3")), 2, 1);
+        VectorEnv narrower = Envs.open(null, "energy.room", TrainConfig.readJson(ENERGY.replace("\"agents\": 2",
+            "\"agents\": 2, \"view_size\": 5")), 2, 1)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ck.policy(spin.spec(), 1));
-      assertTrue(e.getMessage().contains("trained on energy.room but the world is spin.lattice")
-          && e.getMessage().contains("--world energy.room"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> ck.policy(bigger.spec(), 1));
-      assertTrue(e.getMessage().contains("agents per copy"), e.getMessage());
+      assertTrue(e.getMessage().contains("trained on energy.room but the world is spin.lattice: it has no observation "
+          + "'grid'") && e.getMessage().contains("--world energy.room"), e.getMessage());
+      // The policy acts per agent: another number of agents is fine, a different window is not.
+      ck.policy(bigger.spec(), 1).close();
+      e = assertThrows(IllegalArgumentException.class, () -> ck.policy(narrower.spec(), 1));
+      assertTrue(e.getMessage().contains("this energy.room differs: its observation 'grid' has shape [17, 5, 5]; the "
+          + "policy was trained on [17, 11, 11]"), e.getMessage());
     }
   }
 

@@ -67,11 +67,33 @@ class CheckpointTest {
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.lattice", WORLD, 2, 1);
         VectorEnv two = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.lattice",
             Map.of("width", 4, "height", 4, "controlled", List.of(0, 5)), 2, 1);
+        VectorEnv degree3 = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.random_regular",
+            Map.of("n", 16, "degree", 3, "controlled", List.of(0)), 2, 1);
+        VectorEnv none = LocalVectorEnv.create(WorldRegistry.builtIn(), "spin.lattice",
+            Map.of("width", 4, "height", 4), 2, 1);
         ActorCritic policy = new ActorCritic(env.spec(), List.of(), 8, 4, 1)) {
       checkpoint(env, policy, 1).write(dir);
+      // The policy acts per agent: two controlled spins with the same observations are fine.
+      Checkpoint.read(dir).checkCompatible(two.spec());
+      // Three neighbours instead of four: the first observation the policy reads differs.
       IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
-          () -> Checkpoint.read(dir).checkCompatible(two.spec()));
-      assertTrue(mismatch.getMessage().contains("agents per copy"), mismatch.getMessage());
+          () -> Checkpoint.read(dir).checkCompatible(degree3.spec()));
+      assertEquals("the checkpoint was trained on spin.lattice but the world is spin.random_regular: its observation "
+          + "'neighbour_spins' has shape [3]; the policy was trained on [4]; use --world spin.lattice (with the "
+          + "checkpoint's world config), or a world whose observations and actions match", mismatch.getMessage());
+      mismatch = assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(dir).checkCompatible(none.spec()));
+      assertTrue(mismatch.getMessage().contains("but this spin.lattice differs: it has no agents"),
+          mismatch.getMessage());
+      // With no inputs configured the policy reads every per-agent observation: one more is a difference.
+      dev.kindred.env.SessionSpec s = env.spec();
+      List<dev.kindred.env.TensorSpec> obs = new java.util.ArrayList<>(s.observations());
+      obs.add(new dev.kindred.env.TensorSpec("extra", "", dev.kindred.env.DType.FLOAT32, new int[] {2},
+          dev.kindred.env.Scope.AGENT, null, null, List.of()));
+      dev.kindred.env.SessionSpec more = new dev.kindred.env.SessionSpec(s.world().withObservations(obs), s.copies(),
+          s.autoreset(), s.config());
+      mismatch = assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(dir).checkCompatible(more));
+      assertTrue(mismatch.getMessage().contains("the policy would also read its per-agent observation(s) [extra], "
+          + "which it was not trained on"), mismatch.getMessage());
       Path params = Files.list(dir).filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
       byte[] data = Files.readAllBytes(params);
       data[data.length / 2] ^= 1;
