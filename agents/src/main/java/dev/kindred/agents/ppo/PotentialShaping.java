@@ -14,12 +14,14 @@ import java.util.Map;
 /**
  * Potential-based reward shaping (Ng, Harada and Russell 1999): the learner is trained on
  * {@code r + γ Φ(s') − Φ(s)}, where the potential {@code Φ} is a weighted sum of named per-agent
- * observation features ({@code "globals.energy": 0.01} weighs the {@code energy} feature of the
- * {@code globals} tensor). Shaping of this form leaves the optimal policies of the world's own
- * reward unchanged — over an episode it adds only {@code γ^T Φ(s_T) − Φ(s_0)} — while it pays at
- * once for progress the reward pays for only later: in the energy world, weighing energy at
- * {@code 1 / altar_cost} and each crystal at half of that makes a conversion worth its heart the
- * step it happens, long before the altar is reached.
+ * observation features ({@code "globals.energy": 0.006} weighs the {@code energy} feature of the
+ * {@code globals} tensor), and {@code Φ = 0} once the episode has ended (terminated or
+ * truncated: the episode is the task, and what is still held at its end is worth nothing). Over
+ * an episode the shaping then adds only {@code −Φ(s_0)}, a constant of the start state, so the
+ * optimal policies of the world's own reward stay optimal — while it pays at once for progress
+ * the reward pays for only later. In the energy world, {@code Φ = 0.006 energy + 0.2 green +
+ * 0.2 yellow} (a heart is 100 energy, a conversion 1 + 1 crystals) makes every link of the chain
+ * pay when it happens: a crystal +0.2, a conversion +0.2, an altar use +0.4.
  *
  * <p>The world's reward is what the trainer reports (reward per step, hearts, episode returns);
  * the shaped reward is only learned from. Reset steps (autoreset NEXT_STEP) carry no transition
@@ -103,7 +105,7 @@ final class PotentialShaping {
   }
 
   /**
-   * After a step: adds {@code γ Φ(s') − Φ(s)} ({@code Φ(s') = 0} when the episode terminated) to {@code rewards[offset + r]} of each row whose
+   * After a step: adds {@code γ Φ(s') − Φ(s)} ({@code Φ(s') = 0} when the episode ended) to {@code rewards[offset + r]} of each row whose
    * step was a transition ({@code ignored[offset + r] == 0}), and moves every row's potential to
    * the batch's observation.
    *
@@ -112,12 +114,11 @@ final class PotentialShaping {
    */
   double apply(StepBatch batch, float[] rewards, byte[] ignored, int offset, float[] scratch) {
     potentials(batch, scratch);
-    byte[] terminated = batch.terminated();
     double sum = 0;
     for (int r = 0; r < potential.length; r++) {
       if (ignored[offset + r] == 0) {
-        // A terminal state's potential is 0 (what keeps the optimal policies unchanged).
-        float next = terminated[r / agents] != 0 ? 0f : scratch[r];
+        // The potential after the episode's last step is 0 (what keeps the optimal policies unchanged).
+        float next = batch.done(r / agents) ? 0f : scratch[r];
         float f = gamma * next - potential[r];
         rewards[offset + r] += f;
         sum += f;

@@ -150,9 +150,14 @@ public final class TrainConfig {
       + "(empty: off); leaves the optimal policies unchanged")
   public Map<String, Object> potential = new LinkedHashMap<>();
 
-  /** PyTorch's intra-op threads while training (a process-wide setting); 0: one per core. */
-  @Key(value = "torch_threads", help = "PyTorch intra-op threads while training (0: one per core)", min = 0)
-  public int torchThreads = 0;
+  /**
+   * PyTorch's intra-op threads while training (a process-wide setting); 0: one per core. Default 1:
+   * on a machine whose cores are also busy with other work (a server, another run) OpenMP's
+   * threads wait on each other and a run can slow down a hundredfold; raise it on an idle machine.
+   */
+  @Key(value = "torch_threads", help = "PyTorch intra-op threads while training (0: one per core; default 1)",
+      min = 0)
+  public int torchThreads = 1;
 
   /** Checkpoint every this many updates (and at the end). */
   @Key(value = "checkpoint_every", help = "updates between checkpoints", min = 1)
