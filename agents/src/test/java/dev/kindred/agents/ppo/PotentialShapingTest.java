@@ -1,0 +1,115 @@
+package dev.kindred.agents.ppo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindred.agents.ScriptedForager;
+import dev.kindred.env.StepBatch;
+import dev.kindred.env.VectorEnv;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.local.LocalVectorEnv;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Potential-based shaping on the energy world, driven by the scripted forager: with γ = 1 an
+ * episode's shaping sums to exactly −Φ(s₀) (it telescopes, Φ = 0 after the end), whatever the
+ * agent did; a crystal picked up pays its weight the step it happens.
+ */
+class PotentialShapingTest {
+  static final Map<String, Object> WORLD = Map.of("width", 9, "height", 9, "agents", 2, "altars", 1, "converters", 1,
+      "green_generators", 2, "yellow_generators", 2, "walls", 0, "max_steps", 60);
+
+  @Test
+  void anEpisodesShapingTelescopesToMinusTheStartPotentialAndCrystalsPayAtOnce() {
+    Map<String, Object> terms = new LinkedHashMap<>();
+    terms.put("globals.energy", 0.006);
+    terms.put("globals.green", 0.2);
+    terms.put("globals.yellow", 0.2);
+    int copies = 3;
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", WORLD, copies, 5)) {
+      int agents = env.agents();
+      int rows = copies * agents;
+      PotentialShaping shaping = new PotentialShaping(env.spec(), terms, 1.0);
+      ScriptedForager forager = new ScriptedForager(env.spec(), 3);
+      int[] actions = new int[rows * 2];
+      StepBatch b = env.reset(9);
+      shaping.reset(b);
+      float[] startPotential = potentials(b, rows, agents);
+      double[] sums = new double[rows];
+      float[] shaped = new float[rows];
+      byte[] ignored = new byte[rows];
+      float[] scratch = new float[rows];
+      float[] prevGreen = green(b, rows);
+      int crystals = 0;
+      for (int t = 0; t < 60; t++) {
+        forager.act(b, actions);
+        b = env.step(actions);
+        java.util.Arrays.fill(shaped, 0f);
+        shaping.apply(b, shaped, ignored, 0, scratch);
+        float[] g = green(b, rows);
+        for (int r = 0; r < rows; r++) {
+          sums[r] += shaped[r];
+          if (g[r] == prevGreen[r] + 1 && !b.done(r / agents)) {
+            crystals++;
+            assertTrue(shaped[r] > 0.2f - 0.006f * 10, "a green crystal pays about its weight: " + shaped[r]);
+          }
+        }
+        prevGreen = g;
+      }
+      assertTrue(b.done(0), "the episode ended at max_steps");
+      assertTrue(crystals > 0, "the forager picked crystals");
+      for (int r = 0; r < rows; r++) {
+        assertEquals(-startPotential[r], sums[r], 1e-3, "row " + r + ": the shaping telescopes to -Φ(s0)");
+      }
+    }
+  }
+
+  @Test
+  void termsNameExistingFeatures() {
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", WORLD, 1, 5)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new PotentialShaping(env.spec(), Map.of("globals.gold", 1.0), 0.99));
+      assertTrue(e.getMessage().contains("has no feature 'gold'"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> new PotentialShaping(env.spec(), Map.of("energy", 1.0), 0.99));
+      assertTrue(e.getMessage().contains("\"observation.feature\""), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> new PotentialShaping(env.spec(), Map.of("grid.wall", 1.0), 0.99));
+      assertTrue(e.getMessage().contains("not a per-agent feature vector"), e.getMessage());
+    }
+  }
+
+  private static float[] potentials(StepBatch b, int rows, int agents) {
+    float[] out = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      out[r] = 0.006f * feature(b, r, "energy") + 0.2f * feature(b, r, "green") + 0.2f * feature(b, r, "yellow");
+    }
+    return out;
+  }
+
+  private static float[] green(StepBatch b, int rows) {
+    float[] out = new float[rows];
+    for (int r = 0; r < rows; r++) {
+      out[r] = feature(b, r, "green");
+    }
+    return out;
+  }
+
+  /** Row {@code r}'s named globals feature, read independently of PotentialShaping. */
+  private static float feature(StepBatch b, int r, String name) {
+    int index = -1;
+    String[] names = FEATURES;
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equals(name)) {
+        index = i;
+      }
+    }
+    return b.observation("globals").getFloat(4 * (r * 44 + index));
+  }
+
+  /** The first globals features in the energy world's documented order (see its spec). */
+  static final String[] FEATURES = {"energy", "energy_fraction", "green", "yellow"};
+}
