@@ -24,7 +24,8 @@ import java.io.IOException;
  *
  * <p>Autoreset NEXT_STEP: the step after an episode's end resets that copy and ignores its
  * actions; those steps carry no learning signal and are masked out. Truncated episodes bootstrap
- * from the value of their final observation; terminated ones do not. Rewards are the world's
+ * from the value of their final observation (or, with {@code truncation: "end"}, end as
+ * terminated ones do); terminated ones do not. Rewards are the world's
  * (kin-shared) rewards.
  *
  * <p>Actions come from the policy's masked joint {@link ActionHead}: the world's mask
@@ -254,10 +255,11 @@ public final class PpoTrainer implements AutoCloseable {
       envNanos += t2 - t1;
       float[] rw = batch.rewards();
       byte[] terminated = batch.terminated();
+      boolean endAtLimit = cfg.truncation.equals("end");
       for (int r = 0; r < rows; r++) {
         int c = r / agents;
         b.rewards[o + r] = rw[r];
-        b.terminated[o + r] = terminated[c];
+        b.terminated[o + r] = endAtLimit && batch.done(c) ? 1 : terminated[c];
         b.ended[o + r] = (byte) (batch.done(c) ? 1 : 0);
         if (b.learns(o + r)) {
           rewardSum += rw[r];

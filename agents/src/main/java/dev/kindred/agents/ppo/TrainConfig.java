@@ -87,6 +87,17 @@ public final class TrainConfig {
   @Key(value = "lambda", help = "GAE lambda")
   public double lambda = 0.9;
 
+  /**
+   * How an episode cut off by the world's step limit is learned from: "bootstrap" from the value
+   * of its last observation (right when the limit is not part of the task: the agent cannot see
+   * it coming), or "end" it as a terminal state (right when the limit is the task's horizon and
+   * the agent observes the time, as the energy world's {@code progress} feature shows it; with
+   * potential shaping only "end" keeps the optimal policies unchanged).
+   */
+  @Key(value = "truncation", help = "bootstrap (the value of the last observation) or end (the step limit is the "
+      + "task's horizon)", oneOf = {"bootstrap", "end"})
+  public String truncation = "bootstrap";
+
   @Key(value = "clip", help = "PPO ratio clip")
   public double clip = 0.2;
 
