@@ -47,12 +47,15 @@ final class CurvesCommand implements Callable<Integer> {
   static final int TABLE_ROWS = 10;
 
   enum Axis {
-    steps("environment steps"), seconds("wall-clock seconds (cumulative across resumes)");
+    steps("environment steps", 0), seconds("wall-clock seconds (cumulative across resumes)", 2);
 
     final String label;
+    /** Decimals of the x values shown (ticks, the table): steps are whole. */
+    final int decimals;
 
-    Axis(String label) {
+    Axis(String label, int decimals) {
       this.label = label;
+      this.decimals = decimals;
     }
   }
 
@@ -158,7 +161,8 @@ final class CurvesCommand implements Callable<Integer> {
       bands.put(col, band);
       String[] t = SeedCurvesPlot.titleAndYLabel(col);
       String title = (world != null ? world + ": " : "") + t[0];
-      panels.add(SeedCurvesPlot.panel(title, axis.label, t[1], band, labels, refs.getOrDefault(col, List.of())));
+      panels.add(SeedCurvesPlot.panel(title, axis.label, axis.decimals, t[1], band, labels,
+          refs.getOrDefault(col, List.of())));
     }
     if (panels.isEmpty()) {
       throw new IllegalArgumentException("nothing to draw: none of " + cols + " has a value in any run yet");
@@ -319,7 +323,7 @@ final class CurvesCommand implements Callable<Integer> {
       CurveBands.Grid grid) {
     System.out.printf(Locale.ROOT, "curves of %d run%s against %s: %d bin%s%s%n", curves.size(),
         curves.size() == 1 ? "" : "s", axis.label, grid.bins(), grid.bins() == 1 ? "" : "s",
-        grid.bins() > 1 ? String.format(Locale.ROOT, ", %s apart", fmt(grid.spacing())) : "");
+        grid.bins() > 1 ? String.format(Locale.ROOT, ", %s apart", fmtX(grid.spacing())) : "");
     for (int i = 0; i < curves.size(); i++) {
       RunCurve c = curves.get(i);
       double[] x = c.x(axis.name());
@@ -338,7 +342,7 @@ final class CurvesCommand implements Callable<Integer> {
           + "value in the bin");
       System.out.printf(Locale.ROOT, "  %14s %12s %12s %5s%n", axis.name(), "mean", "±95%", "runs");
       for (int k : tableBins(b)) {
-        System.out.printf(Locale.ROOT, "  %14s %12.4f %12s %5d%n", fmt(b.x()[k]), b.mean()[k],
+        System.out.printf(Locale.ROOT, "  %14s %12.4f %12s %5d%n", fmtX(b.x()[k]), b.mean()[k],
             Double.isNaN(b.ci95()[k]) ? "-" : String.format(Locale.ROOT, "%.4f", b.ci95()[k]), b.runs()[k]);
       }
     }
@@ -405,7 +409,12 @@ final class CurvesCommand implements Callable<Integer> {
     return a;
   }
 
-  /** An x as a person reads it: whole numbers without decimals. */
+  /** An x of the grid: steps whole, seconds with {@link Axis#decimals}. */
+  private String fmtX(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + axis.decimals + "f", v) : "-";
+  }
+
+  /** A value as a person reads it: whole numbers without decimals. */
   private static String fmt(double v) {
     if (!Double.isFinite(v)) {
       return "-";

@@ -48,16 +48,19 @@ public final class SeedCurvesPlot {
   /**
    * The panel of one column.
    *
+   * @param xDecimals  at most this many decimals in the x tick labels (0 for steps: XChart puts the
+   *                   ticks of an evenly spaced grid on its points, which need not be whole)
    * @param runLabels  one per run of {@code band}, in its order ("seed 1", or a directory)
    * @param references horizontal lines to draw across the panel
    */
-  public static XYChart panel(String title, String xLabel, String yLabel, CurveBands.Band band,
+  public static XYChart panel(String title, String xLabel, int xDecimals, String yLabel, CurveBands.Band band,
       List<String> runLabels, List<Reference> references) {
     if (runLabels.size() != band.perRun().length) {
       throw new IllegalArgumentException(runLabels.size() + " labels for " + band.perRun().length + " runs");
     }
     XYChart chart = Charts.panel(WIDTH, HEIGHT, title, xLabel, yLabel, LegendPosition.OutsideS);
     chart.getStyler().setLegendLayout(LegendLayout.Vertical); // one entry a line: long names never run off
+    chart.getStyler().setXAxisDecimalPattern(xDecimals > 0 ? "#,##0." + "#".repeat(xDecimals) : "#,##0");
     double[] x = band.x();
     int runs = runLabels.size();
 
@@ -107,6 +110,10 @@ public final class SeedCurvesPlot {
       x0 -= halfBin;
       x1 += halfBin;
     }
+    // Half a bin of margin at each end. It also keeps XChart from putting the ticks on the grid's
+    // points (it does so for evenly spaced values, with labels such as 969 and 1,874).
+    chart.getStyler().setXAxisMin(x[0] - halfBin);
+    chart.getStyler().setXAxisMax(x[x.length - 1] + halfBin);
     for (int i = 0; i < references.size(); i++) {
       Reference ref = references.get(i);
       XYSeries s = Charts.dashedLine(chart, "reference " + (i + 1),

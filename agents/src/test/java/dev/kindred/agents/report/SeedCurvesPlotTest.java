@@ -40,7 +40,7 @@ class SeedCurvesPlotTest {
   @Test
   void panelHasRunsBandMeanAndReferences() {
     Band b = gappyBand();
-    XYChart chart = SeedCurvesPlot.panel("energy.room: hearts per episode", "environment steps",
+    XYChart chart = SeedCurvesPlot.panel("energy.room: hearts per episode", "environment steps", 0,
         "hearts per agent-episode", b, List.of("seed 1", "seed 2", "seed 3"),
         List.of(new Reference("scripted forager", 7.19), new Reference("random", 0.4)));
 
@@ -78,6 +78,9 @@ class SeedCurvesPlotTest {
     assertArrayEquals(new double[] {7.19, 7.19}, forager.getYData());
     assertEquals("scripted forager = 7.19", forager.getLabel());
     assertEquals("random = 0.4", series(chart, "reference 2").getLabel());
+    assertEquals("#,##0", chart.getStyler().getXAxisDecimalPattern(), "whole steps on the x axis");
+    assertEquals(0.5, chart.getStyler().getXAxisMin(), 1e-12, "half a bin of margin");
+    assertEquals(6.5, chart.getStyler().getXAxisMax(), 1e-12);
     assertEquals(3 + 2 + 1 + 2, chart.getSeriesCollection().size(), "runs, band, mean, references");
   }
 
@@ -85,19 +88,19 @@ class SeedCurvesPlotTest {
   void oneRunHasNoBandButItsCurve() {
     double[] x = {1, 2, 3};
     Band b = CurveBands.bin(Grid.between(1, 3, 3), List.of(x), List.of(new double[] {1, NAN, 3}));
-    XYChart chart = SeedCurvesPlot.panel("t", "x", "y", b, List.of("seed 4"), List.of());
+    XYChart chart = SeedCurvesPlot.panel("t", "x", 0, "y", b, List.of("seed 4"), List.of());
     assertNull(series(chart, "band"));
     assertArrayEquals(new double[] {1, 3}, series(chart, "mean").getYData());
     assertEquals("mean of 1 run", series(chart, "mean").getLabel());
-    assertThrows(IllegalArgumentException.class, () -> SeedCurvesPlot.panel("t", "x", "y", b, List.of(), List.of()));
+    assertThrows(IllegalArgumentException.class, () -> SeedCurvesPlot.panel("t", "x", 0, "y", b, List.of(), List.of()));
   }
 
   @Test
   void writesOnePanelPerChart(@TempDir Path dir) throws Exception {
     Band b = gappyBand();
     List<String> labels = List.of("a", "b", "c");
-    List<XYChart> panels = List.of(SeedCurvesPlot.panel("one", "x", "y", b, labels, List.of()),
-        SeedCurvesPlot.panel("two", "x", "y", b, labels, List.of(new Reference("r", 2))));
+    List<XYChart> panels = List.of(SeedCurvesPlot.panel("one", "x", 2, "y", b, labels, List.of()),
+        SeedCurvesPlot.panel("two", "x", 2, "y", b, labels, List.of(new Reference("r", 2))));
     Path png = dir.resolve("out/curves.png");
     SeedCurvesPlot.write(png, panels);
     BufferedImage img = ImageIO.read(png.toFile());
