@@ -89,7 +89,8 @@ class CurvesCommandTest {
     assertTrue(out.matches("(?s).*\\n +300 +1\\.0000 +2\\.4841 +3\\n.*"), out);
     assertTrue(out.matches("(?s).*\\n +1200 +4\\.0000 +2\\.4841 +3\\n.*"), out);
     String hearts = out.substring(out.indexOf("hearts_per_episode: mean"), out.indexOf("reward_per_step: mean"));
-    assertEquals(4 + 2, hearts.strip().lines().count(), "title, header and the 4 bins in which episodes ended: " + hearts);
+    assertEquals(4 + 2, hearts.strip().lines().count(),
+        "title, header and the 4 bins in which episodes ended: " + hearts);
     // Reward per step {0.01, 0.02, 0.03}: mean 0.02, half-width 0.01 · 2.4841.
     assertTrue(out.matches("(?s).*\\n +100 +0\\.0200 +0\\.0248 +3\\n.*"), out);
     assertTrue(out.contains("plot: " + png + " (2 panels: hearts_per_episode, reward_per_step)"), out);
