@@ -7,8 +7,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
 /**
- * Entry point of the agents' subcommands, run by the launcher: {@code train}, {@code evaluate}
- * and {@code bench train}, added to the jar's command tree ({@link Main#tree()}) so that help,
+ * Entry point of the agents' subcommands, run by the launcher: {@code train}, {@code evaluate},
+ * {@code curves} and {@code bench train}, added to the jar's command tree ({@link Main#tree()}) so that help,
  * flags and shell completion ({@code kindred generate-completion}) cover every command. Bad
  * input ends with one line on stderr saying what to do, exit 2; a failure outside the input
  * (a server going away), exit 1.
@@ -20,6 +20,7 @@ public final class AgentsMain {
     CommandLine cl = Main.tree();
     cl.addSubcommand(new TrainCommand());
     cl.addSubcommand(new EvaluateCommand());
+    cl.addSubcommand(new CurvesCommand());
     cl.getSubcommands().get("bench").addSubcommand(new TrainBench());
     cl.getCommandSpec().usageMessage().footer("Run 'kindred <command> --help' for a command's options.");
     Cli.configure(cl);

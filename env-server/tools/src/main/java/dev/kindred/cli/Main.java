@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
         "The ./kindred launcher also has:",
         "  train      train a neural policy with PPO (agents module; train --help)",
         "  evaluate   evaluate a checkpoint against random and scripted baselines",
+        "  curves     learning curves of several runs (seeds) in one PNG, mean and 95%% band",
         "  test       run every test (Java and every client language)",
         "  fuzz       coverage-guided fuzzing of every RPC (fuzz --minutes N, default 10)",
         "  build      rebuild the project (done automatically when sources change)",

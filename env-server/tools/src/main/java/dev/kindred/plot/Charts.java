@@ -9,6 +9,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
@@ -26,7 +27,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The one look of Kindred's PNG plots, over XChart: white panels with a light grid, readable
  * fonts, the colour-blind-friendly Tableau palette, and the few kinds of series the plots use
- * (a line, measured points with error bars, a reference line). Panels are written side by side
+ * (a line, measured points with error bars, a reference line, a shaded band). Panels are written side by side
  * into one PNG, atomically, so that a plot rewritten during training is never seen half written.
  */
 public final class Charts {
@@ -46,6 +47,8 @@ public final class Charts {
   private static final Color GRID = new Color(0xe8e8e8);
   private static final Color REFERENCE = new Color(0x888888);
   private static final Color TEXT = new Color(0x222222);
+  /** Opacity of a band's fill (of 255): the lines behind it stay visible. */
+  static final int BAND_ALPHA = 64;
   private static final BasicStroke DASHED = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
       new float[] {6f, 4f}, 0f);
 
@@ -110,6 +113,69 @@ public final class Charts {
     s.setMarkerColor(color);
     s.setLineStyle(SeriesLines.NONE);
     return s;
+  }
+
+  /**
+   * A shaded band from {@code lower} to {@code upper} at each {@code x} (ascending), e.g. a
+   * confidence interval around a curve, filled with {@code color} made translucent so that the
+   * lines behind it stay visible. The band breaks where a bound is not finite: each stretch of
+   * finite bounds is one polygon, and a stretch of a single point becomes a box of half-width
+   * {@code isolatedHalfWidth} around it, so that it is still seen. The first stretch carries
+   * {@code name} in the legend; the others (named {@code name#2}, ...) are left out of it.
+   *
+   * @return the polygons added, none when no bound is finite
+   */
+  public static List<XYSeries> band(XYChart chart, String name, double[] x, double[] lower, double[] upper,
+      Color color, double isolatedHalfWidth) {
+    if (x.length != lower.length || x.length != upper.length) {
+      throw new IllegalArgumentException("x, lower and upper differ in length: " + x.length + ", " + lower.length
+          + ", " + upper.length);
+    }
+    Color fill = new Color(color.getRed(), color.getGreen(), color.getBlue(), BAND_ALPHA);
+    List<XYSeries> added = new ArrayList<>();
+    int i = 0;
+    while (i < x.length) {
+      if (!finiteBounds(x, lower, upper, i)) {
+        i++;
+        continue;
+      }
+      int end = i;
+      while (end + 1 < x.length && finiteBounds(x, lower, upper, end + 1)) {
+        end++;
+      }
+      double[] px;
+      double[] py;
+      if (end == i) {
+        px = new double[] {x[i] - isolatedHalfWidth, x[i] + isolatedHalfWidth, x[i] + isolatedHalfWidth,
+            x[i] - isolatedHalfWidth};
+        py = new double[] {upper[i], upper[i], lower[i], lower[i]};
+      } else {
+        // Along the upper bound, then back along the lower one.
+        int n = end - i + 1;
+        px = new double[2 * n];
+        py = new double[2 * n];
+        for (int k = 0; k < n; k++) {
+          px[k] = x[i + k];
+          py[k] = upper[i + k];
+          px[2 * n - 1 - k] = x[i + k];
+          py[2 * n - 1 - k] = lower[i + k];
+        }
+      }
+      XYSeries s = chart.addSeries(added.isEmpty() ? name : name + "#" + (added.size() + 1), px, py);
+      s.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
+      s.setFillColor(fill);
+      s.setLineColor(fill);
+      s.setLineStyle(SeriesLines.NONE);
+      s.setMarker(SeriesMarkers.NONE);
+      s.setShowInLegend(added.isEmpty());
+      added.add(s);
+      i = end + 1;
+    }
+    return added;
+  }
+
+  private static boolean finiteBounds(double[] x, double[] lower, double[] upper, int i) {
+    return Double.isFinite(x[i]) && Double.isFinite(lower[i]) && Double.isFinite(upper[i]);
   }
 
   /**

@@ -2,8 +2,10 @@ package dev.kindred.plot;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.plot.Charts.Points;
 import java.awt.image.BufferedImage;
@@ -14,6 +16,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
 import org.knowm.xchart.style.Styler.LegendPosition;
 
 class ChartsTest {
@@ -49,5 +53,33 @@ class ChartsTest {
       assertEquals(List.of(png), files.toList(), "no temporary file left behind");
     }
     assertThrows(IllegalArgumentException.class, () -> Charts.writePng(png, List.of()));
+  }
+
+  @Test
+  void bandBreaksWhereABoundIsMissing(@TempDir Path dir) throws Exception {
+    double nan = Double.NaN;
+    XYChart chart = Charts.panel(300, 200, "band", "x", "y", LegendPosition.InsideNW);
+    double[] x = {1, 2, 3, 4, 5, 6};
+    List<XYSeries> band = Charts.band(chart, "95%", x, new double[] {0, 1, 2, nan, 4, nan},
+        new double[] {2, 3, 4, nan, 6, 7}, Charts.BLUE, 0.25);
+    assertEquals(2, band.size(), "points 1-3, then 5 alone (6 lacks its lower bound)");
+    XYSeries first = band.get(0);
+    assertEquals(XYSeriesRenderStyle.PolygonArea, first.getXYSeriesRenderStyle().orElseThrow());
+    assertArrayEquals(new double[] {1, 2, 3, 3, 2, 1}, first.getXData(), "out along the top, back along the bottom");
+    assertArrayEquals(new double[] {2, 3, 4, 2, 1, 0}, first.getYData());
+    assertTrue(first.isShowInLegend());
+    assertEquals(Charts.BAND_ALPHA, first.getFillColor().getAlpha());
+    XYSeries alone = band.get(1);
+    assertArrayEquals(new double[] {4.75, 5.25, 5.25, 4.75}, alone.getXData(), "a box around the lone point");
+    assertArrayEquals(new double[] {6, 6, 4, 4}, alone.getYData());
+    assertFalse(alone.isShowInLegend(), "one legend entry for the band");
+    assertTrue(Charts.band(chart, "none", new double[] {1}, new double[] {nan}, new double[] {1}, Charts.RED, 1)
+        .isEmpty());
+    assertThrows(IllegalArgumentException.class,
+        () -> Charts.band(chart, "bad", x, new double[] {1}, new double[] {1}, Charts.RED, 1));
+    Charts.line(chart, "mean", Points.finite(x, new double[] {1, 2, 3, nan, 5, 6}), Charts.BLUE, true);
+    Path png = dir.resolve("band.png");
+    Charts.writePng(png, List.of(chart));
+    assertEquals(300, ImageIO.read(png.toFile()).getWidth());
   }
 }
