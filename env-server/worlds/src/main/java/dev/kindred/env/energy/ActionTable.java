@@ -35,11 +35,26 @@ final class ActionTable {
 
   static final int COUNT = TABLE.length;
   static final int ARGUMENTS = 9;
+  /** Elements of one agent's action mask: every [action, argument] pair, at action * ARGUMENTS + argument. */
+  static final int PAIRS = COUNT * ARGUMENTS;
+  /** Name of the action-mask observation. */
+  static final String MASK_OBSERVATION = "action_mask";
 
   /** Agent order values of the {@code agent_order} key: a random permutation each step, or index order. */
   static final String ORDER_RANDOM = "random";
   static final String ORDER_INDEX = "index";
   static final List<String> ORDERS = List.of(ORDER_RANDOM, ORDER_INDEX);
+
+  /** The canonical pairs, in (action, argument) order. */
+  static List<List<Integer>> canonicalPairs() {
+    List<List<Integer>> pairs = new ArrayList<>();
+    for (EnergyAction a : TABLE) {
+      for (int arg = 0; arg < a.arguments; arg++) {
+        pairs.add(List.of(a.id, arg));
+      }
+    }
+    return pairs;
+  }
 
   /**
    * The action spec; {@code agentOrder} ({@link #ORDER_RANDOM} or {@link #ORDER_INDEX}) is the
@@ -63,9 +78,15 @@ final class ActionTable {
             + "seed and actions still give the same trajectory. ";
     return new ActionSpec(List.of(
         new ActionDimension("action", "which action: " + doc.toString().trim(), COUNT, names),
-        new ActionDimension("argument", "the action's argument, 0..8; values an action does not define make it fail", ARGUMENTS, args)),
+        new ActionDimension("argument", "the action's argument, 0..8; values an action does not define make it "
+            + "fail, except for actions that ignore it (noop, use, shield, swap), where every value is accepted "
+            + "and equivalent to 0", ARGUMENTS, args)),
         "[action, argument] per agent. " + order + "A frozen agent, or one whose "
             + "energy is below the action's cost (sampled economy x body multiplier), cannot act: success 0, "
-            + "nothing paid. An action without effect is refunded and reported with success 0.");
+            + "nothing paid. An action without effect is refunded and reported with success 0. The valid "
+            + "combinations are the " + canonicalPairs().size() + " canonical pairs: each action with each argument "
+            + "it defines, and the actions that ignore their argument once, with argument 0. The per-agent "
+            + "observation " + MASK_OBSERVATION + " marks the canonical pairs that can take effect next step.",
+        canonicalPairs(), MASK_OBSERVATION);
   }
 }

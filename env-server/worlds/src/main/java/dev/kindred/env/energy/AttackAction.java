@@ -10,7 +10,8 @@ package dev.kindred.env.energy;
  */
 final class AttackAction extends EnergyAction {
   AttackAction(int id) {
-    super(id, "attack", "3 * (distance - 1) + (lateral + 1): distance 1..3 ahead, lateral -1 left .. +1 right");
+    super(id, "attack", "3 * (distance - 1) + (lateral + 1): distance 1..3 ahead, lateral -1 left .. +1 right",
+        9);
   }
 
   @Override

@@ -32,8 +32,9 @@ final class EnergyCost {
     long view = c.getLong("view_size");
     long window = saturatedMultiply(view, view);
     long kin = saturatedMultiply(agents, agents);
-    // Observation bytes of one agent: the grid window and the float globals.
-    long observation = saturatedAdd(saturatedMultiply(Observer.CHANNELS, window), Observer.GLOBALS * 4L);
+    // Observation bytes of one agent: the grid window, the float globals and the action mask.
+    long observation = saturatedAdd(saturatedMultiply(Observer.CHANNELS, window),
+        Observer.GLOBALS * 4L + ActionTable.PAIRS);
     // Shared: the template (walls, free cells), what it is parsed from, the kinship matrix.
     long shared = saturatedAdd(saturatedMultiply(cells, 16), saturatedMultiply(textChars, 8));
     shared = saturatedAdd(shared, saturatedMultiply(kin, 8));
@@ -43,7 +44,8 @@ final class EnergyCost {
     perCopy = saturatedAdd(perCopy, saturatedMultiply(agents, 128 + 8L * Stats.COUNT + 8L * ActionTable.COUNT));
     perCopy = saturatedAdd(perCopy, saturatedMultiply(objects, 24));
     perCopy = saturatedAdd(perCopy, saturatedMultiply(saturatedMultiply(agents, observation), 2));
-    long observe = saturatedMultiply(agents, saturatedAdd(saturatedMultiply(Observer.CHANNELS, window), 64));
+    long observe = saturatedMultiply(agents, saturatedAdd(saturatedMultiply(Observer.CHANNELS, window),
+        64 + ActionTable.PAIRS));
     long build = saturatedAdd(saturatedMultiply(cells, 4), saturatedAdd(kin, textChars));
     long reset = saturatedAdd(saturatedAdd(saturatedMultiply(cells, 2), kin), saturatedAdd(objects, observe));
     long step = saturatedAdd(saturatedAdd(observe, kin), saturatedMultiply(agents, 16));

@@ -41,6 +41,7 @@ public final class EnergyWorld implements World {
   private final Observer[] observers;
   private final byte[][] scratchGrid;
   private final byte[][] scratchGlobals;
+  private final byte[][] scratchMask;
 
   EnergyWorld(String worldId, Config config, int copies, WorldContext context) {
     this.copies = copies;
@@ -63,6 +64,7 @@ public final class EnergyWorld implements World {
     this.observers = new Observer[copies];
     this.scratchGrid = new byte[copies][];
     this.scratchGlobals = new byte[copies][];
+    this.scratchMask = new byte[copies][];
     for (int c = 0; c < copies; c++) {
       if ((c & 255) == 0) {
         context.cancellation().check(); // many copies of a large map take a while
@@ -83,7 +85,7 @@ public final class EnergyWorld implements World {
     props.put("view_size", Integer.toString(view));
     props.put("agent_order", agentOrder);
     this.spec = new WorldSpec(worldId, names,
-        List.of(observer.gridSpec(), observer.globalsSpec()),
+        List.of(observer.gridSpec(), observer.globalsSpec(), observer.maskSpec()),
         ActionTable.spec(agentOrder),
         new RewardSpec("hearts: each altar use earns the user altar_reward raw reward; agent i receives "
             + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0, null),
@@ -278,6 +280,18 @@ public final class EnergyWorld implements World {
             : (scratchGlobals[copy] = new byte[s.agents * Observer.GLOBALS * 4]);
         obs.writeGlobals(s, scratch, 0);
         globals.put(off, scratch);
+      }
+    }
+    ByteBuffer mask = io.observation(2);
+    if (mask != null) {
+      int off = io.observationOffset(2, copy);
+      if (mask.hasArray()) {
+        obs.writeMask(s, mask.array(), mask.arrayOffset() + off);
+      } else {
+        byte[] scratch = scratchMask[copy] != null ? scratchMask[copy]
+            : (scratchMask[copy] = new byte[s.agents * ActionTable.PAIRS]);
+        obs.writeMask(s, scratch, 0);
+        mask.put(off, scratch);
       }
     }
   }

@@ -50,9 +50,9 @@ public abstract class EnergyWorldType implements WorldType {
         + "reward-sharing matrix K: agent i receives sum_j K[i][j] r_j. Every action costs energy; costs and "
         + "yields are sampled per episode from configured ranges and shown in each agent's globals. Agents can "
         + "attack (freezing unshielded targets and taking their crystals), shield, swap with frozen agents and "
-        + "give energy or crystals. Observations: an egocentric uint8 window (grid) and float globals. Actions: "
-        + "[action, argument] per agent, done one agent after another in a random order drawn anew each step "
-        + "(agent_order).";
+        + "give energy or crystals. Observations: an egocentric uint8 window (grid), float globals and the "
+        + "action mask (the [action, argument] pairs each agent can do next step). Actions: [action, argument] "
+        + "per agent, done one agent after another in a random order drawn anew each step (agent_order).";
   }
 
   @Override

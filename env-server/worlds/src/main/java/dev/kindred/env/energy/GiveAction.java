@@ -8,7 +8,7 @@ package dev.kindred.env.energy;
  */
 final class GiveAction extends EnergyAction {
   GiveAction(int id) {
-    super(id, "give", "0 energy (give_energy), 1 one green crystal, 2 one yellow crystal");
+    super(id, "give", "0 energy (give_energy), 1 one green crystal, 2 one yellow crystal", 3);
   }
 
   @Override

@@ -6,7 +6,7 @@ package dev.kindred.env.energy;
  */
 final class MoveAction extends EnergyAction {
   MoveAction(int id) {
-    super(id, "move", "0 forward, 1 backward");
+    super(id, "move", "0 forward, 1 backward", 2);
   }
 
   @Override

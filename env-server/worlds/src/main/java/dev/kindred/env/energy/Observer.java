@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Writes the two per-agent observations.
+ * Writes the three per-agent observations.
  *
  * <p>{@code grid}: UINT8 {@code [CHANNELS, view, view]}, an egocentric window centred on the
  * observer (not rotated: up is up; the observer's orientation is a channel and a global).
@@ -21,6 +21,11 @@ import java.util.List;
  *
  * <p>{@code globals}: FLOAT32 {@code [GLOBALS]}: the observer's own state, the sampled economy
  * and its body multipliers (see {@link #globalFeatures}).
+ *
+ * <p>{@code action_mask}: UINT8 {@code [ActionTable.PAIRS]}, index {@code action * ARGUMENTS +
+ * argument}: 1 at each canonical pair (see {@link EnergyAction#arguments}) that the agent can do
+ * next step as far as its own state tells: it is not frozen and its energy covers the action's
+ * cost. Where nothing is left, noop alone, so that every row offers a choice.
  */
 final class Observer {
   static final int AGENT = 0;
@@ -237,6 +242,45 @@ final class Observer {
     }
   }
 
+  /** Writes every agent's action mask into {@code out} from {@code base} (the copy's block). */
+  void writeMask(EnergyState s, byte[] out, int base) {
+    final int next = s.step + 1;
+    final int[] energy = s.energy;
+    final int[] cost = s.cost;
+    final int[] frozenUntil = s.frozenUntil;
+    final int[] arguments = ARGUMENTS_OF;
+    for (int a = 0; a < s.agents; a++) {
+      int o = base + a * ActionTable.PAIRS;
+      Arrays.fill(out, o, o + ActionTable.PAIRS, (byte) 0);
+      boolean any = false;
+      if (next > frozenUntil[a]) {
+        int e = energy[a];
+        int c = a * ActionTable.COUNT;
+        for (int k = 0; k < ActionTable.COUNT; k++) {
+          if (e >= cost[c + k]) {
+            int row = o + k * ActionTable.ARGUMENTS;
+            for (int arg = arguments[k] - 1; arg >= 0; arg--) {
+              out[row + arg] = 1;
+            }
+            any = true;
+          }
+        }
+      }
+      if (!any) {
+        out[o + ActionTable.NOOP * ActionTable.ARGUMENTS] = 1;
+      }
+    }
+  }
+
+  /** Per action id, the arguments it defines ({@link EnergyAction#arguments}). */
+  private static final int[] ARGUMENTS_OF = new int[ActionTable.COUNT];
+
+  static {
+    for (EnergyAction a : ActionTable.TABLE) {
+      ARGUMENTS_OF[a.id] = a.arguments;
+    }
+  }
+
   TensorSpec gridSpec() {
     List<FeatureSpec> f = new ArrayList<>();
     for (int c = 0; c < CHANNELS; c++) {
@@ -246,6 +290,33 @@ final class Observer {
         + "(row 0 is the top, column 0 the left); cells off the map are 0. Layout [channel, row, column]; "
         + "features index the channel axis (the first), each with its scale (value / scale is the quantity's "
         + "natural range)", DType.UINT8, new int[] {CHANNELS, view, view}, Scope.AGENT, 0.0, 255.0, f);
+  }
+
+  TensorSpec maskSpec() {
+    List<FeatureSpec> f = new ArrayList<>();
+    for (EnergyAction a : ActionTable.TABLE) {
+      for (int arg = 0; arg < ActionTable.ARGUMENTS; arg++) {
+        String what;
+        if (arg >= a.arguments) {
+          what = a.ignoresArgument ? "always 0: " + a.name + " ignores its argument (see " + a.name + ".0)"
+              : "always 0: " + a.name + " does not define argument " + arg;
+        } else if (a.ignoresArgument) {
+          what = a.name + " (the argument is ignored; 0 stands for every value)";
+        } else {
+          what = a.name + " with argument " + arg + " (" + a.argument + ")";
+        }
+        f.add(new FeatureSpec(a.name + "." + arg, what, a.id * ActionTable.ARGUMENTS + arg));
+      }
+    }
+    return new TensorSpec(ActionTable.MASK_OBSERVATION, "which [action, argument] pairs the agent can do next "
+        + "step, flat at action * " + ActionTable.ARGUMENTS + " + argument: 1 at a canonical pair (an argument the "
+        + "action defines; argument 0 alone for noop, use, shield and swap, which ignore it) when the agent is "
+        + "not frozen and its energy covers the action's cost; non-canonical pairs are always 0. A pair marked 1 "
+        + "may still fail for reasons the mask does not know (a wall ahead, nobody in front, an object cooling "
+        + "down, an agent acting earlier in the step); one marked 0 fails, unless an agent acting earlier in the "
+        + "step gives this one the energy it lacked. When nothing can be done (frozen, or too poor for every "
+        + "action) noop alone is 1, so that every row has a choice for a masked sampler.",
+        DType.UINT8, new int[] {ActionTable.PAIRS}, Scope.AGENT, 0.0, 1.0, f);
   }
 
   TensorSpec globalsSpec() {

@@ -3,7 +3,7 @@ package dev.kindred.env.energy;
 /** Turns to face an absolute direction: argument 0 up, 1 right, 2 down, 3 left. */
 final class RotateAction extends EnergyAction {
   RotateAction(int id) {
-    super(id, "rotate", "0 up, 1 right, 2 down, 3 left (absolute)");
+    super(id, "rotate", "0 up, 1 right, 2 down, 3 left (absolute)", 4);
   }
 
   @Override

@@ -15,7 +15,9 @@
  *       2 rotate (0 up, 1 right, 2 down, 3 left), 3 use (object in front), 4 attack
  *       (3 * (distance - 1) + lateral + 1 in the 3x3 block ahead), 5 shield (toggle), 6 swap
  *       (with a frozen agent in front), 7 give (0 energy, 1 green, 2 yellow to the agent in
- *       front). Arguments an action does not define make it fail.</li>
+ *       front). Arguments an action does not define make it fail; noop, use, shield and swap ignore
+ *       theirs (every value is accepted and equivalent). The action spec lists the 22 canonical
+ *       pairs (each defined argument; argument 0 for the actions that ignore it).</li>
  *   <li>Costs: action k costs {@code round(economy[k] * body[k])}. Frozen agents and agents
  *       with less energy than the cost cannot act; failed actions are refunded. Agents act one
  *       after another, by default ({@code agent_order = random}) in a uniformly random order
@@ -33,7 +35,10 @@
  *
  * <h2>Observations</h2>
  * {@code grid} UINT8 [17, view, view] (channels in {@link dev.kindred.env.energy.Observer}),
- * {@code globals} FLOAT32 [44]: 13 own-state features, 23 economy values, 8 body multipliers.
+ * {@code globals} FLOAT32 [44]: 13 own-state features, 23 economy values, 8 body multipliers;
+ * {@code action_mask} UINT8 [72] at {@code action * 9 + argument}: the canonical pairs the agent
+ * is free to do and can pay for next step (noop alone when there are none), named by the action
+ * spec's mask observation.
  *
  * <h2>Maps</h2>
  * {@link dev.kindred.env.energy.RoomBuilder} (counts, border, grid of rooms with doors) or an
