@@ -39,7 +39,7 @@ type Spec struct {
 	// ActionMaskObservation names the per-agent observation that holds the dynamic action mask
 	// ("" when the world has none): DTYPE_UINT8, one element per combination of values, flat
 	// row-major over the dimensions with the last fastest (FlatActionIndex), 1 where that
-	// combination can take effect next step.
+	// combination is open to the agent next step (the tensor's description says what is checked).
 	ActionMaskObservation string
 	// Observations in the order responses carry them.
 	Observations []ObservationSpec

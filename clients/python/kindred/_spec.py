@@ -97,7 +97,8 @@ class ActionInfo:
     means every combination is valid. ``action_mask_observation`` names the per-agent
     observation that holds the dynamic mask ("" when the world has none): uint8, one element
     per combination of values, flat row-major over the dimensions with the last fastest
-    (:meth:`flat_index`), 1 where the combination can take effect in the next step.
+    (:meth:`flat_index`), 1 where the combination is open to the agent in the next step (the
+    tensor's description says what the world checks).
     """
 
     nvec: Tuple[int, ...]
