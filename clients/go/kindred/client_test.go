@@ -261,6 +261,66 @@ func TestDecodePerAgentAndPerCopy(t *testing.T) {
 	}
 }
 
+// The energy world's spec lists its 22 canonical [action, argument] pairs and names its mask.
+func TestValidCombinationsAndActionMask(t *testing.T) {
+	c := dial(t)
+	env := makeEnv(t, c, "energy.alone", map[string]any{"max_steps": 5}, 2, 3, nil)
+	s := env.Spec()
+	defined := []int32{1, 2, 4, 1, 9, 1, 1, 3} // noop, move, rotate, use, attack, shield, swap, give
+	var want [][]int32
+	for a, n := range defined {
+		for arg := int32(0); arg < n; arg++ {
+			want = append(want, []int32{int32(a), arg})
+		}
+	}
+	if len(s.ValidCombinations) != 22 || len(want) != 22 {
+		t.Fatalf("valid combinations: %v", s.ValidCombinations)
+	}
+	for i := range want {
+		if !equalInt32s(s.ValidCombinations[i], want[i]) {
+			t.Fatalf("valid combination %d: %v, want %v", i, s.ValidCombinations[i], want[i])
+		}
+	}
+	if s.ActionMaskObservation != "action_mask" || s.FlatActionIndex(7, 2) != 65 {
+		t.Fatalf("mask %q, index of [7 2] %d", s.ActionMaskObservation, s.FlatActionIndex(7, 2))
+	}
+	o, _ := s.Observation(s.ActionMaskObservation)
+	if o == nil || o.DType != pb.DType_DTYPE_UINT8 || !equalInts(o.BatchShape, []int{2, 1, 72}) {
+		t.Fatalf("action_mask: %v", o)
+	}
+	b := ok(t)(env.Reset(nil))
+	mask := must[[]uint8](t)(b.Uint8s(s.ActionMaskObservation))
+	for cp := 0; cp < 2; cp++ {
+		set := 0
+		for _, c := range s.ValidCombinations {
+			set += int(mask[cp*72+s.FlatActionIndex(c...)])
+		}
+		total := 0
+		for _, v := range mask[cp*72 : (cp+1)*72] {
+			total += int(v)
+		}
+		if set != 22 || total != 22 {
+			t.Fatalf("copy %d: a fresh agent's mask sets %d canonical pairs of %d bits", cp, set, total)
+		}
+	}
+	spin := makeEnv(t, c, "spin.lattice", latticeConfig(), 1, 1, nil).Spec()
+	if len(spin.ValidCombinations) != 0 || spin.ActionMaskObservation != "" {
+		t.Fatalf("spin.lattice: %v %q", spin.ValidCombinations, spin.ActionMaskObservation)
+	}
+}
+
+func equalInt32s(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // Sessions with sparse observations decode to exactly the bytes of sessions without.
 func TestSparseObservationsEqualRaw(t *testing.T) {
 	c := dial(t)

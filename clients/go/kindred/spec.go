@@ -33,6 +33,14 @@ type Spec struct {
 	// [copies, agents, len(ActionNVec)], values of dimension d in [0, ActionNVec[d]).
 	ActionNVec  []int32
 	ActionNames []string
+	// ValidCombinations lists the combinations of action values (one per dimension) that the
+	// world defines, in lexicographic order; empty: every combination is valid.
+	ValidCombinations [][]int32
+	// ActionMaskObservation names the per-agent observation that holds the dynamic action mask
+	// ("" when the world has none): DTYPE_UINT8, one element per combination of values, flat
+	// row-major over the dimensions with the last fastest (FlatActionIndex), 1 where that
+	// combination is open to the agent next step (the tensor's description says what is checked).
+	ActionMaskObservation string
 	// Observations in the order responses carry them.
 	Observations []ObservationSpec
 	MaxSteps     uint64
@@ -41,6 +49,16 @@ type Spec struct {
 	Config     map[string]any
 	Properties map[string]string
 	Proto      *pb.EnvSpec
+}
+
+// FlatActionIndex is the position of the combination values (one per action dimension) in the
+// action mask: row-major, the last dimension fastest (v0*n1 + v1 for two dimensions).
+func (s *Spec) FlatActionIndex(values ...int32) int {
+	i := 0
+	for d, v := range values {
+		i = i*int(s.ActionNVec[d]) + int(v)
+	}
+	return i
 }
 
 // ActionLen is the number of int32 values of one Step's actions: copies x agents x dimensions.
@@ -90,6 +108,10 @@ func newSpec(p *pb.EnvSpec) (*Spec, error) {
 		s.ActionNVec = append(s.ActionNVec, d.NumValues)
 		s.ActionNames = append(s.ActionNames, d.Name)
 	}
+	for _, c := range p.GetActions().GetValidCombinations() {
+		s.ValidCombinations = append(s.ValidCombinations, c.GetValues())
+	}
+	s.ActionMaskObservation = p.GetActions().GetActionMaskObservation()
 	for _, t := range p.Observations {
 		o := ObservationSpec{Name: t.Name, DType: t.Dtype, Scope: t.Scope, Proto: t}
 		for _, d := range t.Shape {

@@ -15,10 +15,10 @@ from typing import Any, Mapping, Optional
 from ._channel import open_channel
 from ._client import PROTOCOL, BaseClient, VectorEnv, __version__
 from ._errors import KindredError
-from ._spec import TensorInfo
+from ._spec import ActionInfo, TensorInfo
 
 __all__ = ["Client", "VectorEnv", "ParallelEnv", "GymEnv", "GymVectorEnv", "KindredError", "TensorInfo",
-           "open_channel", "PROTOCOL", "__version__"]
+           "ActionInfo", "open_channel", "PROTOCOL", "__version__"]
 
 
 class Client(BaseClient):

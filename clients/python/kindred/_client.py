@@ -18,7 +18,7 @@ import numpy as np
 from . import _convert
 from ._channel import PathOrPem, open_channel
 from ._errors import KindredError
-from ._spec import TensorInfo, tensor_infos
+from ._spec import ActionInfo, TensorInfo, action_info, tensor_infos
 from .v1 import env_service_pb2 as pb
 from .v1 import env_service_pb2_grpc as pb_grpc
 from .v1 import spec_pb2
@@ -291,7 +291,9 @@ class VectorEnv:
 
     Actions are integers shaped ``[copies, agents, action_dims]`` (``[copies, agents]`` is
     accepted when there is one action dimension); values of dimension ``d`` lie in
-    ``[0, action_nvec[d])``.
+    ``[0, action_nvec[d])``. ``action_info`` holds the whole action spec: the combinations the
+    world defines (``valid_combinations``) and the name of the observation with the per-agent
+    action mask (``action_mask_observation``, "" when none).
     """
 
     def __init__(self, client: BaseClient, session_id: str, spec: spec_pb2.EnvSpec, streaming: bool = False):
@@ -302,6 +304,8 @@ class VectorEnv:
         self.num_copies = int(spec.num_copies)
         self.num_agents = int(spec.num_agents)
         self.agent_names: List[str] = list(spec.agent_names)
+        #: the action spec: dimensions, valid combinations, the name of the action-mask observation
+        self.action_info: ActionInfo = action_info(spec)
         self.action_nvec = np.array([d.num_values for d in spec.actions.dimensions], dtype=np.int64)
         self.action_names: List[str] = [d.name for d in spec.actions.dimensions]
         self.action_shape = (self.num_copies, self.num_agents, len(self.action_nvec))
@@ -406,7 +410,9 @@ class VectorEnv:
         return np.ascontiguousarray(a).tobytes()
 
     def sample_actions(self, rng: Optional[np.random.Generator] = None) -> np.ndarray:
-        """Uniformly random valid actions, int32 ``[copies, agents, action_dims]``."""
+        """Uniformly random actions in range, each dimension on its own, int32
+        ``[copies, agents, action_dims]`` (they ignore ``action_info.valid_combinations`` and
+        the action mask)."""
         rng = np.random.default_rng() if rng is None else rng
         return rng.integers(0, self.action_nvec, size=self.action_shape, dtype=np.int32)
 

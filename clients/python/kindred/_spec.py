@@ -1,4 +1,4 @@
-"""Numpy-side views of a session's EnvSpec: dtypes, packed shapes, bounds."""
+"""Numpy-side views of a session's EnvSpec: dtypes, packed shapes, bounds, the action spec."""
 from __future__ import annotations
 
 import math
@@ -85,3 +85,49 @@ def tensor_infos(spec: spec_pb2.EnvSpec):
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """A session's action spec.
+
+    Actions are multi-discrete: one integer per dimension, values of dimension ``d`` in
+    ``[0, nvec[d])``. ``valid_combinations`` lists the combinations the world defines (for the
+    energy world, the 22 canonical ``(action, argument)`` pairs), in lexicographic order; empty
+    means every combination is valid. ``action_mask_observation`` names the per-agent
+    observation that holds the dynamic mask ("" when the world has none): uint8, one element
+    per combination of values, flat row-major over the dimensions with the last fastest
+    (:meth:`flat_index`), 1 where the combination is open to the agent in the next step (the
+    tensor's description says what the world checks).
+    """
+
+    nvec: Tuple[int, ...]
+    names: Tuple[str, ...]
+    description: str
+    valid_combinations: Tuple[Tuple[int, ...], ...]
+    action_mask_observation: str
+
+    @property
+    def combinations(self) -> int:
+        """Number of combinations of the dimensions' values (the mask's length)."""
+        return int(np.prod(self.nvec, dtype=np.int64))
+
+    def flat_index(self, values) -> np.ndarray:
+        """Mask position of ``values`` (``[..., dims]``): row-major, the last dimension fastest."""
+        v = np.asarray(values, dtype=np.int64)
+        return np.ravel_multi_index(tuple(np.moveaxis(v, -1, 0)), self.nvec)
+
+    def unflatten(self, index) -> np.ndarray:
+        """The combinations at mask positions ``index`` (any shape): int32 ``[..., dims]``."""
+        return np.stack(np.unravel_index(np.asarray(index, dtype=np.int64), self.nvec), axis=-1).astype(np.int32)
+
+
+def action_info(spec: spec_pb2.EnvSpec) -> ActionInfo:
+    a = spec.actions
+    return ActionInfo(
+        nvec=tuple(int(d.num_values) for d in a.dimensions),
+        names=tuple(d.name for d in a.dimensions),
+        description=a.description,
+        valid_combinations=tuple(tuple(int(v) for v in c.values) for c in a.valid_combinations),
+        action_mask_observation=a.action_mask_observation,
+    )

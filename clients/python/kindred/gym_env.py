@@ -49,7 +49,7 @@ class GymEnv(SessionAdapter, gym.Env):
         self.render_mode = render_mode
         self._include_copy = include_copy_observations
         self.observation_space = _spaces.observation_space(env.observation_infos, include_copy_observations)
-        self.action_space = _spaces.action_space(env.action_nvec)
+        self.action_space = _spaces.action_space(env.action_nvec, bool(env.action_info.action_mask_observation))
 
     def _obs(self, obs):
         return _spaces.agent_observation(obs, self._env.observation_infos, 0, 0, self._include_copy)

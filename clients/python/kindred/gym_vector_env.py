@@ -56,7 +56,7 @@ class GymVectorEnv(SessionAdapter, gym.vector.VectorEnv):
         self.num_envs = env.num_copies
         self._include_copy = include_copy_observations
         self.single_observation_space = _spaces.observation_space(env.observation_infos, include_copy_observations)
-        self.single_action_space = _spaces.action_space(env.action_nvec)
+        self.single_action_space = _spaces.action_space(env.action_nvec, bool(env.action_info.action_mask_observation))
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.render_mode = None

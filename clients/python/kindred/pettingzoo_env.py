@@ -17,7 +17,10 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
     Agents are the spec's agent names (e.g. ``spin_0``). Each agent observes a dict of its
     per-agent tensors plus (``include_copy_observations``) the copy's global tensors; the
     spaces are ``gymnasium.spaces.Dict`` of ``Box`` built from the spec. The action space is
-    ``Discrete`` for one action dimension, else ``MultiDiscrete``. Episodes end for all agents
+    ``Discrete`` for one action dimension, else ``MultiDiscrete``; a world with an action mask
+    (the energy world's ``action_mask``, in each agent's observation dict) gets a
+    :class:`kindred.spaces.JointMaskMultiDiscrete`, whose ``sample(mask=obs["action_mask"])``
+    draws among the allowed combinations, as PettingZoo's tools expect. Episodes end for all agents
     at once (the world's termination or truncation), after which ``agents`` is empty until
     ``reset``. Autoreset is disabled in the server session.
 
@@ -56,7 +59,8 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         self._obs_spaces = {
             a: _spaces.observation_space(env.observation_infos, include_copy_observations) for a in self.possible_agents
         }
-        self._act_spaces = {a: _spaces.action_space(env.action_nvec) for a in self.possible_agents}
+        joint = bool(env.action_info.action_mask_observation)
+        self._act_spaces = {a: _spaces.action_space(env.action_nvec, joint) for a in self.possible_agents}
         self.observation_spaces = self._obs_spaces
         self.action_spaces = self._act_spaces
 

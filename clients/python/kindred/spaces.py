@@ -23,11 +23,32 @@ def observation_space(infos: Dict[str, TensorInfo], include_copy: bool = True) -
     )
 
 
-def action_space(nvec: np.ndarray) -> spaces.Space:
-    """``Discrete(n)`` for one action dimension, ``MultiDiscrete(nvec)`` otherwise."""
+class JointMaskMultiDiscrete(spaces.MultiDiscrete):
+    """A ``MultiDiscrete`` whose ``sample(mask=...)`` also takes a world's joint action mask: a
+    flat array with one element per combination of values, row-major with the last dimension
+    fastest (the layout of the spec's ``action_mask_observation``, e.g. the ``action_mask`` entry
+    of an agent's observation dict, which PettingZoo's tools pass as the mask). The sample is
+    then uniform over the combinations the mask allows. A tuple of per-dimension masks works as
+    in ``MultiDiscrete``."""
+
+    def sample(self, mask=None, **kwargs):
+        if mask is not None and not isinstance(mask, tuple):
+            m = np.asarray(mask)
+            if m.ndim == 1 and m.size == int(np.prod(self.nvec)):
+                allowed = np.flatnonzero(m)
+                if allowed.size == 0:
+                    raise ValueError("the action mask allows no combination")
+                index = self.np_random.choice(allowed)
+                return np.array(np.unravel_index(index, self.nvec), dtype=self.dtype)
+        return super().sample(mask=mask, **kwargs)
+
+
+def action_space(nvec: np.ndarray, joint_mask: bool = False) -> spaces.Space:
+    """``Discrete(n)`` for one action dimension, ``MultiDiscrete(nvec)`` otherwise
+    (:class:`JointMaskMultiDiscrete` when the world has an action-mask observation)."""
     if len(nvec) == 1:
         return spaces.Discrete(int(nvec[0]))
-    return spaces.MultiDiscrete(np.asarray(nvec, dtype=np.int64))
+    return (JointMaskMultiDiscrete if joint_mask else spaces.MultiDiscrete)(np.asarray(nvec, dtype=np.int64))
 
 
 def action_to_row(action, nvec: np.ndarray, who: str) -> np.ndarray:

@@ -13,7 +13,8 @@ import java.util.List;
  * @param maskObservation   name of the per-agent observation that carries the dynamic action mask,
  *                          "" when the world has none: UINT8 with {@link #combinations()} elements,
  *                          flat row-major over the dimensions (the last fastest; see
- *                          {@link #flatIndex}), 1 where that combination can take effect now
+ *                          {@link #flatIndex}), 1 where that combination is open to the agent
+ *                          next step (the tensor's description says what the world checks)
  */
 public record ActionSpec(List<ActionDimension> dimensions, String description,
     List<List<Integer>> validCombinations, String maskObservation) {

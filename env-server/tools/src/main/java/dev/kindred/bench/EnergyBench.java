@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  *
  * <p>In-process rows ({@code energy.S1.in-process}, ...) step one copy through a
  * {@link BatchedEnv} on one thread with random valid actions taken from a table built before
- * timing, writing both observations ({@code grid} and {@code globals}) every step; JMH
+ * timing, writing every observation ({@code grid}, {@code globals}, {@code action_mask}) every
+ * step, agents acting in the default random order; JMH
  * measures them ({@link EnergyStepBenchmark}, one fresh JVM per row, through {@link JmhRows}),
  * and their details give the bytes allocated per step (JMH's GC profiler) and the rate against
  * the C++ reference. The gRPC rows ({@code energy.S1.grpc.unary}, {@code energy.S1.grpc.stream})
@@ -39,8 +40,9 @@ import picocli.CommandLine.Option;
         "Energy/kinship world agent-steps per second on S1-S3, in process and over gRPC against in-process.",
         "",
         "Measures the scenarios of docs/benchmarks.md (S1: 20 agents on 40x40; S2: 100 agents on 100x100; "
-            + "S3: 5 agents on 25x25), with random valid actions and both observations (grid 17 x 11 x 11 uint8 "
-            + "and globals 44 float32 per agent) written every step:",
+            + "S3: 5 agents on 25x25), with random valid actions, agents acting in the default random order, and "
+            + "every observation (grid 17 x 11 x 11 uint8, globals 44 float32 and action_mask 72 uint8 per agent) "
+            + "written every step:",
         "",
         "  energy.Sk.in-process    one copy, one thread, BatchedEnv in process",
         "  energy.Sk.local         --copies copies in process (LocalVectorEnv), one thread",
@@ -202,7 +204,8 @@ public final class EnergyBench extends PrintingCommand {
     cfg.put("copies", 1);
     cfg.put("threads", 1);
     cfg.put("path", "BatchedEnv (in process, autoreset next step)");
-    cfg.put("observations", List.of("grid", "globals"));
+    cfg.put("observations", List.of("grid", "globals", "action_mask"));
+    cfg.put("agent_order", "random (the default)");
     cfg.put("actions",
         "random valid, from a table of " + EnergyStepBenchmark.ACTION_ROWS + " rows built before timing");
     cfg.put("world_config", worldConfig);
@@ -246,7 +249,8 @@ public final class EnergyBench extends PrintingCommand {
     cfg.put("agents", agents);
     cfg.put("copies", s.copies);
     cfg.put("path", path);
-    cfg.put("observations", List.of("grid", "globals"));
+    cfg.put("observations", List.of("grid", "globals", "action_mask"));
+    cfg.put("agent_order", "random (the default)");
     cfg.put("actions", "random valid, from a table of 64 rows built before timing");
     cfg.put("world_config", worldConfig);
     return cfg;

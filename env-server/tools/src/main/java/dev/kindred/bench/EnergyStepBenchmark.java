@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * JMH benchmark of the energy/kinship world stepping in process: one copy of a scenario of
  * docs/benchmarks.md (S1, S2, S3) on one thread through a {@link BatchedEnv}, random valid
- * actions from a table of {@value #ACTION_ROWS} rows built before timing, both observations
- * ({@code grid} and {@code globals}) written every Step, autoreset on the next Step. The primary
+ * actions from a table of {@value #ACTION_ROWS} rows built before timing, every observation
+ * ({@code grid}, {@code globals}, {@code action_mask}) written every Step, agents in the default
+ * random order, autoreset on the next Step. The primary
  * score is Steps per second; the {@code agentSteps} counter is agent-steps per second, and
  * {@code -prof gc} gives bytes allocated per Step.
  *

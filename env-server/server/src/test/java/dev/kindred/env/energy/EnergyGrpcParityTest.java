@@ -11,6 +11,7 @@ import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.proto.v1.AutoresetMode;
 import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.StepRequest;
@@ -52,9 +53,14 @@ class EnergyGrpcParityTest {
           .maxInboundMessageSize(64 << 20).build();
       try {
         var stub = EnvServiceGrpc.newBlockingStub(channel);
-        String id = stub.createSession(CreateSessionRequest.newBuilder().setWorldId("energy.s3")
+        CreateSessionResponse created = stub.createSession(CreateSessionRequest.newBuilder().setWorldId("energy.s3")
             .setConfig(Protos.toStruct(config)).setNumCopies(copies).setSeed(seed)
-            .setAutoreset(AutoresetMode.AUTORESET_NEXT_STEP).setClientName("parity").setSparseObservations(sparse).build()).getSessionId();
+            .setAutoreset(AutoresetMode.AUTORESET_NEXT_STEP).setClientName("parity").setSparseObservations(sparse).build());
+        String id = created.getSessionId();
+        // The spec survives the wire: the 22 valid pairs and the mask's name included.
+        assertEquals(w.spec().actions(), Protos.sessionSpec(created.getSpec()).world().actions());
+        assertEquals(22, created.getSpec().getActions().getValidCombinationsCount());
+        assertEquals("action_mask", created.getSpec().getActions().getActionMaskObservation());
         StepResponse remote = stub.reset(ResetRequest.newBuilder().setSessionId(id).build());
         StepBatch mine = local.reset(null, null);
         same(mine, remote, 0, sparse);
@@ -81,11 +87,11 @@ class EnergyGrpcParityTest {
   }
 
   private static void same(StepBatch mine, StepResponse remote, int t, boolean sparse) {
-    assertEquals(2, remote.getObservationsCount());
+    assertEquals(3, remote.getObservationsCount(), "grid, globals, action_mask");
     // The grid is mostly zeros: a session that allows it gets it sparse; raw otherwise.
     assertEquals(sparse ? TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES : TensorEncoding.TENSOR_ENCODING_RAW,
         remote.getObservations(0).getEncoding());
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < remote.getObservationsCount(); i++) {
       Tensor tensor = remote.getObservations(i);
       byte[] bytes = tensor.getData().toByteArray();
       if (tensor.getEncoding() == TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES) {

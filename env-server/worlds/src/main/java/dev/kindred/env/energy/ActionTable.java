@@ -86,7 +86,8 @@ final class ActionTable {
             + "nothing paid. An action without effect is refunded and reported with success 0. The valid "
             + "combinations are the " + canonicalPairs().size() + " canonical pairs: each action with each argument "
             + "it defines, and the actions that ignore their argument once, with argument 0. The per-agent "
-            + "observation " + MASK_OBSERVATION + " marks the canonical pairs that can take effect next step.",
+            + "observation " + MASK_OBSERVATION + " marks the canonical pairs the agent is free to do and can pay for "
+            + "next step.",
         canonicalPairs(), MASK_OBSERVATION);
   }
 }

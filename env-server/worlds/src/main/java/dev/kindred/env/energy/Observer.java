@@ -242,43 +242,49 @@ final class Observer {
     }
   }
 
-  /** Writes every agent's action mask into {@code out} from {@code base} (the copy's block). */
+  /**
+   * Writes every agent's action mask into {@code out} from {@code base} (the copy's block): the
+   * set of actions it is free to do and can pay for, as 8 bits, picks one of 256 prepared rows
+   * (the readable version is {@code EnergyActionMaskTest.referenceMask}).
+   */
   void writeMask(EnergyState s, byte[] out, int base) {
     final int next = s.step + 1;
     final int[] energy = s.energy;
     final int[] cost = s.cost;
     final int[] frozenUntil = s.frozenUntil;
-    final int[] arguments = ARGUMENTS_OF;
+    final byte[] rows = MASK_ROWS;
     for (int a = 0; a < s.agents; a++) {
-      int o = base + a * ActionTable.PAIRS;
-      Arrays.fill(out, o, o + ActionTable.PAIRS, (byte) 0);
-      boolean any = false;
+      int can = 0;
       if (next > frozenUntil[a]) {
         int e = energy[a];
         int c = a * ActionTable.COUNT;
         for (int k = 0; k < ActionTable.COUNT; k++) {
           if (e >= cost[c + k]) {
-            int row = o + k * ActionTable.ARGUMENTS;
-            for (int arg = arguments[k] - 1; arg >= 0; arg--) {
-              out[row + arg] = 1;
-            }
-            any = true;
+            can |= 1 << k;
           }
         }
       }
-      if (!any) {
-        out[o + ActionTable.NOOP * ActionTable.ARGUMENTS] = 1;
-      }
+      System.arraycopy(rows, can * ActionTable.PAIRS, out, base + a * ActionTable.PAIRS, ActionTable.PAIRS);
     }
   }
 
-  /** Per action id, the arguments it defines ({@link EnergyAction#arguments}). */
-  private static final int[] ARGUMENTS_OF = new int[ActionTable.COUNT];
+  /**
+   * The mask row of every set of doable actions (bit k: action k): 1 at each canonical pair of
+   * those actions; the empty set's row is noop alone.
+   */
+  private static final byte[] MASK_ROWS = new byte[(1 << ActionTable.COUNT) * ActionTable.PAIRS];
 
   static {
-    for (EnergyAction a : ActionTable.TABLE) {
-      ARGUMENTS_OF[a.id] = a.arguments;
+    for (int can = 0; can < 1 << ActionTable.COUNT; can++) {
+      int row = can * ActionTable.PAIRS;
+      for (EnergyAction a : ActionTable.TABLE) {
+        if ((can & 1 << a.id) != 0) {
+          Arrays.fill(MASK_ROWS, row + a.id * ActionTable.ARGUMENTS, row + a.id * ActionTable.ARGUMENTS + a.arguments,
+              (byte) 1);
+        }
+      }
     }
+    MASK_ROWS[ActionTable.NOOP * ActionTable.ARGUMENTS] = 1;
   }
 
   TensorSpec gridSpec() {

@@ -71,6 +71,14 @@ class EnergyAgentOrderTest {
   }
 
   @Test
+  void theActionSpecSaysWhichOrder() {
+    String random = world(ROOM, cfg(), 1).spec().actions().description();
+    String index = world(ROOM, cfg("agent_order", "index"), 1).spec().actions().description();
+    assertTrue(random.contains("uniformly random permutation") && random.contains("agent_order = random"), random);
+    assertTrue(index.contains("in index order (agent_order = index)"), index);
+  }
+
+  @Test
   void indexOrderIsIndexOrder() {
     Env e = new Env(world(new EnergyWorldType.S1(), cfg("agent_order", "index"), 1), 3L);
     for (int t = 0; t < 20; t++) {
