@@ -1,14 +1,7 @@
 package dev.kindred.agents.ppo;
 
-import dev.kindred.env.DType;
-import dev.kindred.env.FeatureSpec;
-import dev.kindred.env.Scope;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
-import dev.kindred.env.TensorSpec;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,14 +22,11 @@ import java.util.Map;
  */
 final class PotentialShaping {
   private final int agents;
-  private final List<String> tensors = new ArrayList<>();
-  private final List<Integer> offsets = new ArrayList<>();
-  private final List<Integer> sizes = new ArrayList<>();
-  private final List<DType> types = new ArrayList<>();
-  private final List<Double> weights = new ArrayList<>();
+  private final FeatureReader features;
   private final float gamma;
   /** Φ of each row's current observation. */
   private final float[] potential;
+  private final float[] values;
 
   /**
    * @param terms {@code "tensor.feature" -> weight}
@@ -46,56 +36,21 @@ final class PotentialShaping {
   PotentialShaping(SessionSpec spec, Map<String, Object> terms, double gamma) {
     this.agents = spec.agents();
     this.gamma = (float) gamma;
+    this.features = new FeatureReader(spec, terms, "potential");
     this.potential = new float[spec.copies() * agents];
-    for (Map.Entry<String, Object> e : terms.entrySet()) {
-      String key = e.getKey();
-      int dot = key.indexOf('.');
-      if (dot <= 0 || !(e.getValue() instanceof Number w)) {
-        throw new IllegalArgumentException("potential term '" + key + "' must be \"observation.feature\": weight "
-            + "(e.g. \"globals.energy\": 0.01)");
-      }
-      String tensor = key.substring(0, dot);
-      String feature = key.substring(dot + 1);
-      if (!spec.hasObservation(tensor)) {
-        throw new IllegalArgumentException("potential term '" + key + "': " + spec.worldId() + " has no observation '"
-            + tensor + "'");
-      }
-      TensorSpec t = spec.observation(tensor);
-      if (t.scope() != Scope.AGENT || t.shape().length != 1) {
-        throw new IllegalArgumentException("potential term '" + key + "': '" + tensor + "' is not a per-agent "
-            + "feature vector");
-      }
-      FeatureSpec f = t.features().stream().filter(x -> x.name().equals(feature)).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("potential term '" + key + "': '" + tensor
-              + "' has no feature '" + feature + "'; it has " + t.features().stream().map(FeatureSpec::name).toList()));
-      tensors.add(tensor);
-      offsets.add(f.index());
-      sizes.add(t.shape()[0]);
-      types.add(t.dtype());
-      weights.add(w.doubleValue());
-    }
+    this.values = new float[potential.length * features.size()];
   }
 
   /** Φ of every row of {@code batch} into {@code out}. */
   private void potentials(StepBatch batch, float[] out) {
-    java.util.Arrays.fill(out, 0f);
-    for (int k = 0; k < tensors.size(); k++) {
-      ByteBuffer b = batch.observation(tensors.get(k));
-      int size = sizes.get(k);
-      int off = offsets.get(k);
-      double w = weights.get(k);
-      DType type = types.get(k);
-      for (int r = 0; r < out.length; r++) {
-        int i = r * size + off;
-        double v = switch (type) {
-          case FLOAT32 -> b.getFloat(4 * i);
-          case FLOAT64 -> b.getDouble(8 * i);
-          case INT32 -> b.getInt(4 * i);
-          case UINT8 -> b.get(i) & 0xFF;
-          default -> throw new IllegalStateException("potential over " + type + " features");
-        };
-        out[r] += (float) (w * v);
+    features.read(batch, values);
+    int k = features.size();
+    for (int r = 0; r < out.length; r++) {
+      double p = 0;
+      for (int j = 0; j < k; j++) {
+        p += features.weight(j) * values[r * k + j];
       }
+      out[r] = (float) p;
     }
   }
 
@@ -105,9 +60,10 @@ final class PotentialShaping {
   }
 
   /**
-   * After a step: adds {@code γ Φ(s') − Φ(s)} ({@code Φ(s') = 0} when the episode ended) to {@code rewards[offset + r]} of each row whose
-   * step was a transition ({@code ignored[offset + r] == 0}), and moves every row's potential to
-   * the batch's observation.
+   * After a step: adds {@code γ Φ(s') − Φ(s)} ({@code Φ(s') = 0} when the episode ended) to
+   * {@code rewards[offset + r]} of each row whose step was a transition
+   * ({@code ignored[offset + r] == 0}), and moves every row's potential to the batch's
+   * observation.
    *
    * @param scratch {@code [rows]}
    * @return the sum of the shaping added (for reports)

@@ -70,6 +70,8 @@ public final class PpoTrainer implements AutoCloseable {
   /** Null without a potential. */
   private final PotentialShaping shaping;
   private final float[] shapingScratch;
+  /** Null without a bonus. */
+  private final ProgressBonus progressBonus;
 
   // Per-step scratch.
   private final float[] stepLogits;
@@ -124,6 +126,7 @@ public final class PpoTrainer implements AutoCloseable {
     this.surprise = cfg.auxSurpriseWeight > 0 ? new SurpriseBonus(cfg, buffer, logits, random) : null;
     this.shaping = cfg.potential.isEmpty() ? null : new PotentialShaping(env.spec(), cfg.potential, cfg.gamma);
     this.shapingScratch = new float[rows];
+    this.progressBonus = cfg.bonus.isEmpty() ? null : new ProgressBonus(env.spec(), cfg.bonus);
   }
 
   /** The seed of the episodes that start after update {@code updates} (at the start: 0). */
@@ -226,6 +229,9 @@ public final class PpoTrainer implements AutoCloseable {
       if (shaping != null) {
         shaping.reset(batch);
       }
+      if (progressBonus != null) {
+        progressBonus.reset(batch);
+      }
       java.util.Arrays.fill(prevDone, (byte) 0);
       for (int c = 0; c < copies; c++) {
         opponents.newEpisode(c, steps, random);
@@ -269,6 +275,10 @@ public final class PpoTrainer implements AutoCloseable {
       if (shaping != null) {
         shapingSum += shaping.apply(batch, b.rewards, b.ignored, o, shapingScratch);
       }
+      if (progressBonus != null) {
+        double scale = cfg.bonusAnneal <= 0 ? 0 : Math.max(0, 1 - progress() / cfg.bonusAnneal);
+        shapingSum += progressBonus.apply(batch, b.rewards, b.ignored, o, scale);
+      }
       for (EpisodeSummary e : batch.episodes()) {
         int c = e.copy();
         boolean alone = opponents.againstSnapshot(c);
@@ -310,7 +320,7 @@ public final class PpoTrainer implements AutoCloseable {
         rewardCount == 0 ? Double.NaN : rewardSum / rewardCount, losses.entropy(), losses.policyLoss(),
         losses.valueLoss(), losses.approxKl(), losses.clipFraction(), ppo.learningRate(), envNanos / 1e9,
         inferNanos / 1e9, (u1 - u0) / 1e9, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped(),
-        rewardCount == 0 || shaping == null ? Double.NaN : shapingSum / (b.size()));
+        rewardCount == 0 || (shaping == null && progressBonus == null) ? Double.NaN : shapingSum / b.size());
   }
 
   /**

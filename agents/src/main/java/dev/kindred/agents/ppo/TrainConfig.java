@@ -162,6 +162,17 @@ public final class TrainConfig {
   public Map<String, Object> potential = new LinkedHashMap<>();
 
   /**
+   * Exploration bonus for progress ({@code "observation.feature": weight} paid per unit gained),
+   * annealed linearly to 0 at {@code bonus_anneal} of the run (see ProgressBonus). Empty: off.
+   */
+  @Key(value = "bonus", help = "exploration bonus per unit gained of {\"observation.feature\": weight, ...}, "
+      + "annealed to 0 (empty: off)")
+  public Map<String, Object> bonus = new LinkedHashMap<>();
+
+  @Key(value = "bonus_anneal", help = "fraction of the run's steps over which the bonus falls to 0", min = 0)
+  public double bonusAnneal = 0.5;
+
+  /**
    * PyTorch's intra-op threads while training (a process-wide setting); 0: one per core. Default 1:
    * on a machine whose cores are also busy with other work (a server, another run) OpenMP's
    * threads wait on each other and a run can slow down a hundredfold; raise it on an idle machine.
