@@ -68,6 +68,47 @@ class PotentialShapingTest {
   }
 
   @Test
+  void theProgressBonusPaysEveryGainAtItsWeightAndNothingOnceAnnealed() {
+    Map<String, Object> terms = new LinkedHashMap<>();
+    terms.put("globals.green", 0.1);
+    terms.put("globals.energy", 0.002);
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", WORLD, 2, 5)) {
+      int rows = 2 * env.agents();
+      ProgressBonus bonus = new ProgressBonus(env.spec(), terms);
+      ScriptedForager forager = new ScriptedForager(env.spec(), 3);
+      int[] actions = new int[rows * 2];
+      StepBatch b = env.reset(4);
+      bonus.reset(b);
+      float[] paid = new float[rows];
+      float[] zero = new float[rows];
+      byte[] ignored = new byte[rows];
+      double expected = 0;
+      double total = 0;
+      for (int t = 0; t < 59; t++) { // the episode's last step pays nothing: the bonus is for progress within it
+        float[] before = new float[rows];
+        float[] energyBefore = new float[rows];
+        for (int r = 0; r < rows; r++) {
+          before[r] = feature(b, r, "green");
+          energyBefore[r] = feature(b, r, "energy");
+        }
+        forager.act(b, actions);
+        b = env.step(actions);
+        java.util.Arrays.fill(paid, 0f);
+        total += bonus.apply(b, paid, ignored, 0, t < 40 ? 1.0 : 0.0);
+        for (int r = 0; r < rows; r++) {
+          double gain = 0.1 * Math.max(0, feature(b, r, "green") - before[r])
+              + 0.002 * Math.max(0, feature(b, r, "energy") - energyBefore[r]);
+          double want = t < 40 ? gain : 0;
+          assertEquals(want, paid[r], 1e-6, "step " + t + " row " + r);
+          expected += want;
+        }
+      }
+      assertTrue(expected > 0.1, "the forager gained something in 40 steps: " + expected);
+      assertEquals(expected, total, 1e-4);
+    }
+  }
+
+  @Test
   void termsNameExistingFeatures() {
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", WORLD, 1, 5)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
