@@ -64,7 +64,7 @@ final class TrainBench implements Callable<Integer> {
         {"world": "energy.room", "world_config": {"width": 9, "height": 9, "agents": 2, "altars": 1,
          "converters": 1, "green_generators": 2, "yellow_generators": 2, "walls": 0, "max_steps": 200},
          "copies": 16, "horizon": 64, "hidden": 128, "conv_channels": 16, "steps": 100000000,
-         "selfplay_fraction": 0.5, "snapshot_every": 20, "pool_size": 5}"""));
+         "epochs": 2, "selfplay_fraction": 0.5, "snapshot_every": 20, "pool_size": 5}"""));
     for (String c : configs) {
       cfg.apply(TrainConfig.readJson(c));
     }
