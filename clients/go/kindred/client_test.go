@@ -5,6 +5,7 @@ import (
 	"context"
 	"math/rand"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,13 +215,13 @@ func TestDecodePerAgentAndPerCopy(t *testing.T) {
 	if own == nil || spinsSpec == nil || nbr == nil || mag == nil {
 		t.Fatalf("spin.lattice observations: %v", s.Observations)
 	}
-	if own.Scope != pb.Scope_SCOPE_AGENT || !equalInts(own.BatchShape, []int{3, 2}) {
+	if own.Scope != pb.Scope_SCOPE_AGENT || !slices.Equal(own.BatchShape, []int{3, 2}) {
 		t.Fatalf("own_spin: %v", own)
 	}
-	if spinsSpec.Scope != pb.Scope_SCOPE_COPY || !equalInts(spinsSpec.BatchShape, []int{3, 30}) {
+	if spinsSpec.Scope != pb.Scope_SCOPE_COPY || !slices.Equal(spinsSpec.BatchShape, []int{3, 30}) {
 		t.Fatalf("spins: %v", spinsSpec)
 	}
-	if !equalInts(nbr.BatchShape, []int{3, 2, 4}) || !equalInts(mag.BatchShape, []int{3}) {
+	if !slices.Equal(nbr.BatchShape, []int{3, 2, 4}) || !slices.Equal(mag.BatchShape, []int{3}) {
 		t.Fatalf("neighbour_spins %v, magnetisation %v", nbr, mag)
 	}
 	seed := uint64(5)
@@ -277,7 +278,7 @@ func TestValidCombinationsAndActionMask(t *testing.T) {
 		t.Fatalf("valid combinations: %v", s.ValidCombinations)
 	}
 	for i := range want {
-		if !equalInt32s(s.ValidCombinations[i], want[i]) {
+		if !slices.Equal(s.ValidCombinations[i], want[i]) {
 			t.Fatalf("valid combination %d: %v, want %v", i, s.ValidCombinations[i], want[i])
 		}
 	}
@@ -285,7 +286,7 @@ func TestValidCombinationsAndActionMask(t *testing.T) {
 		t.Fatalf("mask %q, index of [7 2] %d", s.ActionMaskObservation, s.FlatActionIndex(7, 2))
 	}
 	o, _ := s.Observation(s.ActionMaskObservation)
-	if o == nil || o.DType != pb.DType_DTYPE_UINT8 || !equalInts(o.BatchShape, []int{2, 1, 72}) {
+	if o == nil || o.DType != pb.DType_DTYPE_UINT8 || !slices.Equal(o.BatchShape, []int{2, 1, 72}) {
 		t.Fatalf("action_mask: %v", o)
 	}
 	b := ok(t)(env.Reset(nil))
@@ -307,18 +308,6 @@ func TestValidCombinationsAndActionMask(t *testing.T) {
 	if len(spin.ValidCombinations) != 0 || spin.ActionMaskObservation != "" {
 		t.Fatalf("spin.lattice: %v %q", spin.ValidCombinations, spin.ActionMaskObservation)
 	}
-}
-
-func equalInt32s(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Sessions with sparse observations decode to exactly the bytes of sessions without.
@@ -460,18 +449,6 @@ func TestSilentServerTimesOut(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("time-outs took %v", d)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A unary Step carries expected_step, so the server keeps its answer: the same Step sent again
