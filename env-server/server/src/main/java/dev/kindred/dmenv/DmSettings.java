@@ -185,6 +185,11 @@ final class DmSettings {
           throw EnvException.invalid(what, "expected a matrix (a tensor of rank 2), got shape "
               + DmTensors.describe(shape));
         }
+        if (shape[0] < 1 || shape[1] < 1) {
+          // [2147483647, 0] holds no value but would still make two billion empty rows.
+          throw EnvException.invalid(what, "expected a matrix with at least one row and one column, got shape "
+              + DmTensors.describe(shape));
+        }
         List<Object> rows = new ArrayList<>(shape[0]);
         for (int r = 0; r < shape[0]; r++) {
           rows.add(v.subList(r * shape[1], (r + 1) * shape[1]));

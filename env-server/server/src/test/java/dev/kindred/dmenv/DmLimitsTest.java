@@ -115,6 +115,11 @@ class DmLimitsTest {
     Tensor controlled = Tensor.newBuilder().setInt32S(Tensor.Int32Array.newBuilder().addArray(0))
         .addShape(100_000_000).build();
     error(settings("spin.lattice", "controlled", controlled), Code.RESOURCE_EXHAUSTED, "100000000 values");
+    // No values at all, but two billion rows of none (found by ServerFuzzTest: out of memory).
+    Tensor empty = Tensor.newBuilder().setDoubles(Tensor.DoubleArray.newBuilder()).addShape(Integer.MAX_VALUE)
+        .addShape(0).build();
+    error(settings("energy.room", "body_profiles", empty), Code.INVALID_ARGUMENT, "settings.body_profiles",
+        "at least one row and one column");
     // A broadcast within the limit still works.
     dm.create(settings("spin.lattice", "width", DmClient.scalar(4L), "height", DmClient.scalar(4L),
         "zetas", broadcast(0.5, 16)));
