@@ -35,25 +35,16 @@ public final class ActionHead {
     int[] sizes = spec.dimensions().stream().mapToInt(ActionDimension::numValues).toArray();
     List<int[]> list = new ArrayList<>();
     if (spec.hasValidCombinations()) {
+      // ActionSpec has checked that each has one in-range value per dimension.
       for (List<Integer> c : spec.validCombinations()) {
-        if (c.size() != dims) {
-          throw new IllegalArgumentException("a valid combination " + c + " has " + c.size() + " values; the action has "
-              + dims + " dimensions");
-        }
-        int[] v = c.stream().mapToInt(Integer::intValue).toArray();
-        for (int d = 0; d < dims; d++) {
-          if (v[d] < 0 || v[d] >= sizes[d]) {
-            throw new IllegalArgumentException("a valid combination " + c + " is out of range in dimension " + d);
-          }
-        }
-        list.add(v);
+        list.add(c.stream().mapToInt(Integer::intValue).toArray());
       }
     } else {
       if (spec.combinations() > MAX_COMBINATIONS) {
         throw new IllegalArgumentException("the action has " + spec.combinations() + " combinations of values; a joint "
             + "head takes at most " + MAX_COMBINATIONS + " (the world should list its valid combinations)");
       }
-      int n = (int) spec.combinations();
+      int n = spec.combinations();
       for (int k = 0; k < n; k++) {
         int[] v = new int[dims];
         int rest = k;
@@ -66,15 +57,10 @@ public final class ActionHead {
     }
     this.combos = list.toArray(new int[0][]);
     this.productIndex = new int[combos.length];
-    long product = spec.combinations();
     for (int k = 0; k < combos.length; k++) {
-      int index = 0;
-      for (int d = 0; d < dims; d++) {
-        index = index * sizes[d] + combos[k][d];
-      }
-      productIndex[k] = index;
+      productIndex[k] = spec.flatIndex(combos[k]);
     }
-    this.productSize = (int) Math.min(Integer.MAX_VALUE, product);
+    this.productSize = spec.combinations();
     this.maskName = spec.maskObservation().isEmpty() ? null : spec.maskObservation();
   }
 

@@ -61,6 +61,8 @@ public final class PpoTrainer implements AutoCloseable {
   private final int agents;
   private final int rows;
   private final boolean hasHearts;
+  /** truncation "end": an episode cut off by the step limit is learned from as terminated. */
+  private final boolean endAtLimit;
   private final RolloutBuffer buffer;
   private final ReturnNormaliser returnStats = new ReturnNormaliser();
   private final OpponentPool opponents;
@@ -111,6 +113,7 @@ public final class PpoTrainer implements AutoCloseable {
     int logits = head.size();
     this.steps = steps;
     this.updates = updates;
+    this.endAtLimit = cfg.truncation.equals("end");
     this.hasHearts = env.spec().world().episodeStats().stream().anyMatch(s -> s.name().equals("hearts"));
     this.buffer = new RolloutBuffer(cfg.horizon, rows, encoder.vectorSize(), encoder.gridSize(), dims, logits);
     this.opponents = new OpponentPool(cfg, env.spec(), copies, agents, dims, logits, encoder.vectorSize(),
@@ -261,7 +264,6 @@ public final class PpoTrainer implements AutoCloseable {
       envNanos += t2 - t1;
       float[] rw = batch.rewards();
       byte[] terminated = batch.terminated();
-      boolean endAtLimit = cfg.truncation.equals("end");
       for (int r = 0; r < rows; r++) {
         int c = r / agents;
         b.rewards[o + r] = rw[r];
