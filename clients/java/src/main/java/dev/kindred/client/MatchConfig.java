@@ -1,5 +1,6 @@
 package dev.kindred.client;
 
+import dev.kindred.env.SessionOptions;
 import dev.kindred.proto.v1.MatchOptions;
 import dev.kindred.proto.v1.SeatLayout;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.kindred.client;
 
+import dev.kindred.env.KindredException;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.proto.v1.CloseSessionRequest;
 import dev.kindred.proto.v1.CloseSessionResponse;

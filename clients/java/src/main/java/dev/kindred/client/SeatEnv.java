@@ -1,5 +1,6 @@
 package dev.kindred.client;
 
+import dev.kindred.env.KindredException;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
@@ -31,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A seat never resets its match's world (the world resets itself, episode by episode):
  * {@link #reset()} returns the seat's current observations (at first those of the join, later
  * those of the last step), and a reset with a seed or copies is refused. Steps go over one
- * {@code StepSeatStream} by default ({@link SessionOptions#streaming()} of the match's options
- * given to {@link KindredClient#joinSeat}), else one unary {@code StepSeat} each, which carries
+ * {@code StepSeatStream} by default ({@link KindredClient#joinSeat(RemoteMatch.Seat)}), or one
+ * unary {@code StepSeat} each ({@code streaming} false), which carries
  * {@code expected_step} and is retried once after DEADLINE_EXCEEDED or UNAVAILABLE (the server
  * answers a retry of the seat's last step with the same response).
  *
