@@ -35,8 +35,6 @@ import org.junit.jupiter.api.Test;
  * trajectory of the same world, seed and actions (here an in-process one).
  */
 class SeatEnvTest {
-  /** The observations of the world under test, in batch order. */
-  private static List<TensorSpec> spec;
   private static final Map<String, Object> CONFIG = Map.of("max_steps", 25.0, "kinship", "random", "groups", 2);
 
   /** The cross-language contract's action for world agent {@code a}. */
@@ -69,7 +67,7 @@ class SeatEnvTest {
              ClientOptions.builder().deadline(Duration.ofSeconds(20)).build());
          VectorEnv local = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.s3", CONFIG, copies, seed)) {
       int agents = local.agents();
-      spec = local.spec().observations();
+      List<TensorSpec> spec = local.spec().observations();
       int[] red = new int[(agents + 1) / 2];
       int[] blue = new int[agents / 2];
       for (int a = 0; a < agents; a++) {
@@ -91,8 +89,8 @@ class SeatEnvTest {
         assertArrayEquals(red, r.worldAgents());
         assertEquals(red.length, r.agents());
         StepBatch want = local.reset();
-        assertSlice(want, r.reset(), red);
-        assertSlice(want, b.reset(), blue);
+        assertSlice(want, r.reset(), red, spec);
+        assertSlice(want, b.reset(), blue, spec);
         KindredException refused = assertThrows(KindredException.class, () -> r.reset(5L));
         assertEquals("FAILED_PRECONDITION", refused.code());
         int episodes = 0;
@@ -101,8 +99,8 @@ class SeatEnvTest {
           Future<StepBatch> fr = pool.submit(() -> r.step(actions(r, red, step)));
           Future<StepBatch> fb = pool.submit(() -> b.step(actions(b, blue, step)));
           want = local.step(actions(local, all, t));
-          assertSlice(want, fr.get(20, TimeUnit.SECONDS), red);
-          assertSlice(want, fb.get(20, TimeUnit.SECONDS), blue);
+          assertSlice(want, fr.get(20, TimeUnit.SECONDS), red, spec);
+          assertSlice(want, fb.get(20, TimeUnit.SECONDS), blue, spec);
           assertEquals(List.of(SeatOutcome.SEAT_OUTCOME_SUBMITTED, SeatOutcome.SEAT_OUTCOME_SUBMITTED),
               r.lastMatchStep().getOutcomesList());
           episodes += want.episodes().size();
@@ -123,10 +121,6 @@ class SeatEnvTest {
   }
 
   /** {@code seat} equals {@code full} narrowed to {@code agents} (copy-scope tensors whole). */
-  private static void assertSlice(StepBatch full, StepBatch seat, int[] agents) {
-    assertSlice(full, seat, agents, spec);
-  }
-
   private static void assertSlice(StepBatch full, StepBatch seat, int[] agents, List<TensorSpec> specs) {
     int n = full.agents();
     for (int i = 0; i < full.observationCount(); i++) {
