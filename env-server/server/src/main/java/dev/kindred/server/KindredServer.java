@@ -180,6 +180,7 @@ public final class KindredServer implements AutoCloseable {
     };
     // A connection's sessions close one grace period after it, unless their principal is back by then.
     connections.onClosed(c -> {
+      matches.connectionClosed();
       try {
         sweeper.schedule(closeAbandoned, config.disconnectGrace().toNanos(), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {

@@ -331,6 +331,16 @@ final class Match {
     return effects;
   }
 
+  /**
+   * A controller's connection closed: a step that waits only for seats it held is taken now
+   * (they count as absent) rather than at the deadline.
+   */
+  Effects connectionClosed(long now) {
+    Effects effects = new Effects();
+    progress(now, effects);
+    return effects;
+  }
+
   /** The deadline of step {@code step} has passed: the world takes it with whatever has been submitted. */
   Effects deadline(long step, long now) {
     Effects effects = new Effects();

@@ -96,6 +96,30 @@ final class Matches implements AutoCloseable {
   }
 
   /**
+   * A client connection closed: every match reconsiders its pending step at once (a step that
+   * waited only for seats held over that connection is taken, with them absent), on the deadline
+   * threads rather than the transport's.
+   */
+  void connectionClosed() {
+    try {
+      deadlines.execute(() -> {
+        for (Session<EnvSession> s : List.copyOf(open)) {
+          try {
+            registry.useShared(s, Closed::new, st -> st.match().connectionClosed(clock.getAsLong())).run();
+          } catch (Closed e) {
+            // closed meanwhile
+          } catch (RuntimeException e) {
+            log.atError().setMessage("a match's step after a disconnect failed").addKeyValue("session", s.id())
+                .setCause(e).log();
+          }
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down: every match closes anyway
+    }
+  }
+
+  /**
    * At shutdown: every seat waiting for a step is answered UNAVAILABLE at once, rather than
    * holding the server's drain for its grace period while it waits for seats that will not come.
    */

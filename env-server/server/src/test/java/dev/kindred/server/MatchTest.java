@@ -431,6 +431,26 @@ class MatchTest {
   }
 
   @Test
+  void aStepWaitingForADisconnectedSeatIsTakenAtOnce() throws Exception {
+    try (Harness h = Harness.inProcess()) {
+      CreateSessionResponse m = h.stub.createSession(match(1, 3,
+          MatchOptions.newBuilder().setMaxActionTimeMs(60_000).build()).build());
+      String id = m.getSessionId();
+      Map<String, SeatGrant> g = grants(m);
+      h.stub.joinSession(join(id, g.get("red")));
+      ManagedChannel blue = h.newChannel();
+      EnvServiceGrpc.newBlockingStub(blue).joinSession(join(id, g.get("blue")));
+      long t0 = System.nanoTime();
+      CompletableFuture<StepResponse> waiting = submit(h.async, seatStep(id, g.get("red"), 2, 2));
+      awaitPending(h, id, g.get("red"));
+      blue.shutdownNow();
+      StepResponse r = get(waiting);
+      assertTrue((System.nanoTime() - t0) / 1e9 < 20, "the step did not wait for the 60 s deadline");
+      assertEquals(SeatOutcome.SEAT_OUTCOME_ABSENT, r.getMatch().getOutcomes(1));
+    }
+  }
+
+  @Test
   void aSeatSeesOnlyTheCopyScopeObservationsTheMatchGivesIt() {
     try (Harness h = Harness.inProcess()) {
       CreateSessionRequest.Builder req = match(2, 5, MatchOptions.getDefaultInstance());
