@@ -115,7 +115,8 @@ def seat_trajectory_hashes(target: str, world: str, config: Optional[Mapping[str
 def seat_hashes(target: str, session_id: str, seat: str, token: str, steps: int) -> List[str]:
     """The seat brain's output lines: joins the seat, plays its part of the contract's actions
     for ``steps`` unary StepSeat calls, leaves."""
-    with BaseClient(target) as client:
+    # A step waits for every other seat (the first one until all have joined): a long timeout.
+    with BaseClient(target, timeout=600) as client:
         env = join_seat(client, session_id, seat, token, streaming=False)
         order = list(env.observation_infos)
         obs, r, term, trunc, _ = env.latest
