@@ -140,11 +140,12 @@ def test_same_step_autoreset_slices_the_final_observations(client, other_client,
             full = single.step(actions)
             for env, result in zip((red, blue), got):
                 assert_slice(result, full, SEATS[env.seat], env.observation_infos)
-                assert ("final_observations" in result[4]) == (t == 3)
-                if t == 3:
-                    for name, f in full[4]["final_observations"].items():
-                        want = f[:, SEATS[env.seat]] if env.observation_infos[name].scope == "agent" else f
-                        np.testing.assert_array_equal(result[4]["final_observations"][name], want)
+                assert ("final_observations" in result[4]) == ("final_observations" in full[4])
+                assert bool(result[2][0] or result[3][0]) == (t == 3)
+                for name, f in full[4].get("final_observations", {}).items():
+                    want = f[:, SEATS[env.seat]] if env.observation_infos[name].scope == "agent" else f
+                    np.testing.assert_array_equal(result[4]["final_observations"][name], want)
+                    assert result[4]["final_observations"][name].any() == (t == 3)  # zeros but where one ended
     match.close()
 
 
@@ -172,12 +173,13 @@ def test_withheld_observations_and_seat_per_agent(client, other_client, pool):
         client.create_match("spin.lattice", lattice, {"a": [0, 1]}, withhold_observations={"c": ["spins"]})
 
 
-def expect_error(code, call, *args, match=None):
+def expect_error(code, says, call, *args, **kwargs):
+    """``call(*args, **kwargs)`` fails with ``code``, its message containing ``says`` (when given)."""
     with pytest.raises(kindred.KindredError) as e:
-        call(*args)
+        call(*args, **kwargs)
     assert e.value.code == code, e.value
-    if match:
-        assert match in e.value.message, e.value.message
+    if says:
+        assert says in e.value.message, e.value.message
     return e.value
 
 
@@ -203,50 +205,51 @@ def test_every_seat_error_leaves_the_match_playable(client, other_client, server
     playable()
     token = match.seats["red"].token
     # NOT_FOUND: unknown session, unknown seat
-    expect_error("NOT_FOUND", client.join_seat, "no-such-session", "red", token)
-    expect_error("NOT_FOUND", client.join_seat, match.session_id, "green", token, match="green")
-    expect_error("NOT_FOUND", step_seat, "green")
+    unknown = "0" * 32 if match.session_id != "0" * 32 else "1" * 32  # well-formed, unknown
+    expect_error("NOT_FOUND", None, client.join_seat, unknown, "red", token)
+    expect_error("NOT_FOUND", "green", client.join_seat, match.session_id, "green", token)
+    expect_error("NOT_FOUND", "seat 'green' not found", step_seat, "green")
     playable()
     # PERMISSION_DENIED: a wrong token, to join and to step
     wrong = "f" * 32 if token != "f" * 32 else "e" * 32
-    expect_error("PERMISSION_DENIED", client.join_seat, match.session_id, "red", wrong)
-    expect_error("PERMISSION_DENIED", step_seat, "red", wrong)
+    expect_error("PERMISSION_DENIED", "wrong join token", client.join_seat, match.session_id, "red", wrong)
+    expect_error("PERMISSION_DENIED", None, step_seat, "red", wrong)
     playable()
     # ALREADY_EXISTS: another controller (a third connection) joins a held seat
     with kindred.Client(server_target, timeout=30) as third:
-        expect_error("ALREADY_EXISTS", third.join_seat, match.session_id, "red", token, match="red")
+        expect_error("ALREADY_EXISTS", "red", third.join_seat, match.session_id, "red", token)
     playable()
     # INVALID_ARGUMENT: the whole world's shape, a value out of range (the server's); a wrong
     # shape is refused before anything is sent (ValueError)
     whole = np.zeros((2, 6, 2), np.int32).tobytes()
-    expect_error("INVALID_ARGUMENT", step_seat, "red", None, whole, match="[2 copies, 3 agents, 2")
+    expect_error("INVALID_ARGUMENT", "[2 copies, 3 agents, 2", step_seat, "red", None, whole)
     with pytest.raises(ValueError, match=r"shape \[2, 3, 2\]"):
         red.step(np.zeros((2, 6, 2), np.int32))
     bad = zeros["red"].copy()
     bad[1, 2, 0] = 8
-    expect_error("INVALID_ARGUMENT", red.step, bad, match="8")  # over red's stream: the stream reopens
+    expect_error("INVALID_ARGUMENT", "8", red.step, bad)  # over red's stream: the stream reopens
     playable()
     # FAILED_PRECONDITION: a second submission for the same world step
     pending = pool.submit(red.step, zeros["red"])
     time.sleep(0.5)
     assert not pending.done()  # waits for blue
-    expect_error("FAILED_PRECONDITION", step_seat, match="already submitted")
+    expect_error("FAILED_PRECONDITION", "already submitted", step_seat)
     blue.step(zeros["blue"])
     assert pending.result(timeout=30)[4]["session_step"] == step[0] + 1
     step[0] += 1
     playable()
     # FAILED_PRECONDITION: plain Reset/Step on a match, seat calls on a plain session
-    expect_error("FAILED_PRECONDITION", client._call, "Reset", pb.ResetRequest(session_id=match.session_id))
-    expect_error("FAILED_PRECONDITION", client._call, "Step",
+    expect_error("FAILED_PRECONDITION", "is a match", client._call, "Reset", pb.ResetRequest(session_id=match.session_id))
+    expect_error("FAILED_PRECONDITION", "is a match", client._call, "Step",
                  pb.StepRequest(session_id=match.session_id, actions=np.zeros((2, 6, 2), np.int32).tobytes()))
     with client.make_vector_env("energy.room", ROOM6, num_copies=2) as plain:
-        expect_error("FAILED_PRECONDITION", client.join_seat, plain.session_id, "red", token)
-        expect_error("FAILED_PRECONDITION", step_seat, "red", None, zeros["red"].tobytes(), plain.session_id)
+        expect_error("FAILED_PRECONDITION", "without seats", client.join_seat, plain.session_id, "red", token)
+        expect_error("FAILED_PRECONDITION", "without seats", step_seat, "red", None, zeros["red"].tobytes(), plain.session_id)
     playable()
     # A match's world autoresets: disabled is refused
-    expect_error("INVALID_ARGUMENT", client.create_match, "energy.room", ROOM6, SEATS, autoreset="disabled")
+    expect_error("INVALID_ARGUMENT", "autoreset", client.create_match, "energy.room", ROOM6, SEATS, autoreset="disabled")
     match.close()
-    expect_error("NOT_FOUND", red.step, zeros["red"])  # the match is gone for its seats
+    expect_error("NOT_FOUND", None, red.step, zeros["red"])  # the match is gone for its seats
 
 
 def test_a_silent_seat_times_out_and_plays_the_fallback(client, other_client):
@@ -295,7 +298,7 @@ def test_absent_seats_leaving_and_joining_again(client, other_client, server_tar
     assert got[0][4]["match"]["outcomes"] == {"red": "SUBMITTED", "blue": "SUBMITTED"}
     blue.leave()
     assert blue.closed
-    expect_error("NOT_FOUND", blue.step, zeros, match="left by this client")
+    expect_error("NOT_FOUND", "left by this client", blue.step, zeros)
     assert red.step(zeros)[4]["match"]["outcomes"] == {"red": "SUBMITTED", "blue": "ABSENT"}
     with kindred.Client(server_target, timeout=30) as third:  # the seat is free again
         again = third.join_seat(match.session_id, "blue", match.seats["blue"].token)
