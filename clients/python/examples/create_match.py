@@ -36,8 +36,8 @@ def create(target: str, a: argparse.Namespace) -> None:
                               "seats": {g.name: {"agents": list(g.agents), "token": g.token}
                                         for g in match.seats.values()}}), flush=True)
         else:
-            print(f"match {match.session_id}: {match.world_id}, {match.num_copies} copies, "
-                  f"{match.num_agents} agents, seed {a.seed}")
+            print(f"match {match.session_id}: {match.world_id}, copies {match.num_copies}, "
+                  f"agents {match.num_agents}, seed {a.seed}")
             for g in match.seats.values():
                 print(f"seat {g.name}: agents {list(g.agents)}, token {g.token}")
             print("play the seats (one process each, any machine that reaches the server):")
