@@ -412,3 +412,16 @@ def test_remote_brain_help():
     assert p.returncode == 0
     for flag in ("--host", "--session", "--seat", "--token", "--episodes", "--steps"):
         assert flag in p.stdout
+
+
+def test_a_match_closes_with_its_client_unless_detached(server_target, client):
+    for detached in (False, True):
+        with kindred.Client(server_target, timeout=30) as creator:
+            match = creator.create_match("energy.room", ROOM6, SEATS, detached=detached)
+            assert creator.open_sessions == (0 if detached else 1)
+        if detached:  # still there for its seats (until the server's idle timeout)
+            seat = client.join_seat(match.session_id, "red", match.seats["red"].token)
+            assert seat.latest[4]["session_step"] == 0
+            seat.leave()
+        else:
+            expect_error("NOT_FOUND", None, client.join_seat, match.session_id, "red", match.seats["red"].token)

@@ -16,10 +16,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import kindred
-from kindred.crosslang import seat_trajectory_hashes
+from kindred.crosslang import actions_at, seat_trajectory_hashes
 from kindred.testing import find_server_jar
 from conftest import WORLDS
 
@@ -113,3 +114,10 @@ def test_copy_scope_and_withheld_observations(client, server_target):
 def test_three_languages_play_one_match(client, server_target):
     commands = {seat: BRAINS[seat]() for seat in THREE}  # the seats are named after their languages
     check(client, server_target, "energy.room", ROOM6, THREE, 2, 7, 20, commands)
+
+
+def test_a_seats_actions_are_the_world_actions_of_its_agents():
+    nvec = (8, 9)
+    world = actions_at(5, 3, 6, nvec)
+    np.testing.assert_array_equal(actions_at(5, 3, [4, 1], nvec), world[:, [4, 1]])
+    np.testing.assert_array_equal(actions_at(5, 3, range(6), nvec), world)
