@@ -501,7 +501,7 @@ class _Lease:
     the environment alive. Closing it is ``CloseSession``; a seat's lease leaves the seat instead
     (``kindred._match``)."""
 
-    #: the call that gives the server's resource back, and what a closed one answers
+    #: the call that gives the server's resource back
     method = "CloseSession"
 
     def __init__(self, client: BaseClient, session_id: str):

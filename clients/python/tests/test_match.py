@@ -231,7 +231,7 @@ def test_every_seat_error_leaves_the_match_playable(client, other_client, server
     playable()
     # FAILED_PRECONDITION: a second submission for the same world step
     pending = pool.submit(red.step, zeros["red"])
-    time.sleep(0.5)
+    time.sleep(1.0)  # for the submission to reach the server
     assert not pending.done()  # waits for blue
     expect_error("FAILED_PRECONDITION", "already submitted", step_seat)
     blue.step(zeros["blue"])
@@ -267,9 +267,9 @@ def test_a_silent_seat_times_out_and_plays_the_fallback(client, other_client):
             t0 = time.monotonic()
             got = red.step(actions[:, SEATS["red"]])
             elapsed = time.monotonic() - t0
-            assert 0.28 <= elapsed < 1.5, f"step {t} took {elapsed:.3f} s with a 300 ms deadline"
+            assert 0.28 <= elapsed < 2.0, f"step {t} took {elapsed:.3f} s with a 300 ms deadline"
             assert got[4]["match"]["outcomes"] == {"red": "SUBMITTED", "blue": "TIMED_OUT"}
-            assert 290_000 <= got[4]["match"]["wait_micros"] < 1_500_000
+            assert 290_000 <= got[4]["match"]["wait_micros"] < 1_000_000
             # The fallback (noop) for blue's agents: a single controller applying zeros for them agrees.
             actions[:, SEATS["blue"]] = 0
             assert_slice(got, single.step(actions), SEATS["red"], red.observation_infos)
