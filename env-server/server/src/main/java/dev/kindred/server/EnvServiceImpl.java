@@ -181,7 +181,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           response.addSeats(SeatGrant.newBuilder().setName(seat.name()).addAllAgents(seat.def.toProto().getAgentsList())
               .setJoinToken(seat.tokenHex()));
         }
-        slot.open(new EnvSession(env, request.getSparseObservations(), match));
+        matches.opened(slot.open(new EnvSession(env, request.getSparseObservations(), match)));
       }
       log.atInfo().setMessage("session created")
           .addKeyValue("session", slot.id())

@@ -402,6 +402,7 @@ public final class KindredServer implements AutoCloseable {
           config.shutdownGrace().toMillis());
       server.shutdown();
       streams.shutDown();
+      matches.shutDown(); // seats waiting for a step would otherwise hold the drain for the whole grace
       if (awaited(server::awaitTermination, config.shutdownGrace().toMillis())) {
         log.info("shutdown 3/4: all calls finished");
       } else {

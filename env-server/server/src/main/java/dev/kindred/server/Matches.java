@@ -15,6 +15,9 @@ import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionRegistry;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +40,8 @@ final class Matches implements AutoCloseable {
   private final SessionRegistry registry;
   private final EnvSessions sessions;
   private final LongSupplier clock;
+  /** The matches opened and not yet seen closed (pruned as matches open), for the shutdown. */
+  private final Set<Session<EnvSession>> open = ConcurrentHashMap.newKeySet();
   /** Fires the deadlines; the step a deadline triggers runs on it too. */
   private final ScheduledThreadPoolExecutor deadlines;
 
@@ -81,6 +86,27 @@ final class Matches implements AutoCloseable {
 
     Closed() {
       super(null, null, false, false);
+    }
+  }
+
+  /** A match opened. */
+  void opened(Session<EnvSession> s) {
+    open.removeIf(m -> registry.findAnyOwner(EnvSessions.KIND, m.id()) == null);
+    open.add(s);
+  }
+
+  /**
+   * At shutdown: every seat waiting for a step is answered UNAVAILABLE at once, rather than
+   * holding the server's drain for its grace period while it waits for seats that will not come.
+   */
+  void shutDown() {
+    for (Session<EnvSession> s : List.copyOf(open)) {
+      try {
+        registry.useShared(s, Closed::new, st -> st.match().close(new KindredException("UNAVAILABLE",
+            "the server is shutting down; this match's step was not taken. Retry against another server"))).run();
+      } catch (Closed e) {
+        // already closed
+      }
     }
   }
 

@@ -536,6 +536,28 @@ class MatchTest {
   }
 
   @Test
+  void shutdownAnswersWaitingSeatsAtOnceInsteadOfDrainingForTheGrace() throws Exception {
+    Harness h = Harness.inProcess(Harness.testConfig().shutdownGrace(java.time.Duration.ofSeconds(30)).build());
+    try {
+      CreateSessionResponse m = h.stub.createSession(match(1, 3, MatchOptions.getDefaultInstance()).build());
+      String id = m.getSessionId();
+      Map<String, SeatGrant> g = grants(m);
+      h.stub.joinSession(join(id, g.get("red")));
+      h.stub.joinSession(join(id, g.get("blue")));
+      CompletableFuture<StepResponse> waiting = submit(h.async, seatStep(id, g.get("red"), 1, 1));
+      awaitPending(h, id, g.get("red"));
+      long t0 = System.nanoTime();
+      h.server.close();
+      assertTrue((System.nanoTime() - t0) / 1e9 < 10, "the drain did not wait for the seat");
+      Throwable t = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> waiting.get(10, TimeUnit.SECONDS)).getCause();
+      assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(t).getCode(), t.toString());
+    } finally {
+      h.close();
+    }
+  }
+
+  @Test
   void seatsStepOverStreams() throws Exception {
     try (Harness h = Harness.inProcess()) {
       CreateSessionResponse m = h.stub.createSession(match(2, 21, MatchOptions.getDefaultInstance()).build());
