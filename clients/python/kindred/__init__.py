@@ -6,19 +6,23 @@
         obs, info = env.reset()
         obs, rewards, terminated, truncated, info = env.step(env.sample_actions())
 
-``kindred.ParallelEnv`` (PettingZoo) and ``kindred.GymEnv`` (Gymnasium) wrap one copy.
+``kindred.ParallelEnv`` (PettingZoo) and ``kindred.GymEnv`` (Gymnasium) wrap one copy. A match
+(``client.create_match``) lets several controllers drive one world, each through a seat
+(``client.join_seat``: a ``kindred.SeatEnv``; ``kindred.SeatParallelEnv`` for PettingZoo).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from ._channel import open_channel
 from ._client import PROTOCOL, BaseClient, VectorEnv, __version__
 from ._errors import KindredError
+from ._match import Match, MatchOptions, SeatEnv, SeatGrant, create_match, join_seat
 from ._spec import ActionInfo, TensorInfo
 
 __all__ = ["Client", "VectorEnv", "ParallelEnv", "GymEnv", "GymVectorEnv", "KindredError", "TensorInfo",
-           "ActionInfo", "open_channel", "PROTOCOL", "__version__"]
+           "ActionInfo", "Match", "MatchOptions", "SeatGrant", "SeatEnv", "SeatParallelEnv", "open_channel",
+           "PROTOCOL", "__version__"]
 
 
 class Client(BaseClient):
@@ -48,9 +52,59 @@ class Client(BaseClient):
     channel with the same TLS and token.
     """
 
-    # Everything but the adapter factories is in kindred._client.BaseClient. The factories are
-    # here, in the package that sits above the core and the adapters, because the adapters
-    # import the core: a core that made adapters would be an import cycle.
+    # Everything but the adapter and match factories is in kindred._client.BaseClient. The
+    # factories are here, in the package that sits above the core, the matches and the
+    # adapters, because those import the core: a core that made them would be an import cycle.
+
+    def create_match(
+        self,
+        world_id: str,
+        config: Optional[Mapping[str, Any]] = None,
+        seats: Optional[Mapping[str, Sequence[int]]] = None,
+        *,
+        seat_per_agent: bool = False,
+        options: Optional[MatchOptions] = None,
+        withhold_observations: Optional[Mapping[str, Sequence[str]]] = None,
+        num_copies: int = 1,
+        seed: int = 0,
+        autoreset: Union[str, int, None] = "next_step",
+        observations: Optional[Sequence[str]] = None,
+        sparse_observations: bool = True,
+        detached: bool = False,
+    ) -> Match:
+        """Creates a match: a session whose agents are driven by several controllers, one per seat.
+
+        The server resets the world at once (with ``seed``); it then steps when every held seat
+        has submitted, or when ``options.max_action_time_ms`` has passed since the step's first
+        submission. The returned :class:`kindred.Match` holds the session id, the whole world's
+        spec and each seat's :class:`kindred.SeatGrant` (name, agents, join token): hand a token
+        to whoever should play the seat (``join_seat``, any process or client language).
+
+        Args:
+            seats: seat name (1 to 32 of ``a-z 0-9 _ -``) -> the world agent indices it controls,
+                in the seat's order; the seats must partition the agents.
+            seat_per_agent: instead of ``seats``, every agent its own seat, named by the world's
+                agent names (e.g. ``"agent_0"``).
+            options: a :class:`kindred.MatchOptions` (deadline, fallback, start_before_all_joined).
+            withhold_observations: seat name -> copy-scope observations the seat does not receive.
+            autoreset: ``"next_step"`` (default) or ``"same_step"``; a match cannot disable it.
+            detached: the match outlives this client (not closed at ``close()``, exit or garbage
+                collection): it lives until ``Match.close()`` or the server's idle timeout.
+
+            ``config``, ``num_copies``, ``seed``, ``observations`` and ``sparse_observations``
+            are as for ``make_vector_env``.
+        """
+        return create_match(self, world_id, config, seats, seat_per_agent=seat_per_agent, options=options,
+                            withhold_observations=withhold_observations, num_copies=num_copies, seed=seed,
+                            autoreset=autoreset, observations=observations, sparse_observations=sparse_observations,
+                            detached=detached)
+
+    def join_seat(self, session_id: str, seat: str, join_token: str, streaming: bool = True) -> SeatEnv:
+        """Takes a seat of a match (``JoinSession``) with its join token: a :class:`kindred.SeatEnv`,
+        the ``VectorEnv`` of the seat's agents. Steps go over one ``StepSeatStream``, or with
+        ``streaming=False`` as unary ``StepSeat`` calls. A seat that another live controller (another
+        client) holds is ``ALREADY_EXISTS``; a wrong token ``PERMISSION_DENIED``."""
+        return join_seat(self, session_id, seat, join_token, streaming=streaming)
 
     def make_parallel_env(self, world_id: str, config: Optional[Mapping[str, Any]] = None, **kwargs):
         """A PettingZoo ``ParallelEnv`` over one copy of a world (see :class:`kindred.ParallelEnv`)."""
@@ -66,17 +120,17 @@ class Client(BaseClient):
 
 
 def __getattr__(name):  # lazy: pettingzoo is an optional dependency
-    if name == "ParallelEnv":
+    if name in ("ParallelEnv", "SeatParallelEnv"):
         try:
-            from .pettingzoo_env import ParallelEnv
+            from . import pettingzoo_env
         except ModuleNotFoundError as e:
             if e.name != "pettingzoo":
                 raise
             raise ModuleNotFoundError(
-                "kindred.ParallelEnv needs PettingZoo: pip install 'kindred[pettingzoo]' (or pip install pettingzoo)",
+                f"kindred.{name} needs PettingZoo: pip install 'kindred[pettingzoo]' (or pip install pettingzoo)",
                 name="pettingzoo",
             ) from None
-        return ParallelEnv
+        return getattr(pettingzoo_env, name)
     if name == "GymEnv":
         from .gym_env import GymEnv
 

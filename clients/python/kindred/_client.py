@@ -96,6 +96,10 @@ class BaseClient:
                 ("grpc.max_receive_message_length", -1),
                 ("grpc.max_send_message_length", -1),
                 ("grpc.primary_user_agent", f"kindred-python/{__version__}"),
+                # One connection per Client: gRPC would otherwise share one TCP connection among
+                # the channels of a process, and the server tells controllers (a match's seats)
+                # and connection principals apart by connection.
+                ("grpc.use_local_subchannel_pool", 1),
             ],
         )
         self._stub = pb_grpc.EnvServiceStub(self._channel)
@@ -199,9 +203,13 @@ class BaseClient:
         )
         response = self._call("CreateSession", request)
         env = VectorEnv(self, response.session_id, response.spec, streaming=streaming)
-        with self._lock:
-            self._leases.add(env._lease)
+        self._track(env._lease)
         return env
+
+    def _track(self, lease: "_Lease") -> None:
+        """Closes ``lease`` with this client (at ``close()`` or interpreter exit)."""
+        with self._lock:
+            self._leases.add(lease)
 
     def _forget(self, lease: "_Lease") -> None:
         with self._lock:
@@ -209,7 +217,8 @@ class BaseClient:
 
     @property
     def open_sessions(self) -> int:
-        """Number of sessions made through this client and not closed yet."""
+        """Number of sessions (matches and joined seats included) made through this client and not
+        closed (or left) yet."""
         with self._lock:
             return len(self._leases)
 
@@ -316,13 +325,25 @@ class VectorEnv:
         self.config = _convert.from_struct(spec.config)
         self.properties = dict(spec.properties)
         self.streaming = streaming
-        self._lease = _Lease(client, session_id)
+        self._lease = self._new_lease()
         # At garbage collection, close the session without waiting (not at exit: the client's
         # own exit hook closes its sessions there, in order, before the channel).
         self._finalizer = weakref.finalize(self, _Lease.release, self._lease)
         self._finalizer.atexit = False
         # session_step of the last answer (Reset or Step); None before the first
         self._session_step: Optional[int] = None
+
+    # What a step calls and sends; a match's seat (kindred.SeatEnv) has its own.
+    _STEP = "Step"
+    _STEP_STREAM = "StepStream"
+    #: unary steps carry expected_step (exactly-once retries)
+    _EXPECTED_STEP = True
+
+    def _new_lease(self) -> "_Lease":
+        return _Lease(self.client, self.session_id)
+
+    def _step_request(self, actions: bytes):
+        return pb.StepRequest(session_id=self.session_id, actions=actions)
 
     @property
     def close_response(self) -> Optional[pb.CloseSessionResponse]:
@@ -344,9 +365,7 @@ class VectorEnv:
     # -- calls -----------------------------------------------------------------------------
     def _call(self, method: str, request):
         if self._closed:
-            raise KindredError(
-                "NOT_FOUND", f"session {self.session_id} was closed by this client", method, self.client.target
-            )
+            raise KindredError("NOT_FOUND", self._lease.gone, method, self.client.target)
         return self.client._call(method, request)
 
     def reset(self, seed: Optional[int] = None, copies: Optional[Iterable[int]] = None):
@@ -371,15 +390,15 @@ class VectorEnv:
         server applies it at most once: sent again after a timeout, it is answered again
         without a second step.
         """
-        request = pb.StepRequest(session_id=self.session_id, actions=self.pack_actions(actions))
+        request = self._step_request(self.pack_actions(actions))
         if not self.streaming:
-            if self._session_step is not None:
+            if self._EXPECTED_STEP and self._session_step is not None:
                 request.expected_step = self._session_step + 1
-            return self._decode(self._call("Step", request))
+            return self._decode(self._call(self._STEP, request))
         if self._closed:
-            self._call("StepStream", request)  # raises
+            self._call(self._STEP_STREAM, request)  # raises
         if self._stream is None:
-            self._stream = _StepStream(self.client)
+            self._stream = _StepStream(self.client, self._STEP_STREAM)
         try:
             return self._decode(self._stream.call(request))
         except KindredError:
@@ -477,9 +496,13 @@ class VectorEnv:
 
 
 class _Lease:
-    """What the server holds for one :class:`VectorEnv`, kept apart from the environment so that
-    the client and the environment's finalizer can close it without keeping the environment
-    alive."""
+    """What the server holds for one :class:`VectorEnv` (or a match), kept apart from the
+    environment so that the client and the environment's finalizer can close it without keeping
+    the environment alive. Closing it is ``CloseSession``; a seat's lease leaves the seat instead
+    (``kindred._match``)."""
+
+    #: the call that gives the server's resource back
+    method = "CloseSession"
 
     def __init__(self, client: BaseClient, session_id: str):
         self.client = client
@@ -487,6 +510,14 @@ class _Lease:
         self.stream: Optional[_StepStream] = None
         self.closed = False
         self.close_response: Optional[pb.CloseSessionResponse] = None
+
+    def request(self):
+        return pb.CloseSessionRequest(session_id=self.session_id)
+
+    @property
+    def gone(self) -> str:
+        """The message of a call made after the close."""
+        return f"session {self.session_id} was closed by this client"
 
     def _end_stream(self) -> None:
         if self.stream is not None:
@@ -502,8 +533,7 @@ class _Lease:
         self.client._forget(self)
         self._end_stream()
         try:
-            self.close_response = self.client._call("CloseSession", pb.CloseSessionRequest(session_id=self.session_id),
-                                                    timeout)
+            self.close_response = self.client._call(self.method, self.request(), timeout)
         except KindredError as e:
             if e.code not in ("NOT_FOUND", "UNAVAILABLE", "FAILED_PRECONDITION"):
                 raise
@@ -518,8 +548,8 @@ class _Lease:
         try:
             self._end_stream()
             if not self.client.closed:
-                call = self.client._stub.CloseSession.future(pb.CloseSessionRequest(session_id=self.session_id),
-                                                             timeout=self.client.timeout or 10.0)
+                call = getattr(self.client._stub, self.method).future(self.request(),
+                                                                      timeout=self.client.timeout or 10.0)
                 # gRPC cancels a call whose future is dropped: hold it until it is done.
                 _pending_closes.add(call)
                 call.add_done_callback(_pending_closes.discard)
@@ -562,14 +592,15 @@ _END = object()
 
 
 class _StepStream:
-    """One ``StepStream`` call used as a sequence of request/response pairs. A watchdog thread
-    cancels the call when a response takes longer than the client's timeout, so that a hung
-    server is a DEADLINE_EXCEEDED error rather than a hang."""
+    """One ``StepStream`` (or ``StepSeatStream``) call used as a sequence of request/response
+    pairs. A watchdog thread cancels the call when a response takes longer than the client's
+    timeout, so that a hung server is a DEADLINE_EXCEEDED error rather than a hang."""
 
-    def __init__(self, client: BaseClient):
+    def __init__(self, client: BaseClient, method: str = "StepStream"):
         self._client = client
+        self._method = method
         self._requests: "queue.SimpleQueue" = queue.SimpleQueue()
-        self._call = client._stub.StepStream(iter(self._requests.get, _END))
+        self._call = getattr(client._stub, method)(iter(self._requests.get, _END))
         self._since: Optional[float] = None
         self._timed_out = False
         self._done = threading.Event()
@@ -592,13 +623,13 @@ class _StepStream:
         try:
             return next(self._call)
         except StopIteration:
-            raise KindredError("UNAVAILABLE", "the server ended the step stream", "StepStream", client.target) from None
+            raise KindredError("UNAVAILABLE", "the server ended the step stream", self._method, client.target) from None
         except grpc.RpcError as e:
             if self._timed_out:
                 raise KindredError(
                     "DEADLINE_EXCEEDED", f"no answer from {client.target} within {client.timeout} s (Client timeout)",
-                    "StepStream", client.target) from None
-            raise KindredError.from_rpc(e, "StepStream", client.target, client.timeout) from None
+                    self._method, client.target) from None
+            raise KindredError.from_rpc(e, self._method, client.target, client.timeout) from None
         finally:
             self._since = None
 

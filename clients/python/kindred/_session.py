@@ -1,5 +1,5 @@
-"""What the Gymnasium and PettingZoo adapters share: one server session, opened on the client
-they are given or on a client of their own."""
+"""What the Gymnasium and PettingZoo adapters share: one server session (or a match's seat),
+opened on the client they are given or on a client of their own."""
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Optional, Union
@@ -19,6 +19,27 @@ class SessionAdapter:
     _owns_client: bool
     _env: Optional[VectorEnv]
 
+    def _open(
+        self,
+        client: Union[BaseClient, str],
+        client_kwargs: Mapping[str, Any],
+        make: Callable[[BaseClient], VectorEnv],
+        check: Optional[Callable[[VectorEnv], None]] = None,
+    ) -> VectorEnv:
+        """Opens the environment (``make(client)``) and runs ``check`` on it; on any failure
+        closes what was opened here, then re-raises."""
+        self._owns_client = not isinstance(client, BaseClient)
+        self._client = BaseClient(client, **client_kwargs) if self._owns_client else client
+        self._env = None
+        try:
+            self._env = make(self._client)
+            if check is not None:
+                check(self._env)
+        except BaseException:
+            self._close_session()
+            raise
+        return self._env
+
     def _open_session(
         self,
         client: Union[BaseClient, str],
@@ -28,22 +49,12 @@ class SessionAdapter:
         check: Optional[Callable[[VectorEnv], None]] = None,
         **session_kwargs,
     ) -> VectorEnv:
-        """Creates the session (``make_vector_env(world_id, config, **session_kwargs)``) and runs
-        ``check`` on it; on any failure closes what was opened here, then re-raises."""
-        self._owns_client = not isinstance(client, BaseClient)
-        self._client = BaseClient(client, **client_kwargs) if self._owns_client else client
-        self._env = None
-        try:
-            self._env = self._client.make_vector_env(world_id, config, **session_kwargs)
-            if check is not None:
-                check(self._env)
-        except BaseException:
-            self._close_session()
-            raise
-        return self._env
+        """Creates the session (``make_vector_env(world_id, config, **session_kwargs)``); see ``_open``."""
+        return self._open(client, client_kwargs, lambda c: c.make_vector_env(world_id, config, **session_kwargs),
+                          check)
 
     def _close_session(self) -> None:
-        """Closes the session, and the client when this adapter owns it."""
+        """Closes the session (leaves the seat), and the client when this adapter owns it."""
         if self._env is not None:
             self._env.close()
         if self._owns_client:
