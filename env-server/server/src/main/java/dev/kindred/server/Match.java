@@ -272,7 +272,9 @@ final class Match {
    * controller. Everything is checked before anything changes.
    *
    * @param actions  little-endian int32 {@code [copies, seat agents, dims]}
-   * @param expected the step the submission is for, or null for the next one
+   * @param expected the step the submission is for, or null for the next one: a step the world has
+   *                 already taken is answered at once with the seat's part of the latest step,
+   *                 without applying the actions (a retry, or a seat that was late)
    * @throws EnvException INVALID_ARGUMENT for a wrong shape or value, FAILED_PRECONDITION for a
    *                      second submission for the same step or a wrong {@code expected}
    */
@@ -280,14 +282,18 @@ final class Match {
     long next = env.sessionStep() + 1;
     Effects effects = new Effects();
     if (expected != null) {
-      if (expected == next - 1 && seat.lastSubmittedStep == next - 1 && !seat.submitted) {
-        effects.deliver(reply, seat.last); // a retry of the seat's last submission: its answer again
+      if (Long.compareUnsigned(expected, next) < 0 && !seat.submitted) {
+        // The world has already taken that step: a retry of the seat's submission, or a seat that was late (its
+        // agents played the fallback). Either way it gets its part of the latest step at once, and these actions
+        // are not applied: the seat is back in step with the world.
+        effects.deliver(reply, seat.last);
         return effects;
       }
       if (expected != next) {
         throw EnvException.precondition("expected_step: the submission is for step " + Long.toUnsignedString(expected)
-            + " but this match is at step " + (next - 1) + " (its next step is " + next + "); only the seat's last "
-            + "step can be asked for again. Submit with expected_step = the session_step of your last response + 1");
+            + " but this match is at step " + (next - 1) + " (its next step is " + next + ")"
+            + (seat.submitted ? " and seat '" + seat.name() + "' has already submitted for it" : "")
+            + "; submit with expected_step = the session_step of your last response + 1");
       }
     }
     if (seat.submitted) {

@@ -287,11 +287,12 @@ class MatchTest {
         assertEquals(1, b.getSessionStep());
         assertArrayEquals(new float[] {1, 1, 1, 1}, floats(r.getRewards()), "red's actions 2 were applied");
         assertArrayEquals(new float[] {0, 0, 0, 0}, floats(b.getRewards()));
-        // A retry of the seat's last step gets that answer again; a skipped step is refused.
+        // A retry of the seat's last step gets that answer again, without a second step; a skipped step is refused.
         StepSeatRequest retry = seatStep(id, blue, 1, 1, 1, 1).toBuilder().setExpectedStep(1).build();
         assertEquals(b, otherStub.stepSeat(retry));
         assertStatus(Status.Code.FAILED_PRECONDITION,
-            () -> otherStub.stepSeat(retry.toBuilder().setExpectedStep(5).build()), "expected_step");
+            () -> otherStub.stepSeat(retry.toBuilder().setExpectedStep(5).build()), "expected_step",
+            "this match is at step 1");
       } finally {
         other.shutdownNow();
       }
@@ -353,6 +354,37 @@ class MatchTest {
       assertEquals(1, blue.getTimedOut());
       assertEquals(4, blue.getAbsent());
       assertEquals(2, ended.getAgentsCount(), "red's response lists red's agents only");
+    }
+  }
+
+  @Test
+  void aLateSeatGetsTheStepItMissedAtOnceAndIsBackInStep() {
+    try (Harness h = Harness.inProcess()) {
+      CreateSessionResponse m = h.stub.createSession(match(1, 3,
+          MatchOptions.newBuilder().setMaxActionTimeMs(200).build()).build());
+      String id = m.getSessionId();
+      Map<String, SeatGrant> g = grants(m);
+      h.stub.joinSession(join(id, g.get("red")));
+      h.stub.joinSession(join(id, g.get("blue")));
+      // Blue thinks too long over step 1: red's step comes at the deadline, blue's agents on the fallback (noop).
+      StepResponse r = h.stub.stepSeat(seatStep(id, g.get("red"), 2, 2));
+      assertEquals(SeatOutcome.SEAT_OUTCOME_TIMED_OUT, r.getMatch().getOutcomes(1));
+      // Blue's late submission for step 1 is answered at once with its part of step 1; its actions are dropped.
+      long t0 = System.nanoTime();
+      StepResponse late = h.stub.stepSeat(seatStep(id, g.get("blue"), 2, 2).toBuilder().setExpectedStep(1).build());
+      assertTrue((System.nanoTime() - t0) / 1e6 < 150, "answered without waiting for another step");
+      assertEquals(1, late.getSessionStep());
+      assertEquals(SeatOutcome.SEAT_OUTCOME_TIMED_OUT, late.getMatch().getOutcomes(1));
+      assertArrayEquals(new float[] {-1, -1}, floats(late.getRewards()), "blue's agents played the noop at step 1");
+      // Back in step: both submit for step 2 and it is taken with both.
+      CompletableFuture<StepResponse> fr = submit(h.async, seatStep(id, g.get("red"), 1, 1).toBuilder()
+          .setExpectedStep(2).build());
+      StepResponse b2 = h.stub.stepSeat(seatStep(id, g.get("blue"), 2, 2).toBuilder().setExpectedStep(2).build());
+      assertEquals(2, b2.getSessionStep());
+      assertEquals(List.of(SeatOutcome.SEAT_OUTCOME_SUBMITTED, SeatOutcome.SEAT_OUTCOME_SUBMITTED),
+          b2.getMatch().getOutcomesList());
+      assertArrayEquals(new float[] {1, 1}, floats(b2.getRewards()));
+      assertEquals(2, get(fr).getSessionStep());
     }
   }
 
