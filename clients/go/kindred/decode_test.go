@@ -21,7 +21,7 @@ func TestDecodeSyntheticResponse(t *testing.T) {
 			{Name: "f", Dtype: pb.DType_DTYPE_FLOAT32, Shape: []int64{2}, Scope: pb.Scope_SCOPE_AGENT},
 			{Name: "i", Dtype: pb.DType_DTYPE_INT32, Shape: []int64{3}, Scope: pb.Scope_SCOPE_COPY},
 		},
-	})
+	}, "CreateSession")
 	if err != nil {
 		t.Fatal(err)
 	}
