@@ -7,6 +7,10 @@
 //	batch, err = env.Step(env.SampleActions(rng))
 //	spins, err := batch.Int8s("neighbour_spins")
 //
+// A match drives one world's agents from several controllers: CreateMatch partitions them into
+// seats, each controller takes one with JoinSeat and steps it as a SeatEnv (see the README's
+// "Matches").
+//
 // Every call has a deadline (Options.Timeout); every failure is an *Error carrying the gRPC
 // code and the server's message.
 package kindred
