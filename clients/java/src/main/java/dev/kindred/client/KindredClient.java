@@ -8,6 +8,8 @@ import dev.kindred.proto.v1.CreateSessionRequest;
 import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.GetServerInfoRequest;
+import dev.kindred.proto.v1.JoinSessionRequest;
+import dev.kindred.proto.v1.JoinSessionResponse;
 import dev.kindred.proto.v1.ListWorldsRequest;
 import dev.kindred.proto.v1.ServerInfo;
 import dev.kindred.proto.v1.WorldInfo;
@@ -213,6 +215,69 @@ public final class KindredClient implements AutoCloseable {
         response.getSpec(), sessionOptions);
     open.add(env.lease());
     return env;
+  }
+
+  /**
+   * Creates a match: a session whose agents are played by several controllers, one per seat (see
+   * {@link MatchConfig}). The server resets its world at once; hand each seat
+   * ({@link RemoteMatch#seats()}, with its token) to the controller that is to play it.
+   *
+   * @param config the world's configuration (plain Java values); null: all defaults
+   * @param copies number of copies (0 means 1); every copy is seated the same way
+   * @param seed   the session seed
+   */
+  public RemoteMatch createMatch(String worldId, Map<String, ?> config, int copies, long seed, MatchConfig match) {
+    if (closed) {
+      throw new IllegalStateException("this KindredClient has been closed");
+    }
+    SessionOptions o = match.sessionOptions();
+    CreateSessionRequest request = CreateSessionRequest.newBuilder()
+        .setWorldId(worldId == null ? "" : worldId)
+        .setConfig(Structs.toStruct(config))
+        .setNumCopies(Math.max(0, copies))
+        .setSeed(seed)
+        .setAutoreset(Protos.autoresetMode(o.autoreset()))
+        .addAllObservations(o.observations())
+        .setClientName(o.clientName())
+        .setSparseObservations(o.sparseObservations())
+        .addAllSeats(match.seats())
+        .setSeatPerAgent(match.seatPerAgent())
+        .setMatch(match.options())
+        .build();
+    CreateSessionResponse response;
+    try {
+      response = unary().createSession(request);
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "CreateSession");
+    }
+    return new RemoteMatch(this, blocking, response.getSessionId(), Protos.sessionSpec(response.getSpec()),
+        response.getSeatsList());
+  }
+
+  /** Joins a seat of a match, stepping over a stream (see {@link SeatEnv}). */
+  public SeatEnv joinSeat(RemoteMatch.Seat seat) {
+    return joinSeat(seat.sessionId(), seat.name(), seat.token(), true);
+  }
+
+  /**
+   * Joins a seat of a match, from this process or any other that was given the seat's token.
+   *
+   * @param streaming step over one StepSeatStream (true) or one unary StepSeat per step
+   * @throws KindredException NOT_FOUND (no such match or seat), PERMISSION_DENIED (wrong token),
+   *                          ALREADY_EXISTS (another live controller holds the seat)
+   */
+  public SeatEnv joinSeat(String sessionId, String seat, String token, boolean streaming) {
+    if (closed) {
+      throw new IllegalStateException("this KindredClient has been closed");
+    }
+    JoinSessionResponse joined;
+    try {
+      joined = unary().joinSession(JoinSessionRequest.newBuilder().setSessionId(sessionId).setSeat(seat)
+          .setJoinToken(token).setClientName("kindred-java").build());
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "JoinSession");
+    }
+    return new SeatEnv(this, blocking, async, sessionId, seat, token, streaming, joined);
   }
 
   public String target() {

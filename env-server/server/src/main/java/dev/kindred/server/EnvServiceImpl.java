@@ -19,7 +19,13 @@ import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.GetServerInfoRequest;
 import dev.kindred.proto.v1.ListWorldsRequest;
+import dev.kindred.proto.v1.JoinSessionRequest;
+import dev.kindred.proto.v1.JoinSessionResponse;
+import dev.kindred.proto.v1.LeaveSessionRequest;
+import dev.kindred.proto.v1.LeaveSessionResponse;
 import dev.kindred.proto.v1.ListWorldsResponse;
+import dev.kindred.proto.v1.SeatGrant;
+import dev.kindred.proto.v1.StepSeatRequest;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.ServerInfo;
 import dev.kindred.proto.v1.ServerLimits;
@@ -63,14 +69,16 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private final WorldRegistry registry;
   private final EnvSessions sessions;
   private final RequestStreams streams;
+  private final Matches matches;
   private final WorldFactory factory;
   private final String version;
   /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
 
-  EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, RequestStreams streams,
-      WorldFactory factory, ForkJoinPool stepPool, String version) {
+  EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, Matches matches,
+      RequestStreams streams, WorldFactory factory, ForkJoinPool stepPool, String version) {
     this.config = config;
+    this.matches = matches;
     this.registry = registry;
     this.sessions = sessions;
     this.streams = streams;
@@ -139,8 +147,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     // Logged verbatim, a newline in the name would forge a log line; a long name would flood the log.
     String client = Quote.excerpt(request.getClientName(), MAX_CLIENT_NAME_CHARS);
     Caller caller = Caller.current();
-    // A detached session does not close with its connection (only by CloseSession or idle expiry).
-    Caller owner = request.getDetached() ? caller.detached() : caller;
+    boolean isMatch = request.getSeatsCount() > 0 || request.getSeatPerAgent();
+    // A detached session does not close with its connection (only by CloseSession or idle expiry);
+    // nor does a match, whose controllers are its seats, not its creator.
+    Caller owner = request.getDetached() || isMatch ? caller.detached() : caller;
 
     // The slot is taken before any world is built, so requests beyond the limit build nothing;
     // the world declares its cost to the factory's limits before it allocates anything large.
@@ -149,16 +159,30 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           ADVICE);
       // Names, message sizes and the owner's cells quota are checked before the environment
       // allocates its buffers.
-      checkMessageSizes(world, BatchedEnv.requestedObservations(world.spec(), observations), autoreset, copies);
+      List<TensorSpec> returned = BatchedEnv.requestedObservations(world.spec(), observations);
+      checkMessageSizes(world, returned, autoreset, copies);
+      MatchLayout layout = MatchLayout.of(request, world.spec(), returned, autoreset);
       slot.charge(Cells.of(world.spec(), copies));
       BatchedEnv env = new BatchedEnv(world, autoreset, seed, observations)
           .stepCopiesOn(stepPool)
           .cancelOn(slot.cancellation());
-      CreateSessionResponse response = CreateSessionResponse.newBuilder()
+      SessionSpec spec = SessionSpec.of(env, worldConfig);
+      CreateSessionResponse.Builder response = CreateSessionResponse.newBuilder()
           .setSessionId(slot.id())
-          .setSpec(Protos.envSpec(SessionSpec.of(env, worldConfig)))
-          .build();
-      slot.open(new EnvSession(env, request.getSparseObservations()));
+          .setSpec(Protos.envSpec(spec));
+      if (layout == null) {
+        slot.open(new EnvSession(env, request.getSparseObservations()));
+      } else {
+        // A match's world starts its episodes now: no seat may Reset it.
+        env.reset(null, null);
+        Match match = new Match(env, spec, layout, request.getSparseObservations(), stepPool,
+            matches.timer(slot.id()));
+        for (Match.Seat seat : match.seats()) {
+          response.addSeats(SeatGrant.newBuilder().setName(seat.name()).addAllAgents(seat.def.toProto().getAgentsList())
+              .setJoinToken(seat.tokenHex()));
+        }
+        matches.opened(slot.open(new EnvSession(env, request.getSparseObservations(), match)));
+      }
       log.atInfo().setMessage("session created")
           .addKeyValue("session", slot.id())
           .addKeyValue("world", type.id())
@@ -169,9 +193,10 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           .addKeyValue("client", client)
           .addKeyValue("principal", caller.principal().name())
           .addKeyValue("detached", request.getDetached())
+          .addKeyValue("seats", layout == null ? "" : layout.seatNames())
           .addKeyValue("sessions", sessions.size())
           .log();
-      return response;
+      return response.build();
     }
   }
 
@@ -202,6 +227,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         copies[i] = c > Integer.MAX_VALUE ? -1 : (int) c;
       }
       return sessions.withSession(Caller.current().principal(), request.getSessionId(), session -> {
+        refuseMatch(session, request.getSessionId(), "Reset");
         session.last().forget();
         return respond(session, session.env().reset(seed, copies));
       });
@@ -215,6 +241,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
 
   private StepResponse step(Principal caller, StepRequest request) {
     return sessions.withSession(caller, request.getSessionId(), session -> {
+      refuseMatch(session, request.getSessionId(), "Step");
       if (!request.hasExpectedStep()) {
         return respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()));
       }
@@ -231,6 +258,15 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
       session.last().keep(response);
       return response;
     });
+  }
+
+  /** FAILED_PRECONDITION for a plain call on a match. */
+  private static void refuseMatch(EnvSession session, String sessionId, String method) {
+    if (session.match() != null) {
+      throw EnvException.precondition("session '" + sessionId + "' is a match (created with seats " + session.match()
+          .layout().seatNames() + "): its seats step it with StepSeat or StepSeatStream after JoinSession with their "
+          + "join tokens, and its world resets itself; " + method + " is for sessions created without seats");
+    }
   }
 
   /** Why {@code expected_step} does not fit a session that has answered {@code answered} Steps. */
@@ -279,6 +315,68 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   public StreamObserver<StepRequest> stepStream(StreamObserver<StepResponse> responseObserver) {
     Principal caller = Caller.current().principal();
     return streams.serve(responseObserver, "StepStream", ERRORS, request -> step(caller, request));
+  }
+
+  // ---- matches --------------------------------------------------------------------------
+
+  @Override
+  public void joinSession(JoinSessionRequest request, StreamObserver<JoinSessionResponse> out) {
+    unary("JoinSession", out, () -> matches.join(request));
+  }
+
+  @Override
+  public void leaveSession(LeaveSessionRequest request, StreamObserver<LeaveSessionResponse> out) {
+    unary("LeaveSession", out, () -> {
+      matches.leave(request);
+      return LeaveSessionResponse.getDefaultInstance();
+    });
+  }
+
+  /** Answers when the world has taken the step the seat submitted to, from whichever thread stepped it. */
+  @Override
+  public void stepSeat(StepSeatRequest request, StreamObserver<StepResponse> out) {
+    Match.Reply reply = new Match.Reply() {
+      @Override
+      public void answer(StepResponse response) {
+        try {
+          out.onNext(response);
+          out.onCompleted();
+        } catch (RuntimeException e) {
+          log.debug("a seat's step answer could not be sent (the call ended)", e);
+        }
+      }
+
+      @Override
+      public void fail(RuntimeException failure) {
+        try {
+          out.onError(ERRORS.toStatus("StepSeat", failure).asRuntimeException());
+        } catch (RuntimeException e) {
+          log.debug("a seat's step failure could not be sent (the call ended)", e);
+        }
+      }
+    };
+    try {
+      matches.step(request, reply);
+    } catch (Throwable t) {
+      out.onError(ERRORS.toStatus("StepSeat", t).asRuntimeException());
+    }
+  }
+
+  @Override
+  public StreamObserver<StepSeatRequest> stepSeatStream(StreamObserver<StepResponse> responseObserver) {
+    io.grpc.Context context = io.grpc.Context.current();
+    return streams.serveAsync(responseObserver, "StepSeatStream", ERRORS, (request, done) ->
+        context.run(() -> matches.step(request, new Match.Reply() {
+          @Override
+          public void answer(StepResponse response) {
+            done.accept(response, null);
+          }
+
+          @Override
+          public void fail(RuntimeException failure) {
+            done.accept(null, failure);
+          }
+        })));
   }
 
   // ---- errors ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.kindred.server;
 
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
+import dev.kindred.env.KindredException;
 import dev.kindred.env.Quote;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.server.core.Caller;
@@ -29,9 +30,22 @@ final class EnvSessions {
    * A kindred.v1 session: its environment, whether responses may carry sparse observations, and
    * the last Step response kept for retries ({@link LastStep}).
    */
-  record EnvSession(BatchedEnv env, boolean sparseObservations, LastStep last) implements SessionState {
+  record EnvSession(BatchedEnv env, boolean sparseObservations, LastStep last, Match match) implements SessionState {
     EnvSession(BatchedEnv env, boolean sparseObservations) {
-      this(env, sparseObservations, new LastStep());
+      this(env, sparseObservations, new LastStep(), null);
+    }
+
+    /** A match's session: stepped by its seats, never by plain Reset or Step. */
+    EnvSession(BatchedEnv env, boolean sparseObservations, Match match) {
+      this(env, sparseObservations, new LastStep(), match);
+    }
+
+    @Override
+    public void closed() {
+      if (match != null) {
+        match.close(new KindredException("ABORTED", "the match closed (CloseSession by its creator, idle expiry or "
+            + "server shutdown) before the world took this step")).run();
+      }
     }
   }
 
@@ -99,6 +113,26 @@ final class EnvSessions {
   Closed close(Principal caller, String sessionId) {
     Session<EnvSession> s = lookup(caller, sessionId);
     return registry.useToClose(s, "CloseSession", () -> notFound(sessionId), state -> registry.close(s, "closed"));
+  }
+
+  /**
+   * The session a seat call names, whoever created it (the seat's join token, which the caller
+   * checks, is the permission).
+   *
+   * @throws EnvException INVALID_ARGUMENT for a malformed id, NOT_FOUND for an unknown one
+   */
+  Session<EnvSession> findForSeat(String sessionId) {
+    checkId(sessionId);
+    Session<EnvSession> s = registry.findAnyOwner(KIND, sessionId);
+    if (s == null) {
+      throw notFound(sessionId);
+    }
+    return s;
+  }
+
+  /** The NOT_FOUND of an unknown session id. */
+  EnvException notFoundError(String sessionId) {
+    return notFound(sessionId);
   }
 
   private Session<EnvSession> lookup(Principal caller, String sessionId) {

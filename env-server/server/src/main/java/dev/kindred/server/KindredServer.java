@@ -70,6 +70,8 @@ public final class KindredServer implements AutoCloseable {
   private final SessionRegistry sessions;
   private final RequestStreams streams;
   private final ScheduledExecutorService sweeper;
+  /** The deadlines of matches. */
+  private final Matches matches;
   private final WorldFactory factory;
   /** Null with one step thread. */
   private final ForkJoinPool stepPool;
@@ -77,7 +79,9 @@ public final class KindredServer implements AutoCloseable {
   private final Object closeLock = new Object();
 
   private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionRegistry sessions,
-      RequestStreams streams, ScheduledExecutorService sweeper, WorldFactory factory, ForkJoinPool stepPool) {
+      RequestStreams streams, ScheduledExecutorService sweeper, WorldFactory factory, ForkJoinPool stepPool,
+      Matches matches) {
+    this.matches = matches;
     this.config = config;
     this.factory = factory;
     this.server = server;
@@ -141,8 +145,10 @@ public final class KindredServer implements AutoCloseable {
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     // Every service answers requests that do not parse with INVALID_ARGUMENT (not UNKNOWN).
     MalformedRequests malformed = new MalformedRequests(clock);
+    EnvSessions envSessions = new EnvSessions(sessions);
+    Matches matches = new Matches(sessions, envSessions, clock);
     builder.maxInboundMessageSize(config.maxMessageBytes())
-        .addService(malformed.guard(new EnvServiceImpl(config, registry, new EnvSessions(sessions), streams, factory,
+        .addService(malformed.guard(new EnvServiceImpl(config, registry, envSessions, matches, streams, factory,
             stepPool, version)))
         .addService(malformed.guard(new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes())))
         .addService(malformed.guard(health.getHealthService()))
@@ -153,6 +159,7 @@ public final class KindredServer implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       factory.close();
+      matches.close();
       throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
@@ -190,7 +197,8 @@ public final class KindredServer implements AutoCloseable {
       closeAbandoned.run();
     }, period, period, TimeUnit.MILLISECONDS);
 
-    KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, factory, stepPool);
+    KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, factory, stepPool,
+        matches);
     List<String> worlds = registry.ids();
     log.atInfo().setMessage("Kindred server {} listening on {}; serving {} world(s): {}")
         .addArgument(version)
@@ -394,6 +402,7 @@ public final class KindredServer implements AutoCloseable {
           config.shutdownGrace().toMillis());
       server.shutdown();
       streams.shutDown();
+      matches.shutDown(); // seats waiting for a step would otherwise hold the drain for the whole grace
       if (awaited(server::awaitTermination, config.shutdownGrace().toMillis())) {
         log.info("shutdown 3/4: all calls finished");
       } else {
@@ -409,6 +418,7 @@ public final class KindredServer implements AutoCloseable {
       sessions.stopWork(); // nothing may keep a session's lock from closeAll
       int closed = sessions.closeAll();
       factory.close();
+      matches.close();
       if (stepPool != null) {
         stepPool.shutdown();
         if (!awaited(stepPool::awaitTermination, 5_000)) {

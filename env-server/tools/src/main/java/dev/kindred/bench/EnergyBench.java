@@ -70,6 +70,9 @@ public final class EnergyBench extends PrintingCommand {
   /** The project's goal for gRPC on loopback with batched copies, as a fraction of in-process. */
   public static final double TARGET_GRPC_RATIO = 0.40;
 
+  /** The goal of a 2-seat match (two streams) as a fraction of one controller's stream of the same world. */
+  public static final double TARGET_MATCH_RATIO = 0.70;
+
   /** The C++ reference of docs/benchmarks.md (agent-steps/s, single thread), by scenario. */
   static final Map<String, Double> REFERENCE = Map.of("S1", 0.72e6, "S2", 0.64e6, "S3", 0.65e6);
 
@@ -146,6 +149,13 @@ public final class EnergyBench extends PrintingCommand {
         t.printf(Locale.ROOT, "  S1 in process, one thread: %s agent-steps/s (%.2f x the C++ reference);"
                 + " goal >= 1.4 M: %s (%.0f%% of goal)%n",
             BenchHarness.human(r.median()), r.median() / REFERENCE.get("S1"), f >= 1 ? "MET" : "NOT MET", 100 * f);
+        any = true;
+      } else if (r.name().endsWith(".grpc.match2")
+          && r.extra().get("vs_single_controller_stream") instanceof Double ratio) {
+        t.printf(Locale.ROOT, "  %s: %.2f of one controller's stream (%s copies, same run); goal >= %.2f: %s;"
+                + " slowest-seat wait p50 %.3f ms, p99 %.3f ms%n",
+            r.name(), ratio, r.config().get("copies"), TARGET_MATCH_RATIO, ratio >= TARGET_MATCH_RATIO ? "MET"
+                : "NOT MET", r.extra().get("slowest_seat_wait_p50_ms"), r.extra().get("slowest_seat_wait_p99_ms"));
         any = true;
       } else if (r.name().contains(".grpc.") && r.extra().get("vs_in_process") instanceof Double ratio) {
         t.printf(Locale.ROOT, "  %s: %.2f of in-process (%s copies, same run); goal >= %.2f: %s%n",
@@ -227,7 +237,7 @@ public final class EnergyBench extends PrintingCommand {
 
   private static void sessionRows(BenchHarness h, WorldRegistry registry, String scenario, Settings s) {
     String prefix = "energy." + scenario;
-    if (SessionRows.names(prefix).stream().noneMatch(s::selected)) {
+    if (SessionRows.names(prefix, true).stream().noneMatch(s::selected)) {
       return;
     }
     String worldId = worldId(scenario);
@@ -238,7 +248,7 @@ public final class EnergyBench extends PrintingCommand {
     SessionRows.measure(h, s.flags, registry, new SessionRows.Spec(prefix, UNIT,
         worldId, worldConfig, s.copies, s.seed, List.of(),
         (double) agents * s.copies, "vs_in_process",
-        path -> sessionConfig(worldId, scenario, agents, path, worldConfig, s), env -> table));
+        path -> sessionConfig(worldId, scenario, agents, path, worldConfig, s), env -> table, true));
   }
 
   private static Map<String, Object> sessionConfig(String worldId, String scenario, int agents, String path,
@@ -306,7 +316,7 @@ public final class EnergyBench extends PrintingCommand {
     }
     if (!s.noGrpc) {
       for (String sc : s.grpcScenarios) {
-        for (String n : SessionRows.names("energy." + sc)) {
+        for (String n : SessionRows.names("energy." + sc, true)) {
           if (s.selected(n)) {
             names.add(n);
           }

@@ -2,7 +2,10 @@ package dev.kindred.bench;
 
 import dev.kindred.client.ClientOptions;
 import dev.kindred.client.KindredClient;
+import dev.kindred.client.MatchConfig;
+import dev.kindred.client.RemoteMatch;
 import dev.kindred.client.RemoteVectorEnv;
+import dev.kindred.client.SeatEnv;
 import dev.kindred.env.SessionOptions;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
@@ -12,6 +15,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
@@ -39,22 +45,34 @@ final class SessionRows {
    * @param ratioKey     the extra of the gRPC rows that gives their rate over the local row's
    * @param config       a row's config, given its path (how the row steps the session)
    * @param actions      the rows of actions the Steps take in turn, given the session (reset)
+   * @param match        whether to measure {@code prefix.grpc.match2} too: the same world as a
+   *                     match of two seats (even and odd agents), each on its own stream
    */
   record Spec(String prefix, String unit, String worldId, Map<String, Object> worldConfig, int copies, long seed,
       List<String> observations, double unitsPerStep, String ratioKey, Function<String, Map<String, Object>> config,
-      Function<VectorEnv, int[][]> actions) {}
+      Function<VectorEnv, int[][]> actions, boolean match) {}
 
-  /** The names of the session rows of {@code prefix}, in the order they are measured. */
+  /** The names of the session rows of {@code prefix} without a match row, in the order they are measured. */
   static List<String> names(String prefix) {
-    return List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream");
+    return names(prefix, false);
+  }
+
+  /**
+   * The names of the session rows of {@code prefix}, in the order they are measured; with
+   * {@code match}, also {@code prefix.grpc.match2} (a 2-seat match of the same world).
+   */
+  static List<String> names(String prefix, boolean match) {
+    return match ? List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream", prefix + ".grpc.match2")
+        : List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream");
   }
 
   /** Measures and reports the rows of {@code spec} that {@code bench} selects. */
   static void measure(BenchHarness h, BenchFlags bench, WorldRegistry registry, Spec spec) {
-    List<String> names = names(spec.prefix());
+    List<String> names = names(spec.prefix(), spec.match());
     String local = names.get(0);
     String unary = names.get(1);
     String stream = names.get(2);
+    String match = spec.prefix() + ".grpc.match2";
     if (names.stream().noneMatch(bench::selected)) {
       return;
     }
@@ -67,14 +85,14 @@ final class SessionRows {
     LoopbackServer server = null;
     KindredClient client = null;
     try {
-      if (bench.selected(unary) || bench.selected(stream)) {
+      if (bench.selected(unary) || bench.selected(stream) || (spec.match() && bench.selected(match))) {
         quietServerLogs();
         try {
           server = LoopbackServer.start();
           client = KindredClient.connect(server.address(),
               ClientOptions.builder().deadline(Duration.ofMinutes(5)).build());
         } catch (RuntimeException e) {
-          h.fail(unary + ", " + stream, e);
+          h.fail(unary + ", " + stream + ", " + match, e);
         }
       }
       if (client != null) {
@@ -91,13 +109,24 @@ final class SessionRows {
                   SessionOptions.builder().observations(spec.observations()).streaming(streaming)
                       .clientName("kindred-bench").build()))));
         }
+        if (spec.match() && bench.selected(match)) {
+          String path = "a match of 2 seats (every other agent each), each a SeatEnv on its own StepSeatStream, "
+              + "stepped concurrently from 2 threads -> KindredServer over loopback TCP (client and server in this "
+              + "JVM)";
+          cases.add(new BenchHarness.Case(match, spec.unit(), spec.config().apply(path), () -> new MatchStepping(c,
+              spec)));
+        }
       }
       // Interleaved runs: the ratios to the in-process session are measured under the same load.
       List<BenchHarness.Row> rows = h.measureInterleaved(cases);
       BenchHarness.Row localRow = rows.stream().filter(r -> r.name().equals(local)).findFirst().orElse(null);
+      BenchHarness.Row streamRow = rows.stream().filter(r -> r.name().equals(stream)).findFirst().orElse(null);
       for (BenchHarness.Row row : rows) {
         if (localRow != null && row != localRow) {
           row = row.withExtra(spec.ratioKey(), row.median() / localRow.median());
+        }
+        if (streamRow != null && row.name().equals(match)) {
+          row = row.withExtra("vs_single_controller_stream", row.median() / streamRow.median());
         }
         h.report(row);
       }
@@ -124,6 +153,107 @@ final class SessionRows {
   private static Stepping stepping(Spec spec, VectorEnv env) {
     env.reset();
     return new Stepping(env, spec.actions().apply(env), spec.unitsPerStep());
+  }
+
+  /**
+   * Steps a 2-seat match of the session's world: seat "a" holds the even agents, "b" the odd
+   * ones; each step both seats submit their part of the same action rows concurrently (b from a
+   * second thread). Keeps each step's latency and how long the server says the step waited for its
+   * slowest seat.
+   */
+  static final class MatchStepping implements BenchHarness.Workload {
+    private final RemoteMatch match;
+    private final SeatEnv a;
+    private final SeatEnv b;
+    private final int[][] actionsA;
+    private final int[][] actionsB;
+    private final ExecutorService other = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "kindred-bench-seat-b");
+      t.setDaemon(true);
+      return t;
+    });
+    private final double unitsPerStep;
+    private long[] latencies = new long[1024];
+    private long[] waits = new long[1024];
+    private int count;
+    private int next;
+
+    MatchStepping(KindredClient client, Spec spec) {
+      int agents;
+      int[][] full;
+      // The same action rows as the single-controller rows, built for the whole world.
+      try (VectorEnv probe = client.make(spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed())) {
+        probe.reset();
+        agents = probe.agents();
+        full = spec.actions().apply(probe);
+      }
+      int[] even = java.util.stream.IntStream.range(0, agents).filter(x -> x % 2 == 0).toArray();
+      int[] odd = java.util.stream.IntStream.range(0, agents).filter(x -> x % 2 == 1).toArray();
+      this.match = client.createMatch(spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed(),
+          MatchConfig.builder().seat("a", even).seat("b", odd).sessionOptions(SessionOptions.builder()
+              .observations(spec.observations()).clientName("kindred-bench").build()).build());
+      this.a = client.joinSeat(match.seat("a"));
+      this.b = client.joinSeat(match.seat("b"));
+      int dims = a.actionDimensions();
+      this.actionsA = new int[full.length][];
+      this.actionsB = new int[full.length][];
+      for (int r = 0; r < full.length; r++) {
+        actionsA[r] = slice(full[r], spec.copies(), agents, dims, even);
+        actionsB[r] = slice(full[r], spec.copies(), agents, dims, odd);
+      }
+      this.unitsPerStep = spec.unitsPerStep();
+    }
+
+    private static int[] slice(int[] all, int copies, int agents, int dims, int[] seat) {
+      int[] out = new int[copies * seat.length * dims];
+      for (int c = 0; c < copies; c++) {
+        for (int j = 0; j < seat.length; j++) {
+          System.arraycopy(all, (c * agents + seat[j]) * dims, out, (c * seat.length + j) * dims, dims);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public double run(long iterations) throws Exception {
+      if (latencies.length < iterations) {
+        latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, iterations)];
+        waits = new long[latencies.length];
+      }
+      count = 0;
+      for (long i = 0; i < iterations; i++) {
+        int row = next;
+        long t0 = System.nanoTime();
+        Future<?> f = other.submit(() -> b.step(actionsB[row]));
+        a.step(actionsA[row]);
+        f.get();
+        next = (next + 1) % actionsA.length;
+        if (count < latencies.length) {
+          latencies[count] = System.nanoTime() - t0;
+          waits[count++] = a.lastMatchStep().getWaitMicros() * 1000L;
+        }
+      }
+      return iterations * unitsPerStep;
+    }
+
+    @Override
+    public Map<String, Double> extras(long iterations, double seconds) {
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put("steps_per_s", iterations / seconds);
+      m.put("p50_ms", BenchHarness.quantile(latencies, count, 0.50) * 1e-6);
+      m.put("p99_ms", BenchHarness.quantile(latencies, count, 0.99) * 1e-6);
+      m.put("slowest_seat_wait_p50_ms", BenchHarness.quantile(waits, count, 0.50) * 1e-6);
+      m.put("slowest_seat_wait_p99_ms", BenchHarness.quantile(waits, count, 0.99) * 1e-6);
+      return m;
+    }
+
+    @Override
+    public void close() {
+      other.shutdownNow();
+      a.close();
+      b.close();
+      match.close();
+    }
   }
 
   /** Steps a session with rows of actions in turn, keeping each Step's latency. */

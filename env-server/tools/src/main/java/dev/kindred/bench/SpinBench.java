@@ -190,7 +190,7 @@ public final class SpinBench extends PrintingCommand {
         "spin.lattice", worldConfig, s.grpcCopies, s.seed, s.grpcObservations,
         (double) spins * s.grpcSweeps * s.grpcCopies, "vs_local",
         path -> sessionConfig(path, worldConfig, spins, s),
-        env -> new int[][] {new int[env.copies() * env.agents() * env.actionDimensions()]}));
+        env -> new int[][] {new int[env.copies() * env.agents() * env.actionDimensions()]}, false));
   }
 
   private static Map<String, Object> sessionConfig(String path, Map<String, Object> worldConfig, long spins, Settings s) {

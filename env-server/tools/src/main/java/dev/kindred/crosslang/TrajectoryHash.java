@@ -91,8 +91,7 @@ public final class TrajectoryHash extends PrintingCommand {
         for (int c = 0; c < copies; c++) {
           for (int ag = 0; ag < agents; ag++) {
             for (int d = 0; d < dims; d++) {
-              long v = (long) t * 7919L + (long) c * 104729L + (long) ag * 1299709L + (long) d * 15485863L + 12345L;
-              actions[i++] = (int) Math.floorMod(v, (long) nvec[d]);
+              actions[i++] = action(t, c, ag, d, nvec[d]);
             }
           }
         }
@@ -103,6 +102,12 @@ public final class TrajectoryHash extends PrintingCommand {
       out.flush();
     }
     return 0;
+  }
+
+  /** The contract's action of copy {@code c}, world agent {@code a}, dimension {@code d} at step {@code t}. */
+  static int action(int t, int c, int a, int d, int numValues) {
+    long v = (long) t * 7919L + (long) c * 104729L + (long) a * 1299709L + (long) d * 15485863L + 12345L;
+    return (int) Math.floorMod(v, (long) numValues);
   }
 
   static String hash(StepBatch b) throws NoSuchAlgorithmException {

@@ -32,8 +32,8 @@ class EnergyBenchTest {
       }
     }
     List<String> names = rows.stream().map(r -> r.get("name").getAsString()).toList();
-    assertEquals(List.of("energy.S3.in-process", "energy.S3.local", "energy.S3.grpc.unary", "energy.S3.grpc.stream"),
-        names);
+    assertEquals(List.of("energy.S3.in-process", "energy.S3.local", "energy.S3.grpc.unary", "energy.S3.grpc.stream",
+        "energy.S3.grpc.match2"), names);
     assertEquals(EnergyBench.rowNames(args), names);
     for (JsonObject r : rows) {
       String name = r.get("name").getAsString();
@@ -47,6 +47,8 @@ class EnergyBenchTest {
       assertEquals(5, config.get("agents").getAsInt(), name);
       JsonObject extra = r.getAsJsonObject("extra");
       List<String> keys = name.endsWith("in-process") ? List.of("ns_per_agent_step", "alloc_bytes_per_step", "vs_cpp")
+          : name.endsWith("match2") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process",
+              "vs_single_controller_stream", "slowest_seat_wait_p50_ms", "slowest_seat_wait_p99_ms")
           : name.contains("grpc") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process")
           : List.of("steps_per_s", "p50_ms", "p99_ms");
       for (String key : keys) {
@@ -55,6 +57,7 @@ class EnergyBenchTest {
     }
     assertTrue(log.contains("Goals (docs/benchmarks.md):"), log);
     assertTrue(log.contains("energy.S3.grpc.stream:") && log.contains("goal >= 0.40"), log);
+    assertTrue(log.contains("energy.S3.grpc.match2:") && log.contains("of one controller's stream"), log);
   }
 
   @Test
@@ -84,8 +87,9 @@ class EnergyBenchTest {
   @Test
   void rowSelection() {
     assertEquals(List.of("energy.S2.in-process"), EnergyBench.rowNames("--scenarios", "s2", "--no-grpc"));
-    assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S3.grpc.unary",
-        "energy.S3.grpc.stream"), EnergyBench.rowNames("--no-in-process", "--only", "GRPC"));
+    assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S1.grpc.match2",
+        "energy.S3.grpc.unary", "energy.S3.grpc.stream", "energy.S3.grpc.match2"),
+        EnergyBench.rowNames("--no-in-process", "--only", "GRPC"));
   }
 
   @Test

@@ -85,7 +85,7 @@ public final class Connections extends ServerTransportFilter {
       return !closed && callers.contains(p.name());
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
       return closed;
     }
 

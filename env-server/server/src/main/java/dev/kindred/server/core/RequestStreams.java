@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * The request/response streams of a server (kindred.v1 StepStream, dm_env_rpc Process): one
@@ -30,6 +31,26 @@ public final class RequestStreams {
     default void ended() {}
   }
 
+  /**
+   * Answers the requests of one stream when the answer may come later, from another thread (a
+   * match seat's step, answered when the world takes it). The next request is read only once
+   * the previous one is answered.
+   */
+  public interface AsyncHandler<Req, Resp> {
+
+    /**
+     * Starts answering {@code request}; {@code done} is called exactly once, with the response
+     * or with the failure that ends the stream, on any thread.
+     */
+    void answer(Req request, BiConsumer<Resp, Throwable> done);
+
+    /**
+     * Called once when the stream ends, however it ends; while an answer is pending only when the
+     * client cancelled (the answer is then dropped).
+     */
+    default void ended() {}
+  }
+
   private final Set<Stream<?, ?>> open = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
 
@@ -43,6 +64,29 @@ public final class RequestStreams {
    */
   public <Req, Resp> StreamObserver<Req> serve(StreamObserver<Resp> responses, String method, ErrorMapping errors,
       Handler<Req, Resp> handler) {
+    return serveAsync(responses, method, errors, new AsyncHandler<Req, Resp>() {
+      @Override
+      public void answer(Req request, BiConsumer<Resp, Throwable> done) {
+        Resp response;
+        try {
+          response = handler.answer(request);
+        } catch (Throwable t) {
+          done.accept(null, t);
+          return;
+        }
+        done.accept(response, null);
+      }
+
+      @Override
+      public void ended() {
+        handler.ended();
+      }
+    });
+  }
+
+  /** As {@link #serve}, for answers that may come later from another thread. */
+  public <Req, Resp> StreamObserver<Req> serveAsync(StreamObserver<Resp> responses, String method,
+      ErrorMapping errors, AsyncHandler<Req, Resp> handler) {
     Stream<Req, Resp> s = new Stream<>((ServerCallStreamObserver<Resp>) responses, method, errors, handler);
     s.start();
     return s;
@@ -65,13 +109,13 @@ public final class RequestStreams {
     private final ServerCallStreamObserver<Resp> out;
     private final String method;
     private final ErrorMapping errors;
-    private final Handler<Req, Resp> handler;
+    private final AsyncHandler<Req, Resp> handler;
     private boolean done;
     /** A request is being answered: shutdown leaves the stream to end after the answer. */
     private boolean busy;
     private boolean wasReady;
 
-    Stream(ServerCallStreamObserver<Resp> out, String method, ErrorMapping errors, Handler<Req, Resp> handler) {
+    Stream(ServerCallStreamObserver<Resp> out, String method, ErrorMapping errors, AsyncHandler<Req, Resp> handler) {
       this.out = out;
       this.method = method;
       this.errors = errors;
@@ -107,15 +151,20 @@ public final class RequestStreams {
         }
         busy = true;
       }
-      Resp response = null;
-      Throwable failure = null;
       try {
-        response = handler.answer(request);
+        handler.answer(request, this::answered);
       } catch (Throwable t) {
-        failure = t;
+        answered(null, t);
       }
+    }
+
+    /** The answer to the request in progress (on whichever thread it came). */
+    private void answered(Resp response, Throwable failure) {
       synchronized (this) {
         busy = false;
+        if (done) {
+          return; // the client cancelled while the answer was pending: nobody reads it
+        }
         if (failure == null) {
           out.onNext(response);
           if (!shuttingDown) {

@@ -284,6 +284,43 @@ public final class SessionRegistry {
   }
 
   /**
+   * The open session of {@code kind} with this id, whoever owns it, or null: for calls whose
+   * permission is a capability other than the principal (a match seat's join token), which the
+   * caller checks before touching the session.
+   */
+  @SuppressWarnings("unchecked") // reserve(kind, ...) made every session of this kind a Session<T>
+  public <T extends SessionState> Session<T> findAnyOwner(SessionKind<T> kind, String id) {
+    Session<?> s = sessions.get(id);
+    return s != null && s.isOpen() && s.kind().equals(kind) ? (Session<T>) s : null;
+  }
+
+  /**
+   * As {@link #use}, for work shared by several clients (a match's world step, which one seat's
+   * call may trigger for every seat): nothing starts for a call already cancelled, but once it
+   * runs the session's world polls only closing and shutdown, never the call, so one client's
+   * cancellation cannot abandon the others' episodes. Throws {@code closed} when the session
+   * has been closed.
+   */
+  public <T extends SessionState, R> R useShared(Session<T> s, Supplier<? extends RuntimeException> closed,
+      Function<? super T, R> action) {
+    refuseIfCancelled(Context.current(), "refused before it started (nothing was done)");
+    s.lock.lock();
+    try {
+      if (s.closed) {
+        throw closed.get();
+      }
+      s.touch(clock.getAsLong());
+      try {
+        return action.apply(s.state());
+      } finally {
+        s.touch(clock.getAsLong());
+      }
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
+  /**
    * Runs {@code action} on the session's state while holding its lock, recording the time of
    * use before and after. Nothing runs for a call (the current gRPC context) that is cancelled
    * or past its deadline, on arrival or after waiting for the lock; while the action runs, the
@@ -498,6 +535,11 @@ public final class SessionRegistry {
   private Closed markClosed(Session<?> s) {
     s.closed = true;
     release(s);
+    try {
+      s.state().closed();
+    } catch (RuntimeException e) {
+      log.atError().setMessage("closing a session's state failed").addKeyValue("session", s.id()).setCause(e).log();
+    }
     BatchedEnv env = s.state().env();
     return new Closed(s.id(), env.sessionStep(), env.episodesEnded());
   }

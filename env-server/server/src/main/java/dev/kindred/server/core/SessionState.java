@@ -13,4 +13,10 @@ public interface SessionState {
    * read only while holding the session's lock.
    */
   BatchedEnv env();
+
+  /**
+   * Called once, under the session's lock, when the session closes (by its client, idle expiry,
+   * disconnect or shutdown): a state with calls waiting on it answers them here.
+   */
+  default void closed() {}
 }
