@@ -124,8 +124,10 @@ func (e *SeatEnv) Step(actions []int32) (*Batch, error) {
 // checks them (codes.InvalidArgument naming the seat's shape).
 //
 // A unary StepSeat carries expected_step (the last answer's session_step + 1), so the server
-// applies it at most once: the same request sent again after a timeout is answered again. A
-// second submission for a step the seat already submitted to is codes.FailedPrecondition.
+// applies it at most once: the same call made again after a client time-out is answered again.
+// A seat that fell behind submits for the match's next step: the batch's SessionStep says which
+// (the steps it missed were TIMED_OUT for it). A second submission for a step the seat already
+// submitted to, while the world waits for the other seats, is codes.FailedPrecondition.
 func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -151,14 +153,8 @@ func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
 			e.stream = nil
 			return nil, err
 		}
-	} else {
-		next := e.answered + 1
-		req.ExpectedStep = &next
-		ctx, cancel := e.client.callCtx(context.Background())
-		defer cancel()
-		if r, err = e.client.stub.StepSeat(ctx, req); err != nil {
-			return nil, fromRPC(err, method, e.client.target, e.client.timeout)
-		}
+	} else if r, err = e.unary(req); err != nil {
+		return nil, err
 	}
 	b, err := e.spec.decode(r, method)
 	if err != nil {
@@ -166,6 +162,31 @@ func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
 	}
 	e.answered = r.SessionStep
 	return b, nil
+}
+
+// unary sends a StepSeat for the step after the last answer (expected_step), so that the same
+// call made again after a client time-out gets that step's answer rather than a second
+// submission. A seat that fell behind (the world took steps without it, its controller late or
+// its call lost) is refused that step: it then submits for the match's next step, as a stream
+// does. A refused submission changed nothing, so sending it again cannot apply it twice.
+func (e *SeatEnv) unary(req *pb.StepSeatRequest) (*pb.StepResponse, error) {
+	const method = "StepSeat"
+	c := e.client
+	next := e.answered + 1
+	req.ExpectedStep = &next
+	for {
+		ctx, cancel := c.callCtx(context.Background())
+		r, err := c.stub.StepSeat(ctx, req)
+		cancel()
+		if err == nil {
+			return r, nil
+		}
+		ke := fromRPC(err, method, c.target, c.timeout)
+		if ke.Code != codes.FailedPrecondition || req.ExpectedStep == nil {
+			return nil, ke
+		}
+		req.ExpectedStep = nil
+	}
 }
 
 // SampleActions returns uniformly random actions for the seat's agents, [copies, seat agents,
