@@ -20,10 +20,14 @@ import dev.kindred.proto.v1.CreateSessionRequest;
 import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.GetServerInfoRequest;
+import dev.kindred.proto.v1.JoinSessionRequest;
+import dev.kindred.proto.v1.LeaveSessionRequest;
 import dev.kindred.proto.v1.ListWorldsRequest;
 import dev.kindred.proto.v1.ResetRequest;
+import dev.kindred.proto.v1.SeatGrant;
 import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
+import dev.kindred.proto.v1.StepSeatRequest;
 import dev.kindred.server.FuzzRequests.Actions;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -88,7 +92,7 @@ final class FuzzHarness implements AutoCloseable {
   /** The codes a request can fail with; anything else (UNKNOWN, INTERNAL, CANCELLED, ...) is a bug. */
   static final Set<Status.Code> ACCEPTABLE = Set.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT,
       Status.Code.NOT_FOUND, Status.Code.FAILED_PRECONDITION, Status.Code.RESOURCE_EXHAUSTED,
-      Status.Code.UNIMPLEMENTED, Status.Code.OUT_OF_RANGE, Status.Code.ALREADY_EXISTS);
+      Status.Code.UNIMPLEMENTED, Status.Code.OUT_OF_RANGE, Status.Code.ALREADY_EXISTS, Status.Code.PERMISSION_DENIED);
   /** The server caps descriptions at 1024 characters plus the length note of an excerpt. */
   static final int MAX_DESCRIPTION = 1100;
   private static final long TIMEOUT_S = 10;
@@ -151,6 +155,8 @@ final class FuzzHarness implements AutoCloseable {
     Conversation<EnvironmentRequest, EnvironmentResponse> dm;
     final List<String> worlds = new ArrayList<>();
     final Map<Long, Integer> dmActions = new LinkedHashMap<>(Map.of(1L, 2));
+    /** The matches this input created (also in {@link #sessions}, so plain calls may name them). */
+    final Map<String, CreateSessionResponse> matches = new LinkedHashMap<>();
   }
 
   void run(FuzzedDataProvider d) {
@@ -169,7 +175,7 @@ final class FuzzHarness implements AutoCloseable {
   }
 
   private void act(FuzzedDataProvider d, Input in) {
-    switch (d.consumeInt(0, 15)) {
+    switch (d.consumeInt(0, 17)) {
       case 0 -> rawUnary(d, in);
       case 1 -> rawStream(d, in);
       case 2 -> {
@@ -209,6 +215,7 @@ final class FuzzHarness implements AutoCloseable {
         }
       }
       case 10 -> stepStream(d, in);
+      case 16, 17 -> match(d, in);
       default -> dm(d, in);
     }
   }
@@ -272,6 +279,56 @@ final class FuzzHarness implements AutoCloseable {
     check("StepStream", c.end);
   }
 
+  // ---- matches -----------------------------------------------------------------------------
+
+  /**
+   * Creates a match (mostly a valid one: every agent its own seat, a deadline of at most 50 ms,
+   * started before all seats joined, so no call of this single-threaded harness waits long), or
+   * joins, steps or leaves a seat of one, with the session, seat, token and actions sometimes
+   * wrong.
+   */
+  private void match(FuzzedDataProvider d, Input in) {
+    int op = d.consumeInt(0, 4);
+    if (op == 0 || in.matches.isEmpty()) {
+      CreateSessionRequest r = requests.createMatch(d);
+      if (!FuzzBudget.affordable(r.getConfig())) {
+        skipped.increment();
+        return;
+      }
+      CreateSessionResponse created = call("CreateSession (match)", () -> stub.createSession(r));
+      if (created != null) {
+        in.sessions.put(created.getSessionId(), Actions.of(created.getSpec()));
+        in.matches.put(created.getSessionId(), created);
+      }
+      return;
+    }
+    CreateSessionResponse m = in.matches.get(d.pickValue(List.copyOf(in.matches.keySet())));
+    SeatGrant g = d.pickValue(m.getSeatsList());
+    String session = d.consumeInt(0, 5) == 0 ? target(d, in) : m.getSessionId();
+    String seat = d.consumeInt(0, 5) == 0 ? d.consumeString(40) : g.getName();
+    String token = switch (d.consumeInt(0, 7)) {
+      case 0 -> d.consumeString(40);
+      case 1 -> d.pickValue(m.getSeatsList()).getJoinToken();
+      default -> g.getJoinToken();
+    };
+    switch (op) {
+      case 1 -> call("JoinSession", () -> stub.joinSession(JoinSessionRequest.newBuilder().setSessionId(session)
+          .setSeat(seat).setJoinToken(token).setClientName(d.consumeString(80)).build()));
+      case 2, 3 -> {
+        Actions whole = Actions.of(m.getSpec());
+        Actions shape = new Actions(whole.copies(), g.getAgentsCount(), whole.numValues());
+        StepSeatRequest.Builder r = StepSeatRequest.newBuilder().setSessionId(session).setSeat(seat).setJoinToken(token)
+            .setActions(requests.actions(d, d.consumeInt(0, 4) == 0 ? whole : shape));
+        if (d.consumeInt(0, 3) == 0) {
+          r.setExpectedStep(d.consumeLong());
+        }
+        call("StepSeat", () -> stub.stepSeat(r.build()));
+      }
+      default -> call("LeaveSession", () -> stub.leaveSession(LeaveSessionRequest.newBuilder().setSessionId(session)
+          .setSeat(seat).setJoinToken(token).build()));
+    }
+  }
+
   // ---- dm_env_rpc --------------------------------------------------------------------------
 
   private void dm(FuzzedDataProvider d, Input in) {
@@ -316,9 +373,11 @@ final class FuzzHarness implements AutoCloseable {
 
   private static final List<MethodDescriptor<?, ?>> UNARY = List.of(EnvServiceGrpc.getGetServerInfoMethod(),
       EnvServiceGrpc.getListWorldsMethod(), EnvServiceGrpc.getCreateSessionMethod(), EnvServiceGrpc.getResetMethod(),
-      EnvServiceGrpc.getStepMethod(), EnvServiceGrpc.getCloseSessionMethod(), HealthGrpc.getCheckMethod());
+      EnvServiceGrpc.getStepMethod(), EnvServiceGrpc.getCloseSessionMethod(), HealthGrpc.getCheckMethod(),
+      EnvServiceGrpc.getJoinSessionMethod(), EnvServiceGrpc.getStepSeatMethod(), EnvServiceGrpc.getLeaveSessionMethod());
   private static final List<MethodDescriptor<?, ?>> STREAMS = List.of(EnvServiceGrpc.getStepStreamMethod(),
-      EnvironmentGrpc.getProcessMethod(), ServerReflectionGrpc.getServerReflectionInfoMethod());
+      EnvironmentGrpc.getProcessMethod(), ServerReflectionGrpc.getServerReflectionInfoMethod(),
+      EnvServiceGrpc.getStepSeatStreamMethod());
 
   private void rawUnary(FuzzedDataProvider d, Input in) {
     MethodDescriptor<?, ?> m = d.pickValue(UNARY);

@@ -19,7 +19,9 @@ import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.CreateSessionRequest;
 import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.MatchOptions;
 import dev.kindred.proto.v1.ResetRequest;
+import dev.kindred.proto.v1.SeatLayout;
 import dev.kindred.proto.v1.StepRequest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -73,6 +75,39 @@ final class FuzzRequests {
     if (d.consumeBoolean()) {
       b.setClientName(d.consumeString(100));
     }
+    return b.build();
+  }
+
+  /**
+   * A match: mostly every agent its own seat, sometimes named seats over random agents (mostly
+   * refused); options that keep every step short (a deadline of 1 to 50 ms, started before all
+   * seats joined), sometimes out of range.
+   */
+  CreateSessionRequest createMatch(FuzzedDataProvider d) {
+    CreateSessionRequest.Builder b = createSession(d).toBuilder().setAutoresetValue(d.pickValue(new int[] {0, 1, 2, 3}));
+    if (d.consumeInt(0, 3) > 0) {
+      b.setSeatPerAgent(true);
+    } else {
+      int seats = d.consumeInt(0, 3);
+      for (int s = 0; s < seats; s++) {
+        SeatLayout.Builder l = SeatLayout.newBuilder()
+            .setName(d.consumeBoolean() ? d.pickValue(new String[] {"red", "blue", "green"}) : d.consumeString(40));
+        int n = d.consumeInt(0, 4);
+        for (int a = 0; a < n; a++) {
+          l.addAgents(d.pickValue(new int[] {0, 1, 2, 3, 4, 5, -1, d.consumeInt()}));
+        }
+        if (d.consumeInt(0, 4) == 0) {
+          l.addWithholdObservations(d.consumeString(24));
+        }
+        b.addSeats(l);
+      }
+      b.setSeatPerAgent(d.consumeInt(0, 9) == 0);
+    }
+    b.setMatch(MatchOptions.newBuilder()
+        .setMaxActionTimeMs(d.consumeInt(0, 9) == 0 ? d.pickValue(new int[] {3_600_001, -1, Integer.MIN_VALUE})
+            : d.consumeInt(1, 50))
+        .setFallback(d.pickValue(new String[] {"", "noop", "random", "random", "forager", "\n"}))
+        .setStartBeforeAllJoined(true));
     return b.build();
   }
 
