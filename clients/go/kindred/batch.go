@@ -3,6 +3,7 @@ package kindred
 import (
 	"encoding/binary"
 	"math"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -35,8 +36,12 @@ type Batch struct {
 	// FinalObservations (AUTORESET_SAME_STEP only) holds the final observations of the episodes
 	// that ended in this step; nil otherwise.
 	FinalObservations []Tensor
-	// SessionStep is the number of Step calls the session has answered so far.
+	// SessionStep is the number of Step calls the session has answered so far (for a match, the
+	// number of world steps).
 	SessionStep uint64
+	// Match is how each seat of a match was driven in this step; nil for plain sessions and for
+	// the observation of JoinSession.
+	Match *MatchStep
 	// Response is the message as received.
 	Response *pb.StepResponse
 }
@@ -54,6 +59,37 @@ type EpisodeStats struct {
 	AgentStats []map[string]float64
 	// Stats are the copy's named statistics.
 	Stats map[string]float64
+	// Seats (a match only) holds each seat's part of the episode, in the match's seat order. In a
+	// seat's batch, Returns and AgentStats hold only the seat's agents.
+	Seats []SeatEpisodeStats
+}
+
+// SeatEpisodeStats is a seat's part of an episode of a match: in how many of its steps the seat
+// submitted, timed out or was absent, and how many of its agents' actions failed.
+type SeatEpisodeStats struct {
+	Seat                                       string
+	Submitted, TimedOut, Absent, ActionsFailed uint64
+}
+
+// MatchStep is a match's step as every seat's batch reports it.
+type MatchStep struct {
+	// Seats are the match's seats, index-aligned with Outcomes.
+	Seats    []string
+	Outcomes []pb.SeatOutcome
+	// Wait is the time from the step's first submission to the world stepping: how long the
+	// step waited for its slowest seat.
+	Wait time.Duration
+}
+
+// Outcome is how the named seat was driven in this step (SEAT_OUTCOME_UNSPECIFIED for a name
+// that is not a seat of the match).
+func (m *MatchStep) Outcome(seat string) pb.SeatOutcome {
+	for i, s := range m.Seats {
+		if s == seat && i < len(m.Outcomes) {
+			return m.Outcomes[i]
+		}
+	}
+	return pb.SeatOutcome_SEAT_OUTCOME_UNSPECIFIED
 }
 
 // Reward of agent a of copy c.
@@ -254,7 +290,17 @@ func (s *Spec) decode(r *pb.StepResponse, method string) (*Batch, error) {
 			st.Returns = append(st.Returns, ag.EpisodeReturn)
 			st.AgentStats = append(st.AgentStats, ag.Stats)
 		}
+		for _, se := range e.Seats {
+			st.Seats = append(st.Seats, SeatEpisodeStats{Seat: se.Seat, Submitted: se.Submitted,
+				TimedOut: se.TimedOut, Absent: se.Absent, ActionsFailed: se.ActionsFailed})
+		}
 		b.Episodes = append(b.Episodes, st)
+	}
+	if m := r.Match; m != nil {
+		if len(m.Outcomes) != len(m.Seats) {
+			return nil, newError(codes.Internal, method, "", "match step: %d outcomes for %d seats", len(m.Outcomes), len(m.Seats))
+		}
+		b.Match = &MatchStep{Seats: m.Seats, Outcomes: m.Outcomes, Wait: time.Duration(m.WaitMicros) * time.Microsecond}
 	}
 	return b, nil
 }

@@ -7,6 +7,10 @@
 //	batch, err = env.Step(env.SampleActions(rng))
 //	spins, err := batch.Int8s("neighbour_spins")
 //
+// A match drives one world's agents from several controllers: CreateMatch partitions them into
+// seats, each controller takes one with JoinSeat and steps it as a SeatEnv (see the README's
+// "Matches").
+//
 // Every call has a deadline (Options.Timeout); every failure is an *Error carrying the gRPC
 // code and the server's message.
 package kindred
@@ -82,6 +86,8 @@ type Client struct {
 	// The sessions made here and not closed yet, by lease: not by VectorEnv, so that an
 	// unreachable VectorEnv can be collected (and its session closed by its cleanup).
 	leases map[*lease]struct{}
+	// The seats of matches joined here and not left yet.
+	seats  map[*SeatEnv]struct{}
 	closed bool
 }
 
@@ -117,7 +123,7 @@ func Dial(target string, opts *Options) (*Client, error) {
 		return nil, newError(codes.InvalidArgument, "", target, "cannot dial %q: %v", target, err)
 	}
 	c := &Client{target: target, timeout: o.Timeout, clientName: o.ClientName, conn: conn,
-		stub: pb.NewEnvServiceClient(conn), leases: map[*lease]struct{}{}}
+		stub: pb.NewEnvServiceClient(conn), leases: map[*lease]struct{}{}, seats: map[*SeatEnv]struct{}{}}
 	if o.ConnectTimeout > 0 {
 		if err := c.waitReady(o.ConnectTimeout); err != nil {
 			conn.Close()
@@ -339,7 +345,7 @@ func (c *Client) MakeVectorEnv(ctx context.Context, worldID string, config map[s
 	if err != nil {
 		return nil, fromRPC(err, method, c.target, c.timeout)
 	}
-	spec, err := newSpec(r.Spec)
+	spec, err := newSpec(r.Spec, method)
 	if err != nil {
 		return nil, err
 	}
@@ -363,8 +369,8 @@ func (c *Client) OpenSessions() int {
 	return len(c.leases)
 }
 
-// Close closes every session still open through this client (best effort), then the channel.
-// Idempotent.
+// Close leaves every seat held through this client and closes every session (and match) still
+// open through it (best effort), then the channel. Idempotent.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -375,7 +381,14 @@ func (c *Client) Close() error {
 	for l := range c.leases {
 		leases = append(leases, l)
 	}
+	seats := make([]*SeatEnv, 0, len(c.seats))
+	for s := range c.seats {
+		seats = append(seats, s)
+	}
 	c.mu.Unlock()
+	for _, s := range seats {
+		_ = s.Leave()
+	}
 	for _, l := range leases {
 		_, _ = l.close()
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -21,7 +22,7 @@ func TestDecodeSyntheticResponse(t *testing.T) {
 			{Name: "f", Dtype: pb.DType_DTYPE_FLOAT32, Shape: []int64{2}, Scope: pb.Scope_SCOPE_AGENT},
 			{Name: "i", Dtype: pb.DType_DTYPE_INT32, Shape: []int64{3}, Scope: pb.Scope_SCOPE_COPY},
 		},
-	})
+	}, "CreateSession")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,5 +83,35 @@ func TestDecodeSyntheticResponse(t *testing.T) {
 		if _, err := spec.decode(r, "Step"); Code(err) != codes.Internal {
 			t.Fatalf("malformed response %d: %v", i, err)
 		}
+	}
+}
+
+// A match's step info and seat statistics decode; outcomes not aligned with seats are INTERNAL.
+func TestDecodeMatchStep(t *testing.T) {
+	spec, err := newSpec(&pb.EnvSpec{WorldId: "synthetic", NumCopies: 1, NumAgents: 1,
+		Actions: &pb.ActionSpec{Dimensions: []*pb.ActionDimension{{Name: "x", NumValues: 2}}}}, "JoinSession")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := spec.decode(&pb.StepResponse{SessionStep: 4, Match: &pb.MatchStep{Seats: []string{"a", "b"},
+		Outcomes: []pb.SeatOutcome{pb.SeatOutcome_SEAT_OUTCOME_SUBMITTED, pb.SeatOutcome_SEAT_OUTCOME_TIMED_OUT}, WaitMicros: 1500},
+		Episodes: []*pb.EpisodeStats{{Copy: 0, Length: 3, Seats: []*pb.SeatEpisodeStats{{Seat: "a", Submitted: 3}, {Seat: "b", Submitted: 1, TimedOut: 1, Absent: 1, ActionsFailed: 2}}}},
+	}, "StepSeat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Match.Wait != 1500*time.Microsecond || b.Match.Outcome("b") != pb.SeatOutcome_SEAT_OUTCOME_TIMED_OUT ||
+		b.Match.Outcome("a") != pb.SeatOutcome_SEAT_OUTCOME_SUBMITTED || b.Match.Outcome("c") != pb.SeatOutcome_SEAT_OUTCOME_UNSPECIFIED {
+		t.Fatalf("match step: %+v", b.Match)
+	}
+	if want := (SeatEpisodeStats{Seat: "b", Submitted: 1, TimedOut: 1, Absent: 1, ActionsFailed: 2}); len(b.Episodes[0].Seats) != 2 || b.Episodes[0].Seats[1] != want {
+		t.Fatalf("seat statistics: %+v", b.Episodes[0].Seats)
+	}
+	if b, _ := spec.decode(&pb.StepResponse{}, "Step"); b.Match != nil {
+		t.Fatalf("a plain step has match info %+v", b.Match)
+	}
+	_, err = spec.decode(&pb.StepResponse{Match: &pb.MatchStep{Seats: []string{"a", "b"}, Outcomes: []pb.SeatOutcome{1}}}, "StepSeat")
+	if Code(err) != codes.Internal {
+		t.Fatalf("misaligned outcomes: %v", err)
 	}
 }

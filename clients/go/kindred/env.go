@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	pb "kindred.dev/clients/go/kindredv1"
@@ -44,7 +45,7 @@ type lease struct {
 	client    *Client
 	sessionID string
 	mu        sync.Mutex
-	stream    *stepStream
+	stream    *stepStream[pb.StepRequest]
 	closed    bool
 }
 
@@ -136,9 +137,17 @@ func (e *VectorEnv) decode(r *pb.StepResponse, method string) (*Batch, error) {
 // row-major (Spec().ActionLen() values); values of dimension d lie in [0, ActionNVec[d]).
 // Wrong lengths and out-of-range values are codes.InvalidArgument before anything is sent.
 func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
-	s := e.spec
+	buf, err := packActions(e.spec, actions, "Step", e.client.target)
+	if err != nil {
+		return nil, err
+	}
+	return e.StepRaw(buf)
+}
+
+// packActions checks actions against the spec and packs them as little-endian int32 bytes.
+func packActions(s *Spec, actions []int32, method, target string) ([]byte, error) {
 	if len(actions) != s.ActionLen() {
-		return nil, newError(codes.InvalidArgument, "Step", e.client.target,
+		return nil, newError(codes.InvalidArgument, method, target,
 			"actions must have %d int32 values = [copies %d, agents %d, action dimensions %d] for %s, got %d",
 			s.ActionLen(), s.NumCopies, s.NumAgents, len(s.ActionNVec), s.WorldID, len(actions))
 	}
@@ -147,12 +156,12 @@ func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
 	for i, v := range actions {
 		if n := s.ActionNVec[i%dims]; v < 0 || v >= n {
 			c, a, d := i/(dims*s.NumAgents), (i/dims)%s.NumAgents, i%dims
-			return nil, newError(codes.InvalidArgument, "Step", e.client.target,
+			return nil, newError(codes.InvalidArgument, method, target,
 				"action of copy %d, agent %d, dimension %d (%s) must be in [0, %d), got %d", c, a, d, s.ActionNames[d], n, v)
 		}
 		binary.LittleEndian.PutUint32(buf[4*i:], uint32(v))
 	}
-	return e.StepRaw(buf)
+	return buf, nil
 }
 
 // StepRaw sends actions already packed as little-endian int32 bytes, unchecked: the server
@@ -188,7 +197,7 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 	}
 	l := e.lease
 	if l.stream == nil {
-		st, err := openStream(e.client)
+		st, err := openStream(e.client, method, e.client.stub.StepStream)
 		if err != nil {
 			return nil, err
 		}
@@ -204,8 +213,9 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 }
 
 // SampleActions returns uniformly random valid actions, [copies, agents, dimensions].
-func (e *VectorEnv) SampleActions(rng *rand.Rand) []int32 {
-	s := e.spec
+func (e *VectorEnv) SampleActions(rng *rand.Rand) []int32 { return sampleActions(e.spec, rng) }
+
+func sampleActions(s *Spec, rng *rand.Rand) []int32 {
 	out := make([]int32, s.ActionLen())
 	dims := len(s.ActionNVec)
 	for i := range out {
@@ -225,27 +235,30 @@ func (e *VectorEnv) Close() error {
 	return err
 }
 
-// stepStream is one StepStream call used as a sequence of request/response pairs. Each
-// response has the client's timeout: when it passes, the stream is cancelled, so that a hung
-// server is a DEADLINE_EXCEEDED error rather than a hang.
-type stepStream struct {
+// stepStream is one StepStream (or StepSeatStream) call used as a sequence of request/response
+// pairs. Each response has the client's timeout: when it passes, the stream is cancelled, so
+// that a hung server is a DEADLINE_EXCEEDED error rather than a hang.
+type stepStream[Req any] struct {
 	client   *Client
+	method   string
 	cancel   context.CancelFunc
-	stream   pb.EnvService_StepStreamClient
+	stream   grpc.BidiStreamingClient[Req, pb.StepResponse]
 	timedOut atomic.Bool
 }
 
-func openStream(c *Client) (*stepStream, error) {
+// openStream opens a step stream with open (the stub's StepStream or StepSeatStream).
+func openStream[Req any](c *Client, method string,
+	open func(context.Context, ...grpc.CallOption) (grpc.BidiStreamingClient[Req, pb.StepResponse], error)) (*stepStream[Req], error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := c.stub.StepStream(ctx)
+	st, err := open(ctx)
 	if err != nil {
 		cancel()
-		return nil, fromRPC(err, "StepStream", c.target, c.timeout)
+		return nil, fromRPC(err, method, c.target, c.timeout)
 	}
-	return &stepStream{client: c, cancel: cancel, stream: st}, nil
+	return &stepStream[Req]{client: c, method: method, cancel: cancel, stream: st}, nil
 }
 
-func (s *stepStream) call(req *pb.StepRequest) (*pb.StepResponse, error) {
+func (s *stepStream[Req]) call(req *Req) (*pb.StepResponse, error) {
 	c := s.client
 	if c.timeout > 0 {
 		timer := time.AfterFunc(c.timeout, func() {
@@ -261,22 +274,22 @@ func (s *stepStream) call(req *pb.StepRequest) (*pb.StepResponse, error) {
 	r, err := s.stream.Recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, newError(codes.Unavailable, "StepStream", c.target, "the server ended the step stream")
+			return nil, newError(codes.Unavailable, s.method, c.target, "the server ended the step stream")
 		}
 		return nil, s.fail(err)
 	}
 	return r, nil
 }
 
-func (s *stepStream) fail(err error) *Error {
+func (s *stepStream[Req]) fail(err error) *Error {
 	c := s.client
 	if s.timedOut.Load() {
-		return newError(codes.DeadlineExceeded, "StepStream", c.target, "no answer from %s within %s (client timeout)", c.target, c.timeout)
+		return newError(codes.DeadlineExceeded, s.method, c.target, "no answer from %s within %s (client timeout)", c.target, c.timeout)
 	}
-	return fromRPC(err, "StepStream", c.target, c.timeout)
+	return fromRPC(err, s.method, c.target, c.timeout)
 }
 
-func (s *stepStream) close() {
+func (s *stepStream[Req]) close() {
 	_ = s.stream.CloseSend()
 	s.cancel()
 }

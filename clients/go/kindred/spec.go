@@ -87,9 +87,9 @@ func DTypeSize(d pb.DType) int {
 	return 0
 }
 
-func newSpec(p *pb.EnvSpec) (*Spec, error) {
+func newSpec(p *pb.EnvSpec, method string) (*Spec, error) {
 	if p == nil {
-		return nil, newError(codes.Internal, "CreateSession", "", "the server sent no spec")
+		return nil, newError(codes.Internal, method, "", "the server sent no spec")
 	}
 	s := &Spec{
 		WorldID:    p.WorldId,
@@ -123,10 +123,10 @@ func newSpec(p *pb.EnvSpec) (*Spec, error) {
 		case pb.Scope_SCOPE_COPY:
 			o.BatchShape = append([]int{s.NumCopies}, o.Shape...)
 		default:
-			return nil, newError(codes.Internal, "CreateSession", "", "observation '%s' has scope %v, which this client does not know; upgrade the client", t.Name, t.Scope)
+			return nil, newError(codes.Internal, method, "", "observation '%s' has scope %v, which this client does not know; upgrade the client", t.Name, t.Scope)
 		}
 		if DTypeSize(t.Dtype) == 0 {
-			return nil, newError(codes.Internal, "CreateSession", "", "observation '%s' has dtype %v, which this client does not know; upgrade the client", t.Name, t.Dtype)
+			return nil, newError(codes.Internal, method, "", "observation '%s' has dtype %v, which this client does not know; upgrade the client", t.Name, t.Dtype)
 		}
 		o.Size = 1
 		for _, d := range o.BatchShape {

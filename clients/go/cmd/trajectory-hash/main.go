@@ -12,59 +12,14 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 
+	"kindred.dev/clients/go/internal/crosslang"
 	"kindred.dev/clients/go/kindred"
 )
-
-// actionsAt is the contract's action array for step t, int32 [copies, agents, dims]:
-// (t*7919 + c*104729 + a*1299709 + d*15485863 + 12345) mod num_values(d), in 64-bit integers.
-func actionsAt(t int64, spec *kindred.Spec) []int32 {
-	dims := len(spec.ActionNVec)
-	out := make([]int32, 0, spec.ActionLen())
-	for c := int64(0); c < int64(spec.NumCopies); c++ {
-		for a := int64(0); a < int64(spec.NumAgents); a++ {
-			for d := 0; d < dims; d++ {
-				v := t*7919 + c*104729 + a*1299709 + int64(d)*15485863 + 12345
-				out = append(out, int32(v%int64(spec.ActionNVec[d])))
-			}
-		}
-	}
-	return out
-}
-
-func stepHash(spec *kindred.Spec, b *kindred.Batch) (string, error) {
-	h := sha256.New()
-	for _, o := range spec.Observations {
-		raw, err := b.Bytes(o.Name)
-		if err != nil {
-			return "", err
-		}
-		h.Write(raw)
-	}
-	var buf [4]byte
-	for _, r := range b.Rewards {
-		binary.LittleEndian.PutUint32(buf[:], math.Float32bits(r))
-		h.Write(buf[:])
-	}
-	for _, flags := range [][]bool{b.Terminated, b.Truncated} {
-		for _, f := range flags {
-			if f {
-				h.Write([]byte{1})
-			} else {
-				h.Write([]byte{0})
-			}
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
 
 func run() error {
 	target := flag.String("target", "localhost:50051", "server address HOST:PORT")
@@ -95,8 +50,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	agents := crosslang.AllAgents(spec.NumAgents)
+	actions := make([]int32, spec.ActionLen())
 	for t := 0; ; t++ {
-		h, err := stepHash(spec, b)
+		h, err := crosslang.BatchHash(spec, b)
 		if err != nil {
 			return err
 		}
@@ -104,7 +61,8 @@ func run() error {
 		if t == *steps {
 			break
 		}
-		if b, err = env.Step(actionsAt(int64(t+1), spec)); err != nil {
+		crosslang.Actions(actions, int64(t+1), spec.NumCopies, agents, spec.ActionNVec)
+		if b, err = env.Step(actions); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,234 @@
+package kindred
+
+import (
+	"context"
+	"math/rand"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+
+	pb "kindred.dev/clients/go/kindredv1"
+)
+
+// SeatOptions of JoinSeat. A nil *SeatOptions takes every default.
+type SeatOptions struct {
+	// Unary sends every step as its own StepSeat call instead of over one StepSeatStream (the
+	// default). The client's timeout applies to each step either way: set Options.Timeout above
+	// the match's MaxActionTime, and above the time its seats take to join before the first step.
+	Unary bool
+}
+
+// SeatEnv is a seat of a match, held by this client: it looks like a session of a world whose
+// agents are the seat's (Spec().NumAgents of them, in seat order), which steps when every held
+// seat has submitted or the match's MaxActionTime has passed. Each Batch carries the step's
+// Match info (how every seat was driven). A SeatEnv is not safe for concurrent use; play each
+// seat from its own goroutine, since a step waits for the other seats.
+//
+// Leave it when done (defer seat.Leave()); the Client's Close leaves it too, and the server frees
+// the seat of a connection that went away.
+type SeatEnv struct {
+	client    *Client
+	sessionID string
+	token     string
+	spec      *Spec
+	agents    []int
+	joined    *Batch
+	streaming bool
+	// JoinResponse is JoinSession's answer as received: the seat's layout, every seat of the
+	// match (without tokens) and the match's options.
+	JoinResponse *pb.JoinSessionResponse
+
+	// mu serialises the seat's calls.
+	mu       sync.Mutex
+	stream   *stepStream[pb.StepSeatRequest]
+	answered uint64 // the session_step of the last answer
+	left     bool
+}
+
+// JoinSeat takes a seat of a match with its join token (SeatGrant.JoinToken, handed over by
+// whoever created the match) and returns it with its spec and current observations (Joined).
+// An unknown session or seat is codes.NotFound, a wrong token codes.PermissionDenied, a seat
+// another live controller holds codes.AlreadyExists, a session without seats
+// codes.FailedPrecondition.
+func (c *Client) JoinSeat(ctx context.Context, sessionID, seat, joinToken string, opts *SeatOptions) (*SeatEnv, error) {
+	const method = "JoinSession"
+	if err := c.checkOpen(method); err != nil {
+		return nil, err
+	}
+	o := SeatOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	cctx, cancel := c.callCtx(ctx)
+	defer cancel()
+	r, err := c.stub.JoinSession(cctx, &pb.JoinSessionRequest{SessionId: sessionID, Seat: seat, JoinToken: joinToken, ClientName: c.clientName})
+	if err != nil {
+		return nil, fromRPC(err, method, c.target, c.timeout)
+	}
+	spec, err := newSpec(r.Spec, method)
+	if err != nil {
+		return nil, err
+	}
+	if r.Observation == nil || r.Seat == nil {
+		return nil, newError(codes.Internal, method, c.target, "the server's JoinSession answer lacks the seat or its observation")
+	}
+	if len(r.Seat.Agents) != spec.NumAgents {
+		return nil, newError(codes.Internal, method, c.target, "seat '%s' has %d agents but its spec %d", seat, len(r.Seat.Agents), spec.NumAgents)
+	}
+	joined, err := spec.decode(r.Observation, method)
+	if err != nil {
+		return nil, err
+	}
+	e := &SeatEnv{client: c, sessionID: sessionID, token: joinToken, spec: spec, agents: ints(r.Seat.Agents),
+		joined: joined, streaming: !o.Unary, JoinResponse: r, answered: r.Observation.SessionStep}
+	c.mu.Lock()
+	c.seats[e] = struct{}{}
+	c.mu.Unlock()
+	return e, nil
+}
+
+// Spec is the seat's view of the world: NumAgents and AgentNames are the seat's agents, in seat
+// order; Observations are the match's less those withheld from the seat.
+func (e *SeatEnv) Spec() *Spec { return e.spec }
+
+// SessionID is the match's session id.
+func (e *SeatEnv) SessionID() string { return e.sessionID }
+
+// Seat is the seat's name.
+func (e *SeatEnv) Seat() string { return e.JoinResponse.Seat.Name }
+
+// Agents are the world's agent indices of the seat's agents, in seat order: agent j of the
+// seat's tensors is world agent Agents()[j].
+func (e *SeatEnv) Agents() []int { return e.agents }
+
+// Joined is JoinSession's batch: the seat's observations when it joined (the match's first
+// observations, before its first step), with zero rewards and no Match info.
+func (e *SeatEnv) Joined() *Batch { return e.joined }
+
+// Streaming reports whether steps travel over one StepSeatStream (true) or unary StepSeat calls.
+func (e *SeatEnv) Streaming() bool { return e.streaming }
+
+// Step submits the seat's actions for the match's next step, int32 [copies, seat agents,
+// dimensions] row-major (Spec().ActionLen() values), and returns the seat's part of the step
+// once the world has stepped. Wrong lengths and out-of-range values are codes.InvalidArgument
+// before anything is sent.
+func (e *SeatEnv) Step(actions []int32) (*Batch, error) {
+	buf, err := packActions(e.spec, actions, "StepSeat", e.client.target)
+	if err != nil {
+		return nil, err
+	}
+	return e.StepRaw(buf)
+}
+
+// StepRaw submits actions already packed as little-endian int32 bytes, unchecked: the server
+// checks them (codes.InvalidArgument naming the seat's shape).
+//
+// A unary StepSeat carries expected_step (the last answer's session_step + 1), so the server
+// applies it at most once: the same call made again after a client time-out is answered again.
+// A seat that fell behind submits for the match's next step: the batch's SessionStep says which
+// (the steps it missed were TIMED_OUT for it). A second submission for a step the seat already
+// submitted to, while the world waits for the other seats, is codes.FailedPrecondition.
+func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	req := &pb.StepSeatRequest{SessionId: e.sessionID, Seat: e.Seat(), JoinToken: e.token, Actions: actions}
+	method := "StepSeatStream"
+	if !e.streaming {
+		method = "StepSeat"
+	}
+	if err := e.checkHeld(method); err != nil {
+		return nil, err
+	}
+	var r *pb.StepResponse
+	var err error
+	if e.streaming {
+		if e.stream == nil {
+			if e.stream, err = openStream(e.client, method, e.client.stub.StepSeatStream); err != nil {
+				e.stream = nil
+				return nil, err
+			}
+		}
+		if r, err = e.stream.call(req); err != nil {
+			e.stream.close() // a failed request ends the stream; the next step opens another
+			e.stream = nil
+			return nil, err
+		}
+	} else if r, err = e.unary(req); err != nil {
+		return nil, err
+	}
+	b, err := e.spec.decode(r, method)
+	if err != nil {
+		return nil, err
+	}
+	e.answered = r.SessionStep
+	return b, nil
+}
+
+// unary sends a StepSeat for the step after the last answer (expected_step), so that the same
+// call made again after a client time-out gets that step's answer rather than a second
+// submission. A seat that fell behind (the world took steps without it, its controller late or
+// its call lost) is refused that step: it then submits for the match's next step, as a stream
+// does. A refused submission changed nothing, so sending it again cannot apply it twice.
+func (e *SeatEnv) unary(req *pb.StepSeatRequest) (*pb.StepResponse, error) {
+	const method = "StepSeat"
+	c := e.client
+	next := e.answered + 1
+	req.ExpectedStep = &next
+	for {
+		ctx, cancel := c.callCtx(context.Background())
+		r, err := c.stub.StepSeat(ctx, req)
+		cancel()
+		if err == nil {
+			return r, nil
+		}
+		ke := fromRPC(err, method, c.target, c.timeout)
+		if ke.Code != codes.FailedPrecondition || req.ExpectedStep == nil {
+			return nil, ke
+		}
+		req.ExpectedStep = nil
+	}
+}
+
+// SampleActions returns uniformly random actions for the seat's agents, [copies, seat agents,
+// dimensions] (every dimension uniform on its own; see Spec.ValidCombinations and the action
+// mask for the combinations a world defines).
+func (e *SeatEnv) SampleActions(rng *rand.Rand) []int32 { return sampleActions(e.spec, rng) }
+
+func (e *SeatEnv) checkHeld(method string) error {
+	if e.left {
+		return newError(codes.FailedPrecondition, method, e.client.target, "seat '%s' of match %s was left by this client; join it again", e.Seat(), e.sessionID)
+	}
+	return e.client.checkOpen(method)
+}
+
+// Leave gives the seat up: its agents play the match's fallback until a controller joins it
+// again. Idempotent; a match the server already forgot (closed or expired) leaves quietly.
+func (e *SeatEnv) Leave() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.left {
+		return nil
+	}
+	e.left = true
+	c := e.client
+	c.mu.Lock()
+	delete(c.seats, e)
+	c.mu.Unlock()
+	if e.stream != nil {
+		e.stream.close()
+		e.stream = nil
+	}
+	const method = "LeaveSession"
+	ctx, cancel := c.callCtx(context.Background())
+	defer cancel()
+	_, err := c.stub.LeaveSession(ctx, &pb.LeaveSessionRequest{SessionId: e.sessionID, Seat: e.Seat(), JoinToken: e.token})
+	if err != nil {
+		ke := fromRPC(err, method, c.target, c.timeout)
+		switch ke.Code {
+		case codes.NotFound, codes.Unavailable, codes.Canceled:
+			return nil
+		}
+		return ke
+	}
+	return nil
+}
