@@ -395,8 +395,8 @@ func TestMatchErrors(t *testing.T) {
 	if yb.SessionStep != 3 || yb.Match.Outcome("x") != pb.SeatOutcome_SEAT_OUTCOME_SUBMITTED {
 		t.Fatalf("step 3: session_step %d, match %+v", yb.SessionStep, yb.Match)
 	}
-	// A unary seat's retry of its last step is answered again without stepping; resubmitting an
-	// earlier step is refused.
+	// A unary seat's retry of its last step is answered again without stepping; so is a
+	// submission for an earlier step (a late seat): the answer is the latest step, nothing applied.
 	ys := cy.Stub()
 	retry, old := uint64(3), uint64(2)
 	yNoop := make([]byte, 4*y.Spec().ActionLen())
@@ -404,8 +404,13 @@ func TestMatchErrors(t *testing.T) {
 	if err != nil || r.SessionStep != 3 || !bytes.Equal(r.Rewards, yb.Response.Rewards) {
 		t.Fatalf("retry of y's step 3: %v, session_step %d", err, r.GetSessionStep())
 	}
-	_, err = ys.StepSeat(ctx, &pb.StepSeatRequest{SessionId: m.SessionID(), Seat: "y", JoinToken: gy.JoinToken, Actions: yNoop, ExpectedStep: &old})
-	wantCode(t, err, codes.FailedPrecondition)
+	r, err = ys.StepSeat(ctx, &pb.StepSeatRequest{SessionId: m.SessionID(), Seat: "y", JoinToken: gy.JoinToken, Actions: yNoop, ExpectedStep: &old})
+	if err != nil || r.SessionStep != 3 || !bytes.Equal(r.Rewards, yb.Response.Rewards) {
+		t.Fatalf("y's late submission for step 2: %v, session_step %d", err, r.GetSessionStep())
+	}
+	ahead := uint64(5)
+	_, err = ys.StepSeat(ctx, &pb.StepSeatRequest{SessionId: m.SessionID(), Seat: "y", JoinToken: gy.JoinToken, Actions: yNoop, ExpectedStep: &ahead})
+	wantCode(t, err, codes.FailedPrecondition, "expected_step")
 	if firstErr != nil { // x's stream was closed by its error; its next step opens another
 		t.Logf("the duplicate arrived first: %v", firstErr)
 	}
@@ -433,7 +438,8 @@ func TestMatchErrors(t *testing.T) {
 }
 
 // A held seat that does not submit times out: the other seat's step returns after about
-// MaxActionTime, with the silent seat TIMED_OUT; the late seat then plays the match's next step.
+// MaxActionTime, with the silent seat TIMED_OUT; the late seat's next submission gets the step it
+// missed at once, and then it plays the match's next step.
 // A seat that left is ABSENT, and does not hold the match up at all; its seat can be joined
 // again.
 func TestMatchDeadlineAndLeave(t *testing.T) {
@@ -461,14 +467,21 @@ func TestMatchDeadlineAndLeave(t *testing.T) {
 		}
 	}
 
-	// The unary seat last answered step 1; its next submission is for step 4 (2 and 3 went on
-	// without it), not an error.
+	// The unary seat last answered step 1: its late submission for step 2 is answered at once
+	// with its part of step 3 (2 and 3 went on without it), its actions not applied; then it is
+	// back in step.
+	start := time.Now()
+	late := ok(t)(slow.Step(make([]int32, slow.Spec().ActionLen())))
+	if took := time.Since(start); took > maxAction/2 || late.SessionStep != 3 ||
+		late.Match.Outcome("slow") != pb.SeatOutcome_SEAT_OUTCOME_TIMED_OUT {
+		t.Fatalf("the late seat's submission: took %v, session_step %d, match %+v", took, late.SessionStep, late.Match)
+	}
 	stepBoth(t, fast, slow, 4)
 
 	if err := slow.Leave(); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
+	start = time.Now()
 	b := ok(t)(fast.Step(make([]int32, fast.Spec().ActionLen())))
 	if took := time.Since(start); took > maxAction/2 || b.Match.Outcome("slow") != pb.SeatOutcome_SEAT_OUTCOME_ABSENT {
 		t.Fatalf("with the other seat left: took %v, match %+v", took, b.Match)

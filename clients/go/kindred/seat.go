@@ -125,8 +125,9 @@ func (e *SeatEnv) Step(actions []int32) (*Batch, error) {
 //
 // A unary StepSeat carries expected_step (the last answer's session_step + 1), so the server
 // applies it at most once: the same call made again after a client time-out is answered again.
-// A seat that fell behind submits for the match's next step: the batch's SessionStep says which
-// (the steps it missed were TIMED_OUT for it). A second submission for a step the seat already
+// A seat that fell behind (the world took that step without it: it was TIMED_OUT) gets its part
+// of the latest step at once, these actions not applied; the batch's SessionStep says which, and
+// the next Step plays the match's next step. A second submission for a step the seat already
 // submitted to, while the world waits for the other seats, is codes.FailedPrecondition.
 func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
 	e.mu.Lock()
@@ -166,15 +167,16 @@ func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
 
 // unary sends a StepSeat for the step after the last answer (expected_step), so that the same
 // call made again after a client time-out gets that step's answer rather than a second
-// submission. A seat that fell behind (the world took steps without it, its controller late or
-// its call lost) is refused that step: it then submits for the match's next step, as a stream
-// does. A refused submission changed nothing, so sending it again cannot apply it twice.
+// submission, and a seat that fell behind gets the latest step at once (the server applies
+// nothing then). It is sent once more after DeadlineExceeded or Unavailable, which leave the
+// client unable to know whether the server took it.
 func (e *SeatEnv) unary(req *pb.StepSeatRequest) (*pb.StepResponse, error) {
 	const method = "StepSeat"
 	c := e.client
 	next := e.answered + 1
 	req.ExpectedStep = &next
-	for {
+	var last error
+	for attempt := 0; attempt < 2; attempt++ {
 		ctx, cancel := c.callCtx(context.Background())
 		r, err := c.stub.StepSeat(ctx, req)
 		cancel()
@@ -182,11 +184,12 @@ func (e *SeatEnv) unary(req *pb.StepSeatRequest) (*pb.StepResponse, error) {
 			return r, nil
 		}
 		ke := fromRPC(err, method, c.target, c.timeout)
-		if ke.Code != codes.FailedPrecondition || req.ExpectedStep == nil {
+		if ke.Code != codes.DeadlineExceeded && ke.Code != codes.Unavailable {
 			return nil, ke
 		}
-		req.ExpectedStep = nil
+		last = ke
 	}
+	return nil, last
 }
 
 // SampleActions returns uniformly random actions for the seat's agents, [copies, seat agents,
