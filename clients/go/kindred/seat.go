@@ -123,9 +123,9 @@ func (e *SeatEnv) Step(actions []int32) (*Batch, error) {
 // StepRaw submits actions already packed as little-endian int32 bytes, unchecked: the server
 // checks them (codes.InvalidArgument naming the seat's shape).
 //
-// A unary StepSeat carries expected_step (the last answer's session_step + 1), so the server
-// applies it at most once: the same call made again after a client time-out is answered again.
-// A seat that fell behind (the world took that step without it: it was TIMED_OUT) gets its part
+// Every StepSeat (unary or streamed) carries expected_step (the last answer's session_step + 1):
+// a unary call made again after a client time-out is answered again, not applied twice, and a
+// seat that fell behind (the world took that step without it: it was TIMED_OUT) gets its part
 // of the latest step at once, these actions not applied; the batch's SessionStep says which, and
 // the next Step plays the match's next step. A second submission for a step the seat already
 // submitted to, while the world waits for the other seats, is codes.FailedPrecondition.
@@ -149,6 +149,8 @@ func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
 				return nil, err
 			}
 		}
+		next := e.answered + 1 // a late seat gets the step it missed at once (see StepRaw)
+		req.ExpectedStep = &next
 		if r, err = e.stream.call(req); err != nil {
 			e.stream.close() // a failed request ends the stream; the next step opens another
 			e.stream = nil

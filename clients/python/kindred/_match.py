@@ -170,8 +170,12 @@ class SeatEnv(VectorEnv):
       step. ``reset(seed=...)`` is an error.
     * ``close()`` (alias ``leave()``) gives the seat up; its agents play the fallback until a
       controller joins it again. The client leaves its seats when it closes.
-    * Unary steps carry no ``expected_step``: a seat that missed a step (``TIMED_OUT``)
-      submits for the match's next one, whatever its number (``info["session_step"]``).
+    * Every step (unary or streamed) carries ``expected_step`` (the last answer's
+      ``session_step`` + 1). A seat that was late (the world took that step without it, its
+      agents ``TIMED_OUT`` on the fallback) gets its part of the latest step at once, with its
+      actions not applied: ``info["session_step"]`` says where the match is, and the next step
+      plays the match's next step. A unary step sent again after a timeout is answered again
+      without a second submission.
 
     The client's ``timeout`` bounds each step, waiting for the other seats included: keep it
     above ``max_action_time_ms``, and above the time every seat takes to join the first time.
@@ -179,7 +183,7 @@ class SeatEnv(VectorEnv):
 
     _STEP = "StepSeat"
     _STEP_STREAM = "StepSeatStream"
-    _EXPECTED_STEP = False
+    _EXPECTED_STEP = True
 
     def __init__(self, client: BaseClient, session_id: str, joined: pb.JoinSessionResponse, join_token: str,
                  streaming: bool = True):
@@ -201,8 +205,11 @@ class SeatEnv(VectorEnv):
         return _SeatLease(self.client, self.session_id, self.seat, self._token)
 
     def _step_request(self, actions: bytes):
-        return pb.StepSeatRequest(session_id=self.session_id, seat=self.seat, join_token=self._token,
-                                  actions=actions)
+        request = pb.StepSeatRequest(session_id=self.session_id, seat=self.seat, join_token=self._token,
+                                     actions=actions)
+        if self._session_step is not None:
+            request.expected_step = self._session_step + 1
+        return request
 
     @property
     def latest(self):

@@ -252,7 +252,7 @@ def test_every_seat_error_leaves_the_match_playable(client, other_client, server
     expect_error("NOT_FOUND", None, red.step, zeros["red"])  # the match is gone for its seats
 
 
-def test_a_silent_seat_times_out_and_plays_the_fallback(client, other_client):
+def test_a_silent_seat_times_out_and_plays_the_fallback(client, other_client, pool):
     config = {**ROOM6, "max_steps": 4}
     match = client.create_match("energy.room", config, SEATS, num_copies=2, seed=9,
                                 options=kindred.MatchOptions(max_action_time_ms=300))
@@ -278,6 +278,18 @@ def test_a_silent_seat_times_out_and_plays_the_fallback(client, other_client):
                                               "actions_failed": e["seats"]["blue"]["actions_failed"]}
                 assert e["seats"]["red"]["submitted"] == e["length"]
         assert silent.latest[4]["session_step"] == 0  # the silent seat saw nothing since it joined
+        # Now it submits (for step 1, five steps late): answered at once with its part of the latest
+        # step, its actions not applied; then it plays the next step with red.
+        t0 = time.monotonic()
+        late = silent.step(np.ones(silent.action_shape, np.int32))
+        assert time.monotonic() - t0 < 0.25
+        assert late[4]["session_step"] == 5 and late[4]["match"]["outcomes"]["blue"] == "TIMED_OUT"
+        actions = rng.integers(0, single.action_nvec, size=single.action_shape, dtype=np.int32)
+        got = step_all(pool, [(red, actions[:, SEATS["red"]]), (silent, actions[:, SEATS["blue"]])])
+        assert got[0][4]["match"]["outcomes"] == {"red": "SUBMITTED", "blue": "SUBMITTED"}
+        full = single.step(actions)
+        assert_slice(got[0], full, SEATS["red"], red.observation_infos)
+        assert_slice(got[1], full, SEATS["blue"], silent.observation_infos)
     finally:
         single.close()
         match.close()

@@ -33,9 +33,11 @@ import java.util.concurrent.TimeUnit;
  * {@link #reset()} returns the seat's current observations (at first those of the join, later
  * those of the last step), and a reset with a seed or copies is refused. Steps go over one
  * {@code StepSeatStream} by default ({@link KindredClient#joinSeat(RemoteMatch.Seat)}), or one
- * unary {@code StepSeat} each ({@code streaming} false), which carries
- * {@code expected_step} and is retried once after DEADLINE_EXCEEDED or UNAVAILABLE (the server
- * answers a retry of the seat's last step with the same response).
+ * unary {@code StepSeat} each ({@code streaming} false), retried once after DEADLINE_EXCEEDED or
+ * UNAVAILABLE. Every step carries {@code expected_step}: the server answers a retry of the seat's
+ * last step with the same response, and a seat that was late (the world took the step without it,
+ * its agents on the fallback) gets its part of that latest step at once, its actions not applied
+ * ({@link StepBatch#sessionStep()} says where the match is); the next step plays on from there.
  *
  * <p>{@link #close()} leaves the seat (LeaveSession): its agents play the match's fallback until
  * someone joins it again; the match itself goes on. Not thread-safe.
@@ -143,9 +145,12 @@ public final class SeatEnv implements VectorEnv {
   @Override
   public StepBatch step(int[] actions) {
     checkOpen("step");
-    StepSeatRequest.Builder r = StepSeatRequest.newBuilder().setSessionId(sessionId).setSeat(seat)
-        .setJoinToken(token).setActions(Codec.encodeActions(actions));
-    StepResponse response = streaming ? streamed(r.build()) : unary(r.setExpectedStep(last.getSessionStep() + 1).build());
+    // expected_step: a late seat gets the step it missed at once (its actions not applied), and a
+    // unary retry is answered again rather than submitted twice.
+    StepSeatRequest request = StepSeatRequest.newBuilder().setSessionId(sessionId).setSeat(seat)
+        .setJoinToken(token).setActions(Codec.encodeActions(actions)).setExpectedStep(last.getSessionStep() + 1)
+        .build();
+    StepResponse response = streaming ? streamed(request) : unary(request);
     last = response;
     return Codec.decode(response, batch);
   }

@@ -120,6 +120,39 @@ class SeatEnvTest {
     }
   }
 
+  @Test
+  void aLateSeatEnvCatchesUpWithTheStepItMissed() throws Exception {
+    try (KindredServer server = KindredServer.start(ServerConfig.defaults().toBuilder().host("127.0.0.1").port(0)
+        .build(), WorldRegistry.builtIn());
+         KindredClient client = KindredClient.connect("127.0.0.1:" + server.port())) {
+      RemoteMatch match = client.createMatch("energy.room", Map.of("agents", 2.0), 1, 3,
+          MatchConfig.builder().seat("red", 0).seat("blue", 1).maxActionTime(Duration.ofMillis(200)).build());
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      for (boolean streaming : new boolean[] {true, false}) {
+        try (SeatEnv red = client.joinSeat(match.seat("red"));
+             SeatEnv blue = client.joinSeat(match.sessionId(), "blue", match.seat("blue").token(), streaming)) {
+          long start = red.reset().sessionStep(); // the current observations: where the match is
+          int[] noop = new int[red.copies() * red.agents() * red.actionDimensions()];
+          StepBatch r = red.step(noop); // blue thinks too long: the step comes at the deadline
+          assertEquals(start + 1, r.sessionStep());
+          assertEquals(SeatOutcome.SEAT_OUTCOME_TIMED_OUT, red.lastMatchStep().getOutcomes(1));
+          long t0 = System.nanoTime();
+          StepBatch late = blue.step(noop);
+          assertTrue((System.nanoTime() - t0) / 1e6 < 150, "the late seat is answered at once");
+          assertEquals(start + 1, late.sessionStep(), "with the step it missed");
+          Future<StepBatch> fr = pool.submit(() -> red.step(noop));
+          StepBatch both = blue.step(noop);
+          assertEquals(start + 2, both.sessionStep());
+          assertEquals(start + 2, fr.get(20, TimeUnit.SECONDS).sessionStep());
+          assertEquals(List.of(SeatOutcome.SEAT_OUTCOME_SUBMITTED, SeatOutcome.SEAT_OUTCOME_SUBMITTED),
+              blue.lastMatchStep().getOutcomesList());
+        }
+      }
+      pool.shutdownNow();
+      match.close();
+    }
+  }
+
   /** {@code seat} equals {@code full} narrowed to {@code agents} (copy-scope tensors whole). */
   private static void assertSlice(StepBatch full, StepBatch seat, int[] agents, List<TensorSpec> specs) {
     int n = full.agents();
