@@ -112,8 +112,6 @@ final class Match {
     private Reply waiting;
     /** Its part of the latest step (or of the first observations). */
     private StepResponse last;
-    /** The world step its last submission was for; -1 before any. */
-    private long lastSubmittedStep = -1;
 
     private Seat(int index, SeatDef def, SessionSpec session, long seed) {
       this.index = index;
@@ -245,8 +243,8 @@ final class Match {
       throw new KindredException("ALREADY_EXISTS", "seat '" + seat.name() + "' is already held by another "
           + "controller; it frees the seat with LeaveSession or by disconnecting, or use another seat of this match");
     }
-    take(seat, from);
     Effects effects = new Effects();
+    take(seat, from, effects);
     progress(now, effects);
     return effects;
   }
@@ -260,7 +258,33 @@ final class Match {
     return effects;
   }
 
-  private void take(Seat seat, Connection from) {
+  /**
+   * {@code from} holds the seat from now on. A submission its previous controller left pending
+   * (it disconnected, or left) is withdrawn, its call answered ABORTED: the new controller plays
+   * the step.
+   */
+  private void take(Seat seat, Connection from, Effects effects) {
+    boolean sameController = seat.everJoined && seat.holder == from && seat.holderless == (from == null);
+    if (seat.submitted && !sameController) {
+      seat.submitted = false;
+      if (seat.waiting != null) {
+        effects.fail(seat.waiting, new KindredException("ABORTED", "seat '" + seat.name() + "' was taken by "
+            + "another controller before the world took step " + (env.sessionStep() + 1) + "; this submission was "
+            + "withdrawn"));
+        seat.waiting = null;
+      }
+      boolean any = false;
+      for (Seat s : seats) {
+        any |= s.submitted;
+      }
+      if (!any) {
+        firstSubmitNanos = -1;
+        if (cancelDeadline != null) {
+          cancelDeadline.run();
+          cancelDeadline = null;
+        }
+      }
+    }
     seat.holder = from;
     seat.holderless = from == null;
     seat.everJoined = true;
@@ -281,22 +305,37 @@ final class Match {
   Effects submit(Seat seat, Connection from, ByteBuffer actions, Long expected, Reply reply, long now) {
     long next = env.sessionStep() + 1;
     Effects effects = new Effects();
+    // A new controller of a seat nobody holds takes it, withdrawing what its last controller left pending.
+    boolean takeover = !seat.held() && (seat.holder != from || seat.holderless != (from == null));
+    boolean pending = seat.submitted && !takeover;
     if (expected != null) {
-      if (Long.compareUnsigned(expected, next) < 0 && !seat.submitted) {
+      if (Long.compareUnsigned(expected, next) < 0 && !pending) {
         // The world has already taken that step: a retry of the seat's submission, or a seat that was late (its
         // agents played the fallback). Either way it gets its part of the latest step at once, and these actions
         // are not applied: the seat is back in step with the world.
+        if (takeover) {
+          take(seat, from, effects);
+        }
         effects.deliver(reply, seat.last);
+        return effects;
+      }
+      if (expected == next && pending) {
+        // A retry of the submission still waiting for this step (its call gave up): this call waits instead.
+        if (seat.waiting != null) {
+          effects.fail(seat.waiting, new KindredException("ABORTED", "superseded by a retry of the same submission "
+              + "(expected_step " + next + ") from seat '" + seat.name() + "'"));
+        }
+        seat.waiting = reply;
         return effects;
       }
       if (expected != next) {
         throw EnvException.precondition("expected_step: the submission is for step " + Long.toUnsignedString(expected)
             + " but this match is at step " + (next - 1) + " (its next step is " + next + ")"
-            + (seat.submitted ? " and seat '" + seat.name() + "' has already submitted for it" : "")
+            + (pending ? " and seat '" + seat.name() + "' has already submitted for it" : "")
             + "; submit with expected_step = the session_step of your last response + 1");
       }
     }
-    if (seat.submitted) {
+    if (pending) {
       throw EnvException.precondition("seat '" + seat.name() + "' has already submitted its actions for step " + next
           + "; its response comes when the world takes that step (when every held seat has submitted, or "
           + layout.maxActionMillis() + " ms after the step's first submission). Submit the next actions after it");
@@ -313,6 +352,7 @@ final class Match {
     ByteBuffer in = actions.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int base = in.position();
     int[] a = seat.staged;
+    // Checked before anything changes (the staged buffer may still hold a withdrawn controller's actions).
     for (int i = 0; i < a.length; i++) {
       int v = in.getInt(base + 4 * i);
       int d = i % dims;
@@ -322,14 +362,15 @@ final class Match {
             + seat.def.agent(row % k) + "), dimension '" + env.spec().actions().dimensions().get(d).name()
             + "' has value " + v + "; expected 0 <= value < " + limits[d]);
       }
-      a[i] = v;
     }
-    if (!seat.held()) {
-      take(seat, from);
+    if (takeover || !seat.held()) {
+      take(seat, from, effects);
+    }
+    for (int i = 0; i < a.length; i++) {
+      a[i] = in.getInt(base + 4 * i);
     }
     seat.submitted = true;
     seat.waiting = reply;
-    seat.lastSubmittedStep = next;
     if (firstSubmitNanos < 0) {
       firstSubmitNanos = now;
     }

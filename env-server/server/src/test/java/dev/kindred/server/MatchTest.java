@@ -412,6 +412,33 @@ class MatchTest {
   }
 
   @Test
+  void aRetryOfAPendingSubmissionWaitsInItsPlace() {
+    try (Harness h = Harness.inProcess()) {
+      CreateSessionResponse m = h.stub.createSession(match(1, 5, MatchOptions.getDefaultInstance()).build());
+      String id = m.getSessionId();
+      Map<String, SeatGrant> g = grants(m);
+      h.stub.joinSession(join(id, g.get("red")));
+      h.stub.joinSession(join(id, g.get("blue")));
+      StepSeatRequest red = seatStep(id, g.get("red"), 2, 2).toBuilder().setExpectedStep(1).build();
+      assertStatus(Status.Code.DEADLINE_EXCEEDED,
+          () -> h.stub.withDeadlineAfter(100, TimeUnit.MILLISECONDS).stepSeat(red)); // the client gives up
+      CompletableFuture<StepResponse> retry = submit(h.async, red.toBuilder().setActions(actions(0, 0)).build());
+      StepResponse b = h.stub.stepSeat(seatStep(id, g.get("blue"), 1, 1).toBuilder().setExpectedStep(1).build());
+      StepResponse r = get(retry);
+      assertEquals(1, b.getSessionStep());
+      assertEquals(1, r.getSessionStep());
+      assertArrayEquals(new float[] {1, 1}, floats(r.getRewards()), "the first submission's actions, applied once");
+      // Without expected_step a second submission for the step is refused instead.
+      CompletableFuture<StepResponse> next = submit(h.async, seatStep(id, g.get("red"), 1, 1));
+      awaitPending(h, id, g.get("red"));
+      assertStatus(Status.Code.FAILED_PRECONDITION, () -> h.stub.stepSeat(seatStep(id, g.get("red"), 1, 1)),
+          "already submitted");
+      h.stub.stepSeat(seatStep(id, g.get("blue"), 1, 1));
+      assertEquals(2, get(next).getSessionStep());
+    }
+  }
+
+  @Test
   void aCancelledSeatCallDoesNotHarmTheMatch() {
     try (Harness h = Harness.inProcess()) {
       CreateSessionResponse m = h.stub.createSession(match(2, 11, MatchOptions.getDefaultInstance()).build());
@@ -479,6 +506,48 @@ class MatchTest {
       StepResponse r = get(waiting);
       assertTrue((System.nanoTime() - t0) / 1e9 < 20, "the step did not wait for the 60 s deadline");
       assertEquals(SeatOutcome.SEAT_OUTCOME_ABSENT, r.getMatch().getOutcomes(1));
+    }
+  }
+
+  @Test
+  void aNewControllerOfASeatWithdrawsWhatItsLastOneLeftPending() throws Exception {
+    try (Harness h = Harness.inProcess()) {
+      CreateSessionResponse m = h.stub.createSession(match(1, 3,
+          MatchOptions.newBuilder().setMaxActionTimeMs(60_000).build()).build());
+      String id = m.getSessionId();
+      Map<String, SeatGrant> g = grants(m);
+      h.stub.joinSession(join(id, g.get("red"))); // held, thinking
+      ManagedChannel first = h.newChannel();
+      EnvServiceGrpc.newBlockingStub(first).joinSession(join(id, g.get("blue")));
+      CompletableFuture<StepResponse> abandoned = submit(EnvServiceGrpc.newStub(first),
+          seatStep(id, g.get("blue"), 0, 0));
+      awaitPending(h, id, g.get("blue"));
+      first.shutdownNow(); // the first controller dies with its submission pending
+      first.awaitTermination(5, TimeUnit.SECONDS);
+      ManagedChannel second = h.newChannel();
+      try {
+        EnvServiceGrpc.EnvServiceBlockingStub s = EnvServiceGrpc.newBlockingStub(second);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+          try {
+            s.joinSession(join(id, g.get("blue")));
+            break;
+          } catch (io.grpc.StatusRuntimeException e) {
+            assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+            assertTrue(System.nanoTime() < until, "the closed connection still holds the seat");
+            Thread.sleep(20);
+          }
+        }
+        // The new controller plays step 1 (not refused as a second submission), with its own actions.
+        CompletableFuture<StepResponse> mine = submit(EnvServiceGrpc.newStub(second), seatStep(id, g.get("blue"), 2, 2));
+        h.stub.stepSeat(seatStep(id, g.get("red"), 1, 1));
+        StepResponse b = get(mine);
+        assertEquals(1, b.getSessionStep());
+        assertArrayEquals(new float[] {1, 1}, floats(b.getRewards()), "the new controller's actions were applied");
+        assertTrue(abandoned.isCompletedExceptionally());
+      } finally {
+        second.shutdownNow();
+      }
     }
   }
 
