@@ -195,16 +195,7 @@ public final class KindredClient implements AutoCloseable {
     if (copies < 0) {
       throw new KindredException("INVALID_ARGUMENT", "num_copies: got " + copies + "; expected at least 1 (0 means 1)");
     }
-    CreateSessionRequest request = CreateSessionRequest.newBuilder()
-        .setWorldId(worldId == null ? "" : worldId)
-        .setConfig(Structs.toStruct(config))
-        .setNumCopies(copies)
-        .setSeed(seed)
-        .setAutoreset(Protos.autoresetMode(sessionOptions.autoreset()))
-        .addAllObservations(sessionOptions.observations())
-        .setClientName(sessionOptions.clientName())
-        .setSparseObservations(sessionOptions.sparseObservations())
-        .build();
+    CreateSessionRequest request = createRequest(worldId, config, copies, seed, sessionOptions).build();
     CreateSessionResponse response;
     try {
       response = unary().createSession(request);
@@ -230,16 +221,7 @@ public final class KindredClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("this KindredClient has been closed");
     }
-    SessionOptions o = match.sessionOptions();
-    CreateSessionRequest request = CreateSessionRequest.newBuilder()
-        .setWorldId(worldId == null ? "" : worldId)
-        .setConfig(Structs.toStruct(config))
-        .setNumCopies(Math.max(0, copies))
-        .setSeed(seed)
-        .setAutoreset(Protos.autoresetMode(o.autoreset()))
-        .addAllObservations(o.observations())
-        .setClientName(o.clientName())
-        .setSparseObservations(o.sparseObservations())
+    CreateSessionRequest request = createRequest(worldId, config, Math.max(0, copies), seed, match.sessionOptions())
         .addAllSeats(match.seats())
         .setSeatPerAgent(match.seatPerAgent())
         .setMatch(match.options())
@@ -278,6 +260,19 @@ public final class KindredClient implements AutoCloseable {
       throw translate(e, "JoinSession");
     }
     return new SeatEnv(this, blocking, async, sessionId, seat, token, streaming, joined);
+  }
+
+  private static CreateSessionRequest.Builder createRequest(String worldId, Map<String, ?> config, int copies,
+      long seed, SessionOptions o) {
+    return CreateSessionRequest.newBuilder()
+        .setWorldId(worldId == null ? "" : worldId)
+        .setConfig(Structs.toStruct(config))
+        .setNumCopies(copies)
+        .setSeed(seed)
+        .setAutoreset(Protos.autoresetMode(o.autoreset()))
+        .addAllObservations(o.observations())
+        .setClientName(o.clientName())
+        .setSparseObservations(o.sparseObservations());
   }
 
   public String target() {

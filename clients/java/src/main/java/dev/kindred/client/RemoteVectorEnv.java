@@ -72,7 +72,8 @@ import java.util.concurrent.TimeUnit;
  * shortly after the connection goes away.
  */
 public final class RemoteVectorEnv implements VectorEnv {
-  private static final Object END = new Object();
+  /** What a step stream's queue holds after its last answer when the server completed it. */
+  static final Object END = new Object();
   /** Closes the sessions of environments that became unreachable without close(); one daemon thread. */
   private static final Cleaner CLEANER = Cleaner.create();
 
@@ -119,7 +120,7 @@ public final class RemoteVectorEnv implements VectorEnv {
     private final String sessionId;
     private final long deadlineNanos;
     /** The open StepStream, or null. Written by the environment's thread; read by the cleaner after it is unreachable. */
-    volatile Stream stream;
+    volatile Stream<StepRequest> stream;
     private volatile boolean closed;
     private volatile CloseSessionResponse closeResponse;
 
@@ -176,7 +177,7 @@ public final class RemoteVectorEnv implements VectorEnv {
     }
 
     private void cancelStream() {
-      Stream s = stream;
+      Stream<StepRequest> s = stream;
       stream = null;
       if (s != null && s.requests != null) {
         s.requests.cancel("session closed by the client", null);
@@ -318,9 +319,9 @@ public final class RemoteVectorEnv implements VectorEnv {
   public void send(int[] actions) {
     checkOpen("send");
     StepRequest request = request(actions);
-    Stream stream = lease.stream;
+    Stream<StepRequest> stream = lease.stream;
     if (stream == null) {
-      stream = new Stream();
+      stream = new Stream<>();
       async.stepStream(stream);
       lease.stream = stream;
     }
@@ -346,7 +347,7 @@ public final class RemoteVectorEnv implements VectorEnv {
     if (inFlight == 0) {
       throw new IllegalStateException("nothing is in flight: call send(actions) before receive()");
     }
-    Stream s = lease.stream;
+    Stream<StepRequest> s = lease.stream;
     Object item;
     try {
       item = s.responses.poll(deadlineNanos, TimeUnit.NANOSECONDS);
@@ -426,7 +427,7 @@ public final class RemoteVectorEnv implements VectorEnv {
   }
 
   private void abandonStream() {
-    Stream s = lease.stream;
+    Stream<StepRequest> s = lease.stream;
     lease.stream = null;
     inFlight = 0;
     if (s != null && s.requests != null) {
@@ -434,13 +435,16 @@ public final class RemoteVectorEnv implements VectorEnv {
     }
   }
 
-  /** One StepStream: its requests, and its answers queued in order as they arrive. */
-  static final class Stream implements ClientResponseObserver<StepRequest, StepResponse> {
+  /**
+   * One step stream (a session's StepStream, a seat's StepSeatStream): its requests, and its
+   * answers queued in order as they arrive, then the failure that ended it or {@link #END}.
+   */
+  static final class Stream<Req> implements ClientResponseObserver<Req, StepResponse> {
     final LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    ClientCallStreamObserver<StepRequest> requests;
+    ClientCallStreamObserver<Req> requests;
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<StepRequest> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<Req> requestStream) {
       this.requests = requestStream;
     }
 

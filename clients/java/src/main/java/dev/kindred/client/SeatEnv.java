@@ -15,10 +15,7 @@ import dev.kindred.proto.v1.SeatLayout;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.proto.v1.StepSeatRequest;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,7 +55,7 @@ public final class SeatEnv implements VectorEnv {
   private final StepBatch batch;
   private final long deadlineNanos;
   private StepResponse last;
-  private Stream stream;
+  private RemoteVectorEnv.Stream<StepSeatRequest> stream;
   private boolean closed;
 
   SeatEnv(KindredClient client, EnvServiceGrpc.EnvServiceBlockingStub blocking, EnvServiceGrpc.EnvServiceStub async,
@@ -173,7 +170,7 @@ public final class SeatEnv implements VectorEnv {
 
   private StepResponse streamed(StepSeatRequest request) {
     if (stream == null) {
-      stream = new Stream();
+      stream = new RemoteVectorEnv.Stream<>();
       async.stepSeatStream(stream);
     }
     Object item;
@@ -205,7 +202,7 @@ public final class SeatEnv implements VectorEnv {
   }
 
   private void abandonStream() {
-    Stream s = stream;
+    RemoteVectorEnv.Stream<StepSeatRequest> s = stream;
     stream = null;
     if (s != null && s.requests != null) {
       s.requests.cancel("abandoned by the client", null);
@@ -226,7 +223,7 @@ public final class SeatEnv implements VectorEnv {
       return;
     }
     closed = true;
-    Stream s = stream;
+    RemoteVectorEnv.Stream<StepSeatRequest> s = stream;
     stream = null;
     if (s != null && s.requests != null) {
       s.requests.onCompleted();
@@ -246,31 +243,5 @@ public final class SeatEnv implements VectorEnv {
   public String toString() {
     return "SeatEnv{" + seat + " of " + spec.worldId() + ", session=" + sessionId + ", agents="
         + layout.getAgentsList() + ", server=" + client.target() + (closed ? ", left" : "") + "}";
-  }
-
-  /** One StepSeatStream: its requests, and its answers queued in order. */
-  private static final class Stream implements ClientResponseObserver<StepSeatRequest, StepResponse> {
-    final LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    ClientCallStreamObserver<StepSeatRequest> requests;
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<StepSeatRequest> requestStream) {
-      this.requests = requestStream;
-    }
-
-    @Override
-    public void onNext(StepResponse value) {
-      responses.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      responses.add(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      responses.add(new KindredException("UNAVAILABLE", "the server ended the StepSeatStream"));
-    }
   }
 }

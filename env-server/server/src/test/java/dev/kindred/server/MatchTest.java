@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.kindred.env.CounterWorld;
 import dev.kindred.env.energy.EnergyWorldType;
 import dev.kindred.proto.v1.AutoresetMode;
 import dev.kindred.proto.v1.CloseSessionRequest;
@@ -42,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -95,6 +93,21 @@ class MatchTest {
       public void onCompleted() {}
     });
     return f;
+  }
+
+  /** Joins a seat whose last controller's connection has closed, once the server has seen it close. */
+  private static JoinSessionResponse joinOnceFree(EnvServiceGrpc.EnvServiceBlockingStub stub, JoinSessionRequest r)
+      throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        return stub.joinSession(r);
+      } catch (io.grpc.StatusRuntimeException e) {
+        assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+        assertTrue(System.nanoTime() < until, "the closed connection still holds the seat");
+        Thread.sleep(20);
+      }
+    }
   }
 
   private static StepResponse get(CompletableFuture<StepResponse> f) {
@@ -474,17 +487,7 @@ class MatchTest {
       assertStatus(Status.Code.ALREADY_EXISTS, () -> h.stub.joinSession(join(id, blue)), "already held");
       first.shutdownNow();
       first.awaitTermination(5, TimeUnit.SECONDS);
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      JoinSessionResponse again = null;
-      while (again == null) {
-        try {
-          again = h.stub.joinSession(join(id, blue));
-        } catch (io.grpc.StatusRuntimeException e) {
-          assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
-          assertTrue(System.nanoTime() < until, "the closed connection still holds the seat");
-          Thread.sleep(20);
-        }
-      }
+      JoinSessionResponse again = joinOnceFree(h.stub, join(id, blue));
       assertEquals(2, again.getSpec().getNumAgents());
     }
   }
@@ -527,17 +530,7 @@ class MatchTest {
       ManagedChannel second = h.newChannel();
       try {
         EnvServiceGrpc.EnvServiceBlockingStub s = EnvServiceGrpc.newBlockingStub(second);
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-          try {
-            s.joinSession(join(id, g.get("blue")));
-            break;
-          } catch (io.grpc.StatusRuntimeException e) {
-            assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
-            assertTrue(System.nanoTime() < until, "the closed connection still holds the seat");
-            Thread.sleep(20);
-          }
-        }
+        joinOnceFree(s, join(id, g.get("blue")));
         // The new controller plays step 1 (not refused as a second submission), with its own actions.
         CompletableFuture<StepResponse> mine = submit(EnvServiceGrpc.newStub(second), seatStep(id, g.get("blue"), 2, 2));
         h.stub.stepSeat(seatStep(id, g.get("red"), 1, 1));
@@ -686,15 +679,15 @@ class MatchTest {
       Map<String, SeatGrant> g = grants(m);
       h.stub.joinSession(join(id, g.get("red")));
       h.stub.joinSession(join(id, g.get("blue")));
-      LinkedBlockingQueue<Object> redOut = new LinkedBlockingQueue<>();
-      LinkedBlockingQueue<Object> blueOut = new LinkedBlockingQueue<>();
-      StreamObserver<StepSeatRequest> redIn = h.async.stepSeatStream(collect(redOut));
-      StreamObserver<StepSeatRequest> blueIn = h.async.stepSeatStream(collect(blueOut));
+      QueueObserver<StepResponse> redOut = new QueueObserver<>();
+      QueueObserver<StepResponse> blueOut = new QueueObserver<>();
+      StreamObserver<StepSeatRequest> redIn = h.async.stepSeatStream(redOut);
+      StreamObserver<StepSeatRequest> blueIn = h.async.stepSeatStream(blueOut);
       for (int t = 1; t <= 30; t++) {
         redIn.onNext(seatStep(id, g.get("red"), 2, 2, 2, 2));
         blueIn.onNext(seatStep(id, g.get("blue"), 0, 1, 1, 1));
-        StepResponse r = (StepResponse) redOut.poll(10, TimeUnit.SECONDS);
-        StepResponse b = (StepResponse) blueOut.poll(10, TimeUnit.SECONDS);
+        StepResponse r = redOut.next();
+        StepResponse b = blueOut.next();
         assertEquals(t, r.getSessionStep());
         assertEquals(t, b.getSessionStep());
         // NEXT_STEP autoreset: the step after an episode's end (max_steps 5) resets instead of moving.
@@ -707,23 +700,4 @@ class MatchTest {
     }
   }
 
-  private static StreamObserver<StepResponse> collect(LinkedBlockingQueue<Object> q) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(StepResponse value) {
-        q.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        q.add(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
-  }
-
-  @SuppressWarnings("unused")
-  private static final String COUNTER = CounterWorld.ID;
 }

@@ -238,10 +238,7 @@ final class SessionRows {
 
     @Override
     public Map<String, Double> extras(long iterations, double seconds) {
-      Map<String, Double> m = new LinkedHashMap<>();
-      m.put("steps_per_s", iterations / seconds);
-      m.put("p50_ms", BenchHarness.quantile(latencies, count, 0.50) * 1e-6);
-      m.put("p99_ms", BenchHarness.quantile(latencies, count, 0.99) * 1e-6);
+      Map<String, Double> m = stepExtras(iterations, seconds, latencies, count);
       m.put("slowest_seat_wait_p50_ms", BenchHarness.quantile(waits, count, 0.50) * 1e-6);
       m.put("slowest_seat_wait_p99_ms", BenchHarness.quantile(waits, count, 0.99) * 1e-6);
       return m;
@@ -290,16 +287,21 @@ final class SessionRows {
 
     @Override
     public Map<String, Double> extras(long iterations, double seconds) {
-      Map<String, Double> m = new LinkedHashMap<>();
-      m.put("steps_per_s", iterations / seconds);
-      m.put("p50_ms", BenchHarness.quantile(latencies, count, 0.50) * 1e-6);
-      m.put("p99_ms", BenchHarness.quantile(latencies, count, 0.99) * 1e-6);
-      return m;
+      return stepExtras(iterations, seconds, latencies, count);
     }
 
     @Override
     public void close() {
       env.close();
     }
+  }
+
+  /** Steps per second and the p50/p99 of the first {@code count} step latencies (ns), in ms. */
+  static Map<String, Double> stepExtras(long iterations, double seconds, long[] latencies, int count) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("steps_per_s", iterations / seconds);
+    m.put("p50_ms", BenchHarness.quantile(latencies, count, 0.50) * 1e-6);
+    m.put("p99_ms", BenchHarness.quantile(latencies, count, 0.99) * 1e-6);
+    return m;
   }
 }
