@@ -4,11 +4,13 @@ import dev.kindred.dmenv.proto.CreateWorldResponse;
 import dev.kindred.dmenv.proto.DestroyWorldResponse;
 import dev.kindred.dmenv.proto.EnvironmentGrpc;
 import dev.kindred.dmenv.proto.EnvironmentRequest;
+import dev.kindred.dmenv.proto.EnvironmentRequest.PayloadCase;
 import dev.kindred.dmenv.proto.EnvironmentResponse;
 import dev.kindred.dmenv.proto.JoinWorldResponse;
 import dev.kindred.dmenv.proto.LeaveWorldResponse;
 import dev.kindred.dmenv.proto.ResetResponse;
 import dev.kindred.dmenv.proto.ResetWorldResponse;
+import dev.kindred.dmenv.proto.StepRequest;
 import dev.kindred.dmenv.proto.StepResponse;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.Quote;
@@ -20,13 +22,17 @@ import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionRegistry;
 import dev.kindred.server.core.WorldFactory;
+import dev.kindred.server.match.Match;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DeepMind's dm_env_rpc protocol v1 ({@code dm_env_rpc.v1.Environment/Process}) over Kindred's
@@ -102,7 +108,8 @@ import java.util.function.Supplier;
  * another connection sees INTERRUPTED at its next Step (with its requested observations, actions
  * ignored); ResetWorld itself does not wait for that step. LeaveWorld when not joined is a no-op.
  */
-public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
+public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DmEnvRpcService.class);
   private static final ErrorMapping ERRORS = new ErrorMapping("use a smaller world",
       "use a smaller world or destroy other worlds");
 
@@ -132,11 +139,22 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     return worlds.size();
   }
 
-  /** One stream's state; touched only by the stream's handler (one call at a time). */
+  /** Stops the seated worlds' deadlines; the server closes its sessions itself. */
+  @Override
+  public void close() {
+    worlds.close();
+  }
+
+  /**
+   * One stream's state; touched only by the stream's handler (one request at a time: the next
+   * is read once the previous one is answered, also when a seat's Step is answered later).
+   */
   private static final class Connection {
     final Principal principal;
-    Session<DmWorld> joined;
-    final Set<Session<DmWorld>> created = new LinkedHashSet<>();
+    Session<DmSession> joined;
+    /** The seat this connection holds in {@link #joined}, when that is a seated world. */
+    DmSeatedWorld.Held seat;
+    final Set<Session<DmSession>> created = new LinkedHashSet<>();
 
     Connection(Principal principal) {
       this.principal = principal;
@@ -151,10 +169,15 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
   @Override
   public StreamObserver<EnvironmentRequest> process(StreamObserver<EnvironmentResponse> responseObserver) {
     Connection conn = new Connection(Caller.current().principal());
-    return streams.serve(responseObserver, "Process", ERRORS, new RequestStreams.Handler<>() {
+    // A seat's Step is answered when its world steps, from whichever thread steps it.
+    return streams.serveAsync(responseObserver, "Process", ERRORS, new RequestStreams.AsyncHandler<>() {
       @Override
-      public EnvironmentResponse answer(EnvironmentRequest request) {
-        return handle(conn, request);
+      public void answer(EnvironmentRequest request, BiConsumer<EnvironmentResponse, Throwable> done) {
+        if (request.getPayloadCase() == PayloadCase.STEP && conn.seat != null) {
+          stepSeat(conn, request.getStep(), done);
+        } else {
+          done.accept(handle(conn, request), null);
+        }
       }
 
       @Override
@@ -164,19 +187,23 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     });
   }
 
-  /** Ends a connection: leaves its world and destroys the worlds it created. */
+  /** Ends a connection: leaves its world (or seat) and destroys the worlds it created that have no seats. */
   private void close(Connection conn) {
     leave(conn);
-    for (Session<DmWorld> w : conn.created) {
+    for (Session<DmSession> w : conn.created) {
       worlds.creatorClosed(w);
     }
     conn.created.clear();
   }
 
   private void leave(Connection conn) {
-    Session<DmWorld> w = conn.joined;
-    if (w != null) {
-      conn.joined = null;
+    Session<DmSession> w = conn.joined;
+    DmSeatedWorld.Held seat = conn.seat;
+    conn.joined = null;
+    conn.seat = null;
+    if (seat != null) {
+      worlds.leaveSeat(w, seat);
+    } else if (w != null) {
       worlds.leave(w, conn);
     }
   }
@@ -187,7 +214,7 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
       return switch (request.getPayloadCase()) {
         case CREATE_WORLD -> {
           // Built on the server's creation threads, never on the threads serving other calls.
-          Session<DmWorld> w = factory.onCreationThread(() -> worlds.create(DmSettings.create(
+          Session<DmSession> w = factory.onCreationThread(() -> worlds.create(DmSettings.create(
               request.getCreateWorld().getSettingsMap(), registry, factory.limits().maxConfigElements()), conn,
               conn.principal));
           conn.created.add(w);
@@ -200,30 +227,47 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
             throw EnvException.precondition("this connection is already joined to world '" + conn.joined.id()
                 + "'; a connection joins one world at a time (send LeaveWorld first)");
           }
-          Session<DmWorld> w = worlds.get(r.getWorldName(), conn.principal);
-          if (r.getSettingsCount() > 0) {
-            throw EnvException.invalid("settings." + Quote.excerpt(r.getSettingsMap().keySet().iterator().next()),
-                "JoinWorld takes no settings; world settings go to CreateWorld (or ResetWorld)");
+          DmSettings.SeatClaim claim = DmSettings.seatClaim(r.getSettingsMap());
+          DmSpecs specs;
+          if (claim == null) {
+            Session<DmSession> w = worlds.get(r.getWorldName(), conn.principal);
+            specs = worlds.use(w, world -> plain(world, w.id(), "JoinWorld").join(conn));
+            conn.joined = w;
+          } else {
+            Session<DmSession> w = worlds.findForSeat(r.getWorldName());
+            DmSeatedWorld.Joined j = worlds.useShared(w, world -> seated(world, w, conn).join(claim, worlds.now()));
+            conn.joined = w;
+            conn.seat = j.held();
+            j.effects().run();
+            specs = j.held().specs();
           }
-          DmSpecs specs = worlds.use(w, world -> world.join(conn));
-          conn.joined = w;
           yield EnvironmentResponse.newBuilder()
               .setJoinWorld(JoinWorldResponse.newBuilder().setSpecs(specs.proto())).build();
         }
         case STEP -> {
-          StepResponse step = worlds.use(joined(conn, "Step"), w -> w.step(conn, request.getStep(), maxMessageBytes));
+          // A seat's Step does not come here (see process).
+          StepResponse step = worlds.use(joined(conn, "Step"),
+              w -> plain(w, conn.joined.id(), "Step").step(conn, request.getStep(), maxMessageBytes));
           yield EnvironmentResponse.newBuilder().setStep(step).build();
         }
         case RESET -> {
-          Session<DmWorld> w = joined(conn, "Reset");
-          Long seed = DmSettings.seedOnly(request.getReset().getSettingsMap(), "Reset");
-          DmSpecs specs = worlds.use(w, world -> world.reset(conn, seed));
+          Session<DmSession> w = joined(conn, "Reset");
+          DmSpecs specs;
+          DmSeatedWorld.Held seat = conn.seat;
+          if (seat != null) {
+            DmSettings.seatReset(request.getReset().getSettingsMap());
+            specs = worlds.useShared(w, world -> seat.reset());
+          } else {
+            Long seed = DmSettings.seedOnly(request.getReset().getSettingsMap(), "Reset");
+            specs = worlds.use(w, world -> plain(world, w.id(), "Reset").reset(conn, seed));
+          }
           yield EnvironmentResponse.newBuilder().setReset(ResetResponse.newBuilder().setSpecs(specs.proto())).build();
         }
         case RESET_WORLD -> {
           var r = request.getResetWorld();
           Supplier<Void> reset = () -> worlds.use(worlds.get(r.getWorldName(), conn.principal), w -> {
-            w.resetWorld(conn, r.getSettingsMap(), factory.limits().maxConfigElements());
+            plain(w, r.getWorldName(), "ResetWorld").resetWorld(conn, r.getSettingsMap(),
+                factory.limits().maxConfigElements());
             return null;
           });
           // Configuration settings rebuild the world: on a creation thread, as CreateWorld.
@@ -254,7 +298,73 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase {
     }
   }
 
-  private static Session<DmWorld> joined(Connection conn, String request) {
+  /**
+   * A seat's Step: answered now (errors, a sequence's start) or once the world has taken the
+   * step. Failures are error responses; the stream stays open.
+   */
+  private void stepSeat(Connection conn, StepRequest request, BiConsumer<EnvironmentResponse, Throwable> done) {
+    DmSeatedWorld.Held seat = conn.seat;
+    DmSeatedWorld.Answer answer = new DmSeatedWorld.Answer() {
+      @Override
+      public void answer(StepResponse response) {
+        deliver(done, EnvironmentResponse.newBuilder().setStep(response).build());
+      }
+
+      @Override
+      public void fail(RuntimeException failure) {
+        deliver(done, error(ERRORS.toStatus("step", failure)));
+      }
+    };
+    Match.Effects effects;
+    try {
+      effects = worlds.useShared(conn.joined,
+          w -> ((DmSeatedWorld) w).step(seat, request, maxMessageBytes, answer, worlds.now()));
+    } catch (RuntimeException | OutOfMemoryError e) {
+      done.accept(error(ERRORS.toStatus("step", e)), null);
+      return;
+    }
+    effects.run();
+  }
+
+  /** Hands an answer to the stream; one that cannot be sent must not keep the other seats' answers from theirs. */
+  private static void deliver(BiConsumer<EnvironmentResponse, Throwable> done, EnvironmentResponse response) {
+    try {
+      done.accept(response, null);
+    } catch (RuntimeException e) {
+      log.debug("a seat's step answer could not be sent (its stream ended)", e);
+    }
+  }
+
+  /** The world one connection controls, or FAILED_PRECONDITION for a seated one (found by its owner only). */
+  private static DmWorld plain(DmSession world, String name, String request) {
+    if (world instanceof DmWorld w) {
+      return w;
+    }
+    throw EnvException.precondition("world '" + Quote.excerpt(name) + "' has seats: each seat is joined by its own "
+        + "connection with JoinWorld settings '" + DmSettings.SEAT + "' (the seat's name) and '" + DmSettings.SEAT_TOKEN
+        + "' (its token), and its episodes follow one another by themselves; " + request + " is for worlds created "
+        + "without seats");
+  }
+
+  /**
+   * The seated world a JoinWorld with a seat names; a world created without seats is
+   * FAILED_PRECONDITION to its owner and NOT_FOUND to anyone else (as any world of another
+   * principal).
+   */
+  private DmSeatedWorld seated(DmSession world, Session<DmSession> s, Connection conn) {
+    if (world instanceof DmSeatedWorld w) {
+      return w;
+    }
+    if (!s.owner().name().equals(conn.principal.name())) {
+      throw worlds.notFoundError(s.id());
+    }
+    throw EnvException.precondition("world '" + s.id() + "' was created without seats: one connection controls all "
+        + "its agents, joining with no settings; the settings '" + DmSettings.SEAT + "' and '" + DmSettings.SEAT_TOKEN
+        + "' are for worlds created with seats (CreateWorld settings " + DmSettings.SEAT_PREFIX + "<name> and "
+        + DmSettings.TOKEN_PREFIX + "<name>)");
+  }
+
+  private static Session<DmSession> joined(Connection conn, String request) {
     if (conn.joined == null) {
       throw EnvException.precondition(request + " needs a joined world: this connection is not joined; send "
           + "CreateWorld (or use an existing world's name) and then JoinWorld");

@@ -115,11 +115,15 @@ public final class Match {
     /** The world step its last submission was for; -1 before any. */
     private long lastSubmittedStep = -1;
 
-    private Seat(int index, SeatDef def, SessionSpec session, long seed) {
+    private Seat(int index, SeatDef def, SessionSpec session, long seed, byte[] chosenToken) {
       this.index = index;
       this.def = def;
-      this.token = new byte[TOKEN_BYTES];
-      TOKENS.nextBytes(token);
+      if (chosenToken != null) {
+        this.token = chosenToken.clone();
+      } else {
+        this.token = new byte[TOKEN_BYTES];
+        TOKENS.nextBytes(token);
+      }
       List<TensorSpec> visible = new ArrayList<>();
       for (int i = 0; i < observations.size(); i++) {
         if (!def.withholds(i)) {
@@ -147,7 +151,7 @@ public final class Match {
       return HexFormat.of().formatHex(token);
     }
 
-    /** Whether {@code candidate} (32 lower-case hex digits, checked by the caller) is its token, in constant time. */
+    /** Whether {@code candidate} (in the token's form, checked by the caller) is its token, in constant time. */
     public boolean tokenMatches(byte[] candidate) {
       return MessageDigest.isEqual(token, candidate);
     }
@@ -188,6 +192,18 @@ public final class Match {
    * @param spec the session's spec (the whole world, the session's observations)
    */
   public Match(BatchedEnv env, SessionSpec spec, MatchLayout layout, boolean sparse, ForkJoinPool pool, Timer timer) {
+    this(env, spec, layout, null, sparse, pool, timer);
+  }
+
+  /**
+   * As above, with join tokens the creator chose (dm_env_rpc, whose CreateWorld cannot return
+   * any).
+   *
+   * @param tokens each seat's token, in the layout's seat order, as the bytes
+   *               {@link Seat#tokenMatches} compares; null: random ones
+   */
+  public Match(BatchedEnv env, SessionSpec spec, MatchLayout layout, List<byte[]> tokens, boolean sparse,
+      ForkJoinPool pool, Timer timer) {
     this.env = env;
     this.layout = layout;
     this.sparse = sparse;
@@ -203,7 +219,7 @@ public final class Match {
     this.seats = new Seat[layout.seats().size()];
     this.counters = new long[seats.length][copies * COUNTERS];
     for (int s = 0; s < seats.length; s++) {
-      seats[s] = new Seat(s, layout.seats().get(s), spec, env.sessionSeed());
+      seats[s] = new Seat(s, layout.seats().get(s), spec, env.sessionSeed(), tokens == null ? null : tokens.get(s));
     }
     StepBatch first = env.batch();
     for (Seat seat : seats) {
