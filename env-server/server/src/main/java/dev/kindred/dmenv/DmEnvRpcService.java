@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * A failed request is answered with {@code EnvironmentResponse.error} (a google.rpc.Status with
  * the code of the failure and a message naming the field, the bad value and what was expected)
  * and the stream stays open; a rejected request changes nothing. {@code extension} requests
- * are UNIMPLEMENTED.
+ * are UNIMPLEMENTED. A seat's Step (see Seated worlds) is answered when its world has taken the
+ * step; the stream reads its next request after that answer.
  *
  * <h2>Worlds</h2>
  * A dm_env_rpc world is one copy of a Kindred world (num_copies = 1). {@code CreateWorld}
@@ -68,16 +69,19 @@ import org.slf4j.LoggerFactory;
  * ({@code --idle-timeout-s}) is destroyed. A world belongs to the principal of the connection that
  * created it (its token's principal, its client certificate, or else that connection itself):
  * for every other principal JoinWorld, ResetWorld and DestroyWorld answer NOT_FOUND, as for a
- * name that does not exist. A world
- * lives until DestroyWorld, until it expires, or until the connection that created it closes
- * (then at once when no agent is joined, else when its agent leaves). DestroyWorld is refused
- * (FAILED_PRECONDITION) while an agent is joined; an unknown name is NOT_FOUND.
+ * name that does not exist (except a JoinWorld with a seat's token, see Seated worlds). A world
+ * without seats lives until DestroyWorld, until it expires, or until the connection that created
+ * it closes (then at once when no agent is joined, else when its agent leaves); DestroyWorld is
+ * refused (FAILED_PRECONDITION) while its agent is joined. A seated world outlives its creating
+ * connection: it lives until DestroyWorld (by its creator's principal, at any time) or until it
+ * expires. An unknown name is NOT_FOUND.
  *
  * <h2>Agents, specs, actions and observations</h2>
- * One joined connection controls <em>all</em> of a world's agents (for spin worlds, the spins
- * listed in {@code controlled}); a second JoinWorld on the same connection, or a JoinWorld on a
- * world that already has its agent connection, is FAILED_PRECONDITION. JoinWorld takes no
- * settings. Specs (uids are stable for the world's life):
+ * In a world without seats, one joined connection controls <em>all</em> of the world's agents
+ * (for spin worlds, the spins listed in {@code controlled}); a second JoinWorld on the same
+ * connection, or a JoinWorld on a world that already has its agent connection, is
+ * FAILED_PRECONDITION. JoinWorld takes no settings there (a seat's JoinWorld: see Seated worlds).
+ * Specs (uids are stable for the world's life):
  * <ul>
  *   <li>actions, uid {@code d+1} for the world's action dimension d (name = the dimension's name,
  *       e.g. {@code spin}): INT32, shape {@code [agents]} (agent order = the world's agent names,
@@ -107,6 +111,63 @@ import org.slf4j.LoggerFactory;
  * world and is refused while an agent is joined if it would change the specs. An agent joined on
  * another connection sees INTERRUPTED at its next Step (with its requested observations, actions
  * ignored); ResetWorld itself does not wait for that step. LeaveWorld when not joined is a no-op.
+ *
+ * <h2>Seated worlds</h2>
+ * Several connections, of any principals, can play one world: its creator partitions the
+ * world's agents into named seats and gives each seat a token; whoever holds a seat's token
+ * joins it, and controls its agents only. It is a kindred.v1 match (CreateSessionRequest.seats,
+ * the same core, see {@code env_service.proto}) seen through dm_env_rpc. Further
+ * {@code CreateWorld} settings (dm_env_rpc's Python helpers flatten nested dicts, e.g.
+ * {@code {"seat": {"red": [0, 1]}}}, into these keys):
+ * <ul>
+ *   <li>{@code seat.<name>}: the world's agent indices of seat {@code <name>}, an integer scalar
+ *       or list, in the seat's agent order. The seats partition the world's agents (every agent
+ *       in exactly one seat); names are 1 to 32 characters from {@code [a-z0-9_-]}. Seats are
+ *       ordered by name;</li>
+ *   <li>{@code seat_token.<name>}: the seat's join token, a string of 32 to 128 hex digits (e.g.
+ *       128 random bits; case does not matter), its own for each seat. The creator chooses it
+ *       (CreateWorldResponse has no place for one) and hands it to whoever plays the seat;
+ *       shorter is refused: a guessable token is no permission;</li>
+ *   <li>{@code max_action_time_ms} (integer, 1 to 3600000; 0 or absent: 30000): how long a held
+ *       seat has to send its Step, counted from the step's first submission;</li>
+ *   <li>{@code fallback} (string, {@code noop} by default, or {@code random}): what the agents of
+ *       a late or absent seat do;</li>
+ *   <li>{@code start_before_all_joined} (bool, default false): step as soon as any seat
+ *       submits; by default the first step waits until every seat has been joined once.</li>
+ * </ul>
+ * Every problem is INVALID_ARGUMENT naming the setting ({@code settings.seat.red: agent 1 is also
+ * in seat 'blue'}, {@code settings.seat_token.red: is not a join token (31 characters)}); a
+ * token is never echoed. Match options without seats are refused too.
+ *
+ * <p>{@code JoinWorld} with the settings {@code seat} (the seat's name) and {@code seat_token}
+ * takes the seat, whoever created the world; its specs are the seat's: actions of shape
+ * {@code [seat agents]}, per-agent observations and {@code reward} of the seat's agents only (in
+ * the seat's order), the same uids and names as the whole world's. An unknown world is
+ * NOT_FOUND, an unknown seat NOT_FOUND naming the seats, a wrong token PERMISSION_DENIED, a
+ * malformed one INVALID_ARGUMENT, a seat that another connection holds ALREADY_EXISTS naming the
+ * seat; a world without seats is FAILED_PRECONDITION to its owner and NOT_FOUND to anyone else.
+ * JoinWorld with no settings, and ResetWorld, on a seated world are FAILED_PRECONDITION.
+ *
+ * <p>The world steps when every held seat has sent its Step, or when {@code max_action_time_ms}
+ * has passed since the step's first Step; the agents of a seat that is held but late, or that
+ * nobody holds (never joined, left, or its connection's stream ended), play the fallback, and
+ * a seat nobody holds never holds a step up. Each seat's Step is answered when the world has
+ * taken the step. A seat whose connection ends or sends LeaveWorld is free: anyone with its token
+ * may join it again. Bad Steps (wrong action shape, naming the seat's shape; out-of-range values;
+ * unknown observation uids) are INVALID_ARGUMENT and change nothing for any seat. The trajectory
+ * depends only on the seed and the actions applied (the seats' own and the fallbacks): seats
+ * that always submit see, bit for bit, their slice of what one connection controlling a world
+ * without seats of the same settings and seed sees with the same actions.
+ *
+ * <p>A seated world's episodes follow one another by themselves (no seat may reset it): the step
+ * after an episode's end starts the next, ignoring actions. Each seat sees them as sequences:
+ * after JoinWorld, Reset (which takes no settings and does not reset the world) and the end of a
+ * sequence, the seat's next Step ignores its actions and answers RUNNING with reward 0, at once
+ * with the seat's current observations, or, when the world's last step ended an episode, with
+ * the next episode's first observations once the world has taken that step. A Step that ends the
+ * episode is TERMINATED or INTERRUPTED as above; a seat that was late for its episode's end gets
+ * that end at its next Step, at once (its actions not applied). DestroyWorld answers the seats'
+ * waiting Steps with ABORTED; their later requests find no world (NOT_FOUND).
  */
 public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DmEnvRpcService.class);
@@ -203,6 +264,8 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase i
     conn.seat = null;
     if (seat != null) {
       worlds.leaveSeat(w, seat);
+      log.atInfo().setMessage("dm_env_rpc seat left").addKeyValue("world", w.id()).addKeyValue("seat", seat.seat())
+          .log();
     } else if (w != null) {
       worlds.leave(w, conn);
     }
@@ -240,6 +303,8 @@ public final class DmEnvRpcService extends EnvironmentGrpc.EnvironmentImplBase i
             conn.seat = j.held();
             j.effects().run();
             specs = j.held().specs();
+            log.atInfo().setMessage("dm_env_rpc seat joined").addKeyValue("world", w.id())
+                .addKeyValue("seat", j.held().seat()).addKeyValue("principal", conn.principal.name()).log();
           }
           yield EnvironmentResponse.newBuilder()
               .setJoinWorld(JoinWorldResponse.newBuilder().setSpecs(specs.proto())).build();

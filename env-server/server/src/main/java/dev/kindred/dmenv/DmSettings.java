@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 
 /**
  * Settings (string-keyed tensors) of CreateWorld, ResetWorld, Reset and JoinWorld turned into
- * a Kindred world id, seed and configuration. See {@link DmEnvRpcService} for the keys.
+ * a Kindred world id, seed and configuration, and a seated world's seats, tokens and match
+ * options. See {@link DmEnvRpcService} for the keys.
  */
 final class DmSettings {
   static final String WORLD = "world";

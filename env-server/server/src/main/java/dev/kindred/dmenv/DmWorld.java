@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One dm_env_rpc world: one copy of a Kindred world with the protocol's sequence state
+ * One dm_env_rpc world without seats: one copy of a Kindred world with the protocol's sequence state
  * (non-running after join, reset or the end of a sequence; the next Step then starts a new
  * episode and ignores its actions). Not thread-safe: several connections may address the same
  * world (join, reset-world, destroy), so every call holds the lock of the world's session
