@@ -327,6 +327,8 @@ final class DmSeatedWorld implements DmSession {
 
       @Override
       public void fail(RuntimeException failure) {
+        // The world did not take the step (it failed, or it is gone): the next Step starts a sequence.
+        held.running = false;
         out.fail(failure);
       }
     };
