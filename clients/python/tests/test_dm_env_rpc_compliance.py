@@ -3,7 +3,7 @@
 Runs the published test mixins of ``dm_env_rpc.v1.compliance`` (CreateDestroyWorld,
 JoinLeaveWorld, Reset, ResetWorld, Step) against the real server jar over a TCP port, with
 ``dm_env_rpc.v1.connection.Connection`` as the client, plus a few checks of Kindred's mapping
-(reward/discount, sequence ends, the dm_env adaptor).
+(reward/discount, sequence ends, the dm_env adaptor, two clients playing the seats of one world).
 
 Self-contained: a module-scoped fixture starts ``env-server/target/kindred-server.jar``
 (or ``$KINDRED_SERVER_JAR``) with ``serve --port 0`` on 127.0.0.1, reads the chosen port from
@@ -11,9 +11,11 @@ its log, and stops it at the end. Build the jar first:
 ``mvn -B -q -pl env-server -am -DskipTests package``.
 """
 
+import concurrent.futures
 import os
 import pathlib
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -316,3 +318,90 @@ class SequenceTest(_ServerConnection, unittest.TestCase):
         finally:
             env.close()  # leaves the world
             self._destroy(world)
+
+
+class SeatedWorldTest(unittest.TestCase):
+    """Kindred-specific: two dm_env_rpc clients (DeepMind's own, unchanged) play the seats of one world.
+
+    The creator chooses the seats and their tokens (CreateWorld settings ``seat.<name>`` and
+    ``seat_token.<name>``; dm_env_rpc's helpers flatten nested dicts with '.'); whoever holds a
+    seat's token joins it with the JoinWorld settings ``seat`` and ``seat_token``. A seat's Step is
+    answered once the world has taken the step, that is once every seat has sent its actions.
+    """
+
+    def setUp(self):
+        self._channels = []
+
+    def tearDown(self):
+        for channel in self._channels:
+            channel.close()
+
+    def _connection(self):
+        channel = grpc.insecure_channel(f"127.0.0.1:{_server['port']}")
+        grpc.channel_ready_future(channel).result(timeout=30)
+        self._channels.append(channel)
+        return dm_env_rpc_connection.Connection(channel)
+
+    @staticmethod
+    def _join(connection, world, seat, token):
+        return connection.send(dm_env_rpc_pb2.JoinWorldRequest(
+            world_name=world, settings={"seat": _pack(seat), "seat_token": _pack(token)}))
+
+    def test_two_clients_play_the_seats_of_one_world(self):
+        tokens = {"red": secrets.token_hex(16), "blue": secrets.token_hex(16)}
+        creator = self._connection()
+        world = dm_env_adaptor.create_world(creator, {
+            "world": "spin.lattice", "width": 4, "height": 4, "controlled": np.array([0, 5, 10, 15]),
+            "seed": 7, "max_steps": 3,
+            "seat": {"red": np.array([0, 1]), "blue": np.array([2, 3])},
+            "seat_token": tokens,
+        })
+        # Red plays through DeepMind's dm_env adaptor, blue through the bare connection.
+        red = dm_env_adaptor.join_world(self._connection(), world, {"seat": "red", "seat_token": tokens["red"]})
+        blue = self._connection()
+        blue_specs = self._join(blue, world, "blue", tokens["blue"]).specs
+        try:
+            self.assertEqual((2,), red.action_spec()["spin"].shape)
+            self.assertEqual((2,), red.observation_spec()["own_spin"].shape)
+            self.assertEqual([2], list(blue_specs.actions[1].shape))
+            own = {spec.name: uid for uid, spec in blue_specs.observations.items()}["own_spin"]
+
+            def blue_step(value):
+                return blue.send(dm_env_rpc_pb2.StepRequest(
+                    actions={1: _pack(np.full(2, value, np.int32))}, requested_observations=[own]))
+
+            # A sequence starts at once, from the seat's current observations.
+            self.assertTrue(red.reset().first())
+            self.assertEqual(dm_env_rpc_pb2.EnvironmentStateType.RUNNING, blue_step(0).state)
+            kinds, states = [], []
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                # Red sets its spins up, blue its spins down; max_steps 3 ends the episode, then
+                # both start the next one together.
+                for t in range(4):
+                    pending = pool.submit(red.step, {"spin": np.ones(2, np.int32)})
+                    b = blue_step(0)
+                    ts = pending.result(timeout=30)
+                    kinds.append(ts.step_type.name)
+                    states.append(dm_env_rpc_pb2.EnvironmentStateType.Name(b.state))
+                    if t < 3:
+                        np.testing.assert_array_equal(np.ones(2, np.int8), ts.observation["own_spin"])
+                        np.testing.assert_array_equal(-np.ones(2, np.int8),
+                                                      tensor_utils.unpack_tensor(b.observations[own]))
+                        self.assertEqual((2,), ts.reward.shape)
+            self.assertEqual(["MID", "MID", "LAST", "FIRST"], kinds)
+            self.assertEqual(["RUNNING", "RUNNING", "INTERRUPTED", "RUNNING"], states)
+
+            # A wrong token is refused without being echoed; a held seat cannot be taken.
+            other = self._connection()
+            with self.assertRaises(error.DmEnvRpcError) as wrong:
+                self._join(other, world, "red", tokens["blue"])
+            self.assertEqual(7, wrong.exception.code)  # PERMISSION_DENIED
+            self.assertNotIn(tokens["blue"], wrong.exception.message)
+            with self.assertRaises(error.DmEnvRpcError) as held:
+                self._join(other, world, "red", tokens["red"])
+            self.assertEqual(6, held.exception.code)  # ALREADY_EXISTS
+            self.assertIn("seat 'red'", held.exception.message)
+        finally:
+            red.close()  # leaves the seat
+            blue.send(dm_env_rpc_pb2.LeaveWorldRequest())
+            creator.send(dm_env_rpc_pb2.DestroyWorldRequest(world_name=world))

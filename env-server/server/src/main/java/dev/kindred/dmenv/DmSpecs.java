@@ -10,11 +10,13 @@ import dev.kindred.env.Scope;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.TensorSpec;
 import dev.kindred.env.WorldSpec;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The dm_env_rpc view of one Kindred world (one copy): its action and observation specs keyed
@@ -133,6 +135,21 @@ final class DmSpecs {
     return List.copyOf(out.values());
   }
 
+  /**
+   * Refuses, before anything changes, a Step whose response could exceed the message limit.
+   *
+   * @throws EnvException RESOURCE_EXHAUSTED
+   */
+  static void checkResponseBytes(List<Obs> requested, long maxResponseBytes) {
+    long bound = maxResponseBytes(requested);
+    if (bound > maxResponseBytes) {
+      throw EnvException.exhausted("requested_observations: a StepResponse with these " + requested.size()
+          + " observations can reach " + bound + " bytes, more than this server's message limit of "
+          + maxResponseBytes + " bytes; request fewer observations per step, or restart the server with a "
+          + "larger --max-message-mb");
+    }
+  }
+
   /** Upper bound of a StepResponse carrying {@code obs}. */
   static long maxResponseBytes(List<Obs> obs) {
     long n = 32;
@@ -224,15 +241,27 @@ final class DmSpecs {
    * @param batchIndex for each world observation (spec order), its index in {@code batch}
    */
   Map<Long, Tensor> pack(List<Obs> requested, StepBatch batch, int[] batchIndex, float discount) {
+    return pack(requested, i -> batch.observation(batchIndex[i]), batch.rewards(), discount);
+  }
+
+  /**
+   * Packs the requested observations.
+   *
+   * @param observation the little-endian data of the world's observation i (spec order): for a
+   *                    per-agent one, this view's agents' rows only
+   * @param rewards     this view's agents' rewards
+   */
+  Map<Long, Tensor> pack(List<Obs> requested, IntFunction<ByteBuffer> observation, float[] rewards,
+      float discount) {
     Map<Long, Tensor> out = new LinkedHashMap<>();
     for (Obs o : requested) {
       Tensor t;
       if (o.source() == SOURCE_REWARD) {
-        t = DmTensors.floats(batch.rewards(), 0, agents, o.shape());
+        t = DmTensors.floats(rewards, 0, agents, o.shape());
       } else if (o.source() == SOURCE_DISCOUNT) {
         t = DmTensors.floats(new float[] {discount}, 0, 1, o.shape());
       } else {
-        t = DmTensors.pack(o.dtype(), batch.observation(batchIndex[o.source()]), 0, o.elements(), o.shape());
+        t = DmTensors.pack(o.dtype(), observation.apply(o.source()), 0, o.elements(), o.shape());
       }
       out.put(o.uid(), t);
     }

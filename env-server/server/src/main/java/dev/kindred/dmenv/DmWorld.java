@@ -11,20 +11,19 @@ import dev.kindred.env.EnvException;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldType;
 import dev.kindred.server.core.SessionCancellation;
-import dev.kindred.server.core.SessionState;
 import dev.kindred.server.core.WorldFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One dm_env_rpc world: one copy of a Kindred world with the protocol's sequence state
+ * One dm_env_rpc world without seats: one copy of a Kindred world with the protocol's sequence state
  * (non-running after join, reset or the end of a sequence; the next Step then starts a new
  * episode and ignores its actions). Not thread-safe: several connections may address the same
  * world (join, reset-world, destroy), so every call holds the lock of the world's session
  * ({@link DmWorlds#use}), which also keeps calls off a world that is gone.
  */
-final class DmWorld implements SessionState {
+final class DmWorld implements DmSession {
   /** One dm_env_rpc world is one copy: a smaller world is the only thing to ask for. */
   private static final WorldFactory.Advice ADVICE = new WorldFactory.Advice("settings",
       "use a smaller world (the sizes, sweeps or burn-in named above)");
@@ -65,10 +64,21 @@ final class DmWorld implements SessionState {
   }
 
   private BatchedEnv build(Config config, long seed) {
+    return environment(type, config, seed, Autoreset.DISABLED, factory, cancellation);
+  }
+
+  /**
+   * One copy of a world of {@code type}, built under the server's limits, returning every
+   * observation.
+   *
+   * @throws EnvException naming the settings (not config keys) when the configuration is refused
+   */
+  static BatchedEnv environment(WorldType type, Config config, long seed, Autoreset autoreset, WorldFactory factory,
+      SessionCancellation cancellation) {
     try {
       // A Step that starts a sequence resets, so steps are admitted with their resets.
-      return new BatchedEnv(factory.create(type, config, 1, cancellation, true, ADVICE), Autoreset.DISABLED, seed,
-          List.of()).cancelOn(cancellation);
+      return new BatchedEnv(factory.create(type, config, 1, cancellation, true, ADVICE), autoreset, seed, List.of())
+          .cancelOn(cancellation);
     } catch (EnvException e) {
       throw DmSettings.asSettings(e);
     }
@@ -228,13 +238,7 @@ final class DmWorld implements SessionState {
   StepResponse step(Object conn, StepRequest request, long maxResponseBytes) {
     requireJoined(conn);
     List<DmSpecs.Obs> requested = specs.requested(request.getRequestedObservationsList());
-    long bound = DmSpecs.maxResponseBytes(requested);
-    if (bound > maxResponseBytes) {
-      throw EnvException.exhausted("requested_observations: a StepResponse with these " + requested.size()
-          + " observations can reach " + bound + " bytes, more than this server's message limit of "
-          + maxResponseBytes + " bytes; request fewer observations per step, or restart the server with a "
-          + "larger --max-message-mb");
-    }
+    DmSpecs.checkResponseBytes(requested, maxResponseBytes);
     EnvironmentStateType state;
     if (interruptPending) {
       // Another connection reset the world: this agent sees the end of its sequence once.

@@ -41,6 +41,8 @@ import dev.kindred.server.core.RequestStreams;
 import dev.kindred.server.core.SessionRegistry.Closed;
 import dev.kindred.server.core.SessionRegistry.Reservation;
 import dev.kindred.server.core.WorldFactory;
+import dev.kindred.server.match.Match;
+import dev.kindred.server.match.MatchLayout;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;

@@ -13,6 +13,7 @@ import dev.kindred.server.core.SessionRegistry;
 import dev.kindred.server.core.SessionRegistry.Closed;
 import dev.kindred.server.core.SessionRegistry.Reservation;
 import dev.kindred.server.core.SessionState;
+import dev.kindred.server.match.Match;
 import java.util.function.Function;
 
 /**

@@ -72,6 +72,8 @@ public final class KindredServer implements AutoCloseable {
   private final ScheduledExecutorService sweeper;
   /** The deadlines of matches. */
   private final Matches matches;
+  /** The deadlines of seated dm_env_rpc worlds. */
+  private final DmEnvRpcService dmEnvRpc;
   private final WorldFactory factory;
   /** Null with one step thread. */
   private final ForkJoinPool stepPool;
@@ -80,8 +82,9 @@ public final class KindredServer implements AutoCloseable {
 
   private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionRegistry sessions,
       RequestStreams streams, ScheduledExecutorService sweeper, WorldFactory factory, ForkJoinPool stepPool,
-      Matches matches) {
+      Matches matches, DmEnvRpcService dmEnvRpc) {
     this.matches = matches;
+    this.dmEnvRpc = dmEnvRpc;
     this.config = config;
     this.factory = factory;
     this.server = server;
@@ -147,10 +150,11 @@ public final class KindredServer implements AutoCloseable {
     MalformedRequests malformed = new MalformedRequests(clock);
     EnvSessions envSessions = new EnvSessions(sessions);
     Matches matches = new Matches(sessions, envSessions, clock);
+    DmEnvRpcService dmEnvRpc = new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes());
     builder.maxInboundMessageSize(config.maxMessageBytes())
         .addService(malformed.guard(new EnvServiceImpl(config, registry, envSessions, matches, streams, factory,
             stepPool, version)))
-        .addService(malformed.guard(new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes())))
+        .addService(malformed.guard(dmEnvRpc))
         .addService(malformed.guard(health.getHealthService()))
         .addService(malformed.guard(ProtoReflectionServiceV1.newInstance()))
         .addService(malformed.guard(reflectionV1Alpha));
@@ -160,6 +164,7 @@ public final class KindredServer implements AutoCloseable {
     } catch (IOException e) {
       factory.close();
       matches.close();
+      dmEnvRpc.close();
       throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": "
           + e.getMessage(), e);
     }
@@ -199,7 +204,7 @@ public final class KindredServer implements AutoCloseable {
     }, period, period, TimeUnit.MILLISECONDS);
 
     KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, factory, stepPool,
-        matches);
+        matches, dmEnvRpc);
     List<String> worlds = registry.ids();
     log.atInfo().setMessage("Kindred server {} listening on {}; serving {} world(s): {}")
         .addArgument(version)
@@ -420,6 +425,7 @@ public final class KindredServer implements AutoCloseable {
       int closed = sessions.closeAll();
       factory.close();
       matches.close();
+      dmEnvRpc.close();
       if (stepPool != null) {
         stepPool.shutdown();
         if (!awaited(stepPool::awaitTermination, 5_000)) {

@@ -61,6 +61,16 @@ final class DmClient implements AutoCloseable {
         .getJoinWorld().getSpecs();
   }
 
+  /** Joins a seat of a seated world with its token. */
+  ActionObservationSpecs joinSeat(String world, String seat, String token) {
+    return ok(joinSeatRequest(world, seat, token)).getJoinWorld().getSpecs();
+  }
+
+  static EnvironmentRequest joinSeatRequest(String world, String seat, String token) {
+    return EnvironmentRequest.newBuilder().setJoinWorld(JoinWorldRequest.newBuilder().setWorldName(world)
+        .putSettings("seat", string(seat)).putSettings("seat_token", string(token))).build();
+  }
+
   StepResponse step(Map<Long, Tensor> actions, long... observations) {
     return ok(stepRequest(actions, observations)).getStep();
   }

@@ -1,4 +1,4 @@
-package dev.kindred.server;
+package dev.kindred.server.match;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
@@ -24,8 +24,8 @@ import dev.kindred.proto.v1.Tensor;
 import dev.kindred.proto.v1.TensorEncoding;
 import dev.kindred.protocol.Protos;
 import dev.kindred.protocol.SparseBytes;
-import dev.kindred.server.MatchLayout.Fallback;
-import dev.kindred.server.MatchLayout.SeatDef;
+import dev.kindred.server.match.MatchLayout.Fallback;
+import dev.kindred.server.match.MatchLayout.SeatDef;
 import dev.kindred.server.core.Connections.Connection;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * happen once the lock is released (answering the seats whose step came) is returned as
  * {@link Effects}; the deadline is armed through the {@link Timer} the service gives.
  */
-final class Match {
+public final class Match {
   private static final SecureRandom TOKENS = new SecureRandom();
   private static final int TOKEN_BYTES = 16;
   private static final int SUBMITTED = 0;
@@ -60,7 +60,7 @@ final class Match {
   private static final int COUNTERS = 4;
 
   /** How an answer reaches a seat's caller: exactly one of the two, once. */
-  interface Reply {
+  public interface Reply {
     void answer(StepResponse response);
 
     void fail(RuntimeException failure);
@@ -70,25 +70,25 @@ final class Match {
    * Arms the deadline of a step: after the delay, the service takes the session's lock and calls
    * {@link #deadline} with {@code step}.
    */
-  interface Timer {
+  public interface Timer {
     /** @return what cancels it */
     Runnable schedule(long delayNanos, long step);
   }
 
   /** What to do once the session's lock is released: answers to deliver. */
-  static final class Effects {
+  public static final class Effects {
     private final List<Runnable> deliveries = new ArrayList<>();
 
-    void deliver(Reply reply, StepResponse response) {
+    public void deliver(Reply reply, StepResponse response) {
       deliveries.add(() -> reply.answer(response));
     }
 
-    void fail(Reply reply, RuntimeException failure) {
+    public void fail(Reply reply, RuntimeException failure) {
       deliveries.add(() -> reply.fail(failure));
     }
 
     /** Runs the deliveries; call without holding the session's lock. */
-    void run() {
+    public void run() {
       for (Runnable r : deliveries) {
         r.run();
       }
@@ -96,11 +96,11 @@ final class Match {
   }
 
   /** One seat: its definition, token, controller and what it submitted for the next step. */
-  final class Seat {
+  public final class Seat {
     final int index;
-    final SeatDef def;
+    public final SeatDef def;
     private final byte[] token;
-    final EnvSpec spec;
+    public final EnvSpec spec;
     private final List<Integer> observationIndex = new ArrayList<>();
     private final int[] staged;
     private final SplittableRandom fallbackRandom;
@@ -113,11 +113,15 @@ final class Match {
     /** Its part of the latest step (or of the first observations). */
     private StepResponse last;
 
-    private Seat(int index, SeatDef def, SessionSpec session, long seed) {
+    private Seat(int index, SeatDef def, SessionSpec session, long seed, byte[] chosenToken) {
       this.index = index;
       this.def = def;
-      this.token = new byte[TOKEN_BYTES];
-      TOKENS.nextBytes(token);
+      if (chosenToken != null) {
+        this.token = chosenToken.clone();
+      } else {
+        this.token = new byte[TOKEN_BYTES];
+        TOKENS.nextBytes(token);
+      }
       List<TensorSpec> visible = new ArrayList<>();
       for (int i = 0; i < observations.size(); i++) {
         if (!def.withholds(i)) {
@@ -137,25 +141,25 @@ final class Match {
       this.fallbackRandom = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (index + 1)));
     }
 
-    String name() {
+    public String name() {
       return def.name();
     }
 
-    String tokenHex() {
+    public String tokenHex() {
       return HexFormat.of().formatHex(token);
     }
 
-    /** Whether {@code candidate} (32 lower-case hex digits, checked by the caller) is its token, in constant time. */
-    boolean tokenMatches(byte[] candidate) {
+    /** Whether {@code candidate} (in the token's form, checked by the caller) is its token, in constant time. */
+    public boolean tokenMatches(byte[] candidate) {
       return MessageDigest.isEqual(token, candidate);
     }
 
     /** Whether a live controller holds it. */
-    boolean held() {
+    public boolean held() {
       return holderless || (holder != null && !holder.isClosed());
     }
 
-    StepResponse last() {
+    public StepResponse last() {
       return last;
     }
   }
@@ -185,7 +189,19 @@ final class Match {
    *
    * @param spec the session's spec (the whole world, the session's observations)
    */
-  Match(BatchedEnv env, SessionSpec spec, MatchLayout layout, boolean sparse, ForkJoinPool pool, Timer timer) {
+  public Match(BatchedEnv env, SessionSpec spec, MatchLayout layout, boolean sparse, ForkJoinPool pool, Timer timer) {
+    this(env, spec, layout, null, sparse, pool, timer);
+  }
+
+  /**
+   * As above, with join tokens the creator chose (dm_env_rpc, whose CreateWorld cannot return
+   * any).
+   *
+   * @param tokens each seat's token, in the layout's seat order, as the bytes
+   *               {@link Seat#tokenMatches} compares; null: random ones
+   */
+  public Match(BatchedEnv env, SessionSpec spec, MatchLayout layout, List<byte[]> tokens, boolean sparse,
+      ForkJoinPool pool, Timer timer) {
     this.env = env;
     this.layout = layout;
     this.sparse = sparse;
@@ -201,7 +217,7 @@ final class Match {
     this.seats = new Seat[layout.seats().size()];
     this.counters = new long[seats.length][copies * COUNTERS];
     for (int s = 0; s < seats.length; s++) {
-      seats[s] = new Seat(s, layout.seats().get(s), spec, env.sessionSeed());
+      seats[s] = new Seat(s, layout.seats().get(s), spec, env.sessionSeed(), tokens == null ? null : tokens.get(s));
     }
     StepBatch first = env.batch();
     for (Seat seat : seats) {
@@ -210,12 +226,12 @@ final class Match {
     started = layout.startBeforeAllJoined();
   }
 
-  MatchLayout layout() {
+  public MatchLayout layout() {
     return layout;
   }
 
   /** The seat of this name, or null. */
-  Seat seat(String name) {
+  public Seat seat(String name) {
     for (Seat s : seats) {
       if (s.name().equals(name)) {
         return s;
@@ -224,12 +240,12 @@ final class Match {
     return null;
   }
 
-  List<Seat> seats() {
+  public List<Seat> seats() {
     return List.of(seats);
   }
 
   /** Steps the world has taken. */
-  long step() {
+  public long step() {
     return env.sessionStep();
   }
 
@@ -238,7 +254,7 @@ final class Match {
    *
    * @throws KindredException ALREADY_EXISTS when another live controller holds it
    */
-  Effects join(Seat seat, Connection from, long now) {
+  public Effects join(Seat seat, Connection from, long now) {
     if (seat.held() && !(from != null && from == seat.holder)) {
       throw new KindredException("ALREADY_EXISTS", "seat '" + seat.name() + "' is already held by another "
           + "controller; it frees the seat with LeaveSession or by disconnecting, or use another seat of this match");
@@ -250,7 +266,7 @@ final class Match {
   }
 
   /** The seat's controller gives it up: its agents play the fallback until someone joins it again. */
-  Effects leave(Seat seat, long now) {
+  public Effects leave(Seat seat, long now) {
     seat.holder = null;
     seat.holderless = false;
     Effects effects = new Effects();
@@ -302,7 +318,7 @@ final class Match {
    * @throws EnvException INVALID_ARGUMENT for a wrong shape or value, FAILED_PRECONDITION for a
    *                      second submission for the same step or a wrong {@code expected}
    */
-  Effects submit(Seat seat, Connection from, ByteBuffer actions, Long expected, Reply reply, long now) {
+  public Effects submit(Seat seat, Connection from, ByteBuffer actions, Long expected, Reply reply, long now) {
     long next = env.sessionStep() + 1;
     Effects effects = new Effects();
     // A new controller of a seat nobody holds takes it, withdrawing what its last controller left pending.
@@ -389,7 +405,7 @@ final class Match {
   }
 
   /** The deadline of step {@code step} has passed: the world takes it with whatever has been submitted. */
-  Effects deadline(long step, long now) {
+  public Effects deadline(long step, long now) {
     Effects effects = new Effects();
     if (step == env.sessionStep() + 1 && started && firstSubmitNanos >= 0) {
       advance(now, effects);
@@ -643,7 +659,7 @@ final class Match {
   }
 
   /** Fails every waiting seat (the match is closing). */
-  Effects close(RuntimeException why) {
+  public Effects close(RuntimeException why) {
     Effects effects = new Effects();
     if (cancelDeadline != null) {
       cancelDeadline.run();

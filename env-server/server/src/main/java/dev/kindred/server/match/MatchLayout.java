@@ -1,4 +1,4 @@
-package dev.kindred.server;
+package dev.kindred.server.match;
 
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.EnvException;
@@ -27,15 +27,15 @@ import java.util.regex.Pattern;
  * @param fallback             what a late or absent seat's agents do
  * @param startBeforeAllJoined whether the world may step before every seat has been joined once
  */
-record MatchLayout(List<SeatDef> seats, long maxActionMillis, Fallback fallback, boolean startBeforeAllJoined) {
+public record MatchLayout(List<SeatDef> seats, long maxActionMillis, Fallback fallback, boolean startBeforeAllJoined) {
   /** The default of {@code max_action_time_ms}: generous, for brains that think. */
-  static final long DEFAULT_MAX_ACTION_MILLIS = 30_000;
+  public static final long DEFAULT_MAX_ACTION_MILLIS = 30_000;
   /** The largest {@code max_action_time_ms}: an hour. */
-  static final long MAX_ACTION_MILLIS = 3_600_000;
+  public static final long MAX_ACTION_MILLIS = 3_600_000;
   private static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,32}");
 
   /** What the agents of a seat that did not submit in time do. */
-  enum Fallback {
+  public enum Fallback {
     /** The all-zeros action (the energy world's noop). */
     NOOP,
     /** Uniform over the action spec's valid combinations (or each dimension's values). */
@@ -50,8 +50,8 @@ record MatchLayout(List<SeatDef> seats, long maxActionMillis, Fallback fallback,
    *                      receive it
    * @param withheldNames the same, by name, in the order asked
    */
-  record SeatDef(String name, int[] agents, boolean[] withheld, List<String> withheldNames) {
-    SeatDef {
+  public record SeatDef(String name, int[] agents, boolean[] withheld, List<String> withheldNames) {
+    public SeatDef {
       agents = agents.clone();
       withheld = withheld.clone();
       withheldNames = List.copyOf(withheldNames);
@@ -62,19 +62,19 @@ record MatchLayout(List<SeatDef> seats, long maxActionMillis, Fallback fallback,
       return agents.clone();
     }
 
-    int agent(int j) {
+    public int agent(int j) {
       return agents[j];
     }
 
-    int size() {
+    public int size() {
       return agents.length;
     }
 
-    boolean withholds(int observation) {
+    public boolean withholds(int observation) {
       return withheld[observation];
     }
 
-    SeatLayout toProto() {
+    public SeatLayout toProto() {
       SeatLayout.Builder b = SeatLayout.newBuilder().setName(name).addAllWithholdObservations(withheldNames);
       for (int a : agents) {
         b.addAgents(a);
@@ -90,7 +90,7 @@ record MatchLayout(List<SeatDef> seats, long maxActionMillis, Fallback fallback,
    * @param observations the observations the session returns, in its order
    * @throws EnvException INVALID_ARGUMENT naming the field and what was expected
    */
-  static MatchLayout of(CreateSessionRequest request, WorldSpec world, List<TensorSpec> observations,
+  public static MatchLayout of(CreateSessionRequest request, WorldSpec world, List<TensorSpec> observations,
       Autoreset autoreset) {
     boolean seatsGiven = request.getSeatsCount() > 0;
     if (!seatsGiven && !request.getSeatPerAgent()) {
@@ -218,11 +218,11 @@ record MatchLayout(List<SeatDef> seats, long maxActionMillis, Fallback fallback,
   }
 
   /** Names of the seats, in order, for messages. */
-  String seatNames() {
+  public String seatNames() {
     return String.join(", ", seats.stream().map(SeatDef::name).toList());
   }
 
-  MatchOptions optionsProto() {
+  public MatchOptions optionsProto() {
     return MatchOptions.newBuilder().setMaxActionTimeMs((int) maxActionMillis)
         .setFallback(fallback.name().toLowerCase(Locale.ROOT)).setStartBeforeAllJoined(startBeforeAllJoined).build();
   }
