@@ -398,7 +398,7 @@ public final class Match {
    * A controller's connection closed: a step that waits only for seats it held is taken now
    * (they count as absent) rather than at the deadline.
    */
-  Effects connectionClosed(long now) {
+  public Effects connectionClosed(long now) {
     Effects effects = new Effects();
     progress(now, effects);
     return effects;
