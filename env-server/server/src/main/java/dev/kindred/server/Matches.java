@@ -12,6 +12,7 @@ import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.Session;
 import dev.kindred.server.core.SessionRegistry;
 import dev.kindred.server.match.Match;
+import dev.kindred.server.match.MatchDeadlines;
 import dev.kindred.server.match.Match.Effects;
 import dev.kindred.server.match.Match.Reply;
 import dev.kindred.server.match.Match.Seat;
@@ -19,9 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,28 +41,18 @@ final class Matches implements AutoCloseable {
   private final LongSupplier clock;
   /** The matches opened and not yet seen closed (pruned as matches open), for the shutdown. */
   private final Set<Session<EnvSession>> open = ConcurrentHashMap.newKeySet();
-  /** Fires the deadlines; the step a deadline triggers runs on it too. */
-  private final ScheduledThreadPoolExecutor deadlines;
+  /** Fires the deadlines; the step a deadline triggers runs on them too. */
+  private final MatchDeadlines deadlines = new MatchDeadlines("kindred-match-deadline");
 
   Matches(SessionRegistry registry, EnvSessions sessions, LongSupplier clock) {
     this.registry = registry;
     this.sessions = sessions;
     this.clock = clock;
-    this.deadlines = new ScheduledThreadPoolExecutor(Math.max(2, Runtime.getRuntime().availableProcessors() / 2), r -> {
-      Thread t = new Thread(r, "kindred-match-deadline");
-      t.setDaemon(true);
-      return t;
-    });
-    deadlines.setRemoveOnCancelPolicy(true);
   }
 
   /** The deadline timer of the match that will have this session id. */
   Match.Timer timer(String sessionId) {
-    return (delayNanos, step) -> {
-      ScheduledFuture<?> f = deadlines.schedule(() -> deadlinePassed(sessionId, step), delayNanos,
-          TimeUnit.NANOSECONDS);
-      return () -> f.cancel(false);
-    };
+    return deadlines.timer(step -> deadlinePassed(sessionId, step));
   }
 
   private void deadlinePassed(String sessionId, long step) {
@@ -102,22 +90,18 @@ final class Matches implements AutoCloseable {
    * threads rather than the transport's.
    */
   void connectionClosed() {
-    try {
-      deadlines.execute(() -> {
-        for (Session<EnvSession> s : List.copyOf(open)) {
-          try {
-            registry.useShared(s, Closed::new, st -> st.match().connectionClosed(clock.getAsLong())).run();
-          } catch (Closed e) {
-            // closed meanwhile
-          } catch (RuntimeException e) {
-            log.atError().setMessage("a match's step after a disconnect failed").addKeyValue("session", s.id())
-                .setCause(e).log();
-          }
+    deadlines.execute(() -> {
+      for (Session<EnvSession> s : List.copyOf(open)) {
+        try {
+          registry.useShared(s, Closed::new, st -> st.match().connectionClosed(clock.getAsLong())).run();
+        } catch (Closed e) {
+          // closed meanwhile
+        } catch (RuntimeException e) {
+          log.atError().setMessage("a match's step after a disconnect failed").addKeyValue("session", s.id())
+              .setCause(e).log();
         }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // shutting down: every match closes anyway
-    }
+      }
+    });
   }
 
   /**
@@ -241,6 +225,6 @@ final class Matches implements AutoCloseable {
 
   @Override
   public void close() {
-    deadlines.shutdownNow();
+    deadlines.close();
   }
 }

@@ -41,6 +41,18 @@ public final class MatchDeadlines implements AutoCloseable {
     };
   }
 
+  /**
+   * Runs {@code work} on its threads (work a transport thread must not do, such as the step a
+   * disconnect lets a match take); nothing once closed.
+   */
+  public void execute(Runnable work) {
+    try {
+      executor.execute(work);
+    } catch (RejectedExecutionException e) {
+      // closed: the server is stopping and its matches close
+    }
+  }
+
   @Override
   public void close() {
     executor.shutdownNow();
