@@ -37,9 +37,11 @@ public final class HeadToHead {
    * @param wins        per brain, episodes (of both games) in which its hearts per agent were
    *                    greater than the other's; {@code draws}: equal
    * @param actions     per brain, its actions over the agent-episodes it played
+   * @param perCapita   per pair, per game (0: A, brain 0 in {@code seats[0]}; 1: B, swapped), per
+   *                    brain: its hearts per agent over the seats it held in that episode
    */
   public record Result(List<String> names, int[][] seats, int pairs, double[][] hearts, double[] difference,
-      int[] wins, int draws, ActionTally[] actions) {
+      int[] wins, int draws, ActionTally[] actions, double[][][] perCapita) {
 
     public double mean(int brain) {
       return SampleStats.mean(hearts[brain]);
@@ -102,9 +104,11 @@ public final class HeadToHead {
     double[] diff = new double[n];
     int[] wins = new int[2];
     int draws = 0;
+    double[][][] perCapita = new double[n][][];
     for (int i = 0; i < n; i++) {
       double[] a = gameA.get(keys.get(i));
       double[] b = gameB.get(keys.get(i));
+      perCapita[i] = new double[][] {perCapita(a, ownerA), perCapita(b, ownerB)};
       double[] sum = new double[2];
       for (int s = 0; s < agents; s++) {
         sum[ownerA[s]] += a[s];
@@ -114,9 +118,8 @@ public final class HeadToHead {
         perBrain[k][i] = sum[k] / agents; // each brain held `agents` seats over the pair
       }
       diff[i] = perBrain[0][i] - perBrain[1][i];
-      for (double[] g : new double[][] {a, b}) {
-        int[] owner = g == a ? ownerA : ownerB;
-        int outcome = outcome(g, owner);
+      for (double[] pc : perCapita[i]) {
+        int outcome = Double.compare(pc[0], pc[1]);
         if (outcome == 0) {
           draws++;
         } else {
@@ -126,18 +129,18 @@ public final class HeadToHead {
     }
     return new Result(List.of(first.name(), second.name()),
         new int[][] {SeatPolicy.seatsOf(ownerA, 0), SeatPolicy.seatsOf(ownerA, 1)}, n, perBrain, diff, wins, draws,
-        tallies);
+        tallies, perCapita);
   }
 
-  /** +1 when brain 0's hearts per agent beat brain 1's in the episode, -1 when lower, 0 when equal. */
-  private static int outcome(double[] hearts, int[] owner) {
+  /** Each brain's hearts per agent over the seats {@code owner} gave it in one episode. */
+  private static double[] perCapita(double[] hearts, int[] owner) {
     double[] sum = new double[2];
     int[] count = new int[2];
     for (int s = 0; s < hearts.length; s++) {
       sum[owner[s]] += hearts[s];
       count[owner[s]]++;
     }
-    return Double.compare(sum[0] / count[0], sum[1] / count[1]);
+    return new double[] {sum[0] / count[0], sum[1] / count[1]};
   }
 
   /**
