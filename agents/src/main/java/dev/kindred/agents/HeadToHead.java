@@ -39,9 +39,11 @@ public final class HeadToHead {
    * @param actions     per brain, its actions over the agent-episodes it played
    * @param perCapita   per pair, per game (0: A, brain 0 in {@code seats[0]}; 1: B, swapped), per
    *                    brain: its hearts per agent over the seats it held in that episode
+   * @param episodes    per pair, its {copy, episode of that copy in each game}: both games' episodes
+   *                    of a pair start from the same episode seed
    */
   public record Result(List<String> names, int[][] seats, int pairs, double[][] hearts, double[] difference,
-      int[] wins, int draws, ActionTally[] actions, double[][][] perCapita) {
+      int[] wins, int draws, ActionTally[] actions, double[][][] perCapita, int[][] episodes) {
 
     public double mean(int brain) {
       return SampleStats.mean(hearts[brain]);
@@ -105,7 +107,9 @@ public final class HeadToHead {
     int[] wins = new int[2];
     int draws = 0;
     double[][][] perCapita = new double[n][][];
+    int[][] episodeOf = new int[n][];
     for (int i = 0; i < n; i++) {
+      episodeOf[i] = new int[] {(int) (keys.get(i) >>> 32), (int) (long) keys.get(i)};
       double[] a = gameA.get(keys.get(i));
       double[] b = gameB.get(keys.get(i));
       perCapita[i] = new double[][] {perCapita(a, ownerA), perCapita(b, ownerB)};
@@ -129,7 +133,7 @@ public final class HeadToHead {
     }
     return new Result(List.of(first.name(), second.name()),
         new int[][] {SeatPolicy.seatsOf(ownerA, 0), SeatPolicy.seatsOf(ownerA, 1)}, n, perBrain, diff, wins, draws,
-        tallies, perCapita);
+        tallies, perCapita, episodeOf);
   }
 
   /** Each brain's hearts per agent over the seats {@code owner} gave it in one episode. */

@@ -21,6 +21,7 @@ public final class AgentsMain {
     cl.addSubcommand(new TrainCommand());
     cl.addSubcommand(new EvaluateCommand());
     cl.addSubcommand(new CurvesCommand());
+    cl.addSubcommand(new TournamentCommand());
     cl.getSubcommands().get("bench").addSubcommand(new TrainBench());
     cl.getCommandSpec().usageMessage().footer("Run 'kindred <command> --help' for a command's options.");
     Cli.configure(cl);

@@ -1,0 +1,278 @@
+package dev.kindred.agents.tournament;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.reflect.TypeToken;
+import dev.kindred.agents.BatchPolicy;
+import dev.kindred.agents.HeadToHead;
+import dev.kindred.agents.RandomPolicy;
+import dev.kindred.agents.ScriptedForager;
+import dev.kindred.agents.ppo.Checkpoint;
+import dev.kindred.env.Seeds;
+import dev.kindred.env.SessionSpec;
+import dev.kindred.env.VectorEnv;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.local.LocalVectorEnv;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Plays a tournament: every pair of brains in every scenario, on common random numbers (every
+ * pairing of a scenario plays from the same seed, so the same maps; each pair of episodes has
+ * the two brains in swapped seats on the same episode seed). Each finished pairing is appended to
+ * {@code games.jsonl} in the output directory, so that a run can be resumed; {@link
+ * TournamentReport} turns the pairings into ratings and reports.
+ */
+public final class Tournament {
+  /** The results format; readers refuse another. */
+  public static final String FORMAT = "kindred-tournament/1";
+  static final String GAMES = "games.jsonl";
+  static final String CONFIG = "tournament-config.json";
+  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+  /**
+   * One episode of a pairing: brain {@code a} in {@code seatsA}, brain {@code b} in the rest.
+   *
+   * @param seating {@code A} (a in the scenario's first seats) or {@code B} (swapped)
+   * @param copy    with {@code episode}: the episode seed is {@code Seeds.episodeSeed(scenario seed, copy, episode)}
+   * @param heartsA hearts per agent of a's seats in the episode; {@code heartsB} b's
+   */
+  public record Game(int pair, String seating, int copy, int episode, int[] seatsA, double heartsA, double heartsB) {
+    /** a's score: 1 when it gathered more hearts per agent, 0.5 when as many, 0 when fewer. */
+    public double score() {
+      return heartsA > heartsB ? 1 : heartsA == heartsB ? 0.5 : 0;
+    }
+  }
+
+  /** Every game of two brains in one scenario, in pair order, each pair's seating A then B. */
+  public record Pairing(String scenario, String a, String b, List<Game> games) {
+    String key() {
+      return scenario + "\u0000" + a + "\u0000" + b;
+    }
+  }
+
+  /** A brain ready to play: how to build its policy for a seat spec, and where it comes from. */
+  public record Brain(String name, String kind, Function<Long, Function<SessionSpec, BatchPolicy>> policy,
+      Map<String, Object> provenance, Checkpoint checkpoint) {}
+
+  private Tournament() {}
+
+  /**
+   * The configured brains; checkpoints are read from their paths (which must exist: train them
+   * first) and their parameters' SHA-256 recorded.
+   */
+  public static List<Brain> brains(TournamentConfig cfg) {
+    List<Brain> out = new ArrayList<>();
+    for (TournamentConfig.BrainSpec b : cfg.brains()) {
+      Map<String, Object> prov = new LinkedHashMap<>();
+      prov.put("brain", b.kind());
+      switch (b.kind()) {
+        case "random" -> out.add(new Brain(b.name(), b.kind(), seed -> s -> new RandomPolicy(s, seed), prov, null));
+        case "scripted_forager" -> out.add(new Brain(b.name(), b.kind(), seed -> s -> new ScriptedForager(s, seed),
+            prov, null));
+        case "lazy_forager" -> {
+          Object p = b.options().get("p");
+          if (!(p instanceof Number n)) {
+            throw new IllegalArgumentException("brain '" + b.name() + "' (lazy_forager) needs p, the probability of "
+                + "doing nothing each step, e.g. \"p\": 0.5");
+          }
+          prov.put("p", n.doubleValue());
+          out.add(new Brain(b.name(), b.kind(), seed -> s -> new LazyForager(s, n.doubleValue(), seed), prov, null));
+        }
+        case "checkpoint" -> {
+          Object path = b.options().get("path");
+          if (!(path instanceof String ps)) {
+            throw new IllegalArgumentException("brain '" + b.name() + "' (checkpoint) needs path, the run directory "
+                + "kindred train wrote");
+          }
+          Path dir = Path.of(ps);
+          if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("brain '" + b.name() + "': no run directory " + dir + " (give train: "
+                + "{config, steps} to train it first, or run kindred train --out " + dir + ")");
+          }
+          Checkpoint ck = Checkpoint.read(dir);
+          prov.put("path", ps);
+          prov.put("parameters_sha256", Checkpoint.sha256(ck.parameters()));
+          prov.put("code_version", ck.codeVersion());
+          prov.put("trained_steps", ck.steps());
+          prov.put("trained_on", ck.worldSpec().worldId());
+          boolean greedy = cfg.greedy();
+          out.add(new Brain(b.name(), b.kind(), seed -> s -> ck.policy(s, seed).greedy(greedy), prov, ck));
+        }
+        default -> throw new IllegalArgumentException("unknown brain '" + b.kind() + "'; known brains: "
+            + String.join(", ", TournamentConfig.BRAIN_KINDS));
+      }
+    }
+    return out;
+  }
+
+  /** The scenario's seed: every pairing of the scenario plays from it. */
+  static long scenarioSeed(TournamentConfig cfg, int scenario) {
+    return Seeds.mix(cfg.seed() * 0x9E3779B97F4A7C15L + scenario + 1);
+  }
+
+  /** A brain's policy seed in a scenario (distinct per brain, so two copies of one kind differ). */
+  static long brainSeed(TournamentConfig cfg, int brain, int scenario) {
+    return Seeds.mix(Seeds.mix(cfg.seed() + 0x632BE59BD9B4E019L * (brain + 1)) + scenario);
+  }
+
+  /**
+   * Checks that every brain can play every scenario (a checkpoint's world must match: an error
+   * names both), before anything is played.
+   */
+  static void checkFits(TournamentConfig cfg, List<Brain> brains) {
+    for (Scenario s : cfg.scenarios()) {
+      try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), 1, 0)) {
+        SessionSpec spec = env.spec();
+        s.firstSeats(spec.agents());
+        if (spec.world().agentStats().stream().noneMatch(st -> st.name().equals("hearts"))) {
+          throw new IllegalArgumentException("scenario " + s.name() + ": world " + s.world() + " reports no hearts per "
+              + "agent; a tournament compares hearts (an energy world)");
+        }
+        for (Brain b : brains) {
+          if (b.checkpoint() != null) {
+            try {
+              b.checkpoint().checkCompatible(spec);
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("brain '" + b.name() + "' (checkpoint " + b.provenance().get("path")
+                  + ", trained on " + b.checkpoint().worldSpec().worldId() + " " + b.checkpoint().config()
+                  .get("world_config") + ") cannot play scenario '" + s.name() + "' (" + s.world() + " "
+                  + s.worldConfig() + "): " + e.getMessage(), e);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Plays every pairing not yet in {@code out}'s {@code games.jsonl} and returns all of them, in
+   * scenario order then brain order.
+   *
+   * @param resume whether {@code out} may already hold a run of this configuration (its finished
+   *               pairings are skipped); without it an existing directory is refused
+   */
+  public static List<Pairing> play(TournamentConfig cfg, List<Brain> brains, Path out, boolean resume,
+      PrintStream log) throws IOException {
+    checkFits(cfg, brains);
+    Map<String, Pairing> done = prepare(cfg, out, resume);
+    int m = brains.size();
+    int total = cfg.scenarios().size() * m * (m - 1) / 2;
+    long start = System.nanoTime();
+    int played = 0;
+    int index = 0;
+    List<Pairing> all = new ArrayList<>();
+    for (int si = 0; si < cfg.scenarios().size(); si++) {
+      Scenario s = cfg.scenarios().get(si);
+      long seed = scenarioSeed(cfg, si);
+      for (int i = 0; i < m; i++) {
+        for (int j = i + 1; j < m; j++) {
+          index++;
+          Brain a = brains.get(i);
+          Brain b = brains.get(j);
+          Pairing p = done.get(new Pairing(s.name(), a.name(), b.name(), List.of()).key());
+          if (p == null) {
+            long t0 = System.nanoTime();
+            p = pairing(cfg, s, seed, a, brainSeed(cfg, i, si), b, brainSeed(cfg, j, si));
+            append(out.resolve(GAMES), p);
+            played++;
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double eta = elapsed / played * (total - index);
+            log.printf(Locale.ROOT, "tournament: %d/%d pairings  %s: %s vs %s, %d pairs of episodes in %.1f s"
+                    + "  (elapsed %s, ETA %s)%n", index, total, s.name(), a.name(), b.name(), p.games().size() / 2,
+                (System.nanoTime() - t0) / 1e9, minutes(elapsed), minutes(eta));
+          }
+          all.add(p);
+        }
+      }
+    }
+    if (played < total) {
+      log.printf(Locale.ROOT, "tournament: %d pairings were already played (resumed)%n", total - played);
+    }
+    return all;
+  }
+
+  private static String minutes(double s) {
+    return s < 60 ? String.format(Locale.ROOT, "%.0f s", s) : String.format(Locale.ROOT, "%dm%02ds", (int) s / 60,
+        (int) s % 60);
+  }
+
+  /** Both seatings of two brains in one scenario on the scenario's seed. */
+  static Pairing pairing(TournamentConfig cfg, Scenario s, long seed, Brain a, long seedA, Brain b, long seedB) {
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), cfg.copies(),
+        seed)) {
+      int[] first = s.firstSeats(env.agents());
+      HeadToHead.Result r = HeadToHead.play(env, new HeadToHead.Brain(a.name(), a.policy().apply(seedA)),
+          new HeadToHead.Brain(b.name(), b.policy().apply(seedB)), first, cfg.episodes(), seed, "hearts", null);
+      List<Game> games = new ArrayList<>();
+      for (int i = 0; i < r.pairs(); i++) {
+        int[] ep = r.episodes()[i];
+        games.add(new Game(i, "A", ep[0], ep[1], r.seats()[0], r.perCapita()[i][0][0], r.perCapita()[i][0][1]));
+        games.add(new Game(i, "B", ep[0], ep[1], r.seats()[1], r.perCapita()[i][1][0], r.perCapita()[i][1][1]));
+      }
+      return new Pairing(s.name(), a.name(), b.name(), List.copyOf(games));
+    }
+  }
+
+  /**
+   * The pairings already played in {@code out}, after checking that they were played with this
+   * very configuration; creates {@code out} for a new run.
+   */
+  private static Map<String, Pairing> prepare(TournamentConfig cfg, Path out, boolean resume) throws IOException {
+    Map<String, Pairing> done = new LinkedHashMap<>();
+    String config = GSON.toJson(cfg.raw());
+    if (Files.exists(out)) {
+      if (!resume) {
+        throw new IllegalArgumentException("the results directory " + out + " already exists; choose another --out, "
+            + "delete it, or add --resume to finish its run (finished pairings are skipped)");
+      }
+      Path c = out.resolve(CONFIG);
+      if (!Files.exists(c)) {
+        throw new IllegalArgumentException("--resume: " + out + " holds no tournament (no " + CONFIG + ")");
+      }
+      if (!Files.readString(c, StandardCharsets.UTF_8).equals(config)) {
+        throw new IllegalArgumentException("--resume: " + out + " was played with another configuration (see " + c
+            + "); resume it with that one, or choose another --out");
+      }
+      Path g = out.resolve(GAMES);
+      if (Files.exists(g)) {
+        for (String line : Files.readAllLines(g, StandardCharsets.UTF_8)) {
+          if (!line.isBlank()) {
+            Pairing p = GSON.fromJson(line, Pairing.class);
+            done.put(p.key(), p);
+          }
+        }
+      }
+      return done;
+    }
+    Files.createDirectories(out);
+    Files.writeString(out.resolve(CONFIG), config, StandardCharsets.UTF_8);
+    return done;
+  }
+
+  private static void append(Path file, Pairing p) throws IOException {
+    Files.writeString(file, GSON.toJson(p) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+  }
+
+  /** The pairings of a games.jsonl file, in order. */
+  static List<Pairing> readGames(Path file) throws IOException {
+    List<Pairing> out = new ArrayList<>();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      if (!line.isBlank()) {
+        out.add(GSON.fromJson(line, new TypeToken<Pairing>() {}.getType()));
+      }
+    }
+    return out;
+  }
+}
