@@ -37,7 +37,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * What a tournament's games say, all from the same games: Bradley–Terry ratings with bootstrap
- * intervals over pairs of episodes, Elo with Metta's schedule, every brain's score per scenario,
+ * intervals over episode seeds, Elo with Metta's schedule, every brain's score per scenario,
  * and per scenario the payoff matrix brain × brain (so that cyclic relations show). Writes
  * {@code results.json} (every game, the configuration, seeds, code version and each brain's
  * provenance), {@code leaderboard.md}, {@code leaderboard.html} and the PNGs {@code ratings.png},
@@ -61,7 +61,7 @@ public final class TournamentReport {
 
   /** The analysis of a tournament's pairings. */
   public record Analysis(List<Standing> standings, Map<String, Map<String, Estimate>> scores,
-      Map<String, double[][][]> payoff, List<String> brains, List<String> scenarios) {}
+      Map<String, double[][][]> payoff, List<String> brains, List<String> scenarios, List<String> separated) {}
 
   /** Ratings, scores and payoff matrices of the pairings (deterministic for given pairings and seed). */
   public static Analysis analyse(TournamentConfig cfg, List<String> brainNames, List<Pairing> pairings) {
@@ -72,7 +72,10 @@ public final class TournamentReport {
     }
     List<String> scenarios = cfg.scenarios().stream().map(Scenario::name).toList();
     List<Game> ordered = new ArrayList<>();
-    List<List<Game>> units = new ArrayList<>();
+    // Bootstrap units: every game played from one episode seed (one scenario, copy and episode, over all
+    // its pairings) is resampled together, keeping the correlation common random numbers bring.
+    Map<String, List<Game>> byEpisode = new LinkedHashMap<>();
+    int[][] beat = new int[m][m];
     int[] wins = new int[m];
     int[] draws = new int[m];
     int[] losses = new int[m];
@@ -105,15 +108,20 @@ public final class TournamentReport {
         Game y = new Game(a, b, gb.score());
         ordered.add(x);
         ordered.add(y);
-        units.add(List.of(x, y));
+        List<Game> unit = byEpisode.computeIfAbsent(p.scenario() + "/" + ga.copy() + "/" + ga.episode(),
+            k2 -> new ArrayList<>());
+        unit.add(x);
+        unit.add(y);
         for (Tournament.Game g : List.of(ga, gb)) {
           double sc = g.score();
           if (sc == 1) {
             wins[a]++;
             losses[b]++;
+            beat[a][b]++;
           } else if (sc == 0) {
             wins[b]++;
             losses[a]++;
+            beat[b][a]++;
           } else {
             draws[a]++;
             draws[b]++;
@@ -130,7 +138,8 @@ public final class TournamentReport {
         diffs.get(p.scenario()).get(b).get(a).add(hb - ha);
       }
     }
-    double[][] bt = Ratings.bradleyTerryIntervals(m, units, cfg.bootstrap(), 0.95, Seeds.mix(cfg.seed() + 0xB007L));
+    double[][] bt = Ratings.bradleyTerryIntervals(m, new ArrayList<>(byEpisode.values()), cfg.bootstrap(), 0.95,
+        Seeds.mix(cfg.seed() + 0xB007L));
     double[] elo = Ratings.elo(m, ordered);
     List<Standing> standings = new ArrayList<>();
     for (int i = 0; i < m; i++) {
@@ -155,7 +164,18 @@ public final class TournamentReport {
       }
       payoff.put(s, mat);
     }
-    return new Analysis(standings, scores, payoff, brainNames, scenarios);
+    // Pairs in which one brain never beat the other: their difference is set by the prior, not the games.
+    List<String> separated = new ArrayList<>();
+    for (int i = 0; i < m; i++) {
+      for (int j = i + 1; j < m; j++) {
+        if ((beat[i][j] == 0) != (beat[j][i] == 0)) {
+          int w = beat[i][j] == 0 ? j : i;
+          separated.add(brainNames.get(w) + " beat " + brainNames.get(w == i ? j : i) + " in every decided game ("
+              + Math.max(beat[i][j], beat[j][i]) + ")");
+        }
+      }
+    }
+    return new Analysis(standings, scores, payoff, brainNames, scenarios, List.copyOf(separated));
   }
 
   /** Writes results.json, the leaderboards and the PNGs into {@code out}; returns the analysis. */
@@ -197,7 +217,8 @@ public final class TournamentReport {
     Map<String, Object> ratings = new LinkedHashMap<>();
     ratings.put("bradley_terry", "maximum likelihood (draws count half a win each; " + Ratings.PRIOR_GAMES
         + " virtual draws per pair of brains), on the Elo scale 1000 + 400 log10(strength), mean 1000; 95% "
-        + "percentile bootstrap intervals over pairs of episodes, " + cfg.bootstrap() + " resamples");
+        + "percentile bootstrap intervals over episode seeds (every game played from one seed, in all pairings of "
+        + "its scenario, resampled together), " + cfg.bootstrap() + " resamples");
     ratings.put("elo", "games in order (scenario, pairing, pair, seating), start 1000, K = 32 below 30 games of the "
         + "brain, 16 below 100, 8 after (Metta's schedule)");
     List<Map<String, Object>> st = new ArrayList<>();
@@ -216,6 +237,7 @@ public final class TournamentReport {
       st.add(m);
     }
     ratings.put("standings", st);
+    ratings.put("separated", a.separated());
     results.put("ratings", ratings);
     results.put("scores", a.scores());
     Map<String, Object> pay = new LinkedHashMap<>();
@@ -256,8 +278,8 @@ public final class TournamentReport {
   static String markdown(TournamentConfig cfg, Analysis a) {
     StringBuilder b = new StringBuilder();
     b.append("# Tournament ").append(cfg.name()).append("\n\n");
-    b.append("Bradley–Terry ratings on the Elo scale (mean 1000) with 95% bootstrap intervals over pairs of "
-        + "episodes; Elo with Metta's schedule from the same games; hearts per agent-episode over all games.\n\n");
+    b.append("Bradley–Terry ratings on the Elo scale (mean 1000) with 95% bootstrap intervals over episode "
+        + "seeds; Elo with Metta's schedule from the same games; hearts per agent-episode over all games.\n\n");
     b.append("| rank | brain | rating | 95% interval | Elo | games | wins | draws | losses | hearts/agent |\n");
     b.append("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
     int rank = 1;
@@ -265,6 +287,12 @@ public final class TournamentReport {
       b.append(String.format(Locale.ROOT, "| %d | %s | %.0f | [%.0f, %.0f] | %.0f | %d | %d | %d | %d | %.3f |%n",
           rank++, s.brain(), s.rating(), s.low(), s.high(), s.elo(), s.games(), s.wins(), s.draws(), s.losses(),
           s.hearts()));
+    }
+    if (!a.separated().isEmpty()) {
+      b.append("\nNote: ").append(String.join("; ", a.separated())).append(". With no game the other way, the "
+          + "likelihood alone would put them infinitely far apart: their rating difference comes from the weak prior "
+          + "(" + Ratings.PRIOR_GAMES + " virtual draws per pair), and the bootstrap cannot resample wins that never "
+          + "happened, so its interval understates how far apart they may be.\n");
     }
     b.append("\n## Hearts per agent-episode by scenario (mean ± 95%)\n\n| brain |");
     for (String s : a.scenarios()) {
@@ -310,7 +338,7 @@ public final class TournamentReport {
             + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
             + "td:nth-child(2),th:nth-child(2){text-align:left}img{max-width:100%}</style></head><body>\n");
     b.append("<h1>Tournament ").append(esc(cfg.name())).append("</h1>\n");
-    b.append("<p>Bradley–Terry ratings on the Elo scale (mean 1000), 95% bootstrap intervals over pairs of episodes; "
+    b.append("<p>Bradley–Terry ratings on the Elo scale (mean 1000), 95% bootstrap intervals over episode seeds; "
         + "Elo with Metta's schedule; hearts per agent-episode over all games.</p>\n<table><tr><th>rank</th>"
         + "<th>brain</th><th>rating</th><th>95% interval</th><th>Elo</th><th>games</th><th>wins</th><th>draws</th>"
         + "<th>losses</th><th>hearts/agent</th></tr>\n");

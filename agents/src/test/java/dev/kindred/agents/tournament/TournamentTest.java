@@ -1,0 +1,175 @@
+package dev.kindred.agents.tournament;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindred.agents.nn.ActorCritic;
+import dev.kindred.agents.ppo.Checkpoint;
+import dev.kindred.agents.ppo.TrainConfig;
+import dev.kindred.agents.tournament.TournamentReport.Standing;
+import dev.kindred.env.VectorEnv;
+import dev.kindred.env.WorldRegistry;
+import dev.kindred.local.LocalVectorEnv;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tournaments: honest orderings of brains of known strength, reproducible results, precise refusals. */
+class TournamentTest {
+  private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+  private static Map<String, Object> lazy(String name, double p) {
+    return Map.of("name", name, "brain", "lazy_forager", "p", p);
+  }
+
+  private static TournamentConfig config(long seed, int episodes, List<Object> scenarios, List<Map<String, Object>> brains) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", "test");
+    m.put("seed", (double) seed);
+    m.put("episodes", (double) episodes);
+    m.put("copies", 8.0);
+    m.put("bootstrap", 400.0);
+    m.put("brains", brains);
+    m.put("scenarios", scenarios);
+    return TournamentConfig.of(m);
+  }
+
+  private static final List<Map<String, Object>> LAZY = List.of(lazy("p0.0", 0.0), lazy("p0.2", 0.2),
+      lazy("p0.4", 0.4));
+
+  private static TournamentReport.Analysis run(TournamentConfig cfg, Path out) throws Exception {
+    List<Tournament.Brain> brains = Tournament.brains(cfg);
+    List<Tournament.Pairing> p = Tournament.play(cfg, brains, out, false, QUIET);
+    return TournamentReport.write(cfg, brains, p, out, Instant.EPOCH, 0);
+  }
+
+  private static Map<String, Standing> byName(TournamentReport.Analysis a) {
+    Map<String, Standing> m = new LinkedHashMap<>();
+    for (Standing s : a.standings()) {
+      m.put(s.brain(), s);
+    }
+    return m;
+  }
+
+  /**
+   * Foragers that do nothing with probability 0, 0.2 and 0.4 must come out in that order, and
+   * the 95% intervals of short tournaments must cover the ratings of a long one (the truth, as
+   * near as we can measure it) about as often as they claim. (Strengths this close keep every
+   * brain winning some games: see {@link TournamentReport} on brains that win or lose them all.)
+   */
+  @Test
+  void brainsOfKnownStrengthComeOutInOrderWithHonestIntervals(@TempDir Path dir) throws Exception {
+    Map<String, Standing> truth = byName(run(config(99, 800, List.of("duel"), LAZY), dir.resolve("long")));
+    assertTrue(truth.get("p0.0").rating() > truth.get("p0.2").rating()
+        && truth.get("p0.2").rating() > truth.get("p0.4").rating(), "the long run's order: " + truth);
+    int covered = 0;
+    int intervals = 0;
+    for (long seed = 1; seed <= 4; seed++) {
+      List<Standing> s = run(config(seed, 48, List.of("duel"), LAZY), dir.resolve("short-" + seed)).standings();
+      assertEquals(List.of("p0.0", "p0.2", "p0.4"), s.stream().map(Standing::brain).toList(), "seed " + seed);
+      for (Standing st : s) {
+        assertTrue(st.low() <= st.rating() && st.rating() <= st.high(), st.toString());
+        double t = truth.get(st.brain()).rating();
+        covered += st.low() <= t && t <= st.high() ? 1 : 0;
+        intervals++;
+      }
+    }
+    // 12 intervals at 95%: at least 10 should cover (at most 2 misses: P(more) < 2% if calibrated).
+    assertTrue(covered >= 10, covered + " of " + intervals + " intervals covered the long run's ratings");
+  }
+
+  @Test
+  void theSameConfigurationAndSeedGiveTheSameResults(@TempDir Path dir) throws Exception {
+    List<Object> scenarios = List.of("duel", "one_vs_three");
+    run(config(5, 8, scenarios, LAZY), dir.resolve("a"));
+    run(config(5, 8, scenarios, LAZY), dir.resolve("b"));
+    String a = Files.readString(dir.resolve("a/results.json"));
+    String b = Files.readString(dir.resolve("b/results.json"));
+    assertEquals(a, b);
+    assertTrue(a.contains("\"parameters_sha256\"") || a.contains("\"lazy_forager\""), "brains carry provenance");
+    for (String f : List.of("leaderboard.md", "leaderboard.html", "ratings.png", "payoff.png", "scores.png")) {
+      assertTrue(Files.size(dir.resolve("a").resolve(f)) > 100, f);
+    }
+    String other = Files.readString(run(config(6, 8, scenarios, LAZY), dir.resolve("c")) == null ? null
+        : dir.resolve("c/results.json"));
+    assertFalse(other.equals(a), "another seed plays other games");
+  }
+
+  @Test
+  void resumeSkipsFinishedPairingsAndAnExistingDirectoryIsRefused(@TempDir Path dir) throws Exception {
+    TournamentConfig cfg = config(3, 8, List.of("duel", "rich"), LAZY);
+    Path full = dir.resolve("full");
+    run(cfg, full);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Tournament.play(cfg, Tournament.brains(cfg), full, false, QUIET));
+    assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("--resume"), e.getMessage());
+    // An interrupted run: the last two pairings never finished.
+    Path part = dir.resolve("part");
+    Files.createDirectories(part);
+    Files.copy(full.resolve(Tournament.CONFIG), part.resolve(Tournament.CONFIG));
+    List<String> lines = Files.readAllLines(full.resolve(Tournament.GAMES));
+    Files.write(part.resolve(Tournament.GAMES), lines.subList(0, lines.size() - 2));
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    List<Tournament.Brain> brains = Tournament.brains(cfg);
+    List<Tournament.Pairing> p = Tournament.play(cfg, brains, part, true,
+        new PrintStream(log, true, StandardCharsets.UTF_8));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("4 pairings were already played"), printed);
+    TournamentReport.write(cfg, brains, p, part, Instant.EPOCH, 0);
+    assertEquals(Files.readString(full.resolve("results.json")), Files.readString(part.resolve("results.json")));
+    // Another configuration cannot resume it.
+    TournamentConfig changed = config(4, 8, List.of("duel", "rich"), LAZY);
+    IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+        () -> Tournament.play(changed, Tournament.brains(changed), part, true, QUIET));
+    assertTrue(c.getMessage().contains("another configuration"), c.getMessage());
+  }
+
+  @Test
+  void unknownBrainsAndScenariosListTheKnownOnes() {
+    IllegalArgumentException b = assertThrows(IllegalArgumentException.class, () -> config(1, 1, List.of("duel"),
+        List.of(lazy("x", 0.1), Map.of("name", "y", "brain", "alphazero"))));
+    assertTrue(b.getMessage().contains("unknown brain 'alphazero'") && b.getMessage().contains("scripted_forager"),
+        b.getMessage());
+    IllegalArgumentException s = assertThrows(IllegalArgumentException.class, () -> config(1, 1,
+        List.of("volcano"), LAZY));
+    assertTrue(s.getMessage().contains("unknown scenario 'volcano'") && s.getMessage().contains("one_vs_ten"),
+        s.getMessage());
+    IllegalArgumentException d = assertThrows(IllegalArgumentException.class, () -> config(1, 1, List.of("duel"),
+        List.of(lazy("x", 0.1), lazy("x", 0.2))));
+    assertTrue(d.getMessage().contains("distinct name"), d.getMessage());
+  }
+
+  /** A checkpoint trained on a world whose observations differ (a 7x7 view) cannot play an 11x11-view scenario. */
+  @Test
+  void aCheckpointOfAnotherWorldIsRefusedNamingBoth(@TempDir Path dir) throws Exception {
+    Map<String, Object> world = Map.of("width", 9, "height", 9, "agents", 2, "view_size", 7);
+    Path ck = dir.resolve("ck");
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", world, 1, 1);
+         ActorCritic policy = new ActorCritic(env.spec(), List.of(), 8, 4, 1)) {
+      TrainConfig tc = new TrainConfig();
+      tc.world = "energy.room";
+      tc.worldConfig = new LinkedHashMap<>(world);
+      new Checkpoint(tc.toMap(), 1, 10, 1, "test", env.spec(), new double[] {0, 1, 0}, policy.saveParameters())
+          .write(ck);
+    }
+    List<Map<String, Object>> brains = new ArrayList<>(LAZY);
+    brains.add(Map.of("name", "small-view", "brain", "checkpoint", "path", ck.toString()));
+    TournamentConfig cfg = config(1, 4, List.of("duel"), brains);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Tournament.play(cfg, Tournament.brains(cfg), dir.resolve("out"), false, QUIET));
+    assertTrue(e.getMessage().contains("brain 'small-view'") && e.getMessage().contains("view_size=7")
+        && e.getMessage().contains("scenario 'duel'") && e.getMessage().contains("grid"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("out")), "nothing is written before every brain fits every scenario");
+  }
+}
