@@ -54,8 +54,15 @@ public final class Tournament {
     }
   }
 
-  /** Every game of two brains in one scenario, in pair order, each pair's seating A then B. */
-  public record Pairing(String scenario, String a, String b, List<Game> games) {
+  /**
+   * Every game of two brains in one scenario, in pair order, each pair's seating A then B; or,
+   * when a remote brain forfeited, no games and why.
+   */
+  public record Pairing(String scenario, String a, String b, List<Game> games, String forfeitedBy, String forfeit) {
+    Pairing(String scenario, String a, String b, List<Game> games) {
+      this(scenario, a, b, games, null, null);
+    }
+
     String key() {
       return scenario + "\u0000" + a + "\u0000" + b;
     }
@@ -63,7 +70,12 @@ public final class Tournament {
 
   /** A brain ready to play: how to build its policy for a seat spec, and where it comes from. */
   public record Brain(String name, String kind, Function<Long, Function<SessionSpec, BatchPolicy>> policy,
-      Map<String, Object> provenance, Checkpoint checkpoint) {}
+      Map<String, Object> provenance, Checkpoint checkpoint, RemoteGames.Remote remote) {
+    Brain(String name, String kind, Function<Long, Function<SessionSpec, BatchPolicy>> policy,
+        Map<String, Object> provenance, Checkpoint checkpoint) {
+      this(name, kind, policy, provenance, checkpoint, null);
+    }
+  }
 
   private Tournament() {}
 
@@ -109,6 +121,15 @@ public final class Tournament {
           boolean greedy = cfg.greedy();
           out.add(new Brain(b.name(), b.kind(), seed -> s -> ck.policy(s, seed).greedy(greedy), prov, ck));
         }
+        case "remote" -> {
+          RemoteGames.Remote r = RemoteGames.Remote.of(b.name(), b.options());
+          prov.put("command", r.command());
+          prov.put("max_action_time_ms", r.maxActionMillis());
+          prov.put("join_timeout_s", r.joinTimeoutSeconds());
+          out.add(new Brain(b.name(), b.kind(), seed -> s -> {
+            throw new IllegalStateException("a remote brain plays in its own process");
+          }, prov, null, r));
+        }
         default -> throw new IllegalArgumentException("unknown brain '" + b.kind() + "'; known brains: "
             + String.join(", ", TournamentConfig.BRAIN_KINDS));
       }
@@ -131,6 +152,12 @@ public final class Tournament {
    * names both), before anything is played.
    */
   static void checkFits(TournamentConfig cfg, List<Brain> brains) {
+    List<String> remote = brains.stream().filter(b -> b.remote() != null).map(Brain::name).toList();
+    if (remote.size() > 1) {
+      throw new IllegalArgumentException("brains " + remote + " are all remote: a game of two remote brains has no "
+          + "seat in this process to read its outcome from; keep one remote brain per tournament (or play the others "
+          + "in process)");
+    }
     for (Scenario s : cfg.scenarios()) {
       try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), 1, 0)) {
         SessionSpec spec = env.spec();
@@ -172,29 +199,38 @@ public final class Tournament {
     int played = 0;
     int index = 0;
     List<Pairing> all = new ArrayList<>();
-    for (int si = 0; si < cfg.scenarios().size(); si++) {
-      Scenario s = cfg.scenarios().get(si);
-      long seed = scenarioSeed(cfg, si);
-      for (int i = 0; i < m; i++) {
-        for (int j = i + 1; j < m; j++) {
-          index++;
-          Brain a = brains.get(i);
-          Brain b = brains.get(j);
-          Pairing p = done.get(new Pairing(s.name(), a.name(), b.name(), List.of()).key());
-          if (p == null) {
-            long t0 = System.nanoTime();
-            p = pairing(cfg, s, seed, a, brainSeed(cfg, i, si), b, brainSeed(cfg, j, si));
-            append(out.resolve(GAMES), p);
-            played++;
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            double eta = elapsed / played * (total - index);
-            log.printf(Locale.ROOT, "tournament: %d/%d pairings  %s: %s vs %s, %d pairs of episodes in %.1f s"
-                    + "  (elapsed %s, ETA %s)%n", index, total, s.name(), a.name(), b.name(), p.games().size() / 2,
-                (System.nanoTime() - t0) / 1e9, minutes(elapsed), minutes(eta));
+    try (RemoteGames remote = new RemoteGames(out.resolve("remote-logs"))) {
+      for (int si = 0; si < cfg.scenarios().size(); si++) {
+        Scenario s = cfg.scenarios().get(si);
+        long seed = scenarioSeed(cfg, si);
+        for (int i = 0; i < m; i++) {
+          for (int j = i + 1; j < m; j++) {
+            index++;
+            Brain a = brains.get(i);
+            Brain b = brains.get(j);
+            Pairing p = done.get(new Pairing(s.name(), a.name(), b.name(), List.of()).key());
+            if (p == null) {
+              long t0 = System.nanoTime();
+              p = a.remote() == null && b.remote() == null
+                  ? pairing(cfg, s, seed, a, brainSeed(cfg, i, si), b, brainSeed(cfg, j, si))
+                  : remotePairing(cfg, s, seed, a, brainSeed(cfg, i, si), b, brainSeed(cfg, j, si), remote);
+              append(out.resolve(GAMES), p);
+              played++;
+              double elapsed = (System.nanoTime() - start) / 1e9;
+              double eta = elapsed / played * (total - index);
+              String what = p.forfeitedBy() != null ? "forfeited by " + p.forfeitedBy() + ": " + p.forfeit()
+                  : (p.games().size() / 2) + " pairs of episodes";
+              log.printf(Locale.ROOT, "tournament: %d/%d pairings  %s: %s vs %s, %s in %.1f s  (elapsed %s, ETA %s)%n",
+                  index, total, s.name(), a.name(), b.name(), what, (System.nanoTime() - t0) / 1e9, minutes(elapsed),
+                  minutes(eta));
+            }
+            all.add(p);
           }
-          all.add(p);
         }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while a remote brain played", e);
     }
     if (played < total) {
       log.printf(Locale.ROOT, "tournament: %d pairings were already played (resumed)%n", total - played);
@@ -222,6 +258,64 @@ public final class Tournament {
       }
       return new Pairing(s.name(), a.name(), b.name(), List.copyOf(games));
     }
+  }
+
+  /**
+   * Both seatings of a local and a remote brain, each as a match on the in-JVM server from the
+   * scenario's seed: the same episodes as in process.
+   */
+  static Pairing remotePairing(TournamentConfig cfg, Scenario s, long seed, Brain a, long seedA, Brain b, long seedB,
+      RemoteGames games) throws IOException, InterruptedException {
+    int agents;
+    try (VectorEnv probe = LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), 1, seed)) {
+      agents = probe.agents();
+    }
+    int[] first = s.firstSeats(agents);
+    int[] second = complement(agents, first);
+    boolean aLocal = a.remote() == null;
+    Brain local = aLocal ? a : b;
+    Brain remote = aLocal ? b : a;
+    Function<SessionSpec, BatchPolicy> policy = local.policy().apply(aLocal ? seedA : seedB);
+    List<Map<Long, double[]>> byGame = new ArrayList<>();
+    int[][] seatsOfA = {first, second};
+    for (int g = 0; g < 2; g++) {
+      int[] localSeats = aLocal ? seatsOfA[g] : complement(agents, seatsOfA[g]);
+      RemoteGames.Outcome o = games.game(s, cfg.copies(), seed, agents, localSeats, policy, remote.name(),
+          remote.remote(), cfg.episodes(), s.name() + "-" + (g == 0 ? "A" : "B"));
+      if (o.forfeit() != null) {
+        return new Pairing(s.name(), a.name(), b.name(), List.of(), remote.name(), o.forfeit());
+      }
+      byGame.add(o.episodes());
+    }
+    List<Long> keys = new ArrayList<>(byGame.get(0).keySet());
+    keys.retainAll(byGame.get(1).keySet());
+    keys.sort(null);
+    List<Game> list = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      long k = keys.get(i);
+      for (int g = 0; g < 2; g++) {
+        double[] lr = byGame.get(g).get(k); // {local, remote}
+        double ha = aLocal ? lr[0] : lr[1];
+        double hb = aLocal ? lr[1] : lr[0];
+        list.add(new Game(i, g == 0 ? "A" : "B", (int) (k >>> 32), (int) k, seatsOfA[g], ha, hb));
+      }
+    }
+    return new Pairing(s.name(), a.name(), b.name(), List.copyOf(list));
+  }
+
+  private static int[] complement(int agents, int[] seats) {
+    boolean[] taken = new boolean[agents];
+    for (int x : seats) {
+      taken[x] = true;
+    }
+    int[] out = new int[agents - seats.length];
+    int k = 0;
+    for (int x = 0; x < agents; x++) {
+      if (!taken[x]) {
+        out[k++] = x;
+      }
+    }
+    return out;
   }
 
   /**

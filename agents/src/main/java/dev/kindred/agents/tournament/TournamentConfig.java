@@ -36,7 +36,8 @@ public record TournamentConfig(String name, long seed, int episodes, int copies,
     List<BrainSpec> brains, List<Scenario> scenarios, Map<String, Object> raw) {
 
   /** The brain kinds a configuration may name. */
-  public static final List<String> BRAIN_KINDS = List.of("random", "scripted_forager", "lazy_forager", "checkpoint");
+  public static final List<String> BRAIN_KINDS = List.of("random", "scripted_forager", "lazy_forager", "checkpoint",
+      "remote");
   private static final Set<String> KEYS = Set.of("name", "seed", "episodes", "copies", "bootstrap", "greedy", "brains",
       "scenarios");
 

@@ -61,7 +61,8 @@ public final class TournamentReport {
 
   /** The analysis of a tournament's pairings. */
   public record Analysis(List<Standing> standings, Map<String, Map<String, Estimate>> scores,
-      Map<String, double[][][]> payoff, List<String> brains, List<String> scenarios, List<String> separated) {}
+      Map<String, double[][][]> payoff, List<String> brains, List<String> scenarios, List<String> separated,
+      List<String> forfeits) {}
 
   /** Ratings, scores and payoff matrices of the pairings (deterministic for given pairings and seed). */
   public static Analysis analyse(TournamentConfig cfg, List<String> brainNames, List<Pairing> pairings) {
@@ -98,9 +99,26 @@ public final class TournamentReport {
       }
       diffs.put(s, d);
     }
+    List<String> forfeits = new ArrayList<>();
     for (Pairing p : pairings) {
       int a = index.get(p.a());
       int b = index.get(p.b());
+      if (p.forfeitedBy() != null) {
+        // A forfeit loses every game of the pairing: both seatings of each pair of episodes it would have played.
+        boolean aForfeits = p.forfeitedBy().equals(p.a());
+        forfeits.add(p.scenario() + ": " + p.forfeitedBy() + " forfeited against " + (aForfeits ? p.b() : p.a())
+            + " (" + p.forfeit() + ")");
+        for (int k = 0; k < cfg.episodes(); k++) {
+          Game x = new Game(a, b, aForfeits ? 0 : 1);
+          ordered.add(x);
+          ordered.add(x);
+          byEpisode.put("forfeit/" + p.scenario() + "/" + p.a() + "/" + p.b() + "/" + k, List.of(x, x));
+          wins[aForfeits ? b : a] += 2;
+          losses[aForfeits ? a : b] += 2;
+          beat[aForfeits ? b : a][aForfeits ? a : b] += 2;
+        }
+        continue;
+      }
       for (int k = 0; k + 1 < p.games().size(); k += 2) {
         Tournament.Game ga = p.games().get(k);
         Tournament.Game gb = p.games().get(k + 1);
@@ -175,7 +193,8 @@ public final class TournamentReport {
         }
       }
     }
-    return new Analysis(standings, scores, payoff, brainNames, scenarios, List.copyOf(separated));
+    return new Analysis(standings, scores, payoff, brainNames, scenarios, List.copyOf(separated),
+        List.copyOf(forfeits));
   }
 
   /** Writes results.json, the leaderboards and the PNGs into {@code out}; returns the analysis. */
@@ -238,6 +257,7 @@ public final class TournamentReport {
     }
     ratings.put("standings", st);
     ratings.put("separated", a.separated());
+    ratings.put("forfeits", a.forfeits());
     results.put("ratings", ratings);
     results.put("scores", a.scores());
     Map<String, Object> pay = new LinkedHashMap<>();
@@ -287,6 +307,10 @@ public final class TournamentReport {
       b.append(String.format(Locale.ROOT, "| %d | %s | %.0f | [%.0f, %.0f] | %.0f | %d | %d | %d | %d | %.3f |%n",
           rank++, s.brain(), s.rating(), s.low(), s.high(), s.elo(), s.games(), s.wins(), s.draws(), s.losses(),
           s.hearts()));
+    }
+    if (!a.forfeits().isEmpty()) {
+      b.append("\nForfeits (every game of the pairing lost, left out of the hearts and payoffs): ")
+          .append(String.join("; ", a.forfeits())).append(".\n");
     }
     if (!a.separated().isEmpty()) {
       b.append("\nNote: ").append(String.join("; ", a.separated())).append(". With no game the other way, the "

@@ -150,6 +150,95 @@ class TournamentTest {
     assertTrue(d.getMessage().contains("distinct name"), d.getMessage());
   }
 
+  /** The cross-language test's action formula for the agents of one seat, counting its own steps. */
+  private static final class Formula implements dev.kindred.agents.BatchPolicy {
+    private final int[] worldAgents;
+    private final int[] nvec;
+    private int t;
+
+    Formula(dev.kindred.env.SessionSpec spec, int[] worldAgents) {
+      this.worldAgents = worldAgents;
+      this.nvec = spec.world().actions().dimensions().stream().mapToInt(d -> d.numValues()).toArray();
+    }
+
+    @Override
+    public void act(dev.kindred.env.StepBatch b, int[] actions) {
+      t++;
+      int i = 0;
+      for (int c = 0; c < b.copies(); c++) {
+        for (int a : worldAgents) {
+          for (int d = 0; d < nvec.length; d++) {
+            long v = (long) t * 7919L + (long) c * 104729L + (long) a * 1299709L + (long) d * 15485863L + 12345L;
+            actions[i++] = (int) Math.floorMod(v, (long) nvec[d]);
+          }
+        }
+      }
+    }
+  }
+
+  private static List<String> seatBrainCommand() {
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), "dev.kindred.crosslang.SeatBrain", "--target", "{target}",
+        "--session", "{session}", "--seat", "{seat}", "--token", "{token}", "--steps", "1000000");
+  }
+
+  /**
+   * A remote brain (the Java seat brain of the cross-language test, in its own process) plays its
+   * seats through matches; every game equals, bit for bit, the same brains playing in process.
+   */
+  @Test
+  void aRemoteBrainPlaysItsSeatsThroughMatchesAsInProcess(@TempDir Path dir) throws Exception {
+    Map<String, Object> remote = new LinkedHashMap<>();
+    remote.put("name", "remote");
+    remote.put("brain", "remote");
+    remote.put("command", seatBrainCommand());
+    TournamentConfig cfg = config(8, 8, List.of("duel"), List.of(lazy("p0.2", 0.2), remote));
+    List<Tournament.Brain> brains = Tournament.brains(cfg);
+    List<Tournament.Pairing> played = Tournament.play(cfg, brains, dir.resolve("remote"), false, QUIET);
+    assertEquals(1, played.size());
+    Tournament.Pairing p = played.get(0);
+    assertEquals(null, p.forfeitedBy(), p.forfeit());
+    // The same pairing in process, the remote brain replaced by the same formula on the same seats.
+    int[][] seatsOfRemote = {{1}, {0}};
+    int[] game = {0};
+    Tournament.Brain formula = new Tournament.Brain("remote", "formula",
+        seed -> spec -> new Formula(spec, seatsOfRemote[game[0]++]), Map.of(), null);
+    Scenario duel = cfg.scenarios().get(0);
+    Tournament.Pairing local = Tournament.pairing(cfg, duel, Tournament.scenarioSeed(cfg, 0), brains.get(0),
+        Tournament.brainSeed(cfg, 0, 0), formula, Tournament.brainSeed(cfg, 1, 0));
+    assertEquals(local.games().size(), p.games().size());
+    for (int i = 0; i < p.games().size(); i++) {
+      Tournament.Game r = p.games().get(i);
+      Tournament.Game l = local.games().get(i);
+      assertEquals(l.copy(), r.copy());
+      assertEquals(l.episode(), r.episode());
+      assertEquals(l.heartsA(), r.heartsA(), 0, "game " + i);
+      assertEquals(l.heartsB(), r.heartsB(), 0, "game " + i);
+    }
+    assertTrue(p.games().stream().anyMatch(g -> g.heartsA() > 0), "the forager gathered: the comparison is not of zeros");
+  }
+
+  @Test
+  void aRemoteBrainThatNeverJoinsForfeitsAndTheTournamentGoesOn(@TempDir Path dir) throws Exception {
+    Map<String, Object> silent = new LinkedHashMap<>();
+    silent.put("name", "silent");
+    silent.put("brain", "remote");
+    silent.put("command", List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version"));
+    silent.put("join_timeout_s", 2.0);
+    List<Map<String, Object>> brains = new ArrayList<>(LAZY.subList(0, 2));
+    brains.add(silent);
+    TournamentConfig cfg = config(2, 8, List.of("duel"), brains);
+    Path out = dir.resolve("forfeit");
+    TournamentReport.Analysis a = run(cfg, out);
+    String md = Files.readString(out.resolve("leaderboard.md"));
+    assertTrue(md.contains("silent forfeited against p0.0") && md.contains("silent forfeited against p0.2"), md);
+    Standing last = a.standings().get(a.standings().size() - 1);
+    assertEquals("silent", last.brain());
+    assertEquals(0, last.wins());
+    assertEquals(2 * 2 * 8, last.losses(), "both pairings' games lost");
+    assertTrue(a.standings().get(0).games() > 0);
+  }
+
   /** A checkpoint trained on a world whose observations differ (a 7x7 view) cannot play an 11x11-view scenario. */
   @Test
   void aCheckpointOfAnotherWorldIsRefusedNamingBoth(@TempDir Path dir) throws Exception {
