@@ -13,7 +13,6 @@ import dev.kindred.env.KindredException;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
-import dev.kindred.proto.v1.SeatOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,8 +198,7 @@ final class RemoteGames implements AutoCloseable {
     public StepBatch step(int[] actions) {
       StepBatch b = seat.step(actions);
       steps++;
-      SeatOutcome o = seat.lastMatchStep().getOutcomes(1);
-      if (o != SeatOutcome.SEAT_OUTCOME_SUBMITTED) {
+      if (!"SUBMITTED".equals(seat.lastOutcomes().get("remote"))) {
         fallbacks++;
       }
       return b;

@@ -115,6 +115,19 @@ public final class SeatEnv implements VectorEnv {
     return last.getMatch();
   }
 
+  /**
+   * How every seat was driven in the last step, by seat name: {@code SUBMITTED}, {@code TIMED_OUT}
+   * or {@code ABSENT} (empty before the first step).
+   */
+  public java.util.Map<String, String> lastOutcomes() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    MatchStep step = last.getMatch();
+    for (int i = 0; i < step.getSeatsCount() && i < step.getOutcomesCount(); i++) {
+      m.put(step.getSeats(i), step.getOutcomes(i).name().substring("SEAT_OUTCOME_".length()));
+    }
+    return m;
+  }
+
   /** The last response as the server sent it (the seat's part of the step). */
   public StepResponse lastResponse() {
     return last;
