@@ -68,7 +68,8 @@ public final class HeadToHead {
    * {@code episodes} episodes each.
    *
    * @param seats brain 0's seats in game A: at least one, not all
-   * @param hearts the per-agent episode statistic compared ("hearts" in the energy world)
+   * @param hearts the per-agent episode statistic compared ("hearts" in the energy world), or
+   *               {@code "return"} for the episode return
    */
   public static Result play(VectorEnv env, Brain first, Brain second, int[] seats, int episodes, long seed,
       String hearts, Evaluation.EpisodeListener progress) {
@@ -165,8 +166,12 @@ public final class HeadToHead {
       Evaluation.episodes(router, env, episodes, seed, (e, actions) -> {
         double[] v = new double[e.agentStats().size()];
         for (int a = 0; a < v.length; a++) {
-          Double h = e.agentStats().get(a).get(stat);
-          v[a] = h == null ? 0 : h;
+          if (stat.equals("return")) {
+            v[a] = e.returns()[a];
+          } else {
+            Double h = e.agentStats().get(a).get(stat);
+            v[a] = h == null ? 0 : h;
+          }
           tallies[owner[a]].add(actions, a);
         }
         out.put(((long) e.copy() << 32) | ordinal[e.copy()]++, v);

@@ -12,10 +12,25 @@ import java.util.Map;
  *
  * @param layout {@code half} (the first brain holds the first half of the agents),
  *               {@code one_vs_rest} (it holds agent 0) or {@code focal:K} (it holds agents 0..K-1)
+ * @param metric what a brain's seats score per agent in an episode: {@code hearts} (the energy
+ *               world's altar uses, the default) or {@code return} (the episode return, e.g. a
+ *               spin world's negative surprise)
  */
-public record Scenario(String name, String world, Map<String, Object> worldConfig, String layout, List<String> tags) {
+public record Scenario(String name, String world, Map<String, Object> worldConfig, String layout, List<String> tags,
+    String metric) {
+
+  /** The metrics a scenario may score by. */
+  public static final List<String> METRICS = List.of("hearts", "return");
+
+  public Scenario(String name, String world, Map<String, Object> worldConfig, String layout, List<String> tags) {
+    this(name, world, worldConfig, layout, tags, "hearts");
+  }
 
   public Scenario {
+    if (!METRICS.contains(metric)) {
+      throw new IllegalArgumentException("scenario " + name + ": unknown metric '" + metric + "'; expected one of "
+          + METRICS);
+    }
     worldConfig = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(worldConfig));
     tags = List.copyOf(tags);
   }
@@ -89,8 +104,27 @@ public record Scenario(String name, String world, Map<String, Object> worldConfi
     return List.copyOf(s);
   }
 
-  /** Names of the default scenarios, for messages. */
+  /**
+   * Every scenario that can be named in a configuration: the defaults, and others not in
+   * {@code "default"} (their worlds need other brains): {@code spin_pair}, two pairs of spins of a
+   * lattice at β = 0.4 scored by return (negative surprise), for the active-inference rule and
+   * spin-trained checkpoints.
+   */
+  public static List<Scenario> catalogue() {
+    List<Scenario> all = new ArrayList<>(defaults());
+    Map<String, Object> spin = new LinkedHashMap<>();
+    spin.put("width", 8);
+    spin.put("height", 8);
+    spin.put("beta", 0.4);
+    spin.put("controlled", List.of(0, 9, 36, 45));
+    spin.put("max_steps", 200);
+    all.add(new Scenario("spin_pair", "spin.lattice", spin, "half",
+        List.of("2 vs 2", "spin lattice 8x8", "beta 0.4"), "return"));
+    return List.copyOf(all);
+  }
+
+  /** Names of the scenarios a configuration may name, for messages. */
   public static List<String> defaultNames() {
-    return defaults().stream().map(Scenario::name).toList();
+    return catalogue().stream().map(Scenario::name).toList();
   }
 }

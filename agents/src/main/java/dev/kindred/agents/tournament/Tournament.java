@@ -121,6 +121,9 @@ public final class Tournament {
           boolean greedy = cfg.greedy();
           out.add(new Brain(b.name(), b.kind(), seed -> s -> ck.policy(s, seed).greedy(greedy), prov, ck));
         }
+        case "active_inference_spin" -> out.add(new Brain(b.name(), b.kind(), seed -> s ->
+            new dev.kindred.agents.ActiveInferenceSpinPolicy(s.observation("neighbour_spins").shape()[0], true, seed),
+            prov, null));
         case "remote" -> {
           RemoteGames.Remote r = RemoteGames.Remote.of(b.name(), b.options());
           prov.put("command", r.command());
@@ -161,12 +164,26 @@ public final class Tournament {
     for (Scenario s : cfg.scenarios()) {
       try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), 1, 0)) {
         SessionSpec spec = env.spec();
-        s.firstSeats(spec.agents());
-        if (spec.world().agentStats().stream().noneMatch(st -> st.name().equals("hearts"))) {
+        int[] first = s.firstSeats(spec.agents());
+        if (s.metric().equals("hearts")
+            && spec.world().agentStats().stream().noneMatch(st -> st.name().equals("hearts"))) {
           throw new IllegalArgumentException("scenario " + s.name() + ": world " + s.world() + " reports no hearts per "
-              + "agent; a tournament compares hearts (an energy world)");
+              + "agent; score it by \"metric\": \"return\" (the episode return) or use an energy world");
         }
+        if (!remote.isEmpty() && !s.metric().equals("hearts")) {
+          throw new IllegalArgumentException("scenario " + s.name() + " is scored by " + s.metric() + ", which a remote "
+              + "brain's games cannot report (they read hearts from the copy's totals); play it without remote brains");
+        }
+        SessionSpec seatSpec = dev.kindred.agents.SeatPolicy.seatSpec(spec, first);
         for (Brain b : brains) {
+          if (b.remote() == null && b.checkpoint() == null) {
+            try {
+              b.policy().apply(0L).apply(seatSpec);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+              throw new IllegalArgumentException("brain '" + b.name() + "' (" + b.kind() + ") cannot play scenario '"
+                  + s.name() + "' (" + s.world() + "): " + e.getMessage(), e);
+            }
+          }
           if (b.checkpoint() != null) {
             try {
               b.checkpoint().checkCompatible(spec);
@@ -249,7 +266,7 @@ public final class Tournament {
         seed)) {
       int[] first = s.firstSeats(env.agents());
       HeadToHead.Result r = HeadToHead.play(env, new HeadToHead.Brain(a.name(), a.policy().apply(seedA)),
-          new HeadToHead.Brain(b.name(), b.policy().apply(seedB)), first, cfg.episodes(), seed, "hearts", null);
+          new HeadToHead.Brain(b.name(), b.policy().apply(seedB)), first, cfg.episodes(), seed, s.metric(), null);
       List<Game> games = new ArrayList<>();
       for (int i = 0; i < r.pairs(); i++) {
         int[] ep = r.episodes()[i];

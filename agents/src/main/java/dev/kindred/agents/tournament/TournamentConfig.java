@@ -37,7 +37,7 @@ public record TournamentConfig(String name, long seed, int episodes, int copies,
 
   /** The brain kinds a configuration may name. */
   public static final List<String> BRAIN_KINDS = List.of("random", "scripted_forager", "lazy_forager", "checkpoint",
-      "remote");
+      "active_inference_spin", "remote");
   private static final Set<String> KEYS = Set.of("name", "seed", "episodes", "copies", "bootstrap", "greedy", "brains",
       "scenarios");
 
@@ -119,7 +119,7 @@ public record TournamentConfig(String name, long seed, int episodes, int copies,
         if (s.equals("default")) {
           add.addAll(Scenario.defaults());
         } else {
-          Scenario d = Scenario.defaults().stream().filter(x -> x.name().equals(s)).findFirst().orElseThrow(() ->
+          Scenario d = Scenario.catalogue().stream().filter(x -> x.name().equals(s)).findFirst().orElseThrow(() ->
               new IllegalArgumentException("unknown scenario '" + s + "'; known scenarios: "
                   + String.join(", ", Scenario.defaultNames()) + " (or \"default\" for all, or a scenario object)"));
           add.add(d);
@@ -132,7 +132,8 @@ public record TournamentConfig(String name, long seed, int episodes, int copies,
         }
         add.add(new Scenario(String.valueOf(x.get("name")), String.valueOf(x.getOrDefault("world", "energy.room")),
             (Map<String, Object>) wc, String.valueOf(x.getOrDefault("layout", "half")),
-            ((List<Object>) x.getOrDefault("tags", List.of())).stream().map(String::valueOf).toList()));
+            ((List<Object>) x.getOrDefault("tags", List.of())).stream().map(String::valueOf).toList(),
+            String.valueOf(x.getOrDefault("metric", "hearts"))));
       } else {
         throw new IllegalArgumentException("scenarios: expected names or objects, got " + o);
       }

@@ -231,8 +231,9 @@ public final class TournamentReport {
       sl.add(m);
     }
     results.put("scenarios", sl);
-    results.put("outcome", "hearts per agent of each brain's seats in an episode; a game is won by the brain with "
-        + "more (a draw when equal); each pair of games is one episode seed with the seats swapped");
+    results.put("outcome", "each scenario's metric (hearts, or the episode return) per agent of each brain's seats "
+        + "in an episode; a game is won by the brain with more (a draw when equal); each pair of games is one episode "
+        + "seed with the seats swapped");
     Map<String, Object> ratings = new LinkedHashMap<>();
     ratings.put("bradley_terry", "maximum likelihood (draws count half a win each; " + Ratings.PRIOR_GAMES
         + " virtual draws per pair of brains), on the Elo scale 1000 + 400 log10(strength), mean 1000; 95% "
@@ -295,12 +296,19 @@ public final class TournamentReport {
     return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + decimals + "f", v) : "–";
   }
 
+  /** What the scenarios score: "hearts", "return", or "score" when they differ. */
+  static String metric(TournamentConfig cfg) {
+    List<String> m = cfg.scenarios().stream().map(Scenario::metric).distinct().toList();
+    return m.size() == 1 ? m.get(0) : "score";
+  }
+
   static String markdown(TournamentConfig cfg, Analysis a) {
+    String metric = metric(cfg);
     StringBuilder b = new StringBuilder();
     b.append("# Tournament ").append(cfg.name()).append("\n\n");
     b.append("Bradley–Terry ratings on the Elo scale (mean 1000) with 95% bootstrap intervals over episode "
-        + "seeds; Elo with Metta's schedule from the same games; hearts per agent-episode over all games.\n\n");
-    b.append("| rank | brain | rating | 95% interval | Elo | games | wins | draws | losses | hearts/agent |\n");
+        + "seeds; Elo with Metta's schedule from the same games; " + metric + " per agent-episode over all games.\n\n");
+    b.append("| rank | brain | rating | 95% interval | Elo | games | wins | draws | losses | " + metric + "/agent |\n");
     b.append("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
     int rank = 1;
     for (Standing s : a.standings()) {
@@ -318,7 +326,8 @@ public final class TournamentReport {
           + "(" + Ratings.PRIOR_GAMES + " virtual draws per pair), and the bootstrap cannot resample wins that never "
           + "happened, so its interval understates how far apart they may be.\n");
     }
-    b.append("\n## Hearts per agent-episode by scenario (mean ± 95%)\n\n| brain |");
+    b.append("\n## " + Character.toUpperCase(metric.charAt(0)) + metric.substring(1)
+        + " per agent-episode by scenario (mean ± 95%)\n\n| brain |");
     for (String s : a.scenarios()) {
       b.append(' ').append(s).append(" |");
     }
@@ -334,7 +343,7 @@ public final class TournamentReport {
       b.append('\n');
     }
     for (String s : a.scenarios()) {
-      b.append("\n## Payoff: ").append(s).append(" (row's hearts per agent minus column's, mean ± 95%)\n\n| |");
+      b.append("\n## Payoff: ").append(s).append(" (row's " + metric + " per agent minus column's, mean ± 95%)\n\n| |");
       for (String n : a.brains()) {
         b.append(' ').append(n).append(" |");
       }

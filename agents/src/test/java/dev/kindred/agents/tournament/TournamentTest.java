@@ -239,6 +239,25 @@ class TournamentTest {
     assertTrue(a.standings().get(0).games() > 0);
   }
 
+  /** The active-inference rule minimises surprise: it must out-score random on a spin world scored by return. */
+  @Test
+  void theSpinRuleBeatsRandomOnASpinScenarioAndEnergyBrainsAreRefusedThere(@TempDir Path dir) throws Exception {
+    List<Map<String, Object>> brains = List.of(Map.of("name", "random", "brain", "random"),
+        Map.of("name", "active-inference", "brain", "active_inference_spin"));
+    TournamentReport.Analysis a = run(config(4, 16, List.of("spin_pair"), brains), dir.resolve("spin"));
+    Standing first = a.standings().get(0);
+    assertEquals("active-inference", first.brain());
+    Standing second = a.standings().get(1);
+    assertTrue(second.high() < first.low(), "intervals apart: " + a.standings());
+    assertTrue(Files.readString(dir.resolve("spin/leaderboard.md")).contains("return/agent"));
+    TournamentConfig mixed = config(4, 4, List.of("spin_pair"), List.of(Map.of("name", "forager", "brain",
+        "scripted_forager"), Map.of("name", "random", "brain", "random")));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Tournament.play(mixed, Tournament.brains(mixed), dir.resolve("mixed"), false, QUIET));
+    assertTrue(e.getMessage().contains("brain 'forager' (scripted_forager) cannot play scenario 'spin_pair'")
+        && e.getMessage().contains("grid"), e.getMessage());
+  }
+
   /** A checkpoint trained on a world whose observations differ (a 7x7 view) cannot play an 11x11-view scenario. */
   @Test
   void aCheckpointOfAnotherWorldIsRefusedNamingBoth(@TempDir Path dir) throws Exception {
