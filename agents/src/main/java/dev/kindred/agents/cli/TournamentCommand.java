@@ -32,9 +32,10 @@ import picocli.CommandLine.Option;
             + "games.jsonl as they end, so an interrupted run continues with --resume.",
         "",
         "Brains: random, scripted_forager, lazy_forager (p: does nothing with probability p), checkpoint (path; "
-            + "with train: {config, steps, seed} it is trained first when the path is missing). Scenarios: duel, rich, "
-            + "poor, one_vs_three, kin_teams, one_vs_ten (\"default\": all) or objects {name, world, world_config, "
-            + "layout: half | one_vs_rest | focal:K, tags}."})
+            + "with train: {config, steps, seed} it is trained first when the path is missing), active_inference_spin, "
+            + "remote (command with {target} {session} {seat} {token}). Scenarios: duel, rich, poor, one_vs_three, "
+            + "kin_teams, one_vs_ten, ten_vs_ten (\"default\": all), spin_pair (a spin lattice, by return) or objects "
+            + "{name, world, world_config, layout: half | one_vs_rest | focal:K, tags, metric: hearts | return}."})
 final class TournamentCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE",
       description = "the tournament's configuration (default ${DEFAULT-VALUE})")

@@ -85,7 +85,7 @@ public record Scenario(String name, String world, Map<String, Object> worldConfi
   /**
    * The default scenario set: the settings of the talk at sizes a 2-core machine plays in
    * minutes — a 1-vs-1 duel on the small training map, resource-rich and resource-poor maps
-   * half vs half, one focal agent against three, teams of kin, and one against ten.
+   * half vs half, one focal agent against three, teams of kin, one against ten and ten against ten.
    */
   public static List<Scenario> defaults() {
     List<Scenario> s = new ArrayList<>();
@@ -101,6 +101,8 @@ public record Scenario(String name, String world, Map<String, Object> worldConfi
         List.of("2 vs 2", "map 11x11", "resources normal", "kinship teams")));
     s.add(new Scenario("one_vs_ten", "energy.room", room(15, 11, 2, 4, 6, 8), "one_vs_rest",
         List.of("1 vs 10", "map 15x15", "resources normal", "kinship selfish")));
+    s.add(new Scenario("ten_vs_ten", "energy.room", room(21, 20, 4, 8, 12, 16), "half",
+        List.of("10 vs 10", "map 21x21", "resources normal", "kinship selfish")));
     return List.copyOf(s);
   }
 
