@@ -55,10 +55,7 @@ final class TournamentCommand implements Callable<Integer> {
     }
     TournamentConfig cfg = TournamentConfig.read(config);
     Path dir = out != null ? out : Path.of("runs", "tournament-" + cfg.name());
-    if (Files.exists(dir) && !resume) {
-      throw new IllegalArgumentException("the results directory " + dir + " already exists; choose another --out, "
-          + "delete it, or add --resume to finish its run (finished pairings are skipped)");
-    }
+    Tournament.checkOut(dir, resume);
     trainMissing(cfg);
     List<Tournament.Brain> brains = Tournament.brains(cfg);
     Instant started = Instant.now();

@@ -343,10 +343,7 @@ public final class Tournament {
     Map<String, Pairing> done = new LinkedHashMap<>();
     String config = GSON.toJson(cfg.raw());
     if (Files.exists(out)) {
-      if (!resume) {
-        throw new IllegalArgumentException("the results directory " + out + " already exists; choose another --out, "
-            + "delete it, or add --resume to finish its run (finished pairings are skipped)");
-      }
+      checkOut(out, resume);
       Path c = out.resolve(CONFIG);
       if (!Files.exists(c)) {
         throw new IllegalArgumentException("--resume: " + out + " holds no tournament (no " + CONFIG + ")");
@@ -369,6 +366,14 @@ public final class Tournament {
     Files.createDirectories(out);
     Files.writeString(out.resolve(CONFIG), config, StandardCharsets.UTF_8);
     return done;
+  }
+
+  /** Refuses an existing results directory unless resuming (before anything is trained or played). */
+  public static void checkOut(Path out, boolean resume) {
+    if (Files.exists(out) && !resume) {
+      throw new IllegalArgumentException("the results directory " + out + " already exists; choose another --out, "
+          + "delete it, or add --resume to finish its run (finished pairings are skipped)");
+    }
   }
 
   private static void append(Path file, Pairing p) throws IOException {
