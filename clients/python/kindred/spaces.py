@@ -16,10 +16,22 @@ def block_shape(info: TensorInfo) -> Tuple[int, ...]:
     return info.shape or (1,)
 
 
-def box(info: TensorInfo) -> spaces.Box:
-    """The Box of one block of a tensor (dtype, shape and bounds from the spec; a scalar is
-    shape ``(1,)``)."""
+#: The bounds of a float tensor whose spec gives none: float32's range, finite, so that every
+#: Box is bounded (Gymnasium's checker warns on infinite bounds; some libraries refuse them).
+FLOAT_LIMIT = float(np.finfo(np.float32).max)
+
+
+def finite_bounds(info: TensorInfo) -> Tuple[float, float]:
+    """(low, high) of a tensor's Box: the spec's bounds, else the dtype's range (float32's for
+    floats)."""
     low, high = info.bounds()
+    return max(low, -FLOAT_LIMIT), min(high, FLOAT_LIMIT)
+
+
+def box(info: TensorInfo) -> spaces.Box:
+    """The Box of one block of a tensor (dtype, shape and bounds from the spec, see
+    :func:`finite_bounds`; a scalar is shape ``(1,)``)."""
+    low, high = finite_bounds(info)
     return spaces.Box(low=low, high=high, shape=block_shape(info), dtype=info.dtype.newbyteorder("="))
 
 
@@ -61,7 +73,7 @@ class ObservationLayout:
             self._slices[t.name] = slice(start, start + n)
             start += n
             names += _element_names(t, shape)
-            lo, hi = t.bounds()
+            lo, hi = finite_bounds(t)
             lows.append(np.full(n, lo, dtype=np.float64))
             highs.append(np.full(n, hi, dtype=np.float64))
         #: the name of every element of the flat vector, in order
