@@ -361,3 +361,14 @@ def test_reset_mask_resets_only_the_masked_copies(client):
             env.reset(options={"reset_masks": mask})
     finally:
         env.close()
+
+
+def test_readme_example_runs_verbatim(server_target, capsys):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### RL libraries"):]
+    code = section[section.index("```python\n") + len("```python\n"):section.index("```\n", section.index("```python"))]
+    exec(compile(code, "README.md", "exec"), {"TARGET": server_target})
+    r, kindred_return = capsys.readouterr().out.split()
+    assert float(r) == pytest.approx(float(kindred_return), rel=1e-5)
