@@ -19,10 +19,14 @@ from ._client import PROTOCOL, BaseClient, VectorEnv, __version__
 from ._errors import KindredError
 from ._match import Match, MatchOptions, SeatEnv, SeatGrant, create_match, join_seat
 from ._spec import ActionInfo, TensorInfo
+from .registration import register_worlds
+
+# gym.make("kindred/<world>-v0", address=...) and gym.make_vec(...): static ids, no server contacted.
+register_worlds()
 
 __all__ = ["Client", "VectorEnv", "ParallelEnv", "GymEnv", "GymVectorEnv", "KindredError", "TensorInfo",
            "ActionInfo", "Match", "MatchOptions", "SeatGrant", "SeatEnv", "SeatParallelEnv", "open_channel",
-           "PROTOCOL", "__version__"]
+           "PROTOCOL", "__version__", "register_worlds"]
 
 
 class Client(BaseClient):

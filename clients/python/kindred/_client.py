@@ -82,6 +82,11 @@ class BaseClient:
         if not isinstance(target, str) or not target.strip():
             raise ValueError(f'target must be "host:port", got {target!r}')
         self.target = target
+        # How this client was made, for an environment pickled to another process, which connects
+        # there with the same settings (TLS files and token as given; never the channel).
+        self._settings = dict(timeout=timeout, connect_timeout=connect_timeout, verify=verify,
+                              client_name=client_name, tls=tls, tls_root_cert=tls_root_cert,
+                              tls_client_cert=tls_client_cert, tls_client_key=tls_client_key, token=token)
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.client_name = client_name
@@ -253,6 +258,11 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"Client({self.target!r}{', closed' if self._closed else ''})"
+
+    def __reduce__(self):
+        raise TypeError("a kindred Client holds a gRPC channel and cannot be pickled; pickle the environment "
+                        "(GymEnv, GymVectorEnv, ParallelEnv: it connects again where it is unpickled) or pass "
+                        "the target and settings")
 
 
 def _unpack(data: bytes, dtype, shape: Tuple[int, ...], what: str, allow_empty: bool = True) -> np.ndarray:

@@ -1,6 +1,7 @@
 """A Gymnasium Env over one copy of a single-agent Kindred world."""
 from __future__ import annotations
 
+import time
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import gymnasium as gym
@@ -14,12 +15,25 @@ class GymEnv(SessionAdapter, gym.Env):
     """Gymnasium ``Env`` over one copy of a world with exactly one controlled agent (e.g. a
     spin world with one ``controlled`` spin).
 
-    The observation is a dict of the agent's tensors plus (``include_copy_observations``) the
-    copy's global ones (``spaces.Dict`` of ``Box`` from the spec); the action an int
-    (``Discrete``) or an int array (``MultiDiscrete``). ``reset(seed=...)`` forwards the seed to
-    the server. Autoreset is disabled in the server session: reset after an episode ends.
+    The observation (``observation_layout="dict"``, the default) is a dict of the agent's
+    tensors plus (``include_copy_observations``) the copy's global ones (``spaces.Dict`` of
+    ``Box`` from the spec; a scalar is shape ``(1,)``); with ``observation_layout="flat"`` it is
+    one float32 vector (a ``Box``) in the order of ``env.layout.feature_names``, and
+    ``env.layout.unflatten(obs)`` gives the dict back (see :class:`kindred.spaces.ObservationLayout`).
+    The action is an int (``Discrete``) or an int array (``MultiDiscrete``).
+    ``reset(seed=...)`` forwards the seed to the server. Autoreset is disabled in the server
+    session: reset after an episode ends.
 
-    Args: as :class:`kindred.ParallelEnv`.
+    The step that ends an episode has Kindred's statistics in ``info["kindred_episode"]``
+    (``return``, ``length`` and the world's per-agent stats). ``info["episode"]`` is left to
+    the wrappers that own it (Gymnasium's ``RecordEpisodeStatistics``, Stable-Baselines3's
+    ``Monitor``); with ``episode_info=True`` the env puts it there itself, as those wrappers
+    do: ``{"r": return, "l": length, "t": seconds since the env was made}``.
+
+    The env pickles as its recipe and connects again where it is unpickled (see
+    :class:`kindred._session.SessionAdapter`).
+
+    Args: as :class:`kindred.ParallelEnv`, and ``observation_layout``, ``episode_info``.
     """
 
     metadata = {"render_modes": []}
@@ -33,6 +47,8 @@ class GymEnv(SessionAdapter, gym.Env):
         observations: Optional[Sequence[str]] = None,
         include_copy_observations: bool = True,
         render_mode: Optional[str] = None,
+        observation_layout: str = "dict",
+        episode_info: bool = False,
         **client_kwargs,
     ):
         def one_agent(env: VectorEnv) -> None:
@@ -43,21 +59,23 @@ class GymEnv(SessionAdapter, gym.Env):
                     "use kindred.ParallelEnv or kindred.VectorEnv)"
                 )
 
+        if observation_layout not in _spaces.LAYOUTS:  # before anything is opened
+            raise ValueError(f"observation_layout must be one of {list(_spaces.LAYOUTS)}, got {observation_layout!r}")
         env = self._open_session(client, client_kwargs, world_id, config, check=one_agent, num_copies=1,
                                  seed=seed, autoreset="disabled", observations=observations)
         self.world_id = world_id
         self.render_mode = render_mode
-        self._include_copy = include_copy_observations
-        self.observation_space = _spaces.observation_space(env.observation_infos, include_copy_observations)
+        #: how observations are laid out (``feature_names``, ``flatten``, ``unflatten``)
+        self.layout = _spaces.ObservationLayout(env.observation_infos, include_copy_observations, observation_layout)
+        self.observation_space = self.layout.space
         self.action_space = _spaces.action_space(env.action_nvec, bool(env.action_info.action_mask_observation))
-
-    def _obs(self, obs):
-        return _spaces.agent_observation(obs, self._env.observation_infos, 0, 0, self._include_copy)
+        self._episode_info = episode_info
+        self._t0 = time.monotonic()
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
         super().reset(seed=seed)
         obs, _ = self._env.reset(seed=seed)
-        return self._obs(obs), {}
+        return self.layout.observation(obs, 0, 0), {}
 
     def step(self, action):
         env = self._env
@@ -65,8 +83,11 @@ class GymEnv(SessionAdapter, gym.Env):
         obs, rewards, terminated, truncated, info = env.step(row.reshape(env.action_shape))
         out = {"action_success": bool(info["action_success"][0, 0])}
         for e in info["episodes"]:
-            out["episode"] = _spaces.agent_episode(e, 0)
-        return self._obs(obs), float(rewards[0, 0]), bool(terminated[0]), bool(truncated[0]), out
+            out["kindred_episode"] = episode = _spaces.agent_episode(e, 0)
+            if self._episode_info:
+                out["episode"] = {"r": episode["return"], "l": episode["length"],
+                                  "t": round(time.monotonic() - self._t0, 6)}
+        return self.layout.observation(obs, 0, 0), float(rewards[0, 0]), bool(terminated[0]), bool(truncated[0]), out
 
     def render(self):
         return None

@@ -18,13 +18,17 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
 
     Agents are the spec's agent names (e.g. ``spin_0``). Each agent observes a dict of its
     per-agent tensors plus (``include_copy_observations``) the copy's global tensors; the
-    spaces are ``gymnasium.spaces.Dict`` of ``Box`` built from the spec. The action space is
+    spaces are ``gymnasium.spaces.Dict`` of ``Box`` built from the spec (a scalar is shape
+    ``(1,)``). With ``observation_layout="flat"`` each agent observes one float32 vector instead
+    (``env.layout``: feature names, ``flatten``, ``unflatten``; see :class:`kindred.GymEnv`). The action space is
     ``Discrete`` for one action dimension, else ``MultiDiscrete``; a world with an action mask
     (the energy world's ``action_mask``, in each agent's observation dict) gets a
     :class:`kindred.spaces.JointMaskMultiDiscrete`, whose ``sample(mask=obs["action_mask"])``
     draws among the allowed combinations, as PettingZoo's tools expect. Episodes end for all agents
     at once (the world's termination or truncation), after which ``agents`` is empty until
-    ``reset``. Autoreset is disabled in the server session.
+    ``reset``; the ending step's ``infos[agent]["kindred_episode"]`` holds the agent's
+    ``return``, ``length`` and stats. Autoreset is disabled in the server session. The env
+    pickles as its recipe and connects again where it is unpickled (see ``kindred._session``).
 
     Args:
         client: a :class:`kindred.Client` or a ``"host:port"`` target (then owned and closed
@@ -32,6 +36,7 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         world_id, config: the world and its configuration.
         seed: the session's initial seed (``reset(seed=...)`` restarts from a new one).
         observations: names of the observations to request (``None``: all).
+        observation_layout: ``"dict"`` (default) or ``"flat"``.
         client_kwargs: passed to :class:`kindred.Client` when ``client`` is a target.
     """
 
@@ -46,13 +51,17 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         observations: Optional[Sequence[str]] = None,
         include_copy_observations: bool = True,
         render_mode: Optional[str] = None,
+        observation_layout: str = "dict",
         **client_kwargs,
     ):
+        if observation_layout not in _spaces.LAYOUTS:
+            raise ValueError(f"observation_layout must be one of {list(_spaces.LAYOUTS)}, got {observation_layout!r}")
         env = self._open_session(client, client_kwargs, world_id, config, num_copies=1, seed=seed,
                                  autoreset="disabled", observations=observations)
-        self._setup(env, include_copy_observations, render_mode)
+        self._setup(env, include_copy_observations, render_mode, observation_layout)
 
-    def _setup(self, env: VectorEnv, include_copy_observations: bool, render_mode: Optional[str]) -> None:
+    def _setup(self, env: VectorEnv, include_copy_observations: bool, render_mode: Optional[str],
+               observation_layout: str = "dict") -> None:
         self.metadata = dict(type(self).metadata, name=env.world_id)
         self.render_mode = render_mode
         self.world_id = env.world_id
@@ -60,10 +69,9 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         self.possible_agents = list(env.agent_names)
         self.agents = []
         self._index = {a: i for i, a in enumerate(self.possible_agents)}
-        self._include_copy = include_copy_observations
-        self._obs_spaces = {
-            a: _spaces.observation_space(env.observation_infos, include_copy_observations) for a in self.possible_agents
-        }
+        #: how observations are laid out (``feature_names``, ``flatten``, ``unflatten``)
+        self.layout = _spaces.ObservationLayout(env.observation_infos, include_copy_observations, observation_layout)
+        self._obs_spaces = {a: self.layout.space for a in self.possible_agents}
         joint = bool(env.action_info.action_mask_observation)
         self._act_spaces = {a: _spaces.action_space(env.action_nvec, joint) for a in self.possible_agents}
         self.observation_spaces = self._obs_spaces
@@ -77,10 +85,7 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         return self._act_spaces[agent]
 
     def _observations(self, obs):
-        infos = self._env.observation_infos
-        return {
-            a: _spaces.agent_observation(obs, infos, 0, self._index[a], self._include_copy) for a in self.agents
-        }
+        return {a: self.layout.observation(obs, 0, self._index[a]) for a in self.agents}
 
     def reset(self, seed: Optional[int] = None, options: Optional[dict] = None):
         obs, _ = self._env.reset(seed=seed)
@@ -115,7 +120,7 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         infos = {a: {"action_success": bool(info["action_success"][0, self._index[a]])} for a in live}
         for e in info["episodes"]:
             for a in live:
-                infos[a]["episode"] = _spaces.agent_episode(e, self._index[a])
+                infos[a]["kindred_episode"] = _spaces.agent_episode(e, self._index[a])
         if term or trunc:
             self.agents = []
         return observations, rew, terms, truncs, infos
@@ -139,7 +144,7 @@ class SeatParallelEnv(ParallelEnv):
     seat's agents (their world names, e.g. ``agent_1``); spaces, observations and the action mask
     follow :class:`ParallelEnv`. Each ``step`` answers once the whole world has stepped (the other
     seats submitted, or the match's deadline passed); ``infos[agent]["match"]`` says how each seat
-    was driven (``outcomes``, ``wait_micros``), and an ended episode's ``infos[agent]["episode"]``
+    was driven (``outcomes``, ``wait_micros``), and an ended episode's ``infos[agent]["kindred_episode"]``
     has every seat's counts under ``"seats"``.
 
     The match's world starts its episodes itself, so ``reset()`` starts none: the first time it
@@ -206,5 +211,5 @@ class SeatParallelEnv(ParallelEnv):
             if match is not None:
                 agent_info["match"] = match
             if seats:
-                agent_info["episode"]["seats"] = seats[-1]
+                agent_info["kindred_episode"]["seats"] = seats[-1]
         return result

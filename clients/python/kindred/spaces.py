@@ -2,7 +2,7 @@
 actions, observations and episodes that the adapters share."""
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Union
+from typing import Any, Dict, Mapping, Tuple, Union
 
 import numpy as np
 from gymnasium import spaces
@@ -10,10 +10,29 @@ from gymnasium import spaces
 from ._spec import AGENT, TensorInfo
 
 
-def box(info: TensorInfo) -> spaces.Box:
-    """The Box of one block of a tensor (dtype, shape and bounds from the spec)."""
+def block_shape(info: TensorInfo) -> Tuple[int, ...]:
+    """The shape of one block as the adapters give it: the spec's, with a scalar as shape
+    ``(1,)`` (libraries such as Stable-Baselines3 cannot index a shape ``()`` Box)."""
+    return info.shape or (1,)
+
+
+#: The bounds of a float tensor whose spec gives none: float32's range, finite, so that every
+#: Box is bounded (Gymnasium's checker warns on infinite bounds; some libraries refuse them).
+FLOAT_LIMIT = float(np.finfo(np.float32).max)
+
+
+def finite_bounds(info: TensorInfo) -> Tuple[float, float]:
+    """(low, high) of a tensor's Box: the spec's bounds, else the dtype's range (float32's for
+    floats)."""
     low, high = info.bounds()
-    return spaces.Box(low=low, high=high, shape=info.shape, dtype=info.dtype.newbyteorder("="))
+    return max(low, -FLOAT_LIMIT), min(high, FLOAT_LIMIT)
+
+
+def box(info: TensorInfo) -> spaces.Box:
+    """The Box of one block of a tensor (dtype, shape and bounds from the spec, see
+    :func:`finite_bounds`; a scalar is shape ``(1,)``)."""
+    low, high = finite_bounds(info)
+    return spaces.Box(low=low, high=high, shape=block_shape(info), dtype=info.dtype.newbyteorder("="))
 
 
 def observation_space(infos: Dict[str, TensorInfo], include_copy: bool = True) -> spaces.Dict:
@@ -21,6 +40,89 @@ def observation_space(infos: Dict[str, TensorInfo], include_copy: bool = True) -
     return spaces.Dict(
         {name: box(t) for name, t in infos.items() if include_copy or t.scope == AGENT}
     )
+
+
+LAYOUTS = ("dict", "flat")
+
+
+class ObservationLayout:
+    """How an adapter gives one agent's observation: the ``"dict"`` layout (name -> array, the
+    Dict space of :func:`observation_space`) or the ``"flat"`` one (one float32 vector per
+    agent, a ``Box``), for libraries whose default policies take a single vector.
+
+    The flat vector is the dict's arrays, each flattened row-major, one after the other in the
+    spec's observation order (``env.observation_infos``; per-copy tensors included unless
+    ``include_copy_observations=False``): :attr:`feature_names` names every element, e.g.
+    ``own_spin`` or ``spins[3]`` (a tensor's own feature names where the spec gives them, as
+    the energy world's ``inventory[energy]``). Values are cast to float32 (exact for every
+    integer tensor of the worlds; float64 tensors are rounded). :meth:`unflatten` gives the
+    dict back, with the spec's dtypes; :meth:`flatten` is its inverse.
+    """
+
+    def __init__(self, infos: Dict[str, TensorInfo], include_copy: bool = True, layout: str = "dict"):
+        if layout not in LAYOUTS:
+            raise ValueError(f"observation_layout must be one of {list(LAYOUTS)}, got {layout!r}")
+        self.layout = layout
+        self.tensors = [t for t in infos.values() if include_copy or t.scope == AGENT]
+        self.dict_space = observation_space(infos, include_copy)
+        names, lows, highs, self._slices = [], [], [], {}
+        start = 0
+        for t in self.tensors:
+            shape = block_shape(t)
+            n = int(np.prod(shape))
+            self._slices[t.name] = slice(start, start + n)
+            start += n
+            names += _element_names(t, shape)
+            lo, hi = finite_bounds(t)
+            lows.append(np.full(n, lo, dtype=np.float64))
+            highs.append(np.full(n, hi, dtype=np.float64))
+        #: the name of every element of the flat vector, in order
+        self.feature_names: Tuple[str, ...] = tuple(names)
+        self.size = start
+        low = np.concatenate(lows) if lows else np.zeros(0)
+        high = np.concatenate(highs) if highs else np.zeros(0)
+        self.flat_space = spaces.Box(low=low.astype(np.float32), high=high.astype(np.float32), dtype=np.float32)
+        #: the space of one agent's observation in this layout
+        self.space: spaces.Space = self.flat_space if layout == "flat" else self.dict_space
+
+    def observation(self, obs: Dict[str, np.ndarray], copy: Union[int, slice], agent: int):
+        """One agent's observation of one copy (or ``[copies, ...]`` for ``copy`` a slice), in
+        this layout (fresh, writable arrays)."""
+        d = agent_observation(obs, {t.name: t for t in self.tensors}, copy, agent)
+        return self.flatten(d) if self.layout == "flat" else d
+
+    def flatten(self, observation: Mapping[str, np.ndarray]) -> np.ndarray:
+        """A dict observation (or a batch of them, ``[batch, *shape]`` per entry) as float32
+        ``[size]`` (or ``[batch, size]``)."""
+        first = np.asarray(observation[self.tensors[0].name]) if self.tensors else np.zeros(0)
+        batch = first.shape[: first.ndim - len(block_shape(self.tensors[0]))] if self.tensors else ()
+        out = np.empty(batch + (self.size,), dtype=np.float32)
+        for t in self.tensors:
+            out[..., self._slices[t.name]] = np.asarray(observation[t.name]).reshape(batch + (-1,))
+        return out
+
+    def unflatten(self, flat) -> Dict[str, np.ndarray]:
+        """The dict observation of a flat one (``[size]`` or ``[batch, size]``), with the
+        spec's dtypes and the dict layout's shapes."""
+        f = np.asarray(flat)
+        if f.shape[-1:] != (self.size,):
+            raise ValueError(f"a flat observation has {self.size} elements in its last axis, got shape {list(f.shape)}")
+        batch = f.shape[:-1]
+        out = {}
+        for t in self.tensors:
+            part = f[..., self._slices[t.name]].reshape(batch + block_shape(t))
+            dtype = t.dtype.newbyteorder("=")
+            out[t.name] = np.rint(part).astype(dtype) if np.issubdtype(dtype, np.integer) else part.astype(dtype)
+        return out
+
+
+def _element_names(t: TensorInfo, shape: Tuple[int, ...]):
+    if not t.shape:
+        return [t.name]
+    if t.feature_names and len(t.feature_names) == shape[-1]:
+        leading = [f"[{','.join(map(str, i))}]" if i else "" for i in np.ndindex(*shape[:-1])]
+        return [f"{t.name}{lead}[{f}]" for lead in leading for f in t.feature_names]
+    return [f"{t.name}[{','.join(map(str, i))}]" for i in np.ndindex(*shape)]
 
 
 class JointMaskMultiDiscrete(spaces.MultiDiscrete):
@@ -66,13 +168,16 @@ def action_to_row(action, nvec: np.ndarray, who: str) -> np.ndarray:
 def agent_observation(obs: Dict[str, np.ndarray], infos: Dict[str, TensorInfo], copy: Union[int, slice],
                       agent: int, include_copy: bool = True) -> Dict[str, np.ndarray]:
     """The observation dict of one agent of one copy, or of several with ``copy`` a slice
-    (fresh, writable arrays)."""
+    (fresh, writable arrays; a scalar tensor is shape ``(1,)``, ``[copies, 1]`` for a slice)."""
     out = {}
     for name, t in infos.items():
         if t.scope == AGENT:
-            out[name] = np.array(obs[name][copy, agent, ...], dtype=t.dtype.newbyteorder("="))
+            a = np.array(obs[name][copy, agent, ...], dtype=t.dtype.newbyteorder("="))
         elif include_copy:
-            out[name] = np.array(obs[name][copy, ...], dtype=t.dtype.newbyteorder("="))
+            a = np.array(obs[name][copy, ...], dtype=t.dtype.newbyteorder("="))
+        else:
+            continue
+        out[name] = a if t.shape else a.reshape(a.shape + (1,))
     return out
 
 

@@ -156,10 +156,9 @@ class CreateDestroyWorldTest(_ServerConnection, compliance.CreateDestroyWorld):
 
     @property
     def required_world_settings(self):
-        # Every setting has a default (world: spin.lattice, seed: 0, the schema's defaults), so
-        # none is required: the suite's "less than required settings" test has nothing to remove
-        # (test_world_setting_is_optional checks the default instead).
-        return {}
+        # `world` is required (the suite's "less than required settings" test leaves it out);
+        # seed and the configuration keys take their defaults.
+        return {"world": _pack("spin.lattice")}
 
     @property
     def invalid_world_settings(self):
@@ -181,11 +180,12 @@ class CreateDestroyWorldTest(_ServerConnection, compliance.CreateDestroyWorld):
         with self.assertRaisesRegex(error.DmEnvRpcError, "no.such.world"):
             self.create_world({"world": _pack("no.such.world")})
 
-    def test_world_setting_is_optional(self):
-        # Without `world` the default world (spin.lattice) is created.
-        name = self.create_world({})
-        self.assertTrue(name.startswith("spin.lattice-"))
-        self.destroy_world(name)
+    def test_world_setting_is_required(self):
+        # No default world: without `world` CreateWorld is refused, naming the worlds.
+        with self.assertRaisesRegex(error.DmEnvRpcError, "settings.world: required") as refused:
+            self.create_world({"seed": _pack(1)})
+        for world in ("spin.lattice", "spin.sk", "energy.room"):
+            self.assertIn(world, str(refused.exception))
 
 
 class JoinLeaveWorldTest(_OwnWorld, compliance.JoinLeaveWorld):

@@ -23,7 +23,8 @@ def test_vector_env(client, world):
             assert obs in env.observation_space
             assert rewards.shape == (4,) and rewards.dtype == np.float32
             if t == 3:
-                assert trunc.all() and info["_episode"].all() and (info["episode"]["l"] == 3).all()
+                assert trunc.all() and info["_kindred_episode"].all() and (info["kindred_episode"]["length"] == 3).all()
+                assert "episode" not in info  # left to RecordEpisodeStatistics
             if t == 4:
                 assert info["reset_mask"].all() and not trunc.any()
         first, _ = env.reset(seed=5)

@@ -37,8 +37,8 @@ def test_episode_and_seed(server_target):
             steps += 1
             done = term or trunc
         assert steps == 4 and trunc
-        assert info["episode"]["length"] == 4
-        assert info["episode"]["return"] == pytest.approx(total, rel=1e-5)
+        assert info["kindred_episode"]["length"] == 4
+        assert info["kindred_episode"]["return"] == pytest.approx(total, rel=1e-5)
         obs, _ = env.reset(seed=10)
         np.testing.assert_array_equal(obs["spins"], first)
         env.close()

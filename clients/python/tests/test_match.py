@@ -365,8 +365,8 @@ def test_seat_parallel_env_episodes(client, autoreset):
                 obs, rew, terms, truncs, infos = env.step({a: env.action_space(a).sample(obs[a]["action_mask"])
                                                            for a in env.agents})
             assert env.agents == [] and all(truncs.values())
-            assert infos["agent_0"]["episode"]["length"] == 3
-            assert infos["agent_0"]["episode"]["seats"]["them"]["absent"] == 3
+            assert infos["agent_0"]["kindred_episode"]["length"] == 3
+            assert infos["agent_0"]["kindred_episode"]["seats"]["them"]["absent"] == 3
             assert infos["agent_0"]["match"]["outcomes"] == {"me": "SUBMITTED", "them": "ABSENT"}
             with pytest.raises(ValueError, match="call reset"):
                 env.step({})

@@ -34,7 +34,7 @@ def test_spaces_come_from_the_spec(client):
         assert isinstance(space, spaces.Dict)
         assert space["neighbour_spins"].dtype == np.int8 and space["neighbour_spins"].shape == (4,)
         assert space["neighbour_spins"].low.min() == -1 and space["neighbour_spins"].high.max() == 1
-        assert space["own_spin"].shape == ()
+        assert space["own_spin"].shape == (1,)  # a scalar is shape (1,)
         assert space["spins"].shape == (30,)  # per-copy tensors are included
         assert space["magnetisation"].dtype == np.float64
         assert env.action_space("spin_0") == spaces.Discrete(2)
@@ -62,7 +62,7 @@ def test_episode_end_empties_agents(client):
         for _ in range(3):
             _, _, term, trunc, info = env.step({a: 0 for a in env.agents})
         assert all(trunc.values()) and env.agents == []
-        assert info["spin_0"]["episode"]["length"] == 3
+        assert info["spin_0"]["kindred_episode"]["length"] == 3
         env.reset()
         assert env.agents == env.possible_agents
     finally:

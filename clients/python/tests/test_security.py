@@ -101,14 +101,15 @@ def test_sessions_belong_to_their_principal(secure):
 
 def test_dm_env_rpc_with_tls_and_token(secure):
     from dm_env_rpc.v1 import connection as dm_connection
-    from dm_env_rpc.v1 import dm_env_rpc_pb2
+    from dm_env_rpc.v1 import dm_env_rpc_pb2, tensor_utils
 
     server, tls = secure
     channel = kindred.open_channel(server.target, tls_root_cert=tls / "server.pem", token=ALICE)
     try:
         grpc.channel_ready_future(channel).result(timeout=30)
         with dm_connection.Connection(channel) as conn:
-            name = conn.send(dm_env_rpc_pb2.CreateWorldRequest()).world_name
+            name = conn.send(dm_env_rpc_pb2.CreateWorldRequest(
+                settings={"world": tensor_utils.pack_tensor("spin.lattice")})).world_name
             assert name.startswith("spin.lattice-")
             conn.send(dm_env_rpc_pb2.DestroyWorldRequest(world_name=name))
     finally:

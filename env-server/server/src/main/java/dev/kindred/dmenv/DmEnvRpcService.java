@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * A dm_env_rpc world is one copy of a Kindred world (num_copies = 1). {@code CreateWorld}
  * settings:
  * <ul>
- *   <li>{@code world}: string scalar, the Kindred world id (default {@code spin.lattice});</li>
+ *   <li>{@code world}: string scalar, the Kindred world id, required (a CreateWorld without it is INVALID_ARGUMENT naming the worlds);</li>
  *   <li>{@code seed}: integer scalar of any integer dtype (default 0). Sequence k of the world
  *       uses the same episode seed as copy 0, episode k of a kindred.v1 session with that seed,
  *       so both protocols give identical trajectories for identical actions;</li>

@@ -29,7 +29,6 @@ import java.util.regex.Pattern;
 final class DmSettings {
   static final String WORLD = "world";
   static final String SEED = "seed";
-  static final String DEFAULT_WORLD = "spin.lattice";
   /** CreateWorld: {@code seat.<name>}, the world's agent indices of a seat. */
   static final String SEAT_PREFIX = "seat.";
   /** CreateWorld: {@code seat_token.<name>}, the token that joins the seat. */
@@ -72,14 +71,16 @@ final class DmSettings {
    *                  broadcasts to its whole shape): checked before any is materialised
    */
   static Creation create(Map<String, Tensor> settings, WorldRegistry registry, long maxValues) {
-    String worldId = DEFAULT_WORLD;
-    if (settings.containsKey(WORLD)) {
-      Object v = scalar(settings.get(WORLD), "settings." + WORLD);
-      if (!(v instanceof String s)) {
-        throw EnvException.invalid("settings." + WORLD, "expected a string (a Kindred world id, one of "
-            + String.join(", ", registry.ids()) + "), got " + (v instanceof String s ? "'" + Quote.excerpt(s) + "'" : v));
-      }
-      worldId = s;
+    // No default world: a missing key once made a spin lattice with no controlled spins, a world
+    // nobody can act in, which looked like success.
+    if (!settings.containsKey(WORLD)) {
+      throw EnvException.invalid("settings." + WORLD, "required: the Kindred world to create, one of "
+          + String.join(", ", registry.ids()) + " (a string tensor, e.g. settings {\"" + WORLD + "\": \"spin.lattice\"})");
+    }
+    Object v = scalar(settings.get(WORLD), "settings." + WORLD);
+    if (!(v instanceof String worldId)) {
+      throw EnvException.invalid("settings." + WORLD, "expected a string (a Kindred world id, one of "
+          + String.join(", ", registry.ids()) + "), got " + v);
     }
     WorldType type;
     try {
@@ -314,7 +315,7 @@ final class DmSettings {
       Parameter p = params.get(key);
       if (p == null) {
         throw EnvException.invalid("settings." + Quote.excerpt(key), "unknown setting; accepted keys are '" + WORLD + "' (world id, "
-            + "default " + DEFAULT_WORLD + "), '" + SEED + "' (integer) and the configuration keys of world '"
+            + "required at CreateWorld), '" + SEED + "' (integer) and the configuration keys of world '"
             + type.id() + "': " + String.join(", ", params.keySet()));
       }
       // A few bytes can broadcast one element to a huge shape: count before expanding.

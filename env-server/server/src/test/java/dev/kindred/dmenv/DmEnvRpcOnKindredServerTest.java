@@ -50,7 +50,7 @@ class DmEnvRpcOnKindredServerTest {
         assertTrue(names.contains("kindred.v1.EnvService"), names.toString());
 
         try (DmClient c = new DmClient(channel)) {
-          String world = c.create(Map.of("controlled", DmClient.longs(3)));
+          String world = c.create(Map.of("world", DmClient.string("spin.lattice"), "controlled", DmClient.longs(3)));
           c.join(world);
           assertEquals(EnvironmentStateType.RUNNING, c.step(Map.of()).getState());
           assertEquals(EnvironmentStateType.RUNNING, c.step(Map.of(1L, DmClient.ints(1))).getState());
@@ -73,9 +73,10 @@ class DmEnvRpcOnKindredServerTest {
         EnvServiceGrpc.EnvServiceBlockingStub kindred = EnvServiceGrpc.newBlockingStub(channel);
         CreateSessionRequest session = CreateSessionRequest.newBuilder().setWorldId("spin.lattice").build();
         kindred.createSession(session);
-        String world = c.create(Map.of());
+        String world = c.create(Map.of("world", DmClient.string("spin.lattice")));
         // One kindred.v1 session and one dm_env_rpc world fill a limit of two, for both protocols.
-        assertTrue(c.error(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.getDefaultInstance())
+        assertTrue(c.error(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.newBuilder()
+            .putSettings("world", DmClient.string("spin.lattice")))
             .build(), Code.RESOURCE_EXHAUSTED).contains("limit of 2 sessions"));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> kindred.createSession(session));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
@@ -85,7 +86,7 @@ class DmEnvRpcOnKindredServerTest {
         assertTrue(c.error(EnvironmentRequest.newBuilder().setJoinWorld(JoinWorldRequest.newBuilder()
             .setWorldName(world)).build(), Code.NOT_FOUND).contains("expire after 0.300 s idle"));
         kindred.createSession(session);
-        c.create(Map.of());
+        c.create(Map.of("world", DmClient.string("spin.lattice")));
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }

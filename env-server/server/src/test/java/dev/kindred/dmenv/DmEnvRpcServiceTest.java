@@ -96,6 +96,21 @@ class DmEnvRpcServiceTest {
   }
 
   @Test
+  void createWorldWithoutAWorldIsRefusedNamingTheWorlds() {
+    try (DmClient c = client()) {
+      String message = c.error(create(Map.of("seed", scalar(3L))), Code.INVALID_ARGUMENT);
+      assertTrue(message.contains("settings.world: required"), message);
+      for (String id : registry.ids()) {
+        assertTrue(message.contains(id), message);
+      }
+      // Nothing was created: the limit still has room for MAX_WORLDS worlds.
+      for (int i = 0; i < MAX_WORLDS; i++) {
+        c.create(counter(i, 1));
+      }
+    }
+  }
+
+  @Test
   void createJoinStepResetLeaveDestroy() {
     try (DmClient c = client()) {
       String world = c.create(counter(3, 2));
@@ -160,9 +175,9 @@ class DmEnvRpcServiceTest {
           Code.NOT_FOUND);
       c.error(EnvironmentRequest.newBuilder().setDestroyWorld(
           dev.kindred.dmenv.proto.DestroyWorldRequest.newBuilder().setWorldName("nope")).build(), Code.NOT_FOUND);
-      c.error(create(Map.of("bogus", scalar(1L))), Code.INVALID_ARGUMENT);
+      c.error(create(Map.of("world", string("spin.lattice"), "bogus", scalar(1L))), Code.INVALID_ARGUMENT);
       assertTrue(c.error(create(Map.of("world", string("no.such"))), Code.INVALID_ARGUMENT).contains("no.such"));
-      c.error(create(Map.of("seed", scalar(1.5))), Code.INVALID_ARGUMENT);
+      c.error(create(Map.of("world", string("spin.lattice"), "seed", scalar(1.5))), Code.INVALID_ARGUMENT);
       c.error(create(Map.of("world", string(CounterWorld.ID), "agents", scalar(65L))), Code.INVALID_ARGUMENT);
       c.error(EnvironmentRequest.getDefaultInstance(), Code.INVALID_ARGUMENT);
       c.error(EnvironmentRequest.newBuilder().setExtension(Any.getDefaultInstance()).build(), Code.UNIMPLEMENTED);
@@ -390,7 +405,8 @@ class DmEnvRpcServiceTest {
   @Test
   void spinWorldSpecsMapDtypesAndBounds() {
     try (DmClient c = client()) {
-      String world = c.create(Map.of("controlled", DmClient.longs(0, 5, 10), "width", scalar(4L),
+      String world = c.create(Map.of("world", string("spin.lattice"), "controlled", DmClient.longs(0, 5, 10),
+          "width", scalar(4L),
           "height", scalar(4L), "beta", Tensor.newBuilder().setFloats(Tensor.FloatArray.newBuilder().addArray(0.1f)).build()));
       ActionObservationSpecs specs = c.join(world);
       TensorSpec spin = specs.getActionsOrThrow(1);

@@ -133,17 +133,31 @@ class DmTensorsTest {
     assertArrayEquals(new long[] {1}, config.getLongList("controlled"));
     assertEquals(0.3, config.getDouble("beta"));
 
-    assertEquals("spin.lattice", DmSettings.create(Map.of(), registry, Long.MAX_VALUE).type().id());
+    // No default world: leaving it out is an error that names the worlds.
+    EnvException noWorld = assertThrows(EnvException.class, () -> DmSettings.create(Map.of(), registry,
+        Long.MAX_VALUE));
+    assertTrue(noWorld.getMessage().startsWith("settings.world: required"), noWorld.getMessage());
+    for (String id : registry.ids()) {
+      assertTrue(noWorld.getMessage().contains(id), noWorld.getMessage());
+    }
+    EnvException noWorldWithConfig = assertThrows(EnvException.class, () -> DmSettings.create(Map.of(
+        "width", ints(new int[0], 4)), registry, Long.MAX_VALUE));
+    assertTrue(noWorldWithConfig.getMessage().startsWith("settings.world: required"), noWorldWithConfig.getMessage());
+    assertEquals("spin.lattice", DmSettings.create(Map.of("world", DmClient.string("spin.lattice")), registry,
+        Long.MAX_VALUE).type().id());
     EnvException unknown = assertThrows(EnvException.class, () -> DmSettings.create(Map.of(
-        "nope", Tensor.newBuilder().setBools(Tensor.BoolArray.newBuilder().addArray(true)).build()), registry,
+        "world", DmClient.string("spin.lattice"), "nope", Tensor.newBuilder().setBools(Tensor.BoolArray.newBuilder().addArray(true)).build()), registry,
         Long.MAX_VALUE));
     assertTrue(unknown.getMessage().startsWith("settings.nope: unknown setting"), unknown.getMessage());
     EnvException range = assertThrows(EnvException.class, () -> DmSettings.create(Map.of(
-        "width", ints(new int[0], 1)), registry, Long.MAX_VALUE));
+        "world", DmClient.string("spin.lattice"), "width", ints(new int[0], 1)), registry, Long.MAX_VALUE));
     assertTrue(range.getMessage().startsWith("settings.width: "), range.getMessage());
     assertThrows(EnvException.class,
-        () -> DmSettings.create(Map.of("width", ints(new int[] {2}, 4, 4)), registry, Long.MAX_VALUE));
-    assertThrows(EnvException.class, () -> DmSettings.create(Map.of("seed", Tensor.newBuilder()
+        () -> DmSettings.create(Map.of("world", DmClient.string("spin.lattice"),
+            "width", ints(new int[] {2}, 4, 4)), registry, Long.MAX_VALUE));
+    EnvException seed = assertThrows(EnvException.class, () -> DmSettings.create(Map.of("world",
+        DmClient.string("spin.lattice"), "seed", Tensor.newBuilder()
         .setStrings(Tensor.StringArray.newBuilder().addArray("7")).build()), registry, Long.MAX_VALUE));
+    assertTrue(seed.getMessage().startsWith("settings.seed"), seed.getMessage());
   }
 }
