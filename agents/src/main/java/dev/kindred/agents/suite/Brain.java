@@ -81,15 +81,17 @@ public final class Brain {
   }
 
   /**
-   * Why this brain cannot play seats of this spec (the checkpoint's observations or actions
-   * differ: {@link Checkpoint#checkCompatible}'s words), or null when it can.
+   * Why this brain cannot play seats of this spec (a checkpoint's observations or actions differ:
+   * {@link Checkpoint#checkCompatible}'s words; a built-in brain lacks what it reads, e.g. the
+   * forager on a world without the energy world's grid), or null when it can.
    */
   public String unfit(SessionSpec seats) {
-    if (checkpoint == null) {
-      return null;
-    }
     try {
-      checkpoint.checkCompatible(seats);
+      if (checkpoint != null) {
+        checkpoint.checkCompatible(seats);
+      } else if (factory == null) {
+        builtIn(name, seats, 0); // the baselines check the spec when they are built, and hold nothing
+      }
       return null;
     } catch (IllegalArgumentException e) {
       return e.getMessage();

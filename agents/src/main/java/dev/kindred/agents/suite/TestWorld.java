@@ -90,6 +90,9 @@ public final class TestWorld implements AutoCloseable {
           + spec.autoreset());
     }
     int agents = spec.agents();
+    if (agents == 0) {
+      throw error("world_config", test.world() + " has no agents here for a brain to play; configure some");
+    }
     this.owner = new int[agents];
     Arrays.fill(owner, -1);
     List<Role> roles = test.others();

@@ -53,6 +53,23 @@ class ScorecardTest {
   }
 
   @Test
+  void aBaselineThatCannotReadAWorldDoesNotFitIt(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    SuiteKit.file(dir.resolve("spin"), "spin", """
+        {'description': 'a spin world', 'world': 'spin.lattice', 'world_config': {'max_steps': 5, 'controlled': [0]},
+         'episodes': 2,
+         'metrics': [{'name': 'r', 'kind': 'first_step', 'when': {'reward_above': 0}, 'description': 'reward'}]}
+        """);
+    Suite s = Suite.load(dir.resolve("spin").toString(), TestFileErrorsTest.SUITES);
+    Scorecard card = Scorecard.evaluate(s, s.tests(), List.of(Brain.builtIn("random"),
+        Brain.builtIn("scripted_forager")), IN_PROCESS, 2, 2, 1, QUIET, 10);
+    assertTrue(card.result("spin", 0).fits());
+    assertEquals(2, card.result("spin", 0).metric("r").n());
+    assertTrue(card.result("spin", 1).unfit().contains("needs the energy world's 'grid' observation"),
+        card.result("spin", 1).unfit());
+    assertTrue(card.table().contains("[1] scripted_forager on spin: the scripted forager needs"), card.table());
+  }
+
+  @Test
   void theIntervalIsStudentsT() {
     Metric m = new Metric("m", "d", "higher", new Measure.Stat(List.of("hearts")));
     TestWorld.MetricResult r = TestWorld.MetricResult.of(m, new double[] {1, 2, 3, Double.NaN}, new double[4]);

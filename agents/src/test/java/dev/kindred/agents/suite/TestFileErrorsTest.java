@@ -101,6 +101,8 @@ class TestFileErrorsTest {
         "others[0].script", "not one of energy.room's valid actions", "\"move 0\", \"move 1\"");
     expect("{'description': 'x', 'world': 'energy.room', 'world_config': {'map': ['#####', '#A.x#', '#####']}, "
         + "'metrics': [" + METRIC + "]}", "world / world_config", "config.map", "legend");
+    expect("{'description': 'x', 'world': 'spin.lattice', 'metrics': [{'name': 'r', 'kind': 'first_step', "
+        + "'when': {'reward_above': 0}, 'description': 'd'}]}", "world_config", "spin.lattice has no agents here");
     expect("{'description': 'x', 'world': 'energy.nowhere', 'metrics': [" + METRIC + "]}", "world / world_config",
         "energy.nowhere");
   }
