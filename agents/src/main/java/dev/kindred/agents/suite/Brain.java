@@ -76,10 +76,6 @@ public final class Brain {
     return name;
   }
 
-  public boolean isCheckpoint() {
-    return checkpoint != null;
-  }
-
   /**
    * Why this brain cannot play seats of this spec (a checkpoint's observations or actions differ:
    * {@link Checkpoint#checkCompatible}'s words; a built-in brain lacks what it reads, e.g. the

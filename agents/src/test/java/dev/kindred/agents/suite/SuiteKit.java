@@ -2,7 +2,6 @@ package dev.kindred.agents.suite;
 
 import dev.kindred.agents.BatchPolicy;
 import dev.kindred.agents.cli.Envs;
-import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
 import java.io.IOException;
 import java.io.PrintStream;
