@@ -12,6 +12,11 @@ import dev.kindred.agents.nn.ActorCritic;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.ppo.TrainConfig;
 import dev.kindred.agents.report.SpinRulePlot;
+import dev.kindred.agents.suite.Brain;
+import dev.kindred.agents.suite.Scorecard;
+import dev.kindred.agents.suite.ScorecardPlot;
+import dev.kindred.agents.suite.Suite;
+import dev.kindred.agents.suite.TestFile;
 import dev.kindred.bench.JsonLines;
 import dev.kindred.cli.support.Cli;
 import dev.kindred.env.SessionSpec;
@@ -32,7 +37,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code kindred evaluate}: a checkpoint against baselines, on its own world or on any world
@@ -48,7 +55,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "evaluate",
     description = {
-        "Evaluate a checkpoint against random and scripted baselines, or head-to-head against another brain.",
+        "Evaluate a checkpoint against random and scripted baselines, head-to-head against another brain, or "
+            + "brains on a suite of behavioural tests.",
         "",
         "Energy worlds: hearts per agent-episode (mean and 95%% interval over episodes) for the checkpoint, a random "
             + "policy and the scripted forager, on the same seeds, with each one's actions per agent-episode by kind "
@@ -60,11 +68,47 @@ import picocli.CommandLine.Option;
         "",
         "--world / --world-config evaluate on another world than the checkpoint's, e.g. the behavioural rooms "
             + "energy.alone and energy.altar_only for a policy trained on energy.room: its observations and actions "
-            + "must match the checkpoint's (the error names the first difference); the number of agents may differ."})
+            + "must match the checkpoint's (the error names the first difference); the number of agents may differ.",
+        "",
+        "--suite NAME: a behavioural suite, a folder of test files (agents/suites/NAME, or a path), each a world with "
+            + "an ASCII map, the seats the brain under test plays, who plays the others (a built-in brain or a "
+            + "script) and the metrics to report (kinds: stat, cells_visited, first_step, fraction_of_steps, ratio; "
+            + "see agents/README.md). Every brain (--checkpoint DIR, repeatable, and --brain NAME; without --brain "
+            + "the baselines random and scripted_forager are added) plays every test from the same seed. Prints a "
+            + "scorecard, brain x test, each metric's mean and 95%% interval over episodes (Student t), or --json "
+            + "rows with the suite, each test file's SHA-256, the seeds, the code version and the checkpoints' "
+            + "parameters SHA-256; draws it as a PNG heat map (--png). A checkpoint that does not fit a test's world "
+            + "is reported as such, with the reason."})
 final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "run directory written by kindred train (required)")
+  @Option(names = "--checkpoint", paramLabel = "DIR",
+      description = "run directory written by kindred train (required, except with --suite, where it may be repeated "
+          + "or left out for --brain)")
+  List<Path> checkpoints = new ArrayList<>();
+
+  /** The checkpoint of the modes that evaluate one. */
   Path dir;
+
+  @Option(names = "--suite", paramLabel = "NAME",
+      description = "a behavioural suite: a folder under agents/suites (e.g. basic) or the path of a folder of test files")
+  String suite;
+
+  @Option(names = "--test", paramLabel = "NAME", split = ",",
+      description = "with --suite: only these tests (file names without .json), in this order")
+  List<String> tests;
+
+  @Option(names = "--brain", paramLabel = "NAME", split = ",",
+      description = "with --suite: a built-in brain to score beside the checkpoints: random, scripted_forager, noop "
+          + "(repeatable; default random and scripted_forager)")
+  List<String> brains;
+
+  @Option(names = "--png", paramLabel = "FILE",
+      description = "with --suite: where to draw the scorecard (default DIR/suite-NAME.png of the first checkpoint, "
+          + "else runs/suite-NAME.png)")
+  Path png;
+
+  @Spec
+  CommandSpec commandSpec;
 
   @Option(names = "--world", paramLabel = "ID",
       description = "world to evaluate on (default: the checkpoint's), e.g. energy.alone, energy.altar_only")
@@ -76,7 +120,8 @@ final class EvaluateCommand implements Callable<Integer> {
   String worldConfig;
 
   @Option(names = "--episodes", paramLabel = "N",
-      description = "evaluation episodes per policy, per game with --versus (default ${DEFAULT-VALUE}; energy worlds)")
+      description = "evaluation episodes per policy, per game with --versus (default ${DEFAULT-VALUE}; energy worlds); "
+          + "with --suite, per test (default: each test file's episodes)")
   int episodes = 100;
 
   @Option(names = "--steps", paramLabel = "N", description = "steps per copy (spin worlds; default ${DEFAULT-VALUE})")
@@ -115,6 +160,18 @@ final class EvaluateCommand implements Callable<Integer> {
     Cli.positive("--episodes", episodes);
     Cli.positive("--steps", steps);
     Cli.positive("--copies", copies);
+    if (suite != null) {
+      return suite();
+    }
+    if (brains != null || tests != null || png != null) {
+      throw new IllegalArgumentException("--brain, --test and --png go with --suite NAME (a behavioural suite)");
+    }
+    if (checkpoints.size() != 1) {
+      throw new IllegalArgumentException(checkpoints.isEmpty()
+          ? "--checkpoint DIR is required (or --suite NAME with --brain NAME for built-in brains)"
+          : "give one --checkpoint (several go with --suite NAME)");
+    }
+    dir = checkpoints.get(0);
     if (seats != null && versus == null) {
       throw new IllegalArgumentException("--seats applies to a head-to-head; add --versus BRAIN");
     }
@@ -178,6 +235,49 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("evaluate knows energy worlds (grid) and spin worlds (neighbour_spins); "
             + spec.worldId() + " is neither");
       }
+    }
+    return 0;
+  }
+
+  /**
+   * {@code --suite}: every brain on every selected test of the suite; the scorecard as a table or
+   * JSON rows, and as a PNG.
+   */
+  private int suite() throws IOException {
+    if (versus != null || seats != null || world != null || worldConfig != null) {
+      throw new IllegalArgumentException("--versus, --seats, --world and --world-config do not go with --suite: each "
+          + "test file sets its world, its seats and who plays them");
+    }
+    Suite s = Suite.load(suite, Suite.ROOT);
+    List<TestFile> selected = s.select(tests);
+    List<Brain> columns = new ArrayList<>();
+    for (String name : brains != null ? brains : List.of("random", "scripted_forager")) {
+      columns.add(Brain.builtIn(name));
+    }
+    for (Path c : checkpoints) {
+      columns.add(Brain.checkpoint(c, greedy));
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Brain b : columns) {
+      if (!names.add(b.name())) {
+        throw new IllegalArgumentException("brain " + b.name() + " is given twice");
+      }
+    }
+    boolean explicitEpisodes = commandSpec.commandLine().getParseResult().hasMatchedOption("--episodes");
+    Scorecard card = Scorecard.evaluate(s, selected, columns, server::open, explicitEpisodes ? episodes : 0, copies,
+        seed, System.err, 10);
+    Path out = png != null ? png
+        : checkpoints.isEmpty() ? Path.of("runs", "suite-" + s.name() + ".png")
+        : checkpoints.get(0).resolve("suite-" + s.name() + ".png");
+    ScorecardPlot.write(card, out);
+    if (json) {
+      for (Map<String, Object> row : card.rows()) {
+        System.out.println(JsonLines.write(row));
+      }
+      System.err.println("evaluate: scorecard drawn in " + out);
+    } else {
+      System.out.print(card.table());
+      System.out.println("scorecard: " + out);
     }
     return 0;
   }

@@ -14,9 +14,10 @@ import java.util.Map;
 /**
  * Weighted, named per-agent observation features ({@code "globals.energy": 0.006}: the
  * {@code energy} feature of the {@code globals} tensor), read for every row of a batch: the
- * terms of {@link PotentialShaping} and {@link ProgressBonus}.
+ * terms of {@link PotentialShaping} and {@link ProgressBonus}, and the features behavioural tests
+ * watch ({@code dev.kindred.agents.suite}).
  */
-final class FeatureReader {
+public final class FeatureReader {
   private final List<String> tensors = new ArrayList<>();
   private final List<Integer> offsets = new ArrayList<>();
   private final List<Integer> sizes = new ArrayList<>();
@@ -28,7 +29,7 @@ final class FeatureReader {
    * @throws IllegalArgumentException naming a term whose tensor or feature does not exist, or
    *                                  that is not a per-agent feature vector
    */
-  FeatureReader(SessionSpec spec, Map<String, Object> terms, String what) {
+  public FeatureReader(SessionSpec spec, Map<String, Object> terms, String what) {
     for (Map.Entry<String, Object> e : terms.entrySet()) {
       String key = e.getKey();
       int dot = key.indexOf('.');
@@ -58,16 +59,16 @@ final class FeatureReader {
     }
   }
 
-  int size() {
+  public int size() {
     return tensors.size();
   }
 
-  double weight(int term) {
+  public double weight(int term) {
     return weights.get(term);
   }
 
   /** The terms' raw feature values of every row: {@code out[r * size() + term]}. */
-  void read(StepBatch batch, float[] out) {
+  public void read(StepBatch batch, float[] out) {
     int k = tensors.size();
     int rows = k == 0 ? 0 : out.length / k;
     for (int j = 0; j < k; j++) {

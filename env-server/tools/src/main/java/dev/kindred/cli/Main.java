@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
     footer = {
         "The ./kindred launcher also has:",
         "  train      train a neural policy with PPO (agents module; train --help)",
-        "  evaluate   evaluate a checkpoint against random and scripted baselines",
+        "  evaluate   evaluate a checkpoint against baselines, or brains on a behavioural suite (--suite)",
         "  curves     learning curves of several runs (seeds) in one PNG, mean and 95%% band",
         "  test       run every test (Java and every client language)",
         "  fuzz       coverage-guided fuzzing of every RPC (fuzz --minutes N, default 10)",

@@ -43,6 +43,7 @@ final class EnergyState implements EnergyView {
   final float[] body;       // agent * ActionTable.COUNT multipliers
   final int[] cost;         // agent * ActionTable.COUNT effective action costs
   final int[] upkeep;       // effective shield upkeep per agent
+  final int[] initialEnergy; // per agent (agent_initial_energy), or null: the sampled initial_energy
 
   final EnergyObject[] objType;
   final int[] objChannel;
@@ -60,7 +61,7 @@ final class EnergyState implements EnergyView {
   final Rng orderRng = new Rng(0); // draws the order; seeded at reset
   int step;
 
-  EnergyState(MapTemplate map, int maxEnergy, int maxInventory, int[] group, float[] body) {
+  EnergyState(MapTemplate map, int maxEnergy, int maxInventory, int[] group, float[] body, int[] initialEnergy) {
     this.map = map;
     this.width = map.width;
     this.height = map.height;
@@ -81,6 +82,7 @@ final class EnergyState implements EnergyView {
     lastReward = new float[agents];
     this.group = group;
     this.body = body;
+    this.initialEnergy = initialEnergy;
     cost = new int[agents * ActionTable.COUNT];
     upkeep = new int[agents];
     objType = map.objType;
@@ -153,7 +155,7 @@ final class EnergyState implements EnergyView {
       pos[a] = cell;
       grid[cell] = agentCode(a);
       orient[a] = rng.nextInt(4);
-      energy[a] = initial;
+      energy[a] = initialEnergy == null ? initial : Math.min(maxEnergy, initialEnergy[a]);
       frozenUntil[a] = 0;
       shield[a] = false;
       lastAction[a] = 0;

@@ -59,6 +59,7 @@ public final class EnergyWorld implements World {
     int maxEnergy = config.getInt("max_energy");
     int maxInventory = config.getInt("max_inventory");
     float[] body = bodies(config, agents);
+    int[] initialEnergy = initialEnergy(config, agents);
     Observer observer = new Observer(view, agents, maxSteps);
     this.states = new EnergyState[copies];
     this.observers = new Observer[copies];
@@ -69,7 +70,7 @@ public final class EnergyWorld implements World {
       if ((c & 255) == 0) {
         context.cancellation().check(); // many copies of a large map take a while
       }
-      states[c] = new EnergyState(map, maxEnergy, maxInventory, kinship.groups(), body);
+      states[c] = new EnergyState(map, maxEnergy, maxInventory, kinship.groups(), body, initialEnergy);
       observers[c] = observer.forCopy();
     }
     List<String> names = new ArrayList<>();
@@ -156,6 +157,19 @@ public final class EnergyWorld implements World {
       }
     }
     return body;
+  }
+
+  /** Each agent's energy at the start of an episode ({@code agent_initial_energy}), or null: the economy's. */
+  private static int[] initialEnergy(Config config, int agents) {
+    if (!config.has("agent_initial_energy")) {
+      return null;
+    }
+    int[] given = config.getIntList("agent_initial_energy");
+    if (given.length != agents) {
+      throw EnvException.invalid("config.agent_initial_energy", "has " + given.length + " entries; expected one per "
+          + "agent (" + agents + ")");
+    }
+    return given;
   }
 
   @Override

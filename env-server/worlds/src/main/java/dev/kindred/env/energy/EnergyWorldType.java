@@ -105,6 +105,9 @@ public abstract class EnergyWorldType implements WorldType {
             + "step from the copy's seeded stream, so no agent always moves first; still deterministic for a seed "
             + "and actions) or index (agent 0 first, then 1, ...)"));
     p.add(Parameter.integer("max_energy", i(d, "max_energy", 250), 1, 10_000_000, "energy cap of every agent"));
+    p.add(Parameter.optional("agent_initial_energy", ParameterType.INT_LIST, 0.0, 1_000_000.0,
+        "energy of each agent at the start of an episode, one entry per agent, capped at max_energy (default: "
+            + "every agent starts with the sampled initial_energy, which the globals show either way)"));
     p.add(Parameter.integer("max_inventory", 5, 0, 1_000_000, "crystals of each kind an agent can carry"));
     @SuppressWarnings("unchecked")
     Map<String, int[]> econ = (Map<String, int[]>) d.getOrDefault("economy", Map.of());

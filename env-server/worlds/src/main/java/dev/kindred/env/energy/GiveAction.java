@@ -30,6 +30,9 @@ final class GiveAction extends EnergyAction {
       s.energy[agent] -= n;
       s.energy[other] += n;
       s.stats[agent * Stats.COUNT + Stats.ENERGY_GIVEN] += n;
+      // Kin from the giver's side: it shares in the receiver's reward (K[giver][receiver] > 0).
+      boolean kin = s.kin[agent * s.agents + other] > 0f;
+      s.stats[agent * Stats.COUNT + (kin ? Stats.ENERGY_GIVEN_TO_KIN : Stats.ENERGY_GIVEN_TO_NONKIN)] += n;
     } else {
       int item = arg - 1;
       int from = agent * EnergyState.ITEMS + item;

@@ -28,6 +28,8 @@ final class Stats {
   static final int GIFTS = 13;
   static final int ENERGY_GIVEN = 14;
   static final int ACTIONS_FAILED = 15;
+  static final int ENERGY_GIVEN_TO_KIN = 16;
+  static final int ENERGY_GIVEN_TO_NONKIN = 17;
 
   static final String[][] NAMES = {
       {"hearts", "altar uses"},
@@ -46,6 +48,8 @@ final class Stats {
       {"gifts", "successful gives (energy or crystals)"},
       {"energy_given", "energy handed to other agents"},
       {"actions_failed", "actions that had no effect"},
+      {"energy_given_to_kin", "energy handed to kin: agents j whose reward this agent i shares, K[i][j] > 0"},
+      {"energy_given_to_nonkin", "energy handed to agents whose reward this agent does not share, K[i][j] = 0"},
   };
 
   static final int COUNT = NAMES.length;

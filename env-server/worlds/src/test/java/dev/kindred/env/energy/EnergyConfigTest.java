@@ -104,6 +104,14 @@ class EnergyConfigTest {
   }
 
   @Test
+  void initialEnergyPerAgent() {
+    String m = invalid("config.agent_initial_energy", "agents", 3, "agent_initial_energy", List.of(10, 20))
+        .getMessage();
+    assertTrue(m.contains("2 entries") && m.contains("one per agent (3)"), m);
+    invalid("config.agent_initial_energy[0]", "agents", 1, "agent_initial_energy", List.of(-1));
+  }
+
+  @Test
   void everyWorldIsRegisteredAndEveryKeyDocumented() {
     WorldRegistry r = WorldRegistry.builtIn();
     for (String id : List.of("energy.room", "energy.s1", "energy.s2", "energy.s3", "energy.alone", "energy.altar_only")) {

@@ -73,6 +73,44 @@ class EnergyEpisodeTest {
     assertEquals(2.0, s.stats().get("total_attacks"));
   }
 
+  @Test
+  void energyGivenIsSplitIntoKinAndNonKinFromTheGiversSide() {
+    // Agent 1 in the middle shares in agent 0's reward (K[1][0] = 0.5), not in agent 2's; agent 2
+    // shares in agent 1's, which does not make 1 its kin.
+    List<List<Double>> k = List.of(List.of(1.0, 0.0, 0.0), List.of(0.5, 1.0, 0.0), List.of(0.0, 0.7, 1.0));
+    Env e = map("AAA", "max_steps", 6, "kinship", "explicit", "kinship_matrix", k,
+        "agent_initial_energy", new int[] {0, 100, 999}, "max_energy", 250, "give_energy", new int[] {10});
+    assertEquals(0, e.view.energy(0), "agent_initial_energy sets each agent's start");
+    assertEquals(100, e.view.energy(1));
+    assertEquals(250, e.view.energy(2), "capped at max_energy");
+    e.succeeds(1, ROTATE, LEFT);
+    e.succeeds(1, GIVE, 0);                 // 10 to agent 0: kin
+    e.succeeds(1, ROTATE, RIGHT);
+    e.fails(1, GIVE, 0, "agent 2 is full");
+    e.succeeds(2, ROTATE, LEFT);
+    e.succeeds(2, GIVE, 0);                 // 10 to agent 1: kin of 2 (K[2][1] = 0.7)
+    EpisodeSummary s = e.batch.episodes().get(0);
+    Map<String, Double> a1 = s.agentStats().get(1);
+    Map<String, Double> a2 = s.agentStats().get(2);
+    assertEquals(10.0, a1.get("energy_given"));
+    assertEquals(10.0, a1.get("energy_given_to_kin"));
+    assertEquals(0.0, a1.get("energy_given_to_nonkin"));
+    assertEquals(10.0, a2.get("energy_given_to_kin"), "K[2][1] = 0.7: agent 2 shares in agent 1's reward");
+    assertEquals(20.0, s.stats().get("total_energy_given_to_kin"));
+  }
+
+  @Test
+  void energyGivenToAgentsWhoseRewardTheGiverDoesNotShareIsNonKin() {
+    Env e = map("AA", "max_steps", 3, "agent_initial_energy", new int[] {50, 0});
+    e.succeeds(0, ROTATE, RIGHT);
+    e.succeeds(0, GIVE, 0);
+    e.succeeds(0, GIVE, 0);
+    Map<String, Double> a0 = e.batch.episodes().get(0).agentStats().get(0);
+    assertEquals(20.0, a0.get("energy_given_to_nonkin"), "selfish kinship: nobody is kin");
+    assertEquals(0.0, a0.get("energy_given_to_kin"));
+    assertEquals(30, e.view.energy(0), "the episode's last state, before the autoreset");
+  }
+
   /** Steps an environment and returns a digest of every observation, reward and success byte. */
   static long[] run(WorldType type, Map<String, Object> cfg, int copies, long seed, long actionSeed, int steps) {
     EnergyWorld w = world(type, cfg, copies);
