@@ -180,7 +180,7 @@ class ErrorsAndLogsTest {
           EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.newBuilder()
               .putSettings("world", string(huge))).build(),
           EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.newBuilder()
-              .putSettings(huge, string("x"))).build(),
+              .putSettings("world", string("spin.lattice")).putSettings(huge, string("x"))).build(),
           EnvironmentRequest.newBuilder().setJoinWorld(JoinWorldRequest.newBuilder().setWorldName(huge)).build(),
           EnvironmentRequest.newBuilder().setExtension(Any.newBuilder().setTypeUrl(huge)).build());
       for (EnvironmentRequest r : requests) {

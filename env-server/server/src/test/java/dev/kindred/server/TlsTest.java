@@ -102,7 +102,9 @@ class TlsTest {
         QueueObserver<EnvironmentResponse> ok = new QueueObserver<>();
         StreamObserver<EnvironmentRequest> requests = EnvironmentGrpc.newStub(channel)
             .withInterceptors(Harness.bearer(TOKEN)).process(ok);
-        requests.onNext(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.getDefaultInstance()).build());
+        requests.onNext(EnvironmentRequest.newBuilder().setCreateWorld(CreateWorldRequest.newBuilder()
+            .putSettings("world", dev.kindred.dmenv.proto.Tensor.newBuilder().setStrings(
+                dev.kindred.dmenv.proto.Tensor.StringArray.newBuilder().addArray("spin.lattice")).build())).build());
         requests.onCompleted();
         assertEquals(Status.Code.OK, ok.await().getCode());
         assertTrue(ok.responses.get(0).getCreateWorld().getWorldName().startsWith("spin.lattice-"),
