@@ -485,19 +485,23 @@ public final class TournamentReport {
       h.addSeries("payoff", a.brains(), rows, data);
       charts.add(h);
     }
+    // One panel per scenario, three to a row, on a white page (a grid with empty cells is drawn here,
+    // since XChart draws no empty heat map).
     int cols = Math.min(3, charts.size());
     int rows = (charts.size() + cols - 1) / cols;
-    while (charts.size() < rows * cols) {
-      charts.add(new HeatMapChartBuilder().width(120 + 90 * m).height(110 + 60 * m).title("").build());
-      HeatMapChart blank = (HeatMapChart) charts.get(charts.size() - 1);
-      blank.getStyler().setChartBackgroundColor(Color.WHITE);
-      blank.getStyler().setLegendVisible(false);
-      blank.addSeries("none", List.of(""), List.of(""), List.of());
+    int w = 120 + 90 * m;
+    int hgt = 110 + 60 * m;
+    java.awt.image.BufferedImage page = new java.awt.image.BufferedImage(cols * w, rows * hgt,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = page.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, page.getWidth(), page.getHeight());
+    for (int k = 0; k < charts.size(); k++) {
+      g.drawImage(BitmapEncoder.getBufferedImage((HeatMapChart) charts.get(k)), (k % cols) * w, (k / cols) * hgt, null);
     }
+    g.dispose();
     Files.createDirectories(png.toAbsolutePath().getParent());
-    try (OutputStream o = Files.newOutputStream(png)) {
-      BitmapEncoder.saveBitmap(charts, rows, cols, o, BitmapEncoder.BitmapFormat.PNG);
-    }
+    javax.imageio.ImageIO.write(page, "png", png.toFile());
   }
 
   private static void scoresPng(Analysis a, Path png) throws IOException {
