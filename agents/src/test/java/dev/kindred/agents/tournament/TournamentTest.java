@@ -109,10 +109,11 @@ class TournamentTest {
   /** Four scenarios: the payoff page has a row with empty cells (once a failure: XChart draws no empty heat map). */
   @Test
   void reportsDrawAnyNumberOfScenarios(@TempDir Path dir) throws Exception {
-    run(config(1, 2, List.of("duel", "rich", "poor", "kin_teams"), LAZY.subList(0, 2)), dir);
-    java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(dir.resolve("payoff.png").toFile());
+    Path out = dir.resolve("four");
+    run(config(1, 2, List.of("duel", "rich", "poor", "kin_teams"), LAZY.subList(0, 2)), out);
+    java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(out.resolve("payoff.png").toFile());
     assertTrue(page.getWidth() > page.getHeight(), "three panels to a row, two rows");
-    assertTrue(Files.readString(dir.resolve("leaderboard.md")).contains("## Payoff: kin_teams"));
+    assertTrue(Files.readString(out.resolve("leaderboard.md")).contains("## Payoff: kin_teams"));
   }
 
   @Test
