@@ -65,6 +65,18 @@ class MatchTest {
     return m;
   }
 
+  /** A match's id and its seats' grants by name. */
+  private record Joined(String id, Map<String, SeatGrant> grants) {}
+
+  /** A match of {@link #match} with both seats joined from the harness's connection. */
+  private static Joined joinBoth(Harness h, int copies, long seed, MatchOptions options) {
+    CreateSessionResponse m = h.stub.createSession(match(copies, seed, options).build());
+    Map<String, SeatGrant> g = grants(m);
+    h.stub.joinSession(join(m.getSessionId(), g.get("red")));
+    h.stub.joinSession(join(m.getSessionId(), g.get("blue")));
+    return new Joined(m.getSessionId(), g);
+  }
+
   private static JoinSessionRequest join(String id, SeatGrant g) {
     return JoinSessionRequest.newBuilder().setSessionId(id).setSeat(g.getName()).setJoinToken(g.getJoinToken())
         .setClientName("test").build();
@@ -373,12 +385,9 @@ class MatchTest {
   @Test
   void aLateSeatGetsTheStepItMissedAtOnceAndIsBackInStep() {
     try (Harness h = Harness.inProcess()) {
-      CreateSessionResponse m = h.stub.createSession(match(1, 3,
-          MatchOptions.newBuilder().setMaxActionTimeMs(200).build()).build());
-      String id = m.getSessionId();
-      Map<String, SeatGrant> g = grants(m);
-      h.stub.joinSession(join(id, g.get("red")));
-      h.stub.joinSession(join(id, g.get("blue")));
+      Joined j = joinBoth(h, 1, 3, MatchOptions.newBuilder().setMaxActionTimeMs(200).build());
+      String id = j.id();
+      Map<String, SeatGrant> g = j.grants();
       // Blue thinks too long over step 1: red's step comes at the deadline, blue's agents on the fallback (noop).
       StepResponse r = h.stub.stepSeat(seatStep(id, g.get("red"), 2, 2));
       assertEquals(SeatOutcome.SEAT_OUTCOME_TIMED_OUT, r.getMatch().getOutcomes(1));
@@ -427,11 +436,9 @@ class MatchTest {
   @Test
   void aRetryOfAPendingSubmissionWaitsInItsPlace() {
     try (Harness h = Harness.inProcess()) {
-      CreateSessionResponse m = h.stub.createSession(match(1, 5, MatchOptions.getDefaultInstance()).build());
-      String id = m.getSessionId();
-      Map<String, SeatGrant> g = grants(m);
-      h.stub.joinSession(join(id, g.get("red")));
-      h.stub.joinSession(join(id, g.get("blue")));
+      Joined j = joinBoth(h, 1, 5, MatchOptions.getDefaultInstance());
+      String id = j.id();
+      Map<String, SeatGrant> g = j.grants();
       StepSeatRequest red = seatStep(id, g.get("red"), 2, 2).toBuilder().setExpectedStep(1).build();
       assertStatus(Status.Code.DEADLINE_EXCEEDED,
           () -> h.stub.withDeadlineAfter(100, TimeUnit.MILLISECONDS).stepSeat(red)); // the client gives up
@@ -454,11 +461,9 @@ class MatchTest {
   @Test
   void aCancelledSeatCallDoesNotHarmTheMatch() {
     try (Harness h = Harness.inProcess()) {
-      CreateSessionResponse m = h.stub.createSession(match(2, 11, MatchOptions.getDefaultInstance()).build());
-      String id = m.getSessionId();
-      Map<String, SeatGrant> g = grants(m);
-      h.stub.joinSession(join(id, g.get("red")));
-      h.stub.joinSession(join(id, g.get("blue")));
+      Joined j = joinBoth(h, 2, 11, MatchOptions.getDefaultInstance());
+      String id = j.id();
+      Map<String, SeatGrant> g = j.grants();
       // Red gives up waiting for blue (its call's deadline passes); its submission stands.
       assertStatus(Status.Code.DEADLINE_EXCEEDED,
           () -> h.stub.withDeadlineAfter(100, TimeUnit.MILLISECONDS).stepSeat(seatStep(id, g.get("red"), 2, 2, 2, 2)));
@@ -634,11 +639,9 @@ class MatchTest {
   @Test
   void closingAMatchAnswersItsWaitingSeats() {
     try (Harness h = Harness.inProcess()) {
-      CreateSessionResponse m = h.stub.createSession(match(1, 3, MatchOptions.getDefaultInstance()).build());
-      String id = m.getSessionId();
-      Map<String, SeatGrant> g = grants(m);
-      h.stub.joinSession(join(id, g.get("red")));
-      h.stub.joinSession(join(id, g.get("blue")));
+      Joined j = joinBoth(h, 1, 3, MatchOptions.getDefaultInstance());
+      String id = j.id();
+      Map<String, SeatGrant> g = j.grants();
       CompletableFuture<StepResponse> waiting = submit(h.async, seatStep(id, g.get("red"), 1, 1));
       awaitPending(h, id, g.get("red"));
       h.stub.closeSession(CloseSessionRequest.newBuilder().setSessionId(id).build());
@@ -653,11 +656,9 @@ class MatchTest {
   void shutdownAnswersWaitingSeatsAtOnceInsteadOfDrainingForTheGrace() throws Exception {
     Harness h = Harness.inProcess(Harness.testConfig().shutdownGrace(java.time.Duration.ofSeconds(30)).build());
     try {
-      CreateSessionResponse m = h.stub.createSession(match(1, 3, MatchOptions.getDefaultInstance()).build());
-      String id = m.getSessionId();
-      Map<String, SeatGrant> g = grants(m);
-      h.stub.joinSession(join(id, g.get("red")));
-      h.stub.joinSession(join(id, g.get("blue")));
+      Joined j = joinBoth(h, 1, 3, MatchOptions.getDefaultInstance());
+      String id = j.id();
+      Map<String, SeatGrant> g = j.grants();
       CompletableFuture<StepResponse> waiting = submit(h.async, seatStep(id, g.get("red"), 1, 1));
       awaitPending(h, id, g.get("red"));
       long t0 = System.nanoTime();
@@ -674,11 +675,9 @@ class MatchTest {
   @Test
   void seatsStepOverStreams() throws Exception {
     try (Harness h = Harness.inProcess()) {
-      CreateSessionResponse m = h.stub.createSession(match(2, 21, MatchOptions.getDefaultInstance()).build());
-      String id = m.getSessionId();
-      Map<String, SeatGrant> g = grants(m);
-      h.stub.joinSession(join(id, g.get("red")));
-      h.stub.joinSession(join(id, g.get("blue")));
+      Joined j = joinBoth(h, 2, 21, MatchOptions.getDefaultInstance());
+      String id = j.id();
+      Map<String, SeatGrant> g = j.grants();
       QueueObserver<StepResponse> redOut = new QueueObserver<>();
       QueueObserver<StepResponse> blueOut = new QueueObserver<>();
       StreamObserver<StepSeatRequest> redIn = h.async.stepSeatStream(redOut);
