@@ -111,13 +111,24 @@ final class RemoteGames implements AutoCloseable {
             .replace("{seat}", seat.name()).replace("{token}", seat.token()));
       }
       Files.createDirectories(logs);
-      process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      try {
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      } catch (IOException e) {
+        return new Outcome(Map.of(), remoteName + " could not be started (" + e.getMessage() + ")");
+      }
       try (SeatEnv env = c.joinSeat(match.seat("local"))) {
         Map<Long, double[]> out = new HashMap<>();
         int[] ordinal = new int[copies];
         BatchPolicy policy = local.apply(env.spec());
         MatchSeat seatEnv = new MatchSeat(env);
         Process p = process;
+        // A process that ends before the first step (it never joined) ends the match at once: no waiting out
+        // the join timeout.
+        p.onExit().thenRun(() -> {
+          if (seatEnv.steps == 0) {
+            match.close();
+          }
+        });
         long joinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(remote.joinTimeoutSeconds());
         try {
           Evaluation.episodes(policy, seatEnv, episodes, seed, (EpisodeSummary e, Evaluation.EpisodeActions a) -> {
@@ -178,7 +189,8 @@ final class RemoteGames implements AutoCloseable {
   private static final class MatchSeat implements VectorEnv {
     private final SeatEnv seat;
     private long fallbacks;
-    private long steps;
+    /** Read by the process watcher's thread. */
+    private volatile long steps;
 
     MatchSeat(SeatEnv seat) {
       this.seat = seat;

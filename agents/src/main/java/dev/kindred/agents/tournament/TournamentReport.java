@@ -31,7 +31,6 @@ import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.internal.chartpart.IChart;
 import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -443,7 +442,7 @@ public final class TournamentReport {
   }
 
   private static void payoffPng(Analysis a, Path png) throws IOException {
-    List<IChart> charts = new ArrayList<>();
+    List<HeatMapChart> charts = new ArrayList<>(); // null: a scenario without games (every pairing forfeited)
     int m = a.brains().size();
     double max = 0;
     for (double[][][] mat : a.payoff().values()) {
@@ -482,6 +481,10 @@ public final class TournamentReport {
       }
       List<String> rows = new ArrayList<>(a.brains());
       java.util.Collections.reverse(rows);
+      if (data.isEmpty()) {
+        charts.add(null);
+        continue;
+      }
       h.addSeries("payoff", a.brains(), rows, data);
       charts.add(h);
     }
@@ -497,7 +500,14 @@ public final class TournamentReport {
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, page.getWidth(), page.getHeight());
     for (int k = 0; k < charts.size(); k++) {
-      g.drawImage(BitmapEncoder.getBufferedImage((HeatMapChart) charts.get(k)), (k % cols) * w, (k / cols) * hgt, null);
+      if (charts.get(k) != null) {
+        g.drawImage(BitmapEncoder.getBufferedImage(charts.get(k)), (k % cols) * w, (k / cols) * hgt, null);
+      } else {
+        g.setColor(new Color(0x222222));
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+        g.drawString("payoff: " + a.scenarios().get(k) + " — no games (forfeited)", (k % cols) * w + 20,
+            (k / cols) * hgt + hgt / 2);
+      }
     }
     g.dispose();
     Files.createDirectories(png.toAbsolutePath().getParent());

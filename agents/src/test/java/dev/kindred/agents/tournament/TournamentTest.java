@@ -234,12 +234,14 @@ class TournamentTest {
     silent.put("name", "silent");
     silent.put("brain", "remote");
     silent.put("command", List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version"));
-    silent.put("join_timeout_s", 2.0);
+    silent.put("join_timeout_s", 30.0); // its process ends at once: the match ends with it, no 30 s wait
     List<Map<String, Object>> brains = new ArrayList<>(LAZY.subList(0, 2));
     brains.add(silent);
     TournamentConfig cfg = config(2, 8, List.of("duel"), brains);
     Path out = dir.resolve("forfeit");
+    long t0 = System.nanoTime();
     TournamentReport.Analysis a = run(cfg, out);
+    assertTrue((System.nanoTime() - t0) / 1e9 < 15, "a brain whose process ended is not waited for");
     String md = Files.readString(out.resolve("leaderboard.md"));
     assertTrue(md.contains("silent forfeited against p0.0") && md.contains("silent forfeited against p0.2"), md);
     Standing last = a.standings().get(a.standings().size() - 1);
@@ -266,6 +268,18 @@ class TournamentTest {
         () -> Tournament.play(mixed, Tournament.brains(mixed), dir.resolve("mixed"), false, QUIET));
     assertTrue(e.getMessage().contains("brain 'forager' (scripted_forager) cannot play scenario 'spin_pair'")
         && e.getMessage().contains("grid"), e.getMessage());
+  }
+
+  @Test
+  void aRemoteBrainThatCannotStartForfeits(@TempDir Path dir) throws Exception {
+    Map<String, Object> missing = new LinkedHashMap<>();
+    missing.put("name", "missing");
+    missing.put("brain", "remote");
+    missing.put("command", List.of(dir.resolve("no-such-program").toString()));
+    TournamentConfig cfg = config(2, 4, List.of("duel"), List.of(lazy("p0.0", 0.0), missing));
+    run(cfg, dir.resolve("out"));
+    String md = Files.readString(dir.resolve("out/leaderboard.md"));
+    assertTrue(md.contains("missing forfeited against p0.0") && md.contains("could not be started"), md);
   }
 
   /** A checkpoint trained on a world whose observations differ (a 7x7 view) cannot play an 11x11-view scenario. */
