@@ -206,7 +206,8 @@ public final class KindredServer implements AutoCloseable {
     KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, factory, stepPool,
         matches, dmEnvRpc);
     List<String> worlds = registry.ids();
-    log.atInfo().setMessage("Kindred server {} listening on {}; serving {} world(s): {}")
+    log.atInfo().setMessage("Kindred server {} listening on {}; services: kindred.v1 EnvService (sessions and "
+            + "matches), dm_env_rpc.v1 Environment, gRPC health and reflection; {} world(s): {}")
         .addArgument(version)
         .addArgument(ks.address())
         .addArgument(worlds.size())
