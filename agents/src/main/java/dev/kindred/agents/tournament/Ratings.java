@@ -35,9 +35,55 @@ public final class Ratings {
     }
   }
 
+  /**
+   * A game between two teams of brains: {@code weights[i]} is brain i's share of side A's seats
+   * minus its share of side B's (each side's shares sum to 1), {@code score} side A's. A team's
+   * strength is the seat-weighted sum of its members' log-strengths (team-additive); a game of two
+   * single brains has weights {@code e_a - e_b}.
+   */
+  public record TeamGame(double[] weights, double score) {
+    public TeamGame {
+      weights = weights.clone();
+      if (!(score == 0 || score == 0.5 || score == 1)) {
+        throw new IllegalArgumentException("a game's score is 1, 0.5 or 0, got " + score);
+      }
+    }
+
+    static TeamGame of(int brains, Game g) {
+      double[] w = new double[brains];
+      w[g.a()] = 1;
+      w[g.b()] = -1;
+      return new TeamGame(w, g.score());
+    }
+  }
+
   /** Metta's K: 32 for a brain with fewer than 30 games, 16 below 100, 8 after. */
   static double eloK(int gamesPlayed) {
     return gamesPlayed < 30 ? 32 : gamesPlayed < 100 ? 16 : 8;
+  }
+
+  /**
+   * Elo ratings after team games, in order: a side's rating is its members' seat-weighted sum;
+   * each member moves by its own K times its share of its side.
+   */
+  public static double[] eloTeams(int brains, List<TeamGame> games) {
+    double[] r = new double[brains];
+    int[] played = new int[brains];
+    Arrays.fill(r, ELO_START);
+    for (TeamGame g : games) {
+      double diff = 0;
+      for (int i = 0; i < brains; i++) {
+        diff += g.weights()[i] * r[i];
+      }
+      double expected = 1 / (1 + Math.pow(10, -diff / 400));
+      for (int i = 0; i < brains; i++) {
+        if (g.weights()[i] != 0) {
+          r[i] += eloK(played[i]) * g.weights()[i] * (g.score() - expected);
+          played[i]++;
+        }
+      }
+    }
+    return r;
   }
 
   /** Elo ratings after the games, in order; each side's K follows its own number of games so far. */
@@ -112,6 +158,104 @@ public final class Ratings {
       theta[i] = Math.log(p[i]);
     }
     return theta;
+  }
+
+  /**
+   * Team-additive Bradley–Terry log-strengths (mean 0) by maximum likelihood: P(side A wins) =
+   * σ(Σ_i weights_i θ_i), draws counting half a win, with {@link #PRIOR_GAMES} virtual draws between
+   * every two brains; fitted by Newton's method (the log-likelihood is concave) to a step below
+   * 1e-12. For games of single brains it is the same estimate as {@link #bradleyTerry}.
+   */
+  public static double[] bradleyTerryTeams(int brains, List<TeamGame> games) {
+    List<TeamGame> all = new ArrayList<>(games);
+    List<Double> weight = new ArrayList<>(java.util.Collections.nCopies(games.size(), 1.0));
+    for (int i = 0; i < brains; i++) {
+      for (int j = i + 1; j < brains; j++) {
+        double[] w = new double[brains];
+        w[i] = 1;
+        w[j] = -1;
+        all.add(new TeamGame(w, 0.5));
+        weight.add(PRIOR_GAMES);
+      }
+    }
+    double[] theta = new double[brains];
+    for (int iter = 0; iter < 200; iter++) {
+      double[] grad = new double[brains];
+      double[][] hess = new double[brains][brains];
+      for (int g = 0; g < all.size(); g++) {
+        double[] x = all.get(g).weights();
+        double z = 0;
+        for (int i = 0; i < brains; i++) {
+          z += x[i] * theta[i];
+        }
+        double p = 1 / (1 + Math.exp(-z));
+        double c = weight.get(g);
+        double resid = c * (all.get(g).score() - p);
+        double curv = c * p * (1 - p);
+        for (int i = 0; i < brains; i++) {
+          if (x[i] == 0) {
+            continue;
+          }
+          grad[i] += resid * x[i];
+          for (int j = 0; j < brains; j++) {
+            hess[i][j] += curv * x[i] * x[j];
+          }
+        }
+      }
+      // Strengths are defined up to a common shift: the all-ones direction is pinned (mean 0).
+      double[][] a = new double[brains][brains];
+      for (int i = 0; i < brains; i++) {
+        for (int j = 0; j < brains; j++) {
+          a[i][j] = hess[i][j] + 1.0 / brains;
+        }
+      }
+      double[] step = new org.apache.commons.math3.linear.LUDecomposition(
+          new org.apache.commons.math3.linear.Array2DRowRealMatrix(a, false)).getSolver()
+          .solve(new org.apache.commons.math3.linear.ArrayRealVector(grad, false)).toArray();
+      double size = 0;
+      double mean = 0;
+      for (int i = 0; i < brains; i++) {
+        theta[i] += step[i];
+        size = Math.max(size, Math.abs(step[i]));
+      }
+      for (double t : theta) {
+        mean += t / brains;
+      }
+      for (int i = 0; i < brains; i++) {
+        theta[i] -= mean;
+      }
+      if (size < 1e-12) {
+        break;
+      }
+    }
+    return theta;
+  }
+
+  /** As {@link #bradleyTerryIntervals}, for team games. */
+  public static double[][] bradleyTerryTeamIntervals(int brains, List<List<TeamGame>> units, int resamples,
+      double level, long seed) {
+    List<TeamGame> all = new ArrayList<>();
+    units.forEach(all::addAll);
+    double[] estimate = bradleyTerryTeams(brains, all);
+    double[][] samples = new double[brains][resamples];
+    SplittableRandom rng = new SplittableRandom(seed);
+    List<TeamGame> resampled = new ArrayList<>(all.size());
+    for (int r = 0; r < resamples; r++) {
+      resampled.clear();
+      for (int u = 0; u < units.size(); u++) {
+        resampled.addAll(units.get(rng.nextInt(units.size())));
+      }
+      double[] t = bradleyTerryTeams(brains, resampled);
+      for (int i = 0; i < brains; i++) {
+        samples[i][r] = t[i];
+      }
+    }
+    double[][] out = new double[brains][];
+    for (int i = 0; i < brains; i++) {
+      Arrays.sort(samples[i]);
+      out[i] = new double[] {estimate[i], quantile(samples[i], (1 - level) / 2), quantile(samples[i], (1 + level) / 2)};
+    }
+    return out;
   }
 
   /** A log-strength on the Elo scale: 1000 + 400 log10(strength), so that differences read as Elo's. */

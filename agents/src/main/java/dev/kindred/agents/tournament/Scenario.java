@@ -15,18 +15,32 @@ import java.util.Map;
  * @param metric what a brain's seats score per agent in an episode: {@code hearts} (the energy
  *               world's altar uses, the default) or {@code return} (the episode return, e.g. a
  *               spin world's negative surprise)
+ * @param background empty: every pair of brains meets, seats swapped; else the names of brains
+ *               that hold every seat but the first brain's, in turn (a background population):
+ *               each brain in turn plays the layout's first seats against it
  */
 public record Scenario(String name, String world, Map<String, Object> worldConfig, String layout, List<String> tags,
-    String metric) {
+    String metric, List<String> background) {
 
   /** The metrics a scenario may score by. */
   public static final List<String> METRICS = List.of("hearts", "return");
 
   public Scenario(String name, String world, Map<String, Object> worldConfig, String layout, List<String> tags) {
-    this(name, world, worldConfig, layout, tags, "hearts");
+    this(name, world, worldConfig, layout, tags, "hearts", List.of());
+  }
+
+  public Scenario(String name, String world, Map<String, Object> worldConfig, String layout, List<String> tags,
+      String metric) {
+    this(name, world, worldConfig, layout, tags, metric, List.of());
+  }
+
+  /** Whether each brain plays against a background population rather than pair by pair. */
+  public boolean hasBackground() {
+    return !background.isEmpty();
   }
 
   public Scenario {
+    background = List.copyOf(background);
     if (!METRICS.contains(metric)) {
       throw new IllegalArgumentException("scenario " + name + ": unknown metric '" + metric + "'; expected one of "
           + METRICS);

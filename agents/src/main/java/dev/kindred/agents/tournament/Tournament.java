@@ -58,9 +58,14 @@ public final class Tournament {
    * Every game of two brains in one scenario, in pair order, each pair's seating A then B; or,
    * when a remote brain forfeited, no games and why.
    */
-  public record Pairing(String scenario, String a, String b, List<Game> games, String forfeitedBy, String forfeit) {
+  public record Pairing(String scenario, String a, String b, List<Game> games, String forfeitedBy, String forfeit,
+      Map<String, Double> background) {
     Pairing(String scenario, String a, String b, List<Game> games) {
-      this(scenario, a, b, games, null, null);
+      this(scenario, a, b, games, null, null, null);
+    }
+
+    Pairing(String scenario, String a, String b, List<Game> games, String forfeitedBy, String forfeit) {
+      this(scenario, a, b, games, forfeitedBy, forfeit, null);
     }
 
     String key() {
@@ -156,6 +161,10 @@ public final class Tournament {
    */
   static void checkFits(TournamentConfig cfg, List<Brain> brains) {
     List<String> remote = brains.stream().filter(b -> b.remote() != null).map(Brain::name).toList();
+    if (!remote.isEmpty() && cfg.scenarios().stream().anyMatch(Scenario::hasBackground)) {
+      throw new IllegalArgumentException("remote brains " + remote + " cannot play scenarios with a background "
+          + "population yet; play those scenarios without remote brains");
+    }
     if (remote.size() > 1) {
       throw new IllegalArgumentException("brains " + remote + " are all remote: a game of two remote brains has no "
           + "seat in this process to read its outcome from; keep one remote brain per tournament (or play the others "
@@ -211,7 +220,10 @@ public final class Tournament {
     checkFits(cfg, brains);
     Map<String, Pairing> done = prepare(cfg, out, resume);
     int m = brains.size();
-    int total = cfg.scenarios().size() * m * (m - 1) / 2;
+    int total = 0;
+    for (Scenario s : cfg.scenarios()) {
+      total += s.hasBackground() ? m : m * (m - 1) / 2;
+    }
     long start = System.nanoTime();
     int played = 0;
     int index = 0;
@@ -220,6 +232,25 @@ public final class Tournament {
       for (int si = 0; si < cfg.scenarios().size(); si++) {
         Scenario s = cfg.scenarios().get(si);
         long seed = scenarioSeed(cfg, si);
+        if (s.hasBackground()) {
+          for (int i = 0; i < m; i++) {
+            index++;
+            Brain a = brains.get(i);
+            Pairing p = done.get(new Pairing(s.name(), a.name(), BACKGROUND, List.of()).key());
+            if (p == null) {
+              long t0 = System.nanoTime();
+              p = focalPairing(cfg, s, si, seed, brains, i);
+              append(out.resolve(GAMES), p);
+              played++;
+              double elapsed = (System.nanoTime() - start) / 1e9;
+              log.printf(Locale.ROOT, "tournament: %d/%d pairings  %s: %s vs the background %s, %d episodes in %.1f s"
+                      + "  (elapsed %s, ETA %s)%n", index, total, s.name(), a.name(), s.background(), p.games().size(),
+                  (System.nanoTime() - t0) / 1e9, minutes(elapsed), minutes(elapsed / played * (total - index)));
+            }
+            all.add(p);
+          }
+          continue;
+        }
         for (int i = 0; i < m; i++) {
           for (int j = i + 1; j < m; j++) {
             index++;
@@ -258,6 +289,86 @@ public final class Tournament {
   private static String minutes(double s) {
     return s < 60 ? String.format(Locale.ROOT, "%.0f s", s) : String.format(Locale.ROOT, "%dm%02ds", (int) s / 60,
         (int) s % 60);
+  }
+
+  /** The opponent's name in a pairing against a scenario's background population. */
+  public static final String BACKGROUND = "background";
+
+  /**
+   * Brain {@code f} in the scenario's first seats, the background brains in the others in turn
+   * (seat order), from the scenario's seed: every brain meets the same background on the same
+   * episode seeds. One game per episode; b's hearts are the background's per agent.
+   */
+  static Pairing focalPairing(TournamentConfig cfg, Scenario s, int si, long seed, List<Brain> brains, int f) {
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), cfg.copies(),
+        seed)) {
+      SessionSpec spec = env.spec();
+      int agents = env.agents();
+      int[] first = s.firstSeats(agents);
+      int[] owner = new int[agents];
+      java.util.Arrays.fill(owner, -1);
+      for (int a : first) {
+        owner[a] = 0;
+      }
+      List<String> members = s.background();
+      Map<String, Double> shares = new LinkedHashMap<>();
+      int k = 0;
+      for (int a = 0; a < agents; a++) {
+        if (owner[a] < 0) {
+          owner[a] = 1 + k % members.size();
+          shares.merge(members.get(k % members.size()), 1.0 / (agents - first.length), Double::sum);
+          k++;
+        }
+      }
+      List<BatchPolicy> policies = new ArrayList<>();
+      policies.add(brains.get(f).policy().apply(brainSeed(cfg, f, si)).apply(dev.kindred.agents.SeatPolicy
+          .seatSpec(spec, dev.kindred.agents.SeatPolicy.seatsOf(owner, 0))));
+      for (int q = 0; q < members.size(); q++) {
+        int bi = index(brains, members.get(q));
+        policies.add(brains.get(bi).policy().apply(brainSeed(cfg, bi, si) + 1 + q).apply(dev.kindred.agents.SeatPolicy
+            .seatSpec(spec, dev.kindred.agents.SeatPolicy.seatsOf(owner, 1 + q))));
+      }
+      try {
+        dev.kindred.agents.SeatPolicy router = new dev.kindred.agents.SeatPolicy(spec, owner, policies);
+        List<Game> games = new ArrayList<>();
+        int[] ordinal = new int[cfg.copies()];
+        dev.kindred.agents.Evaluation.episodes(router, env, cfg.episodes(), seed, (e, actions) -> {
+          double focal = 0;
+          double rest = 0;
+          for (int a = 0; a < agents; a++) {
+            double v = s.metric().equals("return") ? e.returns()[a]
+                : e.agentStats().get(a).getOrDefault("hearts", 0.0);
+            if (owner[a] == 0) {
+              focal += v;
+            } else {
+              rest += v;
+            }
+          }
+          games.add(new Game(games.size(), "focal", e.copy(), ordinal[e.copy()]++, first, focal / first.length,
+              rest / (agents - first.length)));
+        });
+        return new Pairing(s.name(), brains.get(f).name(), BACKGROUND, List.copyOf(games), null, null, shares);
+      } finally {
+        for (BatchPolicy p : policies) {
+          if (p instanceof AutoCloseable c) {
+            try {
+              c.close();
+            } catch (Exception ex) {
+              throw new IllegalStateException(ex);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static int index(List<Brain> brains, String name) {
+    for (int i = 0; i < brains.size(); i++) {
+      if (brains.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no brain '" + name + "'");
   }
 
   /** Both seatings of two brains in one scenario on the scenario's seed. */

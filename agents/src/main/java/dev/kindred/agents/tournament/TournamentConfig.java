@@ -133,7 +133,8 @@ public record TournamentConfig(String name, long seed, int episodes, int copies,
         add.add(new Scenario(String.valueOf(x.get("name")), String.valueOf(x.getOrDefault("world", "energy.room")),
             (Map<String, Object>) wc, String.valueOf(x.getOrDefault("layout", "half")),
             ((List<Object>) x.getOrDefault("tags", List.of())).stream().map(String::valueOf).toList(),
-            String.valueOf(x.getOrDefault("metric", "hearts"))));
+            String.valueOf(x.getOrDefault("metric", "hearts")),
+            ((List<Object>) x.getOrDefault("background", List.of())).stream().map(String::valueOf).toList()));
       } else {
         throw new IllegalArgumentException("scenarios: expected names or objects, got " + o);
       }
@@ -142,6 +143,14 @@ public record TournamentConfig(String name, long seed, int episodes, int copies,
           throw new IllegalArgumentException("scenario '" + s.name() + "' is listed twice");
         }
         scenarios.add(s);
+      }
+    }
+    for (Scenario sc : scenarios) {
+      for (String b : sc.background()) {
+        if (!names.contains(b)) {
+          throw new IllegalArgumentException("scenario " + sc.name() + ": background brain '" + b + "' is not one of "
+              + "the tournament's brains (" + String.join(", ", brains.stream().map(BrainSpec::name).toList()) + ")");
+        }
       }
     }
     return new TournamentConfig(name, seed, episodes, copies, bootstrap, greedy, List.copyOf(brains),

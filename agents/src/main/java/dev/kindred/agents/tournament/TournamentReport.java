@@ -3,6 +3,7 @@ package dev.kindred.agents.tournament;
 import com.google.gson.GsonBuilder;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.agents.tournament.Ratings.Game;
+import dev.kindred.agents.tournament.Ratings.TeamGame;
 import dev.kindred.agents.tournament.Tournament.Brain;
 import dev.kindred.agents.tournament.Tournament.Pairing;
 import dev.kindred.env.Seeds;
@@ -61,7 +62,7 @@ public final class TournamentReport {
   /** The analysis of a tournament's pairings. */
   public record Analysis(List<Standing> standings, Map<String, Map<String, Estimate>> scores,
       Map<String, double[][][]> payoff, List<String> brains, List<String> scenarios, List<String> separated,
-      List<String> forfeits) {}
+      List<String> forfeits, Map<String, Map<String, Estimate>> versusBackground) {}
 
   /** Ratings, scores and payoff matrices of the pairings (deterministic for given pairings and seed). */
   public static Analysis analyse(TournamentConfig cfg, List<String> brainNames, List<Pairing> pairings) {
@@ -71,10 +72,11 @@ public final class TournamentReport {
       index.put(brainNames.get(i), i);
     }
     List<String> scenarios = cfg.scenarios().stream().map(Scenario::name).toList();
-    List<Game> ordered = new ArrayList<>();
+    List<TeamGame> ordered = new ArrayList<>();
     // Bootstrap units: every game played from one episode seed (one scenario, copy and episode, over all
     // its pairings) is resampled together, keeping the correlation common random numbers bring.
-    Map<String, List<Game>> byEpisode = new LinkedHashMap<>();
+    Map<String, List<TeamGame>> byEpisode = new LinkedHashMap<>();
+    Map<String, Map<String, List<Double>>> versus = new LinkedHashMap<>();
     int[][] beat = new int[m][m];
     int[] wins = new int[m];
     int[] draws = new int[m];
@@ -101,6 +103,30 @@ public final class TournamentReport {
     List<String> forfeits = new ArrayList<>();
     for (Pairing p : pairings) {
       int a = index.get(p.a());
+      if (p.background() != null) {
+        // Brain a against a background population: one team game per episode, the background's strength the
+        // seat-weighted sum of its members' (team-additive).
+        double[] w = new double[m];
+        w[a] += 1;
+        p.background().forEach((member, share) -> w[index.get(member)] -= share);
+        for (Tournament.Game g : p.games()) {
+          TeamGame x = new TeamGame(w, g.score());
+          ordered.add(x);
+          byEpisode.computeIfAbsent(p.scenario() + "/" + g.copy() + "/" + g.episode(), k2 -> new ArrayList<>()).add(x);
+          if (g.score() == 1) {
+            wins[a]++;
+          } else if (g.score() == 0) {
+            losses[a]++;
+          } else {
+            draws[a]++;
+          }
+          hearts.get(a).add(g.heartsA());
+          perScenario.get(p.scenario()).computeIfAbsent(p.a(), k2 -> new ArrayList<>()).add(g.heartsA());
+          versus.computeIfAbsent(p.scenario(), k2 -> new LinkedHashMap<>())
+              .computeIfAbsent(p.a(), k2 -> new ArrayList<>()).add(g.heartsA() - g.heartsB());
+        }
+        continue;
+      }
       int b = index.get(p.b());
       if (p.forfeitedBy() != null) {
         // A forfeit loses every game of the pairing: both seatings of each pair of episodes it would have played.
@@ -108,7 +134,7 @@ public final class TournamentReport {
         forfeits.add(p.scenario() + ": " + p.forfeitedBy() + " forfeited against " + (aForfeits ? p.b() : p.a())
             + " (" + p.forfeit() + ")");
         for (int k = 0; k < cfg.episodes(); k++) {
-          Game x = new Game(a, b, aForfeits ? 0 : 1);
+          TeamGame x = TeamGame.of(m, new Game(a, b, aForfeits ? 0 : 1));
           ordered.add(x);
           ordered.add(x);
           byEpisode.put("forfeit/" + p.scenario() + "/" + p.a() + "/" + p.b() + "/" + k, List.of(x, x));
@@ -121,11 +147,11 @@ public final class TournamentReport {
       for (int k = 0; k + 1 < p.games().size(); k += 2) {
         Tournament.Game ga = p.games().get(k);
         Tournament.Game gb = p.games().get(k + 1);
-        Game x = new Game(a, b, ga.score());
-        Game y = new Game(a, b, gb.score());
+        TeamGame x = TeamGame.of(m, new Game(a, b, ga.score()));
+        TeamGame y = TeamGame.of(m, new Game(a, b, gb.score()));
         ordered.add(x);
         ordered.add(y);
-        List<Game> unit = byEpisode.computeIfAbsent(p.scenario() + "/" + ga.copy() + "/" + ga.episode(),
+        List<TeamGame> unit = byEpisode.computeIfAbsent(p.scenario() + "/" + ga.copy() + "/" + ga.episode(),
             k2 -> new ArrayList<>());
         unit.add(x);
         unit.add(y);
@@ -155,9 +181,9 @@ public final class TournamentReport {
         diffs.get(p.scenario()).get(b).get(a).add(hb - ha);
       }
     }
-    double[][] bt = Ratings.bradleyTerryIntervals(m, new ArrayList<>(byEpisode.values()), cfg.bootstrap(), 0.95,
+    double[][] bt = Ratings.bradleyTerryTeamIntervals(m, new ArrayList<>(byEpisode.values()), cfg.bootstrap(), 0.95,
         Seeds.mix(cfg.seed() + 0xB007L));
-    double[] elo = Ratings.elo(m, ordered);
+    double[] elo = Ratings.eloTeams(m, ordered);
     List<Standing> standings = new ArrayList<>();
     for (int i = 0; i < m; i++) {
       standings.add(new Standing(brainNames.get(i), Ratings.eloScale(bt[i][0]), Ratings.eloScale(bt[i][1]),
@@ -166,12 +192,21 @@ public final class TournamentReport {
     }
     standings.sort(Comparator.comparingDouble(Standing::rating).reversed());
     Map<String, Map<String, Estimate>> scores = new LinkedHashMap<>();
+    Map<String, Map<String, Estimate>> background = new LinkedHashMap<>();
     for (String s : scenarios) {
       Map<String, Estimate> row = new LinkedHashMap<>();
       for (String b : brainNames) {
         row.put(b, Estimate.of(perScenario.get(s).getOrDefault(b, List.of())));
       }
       scores.put(s, row);
+      if (versus.containsKey(s) || cfg.scenarios().stream().anyMatch(x -> x.name().equals(s) && x.hasBackground())) {
+        Map<String, Estimate> v = new LinkedHashMap<>();
+        for (String b : brainNames) {
+          v.put(b, Estimate.of(versus.getOrDefault(s, Map.of()).getOrDefault(b, List.of())));
+        }
+        background.put(s, v);
+        continue;
+      }
       double[][][] mat = new double[m][m][];
       for (int i = 0; i < m; i++) {
         for (int j = 0; j < m; j++) {
@@ -193,7 +228,7 @@ public final class TournamentReport {
       }
     }
     return new Analysis(standings, scores, payoff, brainNames, scenarios, List.copyOf(separated),
-        List.copyOf(forfeits));
+        List.copyOf(forfeits), background);
   }
 
   /** Writes results.json, the leaderboards and the PNGs into {@code out}; returns the analysis. */
@@ -276,6 +311,7 @@ public final class TournamentReport {
       pay.put(s, rows);
     });
     results.put("payoff", pay);
+    results.put("versus_background", a.versusBackground());
     results.put("pairings", pairings);
     Files.writeString(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
         .serializeSpecialFloatingPointValues().create().toJson(results) + "\n", StandardCharsets.UTF_8);
@@ -342,6 +378,18 @@ public final class TournamentReport {
       b.append('\n');
     }
     for (String s : a.scenarios()) {
+      if (a.versusBackground().containsKey(s)) {
+        Scenario sc = cfg.scenarios().stream().filter(x -> x.name().equals(s)).findFirst().orElseThrow();
+        b.append("\n## Against the background: ").append(s).append(" (").append(String.join(", ", sc.background()))
+            .append("; the brain's ").append(metric).append(" per agent minus the background's, mean ± 95%)\n\n")
+            .append("| brain | difference | episodes |\n|---|---:|---:|\n");
+        for (String n : a.brains()) {
+          Estimate e = a.versusBackground().get(s).get(n);
+          b.append("| ").append(n).append(" | ").append(f(e.mean(), 2)).append(" ± ").append(f(e.ci95(), 2))
+              .append(" | ").append(e.n()).append(" |\n");
+        }
+        continue;
+      }
       b.append("\n## Payoff: ").append(s).append(" (row's " + metric + " per agent minus column's, mean ± 95%)\n\n| |");
       for (String n : a.brains()) {
         b.append(' ').append(n).append(" |");
@@ -454,6 +502,13 @@ public final class TournamentReport {
         }
       }
     }
+    for (Map<String, Estimate> v : a.versusBackground().values()) {
+      for (Estimate e : v.values()) {
+        if (Double.isFinite(e.mean())) {
+          max = Math.max(max, Math.abs(e.mean()));
+        }
+      }
+    }
     max = max == 0 ? 1 : max;
     for (String s : a.scenarios()) {
       HeatMapChart h = new HeatMapChartBuilder().width(120 + 90 * m).height(110 + 60 * m)
@@ -472,10 +527,22 @@ public final class TournamentReport {
       h.getStyler().setXAxisTickMarkSpacingHint(20);
       double[][][] mat = a.payoff().get(s);
       List<Number[]> data = new ArrayList<>();
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < m; j++) {
-          if (i != j && Double.isFinite(mat[i][j][0])) {
-            data.add(new Number[] {j, m - 1 - i, round(mat[i][j][0])});
+      List<String> columns = a.brains();
+      if (mat == null) { // against a background population: one column
+        columns = List.of("background");
+        h.setTitle("vs background: " + s);
+        for (int i = 0; i < m; i++) {
+          Estimate e = a.versusBackground().get(s).get(a.brains().get(i));
+          if (Double.isFinite(e.mean())) {
+            data.add(new Number[] {0, m - 1 - i, round(e.mean())});
+          }
+        }
+      } else {
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < m; j++) {
+            if (i != j && Double.isFinite(mat[i][j][0])) {
+              data.add(new Number[] {j, m - 1 - i, round(mat[i][j][0])});
+            }
           }
         }
       }
@@ -485,7 +552,7 @@ public final class TournamentReport {
         charts.add(null);
         continue;
       }
-      h.addSeries("payoff", a.brains(), rows, data);
+      h.addSeries("payoff", columns, rows, data);
       charts.add(h);
     }
     // One panel per scenario, three to a row, on a white page (a grid with empty cells is drawn here,

@@ -53,6 +53,64 @@ class RatingsTest {
   }
 
   @Test
+  void theTeamFitAgreesWithTheMmFitOnGamesOfSingleBrains() {
+    SplittableRandom rng = new SplittableRandom(4);
+    double[] truth = {-0.7, 0.1, 0.6};
+    List<Game> games = new ArrayList<>();
+    List<Ratings.TeamGame> teams = new ArrayList<>();
+    for (int k = 0; k < 300; k++) {
+      int i = rng.nextInt(3);
+      int j = (i + 1 + rng.nextInt(2)) % 3;
+      Game g = rng.nextInt(10) == 0 ? new Game(i, j, 0.5) : play(rng, truth, i, j);
+      games.add(g);
+      teams.add(Ratings.TeamGame.of(3, g));
+    }
+    double[] mm = Ratings.bradleyTerry(3, games);
+    double[] newton = Ratings.bradleyTerryTeams(3, teams);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(mm[i], newton[i], 1e-8, "brain " + i);
+    }
+  }
+
+  /**
+   * Focal brains against a background team of two others (seat shares 1/3 and 2/3): the
+   * team-additive fit recovers every strength, the background members' included.
+   */
+  @Test
+  void teamAdditiveStrengthsAreRecoveredFromFocalVersusBackgroundGames() {
+    double[] truth = centred(new double[] {-0.8, -0.1, 0.3, 0.9});
+    for (long seed = 1; seed <= 3; seed++) {
+      SplittableRandom rng = new SplittableRandom(seed);
+      List<Ratings.TeamGame> games = new ArrayList<>();
+      for (int k = 0; k < 8000; k++) {
+        int focal = rng.nextInt(4);
+        int b1 = (focal + 1 + rng.nextInt(3)) % 4;
+        int b2 = b1;
+        while (b2 == b1 || b2 == focal) {
+          b2 = rng.nextInt(4);
+        }
+        double[] w = new double[4];
+        w[focal] += 1;
+        w[b1] -= 1.0 / 3;
+        w[b2] -= 2.0 / 3;
+        double z = 0;
+        for (int i = 0; i < 4; i++) {
+          z += w[i] * truth[i];
+        }
+        games.add(new Ratings.TeamGame(w, rng.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0));
+      }
+      double[] fit = Ratings.bradleyTerryTeams(4, games);
+      for (int i = 0; i < 4; i++) {
+        assertEquals(truth[i], fit[i], 0.15, "brain " + i + ", seed " + seed);
+      }
+      double[] elo = Ratings.eloTeams(4, games);
+      for (int i = 0; i + 1 < 4; i++) {
+        assertTrue(elo[i] < elo[i + 1], "Elo orders the team players too: " + java.util.Arrays.toString(elo));
+      }
+    }
+  }
+
+  @Test
   void drawsCountHalfAndAllDrawsMeanEqualStrength() {
     List<Game> games = new ArrayList<>();
     for (int k = 0; k < 50; k++) {

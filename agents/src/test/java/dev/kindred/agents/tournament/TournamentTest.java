@@ -116,6 +116,38 @@ class TournamentTest {
     assertTrue(Files.readString(out.resolve("leaderboard.md")).contains("## Payoff: kin_teams"));
   }
 
+  /**
+   * One focal agent against a background population of two brains: every brain meets the same
+   * background; the team-additive ratings order the lazy foragers by strength, the background
+   * members' included.
+   */
+  @Test
+  void focalBrainsAgainstABackgroundPopulationAreRatedTeamAdditively(@TempDir Path dir) throws Exception {
+    Map<String, Object> scenario = new LinkedHashMap<>();
+    scenario.put("name", "focal_vs_population");
+    scenario.put("world", "energy.room");
+    scenario.put("world_config", Map.of("width", 11.0, "height", 11.0, "agents", 4.0, "altars", 1.0,
+        "converters", 2.0, "green_generators", 3.0, "yellow_generators", 3.0, "walls", 4.0, "max_steps", 200.0));
+    scenario.put("layout", "one_vs_rest");
+    scenario.put("background", List.of("p0.2", "p0.4"));
+    Path out = dir.resolve("bg");
+    TournamentReport.Analysis a = run(config(5, 48, List.of(scenario), LAZY), out);
+    assertEquals(List.of("p0.0", "p0.2", "p0.4"), a.standings().stream().map(Standing::brain).toList(),
+        a.standings().toString());
+    Map<String, TournamentReport.Estimate> v = a.versusBackground().get("focal_vs_population");
+    assertTrue(v.get("p0.0").mean() > v.get("p0.4").mean(), v.toString());
+    assertEquals(48, v.get("p0.0").n(), "one game per episode");
+    String md = Files.readString(out.resolve("leaderboard.md"));
+    assertTrue(md.contains("## Against the background: focal_vs_population (p0.2, p0.4"), md);
+    assertTrue(Files.size(out.resolve("payoff.png")) > 1000);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+      Map<String, Object> bad = new LinkedHashMap<>(scenario);
+      bad.put("background", List.of("nobody"));
+      config(5, 4, List.of(bad), LAZY);
+    });
+    assertTrue(e.getMessage().contains("background brain 'nobody'"), e.getMessage());
+  }
+
   @Test
   void resumeSkipsFinishedPairingsAndAnExistingDirectoryIsRefused(@TempDir Path dir) throws Exception {
     TournamentConfig cfg = config(3, 8, List.of("duel", "rich"), LAZY);
