@@ -66,6 +66,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "continue the run in --out from its checkpoint (its configuration; flags may raise --steps)")
   boolean resume;
 
+  @Option(names = "--quiet", description = "at most one progress line per 10 s (and the last), for logs; every "
+      + "update still goes to curve.csv")
+  boolean quiet;
+
   /** The configuration: a resumed run's, then the --config files in order, then the other flags. */
   TrainConfig config(Checkpoint resumed) {
     TrainConfig cfg = new TrainConfig();
@@ -132,12 +136,17 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         long startSteps = trainer.steps();
         Path dir = out; // for the listener: out is assigned more than once above
+        long[] lastLine = {0};
         TrainingListener report = new TrainingListener() {
           @Override
           public void iteration(PpoTrainer.Iteration it) throws IOException {
             double elapsed = (System.nanoTime() - start) / 1e9;
             double sps = (it.steps() - startSteps) / elapsed;
-            System.out.println(progress(it, sps));
+            long now = System.nanoTime();
+            if (!quiet || now - lastLine[0] >= QUIET_PERIOD_NANOS || it.steps() >= cfg.steps) {
+              lastLine[0] = now;
+              System.out.println(progress(it, sps, cfg.steps));
+            }
             Files.writeString(csv, csvRow(it, elapsed, sps) + "\n", StandardOpenOption.APPEND);
           }
 
@@ -171,10 +180,14 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  static String progress(PpoTrainer.Iteration it, double sps) {
+  /** With --quiet: at most one progress line per this period (and the last). */
+  static final long QUIET_PERIOD_NANOS = 10_000_000_000L;
+
+  /** One progress line; {@code total} the run's steps, for the time left at this rate. */
+  static String progress(PpoTrainer.Iteration it, double sps, long total) {
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "steps %,10d  %,7.0f steps/s  reward/step %8.4f  episode reward %s",
-        it.steps(), sps, it.rewardPerStep(), fmt(it.meanReturn())));
+    b.append(String.format(Locale.ROOT, "steps %,10d  %,7.0f steps/s  ETA %s  reward/step %8.4f  episode reward %s",
+        it.steps(), sps, eta(total - it.steps(), sps), it.rewardPerStep(), fmt(it.meanReturn())));
     if (!Double.isNaN(it.meanHearts())) {
       b.append("  hearts/episode ").append(fmt(it.meanHearts()));
     }
@@ -189,6 +202,19 @@ final class TrainCommand implements Callable<Integer> {
           it.predictorLoss()));
     }
     return b.toString();
+  }
+
+  /** Time left at this rate, e.g. {@code 42s}, {@code 3m07s}, {@code 1h12m}. */
+  static String eta(long stepsLeft, double sps) {
+    if (stepsLeft <= 0) {
+      return "0s";
+    }
+    if (!(sps > 0)) {
+      return "?";
+    }
+    long s = Math.round(stepsLeft / sps);
+    return s < 60 ? s + "s" : s < 3600 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60)
+        : String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
   }
 
   private static String fmt(double v) {

@@ -44,6 +44,24 @@ class CommandLineTest {
   }
 
   @Test
+  void progressLinesCarryAnEtaAndQuietKeepsTheFirstAndTheLast(@TempDir Path dir) {
+    assertEquals("0s", TrainCommand.eta(0, 100));
+    assertEquals("?", TrainCommand.eta(10, 0));
+    assertEquals("42s", TrainCommand.eta(4200, 100));
+    assertEquals("3m07s", TrainCommand.eta(18_700, 100));
+    assertEquals("1h12m", TrainCommand.eta(432_000, 100));
+    BadInputTest.Result loud = BadInputTest.run("train", "--config", BadInputTest.TINY, "--steps", "256", "--out",
+        dir.resolve("loud").toString());
+    assertEquals(0, loud.code(), loud.err());
+    long lines = loud.out().lines().filter(l -> l.startsWith("steps ")).count();
+    assertTrue(lines > 2 && loud.out().contains(" ETA "), loud.out());
+    BadInputTest.Result quiet = BadInputTest.run("train", "--config", BadInputTest.TINY, "--steps", "256", "--out",
+        dir.resolve("quiet").toString(), "--quiet");
+    assertEquals(0, quiet.code(), quiet.err());
+    assertEquals(2, quiet.out().lines().filter(l -> l.startsWith("steps ")).count(), quiet.out());
+  }
+
+  @Test
   void flagsOverrideTheConfigsInOrder() {
     TrainCommand c = Cli.parse(new TrainCommand(), "--config", "{\"copies\": 3, \"horizon\": 8}", "--config",
         "{\"copies\": 5, \"world\": \"energy.alone\"}", "--seed", "9", "--world-config", "{\"max_steps\": 7}",

@@ -235,6 +235,10 @@ public final class Charts {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, png.getFileName().toString(), ".tmp");
     try {
+      // A temporary file is private (0600); a picture is for everyone who may read the directory.
+      if (Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      }
       try (OutputStream out = Files.newOutputStream(tmp)) {
         BitmapEncoder.saveBitmap(panels, 1, panels.size(), out, BitmapFormat.PNG);
       }

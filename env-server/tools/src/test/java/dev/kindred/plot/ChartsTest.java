@@ -46,6 +46,10 @@ class ChartsTest {
     Path png = dir.resolve("sub/plot.png");
     Charts.writePng(png, List.of(a, b));
     Charts.writePng(png, List.of(a, b)); // replaces it
+    if (Files.getFileAttributeView(png, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
+      assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(png)), "readable by all, as a picture (not a temporary file's 0600)");
+    }
     BufferedImage img = ImageIO.read(png.toFile());
     assertEquals(600, img.getWidth());
     assertEquals(200, img.getHeight());
