@@ -1,5 +1,6 @@
 package dev.kindred.agents;
 
+import dev.kindred.env.EpisodeSummary;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.stats.SampleStats;
@@ -166,12 +167,7 @@ public final class HeadToHead {
       Evaluation.episodes(router, env, episodes, seed, (e, actions) -> {
         double[] v = new double[e.agentStats().size()];
         for (int a = 0; a < v.length; a++) {
-          if (stat.equals("return")) {
-            v[a] = e.returns()[a];
-          } else {
-            Double h = e.agentStats().get(a).get(stat);
-            v[a] = h == null ? 0 : h;
-          }
+          v[a] = statOf(e, a, stat);
           tallies[owner[a]].add(actions, a);
         }
         out.put(((long) e.copy() << 32) | ordinal[e.copy()]++, v);
@@ -181,13 +177,27 @@ public final class HeadToHead {
       });
       return out;
     } finally {
-      for (BatchPolicy p : policies) {
-        if (p instanceof AutoCloseable c) {
-          try {
-            c.close();
-          } catch (Exception ex) {
-            throw new IllegalStateException(ex);
-          }
+      closeAll(policies);
+    }
+  }
+
+  /** Agent {@code a}'s per-agent statistic {@code stat} of the episode ({@code "return"}: its return; absent: 0). */
+  public static double statOf(EpisodeSummary e, int a, String stat) {
+    if (stat.equals("return")) {
+      return e.returns()[a];
+    }
+    Double h = e.agentStats().get(a).get(stat);
+    return h == null ? 0 : h;
+  }
+
+  /** Closes the policies that hold resources (a neural network's native memory). */
+  public static void closeAll(List<? extends BatchPolicy> policies) {
+    for (BatchPolicy p : policies) {
+      if (p instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception ex) {
+          throw new IllegalStateException(ex);
         }
       }
     }

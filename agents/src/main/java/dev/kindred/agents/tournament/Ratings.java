@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * Ratings of brains from the games of a tournament: Elo with Metta's schedule, and a
@@ -88,19 +89,7 @@ public final class Ratings {
 
   /** Elo ratings after the games, in order; each side's K follows its own number of games so far. */
   public static double[] elo(int brains, List<Game> games) {
-    double[] r = new double[brains];
-    int[] played = new int[brains];
-    Arrays.fill(r, ELO_START);
-    for (Game g : games) {
-      double expected = 1 / (1 + Math.pow(10, (r[g.b()] - r[g.a()]) / 400));
-      double ka = eloK(played[g.a()]);
-      double kb = eloK(played[g.b()]);
-      r[g.a()] += ka * (g.score() - expected);
-      r[g.b()] -= kb * (g.score() - expected);
-      played[g.a()]++;
-      played[g.b()]++;
-    }
-    return r;
+    return eloTeams(brains, games.stream().map(g -> TeamGame.of(brains, g)).toList());
   }
 
   /**
@@ -234,28 +223,7 @@ public final class Ratings {
   /** As {@link #bradleyTerryIntervals}, for team games. */
   public static double[][] bradleyTerryTeamIntervals(int brains, List<List<TeamGame>> units, int resamples,
       double level, long seed) {
-    List<TeamGame> all = new ArrayList<>();
-    units.forEach(all::addAll);
-    double[] estimate = bradleyTerryTeams(brains, all);
-    double[][] samples = new double[brains][resamples];
-    SplittableRandom rng = new SplittableRandom(seed);
-    List<TeamGame> resampled = new ArrayList<>(all.size());
-    for (int r = 0; r < resamples; r++) {
-      resampled.clear();
-      for (int u = 0; u < units.size(); u++) {
-        resampled.addAll(units.get(rng.nextInt(units.size())));
-      }
-      double[] t = bradleyTerryTeams(brains, resampled);
-      for (int i = 0; i < brains; i++) {
-        samples[i][r] = t[i];
-      }
-    }
-    double[][] out = new double[brains][];
-    for (int i = 0; i < brains; i++) {
-      Arrays.sort(samples[i]);
-      out[i] = new double[] {estimate[i], quantile(samples[i], (1 - level) / 2), quantile(samples[i], (1 + level) / 2)};
-    }
-    return out;
+    return bootstrap(brains, units, games -> bradleyTerryTeams(brains, games), resamples, level, seed);
   }
 
   /** A log-strength on the Elo scale: 1000 + 400 log10(strength), so that differences read as Elo's. */
@@ -273,18 +241,24 @@ public final class Ratings {
    */
   public static double[][] bradleyTerryIntervals(int brains, List<List<Game>> units, int resamples, double level,
       long seed) {
-    List<Game> all = new ArrayList<>();
+    return bootstrap(brains, units, games -> bradleyTerry(brains, games), resamples, level, seed);
+  }
+
+  /** Percentile bootstrap of a fit over units of games resampled with replacement. */
+  private static <G> double[][] bootstrap(int brains, List<List<G>> units, Function<List<G>, double[]> fit,
+      int resamples, double level, long seed) {
+    List<G> all = new ArrayList<>();
     units.forEach(all::addAll);
-    double[] estimate = bradleyTerry(brains, all);
+    double[] estimate = fit.apply(all);
     double[][] samples = new double[brains][resamples];
     SplittableRandom rng = new SplittableRandom(seed);
-    List<Game> resampled = new ArrayList<>(all.size());
+    List<G> resampled = new ArrayList<>(all.size());
     for (int r = 0; r < resamples; r++) {
       resampled.clear();
       for (int u = 0; u < units.size(); u++) {
         resampled.addAll(units.get(rng.nextInt(units.size())));
       }
-      double[] t = bradleyTerry(brains, resampled);
+      double[] t = fit.apply(resampled);
       for (int i = 0; i < brains; i++) {
         samples[i][r] = t[i];
       }

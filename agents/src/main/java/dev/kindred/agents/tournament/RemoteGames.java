@@ -97,7 +97,7 @@ final class RemoteGames implements AutoCloseable {
   private Outcome game(KindredClient c, Scenario s, int copies, long seed, int agents, int[] localSeats,
       java.util.function.Function<SessionSpec, BatchPolicy> local, String remoteName, Remote remote, int episodes,
       String tag) throws IOException, InterruptedException {
-    int[] remoteSeats = rest(agents, localSeats);
+    int[] remoteSeats = Tournament.complement(agents, localSeats);
     RemoteMatch match = c.createMatch(s.world(), s.worldConfig(), copies, seed, MatchConfig.builder()
         .seat("local", localSeats).seat("remote", remoteSeats)
         .maxActionTime(Duration.ofMillis(remote.maxActionMillis())).build());
@@ -164,21 +164,6 @@ final class RemoteGames implements AutoCloseable {
         }
       }
     }
-  }
-
-  private static int[] rest(int agents, int[] seats) {
-    boolean[] taken = new boolean[agents];
-    for (int s : seats) {
-      taken[s] = true;
-    }
-    int[] out = new int[agents - seats.length];
-    int k = 0;
-    for (int a = 0; a < agents; a++) {
-      if (!taken[a]) {
-        out[k++] = a;
-      }
-    }
-    return out;
   }
 
   /**

@@ -336,8 +336,7 @@ public final class Tournament {
           double focal = 0;
           double rest = 0;
           for (int a = 0; a < agents; a++) {
-            double v = s.metric().equals("return") ? e.returns()[a]
-                : e.agentStats().get(a).getOrDefault("hearts", 0.0);
+            double v = HeadToHead.statOf(e, a, s.metric());
             if (owner[a] == 0) {
               focal += v;
             } else {
@@ -349,15 +348,7 @@ public final class Tournament {
         });
         return new Pairing(s.name(), brains.get(f).name(), BACKGROUND, List.copyOf(games), null, null, shares);
       } finally {
-        for (BatchPolicy p : policies) {
-          if (p instanceof AutoCloseable c) {
-            try {
-              c.close();
-            } catch (Exception ex) {
-              throw new IllegalStateException(ex);
-            }
-          }
-        }
+        HeadToHead.closeAll(policies);
       }
     }
   }
@@ -431,7 +422,8 @@ public final class Tournament {
     return new Pairing(s.name(), a.name(), b.name(), List.copyOf(list));
   }
 
-  private static int[] complement(int agents, int[] seats) {
+  /** The agents of {@code 0..agents-1} not in {@code seats}, in order. */
+  static int[] complement(int agents, int[] seats) {
     boolean[] taken = new boolean[agents];
     for (int x : seats) {
       taken[x] = true;

@@ -301,7 +301,7 @@ class MatchTest {
             "not found");
         // A second submission for the same world step.
         CompletableFuture<StepResponse> first = submit(h.async, seatStep(id, red, 2, 2, 2, 2));
-        awaitPending(h, id, red);
+        awaitPending();
         assertStatus(Status.Code.FAILED_PRECONDITION, () -> h.stub.stepSeat(seatStep(id, red, 1, 1, 1, 1)),
             "seat 'red' has already submitted its actions for step 1");
         assertFalse(first.isDone());
@@ -325,7 +325,7 @@ class MatchTest {
   }
 
   /** Waits until the match has red's submission (a second one is then refused rather than racing it). */
-  private static void awaitPending(Harness h, String id, SeatGrant seat) {
+  private static void awaitPending() {
     // The asynchronous submission is on its way; the in-process transport delivers it within milliseconds.
     try {
       Thread.sleep(200);
@@ -450,7 +450,7 @@ class MatchTest {
       assertArrayEquals(new float[] {1, 1}, floats(r.getRewards()), "the first submission's actions, applied once");
       // Without expected_step a second submission for the step is refused instead.
       CompletableFuture<StepResponse> next = submit(h.async, seatStep(id, g.get("red"), 1, 1));
-      awaitPending(h, id, g.get("red"));
+      awaitPending();
       assertStatus(Status.Code.FAILED_PRECONDITION, () -> h.stub.stepSeat(seatStep(id, g.get("red"), 1, 1)),
           "already submitted");
       h.stub.stepSeat(seatStep(id, g.get("blue"), 1, 1));
@@ -509,7 +509,7 @@ class MatchTest {
       EnvServiceGrpc.newBlockingStub(blue).joinSession(join(id, g.get("blue")));
       long t0 = System.nanoTime();
       CompletableFuture<StepResponse> waiting = submit(h.async, seatStep(id, g.get("red"), 2, 2));
-      awaitPending(h, id, g.get("red"));
+      awaitPending();
       blue.shutdownNow();
       StepResponse r = get(waiting);
       assertTrue((System.nanoTime() - t0) / 1e9 < 20, "the step did not wait for the 60 s deadline");
@@ -529,7 +529,7 @@ class MatchTest {
       EnvServiceGrpc.newBlockingStub(first).joinSession(join(id, g.get("blue")));
       CompletableFuture<StepResponse> abandoned = submit(EnvServiceGrpc.newStub(first),
           seatStep(id, g.get("blue"), 0, 0));
-      awaitPending(h, id, g.get("blue"));
+      awaitPending();
       first.shutdownNow(); // the first controller dies with its submission pending
       first.awaitTermination(5, TimeUnit.SECONDS);
       ManagedChannel second = h.newChannel();
@@ -643,7 +643,7 @@ class MatchTest {
       String id = j.id();
       Map<String, SeatGrant> g = j.grants();
       CompletableFuture<StepResponse> waiting = submit(h.async, seatStep(id, g.get("red"), 1, 1));
-      awaitPending(h, id, g.get("red"));
+      awaitPending();
       h.stub.closeSession(CloseSessionRequest.newBuilder().setSessionId(id).build());
       Throwable t = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
           () -> waiting.get(10, TimeUnit.SECONDS)).getCause();
@@ -660,7 +660,7 @@ class MatchTest {
       String id = j.id();
       Map<String, SeatGrant> g = j.grants();
       CompletableFuture<StepResponse> waiting = submit(h.async, seatStep(id, g.get("red"), 1, 1));
-      awaitPending(h, id, g.get("red"));
+      awaitPending();
       long t0 = System.nanoTime();
       h.server.close();
       assertTrue((System.nanoTime() - t0) / 1e9 < 10, "the drain did not wait for the seat");

@@ -175,6 +175,9 @@ public final class Match {
   private final int dims;
   private final int[] limits;
   private final int[] applied;
+  /** Per step, reused: each seat's outcome and the call waiting for the step. */
+  private final int[] outcome;
+  private final Reply[] waiting;
   private final Seat[] seats;
   private final long maxActionNanos;
   /** [seat][copy * COUNTERS + k]: the seat's part of each copy's running episode. */
@@ -216,6 +219,8 @@ public final class Match {
     this.maxActionNanos = TimeUnit.MILLISECONDS.toNanos(layout.maxActionMillis());
     this.seats = new Seat[layout.seats().size()];
     this.counters = new long[seats.length][copies * COUNTERS];
+    this.outcome = new int[seats.length];
+    this.waiting = new Reply[seats.length];
     for (int s = 0; s < seats.length; s++) {
       seats[s] = new Seat(s, layout.seats().get(s), spec, env.sessionSeed(), tokens == null ? null : tokens.get(s));
     }
@@ -452,7 +457,7 @@ public final class Match {
     }
     long waitMicros = TimeUnit.NANOSECONDS.toMicros(now - firstSubmitNanos);
     firstSubmitNanos = -1;
-    int[] outcome = new int[seats.length];
+    int[] outcome = this.outcome;
     for (Seat s : seats) {
       outcome[s.index] = s.submitted ? SUBMITTED : s.held() ? TIMED_OUT : ABSENT;
       if (s.submitted) {
@@ -461,7 +466,7 @@ public final class Match {
         fallback(s);
       }
     }
-    Reply[] waiting = new Reply[seats.length];
+    Reply[] waiting = this.waiting;
     for (Seat s : seats) {
       waiting[s.index] = s.waiting;
       s.waiting = null;
@@ -476,6 +481,7 @@ public final class Match {
           effects.fail(r, e);
         }
       }
+      Arrays.fill(waiting, null);
       restart();
       return;
     }
@@ -496,6 +502,7 @@ public final class Match {
     for (Seat s : seats) {
       if (waiting[s.index] != null) {
         effects.deliver(waiting[s.index], s.last);
+        waiting[s.index] = null;
       }
     }
   }
