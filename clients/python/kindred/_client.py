@@ -36,6 +36,17 @@ _U64 = 1 << 64
 _C = TypeVar("_C", bound="BaseClient")
 
 
+#: the render modes of the Gymnasium/PettingZoo adapters and :meth:`VectorEnv.render`
+RENDER_MODES = ("rgb_array", "ansi")
+
+
+def check_render_mode(mode: Optional[str]) -> Optional[str]:
+    """``mode`` if it is None or one of :data:`RENDER_MODES`, else a ValueError naming them."""
+    if mode is not None and mode not in RENDER_MODES:
+        raise ValueError(f"unknown render_mode {mode!r}; Kindred renders {list(RENDER_MODES)} (or None)")
+    return mode
+
+
 def _autoreset(mode: Union[str, int, None]) -> int:
     if mode is None:
         return spec_pb2.AUTORESET_NEXT_STEP
@@ -415,6 +426,25 @@ class VectorEnv:
             self._stream.close()  # a failed request ends the stream; the next step opens another
             self._stream = None
             raise
+
+    def render(self, copy: int = 0, mode: str = "rgb_array", cell_pixels: Optional[int] = None):
+        """A picture of one copy as it is now, drawn by the server's renderer.
+
+        ``mode="rgb_array"``: a ``numpy.uint8`` array of shape ``(height, width, 3)``
+        (``cell_pixels``: side of a cell or spin in pixels; default the world's: 16 for the
+        energy world, 8 for spin worlds). ``mode="ansi"``: the text picture (a ``str``).
+        Rendering changes nothing in the session.
+        """
+        if mode not in RENDER_MODES:
+            raise ValueError(f"unknown render mode {mode!r}; Kindred renders {list(RENDER_MODES)}")
+        request = pb.RenderRequest(session_id=self.session_id, copy=int(copy),
+                                   format=pb.RENDER_FORMAT_TEXT if mode == "ansi" else pb.RENDER_FORMAT_RGB)
+        if cell_pixels is not None:
+            request.cell_pixels = int(cell_pixels)
+        r = self._call("Render", request)
+        if mode == "ansi":
+            return r.text
+        return np.frombuffer(r.rgb, dtype=np.uint8).reshape(r.height, r.width, 3).copy()
 
     def pack_actions(self, actions) -> bytes:
         """Checks shape and dtype and packs actions as little-endian int32 bytes."""

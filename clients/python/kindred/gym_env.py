@@ -7,7 +7,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import gymnasium as gym
 
 from . import spaces as _spaces
-from ._client import BaseClient, VectorEnv
+from ._client import RENDER_MODES, BaseClient, VectorEnv, check_render_mode
 from ._session import SessionAdapter
 
 
@@ -36,7 +36,7 @@ class GymEnv(SessionAdapter, gym.Env):
     Args: as :class:`kindred.ParallelEnv`, and ``observation_layout``, ``episode_info``.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 10}
 
     def __init__(
         self,
@@ -59,7 +59,8 @@ class GymEnv(SessionAdapter, gym.Env):
                     "use kindred.ParallelEnv or kindred.VectorEnv)"
                 )
 
-        if observation_layout not in _spaces.LAYOUTS:  # before anything is opened
+        check_render_mode(render_mode)  # before anything is opened
+        if observation_layout not in _spaces.LAYOUTS:
             raise ValueError(f"observation_layout must be one of {list(_spaces.LAYOUTS)}, got {observation_layout!r}")
         env = self._open_session(client, client_kwargs, world_id, config, check=one_agent, num_copies=1,
                                  seed=seed, autoreset="disabled", observations=observations)
@@ -90,7 +91,12 @@ class GymEnv(SessionAdapter, gym.Env):
         return self.layout.observation(obs, 0, 0), float(rewards[0, 0]), bool(terminated[0]), bool(truncated[0]), out
 
     def render(self):
-        return None
+        """The current frame, drawn by the server: with ``render_mode="rgb_array"`` a uint8
+        array ``(height, width, 3)``, with ``"ansi"`` the text picture; None without a render
+        mode (Gymnasium's convention)."""
+        if self.render_mode is None:
+            return None
+        return self._env.render(0, self.render_mode)
 
     def close(self):
         """Closes the server session (and the client, when this env created it)."""

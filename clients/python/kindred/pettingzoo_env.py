@@ -8,7 +8,7 @@ import numpy as np
 from pettingzoo import ParallelEnv as _PZParallelEnv
 
 from . import spaces as _spaces
-from ._client import BaseClient, VectorEnv
+from ._client import RENDER_MODES, BaseClient, VectorEnv, check_render_mode
 from ._match import join_seat
 from ._session import SessionAdapter
 
@@ -40,7 +40,7 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         client_kwargs: passed to :class:`kindred.Client` when ``client`` is a target.
     """
 
-    metadata = {"render_modes": [], "name": "kindred", "is_parallelizable": True}
+    metadata = {"render_modes": list(RENDER_MODES), "name": "kindred", "is_parallelizable": True, "render_fps": 10}
 
     def __init__(
         self,
@@ -54,6 +54,7 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         observation_layout: str = "dict",
         **client_kwargs,
     ):
+        check_render_mode(render_mode)
         if observation_layout not in _spaces.LAYOUTS:
             raise ValueError(f"observation_layout must be one of {list(_spaces.LAYOUTS)}, got {observation_layout!r}")
         env = self._open_session(client, client_kwargs, world_id, config, num_copies=1, seed=seed,
@@ -126,7 +127,12 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         return observations, rew, terms, truncs, infos
 
     def render(self):
-        return None
+        """The current frame, drawn by the server: with ``render_mode="rgb_array"`` a uint8
+        array ``(height, width, 3)``, with ``"ansi"`` the text picture; None without a render
+        mode."""
+        if self.render_mode is None:
+            return None
+        return self._env.render(0, self.render_mode)
 
     def state(self) -> np.ndarray:
         raise NotImplementedError("Kindred worlds expose global quantities as per-copy observations")
@@ -161,6 +167,8 @@ class SeatParallelEnv(ParallelEnv):
         streaming: steps over one ``StepSeatStream`` (default) or unary ``StepSeat`` calls.
     """
 
+    metadata = {"render_modes": [], "name": "kindred", "is_parallelizable": True}
+
     def __init__(
         self,
         client: Union[BaseClient, str],
@@ -172,6 +180,10 @@ class SeatParallelEnv(ParallelEnv):
         streaming: bool = True,
         **client_kwargs,
     ):
+        if render_mode is not None:
+            raise ValueError(f"a seat does not render (render_mode {render_mode!r}): it may not see the whole "
+                             "world; the match's creator renders its session (ParallelEnv/VectorEnv.render)")
+
         def one_copy(env: VectorEnv) -> None:
             if env.num_copies != 1:
                 raise ValueError(f"SeatParallelEnv plays one copy; match {session_id} has {env.num_copies} "

@@ -136,6 +136,11 @@ public final class BatchedEnv {
     return wanted;
   }
 
+  /** What draws the world's copies, or null (see {@link World#renderer()}). */
+  public WorldRenderer renderer() {
+    return world.renderer();
+  }
+
   public WorldSpec spec() {
     return spec;
   }

@@ -38,4 +38,12 @@ public interface World {
    * {@link WorldSpec#copyStats()}.
    */
   void episodeStats(int copy, double[] agentStats, double[] copyStats);
+
+  /**
+   * What draws this world's copies, or null for a world without pictures. Decorators of a
+   * world delegate this.
+   */
+  default WorldRenderer renderer() {
+    return null;
+  }
 }

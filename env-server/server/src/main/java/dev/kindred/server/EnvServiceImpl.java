@@ -1,5 +1,6 @@
 package dev.kindred.server;
 
+import com.google.protobuf.ByteString;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.Config;
@@ -10,6 +11,7 @@ import dev.kindred.env.StepBatch;
 import dev.kindred.env.TensorSpec;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldRegistry;
+import dev.kindred.env.WorldRenderer;
 import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.AutoresetMode;
 import dev.kindred.proto.v1.CloseSessionRequest;
@@ -26,6 +28,9 @@ import dev.kindred.proto.v1.LeaveSessionResponse;
 import dev.kindred.proto.v1.ListWorldsResponse;
 import dev.kindred.proto.v1.SeatGrant;
 import dev.kindred.proto.v1.StepSeatRequest;
+import dev.kindred.proto.v1.RenderFormat;
+import dev.kindred.proto.v1.RenderRequest;
+import dev.kindred.proto.v1.RenderResponse;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.ServerInfo;
 import dev.kindred.proto.v1.ServerLimits;
@@ -304,6 +309,58 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
       Closed c = sessions.close(Caller.current().principal(), request.getSessionId());
       return CloseSessionResponse.newBuilder().setSessionSteps(c.steps()).setEpisodes(c.episodes()).build();
     });
+  }
+
+  @Override
+  public void render(RenderRequest request, StreamObserver<RenderResponse> out) {
+    unary("Render", out, () -> sessions.withSession(Caller.current().principal(), request.getSessionId(), session -> {
+      BatchedEnv env = session.env();
+      WorldRenderer renderer = env.renderer();
+      if (renderer == null) {
+        throw EnvException.precondition("world '" + env.spec().worldId() + "' has no renderer");
+      }
+      long copy = Integer.toUnsignedLong(request.getCopy());
+      if (copy >= env.copies()) {
+        throw EnvException.invalid("copy", "copy " + copy + " is out of range: the session has " + env.copies()
+            + " copies (0.." + (env.copies() - 1) + ")");
+      }
+      RenderResponse.Builder r = RenderResponse.newBuilder().setSessionStep(env.sessionStep());
+      if (request.getFormat() == RenderFormat.RENDER_FORMAT_TEXT) {
+        return r.setText(renderer.text((int) copy)).build();
+      }
+      if (request.getFormat() != RenderFormat.RENDER_FORMAT_RGB
+          && request.getFormat() != RenderFormat.RENDER_FORMAT_UNSPECIFIED) {
+        throw EnvException.invalid("format", "unknown render format " + request.getFormatValue()
+            + "; known: RENDER_FORMAT_RGB (1), RENDER_FORMAT_TEXT (2)");
+      }
+      return renderRgb(renderer, (int) copy, request.getCellPixels(), r);
+    }));
+  }
+
+  /** Draws an RGB frame if it fits the message limit (checked before drawing, so the work is bounded). */
+  private RenderResponse renderRgb(WorldRenderer renderer, int copy, int requested, RenderResponse.Builder r) {
+    int cell = requested != 0 ? requested : renderer.defaultCellPixels();
+    if (cell > WorldRenderer.MAX_CELL_PIXELS || cell < renderer.minCellPixels()) {
+      throw EnvException.invalid("cell_pixels", "cell_pixels must be in " + renderer.minCellPixels() + ".."
+          + WorldRenderer.MAX_CELL_PIXELS + " for this world, got " + Integer.toUnsignedString(requested));
+    }
+    long budget = (config.maxMessageBytes() - 1024L) / 3;
+    if (renderer.pixels(cell) > budget) {
+      int fits = 0;
+      for (int c = renderer.minCellPixels(); c <= WorldRenderer.MAX_CELL_PIXELS && renderer.pixels(c) <= budget; c++) {
+        fits = c;
+      }
+      throw EnvException.invalid("cell_pixels", "a frame with cell_pixels " + cell + " would exceed the server's "
+          + config.maxMessageBytes() + "-byte message limit; " + (fits == 0 ? "this world is too large to draw"
+          : "the largest that fits is " + fits));
+    }
+    WorldRenderer.Frame f;
+    try {
+      f = renderer.rgb(copy, cell);
+    } catch (IllegalArgumentException e) {
+      throw EnvException.invalid("cell_pixels", e.getMessage());
+    }
+    return r.setWidth(f.width()).setHeight(f.height()).setRgb(ByteString.copyFrom(f.rgb())).build();
   }
 
   // ---- streaming ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import dev.kindred.proto.v1.GetServerInfoRequest;
 import dev.kindred.proto.v1.JoinSessionRequest;
 import dev.kindred.proto.v1.LeaveSessionRequest;
 import dev.kindred.proto.v1.ListWorldsRequest;
+import dev.kindred.proto.v1.RenderRequest;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.SeatGrant;
 import dev.kindred.proto.v1.StepRequest;
@@ -179,10 +180,15 @@ final class FuzzHarness implements AutoCloseable {
       case 0 -> rawUnary(d, in);
       case 1 -> rawStream(d, in);
       case 2 -> {
-        if (d.consumeBoolean()) {
-          call("GetServerInfo", () -> stub.getServerInfo(GetServerInfoRequest.getDefaultInstance()));
-        } else {
-          call("ListWorlds", () -> stub.listWorlds(ListWorldsRequest.getDefaultInstance()));
+        switch (d.consumeInt(0, 2)) {
+          case 0 -> call("GetServerInfo", () -> stub.getServerInfo(GetServerInfoRequest.getDefaultInstance()));
+          case 1 -> call("ListWorlds", () -> stub.listWorlds(ListWorldsRequest.getDefaultInstance()));
+          default -> {
+            // Render changes nothing, so it may hit the probe: its twin stays in step.
+            RenderRequest r = RenderRequest.newBuilder().setSessionId(target(d, in)).setCopy(d.consumeInt(-1, 3))
+                .setFormatValue(d.consumeInt(0, 3)).setCellPixels(d.consumeInt(-1, 80)).build();
+            call("Render", () -> stub.render(r));
+          }
         }
       }
       case 3, 4 -> create(requests.createSession(d), in);

@@ -14,7 +14,7 @@ import dev.kindred.env.WorldContext;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.env.energy.EnergyWorld;
-import dev.kindred.env.energy.render.FrameRenderer;
+import dev.kindred.env.energy.FrameRenderer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import dev.kindred.env.EnvException;
 import dev.kindred.env.RewardSpec;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
+import dev.kindred.env.WorldRenderer;
 import dev.kindred.env.WorldSpec;
 import dev.kindred.env.WorldContext;
 import java.nio.ByteBuffer;
@@ -321,6 +322,12 @@ public final class EnergyWorld implements World {
         copyStats[k] += v;
       }
     }
+  }
+
+  /** Frames of the copies ({@link FrameRenderer}) and their text pictures ({@link #render}). */
+  @Override
+  public WorldRenderer renderer() {
+    return new EnergyRenderer(this, spec.worldId());
   }
 
   /** A live read-only view of {@code copy}'s state, for renderers and tests. */

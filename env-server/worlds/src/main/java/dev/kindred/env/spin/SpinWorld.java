@@ -4,6 +4,7 @@ import dev.kindred.env.Cancellation;
 import dev.kindred.env.Rng;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
+import dev.kindred.env.WorldRenderer;
 import dev.kindred.env.WorldSpec;
 import java.util.Arrays;
 
@@ -37,6 +38,7 @@ public final class SpinWorld implements World {
   private final int[] free;
   /** Chosen at construction; replaced only by the {@link #setFastKernel} test hook. */
   private SpinKernel kernel;
+  private final SpinRenderer renderer;
 
   private final int sweepsPerStep;
   private final long episodeLength;
@@ -74,6 +76,7 @@ public final class SpinWorld implements World {
     this.specs = new SpinSpecs(worldId, g, o, free.length, graphDescription);
     this.observables = new SpinObservables(system, specs, controlled);
     this.kernel = SpinKernel.choose(system, schedule, mode, free, true);
+    this.renderer = new SpinRenderer(system, stepCount, controlled, clamped);
   }
 
   @Override
@@ -139,6 +142,12 @@ public final class SpinWorld implements World {
   @Override
   public void episodeStats(int copy, double[] agentStats, double[] copyStats) {
     observables.episodeStats(copy, stepCount[copy], agentStats, copyStats);
+  }
+
+  /** Pictures of the copies: see {@link SpinRenderer}. */
+  @Override
+  public WorldRenderer renderer() {
+    return renderer;
   }
 
   // ---------------------------------------------------------------- test hooks

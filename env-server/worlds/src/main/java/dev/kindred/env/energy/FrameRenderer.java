@@ -1,7 +1,5 @@
-package dev.kindred.env.energy.render;
+package dev.kindred.env.energy;
 
-import dev.kindred.env.energy.CellKind;
-import dev.kindred.env.energy.EnergyView;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,4 +1,4 @@
-package dev.kindred.env.energy.render;
+package dev.kindred.env.energy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.WorldType;
-import dev.kindred.env.energy.CellKind;
-import dev.kindred.env.energy.EnergyView;
-import dev.kindred.env.energy.EnergyWorld;
 import dev.kindred.env.energy.EnergyWorldType;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
