@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Go part of `./kindred test`: installs the pinned protoc plugins (cached in clients/go/.bin),
-# generates the kindred.v1 Go code from proto/ (clients/go/generate.sh; nothing generated is
-# committed), builds the library and commands into clients/go/bin, then runs `go vet` and
+# checks that the committed kindred.v1 Go code (clients/go/kindredv1) is what proto/ generates
+# (clients/go/generate.sh --check: it fails with "run clients/go/generate.sh" when not), builds the library and commands into clients/go/bin, then runs `go vet` and
 # `go test -count=1 ./...` against real servers the tests start from
 # env-server/target/kindred-server.jar (built by `mvn verify` before).
 set -euo pipefail
@@ -14,8 +14,8 @@ command -v go >/dev/null 2>&1 || { log "'go' is required for the Go client tests
 JAR="$ROOT/env-server/target/kindred-server.jar"
 [ -f "$JAR" ] || { log "missing $JAR (mvn verify builds it)"; exit 1; }
 
-log "Go: generating clients/go/kindredv1 from proto/ ($(go version | cut -d' ' -f3))"
-"$GO_DIR/generate.sh"
+log "Go: checking clients/go/kindredv1 against proto/ ($(go version | cut -d' ' -f3))"
+"$GO_DIR/generate.sh" --check
 cd "$GO_DIR"
 log "Go: build and vet (first run downloads modules from the Go module proxy)"
 go build -o bin/ ./cmd/...
