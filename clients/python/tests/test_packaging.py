@@ -110,3 +110,16 @@ def test_the_wheel_installs_into_a_fresh_venv_and_steps_a_world(dists, tmp_path,
     """))
     out = run([py, "-I", script], cwd=alone)  # -I: no user site, no cwd on the path beyond the script's
     assert "stepped (2, 1) (2, 16)" in out, out
+
+
+def test_no_install_hint_names_the_unrelated_kindred_project():
+    # "kindred" on PyPI is another project: every hint must say kindred-env (or a local path).
+    import re
+
+    hint = re.compile(r"pip3? install\s+(-\S+\s+)*['\"]?kindred(\[|['\"`\s]|$)")
+    files = [*(PKG / "kindred").rglob("*.py"), PKG / "README.md", ROOT / "README.md", *(ROOT / "docs").rglob("*.md"),
+             *(ROOT / "scripts").glob("*.sh"), ROOT / "kindred"]
+    bad = [f"{f.relative_to(ROOT)}:{i}: {line.strip()}" for f in files if f.is_file()
+           for i, line in enumerate(f.read_text(errors="replace").splitlines(), 1)
+           if hint.search(line) and "never" not in line]
+    assert bad == [], "install hints that would fetch the unrelated PyPI project 'kindred':\n" + "\n".join(bad)

@@ -3,6 +3,7 @@ package dev.kindred.env.energy;
 import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.RewardSpec;
+import dev.kindred.env.TensorSpec;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
 import dev.kindred.env.WorldSpec;
@@ -86,11 +87,39 @@ public final class EnergyWorld implements World {
     props.put("view_size", Integer.toString(view));
     props.put("agent_order", agentOrder);
     this.spec = new WorldSpec(worldId, names,
-        List.of(observer.gridSpec(), observer.globalsSpec(), observer.maskSpec()),
+        List.of(observer.gridSpec(), globalsSpec(observer, maxEnergy, maxInventory, body, agents), observer.maskSpec()),
         ActionTable.spec(agentOrder),
         new RewardSpec("hearts: each altar use earns the user altar_reward raw reward; agent i receives "
-            + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0, null),
+            + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0,
+            (double) economyRanges[Economy.ALTAR_REWARD][1] * agents),
         maxSteps, false, "truncated after max_steps steps; never terminates", Stats.specs(), props);
+  }
+
+  /**
+   * The globals' spec with bounds every feature keeps: 0 below (energies, counts, flags, ids,
+   * economy values and rewards are never negative) unless a body multiplier is; above, the
+   * largest of max_energy, max_inventory, the orientations, the longest freeze (+1: counted
+   * from the hit's step), the group, action and argument ids, the economy's range maxima, the
+   * body multipliers and the largest shared reward (altar_reward's maximum times the number of
+   * agents: every kinship entry is at most 1 and an agent uses the altar at most once a step).
+   */
+  private TensorSpec globalsSpec(Observer observer, int maxEnergy, int maxInventory, float[] body, int agents) {
+    double low = 0;
+    double high = Math.max(Math.max(maxEnergy, maxInventory), Math.max(3, ActionTable.COUNT - 1));
+    high = Math.max(high, ActionTable.ARGUMENTS - 1);
+    for (int g : kinship.groups()) {
+      high = Math.max(high, g);
+    }
+    for (int[] range : economyRanges) {
+      high = Math.max(high, range[1]);
+    }
+    high = Math.max(high, economyRanges[Economy.FREEZE_DURATION][1] + 1.0);
+    high = Math.max(high, (double) economyRanges[Economy.ALTAR_REWARD][1] * agents);
+    for (float m : body) {
+      low = Math.min(low, m);
+      high = Math.max(high, m);
+    }
+    return observer.globalsSpec(low, high);
   }
 
   /**

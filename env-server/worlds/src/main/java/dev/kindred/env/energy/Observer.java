@@ -325,7 +325,11 @@ final class Observer {
         DType.UINT8, new int[] {ActionTable.PAIRS}, Scope.AGENT, 0.0, 1.0, f);
   }
 
-  TensorSpec globalsSpec() {
+  /**
+   * The globals' spec; {@code low} and {@code high} bound every feature (see
+   * {@code EnergyWorld.globalsBounds}): the protocol has one bound per tensor.
+   */
+  TensorSpec globalsSpec(double low, double high) {
     List<FeatureSpec> f = new ArrayList<>();
     String[][] own = {
         {"energy", "own energy"},
@@ -354,7 +358,9 @@ final class Observer {
           + ActionTable.TABLE[k].name + (k == ActionTable.SHIELD ? " (toggle and upkeep)" : ""), G_BODY + k));
     }
     return new TensorSpec("globals", "the agent's own state, last action and reward, episode progress, this episode's "
-        + "sampled economy (raw values) and its body's cost multipliers", DType.FLOAT32, new int[] {GLOBALS},
-        Scope.AGENT, null, null, f);
+        + "sampled economy (raw values) and its body's cost multipliers; low and high bound every feature (the "
+        + "largest is the largest of max_energy, max_inventory, the economy's ranges, the body multipliers and "
+        + "altar_reward times the number of agents, the most kinship can share)", DType.FLOAT32, new int[] {GLOBALS},
+        Scope.AGENT, low, high, f);
   }
 }
