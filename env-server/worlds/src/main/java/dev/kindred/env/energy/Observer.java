@@ -327,7 +327,7 @@ final class Observer {
 
   /**
    * The globals' spec; {@code low} and {@code high} bound every feature (see
-   * {@code EnergyWorld.globalsBounds}): the protocol has one bound per tensor.
+   * {@code EnergyWorld.globalsSpec}): the protocol has one bound per tensor.
    */
   TensorSpec globalsSpec(double low, double high) {
     List<FeatureSpec> f = new ArrayList<>();
