@@ -280,7 +280,11 @@ type FeatureSpec struct {
 	// Position of this feature along the tensor's last axis.
 	Index uint32 `protobuf:"varint,3,opt,name=index,proto3" json:"index,omitempty"`
 	// Divide the raw value by this to get the physical quantity (1 when stored as is).
-	Scale         float64 `protobuf:"fixed64,4,opt,name=scale,proto3" json:"scale,omitempty"`
+	Scale float64 `protobuf:"fixed64,4,opt,name=scale,proto3" json:"scale,omitempty"`
+	// Inclusive bounds of this feature's elements, when the world knows tighter ones than the
+	// tensor's low/high (a tensor of mixed quantities, e.g. an energy and a crystal count).
+	Low           *float64 `protobuf:"fixed64,5,opt,name=low,proto3,oneof" json:"low,omitempty"`
+	High          *float64 `protobuf:"fixed64,6,opt,name=high,proto3,oneof" json:"high,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -339,6 +343,20 @@ func (x *FeatureSpec) GetIndex() uint32 {
 func (x *FeatureSpec) GetScale() float64 {
 	if x != nil {
 		return x.Scale
+	}
+	return 0
+}
+
+func (x *FeatureSpec) GetLow() float64 {
+	if x != nil && x.Low != nil {
+		return *x.Low
+	}
+	return 0
+}
+
+func (x *FeatureSpec) GetHigh() float64 {
+	if x != nil && x.High != nil {
+		return *x.High
 	}
 	return 0
 }
@@ -1168,12 +1186,16 @@ var File_kindred_v1_spec_proto protoreflect.FileDescriptor
 const file_kindred_v1_spec_proto_rawDesc = "" +
 	"\n" +
 	"\x15kindred/v1/spec.proto\x12\n" +
-	"kindred.v1\x1a\x1cgoogle/protobuf/struct.proto\"o\n" +
+	"kindred.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xb0\x01\n" +
 	"\vFeatureSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x14\n" +
 	"\x05index\x18\x03 \x01(\rR\x05index\x12\x14\n" +
-	"\x05scale\x18\x04 \x01(\x01R\x05scale\"\xa0\x02\n" +
+	"\x05scale\x18\x04 \x01(\x01R\x05scale\x12\x15\n" +
+	"\x03low\x18\x05 \x01(\x01H\x00R\x03low\x88\x01\x01\x12\x17\n" +
+	"\x04high\x18\x06 \x01(\x01H\x01R\x04high\x88\x01\x01B\x06\n" +
+	"\x04_lowB\a\n" +
+	"\x05_high\"\xa0\x02\n" +
 	"\n" +
 	"TensorSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
@@ -1353,6 +1375,7 @@ func file_kindred_v1_spec_proto_init() {
 	if File_kindred_v1_spec_proto != nil {
 		return
 	}
+	file_kindred_v1_spec_proto_msgTypes[0].OneofWrappers = []any{}
 	file_kindred_v1_spec_proto_msgTypes[1].OneofWrappers = []any{}
 	file_kindred_v1_spec_proto_msgTypes[5].OneofWrappers = []any{}
 	file_kindred_v1_spec_proto_msgTypes[9].OneofWrappers = []any{}

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every observation of every built-in world has finite bounds in its spec (so that clients
  * build bounded spaces: Gymnasium's checker warns on infinite ones, and some libraries refuse
- * them), and the bounds hold: random play through several episodes never leaves them.
+ * them), and the bounds hold: random play through several episodes never leaves them, nor the
+ * tighter bounds of the features that have their own (the energy world's globals).
  */
 class SpecBoundsTest {
   /** Observations allowed to stay unbounded, with the reason (none so far). */
@@ -121,6 +122,19 @@ class SpecBoundsTest {
         continue;
       }
       double[] v = batch.observationAsDoubles(t.name(), null);
+      int last = t.shape().length == 0 ? 1 : t.shape()[t.shape().length - 1];
+      for (FeatureSpec f : t.features()) {
+        double lo = f.low() == null ? t.low() : f.low();
+        double hi = f.high() == null ? t.high() : f.high();
+        assertTrue(t.low() <= lo && lo <= hi && hi <= t.high(), t.name() + "." + f.name() + " has bounds [" + lo
+            + ", " + hi + "], not inside the tensor's [" + t.low() + ", " + t.high() + "]");
+        for (int k = f.index(); k < v.length; k += last) {
+          if (v[k] < lo || v[k] > hi) {
+            fail(spec.worldId() + " " + t.name() + "." + f.name() + " = " + v[k] + " outside [" + lo + ", " + hi
+                + "] at step " + step);
+          }
+        }
+      }
       for (int k = 0; k < v.length; k++) {
         // The client compares in the tensor's own type (float32 bounds for float32 elements).
         double lo = t.dtype() == DType.FLOAT32 ? (float) (double) t.low() : t.low();

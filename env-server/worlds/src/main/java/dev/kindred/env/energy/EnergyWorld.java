@@ -96,30 +96,45 @@ public final class EnergyWorld implements World {
   }
 
   /**
-   * The globals' spec with bounds every feature keeps: 0 below (energies, counts, flags, ids,
-   * economy values and rewards are never negative) unless a body multiplier is; above, the
-   * largest of max_energy, max_inventory, the orientations, the longest freeze (+1: counted
-   * from the hit's step), the group, action and argument ids, the economy's range maxima, the
-   * body multipliers and the largest shared reward (altar_reward's maximum times the number of
-   * agents: every kinship entry is at most 1 and an agent uses the altar at most once a step).
+   * The globals' spec with each feature's bounds: energy up to max_energy, crystals up to
+   * max_inventory, the freeze up to the longest freeze_duration + 1 (counted from the hit's
+   * step), ids up to the largest id, the last reward up to altar_reward's maximum times the
+   * number of agents (every kinship entry is at most 1 and an agent uses the altar at most once a
+   * step), each economy value within its configured range and each body multiplier within the
+   * agents' bodies; the tensor's bounds are the widest of these.
    */
   private TensorSpec globalsSpec(Observer observer, int maxEnergy, int maxInventory, float[] body, int agents) {
-    double low = 0;
-    double high = Math.max(Math.max(maxEnergy, maxInventory), Math.max(3, ActionTable.COUNT - 1));
-    high = Math.max(high, ActionTable.ARGUMENTS - 1);
+    double[][] b = new double[Observer.GLOBALS][];
+    int maxGroup = 0;
     for (int g : kinship.groups()) {
-      high = Math.max(high, g);
+      maxGroup = Math.max(maxGroup, g);
     }
-    for (int[] range : economyRanges) {
-      high = Math.max(high, range[1]);
+    b[Observer.G_ENERGY] = new double[] {0, maxEnergy};
+    b[Observer.G_ENERGY_FRACTION] = new double[] {0, 1};
+    b[Observer.G_GREEN] = new double[] {0, maxInventory};
+    b[Observer.G_YELLOW] = new double[] {0, maxInventory};
+    b[Observer.G_ORIENTATION] = new double[] {0, 3};
+    b[Observer.G_FROZEN] = new double[] {0, economyRanges[Economy.FREEZE_DURATION][1] + 1.0};
+    b[Observer.G_SHIELD] = new double[] {0, 1};
+    b[Observer.G_GROUP] = new double[] {0, maxGroup};
+    b[Observer.G_LAST_ACTION] = new double[] {0, ActionTable.COUNT - 1};
+    b[Observer.G_LAST_ARGUMENT] = new double[] {0, ActionTable.ARGUMENTS - 1};
+    b[Observer.G_LAST_SUCCESS] = new double[] {0, 1};
+    b[Observer.G_LAST_REWARD] = new double[] {0, (double) economyRanges[Economy.ALTAR_REWARD][1] * agents};
+    b[Observer.G_PROGRESS] = new double[] {0, 1};
+    for (int i = 0; i < Economy.SIZE; i++) {
+      b[Observer.G_ECONOMY + i] = new double[] {economyRanges[i][0], economyRanges[i][1]};
     }
-    high = Math.max(high, economyRanges[Economy.FREEZE_DURATION][1] + 1.0);
-    high = Math.max(high, (double) economyRanges[Economy.ALTAR_REWARD][1] * agents);
-    for (float m : body) {
-      low = Math.min(low, m);
-      high = Math.max(high, m);
+    for (int k = 0; k < ActionTable.COUNT; k++) {
+      double lo = Double.POSITIVE_INFINITY;
+      double hi = Double.NEGATIVE_INFINITY;
+      for (int a = 0; a < agents; a++) {
+        lo = Math.min(lo, body[a * ActionTable.COUNT + k]);
+        hi = Math.max(hi, body[a * ActionTable.COUNT + k]);
+      }
+      b[Observer.G_BODY + k] = agents == 0 ? new double[] {0, 0} : new double[] {lo, hi};
     }
-    return observer.globalsSpec(low, high);
+    return observer.globalsSpec(b);
   }
 
   /**
