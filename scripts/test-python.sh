@@ -44,6 +44,9 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
   # No build isolation: the protos are generated with the venv's grpcio-tools, so the generated
   # code matches the venv's protobuf runtime.
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation "$PKG[test]"
+  # pymdp for tests/test_active_inference.py: the numpy line, without its pinned extras (matplotlib,
+  # pandas, sphinx...), which it does not import.
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "inferactively-pymdp==0.0.7.1"
   echo "$want" > "$STAMP"
 else
   log "Python: clients/python unchanged since the last install; skipping pip"

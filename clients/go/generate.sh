@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Generates the Go protobuf/gRPC code of the Kindred protocol (proto/kindred/v1/*.proto) into
-# clients/go/kindredv1/. Nothing generated is committed; `scripts/test-go.sh`, `make generate`
-# and `go generate ./...` (from clients/go) all run this script.
+# clients/go/kindredv1/. The generated code is committed, as Go projects do, so that `go get` and
+# `go build` from a clone need no protoc: run this script (or `make generate`, or `go generate
+# ./...` from clients/go) after changing a .proto, and commit the result.
+#
+#   generate.sh           regenerate clients/go/kindredv1 in place
+#   generate.sh --check   generate into a temporary folder and fail if clients/go/kindredv1
+#                         differs (scripts/test-go.sh runs this); the "protoc vX" line of the
+#                         generated headers is ignored, so any protoc version passes
 #
 # The code generators are installed (once, cached) into clients/go/.bin at pinned versions:
 #   protoc-gen-go       google.golang.org/protobuf/cmd/protoc-gen-go            (PROTOC_GEN_GO_VERSION)
@@ -25,6 +31,13 @@ PROTOC_GEN_GO_GRPC_VERSION="v1.6.1"
 PROTOC_VERSION="${PROTOC_VERSION:-3.25.9}" # the version the server's pom.xml uses
 M2="${MAVEN_REPO:-$HOME/.m2/repository}"
 log() { printf 'kindred: %s\n' "$*" >&2; }
+CHECK=false
+case "${1:-}" in
+  --check) CHECK=true ;;
+  "") ;;
+  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) log "generate.sh: unknown argument '$1' (use --check or nothing)"; exit 2 ;;
+esac
 
 mkdir -p "$BIN"
 install_tool() { # name package version
@@ -74,10 +87,29 @@ else
   exit 1
 fi
 
-rm -rf "$OUT"
-mkdir -p "$OUT"
+# protoc writes kindredv1/ under the folder given to --go_out (the go_package path, less the module).
+DEST="$GO_DIR"
+if $CHECK; then
+  DEST="$(mktemp -d)"
+  trap 'rm -rf "$DEST"' EXIT
+else
+  rm -rf "$OUT"
+fi
+mkdir -p "$DEST/kindredv1"
 PATH="$BIN:$PATH" "${PROTOC_CMD[@]}" -I"$ROOT/proto" "${INCLUDES[@]}" \
-  --go_out="$GO_DIR" --go_opt=module=kindred.dev/clients/go \
-  --go-grpc_out="$GO_DIR" --go-grpc_opt=module=kindred.dev/clients/go \
+  --go_out="$DEST" --go_opt=module=kindred.dev/clients/go \
+  --go-grpc_out="$DEST" --go-grpc_opt=module=kindred.dev/clients/go \
   "$ROOT"/proto/kindred/v1/*.proto
-log "Go: generated $(ls "$OUT" | wc -l) files into clients/go/kindredv1 with ${PROTOC_CMD[*]##*/}"
+if ! $CHECK; then
+  log "Go: generated $(ls "$OUT" | wc -l) files into clients/go/kindredv1 with ${PROTOC_CMD[*]##*/}"
+  exit 0
+fi
+# Compare, ignoring the generator-version header line that names protoc's version.
+if diff -r -q -I '^//[[:space:]-]*protoc[[:space:]]' "$OUT" "$DEST/kindredv1" >/dev/null 2>&1; then
+  log "Go: clients/go/kindredv1 matches proto/ ($(ls "$OUT" | wc -l) files)"
+  exit 0
+fi
+log "Go: the committed clients/go/kindredv1 differs from what proto/ generates:"
+diff -r -u -I '^//[[:space:]-]*protoc[[:space:]]' "$OUT" "$DEST/kindredv1" 2>&1 | head -40 >&2 || true
+log "Go: run clients/go/generate.sh and commit clients/go/kindredv1"
+exit 1

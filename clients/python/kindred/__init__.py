@@ -131,7 +131,7 @@ def __getattr__(name):  # lazy: pettingzoo is an optional dependency
             if e.name != "pettingzoo":
                 raise
             raise ModuleNotFoundError(
-                f"kindred.{name} needs PettingZoo: pip install 'kindred[pettingzoo]' (or pip install pettingzoo)",
+                f"kindred.{name} needs PettingZoo: pip install 'kindred-env[pettingzoo]' (or pip install pettingzoo)",
                 name="pettingzoo",
             ) from None
         return getattr(pettingzoo_env, name)

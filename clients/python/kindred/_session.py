@@ -124,7 +124,8 @@ class SessionAdapter:
 def _fingerprint(env: VectorEnv) -> tuple:
     """What the adapter's spaces were built from."""
     return (env.num_agents, tuple(env.agent_names), tuple(int(n) for n in env.action_nvec),
-            tuple((t.name, t.shape, t.dtype.str, t.scope, t.low, t.high) for t in env.observation_infos.values()))
+            tuple((t.name, t.shape, t.dtype.str, t.scope, t.low, t.high, t.feature_bounds)
+                  for t in env.observation_infos.values()))
 
 
 def _restore(cls, state: Dict[str, Any]):

@@ -41,6 +41,9 @@ class TensorInfo:
     low: Optional[float]
     high: Optional[float]
     feature_names: Tuple[str, ...] = field(default=())
+    #: (index along the last axis, low, high) of each feature with bounds of its own, tighter
+    #: than the tensor's (``None`` where only the tensor's apply)
+    feature_bounds: Tuple[Tuple[int, Optional[float], Optional[float]], ...] = field(default=())
 
     @property
     def size(self) -> int:
@@ -82,6 +85,10 @@ def tensor_infos(spec: spec_pb2.EnvSpec):
                 low=t.low if t.HasField("low") else None,
                 high=t.high if t.HasField("high") else None,
                 feature_names=tuple(f.name for f in sorted(t.features, key=lambda f: f.index)),
+                feature_bounds=tuple(
+                    (int(f.index), f.low if f.HasField("low") else None, f.high if f.HasField("high") else None)
+                    for f in t.features if f.HasField("low") or f.HasField("high")
+                ),
             )
         )
     return out

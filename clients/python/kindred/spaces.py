@@ -2,6 +2,7 @@
 actions, observations and episodes that the adapters share."""
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, Mapping, Tuple, Union
 
 import numpy as np
@@ -21,18 +22,39 @@ def block_shape(info: TensorInfo) -> Tuple[int, ...]:
 FLOAT_LIMIT = float(np.finfo(np.float32).max)
 
 
-def finite_bounds(info: TensorInfo) -> Tuple[float, float]:
+def finite_bounds(info: TensorInfo) -> Tuple[Union[float, np.ndarray], Union[float, np.ndarray]]:
     """(low, high) of a tensor's Box: the spec's bounds, else the dtype's range (float32's for
-    floats)."""
+    floats); where features have bounds of their own (the energy world's ``globals``), arrays of
+    the block's shape with each feature's bounds along the last axis (a constant feature keeps
+    the tensor's)."""
     low, high = info.bounds()
-    return max(low, -FLOAT_LIMIT), min(high, FLOAT_LIMIT)
+    low, high = max(low, -FLOAT_LIMIT), min(high, FLOAT_LIMIT)
+    if not info.feature_bounds or not info.shape:
+        return low, high
+    lows = np.full(info.shape, low, dtype=np.float64)
+    highs = np.full(info.shape, high, dtype=np.float64)
+    integer = np.issubdtype(info.dtype, np.integer)
+    for index, lo, hi in info.feature_bounds:
+        if 0 <= index < info.shape[-1]:
+            if lo is not None:
+                lows[..., index] = max(low, math.ceil(lo) if integer else lo)
+            if hi is not None:
+                highs[..., index] = min(high, math.floor(hi) if integer else hi)
+    # A constant feature (a fixed economy value, one body) keeps the tensor's bounds: Gymnasium's
+    # checker warns on a Box element whose low equals its high.
+    constant = lows == highs
+    lows[constant], highs[constant] = low, high
+    return lows, highs
 
 
 def box(info: TensorInfo) -> spaces.Box:
     """The Box of one block of a tensor (dtype, shape and bounds from the spec, see
     :func:`finite_bounds`; a scalar is shape ``(1,)``)."""
     low, high = finite_bounds(info)
-    return spaces.Box(low=low, high=high, shape=block_shape(info), dtype=info.dtype.newbyteorder("="))
+    dtype = info.dtype.newbyteorder("=")
+    if isinstance(low, np.ndarray):  # per-feature bounds, in the Box's own dtype (no precision warning)
+        low, high = low.astype(dtype), high.astype(dtype)
+    return spaces.Box(low=low, high=high, shape=block_shape(info), dtype=dtype)
 
 
 def observation_space(infos: Dict[str, TensorInfo], include_copy: bool = True) -> spaces.Dict:
@@ -74,8 +96,8 @@ class ObservationLayout:
             start += n
             names += _element_names(t, shape)
             lo, hi = finite_bounds(t)
-            lows.append(np.full(n, lo, dtype=np.float64))
-            highs.append(np.full(n, hi, dtype=np.float64))
+            lows.append(np.broadcast_to(np.asarray(lo, dtype=np.float64), shape).ravel())
+            highs.append(np.broadcast_to(np.asarray(hi, dtype=np.float64), shape).ravel())
         #: the name of every element of the flat vector, in order
         self.feature_names: Tuple[str, ...] = tuple(names)
         self.size = start

@@ -132,8 +132,15 @@ public final class Protos {
       b.setHigh(t.high());
     }
     for (FeatureSpec f : t.features()) {
-      b.addFeatures(dev.kindred.proto.v1.FeatureSpec.newBuilder()
-          .setName(f.name()).setDescription(f.description()).setIndex(f.index()).setScale(f.scale()));
+      dev.kindred.proto.v1.FeatureSpec.Builder fb = dev.kindred.proto.v1.FeatureSpec.newBuilder()
+          .setName(f.name()).setDescription(f.description()).setIndex(f.index()).setScale(f.scale());
+      if (f.low() != null) {
+        fb.setLow(f.low());
+      }
+      if (f.high() != null) {
+        fb.setHigh(f.high());
+      }
+      b.addFeatures(fb);
     }
     return b.build();
   }
@@ -220,7 +227,8 @@ public final class Protos {
     int[] shape = t.getShapeList().stream().mapToInt(Long::intValue).toArray();
     List<FeatureSpec> features = new ArrayList<>();
     for (dev.kindred.proto.v1.FeatureSpec f : t.getFeaturesList()) {
-      features.add(new FeatureSpec(f.getName(), f.getDescription(), f.getIndex(), f.getScale()));
+      features.add(new FeatureSpec(f.getName(), f.getDescription(), f.getIndex(), f.getScale(),
+          f.hasLow() ? f.getLow() : null, f.hasHigh() ? f.getHigh() : null));
     }
     return new TensorSpec(t.getName(), t.getDescription(), dtype(t.getDtype()), shape, scope(t.getScope()),
         t.hasLow() ? t.getLow() : null, t.hasHigh() ? t.getHigh() : null, features);

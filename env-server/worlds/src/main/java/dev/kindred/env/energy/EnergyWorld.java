@@ -3,6 +3,7 @@ package dev.kindred.env.energy;
 import dev.kindred.env.Config;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.RewardSpec;
+import dev.kindred.env.TensorSpec;
 import dev.kindred.env.World;
 import dev.kindred.env.WorldBuffers;
 import dev.kindred.env.WorldRenderer;
@@ -87,11 +88,54 @@ public final class EnergyWorld implements World {
     props.put("view_size", Integer.toString(view));
     props.put("agent_order", agentOrder);
     this.spec = new WorldSpec(worldId, names,
-        List.of(observer.gridSpec(), observer.globalsSpec(), observer.maskSpec()),
+        List.of(observer.gridSpec(), globalsSpec(observer, maxEnergy, maxInventory, body, agents), observer.maskSpec()),
         ActionTable.spec(agentOrder),
         new RewardSpec("hearts: each altar use earns the user altar_reward raw reward; agent i receives "
-            + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0, null),
+            + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0,
+            (double) economyRanges[Economy.ALTAR_REWARD][1] * agents),
         maxSteps, false, "truncated after max_steps steps; never terminates", Stats.specs(), props);
+  }
+
+  /**
+   * The globals' spec with each feature's bounds: energy up to max_energy, crystals up to
+   * max_inventory, the freeze up to the longest freeze_duration + 1 (counted from the hit's
+   * step), ids up to the largest id, the last reward up to altar_reward's maximum times the
+   * number of agents (every kinship entry is at most 1 and an agent uses the altar at most once a
+   * step), each economy value within its configured range and each body multiplier within the
+   * agents' bodies; the tensor's bounds are the widest of these.
+   */
+  private TensorSpec globalsSpec(Observer observer, int maxEnergy, int maxInventory, float[] body, int agents) {
+    double[][] b = new double[Observer.GLOBALS][];
+    int maxGroup = 0;
+    for (int g : kinship.groups()) {
+      maxGroup = Math.max(maxGroup, g);
+    }
+    b[Observer.G_ENERGY] = new double[] {0, maxEnergy};
+    b[Observer.G_ENERGY_FRACTION] = new double[] {0, 1};
+    b[Observer.G_GREEN] = new double[] {0, maxInventory};
+    b[Observer.G_YELLOW] = new double[] {0, maxInventory};
+    b[Observer.G_ORIENTATION] = new double[] {0, 3};
+    b[Observer.G_FROZEN] = new double[] {0, economyRanges[Economy.FREEZE_DURATION][1] + 1.0};
+    b[Observer.G_SHIELD] = new double[] {0, 1};
+    b[Observer.G_GROUP] = new double[] {0, maxGroup};
+    b[Observer.G_LAST_ACTION] = new double[] {0, ActionTable.COUNT - 1};
+    b[Observer.G_LAST_ARGUMENT] = new double[] {0, ActionTable.ARGUMENTS - 1};
+    b[Observer.G_LAST_SUCCESS] = new double[] {0, 1};
+    b[Observer.G_LAST_REWARD] = new double[] {0, (double) economyRanges[Economy.ALTAR_REWARD][1] * agents};
+    b[Observer.G_PROGRESS] = new double[] {0, 1};
+    for (int i = 0; i < Economy.SIZE; i++) {
+      b[Observer.G_ECONOMY + i] = new double[] {economyRanges[i][0], economyRanges[i][1]};
+    }
+    for (int k = 0; k < ActionTable.COUNT; k++) {
+      double lo = Double.POSITIVE_INFINITY;
+      double hi = Double.NEGATIVE_INFINITY;
+      for (int a = 0; a < agents; a++) {
+        lo = Math.min(lo, body[a * ActionTable.COUNT + k]);
+        hi = Math.max(hi, body[a * ActionTable.COUNT + k]);
+      }
+      b[Observer.G_BODY + k] = agents == 0 ? new double[] {0, 0} : new double[] {lo, hi};
+    }
+    return observer.globalsSpec(b);
   }
 
   /**

@@ -325,7 +325,17 @@ final class Observer {
         DType.UINT8, new int[] {ActionTable.PAIRS}, Scope.AGENT, 0.0, 1.0, f);
   }
 
-  TensorSpec globalsSpec() {
+  /**
+   * The globals' spec, with {@code bounds[i] = {low, high}} of feature i (see
+   * {@code EnergyWorld.globalsSpec}); the tensor's own bounds are the widest of them.
+   */
+  TensorSpec globalsSpec(double[][] bounds) {
+    double low = Double.POSITIVE_INFINITY;
+    double high = Double.NEGATIVE_INFINITY;
+    for (double[] b : bounds) {
+      low = Math.min(low, b[0]);
+      high = Math.max(high, b[1]);
+    }
     List<FeatureSpec> f = new ArrayList<>();
     String[][] own = {
         {"energy", "own energy"},
@@ -343,18 +353,21 @@ final class Observer {
         {"progress", "steps taken / max_steps"},
     };
     for (int i = 0; i < own.length; i++) {
-      f.add(new FeatureSpec(own[i][0], own[i][1], i));
+      f.add(new FeatureSpec(own[i][0], own[i][1], i, 1.0, bounds[i][0], bounds[i][1]));
     }
     for (int i = 0; i < Economy.SIZE; i++) {
       Economy.Item it = Economy.ITEMS.get(i);
-      f.add(new FeatureSpec("economy." + it.key(), "this episode's sampled " + it.description(), G_ECONOMY + i));
+      f.add(new FeatureSpec("economy." + it.key(), "this episode's sampled " + it.description(), G_ECONOMY + i, 1.0,
+          bounds[G_ECONOMY + i][0], bounds[G_ECONOMY + i][1]));
     }
     for (int k = 0; k < ActionTable.COUNT; k++) {
       f.add(new FeatureSpec("body." + ActionTable.TABLE[k].name, "own body's cost multiplier for "
-          + ActionTable.TABLE[k].name + (k == ActionTable.SHIELD ? " (toggle and upkeep)" : ""), G_BODY + k));
+          + ActionTable.TABLE[k].name + (k == ActionTable.SHIELD ? " (toggle and upkeep)" : ""), G_BODY + k, 1.0,
+          bounds[G_BODY + k][0], bounds[G_BODY + k][1]));
     }
     return new TensorSpec("globals", "the agent's own state, last action and reward, episode progress, this episode's "
-        + "sampled economy (raw values) and its body's cost multipliers", DType.FLOAT32, new int[] {GLOBALS},
-        Scope.AGENT, null, null, f);
+        + "sampled economy (raw values) and its body's cost multipliers; each feature has its own bounds (energy "
+        + "up to max_energy, crystals up to max_inventory, economy values within their ranges, ...), and low and "
+        + "high are the widest of them", DType.FLOAT32, new int[] {GLOBALS}, Scope.AGENT, low, high, f);
   }
 }

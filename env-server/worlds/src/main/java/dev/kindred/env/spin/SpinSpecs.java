@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The spec of a spin world: what each observation, the action, the reward and the episode
- * statistics mean, which stationary law the dynamics have (the "regime" property), and where
+ * statistics mean, each observation's bounds ({@link SpinBounds}), which stationary law the dynamics have (the "regime" property), and where
  * each observation sits in the spec's list (the indices {@link SpinObservables} writes to).
  */
 final class SpinSpecs {
@@ -38,6 +38,7 @@ final class SpinSpecs {
   final int surprise;
 
   SpinSpecs(String worldId, SpinGraph g, SpinOptions o, int freeSpins, String graphDescription) {
+    SpinBounds b = new SpinBounds(g, o);
     int n = g.n;
     int d = g.maxDegree;
     int agents = o.controlled().length;
@@ -59,10 +60,10 @@ final class SpinSpecs {
       obs.add(new TensorSpec("neighbour_precisions", "effective sensory precision beta*gamma_ij the agent assigns "
           + "to each neighbour (0 in padding); the posterior is phi = sigmoid(2*(prior_precision + "
           + "sum_j neighbour_precisions_j * neighbour_spins_j))", DType.FLOAT32, new int[] {d}, Scope.AGENT,
-          null, null, List.of()));
+          b.precisionLow, b.precisionHigh, List.of()));
       priorPrecision = obs.size();
       obs.add(new TensorSpec("prior_precision", "effective prior precision beta*zeta_i of the agent", DType.FLOAT32,
-          new int[0], Scope.AGENT, null, null, List.of()));
+          new int[0], Scope.AGENT, b.priorLow, b.priorHigh, List.of()));
       ownSpin = obs.size();
       obs.add(new TensorSpec("own_spin", "the agent's own current spin (-1/+1)", DType.INT8, new int[0],
           Scope.AGENT, -1.0, 1.0, List.of()));
@@ -91,23 +92,23 @@ final class SpinSpecs {
     obs.add(new TensorSpec("energy", "asynchronous (Ising/Gibbs) energy per spin with un-scaled precisions: "
         + "E = (-1/2 sum_{i!=j} gamma_ij sigma_i sigma_j - sum_i zeta_i sigma_i) / n"
         + (hasLaws ? "; the Gibbs law of the asynchronous schedules is proportional to exp(-beta*n*E)" : ""),
-        DType.FLOAT64, new int[0], Scope.COPY, null, null, List.of()));
+        DType.FLOAT64, new int[0], Scope.COPY, -b.energyAbs, b.energyAbs, List.of()));
     energySync = obs.size();
     obs.add(new TensorSpec("energy_sync", "synchronous (Little/Peretto, eq. C.34) energy per spin: E_s = (-sum_i "
         + "zeta_i sigma_i - (1/beta) sum_i ln 2cosh(beta*u_i)) / n with u_i = zeta_i + sum_j gamma_ij sigma_j; "
         + (hasLaws ? "the synchronous stationary law is proportional to exp(-beta*n*E_s); " : "")
         + "at beta = 0 the divergent constant n*ln2/beta is dropped and E_s = -sum_i zeta_i sigma_i / n",
-        DType.FLOAT64, new int[0], Scope.COPY, null, null, List.of()));
+        DType.FLOAT64, new int[0], Scope.COPY, b.energySyncLow, b.energySyncHigh, List.of()));
     meanSurprise = obs.size();
     obs.add(new TensorSpec("mean_surprise", "mean over all n agents of the surprise -ln P(neighbour spins)",
-        DType.FLOAT64, new int[0], Scope.COPY, 0.0, null, List.of()));
+        DType.FLOAT64, new int[0], Scope.COPY, 0.0, b.meanSurpriseHigh, List.of()));
     phi = obs.size();
     obs.add(new TensorSpec("phi", phiDescription(o.mode()), DType.FLOAT32, new int[] {n}, Scope.COPY, 0.0, 1.0,
         List.of()));
     surprise = obs.size();
     obs.add(new TensorSpec("surprise", "each agent's surprise -ln P(neighbour spins) = -ln 2cosh(beta*u_i) + "
         + "ln 2cosh(beta*zeta_i) + sum_j ln 2cosh(beta*gamma_ij)", DType.FLOAT32, new int[] {n}, Scope.COPY,
-        0.0, null, List.of()));
+        0.0, b.surpriseHigh, List.of()));
 
     Map<String, String> props = new LinkedHashMap<>();
     props.put("regime", regime(g, o));
@@ -127,7 +128,7 @@ final class SpinSpecs {
             agents == 0 ? "no agents: the built-in agents drive every free spin; actions are empty"
                 : "each controlled agent sets its spin: 0 = down (-1), 1 = up (+1); always succeeds"),
         new RewardSpec("minus the agent's surprise -ln P(neighbour spins) after the step's sweeps, so "
-            + "maximising reward minimises surprise (free energy)", null, 0.0),
+            + "maximising reward minimises surprise (free energy)", -b.surpriseHigh, 0.0),
         episodeLength, false,
         episodeLength == 0 ? "episodes are never truncated" : "episodes are truncated after max_steps steps",
         List.of(new StatSpec("mean_surprise", "agent's surprise averaged over the episode's steps", Scope.AGENT),
