@@ -166,6 +166,55 @@ func (TensorEncoding) EnumDescriptor() ([]byte, []int) {
 	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{1}
 }
 
+type RenderFormat int32
+
+const (
+	RenderFormat_RENDER_FORMAT_UNSPECIFIED RenderFormat = 0 // RGB
+	RenderFormat_RENDER_FORMAT_RGB         RenderFormat = 1 // RenderResponse.rgb: height rows of width pixels, 3 bytes each
+	RenderFormat_RENDER_FORMAT_TEXT        RenderFormat = 2 // RenderResponse.text
+)
+
+// Enum value maps for RenderFormat.
+var (
+	RenderFormat_name = map[int32]string{
+		0: "RENDER_FORMAT_UNSPECIFIED",
+		1: "RENDER_FORMAT_RGB",
+		2: "RENDER_FORMAT_TEXT",
+	}
+	RenderFormat_value = map[string]int32{
+		"RENDER_FORMAT_UNSPECIFIED": 0,
+		"RENDER_FORMAT_RGB":         1,
+		"RENDER_FORMAT_TEXT":        2,
+	}
+)
+
+func (x RenderFormat) Enum() *RenderFormat {
+	p := new(RenderFormat)
+	*p = x
+	return p
+}
+
+func (x RenderFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RenderFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_kindred_v1_env_service_proto_enumTypes[2].Descriptor()
+}
+
+func (RenderFormat) Type() protoreflect.EnumType {
+	return &file_kindred_v1_env_service_proto_enumTypes[2]
+}
+
+func (x RenderFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RenderFormat.Descriptor instead.
+func (RenderFormat) EnumDescriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{2}
+}
+
 type GetServerInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1870,6 +1919,153 @@ func (x *StepResponse) GetMatch() *MatchStep {
 	return nil
 }
 
+type RenderRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Copy      uint32                 `protobuf:"varint,2,opt,name=copy,proto3" json:"copy,omitempty"`
+	Format    RenderFormat           `protobuf:"varint,3,opt,name=format,proto3,enum=kindred.v1.RenderFormat" json:"format,omitempty"`
+	// Side of one cell (energy world) or spin in pixels; 0 means the world's default (energy 16,
+	// spin 8). The energy world draws cells of 4..64 pixels, the spin worlds 1..64.
+	CellPixels    uint32 `protobuf:"varint,4,opt,name=cell_pixels,json=cellPixels,proto3" json:"cell_pixels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenderRequest) Reset() {
+	*x = RenderRequest{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenderRequest) ProtoMessage() {}
+
+func (x *RenderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
+func (*RenderRequest) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RenderRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *RenderRequest) GetCopy() uint32 {
+	if x != nil {
+		return x.Copy
+	}
+	return 0
+}
+
+func (x *RenderRequest) GetFormat() RenderFormat {
+	if x != nil {
+		return x.Format
+	}
+	return RenderFormat_RENDER_FORMAT_UNSPECIFIED
+}
+
+func (x *RenderRequest) GetCellPixels() uint32 {
+	if x != nil {
+		return x.CellPixels
+	}
+	return 0
+}
+
+type RenderResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Width  uint32                 `protobuf:"varint,1,opt,name=width,proto3" json:"width,omitempty"`
+	Height uint32                 `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	Rgb    []byte                 `protobuf:"bytes,3,opt,name=rgb,proto3" json:"rgb,omitempty"`
+	Text   string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// Steps taken by the session so far (all copies), for ordering frames.
+	SessionStep   uint64 `protobuf:"varint,5,opt,name=session_step,json=sessionStep,proto3" json:"session_step,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenderResponse) Reset() {
+	*x = RenderResponse{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenderResponse) ProtoMessage() {}
+
+func (x *RenderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
+func (*RenderResponse) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RenderResponse) GetWidth() uint32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *RenderResponse) GetHeight() uint32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *RenderResponse) GetRgb() []byte {
+	if x != nil {
+		return x.Rgb
+	}
+	return nil
+}
+
+func (x *RenderResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *RenderResponse) GetSessionStep() uint64 {
+	if x != nil {
+		return x.SessionStep
+	}
+	return 0
+}
+
 type CloseSessionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
@@ -1879,7 +2075,7 @@ type CloseSessionRequest struct {
 
 func (x *CloseSessionRequest) Reset() {
 	*x = CloseSessionRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1891,7 +2087,7 @@ func (x *CloseSessionRequest) String() string {
 func (*CloseSessionRequest) ProtoMessage() {}
 
 func (x *CloseSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1904,7 +2100,7 @@ func (x *CloseSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionRequest.ProtoReflect.Descriptor instead.
 func (*CloseSessionRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{23}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CloseSessionRequest) GetSessionId() string {
@@ -1926,7 +2122,7 @@ type CloseSessionResponse struct {
 
 func (x *CloseSessionResponse) Reset() {
 	*x = CloseSessionResponse{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2134,7 @@ func (x *CloseSessionResponse) String() string {
 func (*CloseSessionResponse) ProtoMessage() {}
 
 func (x *CloseSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2147,7 @@ func (x *CloseSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionResponse.ProtoReflect.Descriptor instead.
 func (*CloseSessionResponse) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{24}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CloseSessionResponse) GetSessionSteps() uint64 {
@@ -2122,7 +2318,20 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\bepisodes\x18\b \x03(\v2\x18.kindred.v1.EpisodeStatsR\bepisodes\x12!\n" +
 	"\fsession_step\x18\t \x01(\x04R\vsessionStep\x12+\n" +
 	"\x05match\x18\n" +
-	" \x01(\v2\x15.kindred.v1.MatchStepR\x05match\"4\n" +
+	" \x01(\v2\x15.kindred.v1.MatchStepR\x05match\"\x95\x01\n" +
+	"\rRenderRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x12\n" +
+	"\x04copy\x18\x02 \x01(\rR\x04copy\x120\n" +
+	"\x06format\x18\x03 \x01(\x0e2\x18.kindred.v1.RenderFormatR\x06format\x12\x1f\n" +
+	"\vcell_pixels\x18\x04 \x01(\rR\n" +
+	"cellPixels\"\x87\x01\n" +
+	"\x0eRenderResponse\x12\x14\n" +
+	"\x05width\x18\x01 \x01(\rR\x05width\x12\x16\n" +
+	"\x06height\x18\x02 \x01(\rR\x06height\x12\x10\n" +
+	"\x03rgb\x18\x03 \x01(\fR\x03rgb\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12!\n" +
+	"\fsession_step\x18\x05 \x01(\x04R\vsessionStep\"4\n" +
 	"\x13CloseSessionRequest\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\"W\n" +
@@ -2136,7 +2345,11 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\x13SEAT_OUTCOME_ABSENT\x10\x03*K\n" +
 	"\x0eTensorEncoding\x12\x17\n" +
 	"\x13TENSOR_ENCODING_RAW\x10\x00\x12 \n" +
-	"\x1cTENSOR_ENCODING_SPARSE_BYTES\x10\x012\xbd\x06\n" +
+	"\x1cTENSOR_ENCODING_SPARSE_BYTES\x10\x01*\\\n" +
+	"\fRenderFormat\x12\x1d\n" +
+	"\x19RENDER_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11RENDER_FORMAT_RGB\x10\x01\x12\x16\n" +
+	"\x12RENDER_FORMAT_TEXT\x10\x022\xfe\x06\n" +
 	"\n" +
 	"EnvService\x12I\n" +
 	"\rGetServerInfo\x12 .kindred.v1.GetServerInfoRequest\x1a\x16.kindred.v1.ServerInfo\x12K\n" +
@@ -2147,7 +2360,8 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\x04Step\x12\x17.kindred.v1.StepRequest\x1a\x18.kindred.v1.StepResponse\x12C\n" +
 	"\n" +
 	"StepStream\x12\x17.kindred.v1.StepRequest\x1a\x18.kindred.v1.StepResponse(\x010\x01\x12Q\n" +
-	"\fCloseSession\x12\x1f.kindred.v1.CloseSessionRequest\x1a .kindred.v1.CloseSessionResponse\x12N\n" +
+	"\fCloseSession\x12\x1f.kindred.v1.CloseSessionRequest\x1a .kindred.v1.CloseSessionResponse\x12?\n" +
+	"\x06Render\x12\x19.kindred.v1.RenderRequest\x1a\x1a.kindred.v1.RenderResponse\x12N\n" +
 	"\vJoinSession\x12\x1e.kindred.v1.JoinSessionRequest\x1a\x1f.kindred.v1.JoinSessionResponse\x12A\n" +
 	"\bStepSeat\x12\x1b.kindred.v1.StepSeatRequest\x1a\x18.kindred.v1.StepResponse\x12K\n" +
 	"\x0eStepSeatStream\x12\x1b.kindred.v1.StepSeatRequest\x1a\x18.kindred.v1.StepResponse(\x010\x01\x12Q\n" +
@@ -2166,96 +2380,102 @@ func file_kindred_v1_env_service_proto_rawDescGZIP() []byte {
 	return file_kindred_v1_env_service_proto_rawDescData
 }
 
-var file_kindred_v1_env_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kindred_v1_env_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_kindred_v1_env_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_kindred_v1_env_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_kindred_v1_env_service_proto_goTypes = []any{
 	(SeatOutcome)(0),              // 0: kindred.v1.SeatOutcome
 	(TensorEncoding)(0),           // 1: kindred.v1.TensorEncoding
-	(*GetServerInfoRequest)(nil),  // 2: kindred.v1.GetServerInfoRequest
-	(*ServerInfo)(nil),            // 3: kindred.v1.ServerInfo
-	(*ServerLimits)(nil),          // 4: kindred.v1.ServerLimits
-	(*ListWorldsRequest)(nil),     // 5: kindred.v1.ListWorldsRequest
-	(*ListWorldsResponse)(nil),    // 6: kindred.v1.ListWorldsResponse
-	(*CreateSessionRequest)(nil),  // 7: kindred.v1.CreateSessionRequest
-	(*SeatLayout)(nil),            // 8: kindred.v1.SeatLayout
-	(*MatchOptions)(nil),          // 9: kindred.v1.MatchOptions
-	(*CreateSessionResponse)(nil), // 10: kindred.v1.CreateSessionResponse
-	(*SeatGrant)(nil),             // 11: kindred.v1.SeatGrant
-	(*JoinSessionRequest)(nil),    // 12: kindred.v1.JoinSessionRequest
-	(*JoinSessionResponse)(nil),   // 13: kindred.v1.JoinSessionResponse
-	(*StepSeatRequest)(nil),       // 14: kindred.v1.StepSeatRequest
-	(*LeaveSessionRequest)(nil),   // 15: kindred.v1.LeaveSessionRequest
-	(*LeaveSessionResponse)(nil),  // 16: kindred.v1.LeaveSessionResponse
-	(*MatchStep)(nil),             // 17: kindred.v1.MatchStep
-	(*SeatEpisodeStats)(nil),      // 18: kindred.v1.SeatEpisodeStats
-	(*ResetRequest)(nil),          // 19: kindred.v1.ResetRequest
-	(*StepRequest)(nil),           // 20: kindred.v1.StepRequest
-	(*Tensor)(nil),                // 21: kindred.v1.Tensor
-	(*AgentEpisodeStats)(nil),     // 22: kindred.v1.AgentEpisodeStats
-	(*EpisodeStats)(nil),          // 23: kindred.v1.EpisodeStats
-	(*StepResponse)(nil),          // 24: kindred.v1.StepResponse
-	(*CloseSessionRequest)(nil),   // 25: kindred.v1.CloseSessionRequest
-	(*CloseSessionResponse)(nil),  // 26: kindred.v1.CloseSessionResponse
-	nil,                           // 27: kindred.v1.AgentEpisodeStats.StatsEntry
-	nil,                           // 28: kindred.v1.EpisodeStats.StatsEntry
-	(*WorldInfo)(nil),             // 29: kindred.v1.WorldInfo
-	(*structpb.Struct)(nil),       // 30: google.protobuf.Struct
-	(AutoresetMode)(0),            // 31: kindred.v1.AutoresetMode
-	(*EnvSpec)(nil),               // 32: kindred.v1.EnvSpec
-	(DType)(0),                    // 33: kindred.v1.DType
+	(RenderFormat)(0),             // 2: kindred.v1.RenderFormat
+	(*GetServerInfoRequest)(nil),  // 3: kindred.v1.GetServerInfoRequest
+	(*ServerInfo)(nil),            // 4: kindred.v1.ServerInfo
+	(*ServerLimits)(nil),          // 5: kindred.v1.ServerLimits
+	(*ListWorldsRequest)(nil),     // 6: kindred.v1.ListWorldsRequest
+	(*ListWorldsResponse)(nil),    // 7: kindred.v1.ListWorldsResponse
+	(*CreateSessionRequest)(nil),  // 8: kindred.v1.CreateSessionRequest
+	(*SeatLayout)(nil),            // 9: kindred.v1.SeatLayout
+	(*MatchOptions)(nil),          // 10: kindred.v1.MatchOptions
+	(*CreateSessionResponse)(nil), // 11: kindred.v1.CreateSessionResponse
+	(*SeatGrant)(nil),             // 12: kindred.v1.SeatGrant
+	(*JoinSessionRequest)(nil),    // 13: kindred.v1.JoinSessionRequest
+	(*JoinSessionResponse)(nil),   // 14: kindred.v1.JoinSessionResponse
+	(*StepSeatRequest)(nil),       // 15: kindred.v1.StepSeatRequest
+	(*LeaveSessionRequest)(nil),   // 16: kindred.v1.LeaveSessionRequest
+	(*LeaveSessionResponse)(nil),  // 17: kindred.v1.LeaveSessionResponse
+	(*MatchStep)(nil),             // 18: kindred.v1.MatchStep
+	(*SeatEpisodeStats)(nil),      // 19: kindred.v1.SeatEpisodeStats
+	(*ResetRequest)(nil),          // 20: kindred.v1.ResetRequest
+	(*StepRequest)(nil),           // 21: kindred.v1.StepRequest
+	(*Tensor)(nil),                // 22: kindred.v1.Tensor
+	(*AgentEpisodeStats)(nil),     // 23: kindred.v1.AgentEpisodeStats
+	(*EpisodeStats)(nil),          // 24: kindred.v1.EpisodeStats
+	(*StepResponse)(nil),          // 25: kindred.v1.StepResponse
+	(*RenderRequest)(nil),         // 26: kindred.v1.RenderRequest
+	(*RenderResponse)(nil),        // 27: kindred.v1.RenderResponse
+	(*CloseSessionRequest)(nil),   // 28: kindred.v1.CloseSessionRequest
+	(*CloseSessionResponse)(nil),  // 29: kindred.v1.CloseSessionResponse
+	nil,                           // 30: kindred.v1.AgentEpisodeStats.StatsEntry
+	nil,                           // 31: kindred.v1.EpisodeStats.StatsEntry
+	(*WorldInfo)(nil),             // 32: kindred.v1.WorldInfo
+	(*structpb.Struct)(nil),       // 33: google.protobuf.Struct
+	(AutoresetMode)(0),            // 34: kindred.v1.AutoresetMode
+	(*EnvSpec)(nil),               // 35: kindred.v1.EnvSpec
+	(DType)(0),                    // 36: kindred.v1.DType
 }
 var file_kindred_v1_env_service_proto_depIdxs = []int32{
-	4,  // 0: kindred.v1.ServerInfo.limits:type_name -> kindred.v1.ServerLimits
-	29, // 1: kindred.v1.ListWorldsResponse.worlds:type_name -> kindred.v1.WorldInfo
-	30, // 2: kindred.v1.CreateSessionRequest.config:type_name -> google.protobuf.Struct
-	31, // 3: kindred.v1.CreateSessionRequest.autoreset:type_name -> kindred.v1.AutoresetMode
-	8,  // 4: kindred.v1.CreateSessionRequest.seats:type_name -> kindred.v1.SeatLayout
-	9,  // 5: kindred.v1.CreateSessionRequest.match:type_name -> kindred.v1.MatchOptions
-	32, // 6: kindred.v1.CreateSessionResponse.spec:type_name -> kindred.v1.EnvSpec
-	11, // 7: kindred.v1.CreateSessionResponse.seats:type_name -> kindred.v1.SeatGrant
-	32, // 8: kindred.v1.JoinSessionResponse.spec:type_name -> kindred.v1.EnvSpec
-	8,  // 9: kindred.v1.JoinSessionResponse.seat:type_name -> kindred.v1.SeatLayout
-	24, // 10: kindred.v1.JoinSessionResponse.observation:type_name -> kindred.v1.StepResponse
-	8,  // 11: kindred.v1.JoinSessionResponse.seats:type_name -> kindred.v1.SeatLayout
-	9,  // 12: kindred.v1.JoinSessionResponse.match:type_name -> kindred.v1.MatchOptions
+	5,  // 0: kindred.v1.ServerInfo.limits:type_name -> kindred.v1.ServerLimits
+	32, // 1: kindred.v1.ListWorldsResponse.worlds:type_name -> kindred.v1.WorldInfo
+	33, // 2: kindred.v1.CreateSessionRequest.config:type_name -> google.protobuf.Struct
+	34, // 3: kindred.v1.CreateSessionRequest.autoreset:type_name -> kindred.v1.AutoresetMode
+	9,  // 4: kindred.v1.CreateSessionRequest.seats:type_name -> kindred.v1.SeatLayout
+	10, // 5: kindred.v1.CreateSessionRequest.match:type_name -> kindred.v1.MatchOptions
+	35, // 6: kindred.v1.CreateSessionResponse.spec:type_name -> kindred.v1.EnvSpec
+	12, // 7: kindred.v1.CreateSessionResponse.seats:type_name -> kindred.v1.SeatGrant
+	35, // 8: kindred.v1.JoinSessionResponse.spec:type_name -> kindred.v1.EnvSpec
+	9,  // 9: kindred.v1.JoinSessionResponse.seat:type_name -> kindred.v1.SeatLayout
+	25, // 10: kindred.v1.JoinSessionResponse.observation:type_name -> kindred.v1.StepResponse
+	9,  // 11: kindred.v1.JoinSessionResponse.seats:type_name -> kindred.v1.SeatLayout
+	10, // 12: kindred.v1.JoinSessionResponse.match:type_name -> kindred.v1.MatchOptions
 	0,  // 13: kindred.v1.MatchStep.outcomes:type_name -> kindred.v1.SeatOutcome
-	33, // 14: kindred.v1.Tensor.dtype:type_name -> kindred.v1.DType
+	36, // 14: kindred.v1.Tensor.dtype:type_name -> kindred.v1.DType
 	1,  // 15: kindred.v1.Tensor.encoding:type_name -> kindred.v1.TensorEncoding
-	27, // 16: kindred.v1.AgentEpisodeStats.stats:type_name -> kindred.v1.AgentEpisodeStats.StatsEntry
-	22, // 17: kindred.v1.EpisodeStats.agents:type_name -> kindred.v1.AgentEpisodeStats
-	28, // 18: kindred.v1.EpisodeStats.stats:type_name -> kindred.v1.EpisodeStats.StatsEntry
-	18, // 19: kindred.v1.EpisodeStats.seats:type_name -> kindred.v1.SeatEpisodeStats
-	21, // 20: kindred.v1.StepResponse.observations:type_name -> kindred.v1.Tensor
-	21, // 21: kindred.v1.StepResponse.final_observations:type_name -> kindred.v1.Tensor
-	23, // 22: kindred.v1.StepResponse.episodes:type_name -> kindred.v1.EpisodeStats
-	17, // 23: kindred.v1.StepResponse.match:type_name -> kindred.v1.MatchStep
-	2,  // 24: kindred.v1.EnvService.GetServerInfo:input_type -> kindred.v1.GetServerInfoRequest
-	5,  // 25: kindred.v1.EnvService.ListWorlds:input_type -> kindred.v1.ListWorldsRequest
-	7,  // 26: kindred.v1.EnvService.CreateSession:input_type -> kindred.v1.CreateSessionRequest
-	19, // 27: kindred.v1.EnvService.Reset:input_type -> kindred.v1.ResetRequest
-	20, // 28: kindred.v1.EnvService.Step:input_type -> kindred.v1.StepRequest
-	20, // 29: kindred.v1.EnvService.StepStream:input_type -> kindred.v1.StepRequest
-	25, // 30: kindred.v1.EnvService.CloseSession:input_type -> kindred.v1.CloseSessionRequest
-	12, // 31: kindred.v1.EnvService.JoinSession:input_type -> kindred.v1.JoinSessionRequest
-	14, // 32: kindred.v1.EnvService.StepSeat:input_type -> kindred.v1.StepSeatRequest
-	14, // 33: kindred.v1.EnvService.StepSeatStream:input_type -> kindred.v1.StepSeatRequest
-	15, // 34: kindred.v1.EnvService.LeaveSession:input_type -> kindred.v1.LeaveSessionRequest
-	3,  // 35: kindred.v1.EnvService.GetServerInfo:output_type -> kindred.v1.ServerInfo
-	6,  // 36: kindred.v1.EnvService.ListWorlds:output_type -> kindred.v1.ListWorldsResponse
-	10, // 37: kindred.v1.EnvService.CreateSession:output_type -> kindred.v1.CreateSessionResponse
-	24, // 38: kindred.v1.EnvService.Reset:output_type -> kindred.v1.StepResponse
-	24, // 39: kindred.v1.EnvService.Step:output_type -> kindred.v1.StepResponse
-	24, // 40: kindred.v1.EnvService.StepStream:output_type -> kindred.v1.StepResponse
-	26, // 41: kindred.v1.EnvService.CloseSession:output_type -> kindred.v1.CloseSessionResponse
-	13, // 42: kindred.v1.EnvService.JoinSession:output_type -> kindred.v1.JoinSessionResponse
-	24, // 43: kindred.v1.EnvService.StepSeat:output_type -> kindred.v1.StepResponse
-	24, // 44: kindred.v1.EnvService.StepSeatStream:output_type -> kindred.v1.StepResponse
-	16, // 45: kindred.v1.EnvService.LeaveSession:output_type -> kindred.v1.LeaveSessionResponse
-	35, // [35:46] is the sub-list for method output_type
-	24, // [24:35] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	30, // 16: kindred.v1.AgentEpisodeStats.stats:type_name -> kindred.v1.AgentEpisodeStats.StatsEntry
+	23, // 17: kindred.v1.EpisodeStats.agents:type_name -> kindred.v1.AgentEpisodeStats
+	31, // 18: kindred.v1.EpisodeStats.stats:type_name -> kindred.v1.EpisodeStats.StatsEntry
+	19, // 19: kindred.v1.EpisodeStats.seats:type_name -> kindred.v1.SeatEpisodeStats
+	22, // 20: kindred.v1.StepResponse.observations:type_name -> kindred.v1.Tensor
+	22, // 21: kindred.v1.StepResponse.final_observations:type_name -> kindred.v1.Tensor
+	24, // 22: kindred.v1.StepResponse.episodes:type_name -> kindred.v1.EpisodeStats
+	18, // 23: kindred.v1.StepResponse.match:type_name -> kindred.v1.MatchStep
+	2,  // 24: kindred.v1.RenderRequest.format:type_name -> kindred.v1.RenderFormat
+	3,  // 25: kindred.v1.EnvService.GetServerInfo:input_type -> kindred.v1.GetServerInfoRequest
+	6,  // 26: kindred.v1.EnvService.ListWorlds:input_type -> kindred.v1.ListWorldsRequest
+	8,  // 27: kindred.v1.EnvService.CreateSession:input_type -> kindred.v1.CreateSessionRequest
+	20, // 28: kindred.v1.EnvService.Reset:input_type -> kindred.v1.ResetRequest
+	21, // 29: kindred.v1.EnvService.Step:input_type -> kindred.v1.StepRequest
+	21, // 30: kindred.v1.EnvService.StepStream:input_type -> kindred.v1.StepRequest
+	28, // 31: kindred.v1.EnvService.CloseSession:input_type -> kindred.v1.CloseSessionRequest
+	26, // 32: kindred.v1.EnvService.Render:input_type -> kindred.v1.RenderRequest
+	13, // 33: kindred.v1.EnvService.JoinSession:input_type -> kindred.v1.JoinSessionRequest
+	15, // 34: kindred.v1.EnvService.StepSeat:input_type -> kindred.v1.StepSeatRequest
+	15, // 35: kindred.v1.EnvService.StepSeatStream:input_type -> kindred.v1.StepSeatRequest
+	16, // 36: kindred.v1.EnvService.LeaveSession:input_type -> kindred.v1.LeaveSessionRequest
+	4,  // 37: kindred.v1.EnvService.GetServerInfo:output_type -> kindred.v1.ServerInfo
+	7,  // 38: kindred.v1.EnvService.ListWorlds:output_type -> kindred.v1.ListWorldsResponse
+	11, // 39: kindred.v1.EnvService.CreateSession:output_type -> kindred.v1.CreateSessionResponse
+	25, // 40: kindred.v1.EnvService.Reset:output_type -> kindred.v1.StepResponse
+	25, // 41: kindred.v1.EnvService.Step:output_type -> kindred.v1.StepResponse
+	25, // 42: kindred.v1.EnvService.StepStream:output_type -> kindred.v1.StepResponse
+	29, // 43: kindred.v1.EnvService.CloseSession:output_type -> kindred.v1.CloseSessionResponse
+	27, // 44: kindred.v1.EnvService.Render:output_type -> kindred.v1.RenderResponse
+	14, // 45: kindred.v1.EnvService.JoinSession:output_type -> kindred.v1.JoinSessionResponse
+	25, // 46: kindred.v1.EnvService.StepSeat:output_type -> kindred.v1.StepResponse
+	25, // 47: kindred.v1.EnvService.StepSeatStream:output_type -> kindred.v1.StepResponse
+	17, // 48: kindred.v1.EnvService.LeaveSession:output_type -> kindred.v1.LeaveSessionResponse
+	37, // [37:49] is the sub-list for method output_type
+	25, // [25:37] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_kindred_v1_env_service_proto_init() }
@@ -2272,8 +2492,8 @@ func file_kindred_v1_env_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kindred_v1_env_service_proto_rawDesc), len(file_kindred_v1_env_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   27,
+			NumEnums:      3,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

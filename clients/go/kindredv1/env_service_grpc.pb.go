@@ -62,6 +62,7 @@ const (
 	EnvService_Step_FullMethodName           = "/kindred.v1.EnvService/Step"
 	EnvService_StepStream_FullMethodName     = "/kindred.v1.EnvService/StepStream"
 	EnvService_CloseSession_FullMethodName   = "/kindred.v1.EnvService/CloseSession"
+	EnvService_Render_FullMethodName         = "/kindred.v1.EnvService/Render"
 	EnvService_JoinSession_FullMethodName    = "/kindred.v1.EnvService/JoinSession"
 	EnvService_StepSeat_FullMethodName       = "/kindred.v1.EnvService/StepSeat"
 	EnvService_StepSeatStream_FullMethodName = "/kindred.v1.EnvService/StepSeatStream"
@@ -89,6 +90,10 @@ type EnvServiceClient interface {
 	StepStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[StepRequest, StepResponse], error)
 	// Closes a session and frees it. Closing an unknown or closed session is NOT_FOUND.
 	CloseSession(ctx context.Context, in *CloseSessionRequest, opts ...grpc.CallOption) (*CloseSessionResponse, error)
+	// A picture of one copy as it is now (between steps): RGB pixels or text. Changes nothing.
+	// A world without pictures is FAILED_PRECONDITION; a frame larger than the server's message
+	// limit allows is INVALID_ARGUMENT naming the largest cell_pixels that fits.
+	Render(ctx context.Context, in *RenderRequest, opts ...grpc.CallOption) (*RenderResponse, error)
 	// Takes a seat of a match: returns the seat's spec and the current observations.
 	JoinSession(ctx context.Context, in *JoinSessionRequest, opts ...grpc.CallOption) (*JoinSessionResponse, error)
 	// Submits the seat's actions for the match's next step and answers, with the seat's part of
@@ -182,6 +187,16 @@ func (c *envServiceClient) CloseSession(ctx context.Context, in *CloseSessionReq
 	return out, nil
 }
 
+func (c *envServiceClient) Render(ctx context.Context, in *RenderRequest, opts ...grpc.CallOption) (*RenderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RenderResponse)
+	err := c.cc.Invoke(ctx, EnvService_Render_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *envServiceClient) JoinSession(ctx context.Context, in *JoinSessionRequest, opts ...grpc.CallOption) (*JoinSessionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(JoinSessionResponse)
@@ -246,6 +261,10 @@ type EnvServiceServer interface {
 	StepStream(grpc.BidiStreamingServer[StepRequest, StepResponse]) error
 	// Closes a session and frees it. Closing an unknown or closed session is NOT_FOUND.
 	CloseSession(context.Context, *CloseSessionRequest) (*CloseSessionResponse, error)
+	// A picture of one copy as it is now (between steps): RGB pixels or text. Changes nothing.
+	// A world without pictures is FAILED_PRECONDITION; a frame larger than the server's message
+	// limit allows is INVALID_ARGUMENT naming the largest cell_pixels that fits.
+	Render(context.Context, *RenderRequest) (*RenderResponse, error)
 	// Takes a seat of a match: returns the seat's spec and the current observations.
 	JoinSession(context.Context, *JoinSessionRequest) (*JoinSessionResponse, error)
 	// Submits the seat's actions for the match's next step and answers, with the seat's part of
@@ -286,6 +305,9 @@ func (UnimplementedEnvServiceServer) StepStream(grpc.BidiStreamingServer[StepReq
 }
 func (UnimplementedEnvServiceServer) CloseSession(context.Context, *CloseSessionRequest) (*CloseSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CloseSession not implemented")
+}
+func (UnimplementedEnvServiceServer) Render(context.Context, *RenderRequest) (*RenderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Render not implemented")
 }
 func (UnimplementedEnvServiceServer) JoinSession(context.Context, *JoinSessionRequest) (*JoinSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method JoinSession not implemented")
@@ -435,6 +457,24 @@ func _EnvService_CloseSession_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EnvService_Render_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EnvServiceServer).Render(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EnvService_Render_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EnvServiceServer).Render(ctx, req.(*RenderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _EnvService_JoinSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(JoinSessionRequest)
 	if err := dec(in); err != nil {
@@ -526,6 +566,10 @@ var EnvService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CloseSession",
 			Handler:    _EnvService_CloseSession_Handler,
+		},
+		{
+			MethodName: "Render",
+			Handler:    _EnvService_Render_Handler,
 		},
 		{
 			MethodName: "JoinSession",
