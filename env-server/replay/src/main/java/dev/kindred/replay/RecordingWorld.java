@@ -113,9 +113,17 @@ public final class RecordingWorld implements World {
     this.seats = List.copyOf(seats);
   }
 
-  /** The label given to the sink for episodes that start from now on (e.g. the brain's name). */
+  /**
+   * The label given to the sink for episodes that start from now on (e.g. the brain's name);
+   * each copy's episode numbers count from 0 again from its next reset.
+   */
   public void label(String label) {
     this.label = label == null ? "" : label;
+    for (CopyState s : copies) {
+      synchronized (s) {
+        s.episodes = 0;
+      }
+    }
   }
 
   /** Which episodes that start from now on are recorded. */
