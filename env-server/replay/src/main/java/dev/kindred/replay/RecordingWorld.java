@@ -196,9 +196,9 @@ public final class RecordingWorld implements World {
   }
 
   /** Steps per batch handed to the background thread. */
-  static final int BATCH = 16;
+  static final int BATCH = 64;
   /** Batches per recorded copy: the stepping thread waits when the background thread is this far behind. */
-  static final int BATCHES = 4;
+  static final int BATCHES = 3;
 
   /** One step as the stepping thread captured it. */
   private static final class Snapshot<F> {
