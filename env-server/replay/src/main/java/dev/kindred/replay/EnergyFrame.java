@@ -10,6 +10,8 @@ import java.util.Arrays;
  * them from a live view without allocating, so the recorder can diff two frames every step.
  */
 public final class EnergyFrame {
+  /** Each agent's cell index y * width + x, as captured; {@link #x} and {@link #y} are derived from it. */
+  final int[] cell;
   public final int[] x;
   public final int[] y;
   public final int[] orientation;
@@ -22,6 +24,7 @@ public final class EnergyFrame {
   public final int[] stock;
 
   public EnergyFrame(int agents, int objects) {
+    cell = new int[agents];
     x = new int[agents];
     y = new int[agents];
     orientation = new int[agents];
@@ -44,9 +47,17 @@ public final class EnergyFrame {
 
   /** Fills this frame from the view's current state. */
   public void capture(EnergyView v) {
+    captureRaw(v);
+    resolvePositions(v.width());
+  }
+
+  /**
+   * Fills this frame from the view, positions as cell indices only ({@link #resolvePositions}
+   * turns them into x and y later): the part of a capture the stepping thread does.
+   */
+  void captureRaw(EnergyView v) {
     for (int a = 0; a < x.length; a++) {
-      x[a] = v.agentX(a);
-      y[a] = v.agentY(a);
+      cell[a] = v.agentCell(a);
       orientation[a] = v.orientation(a);
       energy[a] = v.energy(a);
       green[a] = v.inventory(a, 0);
@@ -57,6 +68,16 @@ public final class EnergyFrame {
     for (int o = 0; o < readyAt.length; o++) {
       readyAt[o] = v.objectReadyAt(o);
       stock[o] = v.objectStock(o);
+    }
+  }
+
+  /** x and y from the captured cell indices of a grid {@code width} wide. */
+  void resolvePositions(int width) {
+    for (int a = 0; a < cell.length; a++) {
+      int c = cell[a];
+      int row = c / width;
+      y[a] = row;
+      x[a] = c - row * width;
     }
   }
 
@@ -73,6 +94,7 @@ public final class EnergyFrame {
 
   /** Copies every field of {@code from} into this frame. */
   public void copyFrom(EnergyFrame from) {
+    System.arraycopy(from.cell, 0, cell, 0, cell.length);
     System.arraycopy(from.x, 0, x, 0, x.length);
     System.arraycopy(from.y, 0, y, 0, y.length);
     System.arraycopy(from.orientation, 0, orientation, 0, orientation.length);

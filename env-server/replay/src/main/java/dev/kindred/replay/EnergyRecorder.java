@@ -34,7 +34,7 @@ final class EnergyRecorder implements CopyRecorder<EnergyFrame> {
 
   @Override
   public void capture(EnergyFrame frame) {
-    frame.capture(view);
+    frame.captureRaw(view); // x and y are derived on the background thread
   }
 
   @Override
@@ -159,6 +159,7 @@ final class EnergyRecorder implements CopyRecorder<EnergyFrame> {
   @Override
   public void appendStep(JsonLine out, EnergyFrame cur) {
     EnergyFrame prev = previous;
+    cur.resolvePositions(view.width());
     out.key("energy").ints(cur.energy, 0, cur.agents());
     boolean any = false;
     for (int a = 0; a < cur.agents(); a++) {

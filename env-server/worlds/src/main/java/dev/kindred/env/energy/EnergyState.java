@@ -263,6 +263,11 @@ final class EnergyState implements EnergyView {
   }
 
   @Override
+  public int agentCell(int agent) {
+    return pos[agent];
+  }
+
+  @Override
   public int orientation(int agent) {
     return orient[agent];
   }

@@ -26,6 +26,9 @@ public interface EnergyView {
 
   int agentY(int agent);
 
+  /** The agent's cell index {@code y * width() + x}: both coordinates at once, without a division. */
+  int agentCell(int agent);
+
   /** 0 up, 1 right, 2 down, 3 left. */
   int orientation(int agent);
 
