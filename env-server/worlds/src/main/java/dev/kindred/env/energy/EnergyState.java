@@ -263,6 +263,11 @@ final class EnergyState implements EnergyView {
   }
 
   @Override
+  public int agentCell(int agent) {
+    return pos[agent];
+  }
+
+  @Override
   public int orientation(int agent) {
     return orient[agent];
   }
@@ -340,5 +345,30 @@ final class EnergyState implements EnergyView {
   @Override
   public int economy(int index) {
     return econ[index];
+  }
+
+  @Override
+  public int maxInventory() {
+    return maxInventory;
+  }
+
+  @Override
+  public int actionKinds() {
+    return ActionTable.COUNT;
+  }
+
+  @Override
+  public float bodyMultiplier(int agent, int action) {
+    return body[agent * ActionTable.COUNT + action];
+  }
+
+  @Override
+  public int actionCost(int agent, int action) {
+    return cost[agent * ActionTable.COUNT + action];
+  }
+
+  @Override
+  public int objectReadyAt(int object) {
+    return objReadyAt[object];
   }
 }
