@@ -6,14 +6,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { writeFixtures } from './fixtures.mjs';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { writeBadReplays } from './fixtures.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../../../..');
@@ -22,7 +23,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.env.KINDRED_VIEWER_SCREENSHOT; // where to keep the README's screenshot
 const OUT = process.env.KINDRED_VIEWER_OUT || mkdtempSync(join(tmpdir(), 'kindred-viewer-shots-'));
 
-let dir, server, url, browser, page;
+let work, dir, names, server, url, browser, page;
 const pageErrors = [];
 
 /** Our own reader of a replay: the lines, and each agent's position at each step. */
@@ -30,13 +31,18 @@ function readReplay(file) {
   const lines = gunzipSync(readFileSync(file)).toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
   const header = lines[0];
   const steps = lines.filter((l) => Array.isArray(l.actions));
-  return { header, steps, T: steps.length };
+  const states = new Map(lines.filter((l) => l.state).map((l) => [l.t, l.state]));
+  return { header, steps, states, T: steps.length };
 }
 
 function positionsAt(replay, t) {
   const init = replay.header.energy.initial.agents;
   const x = [...init.x], y = [...init.y];
-  for (const s of replay.steps.slice(0, t)) for (const c of s.agents || []) { x[c[0]] = c[1]; y[c[0]] = c[2]; }
+  for (const s of replay.steps.slice(0, t)) {
+    for (const c of s.agents || []) { x[c[0]] = c[1]; y[c[0]] = c[2]; }
+    const full = replay.states.get(s.t);
+    if (full) { x.splice(0, x.length, ...full.agents.x); y.splice(0, y.length, ...full.agents.y); }
+  }
   return { x, y };
 }
 
@@ -55,9 +61,36 @@ function startView(path) {
   });
 }
 
-async function recordEnergyReplay(into) {
-  // No recorder on this branch yet: a hand-made episode to the format document.
-  return false;
+const run = promisify(execFile);
+const KINDRED = join(ROOT, 'kindred');
+// A tiny PPO run per world (a few seconds), then evaluate --replays: the real recorder.
+const ENERGY_WORLD = { width: 11, height: 9, agents: 4, groups: 2, kinship: 'teams', altars: 1, converters: 1,
+  green_generators: 2, yellow_generators: 1, walls: 6, max_steps: 80 };
+const SPIN_WORLD = { width: 16, height: 16, beta: 0.5, controlled: [17, 120, 200] };
+const TINY = { copies: 2, horizon: 16, epochs: 1, minibatches: 2, hidden: 16, conv_channels: 4, checkpoint_every: 1 };
+
+async function record(work, name, world, worldConfig, evaluateArgs) {
+  const ck = join(work, name);
+  await run(KINDRED, ['train', '--config', JSON.stringify({ world, world_config: worldConfig, ...TINY }),
+    '--steps', '32', '--out', ck], { maxBuffer: 1 << 24 });
+  await run(KINDRED, ['evaluate', '--checkpoint', ck, '--episodes', '2', '--copies', '1', '--replay-episodes', '1',
+    '--replays', join(work, 'replays', name), ...evaluateArgs], { maxBuffer: 1 << 24 });
+}
+
+/** Records an energy game (checkpoint versus the scripted forager) and spin episodes into dir/replays. */
+async function recordReplays(work) {
+  // One launcher call first: it rebuilds when sources changed, and two builds at once would clash.
+  await run(KINDRED, ['evaluate', '--help'], { maxBuffer: 1 << 24 });
+  await Promise.all([
+    record(work, 'energy', 'energy.room', ENERGY_WORLD, ['--versus', 'scripted_forager']),
+    record(work, 'spin', 'spin.lattice', SPIN_WORLD, ['--steps', '60']),
+  ]);
+  const pick = (sub, prefix) => {
+    const f = readdirSync(join(work, 'replays', sub)).filter((n) => n.startsWith(prefix)).sort()[0];
+    assert.ok(f, `evaluate wrote no ${prefix}* replay in ${sub}`);
+    return `${sub}/${f}`;
+  };
+  return { energy: pick('energy', 'versus-A'), spin: pick('spin', 'checkpoint') };
 }
 
 async function openByName(name) {
@@ -87,9 +120,10 @@ async function pngVariance(png) {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kindred-viewer-'));
-  const recorded = await recordEnergyReplay(dir);
-  writeFixtures(dir, { good: !recorded });
+  work = mkdtempSync(join(tmpdir(), 'kindred-viewer-'));
+  dir = join(work, 'replays');
+  names = await recordReplays(work);
+  writeBadReplays(join(dir, names.energy), dir);
   ({ proc: server, url } = await startView(dir));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -102,13 +136,13 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test('scrubbing to step t shows agent i energy and last action read from the file', async () => {
-  const file = join(dir, 'energy.replay.jsonl.gz');
+  const file = join(dir, names.energy);
   const r = readReplay(file);
-  await openByName('energy.replay.jsonl.gz');
+  await openByName(names.energy);
   await page.waitForSelector('#replay:not([hidden])');
   assert.equal(await page.textContent('[data-testid=steps]'), String(r.T));
   const t = Math.floor(r.T * 0.6), i = Math.min(1, r.header.agents - 1);
@@ -116,9 +150,9 @@ test('scrubbing to step t shows agent i energy and last action read from the fil
   await waitStep(t);
   // Click agent i where the file says it stands at step t.
   const { x, y } = positionsAt(r, t);
-  const box = await page.locator('[data-testid=board]').boundingBox();
-  const cell = box.width / r.header.energy.width;
-  await page.mouse.click(box.x + (x[i] + 0.5) * cell, box.y + (y[i] + 0.5) * cell);
+  const board = page.locator('[data-testid=board]');
+  const cell = (await board.boundingBox()).width / r.header.energy.width;
+  await board.click({ position: { x: (x[i] + 0.5) * cell, y: (y[i] + 0.5) * cell } });
   await page.waitForFunction((want) => document.querySelector('[data-testid=agent-index]')?.textContent === String(want), i);
   const step = r.steps[t - 1];
   assert.equal(step.t, t);
@@ -138,8 +172,8 @@ test('scrubbing to step t shows agent i energy and last action read from the fil
 });
 
 test('play runs to the last step; the screenshot is not blank', async () => {
-  const r = readReplay(join(dir, 'energy.replay.jsonl.gz'));
-  await openByName('energy.replay.jsonl.gz');
+  const r = readReplay(join(dir, names.energy));
+  await openByName(names.energy);
   await page.selectOption('[data-testid=speed]', '240');
   await page.locator('[data-testid=scrubber]').fill('0');
   await waitStep(0);
@@ -174,7 +208,7 @@ test('corrupt, truncated and newer-version files show what is wrong; a good file
     assert.equal(await page.textContent('[data-testid=error-file]'), name);
     assert.match(await page.textContent('[data-testid=error-message]'), why);
   }
-  await openByName('energy.replay.jsonl.gz');
+  await openByName(names.energy);
   await page.waitForSelector('#replay:not([hidden])');
   assert.ok(await page.isHidden('[data-testid=replay-error]'));
   await page.locator('[data-testid=scrubber]').fill('3');
@@ -182,8 +216,8 @@ test('corrupt, truncated and newer-version files show what is wrong; a good file
 });
 
 test('a spin replay renders: lattice, magnetisation at step t, phi heatmap', async () => {
-  const r = readReplay(join(dir, 'spin.replay.jsonl.gz'));
-  await openByName('spin.replay.jsonl.gz');
+  const r = readReplay(join(dir, names.spin));
+  await openByName(names.spin);
   await page.waitForSelector('[data-testid=phi-heatmap]:visible');
   const t = Math.floor(r.T / 2);
   await page.locator('[data-testid=scrubber]').fill(String(t));

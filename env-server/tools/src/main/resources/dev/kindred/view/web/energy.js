@@ -27,7 +27,7 @@ export function legendHtml(model) {
 
 /** Cell size in CSS pixels that fits the grid into the available width and height. */
 export function layoutBoard(canvas, model, maxW, maxH) {
-  const cell = Math.max(6, Math.min(44, Math.floor(Math.min(maxW / model.width, maxH / model.height))));
+  const cell = Math.max(6, Math.min(56, Math.floor(Math.min(maxW / model.width, maxH / model.height))));
   const dpr = window.devicePixelRatio || 1;
   canvas.style.width = `${cell * model.width}px`;
   canvas.style.height = `${cell * model.height}px`;
@@ -220,10 +220,11 @@ export function drawMatrix(canvas, rows, highlight, maxPx = 300) {
 export function economyHtml(model, selected) {
   const eco = Object.entries(model.economy);
   const costs = model.actionCosts[selected] || [];
-  const rows = eco.map(([k, v]) => `<tr><td>${k.replaceAll('_', ' ')}</td><td>${fmt(v)}</td></tr>`).join('');
-  const cost = model.actions.map((name, id) => `<tr><td>${name}</td><td>${fmt(costs[id])}</td></tr>`).join('');
+  const rows = eco.map(([k, v]) => `<dt>${k.replaceAll('_', ' ')}</dt><dd>${fmt(v)}</dd>`).join('');
+  const head = model.actions.map((name) => `<th>${name}</th>`).join('');
+  const cost = model.actions.map((_, id) => `<td>${fmt(costs[id])}</td>`).join('');
   return `<h3>Economy of this episode</h3>
-    <table class="economy" data-testid="economy-table"><tbody>${rows || '<tr><td>none recorded</td><td></td></tr>'}</tbody></table>
+    <dl class="eco" data-testid="economy-table">${rows || '<dt>none recorded</dt><dd></dd>'}</dl>
     ${costs.length ? `<h3 style="margin-top:12px">Agent ${selected}'s action costs (economy &times; body)</h3>
-    <table class="economy"><tbody>${cost}</tbody></table>` : ''}`;
+    <table class="costs" data-testid="action-costs"><thead><tr>${head}</tr></thead><tbody><tr>${cost}</tr></tbody></table>` : ''}`;
 }
