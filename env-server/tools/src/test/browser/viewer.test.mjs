@@ -77,6 +77,16 @@ async function record(work, name, world, worldConfig, evaluateArgs) {
     '--replays', join(work, 'replays', name), ...evaluateArgs], { maxBuffer: 1 << 24 });
 }
 
+/** A tournament of three built-in brains on a small duel (a few seconds): its results.json. */
+async function tournament(work) {
+  const config = join(work, 'tournament.json');
+  writeFileSync(config, JSON.stringify({ name: 'tiny', seed: 7, episodes: 4, copies: 2, bootstrap: 50,
+    brains: [{ name: 'random', brain: 'random' }, { name: 'forager', brain: 'scripted_forager' }],
+    scenarios: [{ name: 'duel', world: 'energy.room', world_config: { width: 7, height: 7, agents: 2, altars: 1,
+      converters: 1, green_generators: 1, yellow_generators: 1, walls: 0, max_steps: 40 }, layout: 'half', tags: [] }] }));
+  await run(KINDRED, ['tournament', '--config', config, '--out', join(work, 'replays', 'tournament')], { maxBuffer: 1 << 24 });
+}
+
 /** Records an energy game (checkpoint versus the scripted forager) and spin episodes into dir/replays. */
 async function recordReplays(work) {
   // One launcher call first: it rebuilds when sources changed, and two builds at once would clash.
@@ -84,6 +94,7 @@ async function recordReplays(work) {
   await Promise.all([
     record(work, 'energy', 'energy.room', ENERGY_WORLD, ['--versus', 'scripted_forager']),
     record(work, 'spin', 'spin.lattice', SPIN_WORLD, ['--steps', '60']),
+    tournament(work),
   ]);
   const pick = (sub, prefix) => {
     const f = readdirSync(join(work, 'replays', sub)).filter((n) => n.startsWith(prefix)).sort()[0];
@@ -239,6 +250,19 @@ test('the server hands out files only by id: paths, unknown ids and other method
   const bad = await get('/api/replay/' + (await page.getAttribute('[data-name="bad/corrupt.replay.jsonl.gz"]', 'data-id')));
   assert.equal(bad.status, 422);
   assert.match((await bad.json()).error, /bad\/corrupt.replay.jsonl.gz: not a gzip file/);
+});
+
+test('a tournament shows its leaderboard as results.json has it', async () => {
+  const results = JSON.parse(readFileSync(join(dir, 'tournament', 'results.json'), 'utf8'));
+  await page.locator('[data-testid=tournament-item][data-name="tournament/results.json"]').click();
+  await page.waitForSelector('[data-testid=leaderboard]');
+  const rows = page.locator('[data-testid=standing]');
+  assert.equal(await rows.count(), results.ratings.standings.length);
+  const first = results.ratings.standings[0];
+  const cells = await rows.first().locator('td').allTextContents();
+  assert.equal(cells[1], first.brain);
+  assert.equal(cells[2], String(Math.round(first.rating)));
+  assert.equal(cells[5], String(first.games));
 });
 
 test('no errors in the page', () => {

@@ -45,6 +45,7 @@ async function loadIndex() {
     const li = document.createElement('li');
     li.dataset.testid = 'tournament-item';
     li.dataset.id = t.id;
+    li.dataset.name = t.name;
     li.innerHTML = `<div class="name">${esc(t.name)}</div>`;
     li.onclick = () => { location.hash = `tournament=${t.id}`; };
     tl.appendChild(li);

@@ -34,7 +34,7 @@ export function lineChart(svg, T, series, { onSeek, yMin, yMax } = {}) {
   svg.replaceChildren();
   const W = svg.clientWidth || 500, H = svg.clientHeight || 180;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  const L = 46, R = 10, Tp = 8, B = 22;
+  const L = 46, R = 18, Tp = 8, B = 22;
   let lo = Infinity, hi = -Infinity;
   for (const s of series) for (let t = 0; t <= T; t++) {
     const v = s.values[t];

@@ -6,14 +6,19 @@ import { fmt } from './chart.js';
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 export async function showTournament(panel, id, index, onError) {
+  const title = document.getElementById('title');
+  title.textContent = 'Tournament';
+  document.getElementById('meta').textContent = '';
   panel.innerHTML = '<p class="note">Loading&hellip;</p>';
   const res = await fetch(`/api/tournament/${id}`);
   const body = await res.json().catch(() => ({}));
   if (!res.ok) { onError(body.error || `HTTP ${res.status}`); return; }
   const r = body.results, links = body.replays || {};
+  title.textContent = `Tournament ${r.name || ''} \u2014 ${body.name}`;
   const st = (r.ratings && r.ratings.standings) || [];
-  const rows = st.map((s, k) => `<tr data-testid="standing"><td>${k + 1}</td><td>${esc(s.brain)}</td><td>${fmt(s.rating)}</td>`
-    + `<td>${fmt(s.low)} \u2013 ${fmt(s.high)}</td><td>${fmt(s.elo)}</td><td>${s.games}</td><td>${s.wins}/${s.draws}/${s.losses}</td>`
+  const int = (v) => (Number.isFinite(v) ? Math.round(v) : '\u2013');
+  const rows = st.map((s, k) => `<tr data-testid="standing"><td>${k + 1}</td><td>${esc(s.brain)}</td><td>${int(s.rating)}</td>`
+    + `<td>[${int(s.low)}, ${int(s.high)}]</td><td>${int(s.elo)}</td><td>${s.games}</td><td>${s.wins}/${s.draws}/${s.losses}</td>`
     + `<td>${fmt(s.hearts_per_agent)}</td></tr>`).join('');
   const games = [];
   const walk = (o, depth) => {
