@@ -208,8 +208,8 @@ test('play runs to the last step; the screenshot is not blank', async () => {
 test('corrupt, truncated and newer-version files show what is wrong; a good file still opens', async () => {
   const cases = [
     ['bad/corrupt.replay.jsonl.gz', /not a gzip file/],
-    ['bad/truncated.replay.jsonl.gz', /truncated/],
-    ['bad/newer.replay.jsonl.gz', /format_version 2 is newer than this viewer reads \(1\)/],
+    ['bad/truncated.replay.jsonl.gz', /the file is truncated/],
+    ['bad/newer.replay.jsonl.gz', /line 1: format_version 2 is newer than this reader knows \(1\)/],
   ];
   for (const [name, why] of cases) {
     const item = page.locator(`[data-testid=replay-item][data-name="${name}"]`);

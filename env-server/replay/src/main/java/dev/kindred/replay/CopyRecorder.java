@@ -21,5 +21,5 @@ interface CopyRecorder {
   Map<String, Object> section();
 
   /** Appends this step's own fields (each as {@code ,"name":value}) and remembers the new state. */
-  void appendStep(StringBuilder sb);
+  void appendStep(JsonLine line);
 }

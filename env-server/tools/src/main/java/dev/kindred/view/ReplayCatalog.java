@@ -124,7 +124,7 @@ public final class ReplayCatalog {
       if (c != null && c.size == attrs.size() && c.modified == modified) {
         return c.result;
       }
-      ReplayCheck.Result result = ReplayCheck.check(entry.file());
+      ReplayCheck.Result result = ReplayCheck.check(entry.file(), entry.name());
       checks.put(entry.file(), new Checked(attrs.size(), modified, result));
       return result;
     } catch (IOException e) {

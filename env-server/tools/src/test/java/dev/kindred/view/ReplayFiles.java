@@ -16,7 +16,7 @@ final class ReplayFiles {
 
   static String header(int version) {
     return "{\"format\":\"kindred-replay\",\"format_version\":" + version + ",\"world\":\"spin.lattice\","
-        + "\"world_kind\":\"spin\",\"config\":{},\"seed\":\"18446744073709551557\",\"copy\":0,\"episode\":0,"
+        + "\"world_kind\":\"spin\",\"config\":{},\"seed\":\"9007199254740993\",\"copy\":0,\"episode\":0,"
         + "\"code_version\":\"test\",\"created\":\"2026-12-01T00:00:00Z\",\"recorder\":\"test\",\"agents\":1,"
         + "\"seats\":[],\"spin\":{\"n\":4,\"graph\":{\"kind\":\"lattice\",\"width\":2,\"height\":2,\"periodic\":false},"
         + "\"beta\":0.5,\"zeta\":0,\"controlled\":[0],\"clamped\":[],\"clamped_values\":[],"

@@ -79,7 +79,8 @@ class ViewServerTest {
 
     HttpResponse<byte[]> refused = get("/api/replay/" + bad.get("id").getAsString());
     assertEquals(422, refused.statusCode());
-    assertTrue(json(refused).get("error").getAsString().startsWith("broken.replay.jsonl.gz: not a gzip file"));
+    assertTrue(json(refused).get("error").getAsString().startsWith("broken.replay.jsonl.gz: not a gzip file"),
+        json(refused).toString());
   }
 
   @Test

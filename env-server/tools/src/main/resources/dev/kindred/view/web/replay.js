@@ -21,7 +21,7 @@ export function parseReplay(text) {
   const header = objs[0];
   if (!header || header.format !== 'kindred-replay') throw new Error('line 1 is not a Kindred replay header');
   if (header.format_version > FORMAT_VERSION) {
-    throw new Error(`format_version ${header.format_version} is newer than this viewer reads (${FORMAT_VERSION})`);
+    throw new Error(`format_version ${header.format_version} is newer than this reader knows (${FORMAT_VERSION})`);
   }
   const steps = [], states = new Map();
   let end = null;
