@@ -70,11 +70,12 @@ const SPIN_WORLD = { width: 16, height: 16, beta: 0.5, controlled: [17, 120, 200
 const TINY = { copies: 2, horizon: 16, epochs: 1, minibatches: 2, hidden: 16, conv_channels: 4, checkpoint_every: 1 };
 
 async function record(work, name, world, worldConfig, evaluateArgs) {
-  const ck = join(work, name);
+  // Relative paths from the work directory: the replays name the brain "ppo-<name>", not a temp path.
+  const opts = { cwd: work, maxBuffer: 1 << 24 };
   await run(KINDRED, ['train', '--config', JSON.stringify({ world, world_config: worldConfig, ...TINY }),
-    '--steps', '32', '--out', ck], { maxBuffer: 1 << 24 });
-  await run(KINDRED, ['evaluate', '--checkpoint', ck, '--episodes', '2', '--copies', '1', '--replay-episodes', '1',
-    '--replays', join(work, 'replays', name), ...evaluateArgs], { maxBuffer: 1 << 24 });
+    '--steps', '32', '--out', `ppo-${name}`], opts);
+  await run(KINDRED, ['evaluate', '--checkpoint', `ppo-${name}`, '--episodes', '2', '--copies', '1',
+    '--replay-episodes', '1', '--replays', join('replays', name), ...evaluateArgs], opts);
 }
 
 /** A tournament of three built-in brains on a small duel (a few seconds): its results.json. */
