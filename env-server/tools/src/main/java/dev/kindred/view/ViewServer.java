@@ -73,6 +73,10 @@ public final class ViewServer implements AutoCloseable {
 
   /** Starts serving {@code catalog} on {@code host:port} (port 0: any free port). */
   public static ViewServer start(ReplayCatalog catalog, String host, int port) throws IOException {
+    // Bounds of the JDK server, read once when it first starts: a request must arrive within 20 s
+    // (a client that trickles bytes is cut off), a response be sent within 5 minutes.
+    System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "20"));
+    System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "300"));
     HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 32);
     ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "kindred-view");
@@ -120,7 +124,11 @@ public final class ViewServer implements AutoCloseable {
       }
       route(ex, raw);
     } catch (RuntimeException e) {
-      sendError(ex, 500, "internal error: " + e.getClass().getSimpleName());
+      try {
+        sendError(ex, 500, "internal error: " + e.getClass().getSimpleName());
+      } catch (IOException | RuntimeException alreadySent) {
+        // the response had started: the browser sees a broken transfer
+      }
     }
   }
 

@@ -117,6 +117,15 @@ class ViewServerTest {
     assertThrows(IllegalArgumentException.class, () -> new ReplayCatalog(root.resolve("notes.txt")));
   }
 
+  @Test
+  void aSingleFileIsItsOwnCatalog() {
+    ReplayCatalog one = new ReplayCatalog(root.resolve("a/b/good.replay.jsonl.gz"));
+    ReplayCatalog.Listing listing = one.scan();
+    assertEquals(1, listing.entries().size());
+    assertEquals("good.replay.jsonl.gz", listing.entries().get(0).name());
+    assertTrue(one.check(listing.entries().get(0)).ok());
+  }
+
   private static JsonObject find(JsonArray a, String name) {
     for (JsonElement e : a) {
       if (e.getAsJsonObject().get("name").getAsString().equals(name)) {

@@ -266,6 +266,7 @@ function wire() {
   $('scrubber').oninput = () => { stop(); seek(+$('scrubber').value); };
   document.addEventListener('keydown', (e) => {
     if (!view.model || e.target.tagName === 'SELECT' || e.target.tagName === 'INPUT' && e.target.type !== 'range') return;
+    if (e.key === ' ' && e.target.tagName === 'BUTTON') return; // a focused button takes its own Space
     const keys = { ArrowLeft: () => { stop(); seek(view.t - 1); }, ArrowRight: () => { stop(); seek(view.t + 1); },
       Home: () => { stop(); seek(0); }, End: () => { stop(); seek(view.model.T); }, ' ': () => (view.playing ? stop() : play()) };
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
