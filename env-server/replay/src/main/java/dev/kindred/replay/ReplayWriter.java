@@ -54,7 +54,7 @@ public final class ReplayWriter implements Closeable {
   ReplayWriter(OutputStream out, Compressor compressor) {
     try {
       // Level 1: the recorder runs beside the step loop; higher levels cost time and save little here.
-      this.gzip = new GZIPOutputStream(out, 1 << 16) {
+      this.gzip = new GZIPOutputStream(out, 1 << 13) {
         {
           def.setLevel(Deflater.BEST_SPEED);
         }
