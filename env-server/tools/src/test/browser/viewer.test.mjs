@@ -85,7 +85,9 @@ async function tournament(work) {
     brains: [{ name: 'random', brain: 'random' }, { name: 'forager', brain: 'scripted_forager' }],
     scenarios: [{ name: 'duel', world: 'energy.room', world_config: { width: 7, height: 7, agents: 2, altars: 1,
       converters: 1, green_generators: 1, yellow_generators: 1, walls: 0, max_steps: 40 }, layout: 'half', tags: [] }] }));
-  await run(KINDRED, ['tournament', '--config', config, '--out', join(work, 'replays', 'tournament')], { maxBuffer: 1 << 24 });
+  const out = join(work, 'replays', 'tournament');
+  await run(KINDRED, ['tournament', '--config', config, '--out', out, '--replays', join(out, 'games'),
+    '--replay-sample', '1'], { maxBuffer: 1 << 24 });
 }
 
 /** Records an energy game (checkpoint versus the scripted forager) and spin episodes into dir/replays. */
@@ -264,6 +266,16 @@ test('a tournament shows its leaderboard as results.json has it', async () => {
   assert.equal(cells[1], first.brain);
   assert.equal(cells[2], String(Math.round(first.rating)));
   assert.equal(cells[5], String(first.games));
+  writeFileSync(join(OUT, 'viewer-tournament.png'), await page.screenshot({ fullPage: true }));
+  // Each recorded game links to its replay, which opens.
+  const recorded = results.pairings.flatMap((p) => p.games).filter((g) => g.replay);
+  assert.ok(recorded.length >= 2, 'the tournament recorded no games');
+  const linksShown = page.locator('[data-testid=game-replay]');
+  assert.equal(await linksShown.count(), recorded.length);
+  await linksShown.first().click();
+  await page.waitForSelector('#replay:not([hidden])');
+  const shown = await page.textContent('[data-testid=title]');
+  assert.ok(shown.includes(recorded[0].replay), `${shown} names ${recorded[0].replay}`);
 });
 
 test('no errors in the page', () => {
