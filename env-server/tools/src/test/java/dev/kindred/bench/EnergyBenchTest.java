@@ -87,7 +87,7 @@ class EnergyBenchTest {
   @Test
   void rowSelection() {
     assertEquals(List.of("energy.S2.in-process"), EnergyBench.rowNames("--scenarios", "s2", "--no-grpc"));
-    assertEquals(List.of("energy.S1.in-process", "energy.S1.in-process.recorded"),
+    assertEquals(List.of("energy.S1.in-process", "energy.S1.in-process.recorded", "energy.S1.recording.cpu"),
         EnergyBench.rowNames("--scenarios", "s1", "--no-grpc"));
     assertEquals(List.of("energy.S1.in-process"), EnergyBench.rowNames("--scenarios", "s1", "--no-grpc",
         "--no-recording"));
