@@ -45,9 +45,11 @@ import java.util.regex.Pattern;
  * {@link ReplayCatalog} is 404. Requests are bounded: GET/HEAD only, short URIs, a fixed pool of
  * threads.
  *
- * <p>Live view (a server's recorded sessions, issue 15) plugs in here as another source of
- * replay lines: routes under {@code /api/live/} streaming the same JSON Lines; the page's
- * {@code replay.js} parser already takes lines one at a time. Not built yet.
+ * <p>Live view (a server's recorded sessions, issue 15; not built yet) plugs in here as another
+ * source of the same JSON Lines: routes under {@code /api/live/} streaming a header, a state line
+ * and then step lines as the session runs. On the page, {@code replay.js} turns lines into
+ * per-step arrays; a live source would append step lines to the open model and move the
+ * timeline's end, the rest of the page unchanged.
  */
 public final class ViewServer implements AutoCloseable {
   static final String WEB = "/dev/kindred/view/web/";
