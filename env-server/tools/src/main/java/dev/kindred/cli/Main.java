@@ -76,6 +76,7 @@ public final class Main implements Runnable {
     cl.addSubcommand(new CommandLine(new Energy()).addSubcommand(new RenderCommand()));
     cl.addSubcommand(new CommandLine(new ReplayCommand()).addSubcommand(new ReplayCommand.Info())
         .addSubcommand(new ReplayCommand.Verify()));
+    cl.addSubcommand(new ViewCommand());
     cl.addSubcommand(new HelpCommand());
     CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
     completion.getCommandSpec().usageMessage().hidden(false)
