@@ -74,6 +74,22 @@ public final class HeadToHead {
    */
   public static Result play(VectorEnv env, Brain first, Brain second, int[] seats, int episodes, long seed,
       String hearts, Evaluation.EpisodeListener progress) {
+    return play(env, first, second, seats, episodes, seed, hearts, progress, (game, owner) -> { });
+  }
+
+  /** Told when a game starts, before its first reset (e.g. to label the replays it records). */
+  @FunctionalInterface
+  public interface GameStart {
+    /**
+     * @param game  0 for game A, 1 for game B (seats swapped)
+     * @param owner per seat, the brain that holds it (0: first, 1: second)
+     */
+    void starting(int game, int[] owner);
+  }
+
+  /** As {@link #play(VectorEnv, Brain, Brain, int[], int, long, String, Evaluation.EpisodeListener)}, telling {@code onGame} as each game starts. */
+  public static Result play(VectorEnv env, Brain first, Brain second, int[] seats, int episodes, long seed,
+      String hearts, Evaluation.EpisodeListener progress, GameStart onGame) {
     SessionSpec spec = env.spec();
     int agents = spec.agents();
     int[] ownerA = new int[agents];
@@ -98,7 +114,9 @@ public final class HeadToHead {
     }
     Brain[] brains = {first, second};
     ActionTally[] tallies = {new ActionTally(spec), new ActionTally(spec)};
+    onGame.starting(0, ownerA.clone());
     Map<Long, double[]> gameA = game(env, brains, ownerA, episodes, seed, hearts, tallies, progress);
+    onGame.starting(1, ownerB.clone());
     Map<Long, double[]> gameB = game(env, brains, ownerB, episodes, seed, hearts, tallies, progress);
     List<Long> keys = new ArrayList<>(gameA.keySet());
     keys.retainAll(gameB.keySet());

@@ -24,6 +24,8 @@ import dev.kindred.env.StatSpec;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.TensorSpec;
 import dev.kindred.env.VectorEnv;
+import dev.kindred.replay.ReplaySink;
+import dev.kindred.replay.Seat;
 import dev.kindred.stats.SampleStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -152,6 +154,20 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "one JSON object per row instead of the tables (progress still on stderr)")
   boolean json;
 
+  @Option(names = "--replays", paramLabel = "DIR",
+      description = "also write replay files (docs/replay-format.md) of the first --replay-episodes episodes of each "
+          + "brain (each game with --versus) into DIR, named <brain>-c<copy>-e<episode>.replay.jsonl.gz; in process "
+          + "only (not with --server or --suite). Inspect with ./kindred replay info|verify FILE")
+  Path replays;
+
+  @Option(names = "--replay-episodes", paramLabel = "K",
+      description = "with --replays: episodes recorded per brain (per game with --versus), the first K started "
+          + "(default ${DEFAULT-VALUE})")
+  int replayEpisodes = 4;
+
+  /** The recorder of --replays, or null. */
+  private Replays recorder;
+
   /** Each row's identification: where it was measured, with what. */
   private final Map<String, Object> context = new LinkedHashMap<>();
 
@@ -161,6 +177,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Cli.positive("--steps", steps);
     Cli.positive("--copies", copies);
     if (suite != null) {
+      if (replays != null) {
+        throw new IllegalArgumentException("--replays goes with the baseline table and --versus, not with --suite");
+      }
       return suite();
     }
     if (brains != null || tests != null || png != null) {
@@ -172,6 +191,9 @@ final class EvaluateCommand implements Callable<Integer> {
           : "give one --checkpoint (several go with --suite NAME)");
     }
     dir = checkpoints.get(0);
+    if (replays != null && server.address != null) {
+      throw new IllegalArgumentException("--replays records the world in this process; drop --server");
+    }
     if (seats != null && versus == null) {
       throw new IllegalArgumentException("--seats applies to a head-to-head; add --versus BRAIN");
     }
@@ -180,10 +202,15 @@ final class EvaluateCommand implements Callable<Integer> {
     String worldId = world != null ? world : cfg.world;
     Map<String, Object> worldCfg = worldConfig != null ? TrainConfig.readJson(worldConfig)
         : worldId.equals(cfg.world) ? cfg.worldConfig : Map.of();
-    try (VectorEnv env = server.open(worldId, worldCfg, copies, seed)) {
+    if (replays != null) {
+      recorder = new Replays(replays, replayEpisodes, "evaluate");
+    }
+    try (VectorEnv env = recorder != null ? recorder.open(worldId, worldCfg, copies, seed)
+        : server.open(worldId, worldCfg, copies, seed)) {
       SessionSpec spec = env.spec();
       ck.checkCompatible(spec);
       String sha = Checkpoint.sha256(ck.parameters());
+      checkpointBrain = Seat.Brain.checkpoint(dir.toString(), sha);
       context.put("world", spec.worldId());
       context.put("agents", spec.agents());
       context.put("checkpoint", dir.toString());
@@ -210,9 +237,12 @@ final class EvaluateCommand implements Callable<Integer> {
         List<Map<String, Object>> rows = new ArrayList<>();
         try (ActorCritic policy = ck.policy(spec, seed)) {
           policy.greedy(greedy);
+          record("checkpoint", checkpointBrain, spec);
           rows.add(hearts("checkpoint", policy, env, episodes, seed));
         }
+        record("random", Seat.Brain.builtin("random"), spec);
         rows.add(hearts("random", new RandomPolicy(spec, seed), env, episodes, seed));
+        record("scripted_forager", Seat.Brain.builtin("scripted_forager"), spec);
         rows.add(hearts("scripted_forager", new ScriptedForager(spec, seed), env, episodes, seed));
         print(rows, spec);
       } else if (spec.hasObservation("neighbour_spins")) {
@@ -220,9 +250,12 @@ final class EvaluateCommand implements Callable<Integer> {
         List<Map<String, Object>> rows = new ArrayList<>();
         try (ActorCritic policy = ck.policy(spec, seed)) {
           policy.greedy(greedy);
+          record("checkpoint", checkpointBrain, spec);
           rows.add(rewardPerStep("checkpoint", policy, env, steps, seed));
         }
+        record("random", Seat.Brain.builtin("random"), spec);
         rows.add(rewardPerStep("random", new RandomPolicy(spec, seed), env, steps, seed));
+        record("active_inference", Seat.Brain.builtin("active_inference_spin"), spec);
         rows.add(rewardPerStep("active_inference", new ActiveInferenceSpinPolicy(degree, true, seed), env, steps, seed));
         print(rows, spec);
         try (ActorCritic one = ck.policy(SeatPolicy.seatSpec(spec, new int[] {0}), seed)) {
@@ -235,8 +268,25 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("evaluate knows energy worlds (grid) and spin worlds (neighbour_spins); "
             + spec.worldId() + " is neither");
       }
+      if (recorder != null) {
+        recorder.finish();
+        Map<ReplaySink.Episode, Path> files = recorder.written();
+        System.err.printf(Locale.ROOT, "evaluate: wrote %d replay files into %s (./kindred replay info FILE)%n",
+            files.size(), recorder.directory());
+      }
     }
     return 0;
+  }
+
+  /** The identities of the checkpoint evaluated and of the --versus brain, for replay headers. */
+  private Seat.Brain checkpointBrain;
+  private Seat.Brain versusBrain;
+
+  /** With --replays: the next episodes are played by {@code brain} in every seat. */
+  private void record(String label, Seat.Brain brain, SessionSpec spec) {
+    if (recorder != null) {
+      recorder.brain(label, List.of(Seat.all(spec.agents(), brain)));
+    }
   }
 
   /**
@@ -366,7 +416,17 @@ final class EvaluateCommand implements Callable<Integer> {
     int agents = spec.agents();
     HeadToHead.Brain mine = new HeadToHead.Brain("checkpoint", s -> ck.policy(s, seed).greedy(greedy));
     HeadToHead.Result r = HeadToHead.play(env, mine, other, first, episodes, seed, "hearts",
-        new Progress("head-to-head", 2 * episodes));
+        new Progress("head-to-head", 2 * episodes), (game, owner) -> {
+          if (recorder != null) {
+            Seat.Brain[] ids = {checkpointBrain, versusBrain};
+            String[] names = {"checkpoint", other.name()};
+            List<Seat> seatList = new ArrayList<>();
+            for (int k = 0; k < 2; k++) {
+              seatList.add(new Seat(names[k], SeatPolicy.seatsOf(owner, k), ids[k]));
+            }
+            recorder.brain("versus-" + (game == 0 ? "A" : "B"), seatList);
+          }
+        });
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int k = 0; k < 2; k++) {
       Map<String, Object> row = row(r.names().get(k), "head_to_head_hearts_per_agent_episode", r.hearts()[k]);
@@ -447,8 +507,10 @@ final class EvaluateCommand implements Callable<Integer> {
     long other = seed + 1; // its own sampling stream
     switch (name) {
       case "scripted_forager":
+        versusBrain = Seat.Brain.builtin(name);
         return new HeadToHead.Brain(name, s -> new ScriptedForager(s, other));
       case "random":
+        versusBrain = Seat.Brain.builtin(name);
         return new HeadToHead.Brain(name, s -> new RandomPolicy(s, other));
       default:
         Path p = Path.of(name);
@@ -463,6 +525,7 @@ final class EvaluateCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--versus " + name + ": " + e.getMessage(), e);
         }
         context.put("versus_parameters_sha256", Checkpoint.sha256(ck.parameters()));
+        versusBrain = Seat.Brain.checkpoint(name, Checkpoint.sha256(ck.parameters()));
         context.put("versus_code_version", ck.codeVersion());
         return new HeadToHead.Brain(name, s -> ck.policy(s, other).greedy(greedy));
     }

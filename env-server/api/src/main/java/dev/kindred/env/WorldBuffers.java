@@ -77,6 +77,16 @@ public final class WorldBuffers {
     return copy * agents;
   }
 
+  /** Whether {@code copy}'s episode terminated in the step just taken (as set by {@link #setEnded}). */
+  public boolean terminated(int copy) {
+    return batch.terminated()[copy] != 0;
+  }
+
+  /** Whether {@code copy}'s episode was truncated in the step just taken (as set by {@link #setEnded}). */
+  public boolean truncated(int copy) {
+    return batch.truncated()[copy] != 0;
+  }
+
   /** Marks whether {@code copy}'s episode ended by termination or truncation in this step. */
   public void setEnded(int copy, boolean terminated, boolean truncated) {
     batch.terminated()[copy] = (byte) (terminated ? 1 : 0);

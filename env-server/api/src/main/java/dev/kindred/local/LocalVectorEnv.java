@@ -83,6 +83,29 @@ public final class LocalVectorEnv implements VectorEnv {
    */
   public static LocalVectorEnv create(WorldRegistry registry, String worldId, Map<String, ?> config,
       int copies, long seed, SessionOptions options, DataFiles dataFiles) {
+    return create(registry, worldId, config, copies, seed, options, dataFiles, (world, resolved) -> world);
+  }
+
+  /**
+   * Wraps the world a {@link LocalVectorEnv} creates before the environment drives it, e.g. to
+   * record replays: the decorator sees every reset and step of every copy.
+   */
+  @FunctionalInterface
+  public interface WorldDecorator {
+    /**
+     * @param world    the world just created
+     * @param resolved its resolved configuration (every default filled in)
+     * @return the world the environment will drive (usually one that delegates to {@code world})
+     */
+    World decorate(World world, Config resolved);
+  }
+
+  /**
+   * As {@link #create(WorldRegistry, String, Map, int, long, SessionOptions, DataFiles)}, driving
+   * the world through {@code decorator}.
+   */
+  public static LocalVectorEnv create(WorldRegistry registry, String worldId, Map<String, ?> config,
+      int copies, long seed, SessionOptions options, DataFiles dataFiles, WorldDecorator decorator) {
     return translate(() -> {
       if (copies < 0) {
         throw EnvException.invalid("num_copies", "got " + copies + "; expected at least 1 (0 means 1)");
@@ -91,7 +114,7 @@ public final class LocalVectorEnv implements VectorEnv {
       WorldType type = registry.get(worldId == null ? "" : worldId);
       // The same normalisation as a request on the wire (numbers as doubles, arrays as lists).
       Config resolved = type.schema().resolve(PlainValues.normalize(config));
-      World world = type.create(resolved, n, WorldContext.reading(dataFiles));
+      World world = decorator.decorate(type.create(resolved, n, WorldContext.reading(dataFiles)), resolved);
       BatchedEnv env = new BatchedEnv(world, options.autoreset(), seed, options.observations());
       return new LocalVectorEnv(env, resolved);
     });

@@ -74,6 +74,8 @@ public final class Main implements Runnable {
         .addSubcommand(new LoadBench.LoadCommand()).addSubcommand(new JmhCommand()));
     cl.addSubcommand(new CommandLine(new Spin()).addSubcommand(new SpinMeasure()));
     cl.addSubcommand(new CommandLine(new Energy()).addSubcommand(new RenderCommand()));
+    cl.addSubcommand(new CommandLine(new ReplayCommand()).addSubcommand(new ReplayCommand.Info())
+        .addSubcommand(new ReplayCommand.Verify()));
     cl.addSubcommand(new HelpCommand());
     CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
     completion.getCommandSpec().usageMessage().hidden(false)

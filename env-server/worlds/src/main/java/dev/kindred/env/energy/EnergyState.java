@@ -341,4 +341,29 @@ final class EnergyState implements EnergyView {
   public int economy(int index) {
     return econ[index];
   }
+
+  @Override
+  public int maxInventory() {
+    return maxInventory;
+  }
+
+  @Override
+  public int actionKinds() {
+    return ActionTable.COUNT;
+  }
+
+  @Override
+  public float bodyMultiplier(int agent, int action) {
+    return body[agent * ActionTable.COUNT + action];
+  }
+
+  @Override
+  public int actionCost(int agent, int action) {
+    return cost[agent * ActionTable.COUNT + action];
+  }
+
+  @Override
+  public int objectReadyAt(int object) {
+    return objReadyAt[object];
+  }
 }

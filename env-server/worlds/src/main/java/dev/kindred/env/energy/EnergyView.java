@@ -67,4 +67,22 @@ public interface EnergyView {
 
   /** This episode's sampled economy value at {@code index} (see {@link Economy#ITEMS}). */
   int economy(int index);
+
+  /** The inventory cap per item. */
+  int maxInventory();
+
+  /** Number of action kinds (ids 0 .. actionKinds() - 1, as in the action spec's first dimension). */
+  int actionKinds();
+
+  /** Agent {@code agent}'s body multiplier of action {@code action}'s cost (sampled economy x this = cost). */
+  float bodyMultiplier(int agent, int action);
+
+  /** The energy agent {@code agent} pays for action {@code action} this episode (economy x body, rounded). */
+  int actionCost(int agent, int action);
+
+  /**
+   * The first step at which the object can be used again (0 at reset): after a use in step t with
+   * cooldown C it is t + C + 1. {@link #objectCooldown} is the same seen from the next step.
+   */
+  int objectReadyAt(int object);
 }

@@ -297,6 +297,52 @@ final class SpinObservables {
     }
   }
 
+  /** Controlled agent a's local field u, summed in the order of its observation. */
+  private double agentField(int copy, int a) {
+    final byte[] spins = system.spins;
+    final int base = copy * n;
+    int[] nb = agentNeighbours[a];
+    double[] w = agentWeights[a];
+    double u = system.zeta(controlled[a]);
+    for (int e = 0; e < nb.length; e++) {
+      u += w[e] * spins[base + nb[e]];
+    }
+    return u;
+  }
+
+  /** Controlled agent a's surprise, as its reward is computed (reward = -surprise). */
+  double agentSurprise(int copy, int a) {
+    return agentSurpriseConst[a] - ln2cosh(beta * agentField(copy, a));
+  }
+
+  /** Controlled agent a's posterior φ. */
+  double agentPhi(int copy, int a) {
+    return system.phi(agentField(copy, a));
+  }
+
+  /** Mean spin of the copy, from the spins. */
+  double magnetisation(int copy) {
+    final byte[] spins = system.spins;
+    final int base = copy * n;
+    long m = 0;
+    for (int i = 0; i < n; i++) {
+      m += spins[base + i];
+    }
+    return (double) m / n;
+  }
+
+  /** Energy per spin of the copy, by the generic formula (one pass, no allocation). */
+  double energyPerSpin(int copy) {
+    final byte[] spins = system.spins;
+    final int base = copy * n;
+    double pairs = 0;
+    for (int i = 0; i < n; i++) {
+      int sp = spins[base + i];
+      pairs += sp * (system.localField(copy, base, i) + system.zeta(i));
+    }
+    return -0.5 * pairs / n;
+  }
+
   private static void putDouble(WorldBuffers out, int index, int copy, int element, double v) {
     if (index < 0) {
       return;

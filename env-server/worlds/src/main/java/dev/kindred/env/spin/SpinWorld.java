@@ -150,6 +150,95 @@ public final class SpinWorld implements World {
     return renderer;
   }
 
+  /** A live read-only view of {@code copy}'s state, for recorders, renderers and tests. */
+  public SpinView view(int copy) {
+    if (copy < 0 || copy >= system.copies) {
+      throw new IndexOutOfBoundsException("copy " + copy + " of " + system.copies);
+    }
+    return new CopyView(copy);
+  }
+
+  /** The {@link SpinView} of one copy: reads the shared arrays, allocates nothing per call. */
+  private final class CopyView implements SpinView {
+    private final int copy;
+    private final int base;
+
+    CopyView(int copy) {
+      this.copy = copy;
+      this.base = copy * system.n;
+    }
+
+    @Override
+    public int n() {
+      return system.n;
+    }
+
+    @Override
+    public SpinGraph graph() {
+      return system.graph;
+    }
+
+    @Override
+    public int latticeWidth() {
+      return system.graph.isLattice() ? system.graph.width : 0;
+    }
+
+    @Override
+    public int latticeHeight() {
+      return system.graph.isLattice() ? system.graph.height : 0;
+    }
+
+    @Override
+    public int spin(int i) {
+      return system.spins[base + i];
+    }
+
+    @Override
+    public int controlled() {
+      return controlled.length;
+    }
+
+    @Override
+    public int controlledSpin(int agent) {
+      return controlled[agent];
+    }
+
+    @Override
+    public int clamped() {
+      return clamped.length;
+    }
+
+    @Override
+    public int clampedSpin(int k) {
+      return clamped[k];
+    }
+
+    @Override
+    public int clampedValue(int k) {
+      return clampedValues[k];
+    }
+
+    @Override
+    public double magnetisation() {
+      return observables.magnetisation(copy);
+    }
+
+    @Override
+    public double energy() {
+      return observables.energyPerSpin(copy);
+    }
+
+    @Override
+    public double phi(int agent) {
+      return observables.agentPhi(copy, agent);
+    }
+
+    @Override
+    public double surprise(int agent) {
+      return observables.agentSurprise(copy, agent);
+    }
+  }
+
   // ---------------------------------------------------------------- test hooks
 
   /** The coupling graph. */

@@ -1,0 +1,179 @@
+package dev.kindred.replay;
+
+import dev.kindred.env.energy.CellKind;
+import dev.kindred.env.energy.Economy;
+import dev.kindred.env.energy.EnergyView;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Records one copy of an energy world: the header's {@code energy} section after reset, then per
+ * step every agent's energy and the agents and objects whose state changed, found by comparing
+ * the new state with the previous one (two preallocated {@link EnergyFrame}s, swapped).
+ */
+final class EnergyRecorder implements CopyRecorder {
+  private final EnergyView view;
+  private final List<String> actionNames;
+  private EnergyFrame previous;
+  private EnergyFrame current;
+
+  EnergyRecorder(EnergyView view, List<String> actionNames) {
+    this.view = view;
+    this.actionNames = List.copyOf(actionNames);
+    this.previous = new EnergyFrame(view.agents(), view.objects());
+    this.current = new EnergyFrame(view.agents(), view.objects());
+  }
+
+  @Override
+  public String kind() {
+    return "energy";
+  }
+
+  @Override
+  public int agents() {
+    return view.agents();
+  }
+
+  @Override
+  public int actionDims() {
+    return 2;
+  }
+
+  @Override
+  public Map<String, Object> section() {
+    EnergyView v = view;
+    int agents = v.agents();
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("width", v.width());
+    s.put("height", v.height());
+    s.put("walls", walls(v));
+    s.put("max_energy", v.maxEnergy());
+    s.put("max_inventory", v.maxInventory());
+    s.put("actions", actionNames);
+    s.put("orientation", List.of("up", "right", "down", "left"));
+    Map<String, Object> economy = new LinkedHashMap<>();
+    for (int i = 0; i < Economy.SIZE; i++) {
+      economy.put(Economy.ITEMS.get(i).key(), v.economy(i));
+    }
+    s.put("economy", economy);
+    List<List<Integer>> costs = new ArrayList<>();
+    List<List<Float>> body = new ArrayList<>();
+    List<Integer> groups = new ArrayList<>();
+    List<List<Float>> kinship = new ArrayList<>();
+    for (int a = 0; a < agents; a++) {
+      List<Integer> c = new ArrayList<>();
+      List<Float> b = new ArrayList<>();
+      for (int k = 0; k < v.actionKinds(); k++) {
+        c.add(v.actionCost(a, k));
+        b.add(v.bodyMultiplier(a, k));
+      }
+      costs.add(c);
+      body.add(b);
+      groups.add(v.group(a));
+      List<Float> row = new ArrayList<>();
+      for (int j = 0; j < agents; j++) {
+        row.add(v.kinship(a, j));
+      }
+      kinship.add(row);
+    }
+    s.put("action_costs", costs);
+    s.put("body", body);
+    s.put("groups", groups);
+    s.put("kinship", kinship);
+    List<Map<String, Object>> objects = new ArrayList<>();
+    for (int o = 0; o < v.objects(); o++) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", o);
+      m.put("kind", kindName(v.objectKind(o)));
+      m.put("x", v.objectX(o));
+      m.put("y", v.objectY(o));
+      objects.add(m);
+    }
+    s.put("objects", objects);
+    previous.capture(v);
+    s.put("initial", initial(previous));
+    return s;
+  }
+
+  /** The format's name of an object kind: green_generator, yellow_generator, converter, altar. */
+  static String kindName(CellKind k) {
+    return k.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The state in the header's {@code initial} / a state line's shape. */
+  static Map<String, Object> initial(EnergyFrame f) {
+    Map<String, Object> agents = new LinkedHashMap<>();
+    agents.put("x", f.x.clone());
+    agents.put("y", f.y.clone());
+    agents.put("orientation", f.orientation.clone());
+    agents.put("energy", f.energy.clone());
+    int[][] inv = new int[f.agents()][];
+    for (int a = 0; a < inv.length; a++) {
+      inv[a] = new int[] {f.green[a], f.yellow[a]};
+    }
+    agents.put("inventory", inv);
+    agents.put("frozen", f.frozen.clone());
+    agents.put("shield", f.shield.clone());
+    Map<String, Object> objects = new LinkedHashMap<>();
+    objects.put("ready_at", f.readyAt.clone());
+    objects.put("stock", f.stock.clone());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("agents", agents);
+    out.put("objects", objects);
+    return out;
+  }
+
+  /** Base64 bitset of walls: cell i = y * width + x is bit i & 7 of byte i >> 3. */
+  static String walls(EnergyView v) {
+    int w = v.width();
+    byte[] bits = new byte[(w * v.height() + 7) / 8];
+    for (int y = 0; y < v.height(); y++) {
+      for (int x = 0; x < w; x++) {
+        if (v.cell(x, y) == CellKind.WALL) {
+          int i = y * w + x;
+          bits[i >> 3] |= (byte) (1 << (i & 7));
+        }
+      }
+    }
+    return Base64.getEncoder().encodeToString(bits);
+  }
+
+  @Override
+  public void appendStep(StringBuilder sb) {
+    EnergyFrame cur = current;
+    EnergyFrame prev = previous;
+    cur.capture(view);
+    ReplayWriter.key(sb, "energy");
+    ReplayWriter.ints(sb, cur.energy, 0, cur.agents());
+    boolean any = false;
+    for (int a = 0; a < cur.agents(); a++) {
+      if (cur.agentChanged(prev, a)) {
+        sb.append(any ? ",[" : ",\"agents\":[[");
+        any = true;
+        sb.append(a).append(',').append(cur.x[a]).append(',').append(cur.y[a]).append(',').append(cur.orientation[a])
+            .append(',').append(cur.green[a]).append(',').append(cur.yellow[a]).append(',').append(cur.frozen[a])
+            .append(',').append(cur.shield[a]).append(']');
+      }
+    }
+    if (any) {
+      sb.append(']');
+    }
+    any = false;
+    for (int o = 0; o < cur.objects(); o++) {
+      if (cur.objectChanged(prev, o)) {
+        sb.append(any ? ",[" : ",\"objects\":[[");
+        any = true;
+        sb.append(o).append(',').append(cur.readyAt[o]).append(',').append(cur.stock[o]).append(']');
+      }
+    }
+    if (any) {
+      sb.append(']');
+    }
+    previous = cur;
+    current = prev;
+  }
+}
