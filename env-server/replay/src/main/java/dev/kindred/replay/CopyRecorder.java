@@ -20,6 +20,12 @@ interface CopyRecorder {
   /** Called right after reset: the header's section, {@code initial} included; remembers that state. */
   Map<String, Object> section();
 
+  /**
+   * The state after the last step (or the reset) in the header's {@code initial} shape, for a
+   * state line; changes nothing.
+   */
+  Map<String, Object> state();
+
   /** Appends this step's own fields (each as {@code ,"name":value}) and remembers the new state. */
   void appendStep(StringBuilder sb);
 }

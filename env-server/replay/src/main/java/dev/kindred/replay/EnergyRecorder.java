@@ -99,6 +99,11 @@ final class EnergyRecorder implements CopyRecorder {
     return s;
   }
 
+  @Override
+  public Map<String, Object> state() {
+    return initial(previous);
+  }
+
   /** The format's name of an object kind: green_generator, yellow_generator, converter, altar. */
   static String kindName(CellKind k) {
     return k.name().toLowerCase(Locale.ROOT);

@@ -183,6 +183,40 @@ public final class RecordingWorld implements World {
     world.episodeStats(copy, agentStats, copyStats);
   }
 
+  @Override
+  public dev.kindred.env.WorldRenderer renderer() {
+    return world.renderer();
+  }
+
+  /**
+   * The header line of {@code copy}'s episode being recorded, or null when none is. Call only
+   * while the copy is not being stepped.
+   */
+  public String headerLine(int copy) {
+    CopyState s = copies[copy];
+    synchronized (s) {
+      return s.writer == null ? null : s.headerLine;
+    }
+  }
+
+  /**
+   * A state line ({@code {"t":t,"state":{...}}}) with {@code copy}'s full current state, or null
+   * when no episode of it is being recorded. Call only while the copy is not being stepped, or
+   * from the {@link ReplaySink#line} call of its step.
+   */
+  public String stateLine(int copy) {
+    CopyState s = copies[copy];
+    synchronized (s) {
+      if (s.writer == null) {
+        return null;
+      }
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("t", s.t);
+      line.put("state", s.rec.state());
+      return GSON.toJson(line);
+    }
+  }
+
   /** One copy's recording: its recorder, its open file, its reused line buffer. */
   private final class CopyState {
     private final int copy;
@@ -193,6 +227,7 @@ public final class RecordingWorld implements World {
     private final double[] copyStats;
     private ReplaySink.Episode episode;
     private ReplayWriter writer;
+    private String headerLine;
     private long episodes;
     private int t;
 
@@ -232,7 +267,9 @@ public final class RecordingWorld implements World {
       header.put(rec.kind(), rec.section());
       try {
         writer = new ReplayWriter(sink.open(episode));
-        writer.line(GSON.toJson(header));
+        headerLine = GSON.toJson(header);
+        writer.line(headerLine);
+        sink.line(episode, headerLine);
       } catch (IOException e) {
         writer = null;
         throw new UncheckedIOException("cannot write the replay of copy " + copy + " episode " + index + ": "
@@ -262,6 +299,7 @@ public final class RecordingWorld implements World {
       b.append('}');
       try {
         writer.line(b);
+        sink.line(episode, b);
         boolean terminated = io.terminated(copy);
         boolean truncated = io.truncated(copy);
         if (terminated || truncated) {
@@ -310,7 +348,9 @@ public final class RecordingWorld implements World {
       end.put("returns", returns.clone());
       end.put("agent_stats", agentMap);
       end.put("copy_stats", copyMap);
-      writer.line(GSON.toJson(Map.of("end", end)));
+      String endLine = GSON.toJson(Map.of("end", end));
+      writer.line(endLine);
+      sink.line(episode, endLine);
       writer.finish();
       writer = null;
       sink.finished(episode, true);

@@ -27,6 +27,13 @@ public interface ReplaySink {
   default void finished(Episode episode, boolean complete) {}
 
   /**
+   * Called with every line (header, step, end; no trailer) right after it was written to
+   * {@code episode}'s stream, on the thread stepping the copy (live watching). Must be quick and
+   * must not keep {@code line}, which the recorder reuses: copy it if needed.
+   */
+  default void line(Episode episode, CharSequence line) {}
+
+  /**
    * Files {@code DIR/<label>-c<copy>-e<episode>.replay.jsonl.gz} (label omitted when empty), the
    * directory created on the first file.
    */
