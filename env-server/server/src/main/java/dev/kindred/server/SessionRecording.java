@@ -156,6 +156,7 @@ final class SessionRecording implements ReplaySink {
       throw EnvException.invalid("record", "world '" + world.spec().worldId() + "' cannot be recorded: replays "
           + "record energy and spin worlds");
     }
+    r.world.label(sessionId); // file names: <session id>-c<copy>-e<episode>
     r.world.seats(seats != null ? seats
         : List.of(Seat.all(world.spec().numAgents(), Seat.Brain.client(client.isEmpty() ? "client" : client, null))));
     return r;
