@@ -5,6 +5,7 @@ import dev.kindred.env.SessionOptions;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.RecordOptions;
 import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.GetServerInfoRequest;
@@ -264,7 +265,19 @@ public final class KindredClient implements AutoCloseable {
 
   private static CreateSessionRequest.Builder createRequest(String worldId, Map<String, ?> config, int copies,
       long seed, SessionOptions o) {
-    return CreateSessionRequest.newBuilder()
+    CreateSessionRequest.Builder b = CreateSessionRequest.newBuilder();
+    if (o.recorded()) {
+      RecordOptions.Builder r = RecordOptions.newBuilder().setAllCopies(o.recordAllCopies());
+      for (int c : o.recordCopies()) {
+        if (c < 0) {
+          throw new KindredException("INVALID_ARGUMENT", "record: copy index " + c + " is out of range; expected "
+              + "0 <= copy < num_copies");
+        }
+        r.addCopies(c);
+      }
+      b.setRecord(r);
+    }
+    return b
         .setWorldId(worldId == null ? "" : worldId)
         .setConfig(Structs.toStruct(config))
         .setNumCopies(copies)

@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.kindred.client.ClientOptions;
+import dev.kindred.client.KindredClient;
+import dev.kindred.client.RemoteVectorEnv;
+import dev.kindred.env.KindredException;
+import dev.kindred.env.SessionOptions;
 import dev.kindred.env.WorldType;
 import dev.kindred.env.energy.EnergyWorldType;
 import dev.kindred.proto.v1.AutoresetMode;
@@ -140,6 +145,34 @@ class RecordingTest {
       assertStatus(Status.Code.FAILED_PRECONDITION, () -> fetch(h.stub, id, 0), "copy 0 is not recorded");
       assertStatus(Status.Code.INVALID_ARGUMENT, () -> fetch(h.stub, id, 2), "copy 2 is out of range");
       assertStatus(Status.Code.FAILED_PRECONDITION, () -> fetch(h.stub, plain, 0), "is not recorded");
+    }
+  }
+
+  @Test
+  void theJavaClientRecordsFetchesAndSavesReplays(@TempDir Path dir) throws Exception {
+    try (Harness h = Harness.inProcess(Harness.testConfig().build(), System::nanoTime, S1);
+        KindredClient client = KindredClient.wrap(h.channel, "in-process", ClientOptions.defaults());
+        RemoteVectorEnv env = client.make("energy.s1", Map.of("max_steps", 12), 2, 4,
+            SessionOptions.builder().record(1).build())) {
+      env.reset();
+      int agents = env.spec().agents();
+      KindredException none = org.junit.jupiter.api.Assertions.assertThrows(KindredException.class,
+          () -> env.fetchReplay(1));
+      assertEquals("FAILED_PRECONDITION", none.code());
+      for (int t = 0; t < 12; t++) {
+        env.step(actions(2, agents, t));
+      }
+      byte[] bytes = env.fetchReplay(1);
+      Replay replay = ReplayReader.read("fetched", bytes);
+      assertEquals(12, replay.steps());
+      assertTrue(ReplayVerifier.verify(replay).ok());
+      Path file = dir.resolve("copy1.replay.jsonl.gz");
+      assertEquals(bytes.length, env.saveReplay(1, file));
+      assertArrayEquals(bytes, Files.readAllBytes(file));
+      KindredException notRecorded = org.junit.jupiter.api.Assertions.assertThrows(KindredException.class,
+          () -> env.fetchReplay(0));
+      assertEquals("FAILED_PRECONDITION", notRecorded.code());
+      assertTrue(notRecorded.getMessage().contains("copy 0 is not recorded"), notRecorded.getMessage());
     }
   }
 
