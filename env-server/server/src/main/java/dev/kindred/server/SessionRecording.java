@@ -242,7 +242,7 @@ final class SessionRecording implements ReplaySink {
     Slot s = slots[episode.copy()];
     Finished f;
     if (dir != null) {
-      dir.finished(episode, complete);
+      // Not dir.finished: its list of every file written would grow with the session's life.
       f = new Finished(episode.episode(), null, dir.directory().resolve(ReplaySink.DirectorySink.fileName(episode)),
           complete ? null : "its file could not be written completely on the server (see the server's log)");
     } else {
