@@ -6,6 +6,7 @@ import dev.kindred.agents.BatchPolicy;
 import dev.kindred.agents.Evaluation;
 import dev.kindred.agents.HeadToHead;
 import dev.kindred.agents.RandomPolicy;
+import dev.kindred.agents.Replays;
 import dev.kindred.agents.ScriptedForager;
 import dev.kindred.agents.SeatPolicy;
 import dev.kindred.agents.nn.ActorCritic;

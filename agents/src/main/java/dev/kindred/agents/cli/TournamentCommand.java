@@ -44,6 +44,18 @@ final class TournamentCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "results directory (default runs/tournament-<name>)")
   Path out;
 
+  @Option(names = "--replays", paramLabel = "DIR",
+      description = "also write replay files (docs/replay-format.md) of the first --replay-sample pairs of episodes of "
+          + "every in-process pairing, both seatings, into DIR (e.g. OUT/replays); results.json and leaderboard.html "
+          + "link each recorded game to its file. Pairings with a remote brain or a background population are not "
+          + "recorded")
+  Path replays;
+
+  @Option(names = "--replay-sample", paramLabel = "K",
+      description = "with --replays: pairs of episodes recorded per pairing, the first K (default ${DEFAULT-VALUE}: "
+          + "two games, the brains in both seatings)")
+  int replaySample = 1;
+
   @Option(names = "--resume", description = "continue the run in --out (same configuration), skipping finished pairings")
   boolean resume;
 
@@ -63,7 +75,11 @@ final class TournamentCommand implements Callable<Integer> {
     int m = brains.size();
     System.err.printf("tournament %s: %d brains, %d scenarios, %d pairings of %d pairs of episodes (%d copies)%n",
         cfg.name(), m, cfg.scenarios().size(), cfg.scenarios().size() * m * (m - 1) / 2, cfg.episodes(), cfg.copies());
-    List<Tournament.Pairing> pairings = Tournament.play(cfg, brains, dir, resume, System.err);
+    if (replaySample < 1) {
+      throw new IllegalArgumentException("--replay-sample must be at least 1; got " + replaySample);
+    }
+    List<Tournament.Pairing> pairings = Tournament.play(cfg, brains, dir, resume, System.err,
+        replays == null ? null : new Tournament.ReplayOptions(replays, replaySample));
     TournamentReport.write(cfg, brains, pairings, dir, started, (System.nanoTime() - t0) / 1e9);
     System.out.print(Files.readString(dir.resolve("leaderboard.md"), StandardCharsets.UTF_8));
     System.out.println();

@@ -6,13 +6,16 @@ import com.google.gson.reflect.TypeToken;
 import dev.kindred.agents.BatchPolicy;
 import dev.kindred.agents.HeadToHead;
 import dev.kindred.agents.RandomPolicy;
+import dev.kindred.agents.Replays;
 import dev.kindred.agents.ScriptedForager;
+import dev.kindred.agents.SeatPolicy;
 import dev.kindred.agents.ppo.Checkpoint;
 import dev.kindred.env.Seeds;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
+import dev.kindred.replay.Seat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +50,13 @@ public final class Tournament {
    * @param copy    with {@code episode}: the episode seed is {@code Seeds.episodeSeed(scenario seed, copy, episode)}
    * @param heartsA hearts per agent of a's seats in the episode; {@code heartsB} b's
    */
-  public record Game(int pair, String seating, int copy, int episode, int[] seatsA, double heartsA, double heartsB) {
+  public record Game(int pair, String seating, int copy, int episode, int[] seatsA, double heartsA, double heartsB,
+      String replay) {
+    /** A game without a replay file. */
+    public Game(int pair, String seating, int copy, int episode, int[] seatsA, double heartsA, double heartsB) {
+      this(pair, seating, copy, episode, seatsA, heartsA, heartsB, null);
+    }
+
     /** a's score: 1 when it gathered more hearts per agent, 0.5 when as many, 0 when fewer. */
     public double score() {
       return heartsA > heartsB ? 1 : heartsA == heartsB ? 0.5 : 0;
@@ -83,6 +92,13 @@ public final class Tournament {
   }
 
   private Tournament() {}
+
+  /**
+   * {@code --replays DIR --replay-sample K}: the first K pairs of episodes of every in-process
+   * pairing recorded, both seatings, into {@code dir}; each game's {@code replay} is its file's
+   * path relative to the results directory.
+   */
+  public record ReplayOptions(Path dir, int sample) {}
 
   /**
    * The configured brains; checkpoints are read from their paths (which must exist: train them
@@ -217,6 +233,12 @@ public final class Tournament {
    */
   public static List<Pairing> play(TournamentConfig cfg, List<Brain> brains, Path out, boolean resume,
       PrintStream log) throws IOException {
+    return play(cfg, brains, out, resume, log, null);
+  }
+
+  /** As {@link #play(TournamentConfig, List, Path, boolean, PrintStream)}, recording replays when {@code replays} is given. */
+  public static List<Pairing> play(TournamentConfig cfg, List<Brain> brains, Path out, boolean resume,
+      PrintStream log, ReplayOptions replays) throws IOException {
     checkFits(cfg, brains);
     Map<String, Pairing> done = prepare(cfg, out, resume);
     int m = brains.size();
@@ -260,7 +282,7 @@ public final class Tournament {
             if (p == null) {
               long t0 = System.nanoTime();
               p = a.remote() == null && b.remote() == null
-                  ? pairing(cfg, s, seed, a, brainSeed(cfg, i, si), b, brainSeed(cfg, j, si))
+                  ? pairing(cfg, s, seed, a, brainSeed(cfg, i, si), b, brainSeed(cfg, j, si), replays, out)
                   : remotePairing(cfg, s, seed, a, brainSeed(cfg, i, si), b, brainSeed(cfg, j, si), remote);
               append(out.resolve(GAMES), p);
               played++;
@@ -364,19 +386,61 @@ public final class Tournament {
 
   /** Both seatings of two brains in one scenario on the scenario's seed. */
   static Pairing pairing(TournamentConfig cfg, Scenario s, long seed, Brain a, long seedA, Brain b, long seedB) {
-    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), cfg.copies(),
-        seed)) {
+    return pairing(cfg, s, seed, a, seedA, b, seedB, null, null);
+  }
+
+  /** As above, recording the first games into {@code replays.dir()} when {@code replays} is given. */
+  static Pairing pairing(TournamentConfig cfg, Scenario s, long seed, Brain a, long seedA, Brain b, long seedB,
+      ReplayOptions replays, Path out) {
+    Replays recorder = replays == null ? null : new Replays(replays.dir(), replays.sample(), "tournament");
+    String label = s.name() + "-" + a.name() + "-vs-" + b.name();
+    try (VectorEnv env = recorder != null ? recorder.open(s.world(), s.worldConfig(), cfg.copies(), seed)
+        : LocalVectorEnv.create(WorldRegistry.builtIn(), s.world(), s.worldConfig(), cfg.copies(), seed)) {
       int[] first = s.firstSeats(env.agents());
       HeadToHead.Result r = HeadToHead.play(env, new HeadToHead.Brain(a.name(), a.policy().apply(seedA)),
-          new HeadToHead.Brain(b.name(), b.policy().apply(seedB)), first, cfg.episodes(), seed, s.metric(), null);
+          new HeadToHead.Brain(b.name(), b.policy().apply(seedB)), first, cfg.episodes(), seed, s.metric(), null,
+          (game, owner) -> {
+            if (recorder != null) {
+              recorder.brain(label + "-" + (game == 0 ? "A" : "B"), List.of(
+                  new Seat(a.name(), SeatPolicy.seatsOf(owner, 0), identity(a)),
+                  new Seat(b.name(), SeatPolicy.seatsOf(owner, 1), identity(b))));
+            }
+          });
+      if (recorder != null) {
+        recorder.finish();
+      }
       List<Game> games = new ArrayList<>();
       for (int i = 0; i < r.pairs(); i++) {
         int[] ep = r.episodes()[i];
-        games.add(new Game(i, "A", ep[0], ep[1], r.seats()[0], r.perCapita()[i][0][0], r.perCapita()[i][0][1]));
-        games.add(new Game(i, "B", ep[0], ep[1], r.seats()[1], r.perCapita()[i][1][0], r.perCapita()[i][1][1]));
+        games.add(new Game(i, "A", ep[0], ep[1], r.seats()[0], r.perCapita()[i][0][0], r.perCapita()[i][0][1],
+            replayOf(recorder, out, label + "-A", ep[0], ep[1])));
+        games.add(new Game(i, "B", ep[0], ep[1], r.seats()[1], r.perCapita()[i][1][0], r.perCapita()[i][1][1],
+            replayOf(recorder, out, label + "-B", ep[0], ep[1])));
       }
       return new Pairing(s.name(), a.name(), b.name(), List.copyOf(games));
     }
+  }
+
+  /** A brain's identity in a replay header: checkpoint by parameters SHA-256, remote by command, else built in. */
+  static Seat.Brain identity(Brain b) {
+    return switch (b.kind()) {
+      case "checkpoint" -> Seat.Brain.checkpoint(b.name(), (String) b.provenance().get("parameters_sha256"));
+      case "remote" -> Seat.Brain.remote(b.name(), String.valueOf(b.provenance().get("command")), null);
+      default -> new Seat.Brain("builtin", b.name() + " (" + b.kind() + ")", null, "java", null);
+    };
+  }
+
+  /** The game's replay file relative to the results directory ('/'-separated), or null. */
+  private static String replayOf(Replays recorder, Path out, String label, int copy, int episode) {
+    if (recorder == null) {
+      return null;
+    }
+    Path file = recorder.file(label, copy, episode);
+    if (file == null) {
+      return null;
+    }
+    return out.toAbsolutePath().normalize().relativize(file.toAbsolutePath().normalize()).toString()
+        .replace(java.io.File.separatorChar, '/');
   }
 
   /**

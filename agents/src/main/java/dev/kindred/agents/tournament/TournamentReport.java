@@ -316,7 +316,7 @@ public final class TournamentReport {
     Files.writeString(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
         .serializeSpecialFloatingPointValues().create().toJson(results) + "\n", StandardCharsets.UTF_8);
     Files.writeString(out.resolve("leaderboard.md"), markdown(cfg, a), StandardCharsets.UTF_8);
-    Files.writeString(out.resolve("leaderboard.html"), html(cfg, a), StandardCharsets.UTF_8);
+    Files.writeString(out.resolve("leaderboard.html"), html(cfg, a, pairings), StandardCharsets.UTF_8);
     ratingsPng(a, out.resolve("ratings.png"));
     payoffPng(a, out.resolve("payoff.png"));
     scoresPng(a, out.resolve("scores.png"));
@@ -411,7 +411,7 @@ public final class TournamentReport {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
-  static String html(TournamentConfig cfg, Analysis a) {
+  static String html(TournamentConfig cfg, Analysis a, List<Tournament.Pairing> pairings) {
     StringBuilder b = new StringBuilder();
     b.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tournament ")
         .append(esc(cfg.name())).append("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
@@ -444,8 +444,34 @@ public final class TournamentReport {
       }
       b.append("</tr>\n");
     }
-    b.append("</table>\n</body></html>\n");
+    b.append("</table>\n");
+    replayLinks(b, pairings);
+    b.append("</body></html>\n");
     return b.toString();
+  }
+
+  /** The games recorded with --replays, each linked to its replay file (paths relative to this page). */
+  private static void replayLinks(StringBuilder b, List<Tournament.Pairing> pairings) {
+    boolean any = false;
+    for (Tournament.Pairing p : pairings) {
+      for (Tournament.Game g : p.games()) {
+        if (g.replay() == null) {
+          continue;
+        }
+        if (!any) {
+          b.append("<h2>Replays</h2>\n<p>Recorded games (./kindred replay info|verify FILE; ./kindred view FILE).</p>\n"
+              + "<ul>\n");
+          any = true;
+        }
+        String href = esc(g.replay()).replace("\"", "&quot;");
+        b.append(String.format(Locale.ROOT, "<li><a href=\"%s\">%s: %s vs %s, pair %d, seating %s</a> "
+                + "(%s seats %s; hearts per agent %.2f vs %.2f)</li>%n", href, esc(p.scenario()), esc(p.a()), esc(p.b()),
+            g.pair(), g.seating(), esc(p.a()), java.util.Arrays.toString(g.seatsA()), g.heartsA(), g.heartsB()));
+      }
+    }
+    if (any) {
+      b.append("</ul>\n");
+    }
   }
 
   private static void ratingsPng(Analysis a, Path png) throws IOException {

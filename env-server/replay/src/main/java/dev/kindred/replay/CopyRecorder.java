@@ -27,5 +27,5 @@ interface CopyRecorder {
   Map<String, Object> state();
 
   /** Appends this step's own fields (each as {@code ,"name":value}) and remembers the new state. */
-  void appendStep(StringBuilder sb);
+  void appendStep(JsonLine line);
 }

@@ -148,35 +148,34 @@ final class EnergyRecorder implements CopyRecorder {
   }
 
   @Override
-  public void appendStep(StringBuilder sb) {
+  public void appendStep(JsonLine out) {
     EnergyFrame cur = current;
     EnergyFrame prev = previous;
     cur.capture(view);
-    ReplayWriter.key(sb, "energy");
-    ReplayWriter.ints(sb, cur.energy, 0, cur.agents());
+    out.key("energy").ints(cur.energy, 0, cur.agents());
     boolean any = false;
     for (int a = 0; a < cur.agents(); a++) {
       if (cur.agentChanged(prev, a)) {
-        sb.append(any ? ",[" : ",\"agents\":[[");
+        out.raw(any ? ",[" : ",\"agents\":[[");
         any = true;
-        sb.append(a).append(',').append(cur.x[a]).append(',').append(cur.y[a]).append(',').append(cur.orientation[a])
-            .append(',').append(cur.green[a]).append(',').append(cur.yellow[a]).append(',').append(cur.frozen[a])
-            .append(',').append(cur.shield[a]).append(']');
+        out.integer(a).raw(',').integer(cur.x[a]).raw(',').integer(cur.y[a]).raw(',').integer(cur.orientation[a])
+            .raw(',').integer(cur.green[a]).raw(',').integer(cur.yellow[a]).raw(',').integer(cur.frozen[a])
+            .raw(',').integer(cur.shield[a]).raw(']');
       }
     }
     if (any) {
-      sb.append(']');
+      out.raw(']');
     }
     any = false;
     for (int o = 0; o < cur.objects(); o++) {
       if (cur.objectChanged(prev, o)) {
-        sb.append(any ? ",[" : ",\"objects\":[[");
+        out.raw(any ? ",[" : ",\"objects\":[[");
         any = true;
-        sb.append(o).append(',').append(cur.readyAt[o]).append(',').append(cur.stock[o]).append(']');
+        out.integer(o).raw(',').integer(cur.readyAt[o]).raw(',').integer(cur.stock[o]).raw(']');
       }
     }
     if (any) {
-      sb.append(']');
+      out.raw(']');
     }
     previous = cur;
     current = prev;

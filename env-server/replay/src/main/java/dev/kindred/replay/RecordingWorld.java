@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after each step, and when the episode ends the end line with the world's episode statistics and
  * the trailer; the copy's next reset starts the next file. Files go to a caller-given
  * {@link ReplaySink}. A copy reset before its episode ended gets an end line with
- * {@code terminated} and {@code truncated} both false (the recording was cut short).
+ * {@code terminated} and {@code truncated} both false (the recording was cut short). Files are
+ * hashed and compressed on a background thread (the stepping thread only formats lines); a file
+ * is complete once its episode ended and that thread caught up: {@link #closeAll} waits for it.
  *
  * <p>Everything else is delegated, so the wrapped world's trajectory is unchanged. Different
  * copies may be stepped concurrently (each copy's recorder is its own); the seats and the filter
@@ -78,6 +80,8 @@ public final class RecordingWorld implements World {
   private final ReplaySink sink;
   private final String recorder;
   private final CopyState[] copies;
+  /** Hashes and compresses every copy's files off the stepping threads. */
+  private final Compressor compressor = new Compressor();
   private volatile EpisodeFilter filter;
   private volatile List<Seat> seats;
   private volatile String label = "";
@@ -137,8 +141,9 @@ public final class RecordingWorld implements World {
   }
 
   /**
-   * Ends every open recording as cut short (an end line with both flags false, and the trailer).
-   * Call when the caller stops driving the world.
+   * Ends every open recording as cut short (an end line with both flags false, and the trailer)
+   * and waits until every file is complete. Call when the caller stops driving the world, and
+   * before reading the files.
    */
   public void closeAll() {
     for (CopyState s : copies) {
@@ -146,6 +151,16 @@ public final class RecordingWorld implements World {
         s.cut();
       }
     }
+    compressor.drain();
+  }
+
+  /**
+   * Waits until every replay file whose episode has ended is complete (its trailer written and
+   * the sink told): hashing and compression run on a background thread. Call while no copy is
+   * being stepped.
+   */
+  public void flush() {
+    compressor.drain();
   }
 
   @Override
@@ -221,7 +236,7 @@ public final class RecordingWorld implements World {
   private final class CopyState {
     private final int copy;
     private final CopyRecorder rec;
-    private final StringBuilder sb = new StringBuilder(1 << 12);
+    private final JsonLine line = new JsonLine();
     private final double[] returns;
     private final double[] agentStats;
     private final double[] copyStats;
@@ -266,10 +281,12 @@ public final class RecordingWorld implements World {
       header.put("seats", seatList);
       header.put(rec.kind(), rec.section());
       try {
-        writer = new ReplayWriter(sink.open(episode));
+        writer = new ReplayWriter(sink.open(episode), compressor);
         headerLine = GSON.toJson(header);
         writer.line(headerLine);
-        sink.line(episode, headerLine);
+        if (sink.wantsLines(copy)) {
+          sink.line(episode, headerLine);
+        }
       } catch (IOException e) {
         writer = null;
         throw new UncheckedIOException("cannot write the replay of copy " + copy + " episode " + index + ": "
@@ -278,28 +295,27 @@ public final class RecordingWorld implements World {
     }
 
     void step(WorldBuffers io) {
-      StringBuilder b = sb;
-      b.setLength(0);
-      b.append("{\"t\":").append(++t);
+      JsonLine b = line;
+      b.clear();
+      b.raw("{\"t\":").integer(++t);
       int agents = rec.agents();
       int[] actions = io.actions();
       int ao = io.actionOffset(copy);
-      ReplayWriter.key(b, "actions");
-      ReplayWriter.ints(b, actions, ao, ao + agents * rec.actionDims());
+      b.key("actions").ints(actions, ao, ao + agents * rec.actionDims());
       int ro = io.agentOffset(copy);
-      ReplayWriter.key(b, "success");
-      ReplayWriter.bytes(b, io.actionSuccess(), ro, ro + agents);
+      b.key("success").bytes(io.actionSuccess(), ro, ro + agents);
       float[] rewards = io.rewards();
-      ReplayWriter.key(b, "rewards");
-      ReplayWriter.floats(b, rewards, ro, ro + agents);
+      b.key("rewards").floats(rewards, ro, ro + agents);
       for (int a = 0; a < agents; a++) {
         returns[a] += rewards[ro + a];
       }
       rec.appendStep(b);
-      b.append('}');
+      b.raw('}');
       try {
         writer.line(b);
-        sink.line(episode, b);
+        if (sink.wantsLines(copy)) {
+          sink.line(episode, b.toString());
+        }
         boolean terminated = io.terminated(copy);
         boolean truncated = io.truncated(copy);
         if (terminated || truncated) {
@@ -350,10 +366,12 @@ public final class RecordingWorld implements World {
       end.put("copy_stats", copyMap);
       String endLine = GSON.toJson(Map.of("end", end));
       writer.line(endLine);
-      sink.line(episode, endLine);
-      writer.finish();
+      if (sink.wantsLines(copy)) {
+        sink.line(episode, endLine);
+      }
+      ReplaySink.Episode done = episode;
+      writer.finish(() -> sink.finished(done, true));
       writer = null;
-      sink.finished(episode, true);
     }
 
     private void abandon() {

@@ -27,11 +27,19 @@ public interface ReplaySink {
   default void finished(Episode episode, boolean complete) {}
 
   /**
-   * Called with every line (header, step, end; no trailer) right after it was written to
-   * {@code episode}'s stream, on the thread stepping the copy (live watching). Must be quick and
-   * must not keep {@code line}, which the recorder reuses: copy it if needed.
+   * Whether {@link #line} wants the lines of {@code copy} now (live watching); asked before each
+   * line, on the thread stepping the copy, so it must be quick. Default: no.
    */
-  default void line(Episode episode, CharSequence line) {}
+  default boolean wantsLines(int copy) {
+    return false;
+  }
+
+  /**
+   * Called with every line (header, step, end; no trailer) of {@code episode} right after it was
+   * handed to the writer, on the thread stepping the copy, when {@link #wantsLines} said yes.
+   * Must be quick.
+   */
+  default void line(Episode episode, String line) {}
 
   /**
    * Files {@code DIR/<label>-c<copy>-e<episode>.replay.jsonl.gz} (label omitted when empty), the

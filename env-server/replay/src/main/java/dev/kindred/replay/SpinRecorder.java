@@ -135,25 +135,21 @@ final class SpinRecorder implements CopyRecorder {
   }
 
   @Override
-  public void appendStep(StringBuilder sb) {
+  public void appendStep(JsonLine out) {
     SpinFrame f = frame;
     f.capture(view, true);
     pack(f.spins, bits);
     int len = encoder.encode(bits, base64);
-    sb.append(",\"spins\":\"");
+    out.raw(",\"spins\":\"");
     for (int i = 0; i < len; i++) {
-      sb.append((char) base64[i]);
+      out.raw((char) base64[i]);
     }
-    sb.append('"');
-    ReplayWriter.key(sb, "magnetisation");
-    ReplayWriter.appendDouble(sb, f.magnetisation);
-    ReplayWriter.key(sb, "energy");
-    ReplayWriter.appendDouble(sb, f.energy);
+    out.raw('"');
+    out.key("magnetisation").decimal(f.magnetisation);
+    out.key("energy").decimal(f.energy);
     if (f.phi.length > 0) {
-      ReplayWriter.key(sb, "phi");
-      ReplayWriter.floats(sb, f.phi, 0, f.phi.length);
-      ReplayWriter.key(sb, "surprise");
-      ReplayWriter.floats(sb, f.surprise, 0, f.surprise.length);
+      out.key("phi").floats(f.phi, 0, f.phi.length);
+      out.key("surprise").floats(f.surprise, 0, f.surprise.length);
     }
   }
 }

@@ -60,11 +60,12 @@ final class SessionRecording implements ReplaySink {
   private final Watchers watchers;
   private RecordingWorld world;
 
+  /** Memory mode: the files being written, by episode (written and finished on the replay writer's thread). */
+  private final java.util.Map<Episode, Capped> pending = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** One recorded copy. */
   private static final class Slot {
     final int copy;
-    /** In-progress episode's bytes (memory mode); touched by the copy's stepping thread. */
-    Capped current;
     /** Guarded by this slot. */
     Finished latest;
     volatile long finished;
@@ -210,6 +211,7 @@ final class SessionRecording implements ReplaySink {
    */
   Finished latest(long copy) {
     Slot s = slot(copy);
+    world.flush(); // an episode that has ended is served once its file is complete
     Finished f;
     synchronized (s) {
       f = s.latest;
@@ -233,7 +235,7 @@ final class SessionRecording implements ReplaySink {
       return dir.open(episode);
     }
     Capped c = new Capped();
-    slots[episode.copy()].current = c;
+    pending.put(episode, c);
     return c;
   }
 
@@ -246,8 +248,7 @@ final class SessionRecording implements ReplaySink {
       f = new Finished(episode.episode(), null, dir.directory().resolve(ReplaySink.DirectorySink.fileName(episode)),
           complete ? null : "its file could not be written completely on the server (see the server's log)");
     } else {
-      Capped c = s.current;
-      s.current = null;
+      Capped c = pending.remove(episode);
       if (c == null || c.cut) {
         f = new Finished(episode.episode(), null, null, "its replay grew beyond this server's limit of " + capBytes
             + " bytes of recordings per session and was cut (the session went on); record fewer copies, use "
@@ -269,7 +270,13 @@ final class SessionRecording implements ReplaySink {
   }
 
   @Override
-  public void line(Episode episode, CharSequence line) {
+  public boolean wantsLines(int copy) {
+    Slot s = slots[copy];
+    return s != null && !s.watchers.isEmpty();
+  }
+
+  @Override
+  public void line(Episode episode, String line) {
     for (Watcher w : slots[episode.copy()].watchers) {
       w.offer(line);
     }
@@ -363,13 +370,13 @@ final class SessionRecording implements ReplaySink {
     }
 
     /** A new line from the stepping thread: buffered, or the backlog replaced by a fresh state. */
-    void offer(CharSequence line) {
+    void offer(String line) {
       synchronized (this) {
         if (done || closing) {
           return;
         }
         if (queue.size() < WATCHER_BUFFER_LINES) {
-          queue.add(line.toString());
+          queue.add(line);
         } else {
           dropped += queue.size();
           queue.clear();
@@ -383,12 +390,12 @@ final class SessionRecording implements ReplaySink {
               queue.add(st);
             }
             if (startsWith(line, "{\"end\"")) {
-              queue.add(line.toString());
+              queue.add(line);
             } else {
               dropped++;
             }
           } else {
-            queue.add(line.toString());
+            queue.add(line);
           }
         }
       }

@@ -309,6 +309,7 @@ class RecordingTest {
       for (int t = 0; t < 5; t++) {
         h.step(id, actions(3, created.getSpec().getNumAgents(), t));
       }
+      fetch(h.stub, id, 2); // waits for the episodes' files, written in the background
       ListRecordingsResponse mine = h.stub.listRecordings(ListRecordingsRequest.getDefaultInstance());
       assertEquals(1, mine.getSessionsCount());
       RecordedSession s = mine.getSessions(0);

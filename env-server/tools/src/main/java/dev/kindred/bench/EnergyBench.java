@@ -45,6 +45,8 @@ import picocli.CommandLine.Option;
             + "written every step:",
         "",
         "  energy.Sk.in-process    one copy, one thread, BatchedEnv in process",
+        "  energy.S1.in-process.recorded   the same, every episode recorded as a replay (gzip, SHA-256) into a "
+            + "sink that drops the bytes; 'vs_unrecorded' is its rate over the in-process row's",
         "  energy.Sk.local         --copies copies in process (LocalVectorEnv), one thread",
         "  energy.Sk.grpc.unary    the same session over gRPC on loopback (unary Step)",
         "  energy.Sk.grpc.stream   the same session over gRPC on loopback (StepStream)",
@@ -72,6 +74,9 @@ public final class EnergyBench extends PrintingCommand {
 
   /** The goal of a 2-seat match (two streams) as a fraction of one controller's stream of the same world. */
   public static final double TARGET_MATCH_RATIO = 0.70;
+
+  /** The goal for recording replays: at most 10% off the in-process step rate. */
+  public static final double TARGET_RECORDING_RATIO = 0.90;
 
   /** The C++ reference of docs/benchmarks.md (agent-steps/s, single thread), by scenario. */
   static final Map<String, Double> REFERENCE = Map.of("S1", 0.72e6, "S2", 0.64e6, "S3", 0.65e6);
@@ -105,6 +110,9 @@ public final class EnergyBench extends PrintingCommand {
   @Option(names = "--no-in-process", description = "skip the single-copy in-process rows")
   boolean noInProcess;
 
+  @Option(names = "--no-recording", description = "skip the recorded in-process row (energy.S1.in-process.recorded)")
+  boolean noRecording;
+
   @Option(names = "--max-steps", paramLabel = "N",
       description = "episode length (default: the scenario's, 1000); every max_steps + 1-th step of a copy is its "
           + "autoreset")
@@ -124,6 +132,15 @@ public final class EnergyBench extends PrintingCommand {
               s.options, err));
           if (row != null) {
             h.report(row.withExtra("vs_cpp", row.median() / REFERENCE.get(sc)));
+          }
+        }
+        String recorded = name + ".recorded";
+        if (sc.equals("S1") && !noRecording && s.selected(recorded)) {
+          BenchHarness.Row row = h.tryMeasure(recorded, () -> JmhRows.measure(recordedCase(registry, recorded, sc, s),
+              s.options, err));
+          if (row != null) {
+            BenchHarness.Row plain = h.rows().stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+            h.report(plain == null ? row : row.withExtra("vs_unrecorded", row.median() / plain.median()));
           }
         }
       }
@@ -149,6 +166,10 @@ public final class EnergyBench extends PrintingCommand {
         t.printf(Locale.ROOT, "  S1 in process, one thread: %s agent-steps/s (%.2f x the C++ reference);"
                 + " goal >= 1.4 M: %s (%.0f%% of goal)%n",
             BenchHarness.human(r.median()), r.median() / REFERENCE.get("S1"), f >= 1 ? "MET" : "NOT MET", 100 * f);
+        any = true;
+      } else if (r.name().endsWith(".recorded") && r.extra().get("vs_unrecorded") instanceof Double ratio) {
+        t.printf(Locale.ROOT, "  %s: %.3f of the unrecorded rate (recording costs %.1f%%); goal: costs <= 10%%: %s%n",
+            r.name(), ratio, 100 * (1 - ratio), ratio >= TARGET_RECORDING_RATIO ? "MET" : "NOT MET");
         any = true;
       } else if (r.name().endsWith(".grpc.match2")
           && r.extra().get("vs_single_controller_stream") instanceof Double ratio) {
@@ -233,6 +254,17 @@ public final class EnergyBench extends PrintingCommand {
     });
   }
 
+  /** The in-process row with every episode recorded ({@link EnergyStepBenchmark#record}). */
+  private static JmhRows.Case recordedCase(WorldRegistry registry, String name, String scenario, Settings s) {
+    JmhRows.Case c = inProcessCase(registry, name, scenario, s);
+    Map<String, Object> cfg = new LinkedHashMap<>(c.config());
+    cfg.put("recording", "every episode, RecordingWorld into ReplaySink.discard() (gzip level 1 and SHA-256 done, "
+        + "bytes dropped)");
+    Map<String, Object> params = new LinkedHashMap<>(c.params());
+    params.put("record", true);
+    return new JmhRows.Case(c.name(), c.unit(), cfg, c.benchmark(), c.method(), params, c.counter(), c.extras());
+  }
+
   // ------------------------------------------------------------------ sessions: local vs gRPC
 
   private static void sessionRows(BenchHarness h, WorldRegistry registry, String scenario, Settings s) {
@@ -274,6 +306,7 @@ public final class EnergyBench extends PrintingCommand {
     int copies;
     int maxSteps;
     boolean noInProcess;
+    boolean noRecording;
 
     Settings(BenchFlags flags, Double warmup) {
       super(flags, warmup, 2.0);
@@ -288,6 +321,7 @@ public final class EnergyBench extends PrintingCommand {
     s.copies = Cli.positive("--copies", bench.or(copies, 2, 32));
     s.maxSteps = maxSteps == null ? 0 : Cli.positive("--max-steps", maxSteps);
     s.noInProcess = noInProcess;
+    s.noRecording = noRecording;
     return s;
   }
 
@@ -311,6 +345,9 @@ public final class EnergyBench extends PrintingCommand {
       for (String sc : s.scenarios) {
         if (s.selected("energy." + sc + ".in-process")) {
           names.add("energy." + sc + ".in-process");
+        }
+        if (sc.equals("S1") && !s.noRecording && s.selected("energy.S1.in-process.recorded")) {
+          names.add("energy.S1.in-process.recorded");
         }
       }
     }

@@ -5,6 +5,10 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
+import dev.kindred.env.Config;
+import dev.kindred.env.World;
+import dev.kindred.replay.RecordingWorld;
+import dev.kindred.replay.ReplaySink;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +75,13 @@ public class EnergyStepBenchmark {
   @Param("1")
   public long seed;
 
+  /**
+   * Whether the world is recorded: a {@link RecordingWorld} writing a replay of every episode
+   * (gzip and SHA-256 included) into a sink that drops the bytes.
+   */
+  @Param("false")
+  public boolean record;
+
   private BatchedEnv env;
   private int[][] actions;
   private int agents;
@@ -80,7 +91,12 @@ public class EnergyStepBenchmark {
   public void setUp() {
     WorldType type = WorldRegistry.builtIn().get(EnergyBench.worldId(scenario));
     Map<String, Object> worldConfig = EnergyBench.worldConfig(maxSteps);
-    env = new BatchedEnv(type.create(type.schema().resolve(worldConfig), 1), Autoreset.NEXT_STEP, seed, List.of());
+    Config config = type.schema().resolve(worldConfig);
+    World world = type.create(config, 1);
+    if (record) {
+      world = new RecordingWorld(world, config, ReplaySink.discard(), "bench", RecordingWorld.EpisodeFilter.all());
+    }
+    env = new BatchedEnv(world, Autoreset.NEXT_STEP, seed, List.of());
     env.reset(null, null);
     agents = env.spec().numAgents();
     actions = EnergyBench.actionTable(ACTION_ROWS, 1, agents, seed);

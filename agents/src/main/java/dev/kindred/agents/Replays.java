@@ -1,4 +1,4 @@
-package dev.kindred.agents.cli;
+package dev.kindred.agents;
 
 import dev.kindred.env.KindredException;
 import dev.kindred.env.SessionOptions;
@@ -64,6 +64,17 @@ public final class Replays {
     if (world != null) {
       world.closeAll();
     }
+  }
+
+  /** The path of the replay of {@code label}'s episode {@code episode} of {@code copy}, or null when none was written. */
+  public Path file(String label, int copy, long episode) {
+    for (Map.Entry<ReplaySink.Episode, Path> e : sink.written().entrySet()) {
+      ReplaySink.Episode k = e.getKey();
+      if (k.label().equals(label) && k.copy() == copy && k.episode() == episode) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   /** The replay files written so far, by episode. */
