@@ -174,6 +174,51 @@ public final class KindredClient implements AutoCloseable {
     }
   }
 
+  /** The caller's recorded sessions (those created with {@link SessionOptions.Builder#record}), by id. */
+  public List<dev.kindred.proto.v1.RecordedSession> listRecordings() {
+    try {
+      return unary().listRecordings(dev.kindred.proto.v1.ListRecordingsRequest.getDefaultInstance())
+          .getSessionsList();
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "ListRecordings");
+    }
+  }
+
+  /**
+   * Follows a recorded copy of one of the caller's sessions as it runs: every replay line
+   * (docs/replay-format.md; the current header and a state line first, then step, end and the
+   * next header lines; a state line again after lines were dropped for a slow reader) goes to
+   * {@code onLine}, then {@code onEnd} once, with null when the session closed or the failure
+   * (a {@link KindredException}: NOT_FOUND, FAILED_PRECONDITION, RESOURCE_EXHAUSTED...). Both run
+   * on a gRPC thread; a slow {@code onLine} never slows the world (the server drops lines
+   * instead). Closing the returned handle ends the watch ({@code onEnd} is then not called).
+   */
+  public AutoCloseable watchRecording(String sessionId, int copy, java.util.function.Consumer<String> onLine,
+      java.util.function.Consumer<KindredException> onEnd) {
+    io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+    dev.kindred.proto.v1.WatchRecordingRequest request = dev.kindred.proto.v1.WatchRecordingRequest.newBuilder()
+        .setSessionId(sessionId).setCopy(copy).build();
+    context.run(() -> async.watchRecording(request, new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(dev.kindred.proto.v1.ReplayLine line) {
+        onLine.accept(line.getLine());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (!context.isCancelled()) {
+          onEnd.accept(translate(t, "WatchRecording"));
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        onEnd.accept(null);
+      }
+    }));
+    return () -> context.cancel(null);
+  }
+
   /** A session with {@link SessionOptions#defaults()}. */
   public RemoteVectorEnv make(String worldId, Map<String, ?> config, int copies, long seed) {
     return make(worldId, config, copies, seed, SessionOptions.defaults());

@@ -61,6 +61,10 @@ public final class ServeCommand implements Callable<Integer> {
           + "relative to it (default: none, and no file is ever read)")
   Path dataDir;
 
+  @Option(names = "--max-file-mb", paramLabel = "N",
+      description = "largest data file a configuration may name, in MiB (default ${DEFAULT-VALUE})")
+  long maxFileMb = ServerConfig.DEFAULT_MAX_DATA_FILE_BYTES >> 20;
+
   @Option(names = "--record-dir", paramLabel = "DIR",
       description = "write the replays of sessions created with record here, one file per episode named "
           + "<session>-c<copy>-e<episode>.replay.jsonl.gz (default: none; the server keeps each recorded copy's "
@@ -71,10 +75,6 @@ public final class ServeCommand implements Callable<Integer> {
       description = "without --record-dir: MiB of replays one recorded session may hold in memory; an episode "
           + "beyond is cut (default ${DEFAULT-VALUE})")
   long maxRecordingMb = ServerConfig.DEFAULT_MAX_RECORDING_BYTES >> 20;
-
-  @Option(names = "--max-file-mb", paramLabel = "N",
-      description = "largest data file a configuration may name, in MiB (default ${DEFAULT-VALUE})")
-  long maxFileMb = ServerConfig.DEFAULT_MAX_DATA_FILE_BYTES >> 20;
 
   @Option(names = "--max-world-mb", paramLabel = "N",
       description = "estimated memory of one session's world (all copies), in MiB; larger worlds are refused "

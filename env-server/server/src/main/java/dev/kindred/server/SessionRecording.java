@@ -230,9 +230,11 @@ final class SessionRecording implements ReplaySink {
   // ---- ReplaySink ------------------------------------------------------------------------
 
   @Override
-  public OutputStream open(Episode episode) throws IOException {
+  public OutputStream open(Episode episode) {
     if (dir != null) {
-      return dir.open(episode);
+      Guarded g = new Guarded(episode);
+      files.put(episode, g);
+      return g;
     }
     Capped c = new Capped();
     pending.put(episode, c);
@@ -245,8 +247,10 @@ final class SessionRecording implements ReplaySink {
     Finished f;
     if (dir != null) {
       // Not dir.finished: its list of every file written would grow with the session's life.
+      Guarded g = files.remove(episode);
       f = new Finished(episode.episode(), null, dir.directory().resolve(ReplaySink.DirectorySink.fileName(episode)),
-          complete ? null : "its file could not be written completely on the server (see the server's log)");
+          complete && g != null && !g.failed ? null
+              : "its file could not be written completely on the server (see the server's log)");
     } else {
       Capped c = pending.remove(episode);
       if (c == null || c.cut) {
@@ -279,6 +283,78 @@ final class SessionRecording implements ReplaySink {
   public void line(Episode episode, String line) {
     for (Watcher w : slots[episode.copy()].watchers) {
       w.offer(line);
+    }
+  }
+
+  /** Record directory: the files being written, by episode. */
+  private final java.util.Map<Episode, Guarded> files = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A file in the record directory whose write failures (a full disk, a directory removed) are
+   * logged and remembered instead of thrown, so that the session steps on; the episode's replay
+   * is then reported missing.
+   */
+  private final class Guarded extends OutputStream {
+    private final Episode episode;
+    private OutputStream out;
+    volatile boolean failed;
+
+    Guarded(Episode episode) {
+      this.episode = episode;
+      try {
+        out = dir.open(episode);
+      } catch (IOException | RuntimeException e) {
+        fail(e);
+      }
+    }
+
+    private void fail(Exception e) {
+      if (!failed) {
+        failed = true;
+        log.atWarn().setMessage("cannot write a recorded replay; the session goes on without it")
+            .addKeyValue("session", sessionId).addKeyValue("copy", episode.copy())
+            .addKeyValue("episode", episode.episode()).addKeyValue("error", e.toString()).log();
+      }
+      out = null;
+    }
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (out != null) {
+        try {
+          out.write(b, off, len);
+        } catch (IOException e) {
+          fail(e);
+        }
+      }
+    }
+
+    @Override
+    public void flush() {
+      if (out != null) {
+        try {
+          out.flush();
+        } catch (IOException e) {
+          fail(e);
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          fail(e);
+        }
+        out = null;
+      }
     }
   }
 

@@ -169,6 +169,27 @@ class RecordingTest {
       Path file = dir.resolve("copy1.replay.jsonl.gz");
       assertEquals(bytes.length, env.saveReplay(1, file));
       assertArrayEquals(bytes, Files.readAllBytes(file));
+      // Watching through the client. Copy 1's episode has ended: the next step starts the next
+      // episode (its header), the one after is its step 1.
+      assertEquals(List.of(env.sessionId()), client.listRecordings().stream()
+          .map(RecordedSession::getSessionId).toList());
+      LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+      LinkedBlockingQueue<Object> ended = new LinkedBlockingQueue<>();
+      try (AutoCloseable watch = client.watchRecording(env.sessionId(), 1, lines::add,
+          e -> ended.add(e == null ? "closed" : e))) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (client.listRecordings().get(0).getWatchers() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        env.step(actions(2, agents, 0));
+        env.step(actions(2, agents, 1));
+        JsonObject header = JsonParser.parseString(lines.poll(10, TimeUnit.SECONDS)).getAsJsonObject();
+        assertEquals(1, header.get("episode").getAsInt());
+        assertEquals(1, JsonParser.parseString(lines.poll(10, TimeUnit.SECONDS)).getAsJsonObject().get("t").getAsInt());
+      }
+      client.watchRecording(env.sessionId(), 0, lines::add, e -> ended.add(e));
+      Object refused = ended.poll(10, TimeUnit.SECONDS);
+      assertTrue(refused instanceof KindredException k && k.code().equals("FAILED_PRECONDITION"), "" + refused);
       KindredException notRecorded = org.junit.jupiter.api.Assertions.assertThrows(KindredException.class,
           () -> env.fetchReplay(0));
       assertEquals("FAILED_PRECONDITION", notRecorded.code());
@@ -207,6 +228,26 @@ class RecordingTest {
       Replay cut = ReplayReader.read(records.resolve(id + "-c0-e2.replay.jsonl.gz"));
       assertEquals(3, cut.steps()); // steps 23..25 (step 22 reset the copy)
       assertFalse(cut.end().get("terminated").getAsBoolean() || cut.end().get("truncated").getAsBoolean());
+    }
+  }
+
+  @Test
+  void aRecordDirectoryThatCannotBeWrittenLeavesTheSessionRunning(@TempDir Path dir) throws Exception {
+    Path records = dir.resolve("records");
+    try (Harness h = Harness.inProcess(Harness.testConfig().recordDir(records).build(), System::nanoTime, S1)) {
+      assertTrue(Files.isDirectory(records), "the server creates its record directory at start");
+      var created = h.stub.createSession(energy(1, 3, 5, copies(0)).build());
+      String id = created.getSessionId();
+      int agents = created.getSpec().getNumAgents();
+      Files.delete(records);
+      Files.writeString(records, "a file where the directory was"); // no replay can be created now
+      h.reset(id);
+      for (int t = 0; t < 5; t++) {
+        h.step(id, actions(1, agents, t));
+      }
+      assertStatus(Status.Code.FAILED_PRECONDITION, () -> fetch(h.stub, id, 0), "episode 0",
+          "could not be written completely on the server");
+      assertEquals(6, h.step(id, actions(1, agents, 5)).getSessionStep());
     }
   }
 
