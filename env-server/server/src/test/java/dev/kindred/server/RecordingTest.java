@@ -293,6 +293,7 @@ class RecordingTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(120) // a server that waited for the watcher would never finish the steps
   void aWatcherThatDoesNotReadNeverSlowsTheWorldAndResumesFromAStateLine() throws Exception {
     try (Harness h = Harness.inProcess(Harness.testConfig().build(), System::nanoTime, S1)) {
       var created = h.stub.createSession(energy(1, 5, 100_000, copies(0)).build());
