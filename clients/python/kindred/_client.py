@@ -6,6 +6,7 @@ adapter factories of ``kindred.Client`` live in ``kindred/__init__.py``, above b
 from __future__ import annotations
 
 import atexit
+import json
 import queue
 import threading
 import time
@@ -161,6 +162,11 @@ class BaseClient:
             return getattr(self._stub, method)(request, timeout=t)
         except grpc.RpcError as e:
             raise KindredError.from_rpc(e, method, self.target, t) from None
+
+    def list_recordings(self) -> List["pb.RecordedSession"]:
+        """This principal's recorded sessions (``kindred.v1.RecordedSession``: id, world, copies,
+        recorded copies, steps, finished episodes, watchers)."""
+        return list(self._call("ListRecordings", pb.ListRecordingsRequest()).sessions)
 
     # -- discovery -------------------------------------------------------------------------
     def server_info(self) -> pb.ServerInfo:
@@ -449,6 +455,23 @@ class VectorEnv:
             return b"".join(c.data for c in chunks)
         except grpc.RpcError as e:
             raise KindredError.from_rpc(e, "FetchReplay", self.client.target, t) from None
+
+    def watch_recording(self, copy: int = 0):
+        """Follows a recorded copy live: yields each replay line as a dict (the current episode's
+        header and a ``state`` line first, then step lines as the session steps, end lines, the
+        next header...). A reader that falls behind gets a fresh ``state`` line instead of the
+        steps it missed. The generator ends when the session closes; ``close()`` it to stop early."""
+        if self._closed:
+            raise KindredError("NOT_FOUND", self._lease.gone, "WatchRecording", self.client.target)
+        call = self.client._stub.WatchRecording(pb.WatchRecordingRequest(session_id=self.session_id, copy=int(copy)))
+        try:
+            for line in call:
+                yield json.loads(line.line)
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.CANCELLED:
+                raise KindredError.from_rpc(e, "WatchRecording", self.client.target, None) from None
+        finally:
+            call.cancel()
 
     def save_replay(self, copy: int, path) -> int:
         """Writes ``fetch_replay(copy)`` to ``path`` (by convention ``*.replay.jsonl.gz``);

@@ -102,3 +102,21 @@ def test_adapters_pass_record_through(server_target):
         assert len(r.steps) == 5 and r.end["truncated"]
     finally:
         env.close()
+
+
+def test_watching_a_recorded_copy_follows_its_steps(client):
+    env = client.make_vector_env("energy.s3", ENERGY, num_copies=1, seed=8, record="all")
+    try:
+        env.reset()
+        env.step(env.sample_actions())
+        assert [r.session_id for r in client.list_recordings()] == [env.session_id]
+        lines = env.watch_recording(0)
+        header = next(lines)
+        assert header["format"] == "kindred-replay" and header["world"] == "energy.s3"
+        assert next(lines)["t"] == 1  # the state line after step 1
+        env.step(env.sample_actions())
+        step = next(lines)
+        assert step["t"] == 2 and len(step["rewards"]) == header["agents"]
+        lines.close()
+    finally:
+        env.close()
