@@ -13,19 +13,33 @@ import java.util.Map;
 /**
  * Records one copy of an energy world: the header's {@code energy} section after reset, then per
  * step every agent's energy and the agents and objects whose state changed, found by comparing
- * the new state with the previous one (two preallocated {@link EnergyFrame}s, swapped).
+ * the captured state with the previous one (preallocated {@link EnergyFrame}s).
  */
-final class EnergyRecorder implements CopyRecorder {
+final class EnergyRecorder implements CopyRecorder<EnergyFrame> {
   private final EnergyView view;
   private final List<String> actionNames;
-  private EnergyFrame previous;
-  private EnergyFrame current;
+  /** The state after the last step written (background thread). */
+  private final EnergyFrame previous;
 
   EnergyRecorder(EnergyView view, List<String> actionNames) {
     this.view = view;
     this.actionNames = List.copyOf(actionNames);
     this.previous = new EnergyFrame(view.agents(), view.objects());
-    this.current = new EnergyFrame(view.agents(), view.objects());
+  }
+
+  @Override
+  public EnergyFrame newFrame() {
+    return new EnergyFrame(view.agents(), view.objects());
+  }
+
+  @Override
+  public void capture(EnergyFrame frame) {
+    frame.capture(view);
+  }
+
+  @Override
+  public void begin(EnergyFrame initial) {
+    previous.copyFrom(initial);
   }
 
   @Override
@@ -44,7 +58,7 @@ final class EnergyRecorder implements CopyRecorder {
   }
 
   @Override
-  public Map<String, Object> section() {
+  public Map<String, Object> section(EnergyFrame initial) {
     EnergyView v = view;
     int agents = v.agents();
     Map<String, Object> s = new LinkedHashMap<>();
@@ -94,19 +108,19 @@ final class EnergyRecorder implements CopyRecorder {
       objects.add(m);
     }
     s.put("objects", objects);
-    previous.capture(v);
-    s.put("initial", initial(previous));
+    initial.capture(v);
+    s.put("initial", initial(initial));
     return s;
-  }
-
-  @Override
-  public Map<String, Object> state() {
-    return initial(previous);
   }
 
   /** The format's name of an object kind: green_generator, yellow_generator, converter, altar. */
   static String kindName(CellKind k) {
     return k.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public Map<String, Object> state(EnergyFrame frame) {
+    return initial(frame);
   }
 
   /** The state in the header's {@code initial} / a state line's shape. */
@@ -148,10 +162,8 @@ final class EnergyRecorder implements CopyRecorder {
   }
 
   @Override
-  public void appendStep(JsonLine out) {
-    EnergyFrame cur = current;
+  public void appendStep(JsonLine out, EnergyFrame cur) {
     EnergyFrame prev = previous;
-    cur.capture(view);
     out.key("energy").ints(cur.energy, 0, cur.agents());
     boolean any = false;
     for (int a = 0; a < cur.agents(); a++) {
@@ -177,7 +189,6 @@ final class EnergyRecorder implements CopyRecorder {
     if (any) {
       out.raw(']');
     }
-    previous = cur;
-    current = prev;
+    prev.copyFrom(cur);
   }
 }

@@ -26,9 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after each step, and when the episode ends the end line with the world's episode statistics and
  * the trailer; the copy's next reset starts the next file. Files go to a caller-given
  * {@link ReplaySink}. A copy reset before its episode ended gets an end line with
- * {@code terminated} and {@code truncated} both false (the recording was cut short). Files are
- * hashed and compressed on a background thread (the stepping thread only formats lines); a file
- * is complete once its episode ended and that thread caught up: {@link #closeAll} waits for it.
+ * {@code terminated} and {@code truncated} both false (the recording was cut short).
+ *
+ * <p>The stepping thread only copies each step's actions, successes, rewards and state into
+ * preallocated batches of {@value #BATCH} steps; a background thread formats the lines, hashes
+ * and compresses them, waited for when it falls {@value #BATCHES} batches behind. A file is
+ * complete once its episode ended and that thread caught up: {@link #closeAll} waits for it.
  *
  * <p>Everything else is delegated, so the wrapped world's trajectory is unchanged. Different
  * copies may be stepped concurrently (each copy's recorder is its own); the seats and the filter
@@ -79,9 +82,9 @@ public final class RecordingWorld implements World {
   private final Config config;
   private final ReplaySink sink;
   private final String recorder;
-  private final CopyState[] copies;
-  /** Hashes and compresses every copy's files off the stepping threads. */
-  private final Compressor compressor = new Compressor();
+  private final CopyState<?>[] copies;
+  /** Formats, hashes and compresses every copy's files off the stepping threads. */
+  private final ReplayThread background = new ReplayThread();
   private volatile EpisodeFilter filter;
   private volatile List<Seat> seats;
   private volatile String label = "";
@@ -106,9 +109,9 @@ public final class RecordingWorld implements World {
     this.filter = Objects.requireNonNull(filter, "filter");
     int agents = world.spec().numAgents();
     this.seats = List.of(Seat.all(agents, Seat.Brain.client("unknown", null)));
-    this.copies = new CopyState[world.copies()];
+    this.copies = new CopyState<?>[world.copies()];
     for (int c = 0; c < copies.length; c++) {
-      copies[c] = new CopyState(c);
+      copies[c] = new CopyState<>(c);
     }
   }
 
@@ -123,7 +126,7 @@ public final class RecordingWorld implements World {
    */
   public void label(String label) {
     this.label = label == null ? "" : label;
-    for (CopyState s : copies) {
+    for (CopyState<?> s : copies) {
       synchronized (s) {
         s.episodes = 0;
       }
@@ -146,21 +149,15 @@ public final class RecordingWorld implements World {
    * before reading the files.
    */
   public void closeAll() {
-    for (CopyState s : copies) {
+    for (CopyState<?> s : copies) {
       synchronized (s) {
         s.cut();
       }
     }
-    compressor.drain();
-  }
-
-  /**
-   * Waits until every replay file whose episode has ended is complete (its trailer written and
-   * the sink told): hashing and compression run on a background thread. Call while no copy is
-   * being stepped.
-   */
-  public void flush() {
-    compressor.drain();
+    background.drain();
+    for (CopyState<?> s : copies) {
+      s.checkFailure();
+    }
   }
 
   @Override
@@ -176,7 +173,7 @@ public final class RecordingWorld implements World {
   @Override
   public void reset(int copy, long seed, WorldBuffers out) {
     world.reset(copy, seed, out);
-    CopyState s = copies[copy];
+    CopyState<?> s = copies[copy];
     s.cut();
     long episode = s.episodes++;
     if (filter.record(copy, episode)) {
@@ -187,8 +184,8 @@ public final class RecordingWorld implements World {
   @Override
   public void step(int copy, WorldBuffers io) {
     world.step(copy, io);
-    CopyState s = copies[copy];
-    if (s.writer != null) {
+    CopyState<?> s = copies[copy];
+    if (s.recording()) {
       s.step(io);
     }
   }
@@ -204,60 +201,180 @@ public final class RecordingWorld implements World {
   }
 
   /**
+   * Hands every step recorded so far to the background thread and waits until it has written
+   * them (and completed the files of ended episodes, telling the sink). Call while no copy is
+   * being stepped.
+   */
+  public void flush() {
+    for (CopyState<?> s : copies) {
+      synchronized (s) {
+        s.handOff();
+      }
+    }
+    background.drain();
+  }
+
+  /**
    * The header line of {@code copy}'s episode being recorded, or null when none is. Call only
    * while the copy is not being stepped.
    */
   public String headerLine(int copy) {
-    CopyState s = copies[copy];
+    CopyState<?> s = copies[copy];
     synchronized (s) {
-      return s.writer == null ? null : s.headerLine;
+      return s.recording() ? s.headerLine : null;
     }
   }
 
   /**
    * A state line ({@code {"t":t,"state":{...}}}) with {@code copy}'s full current state, or null
-   * when no episode of it is being recorded. Call only while the copy is not being stepped, or
-   * from the {@link ReplaySink#line} call of its step.
+   * when no episode of it is being recorded. Call only while the copy is not being stepped.
    */
   public String stateLine(int copy) {
-    CopyState s = copies[copy];
+    CopyState<?> s = copies[copy];
     synchronized (s) {
-      if (s.writer == null) {
-        return null;
-      }
-      Map<String, Object> line = new LinkedHashMap<>();
-      line.put("t", s.t);
-      line.put("state", s.rec.state());
-      return GSON.toJson(line);
+      return s.recording() ? s.currentStateLine() : null;
     }
   }
 
-  /** One copy's recording: its recorder, its open file, its reused line buffer. */
-  private final class CopyState {
+  /** Steps per batch handed to the background thread. */
+  static final int BATCH = 64;
+  /** Batches per recorded copy: the stepping thread waits when the background thread is this far behind. */
+  static final int BATCHES = 3;
+
+  /** One step as the stepping thread captured it. */
+  private static final class Snapshot<F> {
+    int t;
+    final int[] actions;
+    final byte[] success;
+    final float[] rewards;
+    final F frame;
+
+    Snapshot(int actionValues, int agents, F frame) {
+      actions = new int[actionValues];
+      success = new byte[agents];
+      rewards = new float[agents];
+      this.frame = frame;
+    }
+  }
+
+  /**
+   * Up to {@value #BATCH} steps of one copy handed to the background thread at once, with what
+   * else it must write: the header first (a new file), the end line and trailer last.
+   */
+  private static final class Batch<F> implements Runnable {
+    final CopyState<F> owner;
+    final Snapshot<F>[] steps;
+    int count;
+    ReplayWriter writer;
+    String header;
+    F initial;
+    String endLine;
+    ReplaySink.Episode episode;
+    /** The episode these steps belong to and its header (live lines). */
+    ReplaySink.Episode of;
+    String ofHeader;
+
+    @SuppressWarnings("unchecked")
+    Batch(CopyState<F> owner, CopyRecorder<F> rec, int actionValues, int agents) {
+      this.owner = owner;
+      this.steps = new Snapshot[BATCH];
+      for (int i = 0; i < BATCH; i++) {
+        steps[i] = new Snapshot<>(actionValues, agents, rec.newFrame());
+      }
+    }
+
+    @Override
+    public void run() {
+      try {
+        owner.write(this);
+      } finally {
+        count = 0;
+        writer = null;
+        header = null;
+        initial = null;
+        endLine = null;
+        episode = null;
+        of = null;
+        ofHeader = null;
+        owner.free.offer(this);
+      }
+    }
+  }
+
+  /**
+   * One copy's recording. The stepping thread fills batches (arrays copied, state captured); the
+   * background thread writes them: it alone touches the writer, the line buffer and the
+   * recorder's previous state.
+   */
+  private final class CopyState<F> {
     private final int copy;
-    private final CopyRecorder rec;
-    private final JsonLine line = new JsonLine();
+    private final CopyRecorder<F> rec;
+    private final int agents;
+    private final int actionValues;
     private final double[] returns;
     private final double[] agentStats;
     private final double[] copyStats;
+    private final java.util.concurrent.LinkedBlockingQueue<Batch<F>> free =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    private int allocated;
+    private Batch<F> batch;
     private ReplaySink.Episode episode;
     private ReplayWriter writer;
+    /** The header of the episode being recorded (stepping thread). */
     private String headerLine;
     private long episodes;
     private int t;
+    /** Background thread only. */
+    private final JsonLine line = new JsonLine();
+    /** The first failure of the background thread, reported on the stepping thread. */
+    private volatile IOException failure;
 
+    @SuppressWarnings("unchecked")
     CopyState(int copy) {
       this.copy = copy;
-      this.rec = world instanceof EnergyWorld e
+      this.rec = (CopyRecorder<F>) (world instanceof EnergyWorld e
           ? new EnergyRecorder(e.view(copy), e.spec().actions().dimensions().get(0).valueNames())
-          : new SpinRecorder(((SpinWorld) world).view(copy), config);
+          : new SpinRecorder(((SpinWorld) world).view(copy), config));
       WorldSpec spec = world.spec();
+      this.agents = rec.agents();
+      this.actionValues = agents * rec.actionDims();
       this.returns = new double[spec.numAgents()];
       this.agentStats = new double[spec.numAgents() * spec.agentStats().size()];
       this.copyStats = new double[spec.copyStats().size()];
     }
 
+    boolean recording() {
+      return writer != null;
+    }
+
+    /** A free batch; waits while {@value #BATCHES} are with the background thread. */
+    private Batch<F> takeBatch() {
+      Batch<F> b = free.poll();
+      if (b != null) {
+        return b;
+      }
+      if (allocated < BATCHES) {
+        allocated++;
+        return new Batch<>(this, rec, actionValues, agents);
+      }
+      try {
+        return free.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the replay writer", e);
+      }
+    }
+
+    private void checkFailure() {
+      IOException e = failure;
+      if (e != null) {
+        failure = null;
+        throw new UncheckedIOException("writing the replay of copy " + copy + " failed: " + e.getMessage(), e);
+      }
+    }
+
     void start(long seed, long index) {
+      checkFailure();
       episode = new ReplaySink.Episode(world.spec().worldId(), label, copy, index, seed);
       t = 0;
       java.util.Arrays.fill(returns, 0.0);
@@ -279,67 +396,85 @@ public final class RecordingWorld implements World {
         seatList.add(seat.toJson());
       }
       header.put("seats", seatList);
-      header.put(rec.kind(), rec.section());
+      F initial = rec.newFrame();
+      header.put(rec.kind(), rec.section(initial));
       try {
-        writer = new ReplayWriter(sink.open(episode), compressor);
-        headerLine = GSON.toJson(header);
-        writer.line(headerLine);
-        if (sink.wantsLines(copy)) {
-          sink.line(episode, headerLine);
-        }
+        writer = new ReplayWriter(sink.open(episode));
       } catch (IOException e) {
         writer = null;
         throw new UncheckedIOException("cannot write the replay of copy " + copy + " episode " + index + ": "
             + e.getMessage(), e);
       }
+      batch = takeBatch();
+      batch.writer = writer;
+      headerLine = GSON.toJson(header);
+      batch.header = headerLine;
+      batch.initial = initial;
+      batch.of = episode;
+      batch.ofHeader = headerLine;
+    }
+
+    /** Hands the steps batched so far to the background thread (stepping thread, between steps). */
+    void handOff() {
+      Batch<F> b = batch;
+      if (recording() && b != null && (b.count > 0 || b.header != null)) {
+        if (b.writer == null) {
+          b.writer = writer;
+          b.of = episode;
+          b.ofHeader = headerLine;
+        }
+        background.submit(b);
+        batch = takeBatch();
+      }
+    }
+
+    /** The copy's current state as a state line (stepping thread, between steps). */
+    String currentStateLine() {
+      F now = rec.newFrame();
+      rec.capture(now);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("t", t);
+      m.put("state", rec.state(now));
+      return GSON.toJson(m);
     }
 
     void step(WorldBuffers io) {
-      JsonLine b = line;
-      b.clear();
-      b.raw("{\"t\":").integer(++t);
-      int agents = rec.agents();
-      int[] actions = io.actions();
-      int ao = io.actionOffset(copy);
-      b.key("actions").ints(actions, ao, ao + agents * rec.actionDims());
+      checkFailure();
+      Batch<F> b = batch;
+      if (b.writer == null) {
+        b.writer = writer;
+        b.of = episode;
+        b.ofHeader = headerLine;
+      }
+      Snapshot<F> s = b.steps[b.count++];
+      s.t = ++t;
+      System.arraycopy(io.actions(), io.actionOffset(copy), s.actions, 0, actionValues);
       int ro = io.agentOffset(copy);
-      b.key("success").bytes(io.actionSuccess(), ro, ro + agents);
+      System.arraycopy(io.actionSuccess(), ro, s.success, 0, agents);
       float[] rewards = io.rewards();
-      b.key("rewards").floats(rewards, ro, ro + agents);
+      System.arraycopy(rewards, ro, s.rewards, 0, agents);
       for (int a = 0; a < agents; a++) {
         returns[a] += rewards[ro + a];
       }
-      rec.appendStep(b);
-      b.raw('}');
-      try {
-        writer.line(b);
-        if (sink.wantsLines(copy)) {
-          sink.line(episode, b.toString());
-        }
-        boolean terminated = io.terminated(copy);
-        boolean truncated = io.truncated(copy);
-        if (terminated || truncated) {
-          end(terminated, truncated);
-        }
-      } catch (IOException e) {
-        abandon();
-        throw new UncheckedIOException("cannot write the replay of copy " + copy + ": " + e.getMessage(), e);
+      rec.capture(s.frame);
+      boolean terminated = io.terminated(copy);
+      boolean truncated = io.truncated(copy);
+      if (terminated || truncated) {
+        end(terminated, truncated);
+      } else if (b.count == BATCH || sink.wantsLines(copy)) { // watched live: every step at once
+        background.submit(b);
+        batch = takeBatch();
       }
     }
 
     /** Ends an open recording whose episode did not end (the copy was reset, or the caller stopped). */
     void cut() {
-      if (writer != null) {
-        try {
-          end(false, false);
-        } catch (IOException e) {
-          abandon();
-          throw new UncheckedIOException("cannot finish the replay of copy " + copy + ": " + e.getMessage(), e);
-        }
+      if (recording()) {
+        end(false, false);
       }
     }
 
-    private void end(boolean terminated, boolean truncated) throws IOException {
+    private void end(boolean terminated, boolean truncated) {
       world.episodeStats(copy, agentStats, copyStats);
       WorldSpec spec = world.spec();
       Map<String, Object> agentMap = new LinkedHashMap<>();
@@ -364,24 +499,79 @@ public final class RecordingWorld implements World {
       end.put("returns", returns.clone());
       end.put("agent_stats", agentMap);
       end.put("copy_stats", copyMap);
-      String endLine = GSON.toJson(Map.of("end", end));
-      writer.line(endLine);
-      if (sink.wantsLines(copy)) {
-        sink.line(episode, endLine);
+      Batch<F> b = batch;
+      b.writer = writer;
+      if (b.of == null) {
+        b.of = episode;
+        b.ofHeader = headerLine;
       }
-      ReplaySink.Episode done = episode;
-      writer.finish(() -> sink.finished(done, true));
+      b.endLine = GSON.toJson(Map.of("end", end));
+      b.episode = episode;
+      background.submit(b);
+      batch = null;
       writer = null;
     }
 
-    private void abandon() {
-      try {
-        writer.close();
-      } catch (IOException ignored) {
-        // already failing; the first error is the one reported
+    /** A state line from a captured frame (background thread). */
+    private String stateLine(int step, F frame) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("t", step);
+      m.put("state", rec.state(frame));
+      return GSON.toJson(m);
+    }
+
+    /** Background thread: writes a batch (header first, end line and trailer last). */
+    void write(Batch<F> b) {
+      ReplayWriter w = b.writer;
+      if (w == null) {
+        return;
       }
-      writer = null;
-      sink.finished(episode, false);
+      try {
+        boolean live = b.of != null && sink.wantsLines(copy);
+        if (b.header != null) {
+          w.line(b.header);
+          rec.begin(b.initial);
+          if (live) {
+            F initial = b.initial;
+            sink.line(b.of, b.header, b.ofHeader, () -> stateLine(0, initial));
+          }
+        }
+        JsonLine l = line;
+        for (int i = 0; i < b.count; i++) {
+          Snapshot<F> s = b.steps[i];
+          l.clear();
+          l.raw("{\"t\":").integer(s.t);
+          l.key("actions").ints(s.actions, 0, actionValues);
+          l.key("success").bytes(s.success, 0, agents);
+          l.key("rewards").floats(s.rewards, 0, agents);
+          rec.appendStep(l, s.frame);
+          l.raw('}');
+          w.line(l);
+          if (live) {
+            sink.line(b.of, l.toString(), b.ofHeader, () -> stateLine(s.t, s.frame));
+          }
+        }
+        if (b.endLine != null) {
+          w.line(b.endLine);
+          if (live) {
+            sink.line(b.of, b.endLine, b.ofHeader, () -> null);
+          }
+          w.finish();
+          sink.finished(b.episode, true);
+        }
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = e;
+        }
+        try {
+          w.close();
+        } catch (IOException ignored) {
+          // the first failure is the one reported
+        }
+        if (b.episode != null) {
+          sink.finished(b.episode, false);
+        }
+      }
     }
   }
 

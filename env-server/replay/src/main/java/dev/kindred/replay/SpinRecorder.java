@@ -12,15 +12,15 @@ import java.util.Map;
 /**
  * Records one copy of a spin world: the header's {@code spin} section after reset, then per step
  * the spins packed to bits (base64), the magnetisation and energy per spin, and φ and surprise
- * of the controlled spins. Packing and base64 reuse preallocated buffers.
+ * of the controlled spins. The stepping thread captures them ({@link SpinFrame#capture}, which
+ * computes the observables); packing and base64 reuse preallocated buffers.
  */
-final class SpinRecorder implements CopyRecorder {
+final class SpinRecorder implements CopyRecorder<SpinFrame> {
   /** Dense couplings with more edges than this are not listed (the format's limit). */
   static final int MAX_LISTED_EDGES = 20_000;
 
   private final SpinView view;
   private final Config config;
-  private final SpinFrame frame;
   private final byte[] bits;
   private final byte[] base64;
   private final Base64.Encoder encoder = Base64.getEncoder();
@@ -28,7 +28,6 @@ final class SpinRecorder implements CopyRecorder {
   SpinRecorder(SpinView view, Config config) {
     this.view = view;
     this.config = config;
-    this.frame = new SpinFrame(view.n(), view.controlled());
     this.bits = new byte[(view.n() + 7) / 8];
     this.base64 = new byte[4 * ((bits.length + 2) / 3)];
   }
@@ -49,7 +48,22 @@ final class SpinRecorder implements CopyRecorder {
   }
 
   @Override
-  public Map<String, Object> section() {
+  public SpinFrame newFrame() {
+    return new SpinFrame(view.n(), view.controlled());
+  }
+
+  @Override
+  public void capture(SpinFrame frame) {
+    frame.capture(view, true);
+  }
+
+  @Override
+  public void begin(SpinFrame initial) {
+    // every step line carries the full spin state: nothing to remember
+  }
+
+  @Override
+  public Map<String, Object> section(SpinFrame frame) {
     SpinView v = view;
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("n", v.n());
@@ -72,12 +86,12 @@ final class SpinRecorder implements CopyRecorder {
     s.put("schedule", config.getString("schedule"));
     s.put("sweeps_per_step", config.getInt("sweeps_per_step"));
     frame.capture(v, false);
-    s.put("initial", state());
+    s.put("initial", state(frame));
     return s;
   }
 
   @Override
-  public Map<String, Object> state() {
+  public Map<String, Object> state(SpinFrame frame) {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("spins", Base64.getEncoder().encodeToString(pack(frame.spins, new byte[bits.length])));
     state.put("magnetisation", frame.magnetisation);
@@ -135,9 +149,7 @@ final class SpinRecorder implements CopyRecorder {
   }
 
   @Override
-  public void appendStep(JsonLine out) {
-    SpinFrame f = frame;
-    f.capture(view, true);
+  public void appendStep(JsonLine out, SpinFrame f) {
     pack(f.spins, bits);
     int len = encoder.encode(bits, base64);
     out.raw(",\"spins\":\"");

@@ -280,9 +280,9 @@ final class SessionRecording implements ReplaySink {
   }
 
   @Override
-  public void line(Episode episode, String line) {
+  public void line(Episode episode, String line, String header, java.util.function.Supplier<String> state) {
     for (Watcher w : slots[episode.copy()].watchers) {
-      w.offer(line);
+      w.offer(line, header, state);
     }
   }
 
@@ -401,6 +401,7 @@ final class SessionRecording implements ReplaySink {
     Watcher w = new Watcher(s, principal, out);
     out.setOnCancelHandler(w::cancelled);
     out.setOnReadyHandler(w::drain);
+    world.flush(); // every line of the steps so far is delivered (to no watcher): this one starts from now
     String header = world.headerLine(s.copy);
     if (header != null) {
       w.enqueue(header);
@@ -445,8 +446,11 @@ final class SessionRecording implements ReplaySink {
       queue.add(line);
     }
 
-    /** A new line from the stepping thread: buffered, or the backlog replaced by a fresh state. */
-    void offer(String line) {
+    /**
+     * A new line from the recorder's thread: buffered, or (buffer full) the backlog dropped and
+     * replaced by the episode's header and the state after this line's step.
+     */
+    void offer(String line, String header, java.util.function.Supplier<String> state) {
       synchronized (this) {
         if (done || closing) {
           return;
@@ -456,22 +460,13 @@ final class SessionRecording implements ReplaySink {
         } else {
           dropped += queue.size();
           queue.clear();
-          boolean header = startsWith(line, "{\"format\"");
-          if (!header) {
-            // The episode's header and its state after this line's step stand in for the lines dropped.
-            String h = world.headerLine(slot.copy);
-            String st = world.stateLine(slot.copy);
-            if (h != null && st != null) {
-              queue.add(h);
-              queue.add(st);
-            }
-            if (startsWith(line, "{\"end\"")) {
-              queue.add(line);
-            } else {
-              dropped++;
-            }
+          if (startsWith(line, "{\"format\"") || startsWith(line, "{\"end\"")) {
+            queue.add(line); // a new episode starts from its header; an end line needs no state
           } else {
-            queue.add(line);
+            String st = state.get();
+            queue.add(header);
+            queue.add(st);
+            dropped++; // this step line: the state line stands in for it
           }
         }
       }

@@ -47,6 +47,9 @@ import picocli.CommandLine.Option;
         "  energy.Sk.in-process    one copy, one thread, BatchedEnv in process",
         "  energy.S1.in-process.recorded   the same, every episode recorded as a replay (gzip, SHA-256) into a "
             + "sink that drops the bytes; 'vs_unrecorded' is its rate over the in-process row's",
+        "  energy.S1.recording.cpu   the same two, stepped in alternating rounds in this JVM: the stepping thread's "
+            + "extra CPU time per step when recorded, in percent (robust to a loaded machine), and the background "
+            + "writer's CPU time",
         "  energy.Sk.local         --copies copies in process (LocalVectorEnv), one thread",
         "  energy.Sk.grpc.unary    the same session over gRPC on loopback (unary Step)",
         "  energy.Sk.grpc.stream   the same session over gRPC on loopback (StepStream)",
@@ -142,6 +145,18 @@ public final class EnergyBench extends PrintingCommand {
             BenchHarness.Row plain = h.rows().stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
             h.report(plain == null ? row : row.withExtra("vs_unrecorded", row.median() / plain.median()));
           }
+          String cpuName = "energy.S1.recording.cpu";
+          Map<String, Object> cfg = new LinkedHashMap<>();
+          cfg.put("world", worldId(sc));
+          cfg.put("world_config", worldConfig(s.maxSteps));
+          cfg.put("what", "stepping-thread CPU time per step, recorded (every episode, into a sink that drops the "
+              + "bytes) over unrecorded, minus 1, in percent; alternating rounds in one JVM");
+          int rounds = s.options.runs() * 4;
+          BenchHarness.Row cpu = h.tryMeasure(cpuName, () -> RecordingCpu.measure(cpuName, worldId(sc),
+              worldConfig(s.maxSteps), rounds, bench.quick ? 500 : 5000, s.seed, cfg));
+          if (cpu != null) {
+            h.report(cpu);
+          }
         }
       }
     }
@@ -166,6 +181,12 @@ public final class EnergyBench extends PrintingCommand {
         t.printf(Locale.ROOT, "  S1 in process, one thread: %s agent-steps/s (%.2f x the C++ reference);"
                 + " goal >= 1.4 M: %s (%.0f%% of goal)%n",
             BenchHarness.human(r.median()), r.median() / REFERENCE.get("S1"), f >= 1 ? "MET" : "NOT MET", 100 * f);
+        any = true;
+      } else if (r.name().endsWith(".recording.cpu")) {
+        t.printf(Locale.ROOT, "  %s: recording costs the stepping thread %.1f%% more CPU per step (%.2f against %.2f us; "
+                + "the background writer %.2f us); goal <= 10%%: %s%n", r.name(), r.median(),
+            r.extra().get("recorded_us_per_step"), r.extra().get("plain_us_per_step"),
+            r.extra().get("writer_thread_us_per_step"), r.median() <= 10 ? "MET" : "NOT MET");
         any = true;
       } else if (r.name().endsWith(".recorded") && r.extra().get("vs_unrecorded") instanceof Double ratio) {
         t.printf(Locale.ROOT, "  %s: %.3f of the unrecorded rate (recording costs %.1f%%); goal: costs <= 10%%: %s%n",
@@ -348,6 +369,7 @@ public final class EnergyBench extends PrintingCommand {
         }
         if (sc.equals("S1") && !s.noRecording && s.selected("energy.S1.in-process.recorded")) {
           names.add("energy.S1.in-process.recorded");
+          names.add("energy.S1.recording.cpu");
         }
       }
     }

@@ -87,6 +87,10 @@ class EnergyBenchTest {
   @Test
   void rowSelection() {
     assertEquals(List.of("energy.S2.in-process"), EnergyBench.rowNames("--scenarios", "s2", "--no-grpc"));
+    assertEquals(List.of("energy.S1.in-process", "energy.S1.in-process.recorded", "energy.S1.recording.cpu"),
+        EnergyBench.rowNames("--scenarios", "s1", "--no-grpc"));
+    assertEquals(List.of("energy.S1.in-process"), EnergyBench.rowNames("--scenarios", "s1", "--no-grpc",
+        "--no-recording"));
     assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S1.grpc.match2",
         "energy.S3.grpc.unary", "energy.S3.grpc.stream", "energy.S3.grpc.match2"),
         EnergyBench.rowNames("--no-in-process", "--only", "GRPC"));
