@@ -6,6 +6,7 @@ adapter factories of ``kindred.Client`` live in ``kindred/__init__.py``, above b
 from __future__ import annotations
 
 import atexit
+import json
 import queue
 import threading
 import time
@@ -162,6 +163,11 @@ class BaseClient:
         except grpc.RpcError as e:
             raise KindredError.from_rpc(e, method, self.target, t) from None
 
+    def list_recordings(self) -> List["pb.RecordedSession"]:
+        """This principal's recorded sessions (``kindred.v1.RecordedSession``: id, world, copies,
+        recorded copies, steps, finished episodes, watchers)."""
+        return list(self._call("ListRecordings", pb.ListRecordingsRequest()).sessions)
+
     # -- discovery -------------------------------------------------------------------------
     def server_info(self) -> pb.ServerInfo:
         """The server's version, protocol, limits and world ids (a ``kindred.v1.ServerInfo``)."""
@@ -192,6 +198,7 @@ class BaseClient:
         observations: Optional[Sequence[str]] = None,
         streaming: bool = True,
         sparse_observations: bool = True,
+        record: Union[str, bool, Sequence[int], None] = None,
     ) -> "VectorEnv":
         """Creates a session of ``num_copies`` copies of a world (reset it before stepping).
 
@@ -204,6 +211,9 @@ class BaseClient:
                 calls; the client's ``timeout`` applies to each step either way.
             sparse_observations: let the server send mostly-zero observation tensors as their
                 nonzero bytes when that is smaller (decoded here; the arrays are the same).
+            record: copies the server records as replay files: a list of copy indices, or
+                ``"all"`` (or ``True``); ``None`` (default): none. Fetch a copy's latest finished
+                episode with ``VectorEnv.fetch_replay(copy)`` / ``save_replay(copy, path)``.
         """
         if int(num_copies) < 1:
             raise ValueError(f"num_copies must be at least 1, got {num_copies}")
@@ -217,6 +227,8 @@ class BaseClient:
             client_name=self.client_name,
             sparse_observations=bool(sparse_observations),
         )
+        if record is not None and record is not False:
+            request.record.CopyFrom(_record_options(record))
         response = self._call("CreateSession", request)
         env = VectorEnv(self, response.session_id, response.spec, streaming=streaming)
         self._track(env._lease)
@@ -426,6 +438,48 @@ class VectorEnv:
             self._stream.close()  # a failed request ends the stream; the next step opens another
             self._stream = None
             raise
+
+    def fetch_replay(self, copy: int = 0) -> bytes:
+        """The replay file (gzip bytes, see docs/replay-format.md; read it with ``kindred.replay``)
+        of ``copy``'s latest finished episode, recorded by the server for a session made with
+        ``record=``. A copy that is not recorded, has no finished episode yet, or whose latest
+        episode's recording was cut raises ``KindredError`` FAILED_PRECONDITION."""
+        if int(copy) < 0:
+            raise ValueError(f"copy must be in [0, {self.num_copies}), got {copy}")
+        if self._closed:
+            raise KindredError("NOT_FOUND", self._lease.gone, "FetchReplay", self.client.target)
+        t = self.client.timeout
+        try:
+            chunks = self.client._stub.FetchReplay(
+                pb.FetchReplayRequest(session_id=self.session_id, copy=int(copy)), timeout=t)
+            return b"".join(c.data for c in chunks)
+        except grpc.RpcError as e:
+            raise KindredError.from_rpc(e, "FetchReplay", self.client.target, t) from None
+
+    def watch_recording(self, copy: int = 0):
+        """Follows a recorded copy live: yields each replay line as a dict (the current episode's
+        header and a ``state`` line first, then step lines as the session steps, end lines, the
+        next header...). A reader that falls behind gets a fresh ``state`` line instead of the
+        steps it missed. The generator ends when the session closes; ``close()`` it to stop early."""
+        if self._closed:
+            raise KindredError("NOT_FOUND", self._lease.gone, "WatchRecording", self.client.target)
+        call = self.client._stub.WatchRecording(pb.WatchRecordingRequest(session_id=self.session_id, copy=int(copy)))
+        try:
+            for line in call:
+                yield json.loads(line.line)
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.CANCELLED:
+                raise KindredError.from_rpc(e, "WatchRecording", self.client.target, None) from None
+        finally:
+            call.cancel()
+
+    def save_replay(self, copy: int, path) -> int:
+        """Writes ``fetch_replay(copy)`` to ``path`` (by convention ``*.replay.jsonl.gz``);
+        returns the number of bytes written."""
+        data = self.fetch_replay(copy)
+        with open(path, "wb") as f:
+            f.write(data)
+        return len(data)
 
     def render(self, copy: int = 0, mode: str = "rgb_array", cell_pixels: Optional[int] = None):
         """A picture of one copy as it is now, drawn by the server's renderer.
@@ -677,3 +731,17 @@ class _StepStream:
         self._done.set()
         self._requests.put(_END)
         self._call.cancel()
+
+
+def _record_options(record) -> "pb.RecordOptions":
+    """``record=`` of ``make_vector_env`` as a ``RecordOptions`` message."""
+    if record is True or (isinstance(record, str) and record == "all"):
+        return pb.RecordOptions(all_copies=True)
+    if isinstance(record, (str, bytes)) or not hasattr(record, "__iter__"):
+        raise ValueError(f"record must be a list of copy indices or 'all', got {record!r}")
+    copies = [int(c) for c in record]
+    if any(c < 0 for c in copies):
+        raise ValueError(f"record: copy indices must be >= 0, got {copies}")
+    if not copies:
+        raise ValueError("record: an empty list records nothing; give copy indices, 'all', or None")
+    return pb.RecordOptions(copies=copies)

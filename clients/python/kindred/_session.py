@@ -71,6 +71,15 @@ class SessionAdapter:
                         None if config is None else dict(config), dict(session_kwargs), _fingerprint(env))
         return env
 
+    def fetch_replay(self, copy: int = 0) -> bytes:
+        """The server's replay file of ``copy``'s latest finished episode (an env made with
+        ``record=``); see ``VectorEnv.fetch_replay``."""
+        return self._env.fetch_replay(copy)
+
+    def save_replay(self, copy: int, path) -> int:
+        """Writes ``fetch_replay(copy)`` to ``path``; returns the bytes written."""
+        return self._env.save_replay(copy, path)
+
     @property
     def _env(self) -> VectorEnv:
         """The session; an unpickled adapter opens it here, on first use."""

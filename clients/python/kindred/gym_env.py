@@ -49,6 +49,7 @@ class GymEnv(SessionAdapter, gym.Env):
         render_mode: Optional[str] = None,
         observation_layout: str = "dict",
         episode_info: bool = False,
+        record=None,
         **client_kwargs,
     ):
         def one_agent(env: VectorEnv) -> None:
@@ -63,7 +64,7 @@ class GymEnv(SessionAdapter, gym.Env):
         if observation_layout not in _spaces.LAYOUTS:
             raise ValueError(f"observation_layout must be one of {list(_spaces.LAYOUTS)}, got {observation_layout!r}")
         env = self._open_session(client, client_kwargs, world_id, config, check=one_agent, num_copies=1,
-                                 seed=seed, autoreset="disabled", observations=observations)
+                                 seed=seed, autoreset="disabled", observations=observations, record=record)
         self.world_id = world_id
         self.render_mode = render_mode
         #: how observations are laid out (``feature_names``, ``flatten``, ``unflatten``)

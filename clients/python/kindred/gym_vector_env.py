@@ -58,6 +58,7 @@ class GymVectorEnv(SessionAdapter, gym.vector.VectorEnv):
         include_copy_observations: bool = True,
         observation_layout: str = "dict",
         episode_info: bool = False,
+        record=None,
         **client_kwargs,
     ):
         def one_agent(env: VectorEnv) -> None:
@@ -70,7 +71,7 @@ class GymVectorEnv(SessionAdapter, gym.vector.VectorEnv):
         if observation_layout not in _spaces.LAYOUTS:
             raise ValueError(f"observation_layout must be one of {list(_spaces.LAYOUTS)}, got {observation_layout!r}")
         env = self._open_session(client, client_kwargs, world_id, config, check=one_agent, num_copies=num_envs,
-                                 seed=seed, autoreset="next_step", observations=observations)
+                                 seed=seed, autoreset="next_step", observations=observations, record=record)
         self.world_id = world_id
         self.num_envs = env.num_copies
         self.layout = _spaces.ObservationLayout(env.observation_infos, include_copy_observations, observation_layout)

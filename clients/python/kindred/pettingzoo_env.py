@@ -52,13 +52,14 @@ class ParallelEnv(SessionAdapter, _PZParallelEnv):
         include_copy_observations: bool = True,
         render_mode: Optional[str] = None,
         observation_layout: str = "dict",
+        record=None,
         **client_kwargs,
     ):
         check_render_mode(render_mode)
         if observation_layout not in _spaces.LAYOUTS:
             raise ValueError(f"observation_layout must be one of {list(_spaces.LAYOUTS)}, got {observation_layout!r}")
         env = self._open_session(client, client_kwargs, world_id, config, num_copies=1, seed=seed,
-                                 autoreset="disabled", observations=observations)
+                                 autoreset="disabled", observations=observations, record=record)
         self._setup(env, include_copy_observations, render_mode, observation_layout)
 
     def _setup(self, env: VectorEnv, include_copy_observations: bool, render_mode: Optional[str],

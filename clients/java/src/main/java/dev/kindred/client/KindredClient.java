@@ -5,6 +5,7 @@ import dev.kindred.env.SessionOptions;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.RecordOptions;
 import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.GetServerInfoRequest;
@@ -173,6 +174,51 @@ public final class KindredClient implements AutoCloseable {
     }
   }
 
+  /** The caller's recorded sessions (those created with {@link SessionOptions.Builder#record}), by id. */
+  public List<dev.kindred.proto.v1.RecordedSession> listRecordings() {
+    try {
+      return unary().listRecordings(dev.kindred.proto.v1.ListRecordingsRequest.getDefaultInstance())
+          .getSessionsList();
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "ListRecordings");
+    }
+  }
+
+  /**
+   * Follows a recorded copy of one of the caller's sessions as it runs: every replay line
+   * (docs/replay-format.md; the current header and a state line first, then step, end and the
+   * next header lines; a state line again after lines were dropped for a slow reader) goes to
+   * {@code onLine}, then {@code onEnd} once, with null when the session closed or the failure
+   * (a {@link KindredException}: NOT_FOUND, FAILED_PRECONDITION, RESOURCE_EXHAUSTED...). Both run
+   * on a gRPC thread; a slow {@code onLine} never slows the world (the server drops lines
+   * instead). Closing the returned handle ends the watch ({@code onEnd} is then not called).
+   */
+  public AutoCloseable watchRecording(String sessionId, int copy, java.util.function.Consumer<String> onLine,
+      java.util.function.Consumer<KindredException> onEnd) {
+    io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+    dev.kindred.proto.v1.WatchRecordingRequest request = dev.kindred.proto.v1.WatchRecordingRequest.newBuilder()
+        .setSessionId(sessionId).setCopy(copy).build();
+    context.run(() -> async.watchRecording(request, new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(dev.kindred.proto.v1.ReplayLine line) {
+        onLine.accept(line.getLine());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (!context.isCancelled()) {
+          onEnd.accept(translate(t, "WatchRecording"));
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        onEnd.accept(null);
+      }
+    }));
+    return () -> context.cancel(null);
+  }
+
   /** A session with {@link SessionOptions#defaults()}. */
   public RemoteVectorEnv make(String worldId, Map<String, ?> config, int copies, long seed) {
     return make(worldId, config, copies, seed, SessionOptions.defaults());
@@ -264,7 +310,19 @@ public final class KindredClient implements AutoCloseable {
 
   private static CreateSessionRequest.Builder createRequest(String worldId, Map<String, ?> config, int copies,
       long seed, SessionOptions o) {
-    return CreateSessionRequest.newBuilder()
+    CreateSessionRequest.Builder b = CreateSessionRequest.newBuilder();
+    if (o.recorded()) {
+      RecordOptions.Builder r = RecordOptions.newBuilder().setAllCopies(o.recordAllCopies());
+      for (int c : o.recordCopies()) {
+        if (c < 0) {
+          throw new KindredException("INVALID_ARGUMENT", "record: copy index " + c + " is out of range; expected "
+              + "0 <= copy < num_copies");
+        }
+        r.addCopies(c);
+      }
+      b.setRecord(r);
+    }
+    return b
         .setWorldId(worldId == null ? "" : worldId)
         .setConfig(Structs.toStruct(config))
         .setNumCopies(copies)

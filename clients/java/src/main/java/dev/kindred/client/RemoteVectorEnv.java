@@ -9,6 +9,8 @@ import dev.kindred.proto.v1.CloseSessionRequest;
 import dev.kindred.proto.v1.CloseSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.EnvSpec;
+import dev.kindred.proto.v1.FetchReplayRequest;
+import dev.kindred.proto.v1.ReplayChunk;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.StepRequest;
 import dev.kindred.proto.v1.StepResponse;
@@ -235,6 +237,45 @@ public final class RemoteVectorEnv implements VectorEnv {
 
   public boolean isClosed() {
     return lease.isClosed();
+  }
+
+  /**
+   * The replay file (gzip bytes, docs/replay-format.md) of {@code copy}'s latest finished episode,
+   * recorded by the server for a session made with {@link SessionOptions.Builder#record}.
+   *
+   * @throws KindredException FAILED_PRECONDITION when the copy is not recorded, has no finished
+   *                          episode yet or its latest episode's recording was cut;
+   *                          INVALID_ARGUMENT for a copy out of range
+   */
+  public byte[] fetchReplay(int copy) {
+    checkUsable("fetchReplay");
+    if (copy < 0) {
+      throw new KindredException("INVALID_ARGUMENT", "copy: copy index " + copy + " is out of range; expected "
+          + "0 <= copy < " + spec.copies());
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      java.util.Iterator<ReplayChunk> chunks = blocking.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
+          .fetchReplay(FetchReplayRequest.newBuilder().setSessionId(sessionId).setCopy(copy).build());
+      while (chunks.hasNext()) {
+        chunks.next().getData().writeTo(out);
+      }
+    } catch (StatusRuntimeException e) {
+      throw client.translate(e, "FetchReplay");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Writes {@link #fetchReplay}'s bytes to {@code file} (by convention {@code *.replay.jsonl.gz}),
+   * replacing it, and returns the number of bytes written.
+   */
+  public long saveReplay(int copy, java.nio.file.Path file) throws java.io.IOException {
+    byte[] bytes = fetchReplay(copy);
+    java.nio.file.Files.write(file, bytes);
+    return bytes.length;
   }
 
   /** The server's totals for the session, once {@link #close} has closed it; else null. */

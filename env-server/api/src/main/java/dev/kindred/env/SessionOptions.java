@@ -18,7 +18,10 @@ import java.util.Objects;
  *       Ignored in process;
  *   <li>{@code sparseObservations} (default true): let the server send mostly-zero
  *       observation tensors as their nonzero bytes (TENSOR_ENCODING_SPARSE_BYTES) whenever that
- *       is smaller; the batch holds the same bytes either way. Ignored in process.
+ *       is smaller; the batch holds the same bytes either way. Ignored in process;
+ *   <li>{@code record} (default: none): copies the server records as replay files
+ *       (CreateSessionRequest.record; fetch them with {@code RemoteVectorEnv.fetchReplay}), a list
+ *       of copies or all of them. Ignored in process (use the world decorator hook there).
  * </ul>
  */
 public final class SessionOptions {
@@ -27,8 +30,12 @@ public final class SessionOptions {
   private final String clientName;
   private final boolean streaming;
   private final boolean sparseObservations;
+  private final List<Integer> recordCopies;
+  private final boolean recordAllCopies;
 
   private SessionOptions(Builder b) {
+    this.recordCopies = List.copyOf(b.recordCopies);
+    this.recordAllCopies = b.recordAllCopies;
     this.autoreset = b.autoreset;
     this.observations = List.copyOf(b.observations);
     this.clientName = b.clientName;
@@ -46,7 +53,23 @@ public final class SessionOptions {
 
   public Builder toBuilder() {
     return new Builder().autoreset(autoreset).observations(observations).clientName(clientName)
-        .streaming(streaming).sparseObservations(sparseObservations);
+        .streaming(streaming).sparseObservations(sparseObservations).record(recordCopies)
+        .recordAllCopies(recordAllCopies);
+  }
+
+  /** The copies the server records (empty: none, unless {@link #recordAllCopies}). */
+  public List<Integer> recordCopies() {
+    return recordCopies;
+  }
+
+  /** Whether the server records every copy. */
+  public boolean recordAllCopies() {
+    return recordAllCopies;
+  }
+
+  /** Whether the server records any copy. */
+  public boolean recorded() {
+    return recordAllCopies || !recordCopies.isEmpty();
   }
 
   public Autoreset autoreset() {
@@ -73,7 +96,8 @@ public final class SessionOptions {
   public String toString() {
     return "SessionOptions{autoreset=" + autoreset + ", observations=" + observations
         + ", clientName=" + clientName + ", streaming=" + streaming
-        + ", sparseObservations=" + sparseObservations + "}";
+        + ", sparseObservations=" + sparseObservations
+        + (recorded() ? ", record=" + (recordAllCopies ? "all" : recordCopies) : "") + "}";
   }
 
   public static final class Builder {
@@ -82,8 +106,26 @@ public final class SessionOptions {
     private String clientName = "kindred-java";
     private boolean streaming = true;
     private boolean sparseObservations = true;
+    private List<Integer> recordCopies = List.of();
+    private boolean recordAllCopies;
 
     private Builder() {}
+
+    /** Copies for the server to record (replay files); none given: none. */
+    public Builder record(int... copies) {
+      return record(java.util.Arrays.stream(copies).boxed().toList());
+    }
+
+    public Builder record(List<Integer> copies) {
+      this.recordCopies = List.copyOf(copies);
+      return this;
+    }
+
+    /** Whether the server records every copy. */
+    public Builder recordAllCopies(boolean all) {
+      this.recordAllCopies = all;
+      return this;
+    }
 
     public Builder autoreset(Autoreset mode) {
       Objects.requireNonNull(mode, "autoreset");

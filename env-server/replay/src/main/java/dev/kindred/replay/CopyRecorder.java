@@ -28,6 +28,9 @@ interface CopyRecorder<F> {
   /** Stepping thread, right after reset: the header's section, with the state after reset captured into {@code initial}. */
   Map<String, Object> section(F initial);
 
+  /** A captured state in the header's {@code initial} shape, for a state line (any thread; changes nothing). */
+  Map<String, Object> state(F frame);
+
   /** Background thread: the episode starts from {@code initial}. */
   void begin(F initial);
 

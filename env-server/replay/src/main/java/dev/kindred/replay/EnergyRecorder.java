@@ -118,6 +118,11 @@ final class EnergyRecorder implements CopyRecorder<EnergyFrame> {
     return k.name().toLowerCase(Locale.ROOT);
   }
 
+  @Override
+  public Map<String, Object> state(EnergyFrame frame) {
+    return initial(frame);
+  }
+
   /** The state in the header's {@code initial} / a state line's shape. */
   static Map<String, Object> initial(EnergyFrame f) {
     Map<String, Object> agents = new LinkedHashMap<>();

@@ -195,6 +195,47 @@ public final class RecordingWorld implements World {
     world.episodeStats(copy, agentStats, copyStats);
   }
 
+  @Override
+  public dev.kindred.env.WorldRenderer renderer() {
+    return world.renderer();
+  }
+
+  /**
+   * Hands every step recorded so far to the background thread and waits until it has written
+   * them (and completed the files of ended episodes, telling the sink). Call while no copy is
+   * being stepped.
+   */
+  public void flush() {
+    for (CopyState<?> s : copies) {
+      synchronized (s) {
+        s.handOff();
+      }
+    }
+    background.drain();
+  }
+
+  /**
+   * The header line of {@code copy}'s episode being recorded, or null when none is. Call only
+   * while the copy is not being stepped.
+   */
+  public String headerLine(int copy) {
+    CopyState<?> s = copies[copy];
+    synchronized (s) {
+      return s.recording() ? s.headerLine : null;
+    }
+  }
+
+  /**
+   * A state line ({@code {"t":t,"state":{...}}}) with {@code copy}'s full current state, or null
+   * when no episode of it is being recorded. Call only while the copy is not being stepped.
+   */
+  public String stateLine(int copy) {
+    CopyState<?> s = copies[copy];
+    synchronized (s) {
+      return s.recording() ? s.currentStateLine() : null;
+    }
+  }
+
   /** Steps per batch handed to the background thread. */
   static final int BATCH = 64;
   /** Batches per recorded copy: the stepping thread waits when the background thread is this far behind. */
@@ -229,6 +270,9 @@ public final class RecordingWorld implements World {
     F initial;
     String endLine;
     ReplaySink.Episode episode;
+    /** The episode these steps belong to and its header (live lines). */
+    ReplaySink.Episode of;
+    String ofHeader;
 
     @SuppressWarnings("unchecked")
     Batch(CopyState<F> owner, CopyRecorder<F> rec, int actionValues, int agents) {
@@ -250,6 +294,8 @@ public final class RecordingWorld implements World {
         initial = null;
         endLine = null;
         episode = null;
+        of = null;
+        ofHeader = null;
         owner.free.offer(this);
       }
     }
@@ -274,6 +320,8 @@ public final class RecordingWorld implements World {
     private Batch<F> batch;
     private ReplaySink.Episode episode;
     private ReplayWriter writer;
+    /** The header of the episode being recorded (stepping thread). */
+    private String headerLine;
     private long episodes;
     private int t;
     /** Background thread only. */
@@ -359,8 +407,35 @@ public final class RecordingWorld implements World {
       }
       batch = takeBatch();
       batch.writer = writer;
-      batch.header = GSON.toJson(header);
+      headerLine = GSON.toJson(header);
+      batch.header = headerLine;
       batch.initial = initial;
+      batch.of = episode;
+      batch.ofHeader = headerLine;
+    }
+
+    /** Hands the steps batched so far to the background thread (stepping thread, between steps). */
+    void handOff() {
+      Batch<F> b = batch;
+      if (recording() && b != null && (b.count > 0 || b.header != null)) {
+        if (b.writer == null) {
+          b.writer = writer;
+          b.of = episode;
+          b.ofHeader = headerLine;
+        }
+        background.submit(b);
+        batch = takeBatch();
+      }
+    }
+
+    /** The copy's current state as a state line (stepping thread, between steps). */
+    String currentStateLine() {
+      F now = rec.newFrame();
+      rec.capture(now);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("t", t);
+      m.put("state", rec.state(now));
+      return GSON.toJson(m);
     }
 
     void step(WorldBuffers io) {
@@ -368,6 +443,8 @@ public final class RecordingWorld implements World {
       Batch<F> b = batch;
       if (b.writer == null) {
         b.writer = writer;
+        b.of = episode;
+        b.ofHeader = headerLine;
       }
       Snapshot<F> s = b.steps[b.count++];
       s.t = ++t;
@@ -384,7 +461,7 @@ public final class RecordingWorld implements World {
       boolean truncated = io.truncated(copy);
       if (terminated || truncated) {
         end(terminated, truncated);
-      } else if (b.count == BATCH) {
+      } else if (b.count == BATCH || sink.wantsLines(copy)) { // watched live: every step at once
         background.submit(b);
         batch = takeBatch();
       }
@@ -424,11 +501,23 @@ public final class RecordingWorld implements World {
       end.put("copy_stats", copyMap);
       Batch<F> b = batch;
       b.writer = writer;
+      if (b.of == null) {
+        b.of = episode;
+        b.ofHeader = headerLine;
+      }
       b.endLine = GSON.toJson(Map.of("end", end));
       b.episode = episode;
       background.submit(b);
       batch = null;
       writer = null;
+    }
+
+    /** A state line from a captured frame (background thread). */
+    private String stateLine(int step, F frame) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("t", step);
+      m.put("state", rec.state(frame));
+      return GSON.toJson(m);
     }
 
     /** Background thread: writes a batch (header first, end line and trailer last). */
@@ -438,9 +527,14 @@ public final class RecordingWorld implements World {
         return;
       }
       try {
+        boolean live = b.of != null && sink.wantsLines(copy);
         if (b.header != null) {
           w.line(b.header);
           rec.begin(b.initial);
+          if (live) {
+            F initial = b.initial;
+            sink.line(b.of, b.header, b.ofHeader, () -> stateLine(0, initial));
+          }
         }
         JsonLine l = line;
         for (int i = 0; i < b.count; i++) {
@@ -453,9 +547,15 @@ public final class RecordingWorld implements World {
           rec.appendStep(l, s.frame);
           l.raw('}');
           w.line(l);
+          if (live) {
+            sink.line(b.of, l.toString(), b.ofHeader, () -> stateLine(s.t, s.frame));
+          }
         }
         if (b.endLine != null) {
           w.line(b.endLine);
+          if (live) {
+            sink.line(b.of, b.endLine, b.ofHeader, () -> null);
+          }
           w.finish();
           sink.finished(b.episode, true);
         }

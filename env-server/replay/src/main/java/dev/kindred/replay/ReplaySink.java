@@ -27,6 +27,24 @@ public interface ReplaySink {
   default void finished(Episode episode, boolean complete) {}
 
   /**
+   * Whether {@link #line} wants the lines of {@code copy} now (live watching); asked every step,
+   * on the thread stepping the copy and on the recorder's background thread, so it must be quick.
+   * Default: no.
+   */
+  default boolean wantsLines(int copy) {
+    return false;
+  }
+
+  /**
+   * Called with every line (header, step, end; no trailer) of {@code episode} once it is written,
+   * on the recorder's background thread, when {@link #wantsLines} said yes; while someone wants
+   * lines, steps are handed to that thread one at a time rather than in batches. {@code header} is
+   * the episode's header line; {@code state} builds a state line with the full state after this
+   * line's step (null for an end line), for a reader that missed lines. Must be quick.
+   */
+  default void line(Episode episode, String line, String header, java.util.function.Supplier<String> state) {}
+
+  /**
    * Files {@code DIR/<label>-c<copy>-e<episode>.replay.jsonl.gz} (label omitted when empty), the
    * directory created on the first file.
    */

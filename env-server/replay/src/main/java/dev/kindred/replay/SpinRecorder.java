@@ -86,12 +86,17 @@ final class SpinRecorder implements CopyRecorder<SpinFrame> {
     s.put("schedule", config.getString("schedule"));
     s.put("sweeps_per_step", config.getInt("sweeps_per_step"));
     frame.capture(v, false);
-    Map<String, Object> initial = new LinkedHashMap<>();
-    initial.put("spins", Base64.getEncoder().encodeToString(pack(frame.spins, new byte[bits.length])));
-    initial.put("magnetisation", frame.magnetisation);
-    initial.put("energy", frame.energy);
-    s.put("initial", initial);
+    s.put("initial", state(frame));
     return s;
+  }
+
+  @Override
+  public Map<String, Object> state(SpinFrame frame) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("spins", Base64.getEncoder().encodeToString(pack(frame.spins, new byte[bits.length])));
+    state.put("magnetisation", frame.magnetisation);
+    state.put("energy", frame.energy);
+    return state;
   }
 
   private static Map<String, Object> graph(SpinView v) {

@@ -19,6 +19,13 @@ import dev.kindred.proto.v1.CloseSessionResponse;
 import dev.kindred.proto.v1.CreateSessionRequest;
 import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.proto.v1.FetchReplayRequest;
+import dev.kindred.proto.v1.ListRecordingsRequest;
+import dev.kindred.proto.v1.ListRecordingsResponse;
+import dev.kindred.proto.v1.RecordedSession;
+import dev.kindred.proto.v1.ReplayChunk;
+import dev.kindred.proto.v1.ReplayLine;
+import dev.kindred.proto.v1.WatchRecordingRequest;
 import dev.kindred.proto.v1.GetServerInfoRequest;
 import dev.kindred.proto.v1.ListWorldsRequest;
 import dev.kindred.proto.v1.JoinSessionRequest;
@@ -48,6 +55,7 @@ import dev.kindred.server.core.SessionRegistry.Reservation;
 import dev.kindred.server.core.WorldFactory;
 import dev.kindred.server.match.Match;
 import dev.kindred.server.match.MatchLayout;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -81,6 +89,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private final String version;
   /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
+  /** Watchers of recordings per principal. */
+  private final SessionRecording.Watchers watchers = new SessionRecording.Watchers();
 
   EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, Matches matches,
       RequestStreams streams, WorldFactory factory, ForkJoinPool stepPool, String version) {
@@ -143,6 +153,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           + "or restart the server with a larger --max-copies");
     }
     int copies = requestedCopies == 0 ? 1 : (int) requestedCopies;
+    int[] recorded = request.hasRecord() ? SessionRecording.recordedCopies(request.getRecord(), copies) : null;
     if (AutoresetMode.forNumber(request.getAutoresetValue()) == null) {
       // Checked here: Protos.autoreset cannot describe an UNRECOGNIZED value (getNumber throws).
       throw EnvException.invalid("autoreset", "unknown autoreset mode number " + request.getAutoresetValue()
@@ -170,6 +181,12 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
       checkMessageSizes(world, returned, autoreset, copies);
       MatchLayout layout = MatchLayout.of(request, world.spec(), returned, autoreset);
       slot.charge(Cells.of(world.spec(), copies));
+      SessionRecording recording = null;
+      if (recorded != null) {
+        recording = SessionRecording.wrap(slot.id(), world, worldConfig, recorded, client, config, watchers,
+            layout == null ? null : SessionRecording.seats(layout.seats()));
+        world = recording.world();
+      }
       BatchedEnv env = new BatchedEnv(world, autoreset, seed, observations)
           .stepCopiesOn(stepPool)
           .cancelOn(slot.cancellation());
@@ -178,7 +195,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           .setSessionId(slot.id())
           .setSpec(Protos.envSpec(spec));
       if (layout == null) {
-        slot.open(new EnvSession(env, request.getSparseObservations()));
+        slot.open(new EnvSession(env, request.getSparseObservations(), null, recording));
       } else {
         // A match's world starts its episodes now: no seat may Reset it.
         env.reset(null, null);
@@ -188,7 +205,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           response.addSeats(SeatGrant.newBuilder().setName(seat.name()).addAllAgents(seat.def.toProto().getAgentsList())
               .setJoinToken(seat.tokenHex()));
         }
-        matches.opened(slot.open(new EnvSession(env, request.getSparseObservations(), match)));
+        matches.opened(slot.open(new EnvSession(env, request.getSparseObservations(), match, recording)));
       }
       log.atInfo().setMessage("session created")
           .addKeyValue("session", slot.id())
@@ -200,6 +217,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
           .addKeyValue("client", client)
           .addKeyValue("principal", caller.principal().name())
           .addKeyValue("detached", request.getDetached())
+          .addKeyValue("recorded", recorded == null ? "" : java.util.Arrays.toString(recorded))
           .addKeyValue("seats", layout == null ? "" : layout.seatNames())
           .addKeyValue("sessions", sessions.size())
           .log();
@@ -361,6 +379,95 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
       throw EnvException.invalid("cell_pixels", e.getMessage());
     }
     return r.setWidth(f.width()).setHeight(f.height()).setRgb(ByteString.copyFrom(f.rgb())).build();
+  }
+
+  // ---- recordings -----------------------------------------------------------------------
+
+  /** The session's recording, or FAILED_PRECONDITION when it was created without {@code record}. */
+  private static SessionRecording recordingOf(EnvSession session, String sessionId) {
+    if (session.recording() == null) {
+      throw EnvException.precondition("session '" + sessionId + "' is not recorded: create it with "
+          + "CreateSessionRequest.record to record its copies");
+    }
+    return session.recording();
+  }
+
+  @Override
+  public void fetchReplay(FetchReplayRequest request, StreamObserver<ReplayChunk> out) {
+    byte[] bytes;
+    SessionRecording.Finished f;
+    try {
+      long copy = Integer.toUnsignedLong(request.getCopy());
+      f = sessions.withSession(Caller.current().principal(), request.getSessionId(),
+          session -> recordingOf(session, request.getSessionId()).latest(copy));
+      if (f.bytes() != null) {
+        bytes = f.bytes();
+      } else {
+        try {
+          bytes = java.nio.file.Files.readAllBytes(f.file());
+        } catch (java.io.IOException e) {
+          log.atWarn().setMessage("a recorded replay cannot be read").addKeyValue("file", f.file()).setCause(e).log();
+          throw EnvException.precondition("the replay of copy " + copy + " episode " + f.episode() + " can no longer "
+              + "be read on the server (its file in the record directory is gone or unreadable)");
+        }
+      }
+    } catch (Throwable t) {
+      out.onError(ERRORS.toStatus("FetchReplay", t).asRuntimeException());
+      return;
+    }
+    int chunk = Math.max(1, Math.min(FETCH_CHUNK_BYTES, config.maxMessageBytes() - 1024));
+    int off = 0;
+    do {
+      int n = Math.min(chunk, bytes.length - off);
+      out.onNext(ReplayChunk.newBuilder().setData(ByteString.copyFrom(bytes, off, n)).setTotalBytes(bytes.length)
+          .setEpisode(f.episode()).build());
+      off += n;
+    } while (off < bytes.length);
+    out.onCompleted();
+  }
+
+  /** Largest piece of a replay per FetchReplay message. */
+  static final int FETCH_CHUNK_BYTES = 1 << 20;
+
+  @Override
+  public void listRecordings(ListRecordingsRequest request, StreamObserver<ListRecordingsResponse> out) {
+    unary("ListRecordings", out, () -> {
+      ListRecordingsResponse.Builder b = ListRecordingsResponse.newBuilder();
+      sessions.all(Caller.current().principal()).entrySet().stream()
+          .filter(e -> e.getValue().recording() != null)
+          .sorted(java.util.Map.Entry.comparingByKey())
+          .forEach(e -> {
+            SessionRecording r = e.getValue().recording();
+            BatchedEnv env = e.getValue().env();
+            RecordedSession.Builder s = RecordedSession.newBuilder().setSessionId(e.getKey())
+                .setWorldId(env.spec().worldId()).setNumCopies(env.copies()).setSessionStep(env.sessionStep())
+                .setWatchers(r.watcherCount());
+            for (int c : r.recorded()) {
+              s.addRecordedCopies(c);
+            }
+            for (long n : r.finishedEpisodes()) {
+              s.addFinishedEpisodes(n);
+            }
+            b.addSessions(s);
+          });
+      return b.build();
+    });
+  }
+
+  /** Registers the watcher under the session's lock, so its first lines and the steps that follow fit together. */
+  @Override
+  public void watchRecording(WatchRecordingRequest request, StreamObserver<ReplayLine> out) {
+    try {
+      Principal caller = Caller.current().principal();
+      long copy = Integer.toUnsignedLong(request.getCopy());
+      ServerCallStreamObserver<ReplayLine> call = (ServerCallStreamObserver<ReplayLine>) out;
+      sessions.withSession(caller, request.getSessionId(), session -> {
+        recordingOf(session, request.getSessionId()).watch(copy, caller, call);
+        return null;
+      });
+    } catch (Throwable t) {
+      out.onError(ERRORS.toStatus("WatchRecording", t).asRuntimeException());
+    }
   }
 
   // ---- streaming ------------------------------------------------------------------------

@@ -31,18 +31,27 @@ final class EnvSessions {
    * A kindred.v1 session: its environment, whether responses may carry sparse observations, and
    * the last Step response kept for retries ({@link LastStep}).
    */
-  record EnvSession(BatchedEnv env, boolean sparseObservations, LastStep last, Match match) implements SessionState {
+  record EnvSession(BatchedEnv env, boolean sparseObservations, LastStep last, Match match,
+      SessionRecording recording) implements SessionState {
     EnvSession(BatchedEnv env, boolean sparseObservations) {
-      this(env, sparseObservations, new LastStep(), null);
+      this(env, sparseObservations, new LastStep(), null, null);
     }
 
     /** A match's session: stepped by its seats, never by plain Reset or Step. */
     EnvSession(BatchedEnv env, boolean sparseObservations, Match match) {
-      this(env, sparseObservations, new LastStep(), match);
+      this(env, sparseObservations, new LastStep(), match, null);
+    }
+
+    /** A session (a match when {@code match} is not null) recorded by {@code recording} (null: not recorded). */
+    EnvSession(BatchedEnv env, boolean sparseObservations, Match match, SessionRecording recording) {
+      this(env, sparseObservations, new LastStep(), match, recording);
     }
 
     @Override
     public void closed() {
+      if (recording != null) {
+        recording.close();
+      }
       if (match != null) {
         match.close(new KindredException("ABORTED", "the match closed (CloseSession by its creator, idle expiry or "
             + "server shutdown) before the world took this step")).run();
@@ -104,6 +113,11 @@ final class EnvSessions {
    */
   <T> T withSession(Principal caller, String sessionId, Function<EnvSession, T> action) {
     return registry.use(lookup(caller, sessionId), () -> notFound(sessionId), action);
+  }
+
+  /** The caller's open sessions, by id. */
+  java.util.Map<String, EnvSession> all(Principal caller) {
+    return registry.findAll(KIND, caller);
   }
 
   /**

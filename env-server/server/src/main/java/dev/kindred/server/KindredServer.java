@@ -124,6 +124,23 @@ public final class KindredServer implements AutoCloseable {
     return start(config, registry, builder, System::nanoTime);
   }
 
+  /** Creates the record directory if needed; UncheckedIOException (the server does not start) when it cannot be written. */
+  private static void checkRecordDir(java.nio.file.Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try {
+      java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("--record-dir " + dir + " cannot be created: " + e.getMessage(), e);
+    }
+    if (!java.nio.file.Files.isWritable(dir)) {
+      String why = "--record-dir " + dir + " is not writable by the server";
+      throw new java.io.UncheckedIOException(why, new java.io.IOException(why));
+    }
+    log.atInfo().setMessage("recording sessions into {}").addArgument(dir.toAbsolutePath()).log();
+  }
+
   /**
    * Starts over any transport (tests use the in-process one) with a given monotonic clock in
    * nanoseconds.
@@ -134,6 +151,7 @@ public final class KindredServer implements AutoCloseable {
     Tokens tokens = tokens(config);
     DataFiles dataFiles = config.dataDir() == null ? DataFiles.none()
         : DataFiles.in(config.dataDir(), config.maxDataFileBytes(), "restart the server with a larger --max-file-mb");
+    checkRecordDir(config.recordDir());
     SessionRegistry sessions = new SessionRegistry(config.maxSessions(), config.sessionIdleTimeout(),
         config.disconnectGrace(), clock);
     Connections connections = new Connections(config.principalQuota(), clock);

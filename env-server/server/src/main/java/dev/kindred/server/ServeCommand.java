@@ -65,6 +65,17 @@ public final class ServeCommand implements Callable<Integer> {
       description = "largest data file a configuration may name, in MiB (default ${DEFAULT-VALUE})")
   long maxFileMb = ServerConfig.DEFAULT_MAX_DATA_FILE_BYTES >> 20;
 
+  @Option(names = "--record-dir", paramLabel = "DIR",
+      description = "write the replays of sessions created with record here, one file per episode named "
+          + "<session>-c<copy>-e<episode>.replay.jsonl.gz (default: none; the server keeps each recorded copy's "
+          + "latest episode in memory)")
+  Path recordDir;
+
+  @Option(names = "--max-recording-mb", paramLabel = "N",
+      description = "without --record-dir: MiB of replays one recorded session may hold in memory; an episode "
+          + "beyond is cut (default ${DEFAULT-VALUE})")
+  long maxRecordingMb = ServerConfig.DEFAULT_MAX_RECORDING_BYTES >> 20;
+
   @Option(names = "--max-world-mb", paramLabel = "N",
       description = "estimated memory of one session's world (all copies), in MiB; larger worlds are refused "
           + "before they are built (default ${DEFAULT-VALUE})")
@@ -127,6 +138,8 @@ public final class ServeCommand implements Callable<Integer> {
         .stepThreads(range("--step-threads", stepThreads, 1, 1024))
         .disconnectGrace(Duration.ofSeconds(range("--disconnect-grace-s", disconnectGraceS, 0, Integer.MAX_VALUE)))
         .dataDir(dataDir)
+        .recordDir(recordDir)
+        .maxRecordingBytes(range("--max-recording-mb", maxRecordingMb, 1, 1L << 20) << 20)
         .maxDataFileBytes(range("--max-file-mb", maxFileMb, 1, 1L << 20) << 20)
         .maxWorldBytes(range("--max-world-mb", maxWorldMb, 1, 1L << 30) << 20)
         .maxCallWork(range("--max-call-work", maxCallWork, 1, Long.MAX_VALUE))

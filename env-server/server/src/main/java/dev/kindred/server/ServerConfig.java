@@ -45,6 +45,11 @@ import java.util.Objects;
  *                            apart from the threads that serve other calls
  * @param creationQueue       world builds that may wait for a creation thread; beyond that,
  *                            creation is refused (RESOURCE_EXHAUSTED) until one finishes
+ * @param recordDir           where the replays of recorded sessions (CreateSessionRequest.record)
+ *                            are written, one file per episode; null (the default): none, the
+ *                            server keeps each recorded copy's latest episode in memory
+ * @param maxRecordingBytes   without a record directory: bytes of replays one session may hold in
+ *                            memory; an episode beyond is cut
  */
 public record ServerConfig(
     int port,
@@ -66,7 +71,9 @@ public record ServerConfig(
     long maxWorldBytes,
     long maxCallWork,
     int creationThreads,
-    int creationQueue) {
+    int creationQueue,
+    Path recordDir,
+    long maxRecordingBytes) {
 
   public static final int DEFAULT_PORT = 50051;
   /** Loopback: a server reachable from other machines is an operator's explicit choice. */
@@ -92,6 +99,8 @@ public record ServerConfig(
   /** Half the cores (at least one), so world building never takes every core from the steps. */
   public static final int DEFAULT_CREATION_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   public static final int DEFAULT_CREATION_QUEUE = 64;
+  /** 16 MiB: a dozen 1,000-step S1 episodes. */
+  public static final long DEFAULT_MAX_RECORDING_BYTES = 16L << 20;
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -149,6 +158,9 @@ public record ServerConfig(
     if (creationQueue < 0 || creationQueue > 1_000_000) {
       throw new IllegalArgumentException("creationQueue must be in [0, 1000000], got " + creationQueue);
     }
+    if (maxRecordingBytes < 1) {
+      throw new IllegalArgumentException("maxRecordingBytes must be >= 1, got " + maxRecordingBytes);
+    }
   }
 
   /** Whether the server speaks TLS. */
@@ -167,7 +179,7 @@ public record ServerConfig(
         DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_STEP_THREADS,
         null, null, null, null, DEFAULT_DISCONNECT_GRACE, DEFAULT_PRINCIPAL_QUOTA,
         null, DEFAULT_MAX_DATA_FILE_BYTES, DEFAULT_MAX_WORLD_BYTES, DEFAULT_MAX_CALL_WORK, DEFAULT_CREATION_THREADS,
-        DEFAULT_CREATION_QUEUE);
+        DEFAULT_CREATION_QUEUE, null, DEFAULT_MAX_RECORDING_BYTES);
   }
 
   public static Builder builder() {
@@ -204,6 +216,8 @@ public record ServerConfig(
     private long maxCallWork;
     private int creationThreads;
     private int creationQueue;
+    private Path recordDir;
+    private long maxRecordingBytes;
 
     private Builder(ServerConfig c) {
       port = c.port;
@@ -226,6 +240,8 @@ public record ServerConfig(
       maxCallWork = c.maxCallWork;
       creationThreads = c.creationThreads;
       creationQueue = c.creationQueue;
+      recordDir = c.recordDir;
+      maxRecordingBytes = c.maxRecordingBytes;
     }
 
     public Builder port(int port) {
@@ -328,11 +344,22 @@ public record ServerConfig(
       return this;
     }
 
+    /** Where recorded sessions' replays are written; null: memory only. */
+    public Builder recordDir(Path recordDir) {
+      this.recordDir = recordDir;
+      return this;
+    }
+
+    public Builder maxRecordingBytes(long maxRecordingBytes) {
+      this.maxRecordingBytes = maxRecordingBytes;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(port, host, maxSessions, maxCopiesPerSession, maxMessageBytes,
           sessionIdleTimeout, shutdownGrace, stepThreads, tokenFile, tlsCert, tlsKey, tlsClientCa,
           disconnectGrace, principalQuota, dataDir, maxDataFileBytes, maxWorldBytes, maxCallWork,
-          creationThreads, creationQueue);
+          creationThreads, creationQueue, recordDir, maxRecordingBytes);
     }
   }
 }

@@ -52,6 +52,10 @@ class CommandLineTest {
     assertEquals(1000, limits.maxCallWork());
     assertEquals(1, limits.creationThreads());
     assertEquals(0, limits.creationQueue());
+    ServerConfig recording = parse("--record-dir", "replays", "--max-recording-mb", "5");
+    assertEquals(java.nio.file.Path.of("replays"), recording.recordDir());
+    assertEquals(5L << 20, recording.maxRecordingBytes());
+    assertEquals(null, ServerConfig.defaults().recordDir());
     assertEquals("sessions=2 copies=unlimited cells=1000 creations=8", secure.principalQuota().toString());
     CommandLine cl = new CommandLine(new ServeCommand());
     cl.parseArgs("--port", "1", "--help");
@@ -66,6 +70,7 @@ class CommandLineTest {
     assertUsage("--max-message-mb must be between 1 and 2047", "--max-message-mb", "0");
     assertUsage("--max-sessions", "--max-sessions");
     assertUsage("--host needs an address", "--host", " ");
+    assertUsage("--max-recording-mb must be between 1 and 1048576, got 0", "--max-recording-mb", "0");
     assertUsage("'serve'", "serve");
     assertUsage("--tls-cert and --tls-key go together; got only --tls-cert", "--tls-cert", "a.pem");
     assertUsage("is not a quota", "--principal-quota", "bogus=1");
@@ -88,7 +93,8 @@ class CommandLineTest {
         "--tls-key=PEM", "--tls-client-ca=PEM", "--data-dir=DIR", "--max-file-mb=N", "(default 64)",
         "--max-world-mb=N", "(default 1024)", "--max-call-work=N", "(default 10000000000)", "--creation-threads=N",
         "--creation-queue=N", "--disconnect-grace-s=N", "(default 10)", "--principal-quota=",
-        "(default 'sessions=64 copies=unlimited cells=unlimited creations=8')", "--help"}) {
+        "(default 'sessions=64 copies=unlimited cells=unlimited creations=8')", "--record-dir=DIR",
+        "--max-recording-mb=N", "(default 16)", "--help"}) {
       assertTrue(u.contains(s), "usage lacks '" + s + "':\n" + u);
     }
   }

@@ -20,7 +20,11 @@ import dev.kindred.proto.v1.CreateSessionRequest;
 import dev.kindred.proto.v1.CreateSessionResponse;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.GetServerInfoRequest;
+import dev.kindred.proto.v1.FetchReplayRequest;
 import dev.kindred.proto.v1.JoinSessionRequest;
+import dev.kindred.proto.v1.ListRecordingsRequest;
+import dev.kindred.proto.v1.ReplayLine;
+import dev.kindred.proto.v1.WatchRecordingRequest;
 import dev.kindred.proto.v1.LeaveSessionRequest;
 import dev.kindred.proto.v1.ListWorldsRequest;
 import dev.kindred.proto.v1.RenderRequest;
@@ -180,9 +184,21 @@ final class FuzzHarness implements AutoCloseable {
       case 0 -> rawUnary(d, in);
       case 1 -> rawStream(d, in);
       case 2 -> {
-        switch (d.consumeInt(0, 2)) {
+        switch (d.consumeInt(0, 5)) {
           case 0 -> call("GetServerInfo", () -> stub.getServerInfo(GetServerInfoRequest.getDefaultInstance()));
           case 1 -> call("ListWorlds", () -> stub.listWorlds(ListWorldsRequest.getDefaultInstance()));
+          // The recording calls change nothing either.
+          case 3 -> call("ListRecordings", () -> stub.listRecordings(ListRecordingsRequest.getDefaultInstance()));
+          case 4 -> {
+            FetchReplayRequest r = FetchReplayRequest.newBuilder().setSessionId(target(d, in))
+                .setCopy(d.consumeInt(-1, 3)).build();
+            call("FetchReplay", () -> {
+              stub.fetchReplay(r).forEachRemaining(c -> { });
+              return Boolean.TRUE;
+            });
+          }
+          case 5 -> watch(WatchRecordingRequest.newBuilder().setSessionId(target(d, in)).setCopy(d.consumeInt(-1, 3))
+              .build());
           default -> {
             // Render changes nothing, so it may hit the probe: its twin stays in step.
             RenderRequest r = RenderRequest.newBuilder().setSessionId(target(d, in)).setCopy(d.consumeInt(-1, 3))
@@ -223,6 +239,35 @@ final class FuzzHarness implements AutoCloseable {
       case 10 -> stepStream(d, in);
       case 16, 17 -> match(d, in);
       default -> dm(d, in);
+    }
+  }
+
+  /**
+   * A WatchRecording call that reads at most its first two lines, for at most 100 ms (a recorded
+   * copy sends nothing more until its session steps), then cancels.
+   */
+  private void watch(WatchRecordingRequest r) {
+    sent.increment();
+    io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+    try {
+      context.run(() -> {
+        try {
+          java.util.Iterator<ReplayLine> lines = stub.withDeadlineAfter(100, java.util.concurrent.TimeUnit.MILLISECONDS)
+              .watchRecording(r);
+          for (int n = 0; n < 2 && lines.hasNext(); n++) {
+            lines.next();
+          }
+          count(Status.Code.OK);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+            count(Status.Code.OK); // waiting for lines that had not come yet
+          } else {
+            check("WatchRecording", e.getStatus());
+          }
+        }
+      });
+    } finally {
+      context.cancel(null);
     }
   }
 

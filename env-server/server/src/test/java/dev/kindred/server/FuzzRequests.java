@@ -18,6 +18,7 @@ import dev.kindred.env.Parameter;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.env.WorldType;
 import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.RecordOptions;
 import dev.kindred.proto.v1.EnvSpec;
 import dev.kindred.proto.v1.MatchOptions;
 import dev.kindred.proto.v1.ResetRequest;
@@ -74,6 +75,15 @@ final class FuzzRequests {
     }
     if (d.consumeBoolean()) {
       b.setClientName(d.consumeString(100));
+    }
+    if (d.consumeInt(0, 3) == 0) {
+      // Recorded: all copies, or a few (sometimes duplicated or out of range).
+      RecordOptions.Builder r = RecordOptions.newBuilder().setAllCopies(d.consumeBoolean());
+      int n = d.consumeInt(0, 3);
+      for (int i = 0; i < n; i++) {
+        r.addCopies(d.pickValue(new int[] {0, 1, 2, 8, 64, -1}));
+      }
+      b.setRecord(r);
     }
     return b.build();
   }

@@ -283,6 +283,18 @@ public final class SessionRegistry {
         ? (Session<T>) s : null;
   }
 
+  /** The open sessions of {@code kind} that {@code caller} owns, by id (a snapshot, in no particular order). */
+  public <T extends SessionState> Map<String, T> findAll(SessionKind<T> kind, Principal caller) {
+    Map<String, T> out = new HashMap<>();
+    for (Session<?> s : sessions.values()) {
+      Session<T> mine = find(kind, s.id(), caller);
+      if (mine != null && mine.state() != null) {
+        out.put(mine.id(), mine.state());
+      }
+    }
+    return out;
+  }
+
   /**
    * The open session of {@code kind} with this id, whoever owns it, or null: for calls whose
    * permission is a capability other than the principal (a match seat's join token), which the
