@@ -542,7 +542,10 @@ type CreateSessionRequest struct {
 	// Exclusive with `seats`.
 	SeatPerAgent bool `protobuf:"varint,21,opt,name=seat_per_agent,json=seatPerAgent,proto3" json:"seat_per_agent,omitempty"`
 	// How a match plays; INVALID_ARGUMENT without seats.
-	Match         *MatchOptions `protobuf:"bytes,22,opt,name=match,proto3" json:"match,omitempty"`
+	Match *MatchOptions `protobuf:"bytes,22,opt,name=match,proto3" json:"match,omitempty"`
+	// Record replays of these copies on the server (see the recordings methods above). At most
+	// 64 copies per session (RESOURCE_EXHAUSTED beyond); absent: nothing is recorded.
+	Record        *RecordOptions `protobuf:"bytes,30,opt,name=record,proto3" json:"record,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -661,6 +664,470 @@ func (x *CreateSessionRequest) GetMatch() *MatchOptions {
 	return nil
 }
 
+func (x *CreateSessionRequest) GetRecord() *RecordOptions {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
+// Which copies of a session the server records.
+type RecordOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every copy (at most 64). Exclusive with `copies`.
+	AllCopies bool `protobuf:"varint,1,opt,name=all_copies,json=allCopies,proto3" json:"all_copies,omitempty"`
+	// These copies (distinct, each < num_copies).
+	Copies        []uint32 `protobuf:"varint,2,rep,packed,name=copies,proto3" json:"copies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordOptions) Reset() {
+	*x = RecordOptions{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordOptions) ProtoMessage() {}
+
+func (x *RecordOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordOptions.ProtoReflect.Descriptor instead.
+func (*RecordOptions) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RecordOptions) GetAllCopies() bool {
+	if x != nil {
+		return x.AllCopies
+	}
+	return false
+}
+
+func (x *RecordOptions) GetCopies() []uint32 {
+	if x != nil {
+		return x.Copies
+	}
+	return nil
+}
+
+type FetchReplayRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Copy          uint32                 `protobuf:"varint,2,opt,name=copy,proto3" json:"copy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchReplayRequest) Reset() {
+	*x = FetchReplayRequest{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchReplayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchReplayRequest) ProtoMessage() {}
+
+func (x *FetchReplayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchReplayRequest.ProtoReflect.Descriptor instead.
+func (*FetchReplayRequest) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *FetchReplayRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *FetchReplayRequest) GetCopy() uint32 {
+	if x != nil {
+		return x.Copy
+	}
+	return 0
+}
+
+// A piece of a replay file.
+type ReplayChunk struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The next bytes of the gzip file.
+	Data []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// The whole file's size (in every chunk).
+	TotalBytes uint64 `protobuf:"varint,2,opt,name=total_bytes,json=totalBytes,proto3" json:"total_bytes,omitempty"`
+	// The episode the file holds (index of that copy's episodes, from 0).
+	Episode       uint64 `protobuf:"varint,3,opt,name=episode,proto3" json:"episode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayChunk) Reset() {
+	*x = ReplayChunk{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayChunk) ProtoMessage() {}
+
+func (x *ReplayChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayChunk.ProtoReflect.Descriptor instead.
+func (*ReplayChunk) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ReplayChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ReplayChunk) GetTotalBytes() uint64 {
+	if x != nil {
+		return x.TotalBytes
+	}
+	return 0
+}
+
+func (x *ReplayChunk) GetEpisode() uint64 {
+	if x != nil {
+		return x.Episode
+	}
+	return 0
+}
+
+type ListRecordingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRecordingsRequest) Reset() {
+	*x = ListRecordingsRequest{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRecordingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRecordingsRequest) ProtoMessage() {}
+
+func (x *ListRecordingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRecordingsRequest.ProtoReflect.Descriptor instead.
+func (*ListRecordingsRequest) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{9}
+}
+
+type ListRecordingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sessions      []*RecordedSession     `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRecordingsResponse) Reset() {
+	*x = ListRecordingsResponse{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRecordingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRecordingsResponse) ProtoMessage() {}
+
+func (x *ListRecordingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRecordingsResponse.ProtoReflect.Descriptor instead.
+func (*ListRecordingsResponse) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListRecordingsResponse) GetSessions() []*RecordedSession {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+// One of the caller's recorded sessions.
+type RecordedSession struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	WorldId   string                 `protobuf:"bytes,2,opt,name=world_id,json=worldId,proto3" json:"world_id,omitempty"`
+	NumCopies uint32                 `protobuf:"varint,3,opt,name=num_copies,json=numCopies,proto3" json:"num_copies,omitempty"`
+	// The recorded copies.
+	RecordedCopies []uint32 `protobuf:"varint,4,rep,packed,name=recorded_copies,json=recordedCopies,proto3" json:"recorded_copies,omitempty"`
+	// Steps the session has answered so far.
+	SessionStep uint64 `protobuf:"varint,5,opt,name=session_step,json=sessionStep,proto3" json:"session_step,omitempty"`
+	// Per recorded copy (index-aligned with recorded_copies): episodes whose replay is complete
+	// (files are finished in the background, a moment after their episode ends).
+	FinishedEpisodes []uint64 `protobuf:"varint,6,rep,packed,name=finished_episodes,json=finishedEpisodes,proto3" json:"finished_episodes,omitempty"`
+	// Watchers following the session now.
+	Watchers      uint32 `protobuf:"varint,7,opt,name=watchers,proto3" json:"watchers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordedSession) Reset() {
+	*x = RecordedSession{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordedSession) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordedSession) ProtoMessage() {}
+
+func (x *RecordedSession) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordedSession.ProtoReflect.Descriptor instead.
+func (*RecordedSession) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RecordedSession) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *RecordedSession) GetWorldId() string {
+	if x != nil {
+		return x.WorldId
+	}
+	return ""
+}
+
+func (x *RecordedSession) GetNumCopies() uint32 {
+	if x != nil {
+		return x.NumCopies
+	}
+	return 0
+}
+
+func (x *RecordedSession) GetRecordedCopies() []uint32 {
+	if x != nil {
+		return x.RecordedCopies
+	}
+	return nil
+}
+
+func (x *RecordedSession) GetSessionStep() uint64 {
+	if x != nil {
+		return x.SessionStep
+	}
+	return 0
+}
+
+func (x *RecordedSession) GetFinishedEpisodes() []uint64 {
+	if x != nil {
+		return x.FinishedEpisodes
+	}
+	return nil
+}
+
+func (x *RecordedSession) GetWatchers() uint32 {
+	if x != nil {
+		return x.Watchers
+	}
+	return 0
+}
+
+type WatchRecordingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Copy          uint32                 `protobuf:"varint,2,opt,name=copy,proto3" json:"copy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRecordingRequest) Reset() {
+	*x = WatchRecordingRequest{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRecordingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRecordingRequest) ProtoMessage() {}
+
+func (x *WatchRecordingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRecordingRequest.ProtoReflect.Descriptor instead.
+func (*WatchRecordingRequest) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *WatchRecordingRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *WatchRecordingRequest) GetCopy() uint32 {
+	if x != nil {
+		return x.Copy
+	}
+	return 0
+}
+
+// One replay line (docs/replay-format.md): header, state, step or end.
+type ReplayLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One JSON object, without a newline.
+	Line string `protobuf:"bytes,1,opt,name=line,proto3" json:"line,omitempty"`
+	// Lines the server dropped for this watcher since the previous message (a state line follows a
+	// drop).
+	Dropped       uint64 `protobuf:"varint,2,opt,name=dropped,proto3" json:"dropped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayLine) Reset() {
+	*x = ReplayLine{}
+	mi := &file_kindred_v1_env_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayLine) ProtoMessage() {}
+
+func (x *ReplayLine) ProtoReflect() protoreflect.Message {
+	mi := &file_kindred_v1_env_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayLine.ProtoReflect.Descriptor instead.
+func (*ReplayLine) Descriptor() ([]byte, []int) {
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ReplayLine) GetLine() string {
+	if x != nil {
+		return x.Line
+	}
+	return ""
+}
+
+func (x *ReplayLine) GetDropped() uint64 {
+	if x != nil {
+		return x.Dropped
+	}
+	return 0
+}
+
 // One seat of a match.
 type SeatLayout struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -678,7 +1145,7 @@ type SeatLayout struct {
 
 func (x *SeatLayout) Reset() {
 	*x = SeatLayout{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[6]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +1157,7 @@ func (x *SeatLayout) String() string {
 func (*SeatLayout) ProtoMessage() {}
 
 func (x *SeatLayout) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[6]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +1170,7 @@ func (x *SeatLayout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SeatLayout.ProtoReflect.Descriptor instead.
 func (*SeatLayout) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{6}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SeatLayout) GetName() string {
@@ -746,7 +1213,7 @@ type MatchOptions struct {
 
 func (x *MatchOptions) Reset() {
 	*x = MatchOptions{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[7]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +1225,7 @@ func (x *MatchOptions) String() string {
 func (*MatchOptions) ProtoMessage() {}
 
 func (x *MatchOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[7]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +1238,7 @@ func (x *MatchOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchOptions.ProtoReflect.Descriptor instead.
 func (*MatchOptions) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{7}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MatchOptions) GetMaxActionTimeMs() uint32 {
@@ -809,7 +1276,7 @@ type CreateSessionResponse struct {
 
 func (x *CreateSessionResponse) Reset() {
 	*x = CreateSessionResponse{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[8]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +1288,7 @@ func (x *CreateSessionResponse) String() string {
 func (*CreateSessionResponse) ProtoMessage() {}
 
 func (x *CreateSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[8]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +1301,7 @@ func (x *CreateSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSessionResponse.ProtoReflect.Descriptor instead.
 func (*CreateSessionResponse) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{8}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateSessionResponse) GetSessionId() string {
@@ -871,7 +1338,7 @@ type SeatGrant struct {
 
 func (x *SeatGrant) Reset() {
 	*x = SeatGrant{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[9]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +1350,7 @@ func (x *SeatGrant) String() string {
 func (*SeatGrant) ProtoMessage() {}
 
 func (x *SeatGrant) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[9]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1363,7 @@ func (x *SeatGrant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SeatGrant.ProtoReflect.Descriptor instead.
 func (*SeatGrant) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{9}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SeatGrant) GetName() string {
@@ -936,7 +1403,7 @@ type JoinSessionRequest struct {
 
 func (x *JoinSessionRequest) Reset() {
 	*x = JoinSessionRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[10]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1415,7 @@ func (x *JoinSessionRequest) String() string {
 func (*JoinSessionRequest) ProtoMessage() {}
 
 func (x *JoinSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[10]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1428,7 @@ func (x *JoinSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinSessionRequest.ProtoReflect.Descriptor instead.
 func (*JoinSessionRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{10}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *JoinSessionRequest) GetSessionId() string {
@@ -1011,7 +1478,7 @@ type JoinSessionResponse struct {
 
 func (x *JoinSessionResponse) Reset() {
 	*x = JoinSessionResponse{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[11]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1490,7 @@ func (x *JoinSessionResponse) String() string {
 func (*JoinSessionResponse) ProtoMessage() {}
 
 func (x *JoinSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[11]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1503,7 @@ func (x *JoinSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinSessionResponse.ProtoReflect.Descriptor instead.
 func (*JoinSessionResponse) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{11}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *JoinSessionResponse) GetSpec() *EnvSpec {
@@ -1094,7 +1561,7 @@ type StepSeatRequest struct {
 
 func (x *StepSeatRequest) Reset() {
 	*x = StepSeatRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[12]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1106,7 +1573,7 @@ func (x *StepSeatRequest) String() string {
 func (*StepSeatRequest) ProtoMessage() {}
 
 func (x *StepSeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[12]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1119,7 +1586,7 @@ func (x *StepSeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepSeatRequest.ProtoReflect.Descriptor instead.
 func (*StepSeatRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{12}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *StepSeatRequest) GetSessionId() string {
@@ -1168,7 +1635,7 @@ type LeaveSessionRequest struct {
 
 func (x *LeaveSessionRequest) Reset() {
 	*x = LeaveSessionRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[13]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1180,7 +1647,7 @@ func (x *LeaveSessionRequest) String() string {
 func (*LeaveSessionRequest) ProtoMessage() {}
 
 func (x *LeaveSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[13]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1193,7 +1660,7 @@ func (x *LeaveSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveSessionRequest.ProtoReflect.Descriptor instead.
 func (*LeaveSessionRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{13}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *LeaveSessionRequest) GetSessionId() string {
@@ -1225,7 +1692,7 @@ type LeaveSessionResponse struct {
 
 func (x *LeaveSessionResponse) Reset() {
 	*x = LeaveSessionResponse{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[14]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1704,7 @@ func (x *LeaveSessionResponse) String() string {
 func (*LeaveSessionResponse) ProtoMessage() {}
 
 func (x *LeaveSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[14]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1717,7 @@ func (x *LeaveSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveSessionResponse.ProtoReflect.Descriptor instead.
 func (*LeaveSessionResponse) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{14}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{22}
 }
 
 // A match's step, as every seat's response reports it.
@@ -1268,7 +1735,7 @@ type MatchStep struct {
 
 func (x *MatchStep) Reset() {
 	*x = MatchStep{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[15]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1280,7 +1747,7 @@ func (x *MatchStep) String() string {
 func (*MatchStep) ProtoMessage() {}
 
 func (x *MatchStep) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[15]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1293,7 +1760,7 @@ func (x *MatchStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchStep.ProtoReflect.Descriptor instead.
 func (*MatchStep) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{15}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MatchStep) GetSeats() []string {
@@ -1333,7 +1800,7 @@ type SeatEpisodeStats struct {
 
 func (x *SeatEpisodeStats) Reset() {
 	*x = SeatEpisodeStats{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[16]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1345,7 +1812,7 @@ func (x *SeatEpisodeStats) String() string {
 func (*SeatEpisodeStats) ProtoMessage() {}
 
 func (x *SeatEpisodeStats) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[16]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1358,7 +1825,7 @@ func (x *SeatEpisodeStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SeatEpisodeStats.ProtoReflect.Descriptor instead.
 func (*SeatEpisodeStats) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{16}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SeatEpisodeStats) GetSeat() string {
@@ -1410,7 +1877,7 @@ type ResetRequest struct {
 
 func (x *ResetRequest) Reset() {
 	*x = ResetRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[17]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +1889,7 @@ func (x *ResetRequest) String() string {
 func (*ResetRequest) ProtoMessage() {}
 
 func (x *ResetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[17]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +1902,7 @@ func (x *ResetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetRequest.ProtoReflect.Descriptor instead.
 func (*ResetRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{17}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ResetRequest) GetSessionId() string {
@@ -1488,7 +1955,7 @@ type StepRequest struct {
 
 func (x *StepRequest) Reset() {
 	*x = StepRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[18]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1500,7 +1967,7 @@ func (x *StepRequest) String() string {
 func (*StepRequest) ProtoMessage() {}
 
 func (x *StepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[18]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1513,7 +1980,7 @@ func (x *StepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepRequest.ProtoReflect.Descriptor instead.
 func (*StepRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{18}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *StepRequest) GetSessionId() string {
@@ -1556,7 +2023,7 @@ type Tensor struct {
 
 func (x *Tensor) Reset() {
 	*x = Tensor{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[19]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1568,7 +2035,7 @@ func (x *Tensor) String() string {
 func (*Tensor) ProtoMessage() {}
 
 func (x *Tensor) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[19]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1581,7 +2048,7 @@ func (x *Tensor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tensor.ProtoReflect.Descriptor instead.
 func (*Tensor) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{19}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Tensor) GetName() string {
@@ -1639,7 +2106,7 @@ type AgentEpisodeStats struct {
 
 func (x *AgentEpisodeStats) Reset() {
 	*x = AgentEpisodeStats{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[20]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +2118,7 @@ func (x *AgentEpisodeStats) String() string {
 func (*AgentEpisodeStats) ProtoMessage() {}
 
 func (x *AgentEpisodeStats) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[20]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +2131,7 @@ func (x *AgentEpisodeStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentEpisodeStats.ProtoReflect.Descriptor instead.
 func (*AgentEpisodeStats) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{20}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AgentEpisodeStats) GetEpisodeReturn() float64 {
@@ -1704,7 +2171,7 @@ type EpisodeStats struct {
 
 func (x *EpisodeStats) Reset() {
 	*x = EpisodeStats{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[21]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1716,7 +2183,7 @@ func (x *EpisodeStats) String() string {
 func (*EpisodeStats) ProtoMessage() {}
 
 func (x *EpisodeStats) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[21]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1729,7 +2196,7 @@ func (x *EpisodeStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EpisodeStats.ProtoReflect.Descriptor instead.
 func (*EpisodeStats) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{21}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *EpisodeStats) GetCopy() uint32 {
@@ -1821,7 +2288,7 @@ type StepResponse struct {
 
 func (x *StepResponse) Reset() {
 	*x = StepResponse{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[22]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1833,7 +2300,7 @@ func (x *StepResponse) String() string {
 func (*StepResponse) ProtoMessage() {}
 
 func (x *StepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[22]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +2313,7 @@ func (x *StepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepResponse.ProtoReflect.Descriptor instead.
 func (*StepResponse) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{22}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StepResponse) GetObservations() []*Tensor {
@@ -1933,7 +2400,7 @@ type RenderRequest struct {
 
 func (x *RenderRequest) Reset() {
 	*x = RenderRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1945,7 +2412,7 @@ func (x *RenderRequest) String() string {
 func (*RenderRequest) ProtoMessage() {}
 
 func (x *RenderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[23]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1958,7 +2425,7 @@ func (x *RenderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderRequest.ProtoReflect.Descriptor instead.
 func (*RenderRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{23}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RenderRequest) GetSessionId() string {
@@ -2003,7 +2470,7 @@ type RenderResponse struct {
 
 func (x *RenderResponse) Reset() {
 	*x = RenderResponse{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2015,7 +2482,7 @@ func (x *RenderResponse) String() string {
 func (*RenderResponse) ProtoMessage() {}
 
 func (x *RenderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[24]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2028,7 +2495,7 @@ func (x *RenderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenderResponse.ProtoReflect.Descriptor instead.
 func (*RenderResponse) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{24}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RenderResponse) GetWidth() uint32 {
@@ -2075,7 +2542,7 @@ type CloseSessionRequest struct {
 
 func (x *CloseSessionRequest) Reset() {
 	*x = CloseSessionRequest{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[25]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2087,7 +2554,7 @@ func (x *CloseSessionRequest) String() string {
 func (*CloseSessionRequest) ProtoMessage() {}
 
 func (x *CloseSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[25]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2100,7 +2567,7 @@ func (x *CloseSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionRequest.ProtoReflect.Descriptor instead.
 func (*CloseSessionRequest) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{25}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CloseSessionRequest) GetSessionId() string {
@@ -2122,7 +2589,7 @@ type CloseSessionResponse struct {
 
 func (x *CloseSessionResponse) Reset() {
 	*x = CloseSessionResponse{}
-	mi := &file_kindred_v1_env_service_proto_msgTypes[26]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2134,7 +2601,7 @@ func (x *CloseSessionResponse) String() string {
 func (*CloseSessionResponse) ProtoMessage() {}
 
 func (x *CloseSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kindred_v1_env_service_proto_msgTypes[26]
+	mi := &file_kindred_v1_env_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2147,7 +2614,7 @@ func (x *CloseSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionResponse.ProtoReflect.Descriptor instead.
 func (*CloseSessionResponse) Descriptor() ([]byte, []int) {
-	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{26}
+	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CloseSessionResponse) GetSessionSteps() uint64 {
@@ -2187,7 +2654,7 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\x13max_data_file_bytes\x18\a \x01(\x04R\x10maxDataFileBytes\"\x13\n" +
 	"\x11ListWorldsRequest\"C\n" +
 	"\x12ListWorldsResponse\x12-\n" +
-	"\x06worlds\x18\x01 \x03(\v2\x15.kindred.v1.WorldInfoR\x06worlds\"\xea\x03\n" +
+	"\x06worlds\x18\x01 \x03(\v2\x15.kindred.v1.WorldInfoR\x06worlds\"\x9d\x04\n" +
 	"\x14CreateSessionRequest\x12\x19\n" +
 	"\bworld_id\x18\x01 \x01(\tR\aworldId\x12/\n" +
 	"\x06config\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x06config\x12\x1d\n" +
@@ -2202,7 +2669,42 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\bdetached\x18\t \x01(\bR\bdetached\x12,\n" +
 	"\x05seats\x18\x14 \x03(\v2\x16.kindred.v1.SeatLayoutR\x05seats\x12$\n" +
 	"\x0eseat_per_agent\x18\x15 \x01(\bR\fseatPerAgent\x12.\n" +
-	"\x05match\x18\x16 \x01(\v2\x18.kindred.v1.MatchOptionsR\x05matchJ\x04\b\x17\x10\x1e\"m\n" +
+	"\x05match\x18\x16 \x01(\v2\x18.kindred.v1.MatchOptionsR\x05match\x121\n" +
+	"\x06record\x18\x1e \x01(\v2\x19.kindred.v1.RecordOptionsR\x06recordJ\x04\b\x17\x10\x1e\"F\n" +
+	"\rRecordOptions\x12\x1d\n" +
+	"\n" +
+	"all_copies\x18\x01 \x01(\bR\tallCopies\x12\x16\n" +
+	"\x06copies\x18\x02 \x03(\rR\x06copies\"G\n" +
+	"\x12FetchReplayRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x12\n" +
+	"\x04copy\x18\x02 \x01(\rR\x04copy\"\\\n" +
+	"\vReplayChunk\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x1f\n" +
+	"\vtotal_bytes\x18\x02 \x01(\x04R\n" +
+	"totalBytes\x12\x18\n" +
+	"\aepisode\x18\x03 \x01(\x04R\aepisode\"\x17\n" +
+	"\x15ListRecordingsRequest\"Q\n" +
+	"\x16ListRecordingsResponse\x127\n" +
+	"\bsessions\x18\x01 \x03(\v2\x1b.kindred.v1.RecordedSessionR\bsessions\"\xff\x01\n" +
+	"\x0fRecordedSession\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x19\n" +
+	"\bworld_id\x18\x02 \x01(\tR\aworldId\x12\x1d\n" +
+	"\n" +
+	"num_copies\x18\x03 \x01(\rR\tnumCopies\x12'\n" +
+	"\x0frecorded_copies\x18\x04 \x03(\rR\x0erecordedCopies\x12!\n" +
+	"\fsession_step\x18\x05 \x01(\x04R\vsessionStep\x12+\n" +
+	"\x11finished_episodes\x18\x06 \x03(\x04R\x10finishedEpisodes\x12\x1a\n" +
+	"\bwatchers\x18\a \x01(\rR\bwatchers\"J\n" +
+	"\x15WatchRecordingRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x12\n" +
+	"\x04copy\x18\x02 \x01(\rR\x04copy\":\n" +
+	"\n" +
+	"ReplayLine\x12\x12\n" +
+	"\x04line\x18\x01 \x01(\tR\x04line\x12\x18\n" +
+	"\adropped\x18\x02 \x01(\x04R\adropped\"m\n" +
 	"\n" +
 	"SeatLayout\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
@@ -2349,7 +2851,7 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\fRenderFormat\x12\x1d\n" +
 	"\x19RENDER_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11RENDER_FORMAT_RGB\x10\x01\x12\x16\n" +
-	"\x12RENDER_FORMAT_TEXT\x10\x022\xfe\x06\n" +
+	"\x12RENDER_FORMAT_TEXT\x10\x022\xf0\b\n" +
 	"\n" +
 	"EnvService\x12I\n" +
 	"\rGetServerInfo\x12 .kindred.v1.GetServerInfoRequest\x1a\x16.kindred.v1.ServerInfo\x12K\n" +
@@ -2361,7 +2863,10 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\n" +
 	"StepStream\x12\x17.kindred.v1.StepRequest\x1a\x18.kindred.v1.StepResponse(\x010\x01\x12Q\n" +
 	"\fCloseSession\x12\x1f.kindred.v1.CloseSessionRequest\x1a .kindred.v1.CloseSessionResponse\x12?\n" +
-	"\x06Render\x12\x19.kindred.v1.RenderRequest\x1a\x1a.kindred.v1.RenderResponse\x12N\n" +
+	"\x06Render\x12\x19.kindred.v1.RenderRequest\x1a\x1a.kindred.v1.RenderResponse\x12H\n" +
+	"\vFetchReplay\x12\x1e.kindred.v1.FetchReplayRequest\x1a\x17.kindred.v1.ReplayChunk0\x01\x12W\n" +
+	"\x0eListRecordings\x12!.kindred.v1.ListRecordingsRequest\x1a\".kindred.v1.ListRecordingsResponse\x12M\n" +
+	"\x0eWatchRecording\x12!.kindred.v1.WatchRecordingRequest\x1a\x16.kindred.v1.ReplayLine0\x01\x12N\n" +
 	"\vJoinSession\x12\x1e.kindred.v1.JoinSessionRequest\x1a\x1f.kindred.v1.JoinSessionResponse\x12A\n" +
 	"\bStepSeat\x12\x1b.kindred.v1.StepSeatRequest\x1a\x18.kindred.v1.StepResponse\x12K\n" +
 	"\x0eStepSeatStream\x12\x1b.kindred.v1.StepSeatRequest\x1a\x18.kindred.v1.StepResponse(\x010\x01\x12Q\n" +
@@ -2381,101 +2886,117 @@ func file_kindred_v1_env_service_proto_rawDescGZIP() []byte {
 }
 
 var file_kindred_v1_env_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_kindred_v1_env_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_kindred_v1_env_service_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_kindred_v1_env_service_proto_goTypes = []any{
-	(SeatOutcome)(0),              // 0: kindred.v1.SeatOutcome
-	(TensorEncoding)(0),           // 1: kindred.v1.TensorEncoding
-	(RenderFormat)(0),             // 2: kindred.v1.RenderFormat
-	(*GetServerInfoRequest)(nil),  // 3: kindred.v1.GetServerInfoRequest
-	(*ServerInfo)(nil),            // 4: kindred.v1.ServerInfo
-	(*ServerLimits)(nil),          // 5: kindred.v1.ServerLimits
-	(*ListWorldsRequest)(nil),     // 6: kindred.v1.ListWorldsRequest
-	(*ListWorldsResponse)(nil),    // 7: kindred.v1.ListWorldsResponse
-	(*CreateSessionRequest)(nil),  // 8: kindred.v1.CreateSessionRequest
-	(*SeatLayout)(nil),            // 9: kindred.v1.SeatLayout
-	(*MatchOptions)(nil),          // 10: kindred.v1.MatchOptions
-	(*CreateSessionResponse)(nil), // 11: kindred.v1.CreateSessionResponse
-	(*SeatGrant)(nil),             // 12: kindred.v1.SeatGrant
-	(*JoinSessionRequest)(nil),    // 13: kindred.v1.JoinSessionRequest
-	(*JoinSessionResponse)(nil),   // 14: kindred.v1.JoinSessionResponse
-	(*StepSeatRequest)(nil),       // 15: kindred.v1.StepSeatRequest
-	(*LeaveSessionRequest)(nil),   // 16: kindred.v1.LeaveSessionRequest
-	(*LeaveSessionResponse)(nil),  // 17: kindred.v1.LeaveSessionResponse
-	(*MatchStep)(nil),             // 18: kindred.v1.MatchStep
-	(*SeatEpisodeStats)(nil),      // 19: kindred.v1.SeatEpisodeStats
-	(*ResetRequest)(nil),          // 20: kindred.v1.ResetRequest
-	(*StepRequest)(nil),           // 21: kindred.v1.StepRequest
-	(*Tensor)(nil),                // 22: kindred.v1.Tensor
-	(*AgentEpisodeStats)(nil),     // 23: kindred.v1.AgentEpisodeStats
-	(*EpisodeStats)(nil),          // 24: kindred.v1.EpisodeStats
-	(*StepResponse)(nil),          // 25: kindred.v1.StepResponse
-	(*RenderRequest)(nil),         // 26: kindred.v1.RenderRequest
-	(*RenderResponse)(nil),        // 27: kindred.v1.RenderResponse
-	(*CloseSessionRequest)(nil),   // 28: kindred.v1.CloseSessionRequest
-	(*CloseSessionResponse)(nil),  // 29: kindred.v1.CloseSessionResponse
-	nil,                           // 30: kindred.v1.AgentEpisodeStats.StatsEntry
-	nil,                           // 31: kindred.v1.EpisodeStats.StatsEntry
-	(*WorldInfo)(nil),             // 32: kindred.v1.WorldInfo
-	(*structpb.Struct)(nil),       // 33: google.protobuf.Struct
-	(AutoresetMode)(0),            // 34: kindred.v1.AutoresetMode
-	(*EnvSpec)(nil),               // 35: kindred.v1.EnvSpec
-	(DType)(0),                    // 36: kindred.v1.DType
+	(SeatOutcome)(0),               // 0: kindred.v1.SeatOutcome
+	(TensorEncoding)(0),            // 1: kindred.v1.TensorEncoding
+	(RenderFormat)(0),              // 2: kindred.v1.RenderFormat
+	(*GetServerInfoRequest)(nil),   // 3: kindred.v1.GetServerInfoRequest
+	(*ServerInfo)(nil),             // 4: kindred.v1.ServerInfo
+	(*ServerLimits)(nil),           // 5: kindred.v1.ServerLimits
+	(*ListWorldsRequest)(nil),      // 6: kindred.v1.ListWorldsRequest
+	(*ListWorldsResponse)(nil),     // 7: kindred.v1.ListWorldsResponse
+	(*CreateSessionRequest)(nil),   // 8: kindred.v1.CreateSessionRequest
+	(*RecordOptions)(nil),          // 9: kindred.v1.RecordOptions
+	(*FetchReplayRequest)(nil),     // 10: kindred.v1.FetchReplayRequest
+	(*ReplayChunk)(nil),            // 11: kindred.v1.ReplayChunk
+	(*ListRecordingsRequest)(nil),  // 12: kindred.v1.ListRecordingsRequest
+	(*ListRecordingsResponse)(nil), // 13: kindred.v1.ListRecordingsResponse
+	(*RecordedSession)(nil),        // 14: kindred.v1.RecordedSession
+	(*WatchRecordingRequest)(nil),  // 15: kindred.v1.WatchRecordingRequest
+	(*ReplayLine)(nil),             // 16: kindred.v1.ReplayLine
+	(*SeatLayout)(nil),             // 17: kindred.v1.SeatLayout
+	(*MatchOptions)(nil),           // 18: kindred.v1.MatchOptions
+	(*CreateSessionResponse)(nil),  // 19: kindred.v1.CreateSessionResponse
+	(*SeatGrant)(nil),              // 20: kindred.v1.SeatGrant
+	(*JoinSessionRequest)(nil),     // 21: kindred.v1.JoinSessionRequest
+	(*JoinSessionResponse)(nil),    // 22: kindred.v1.JoinSessionResponse
+	(*StepSeatRequest)(nil),        // 23: kindred.v1.StepSeatRequest
+	(*LeaveSessionRequest)(nil),    // 24: kindred.v1.LeaveSessionRequest
+	(*LeaveSessionResponse)(nil),   // 25: kindred.v1.LeaveSessionResponse
+	(*MatchStep)(nil),              // 26: kindred.v1.MatchStep
+	(*SeatEpisodeStats)(nil),       // 27: kindred.v1.SeatEpisodeStats
+	(*ResetRequest)(nil),           // 28: kindred.v1.ResetRequest
+	(*StepRequest)(nil),            // 29: kindred.v1.StepRequest
+	(*Tensor)(nil),                 // 30: kindred.v1.Tensor
+	(*AgentEpisodeStats)(nil),      // 31: kindred.v1.AgentEpisodeStats
+	(*EpisodeStats)(nil),           // 32: kindred.v1.EpisodeStats
+	(*StepResponse)(nil),           // 33: kindred.v1.StepResponse
+	(*RenderRequest)(nil),          // 34: kindred.v1.RenderRequest
+	(*RenderResponse)(nil),         // 35: kindred.v1.RenderResponse
+	(*CloseSessionRequest)(nil),    // 36: kindred.v1.CloseSessionRequest
+	(*CloseSessionResponse)(nil),   // 37: kindred.v1.CloseSessionResponse
+	nil,                            // 38: kindred.v1.AgentEpisodeStats.StatsEntry
+	nil,                            // 39: kindred.v1.EpisodeStats.StatsEntry
+	(*WorldInfo)(nil),              // 40: kindred.v1.WorldInfo
+	(*structpb.Struct)(nil),        // 41: google.protobuf.Struct
+	(AutoresetMode)(0),             // 42: kindred.v1.AutoresetMode
+	(*EnvSpec)(nil),                // 43: kindred.v1.EnvSpec
+	(DType)(0),                     // 44: kindred.v1.DType
 }
 var file_kindred_v1_env_service_proto_depIdxs = []int32{
 	5,  // 0: kindred.v1.ServerInfo.limits:type_name -> kindred.v1.ServerLimits
-	32, // 1: kindred.v1.ListWorldsResponse.worlds:type_name -> kindred.v1.WorldInfo
-	33, // 2: kindred.v1.CreateSessionRequest.config:type_name -> google.protobuf.Struct
-	34, // 3: kindred.v1.CreateSessionRequest.autoreset:type_name -> kindred.v1.AutoresetMode
-	9,  // 4: kindred.v1.CreateSessionRequest.seats:type_name -> kindred.v1.SeatLayout
-	10, // 5: kindred.v1.CreateSessionRequest.match:type_name -> kindred.v1.MatchOptions
-	35, // 6: kindred.v1.CreateSessionResponse.spec:type_name -> kindred.v1.EnvSpec
-	12, // 7: kindred.v1.CreateSessionResponse.seats:type_name -> kindred.v1.SeatGrant
-	35, // 8: kindred.v1.JoinSessionResponse.spec:type_name -> kindred.v1.EnvSpec
-	9,  // 9: kindred.v1.JoinSessionResponse.seat:type_name -> kindred.v1.SeatLayout
-	25, // 10: kindred.v1.JoinSessionResponse.observation:type_name -> kindred.v1.StepResponse
-	9,  // 11: kindred.v1.JoinSessionResponse.seats:type_name -> kindred.v1.SeatLayout
-	10, // 12: kindred.v1.JoinSessionResponse.match:type_name -> kindred.v1.MatchOptions
-	0,  // 13: kindred.v1.MatchStep.outcomes:type_name -> kindred.v1.SeatOutcome
-	36, // 14: kindred.v1.Tensor.dtype:type_name -> kindred.v1.DType
-	1,  // 15: kindred.v1.Tensor.encoding:type_name -> kindred.v1.TensorEncoding
-	30, // 16: kindred.v1.AgentEpisodeStats.stats:type_name -> kindred.v1.AgentEpisodeStats.StatsEntry
-	23, // 17: kindred.v1.EpisodeStats.agents:type_name -> kindred.v1.AgentEpisodeStats
-	31, // 18: kindred.v1.EpisodeStats.stats:type_name -> kindred.v1.EpisodeStats.StatsEntry
-	19, // 19: kindred.v1.EpisodeStats.seats:type_name -> kindred.v1.SeatEpisodeStats
-	22, // 20: kindred.v1.StepResponse.observations:type_name -> kindred.v1.Tensor
-	22, // 21: kindred.v1.StepResponse.final_observations:type_name -> kindred.v1.Tensor
-	24, // 22: kindred.v1.StepResponse.episodes:type_name -> kindred.v1.EpisodeStats
-	18, // 23: kindred.v1.StepResponse.match:type_name -> kindred.v1.MatchStep
-	2,  // 24: kindred.v1.RenderRequest.format:type_name -> kindred.v1.RenderFormat
-	3,  // 25: kindred.v1.EnvService.GetServerInfo:input_type -> kindred.v1.GetServerInfoRequest
-	6,  // 26: kindred.v1.EnvService.ListWorlds:input_type -> kindred.v1.ListWorldsRequest
-	8,  // 27: kindred.v1.EnvService.CreateSession:input_type -> kindred.v1.CreateSessionRequest
-	20, // 28: kindred.v1.EnvService.Reset:input_type -> kindred.v1.ResetRequest
-	21, // 29: kindred.v1.EnvService.Step:input_type -> kindred.v1.StepRequest
-	21, // 30: kindred.v1.EnvService.StepStream:input_type -> kindred.v1.StepRequest
-	28, // 31: kindred.v1.EnvService.CloseSession:input_type -> kindred.v1.CloseSessionRequest
-	26, // 32: kindred.v1.EnvService.Render:input_type -> kindred.v1.RenderRequest
-	13, // 33: kindred.v1.EnvService.JoinSession:input_type -> kindred.v1.JoinSessionRequest
-	15, // 34: kindred.v1.EnvService.StepSeat:input_type -> kindred.v1.StepSeatRequest
-	15, // 35: kindred.v1.EnvService.StepSeatStream:input_type -> kindred.v1.StepSeatRequest
-	16, // 36: kindred.v1.EnvService.LeaveSession:input_type -> kindred.v1.LeaveSessionRequest
-	4,  // 37: kindred.v1.EnvService.GetServerInfo:output_type -> kindred.v1.ServerInfo
-	7,  // 38: kindred.v1.EnvService.ListWorlds:output_type -> kindred.v1.ListWorldsResponse
-	11, // 39: kindred.v1.EnvService.CreateSession:output_type -> kindred.v1.CreateSessionResponse
-	25, // 40: kindred.v1.EnvService.Reset:output_type -> kindred.v1.StepResponse
-	25, // 41: kindred.v1.EnvService.Step:output_type -> kindred.v1.StepResponse
-	25, // 42: kindred.v1.EnvService.StepStream:output_type -> kindred.v1.StepResponse
-	29, // 43: kindred.v1.EnvService.CloseSession:output_type -> kindred.v1.CloseSessionResponse
-	27, // 44: kindred.v1.EnvService.Render:output_type -> kindred.v1.RenderResponse
-	14, // 45: kindred.v1.EnvService.JoinSession:output_type -> kindred.v1.JoinSessionResponse
-	25, // 46: kindred.v1.EnvService.StepSeat:output_type -> kindred.v1.StepResponse
-	25, // 47: kindred.v1.EnvService.StepSeatStream:output_type -> kindred.v1.StepResponse
-	17, // 48: kindred.v1.EnvService.LeaveSession:output_type -> kindred.v1.LeaveSessionResponse
-	37, // [37:49] is the sub-list for method output_type
-	25, // [25:37] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	40, // 1: kindred.v1.ListWorldsResponse.worlds:type_name -> kindred.v1.WorldInfo
+	41, // 2: kindred.v1.CreateSessionRequest.config:type_name -> google.protobuf.Struct
+	42, // 3: kindred.v1.CreateSessionRequest.autoreset:type_name -> kindred.v1.AutoresetMode
+	17, // 4: kindred.v1.CreateSessionRequest.seats:type_name -> kindred.v1.SeatLayout
+	18, // 5: kindred.v1.CreateSessionRequest.match:type_name -> kindred.v1.MatchOptions
+	9,  // 6: kindred.v1.CreateSessionRequest.record:type_name -> kindred.v1.RecordOptions
+	14, // 7: kindred.v1.ListRecordingsResponse.sessions:type_name -> kindred.v1.RecordedSession
+	43, // 8: kindred.v1.CreateSessionResponse.spec:type_name -> kindred.v1.EnvSpec
+	20, // 9: kindred.v1.CreateSessionResponse.seats:type_name -> kindred.v1.SeatGrant
+	43, // 10: kindred.v1.JoinSessionResponse.spec:type_name -> kindred.v1.EnvSpec
+	17, // 11: kindred.v1.JoinSessionResponse.seat:type_name -> kindred.v1.SeatLayout
+	33, // 12: kindred.v1.JoinSessionResponse.observation:type_name -> kindred.v1.StepResponse
+	17, // 13: kindred.v1.JoinSessionResponse.seats:type_name -> kindred.v1.SeatLayout
+	18, // 14: kindred.v1.JoinSessionResponse.match:type_name -> kindred.v1.MatchOptions
+	0,  // 15: kindred.v1.MatchStep.outcomes:type_name -> kindred.v1.SeatOutcome
+	44, // 16: kindred.v1.Tensor.dtype:type_name -> kindred.v1.DType
+	1,  // 17: kindred.v1.Tensor.encoding:type_name -> kindred.v1.TensorEncoding
+	38, // 18: kindred.v1.AgentEpisodeStats.stats:type_name -> kindred.v1.AgentEpisodeStats.StatsEntry
+	31, // 19: kindred.v1.EpisodeStats.agents:type_name -> kindred.v1.AgentEpisodeStats
+	39, // 20: kindred.v1.EpisodeStats.stats:type_name -> kindred.v1.EpisodeStats.StatsEntry
+	27, // 21: kindred.v1.EpisodeStats.seats:type_name -> kindred.v1.SeatEpisodeStats
+	30, // 22: kindred.v1.StepResponse.observations:type_name -> kindred.v1.Tensor
+	30, // 23: kindred.v1.StepResponse.final_observations:type_name -> kindred.v1.Tensor
+	32, // 24: kindred.v1.StepResponse.episodes:type_name -> kindred.v1.EpisodeStats
+	26, // 25: kindred.v1.StepResponse.match:type_name -> kindred.v1.MatchStep
+	2,  // 26: kindred.v1.RenderRequest.format:type_name -> kindred.v1.RenderFormat
+	3,  // 27: kindred.v1.EnvService.GetServerInfo:input_type -> kindred.v1.GetServerInfoRequest
+	6,  // 28: kindred.v1.EnvService.ListWorlds:input_type -> kindred.v1.ListWorldsRequest
+	8,  // 29: kindred.v1.EnvService.CreateSession:input_type -> kindred.v1.CreateSessionRequest
+	28, // 30: kindred.v1.EnvService.Reset:input_type -> kindred.v1.ResetRequest
+	29, // 31: kindred.v1.EnvService.Step:input_type -> kindred.v1.StepRequest
+	29, // 32: kindred.v1.EnvService.StepStream:input_type -> kindred.v1.StepRequest
+	36, // 33: kindred.v1.EnvService.CloseSession:input_type -> kindred.v1.CloseSessionRequest
+	34, // 34: kindred.v1.EnvService.Render:input_type -> kindred.v1.RenderRequest
+	10, // 35: kindred.v1.EnvService.FetchReplay:input_type -> kindred.v1.FetchReplayRequest
+	12, // 36: kindred.v1.EnvService.ListRecordings:input_type -> kindred.v1.ListRecordingsRequest
+	15, // 37: kindred.v1.EnvService.WatchRecording:input_type -> kindred.v1.WatchRecordingRequest
+	21, // 38: kindred.v1.EnvService.JoinSession:input_type -> kindred.v1.JoinSessionRequest
+	23, // 39: kindred.v1.EnvService.StepSeat:input_type -> kindred.v1.StepSeatRequest
+	23, // 40: kindred.v1.EnvService.StepSeatStream:input_type -> kindred.v1.StepSeatRequest
+	24, // 41: kindred.v1.EnvService.LeaveSession:input_type -> kindred.v1.LeaveSessionRequest
+	4,  // 42: kindred.v1.EnvService.GetServerInfo:output_type -> kindred.v1.ServerInfo
+	7,  // 43: kindred.v1.EnvService.ListWorlds:output_type -> kindred.v1.ListWorldsResponse
+	19, // 44: kindred.v1.EnvService.CreateSession:output_type -> kindred.v1.CreateSessionResponse
+	33, // 45: kindred.v1.EnvService.Reset:output_type -> kindred.v1.StepResponse
+	33, // 46: kindred.v1.EnvService.Step:output_type -> kindred.v1.StepResponse
+	33, // 47: kindred.v1.EnvService.StepStream:output_type -> kindred.v1.StepResponse
+	37, // 48: kindred.v1.EnvService.CloseSession:output_type -> kindred.v1.CloseSessionResponse
+	35, // 49: kindred.v1.EnvService.Render:output_type -> kindred.v1.RenderResponse
+	11, // 50: kindred.v1.EnvService.FetchReplay:output_type -> kindred.v1.ReplayChunk
+	13, // 51: kindred.v1.EnvService.ListRecordings:output_type -> kindred.v1.ListRecordingsResponse
+	16, // 52: kindred.v1.EnvService.WatchRecording:output_type -> kindred.v1.ReplayLine
+	22, // 53: kindred.v1.EnvService.JoinSession:output_type -> kindred.v1.JoinSessionResponse
+	33, // 54: kindred.v1.EnvService.StepSeat:output_type -> kindred.v1.StepResponse
+	33, // 55: kindred.v1.EnvService.StepSeatStream:output_type -> kindred.v1.StepResponse
+	25, // 56: kindred.v1.EnvService.LeaveSession:output_type -> kindred.v1.LeaveSessionResponse
+	42, // [42:57] is the sub-list for method output_type
+	27, // [27:42] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_kindred_v1_env_service_proto_init() }
@@ -2484,16 +3005,16 @@ func file_kindred_v1_env_service_proto_init() {
 		return
 	}
 	file_kindred_v1_spec_proto_init()
-	file_kindred_v1_env_service_proto_msgTypes[12].OneofWrappers = []any{}
-	file_kindred_v1_env_service_proto_msgTypes[17].OneofWrappers = []any{}
-	file_kindred_v1_env_service_proto_msgTypes[18].OneofWrappers = []any{}
+	file_kindred_v1_env_service_proto_msgTypes[20].OneofWrappers = []any{}
+	file_kindred_v1_env_service_proto_msgTypes[25].OneofWrappers = []any{}
+	file_kindred_v1_env_service_proto_msgTypes[26].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kindred_v1_env_service_proto_rawDesc), len(file_kindred_v1_env_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   29,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -63,6 +63,9 @@ const (
 	EnvService_StepStream_FullMethodName     = "/kindred.v1.EnvService/StepStream"
 	EnvService_CloseSession_FullMethodName   = "/kindred.v1.EnvService/CloseSession"
 	EnvService_Render_FullMethodName         = "/kindred.v1.EnvService/Render"
+	EnvService_FetchReplay_FullMethodName    = "/kindred.v1.EnvService/FetchReplay"
+	EnvService_ListRecordings_FullMethodName = "/kindred.v1.EnvService/ListRecordings"
+	EnvService_WatchRecording_FullMethodName = "/kindred.v1.EnvService/WatchRecording"
 	EnvService_JoinSession_FullMethodName    = "/kindred.v1.EnvService/JoinSession"
 	EnvService_StepSeat_FullMethodName       = "/kindred.v1.EnvService/StepSeat"
 	EnvService_StepSeatStream_FullMethodName = "/kindred.v1.EnvService/StepSeatStream"
@@ -94,6 +97,19 @@ type EnvServiceClient interface {
 	// A world without pictures is FAILED_PRECONDITION; a frame larger than the server's message
 	// limit allows is INVALID_ARGUMENT naming the largest cell_pixels that fits.
 	Render(ctx context.Context, in *RenderRequest, opts ...grpc.CallOption) (*RenderResponse, error)
+	// The replay file (gzip bytes, exactly as a file) of the copy's latest finished episode, in
+	// chunks of at most 1 MiB (concatenate them).
+	FetchReplay(ctx context.Context, in *FetchReplayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReplayChunk], error)
+	// The caller's recorded sessions.
+	ListRecordings(ctx context.Context, in *ListRecordingsRequest, opts ...grpc.CallOption) (*ListRecordingsResponse, error)
+	// Follows a recorded copy as it runs: replay lines (uncompressed JSON, one per message). First
+	// the current episode's header and a state line with the full current state (or nothing
+	// until the copy's next reset when no episode is being recorded), then each step line as the
+	// world steps, at the episode's end its end line, then the next episode's header and its
+	// steps. No trailer is sent. A watcher that does not read never slows the world: each has a
+	// small buffer; when it overflows the backlog is dropped and, once the watcher reads again, a
+	// fresh state line replaces the steps it missed. The stream ends when the session closes.
+	WatchRecording(ctx context.Context, in *WatchRecordingRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReplayLine], error)
 	// Takes a seat of a match: returns the seat's spec and the current observations.
 	JoinSession(ctx context.Context, in *JoinSessionRequest, opts ...grpc.CallOption) (*JoinSessionResponse, error)
 	// Submits the seat's actions for the match's next step and answers, with the seat's part of
@@ -197,6 +213,54 @@ func (c *envServiceClient) Render(ctx context.Context, in *RenderRequest, opts .
 	return out, nil
 }
 
+func (c *envServiceClient) FetchReplay(ctx context.Context, in *FetchReplayRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReplayChunk], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &EnvService_ServiceDesc.Streams[1], EnvService_FetchReplay_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[FetchReplayRequest, ReplayChunk]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EnvService_FetchReplayClient = grpc.ServerStreamingClient[ReplayChunk]
+
+func (c *envServiceClient) ListRecordings(ctx context.Context, in *ListRecordingsRequest, opts ...grpc.CallOption) (*ListRecordingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRecordingsResponse)
+	err := c.cc.Invoke(ctx, EnvService_ListRecordings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *envServiceClient) WatchRecording(ctx context.Context, in *WatchRecordingRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReplayLine], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &EnvService_ServiceDesc.Streams[2], EnvService_WatchRecording_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchRecordingRequest, ReplayLine]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EnvService_WatchRecordingClient = grpc.ServerStreamingClient[ReplayLine]
+
 func (c *envServiceClient) JoinSession(ctx context.Context, in *JoinSessionRequest, opts ...grpc.CallOption) (*JoinSessionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(JoinSessionResponse)
@@ -219,7 +283,7 @@ func (c *envServiceClient) StepSeat(ctx context.Context, in *StepSeatRequest, op
 
 func (c *envServiceClient) StepSeatStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[StepSeatRequest, StepResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &EnvService_ServiceDesc.Streams[1], EnvService_StepSeatStream_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &EnvService_ServiceDesc.Streams[3], EnvService_StepSeatStream_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -265,6 +329,19 @@ type EnvServiceServer interface {
 	// A world without pictures is FAILED_PRECONDITION; a frame larger than the server's message
 	// limit allows is INVALID_ARGUMENT naming the largest cell_pixels that fits.
 	Render(context.Context, *RenderRequest) (*RenderResponse, error)
+	// The replay file (gzip bytes, exactly as a file) of the copy's latest finished episode, in
+	// chunks of at most 1 MiB (concatenate them).
+	FetchReplay(*FetchReplayRequest, grpc.ServerStreamingServer[ReplayChunk]) error
+	// The caller's recorded sessions.
+	ListRecordings(context.Context, *ListRecordingsRequest) (*ListRecordingsResponse, error)
+	// Follows a recorded copy as it runs: replay lines (uncompressed JSON, one per message). First
+	// the current episode's header and a state line with the full current state (or nothing
+	// until the copy's next reset when no episode is being recorded), then each step line as the
+	// world steps, at the episode's end its end line, then the next episode's header and its
+	// steps. No trailer is sent. A watcher that does not read never slows the world: each has a
+	// small buffer; when it overflows the backlog is dropped and, once the watcher reads again, a
+	// fresh state line replaces the steps it missed. The stream ends when the session closes.
+	WatchRecording(*WatchRecordingRequest, grpc.ServerStreamingServer[ReplayLine]) error
 	// Takes a seat of a match: returns the seat's spec and the current observations.
 	JoinSession(context.Context, *JoinSessionRequest) (*JoinSessionResponse, error)
 	// Submits the seat's actions for the match's next step and answers, with the seat's part of
@@ -308,6 +385,15 @@ func (UnimplementedEnvServiceServer) CloseSession(context.Context, *CloseSession
 }
 func (UnimplementedEnvServiceServer) Render(context.Context, *RenderRequest) (*RenderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Render not implemented")
+}
+func (UnimplementedEnvServiceServer) FetchReplay(*FetchReplayRequest, grpc.ServerStreamingServer[ReplayChunk]) error {
+	return status.Error(codes.Unimplemented, "method FetchReplay not implemented")
+}
+func (UnimplementedEnvServiceServer) ListRecordings(context.Context, *ListRecordingsRequest) (*ListRecordingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRecordings not implemented")
+}
+func (UnimplementedEnvServiceServer) WatchRecording(*WatchRecordingRequest, grpc.ServerStreamingServer[ReplayLine]) error {
+	return status.Error(codes.Unimplemented, "method WatchRecording not implemented")
 }
 func (UnimplementedEnvServiceServer) JoinSession(context.Context, *JoinSessionRequest) (*JoinSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method JoinSession not implemented")
@@ -475,6 +561,46 @@ func _EnvService_Render_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EnvService_FetchReplay_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(FetchReplayRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(EnvServiceServer).FetchReplay(m, &grpc.GenericServerStream[FetchReplayRequest, ReplayChunk]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EnvService_FetchReplayServer = grpc.ServerStreamingServer[ReplayChunk]
+
+func _EnvService_ListRecordings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRecordingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EnvServiceServer).ListRecordings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EnvService_ListRecordings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EnvServiceServer).ListRecordings(ctx, req.(*ListRecordingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EnvService_WatchRecording_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchRecordingRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(EnvServiceServer).WatchRecording(m, &grpc.GenericServerStream[WatchRecordingRequest, ReplayLine]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EnvService_WatchRecordingServer = grpc.ServerStreamingServer[ReplayLine]
+
 func _EnvService_JoinSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(JoinSessionRequest)
 	if err := dec(in); err != nil {
@@ -572,6 +698,10 @@ var EnvService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _EnvService_Render_Handler,
 		},
 		{
+			MethodName: "ListRecordings",
+			Handler:    _EnvService_ListRecordings_Handler,
+		},
+		{
 			MethodName: "JoinSession",
 			Handler:    _EnvService_JoinSession_Handler,
 		},
@@ -590,6 +720,16 @@ var EnvService_ServiceDesc = grpc.ServiceDesc{
 			Handler:       _EnvService_StepStream_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "FetchReplay",
+			Handler:       _EnvService_FetchReplay_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchRecording",
+			Handler:       _EnvService_WatchRecording_Handler,
+			ServerStreams: true,
 		},
 		{
 			StreamName:    "StepSeatStream",
