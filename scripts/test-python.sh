@@ -26,13 +26,14 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' >/dev/nul
   "$PYTHON" -m venv "$VENV"
 fi
 
-# What the installed package depends on: its sources, build files, the protos, the interpreter.
+# What the installed package depends on: its sources, build files, the protos, the interpreter,
+# and this script (which installs the test-only extras).
 stamp() {
   {
     "$VENV/bin/python" --version 2>&1
     cd "$ROOT"
-    find clients/python/pyproject.toml clients/python/setup.py clients/python/MANIFEST.in \
-         clients/python/kindred proto -type f \( -name '*.py' -o -name '*.proto' -o -name '*.toml' -o -name '*.in' \) \
+    find scripts/test-python.sh clients/python/pyproject.toml clients/python/setup.py clients/python/MANIFEST.in \
+         clients/python/kindred proto -type f \( -name '*.py' -o -name '*.proto' -o -name '*.toml' -o -name '*.in' -o -name '*.sh' \) \
          ! -name '*_pb2*.py' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
   } | sha256sum | cut -d' ' -f1
 }
@@ -44,9 +45,11 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
   # No build isolation: the protos are generated with the venv's grpcio-tools, so the generated
   # code matches the venv's protobuf runtime.
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation "$PKG[test]"
-  # pymdp for tests/test_active_inference.py: the numpy line, without its pinned extras (matplotlib,
-  # pandas, sphinx...), which it does not import.
+  # pymdp for tests/test_active_inference.py: the numpy line, without its exact pins of 2021-era
+  # versions (which would downgrade numpy) or its documentation extras; what its modules import
+  # (pymdp.utils: pandas, seaborn, matplotlib; pymdp.maths: scipy) is installed at current versions.
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "inferactively-pymdp==0.0.7.1"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check scipy pandas seaborn matplotlib
   echo "$want" > "$STAMP"
 else
   log "Python: clients/python unchanged since the last install; skipping pip"
