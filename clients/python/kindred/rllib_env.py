@@ -1,0 +1,127 @@
+"""An RLlib ``MultiAgentEnv`` (new API stack) over one batched Kindred session (needs ray[rllib])."""
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional
+
+import numpy as np
+from ray.rllib.env.multi_agent_env import MultiAgentEnv
+
+from ._agent_batch import AgentBatch
+
+#: the keys of ``env_config`` (RLlib's ``config.environment(env_config=...)``) and their defaults
+ENV_CONFIG_KEYS = {
+    "address": None, "world": None, "world_config": None, "num_copies": 1, "seed": 0,
+    "observations": None, "include_copy_observations": False, "client_kwargs": None,
+}
+
+
+class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
+    """RLlib ``MultiAgentEnv`` whose agents are every agent of every copy of one server session,
+    stepped in one batched call (RLlib's own multi-agent vectorisation makes one env per copy;
+    here the copies are batched on the server, so keep ``num_envs_per_env_runner=1``).
+
+    Made by RLlib from ``env_config`` (``config.environment(RLlibMultiAgentEnv, env_config={...})``):
+    ``address`` and ``world`` (required), ``world_config``, ``num_copies``, ``seed``,
+    ``observations``, ``include_copy_observations``, ``client_kwargs`` (``Client`` settings:
+    timeout, TLS, token). The same keys work as keyword arguments.
+
+    Agent ids are ``"<copy>/<agent name>"`` (e.g. ``"3/spin_0"``); every agent has the same
+    flat float32 observation space (``env.layout.feature_names``) and action space, so one
+    module plays them all: ``config.multi_agent(policies={"shared"},
+    policy_mapping_fn=lambda agent_id, episode, **kw: "shared")``.
+
+    An RLlib episode is one episode of every copy: a copy whose episode ends has its agents
+    terminated (or truncated) and then gives no observation until every copy has ended; then
+    ``"__all__"`` is done and RLlib's ``reset()`` starts all copies again. Worlds whose copies end
+    together (the spin worlds, at ``max_steps``) lose nothing; where they end apart the copies
+    that ended first idle until the last one ends. An agent's infos at the end of its episode
+    hold ``kindred_episode``: its return and the length.
+    """
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, **kwargs):
+        MultiAgentEnv.__init__(self)
+        settings: Dict[str, Any] = dict(ENV_CONFIG_KEYS)
+        given = {**dict(config or {}), **kwargs}
+        unknown = sorted(set(given) - set(ENV_CONFIG_KEYS))
+        if unknown:
+            raise ValueError(f"RLlibMultiAgentEnv: unknown env_config keys {unknown}; known: {sorted(ENV_CONFIG_KEYS)}")
+        settings.update(given)
+        for key in ("address", "world"):
+            if not settings[key]:
+                raise ValueError(f"RLlibMultiAgentEnv: env_config needs '{key}' (keys: {sorted(ENV_CONFIG_KEYS)})")
+        self._open_batch(settings["address"], settings["world"], settings["world_config"], settings["num_copies"],
+                         settings["seed"], settings["observations"], settings["include_copy_observations"],
+                         settings["client_kwargs"] or {})
+        c = self.num_copies
+        self.agent_ids = [f"{copy}/{name}" for copy in range(c) for name in self.agent_names]
+        self.possible_agents = list(self.agent_ids)
+        self.agents = list(self.agent_ids)
+        self.observation_spaces = {a: self.single_observation_space for a in self.agent_ids}
+        self.action_spaces = {a: self.single_action_space for a in self.agent_ids}
+        self._live = np.ones(c, dtype=bool)  # copies whose RLlib episode goes on
+
+    def _obs_dict(self, flat: np.ndarray, copies) -> Dict[str, np.ndarray]:
+        a = self.num_agents_per_copy
+        ids = self.agent_ids
+        return {ids[i]: flat[i] for c in copies for i in range(c * a, (c + 1) * a)}
+
+    def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None):
+        if options:
+            raise ValueError(f"RLlibMultiAgentEnv.reset takes no options, got {sorted(options)}")
+        obs, _ = self._env.reset(seed=seed)
+        self._live[:] = True
+        self.agents = list(self.agent_ids)
+        return self._obs_dict(self.flat(obs), range(self.num_copies)), {}
+
+    def step(self, action_dict: Mapping[str, Any]):
+        a = self.num_agents_per_copy
+        d = len(self.action_nvec)
+        actions = np.zeros((self.num_copies, a, d), dtype=np.int32)
+        flat_actions = actions.reshape(self.num_copies * a, d)
+        index = self._index
+        for agent_id, action in action_dict.items():
+            try:
+                i = index[agent_id]
+            except KeyError:
+                raise ValueError(f"unknown agent id {agent_id!r} (ids are '<copy>/<agent name>', "
+                                 f"e.g. {self.agent_ids[0]!r})") from None
+            flat_actions[i] = np.asarray(action).reshape(d)
+        obs, rewards, terminated, truncated, info = self._env.step(actions)
+        live = np.flatnonzero(self._live)
+        flat = self.flat(obs)
+        ended = (terminated | truncated)[live]
+        final = self.flat(info["final_observations"]) if ended.any() else flat
+        ids = self.agent_ids
+        r = rewards.reshape(-1)
+        out_obs, out_rew, out_term, out_trunc, out_info = {}, {}, {}, {}, {}
+        for c, end in zip(live, ended):
+            source = final if end else flat
+            for i in range(c * a, (c + 1) * a):
+                out_obs[ids[i]] = source[i]
+                out_rew[ids[i]] = float(r[i])
+                if end:
+                    out_term[ids[i]] = bool(terminated[c])
+                    out_trunc[ids[i]] = bool(truncated[c] and not terminated[c])
+        if ended.any():
+            for i, ret, length in self.episode_records(info):
+                if ids[i] in out_obs:
+                    out_info[ids[i]] = {"kindred_episode": {"return": ret, "length": length}}
+            self._live[live[ended]] = False
+            self.agents = [ids[i] for c in np.flatnonzero(self._live) for i in range(c * a, (c + 1) * a)]
+        done = not self._live.any()
+        out_term["__all__"] = done and bool(terminated.all())
+        out_trunc["__all__"] = done and not out_term["__all__"]
+        return out_obs, out_rew, out_term, out_trunc, out_info
+
+    @property
+    def _index(self) -> Dict[str, int]:
+        index = self.__dict__.get("_index_cache")
+        if index is None:
+            index = self.__dict__["_index_cache"] = {agent: i for i, agent in enumerate(self.agent_ids)}
+        return index
+
+    def close(self) -> None:
+        AgentBatch.close(self)
+
+    def __repr__(self) -> str:
+        return (f"RLlibMultiAgentEnv({self.world_id!r}, copies={self.num_copies}, agents={self.num_agents_per_copy})")
