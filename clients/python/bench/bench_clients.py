@@ -10,6 +10,13 @@ then ``--runs`` timed runs of ``--steps`` steps. A batched step advances every c
 Python is measured over the step stream (the default) and unary Step calls; Java through
 ``dev.kindred.crosslang.ClientBench`` in the server jar (streaming and unary).
 
+``--libraries`` adds the RL-library adapters over one batched session (needs the RL venv:
+``./kindred bench clients --libraries`` uses the one scripts/test-rl.sh installs): agent-steps/s
+of the raw ``VectorEnv``, ``kindred.SB3VecEnv`` (step_async + step_wait), ``kindred.RLlibMultiAgentEnv``
+(step with an action dict; reset when the episode ends, as RLlib does) and ``kindred.PufferEnv``,
+each with the same world, copies, fixed actions and observations (the world's per-agent ones),
+with the ratio adapter / raw.
+
 ``--json`` prints one JSON object per line: name, unit, median, min, max, runs, config, version.
 """
 from __future__ import annotations
@@ -57,11 +64,121 @@ def bench_java(target, world, config, copies, steps, warmup, runs, streaming, ja
     return [float(line.split()[1]) for line in p.stdout.splitlines() if line.startswith("steps_per_s ")]
 
 
+LIBRARIES = ("vector", "sb3", "rllib", "puffer")
+
+
+def agent_observations(target, world, config):
+    """The names of the world's per-agent observations (what the adapters give each agent)."""
+    with kindred.Client(target) as client:
+        env = client.make_vector_env(world, config, num_copies=1)
+        names = [name for name, t in env.observation_infos.items() if t.scope == "agent"]
+        env.close()
+    return names
+
+
+def open_library(client, world, config, copies, library, observations):
+    """(step, agents, env) of one adapter (``library``), or of the raw VectorEnv ("vector"):
+    ``step()`` advances every copy once with fixed actions."""
+    if library == "vector":
+        env = client.make_vector_env(world, config, num_copies=copies, seed=1, observations=observations)
+        actions = (np.arange(int(np.prod(env.action_shape))) % 2).astype(np.int32).reshape(env.action_shape)
+        agents = env.num_copies * env.num_agents
+        env.reset()
+
+        def step():
+            env.step(actions)
+    elif library == "sb3":
+        env = kindred.SB3VecEnv(client, world, config, num_copies=copies, seed=1, observations=observations)
+        agents = env.num_envs
+        actions = np.arange(agents) % 2
+        env.reset()
+
+        def step():
+            env.step_async(actions)
+            env.step_wait()
+    elif library == "rllib":
+        env = kindred.RLlibMultiAgentEnv(address=client.target, world=world, world_config=config,
+                                         num_copies=copies, seed=1, observations=observations)
+        agents = env.size
+        action_dict = {agent: i % 2 for i, agent in enumerate(env.agent_ids)}
+        env.reset()
+
+        def step():
+            _, _, terminateds, truncateds, _ = env.step(action_dict)
+            if terminateds["__all__"] or truncateds["__all__"]:
+                env.reset()
+    elif library == "puffer":
+        env = kindred.PufferEnv(client, world, config, num_copies=copies, seed=1, observations=observations)
+        agents = env.num_agents
+        actions = (np.arange(agents) % 2).astype(np.int32)
+        env.reset()
+
+        def step():
+            env.step(actions)
+    else:
+        raise ValueError(f"unknown library {library!r}; known: {', '.join(LIBRARIES)}")
+    return step, agents, env
+
+
+def bench_libraries(target, world, config, copies, steps, warmup, runs, observations):
+    """Agent-steps per second of the raw VectorEnv and of each adapter: the runs take turns
+    (run 1 of each, then run 2 of each, ...) so that a busy machine weighs on all alike."""
+    with kindred.Client(target) as client:
+        opened = {lib: open_library(client, world, config, copies, lib, observations) for lib in LIBRARIES}
+        for step, _, _ in opened.values():
+            for _ in range(warmup):
+                step()
+        rates = {lib: [] for lib in LIBRARIES}
+        for _ in range(runs):
+            for lib, (step, agents, _) in opened.items():
+                t0 = time.perf_counter()
+                for _ in range(steps):
+                    step()
+                rates[lib].append(steps * agents / (time.perf_counter() - t0))
+        for _, _, env in opened.values():
+            env.close()
+        return rates
+
+
+def run_libraries(args, target, version, config):
+    observations = agent_observations(target, args.world, config)
+    rows = []
+    for copies in [int(x) for x in args.copies.split(",")]:
+        raw = None
+        by_library = bench_libraries(target, args.world, config, copies, args.steps, args.warmup, args.runs,
+                                     observations)
+        for library in LIBRARIES:
+            rates = by_library[library]
+            row = {
+                "name": f"client.python.{library}.{args.world}.copies{copies}",
+                "unit": "agent-steps/s",
+                "median": statistics.median(rates),
+                "min": min(rates),
+                "max": max(rates),
+                "runs": len(rates),
+                "config": {"world": args.world, "world_config": config, "copies": copies, "steps": args.steps,
+                           "warmup": args.warmup, "client": "python", "adapter": library, "observations": observations,
+                           "target": target},
+                "version": version,
+            }
+            raw = row["median"] if library == "vector" else raw
+            row["ratio_to_vector"] = row["median"] / raw
+            rows.append(row)
+            if args.json:
+                print(json.dumps(row), flush=True)
+            else:
+                print(f"{library:6s} copies={copies:5d}: {row['median']:11,.0f} agent-steps/s (min {row['min']:,.0f}, "
+                      f"max {row['max']:,.0f}); {row['ratio_to_vector']:.2f} of the raw VectorEnv", flush=True)
+    return rows
+
+
 def run(args, target):
     with kindred.Client(target) as c:
         server_version = c.server_info().server_version
     version = f"python-client {kindred.__version__}, server {server_version}"
     config = json.loads(args.config) if args.config else DEFAULT_CONFIG
+    if args.libraries:
+        return run_libraries(args, target, version, config)
     jar = None if args.no_java else find_server_jar()
     rows = []
     for copies in [int(x) for x in args.copies.split(",")]:
@@ -113,6 +230,8 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--json", action="store_true", help="one JSON row per measurement")
     p.add_argument("--no-java", action="store_true", help="skip the Java client")
+    p.add_argument("--libraries", action="store_true",
+                   help="instead: the SB3, RLlib and PufferLib adapters against the raw VectorEnv (agent-steps/s)")
     args = p.parse_args(argv)
     if args.target:
         run(args, args.target)

@@ -74,31 +74,24 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
         return self._obs_dict(self.flat(obs), range(self.num_copies)), {}
 
     def step(self, action_dict: Mapping[str, Any]):
+        obs, rewards, terminated, truncated, info = self._env.step(self._session_actions(action_dict))
         a = self.num_agents_per_copy
-        d = len(self.action_nvec)
-        actions = np.zeros((self.num_copies, a, d), dtype=np.int32)
-        flat_actions = actions.reshape(self.num_copies * a, d)
-        index = self._index
-        for agent_id, action in action_dict.items():
-            try:
-                i = index[agent_id]
-            except KeyError:
-                raise ValueError(f"unknown agent id {agent_id!r} (ids are '<copy>/<agent name>', "
-                                 f"e.g. {self.agent_ids[0]!r})") from None
-            flat_actions[i] = np.asarray(action).reshape(d)
-        obs, rewards, terminated, truncated, info = self._env.step(actions)
-        live = np.flatnonzero(self._live)
-        flat = self.flat(obs)
-        ended = (terminated | truncated)[live]
-        final = self.flat(info["final_observations"]) if ended.any() else flat
         ids = self.agent_ids
-        r = rewards.reshape(-1)
-        out_obs, out_rew, out_term, out_trunc, out_info = {}, {}, {}, {}, {}
+        flat = self.flat(obs)
+        r = rewards.reshape(-1).tolist()
+        live = np.flatnonzero(self._live)
+        ended = (terminated | truncated)[live]
+        out_info: Dict[str, Any] = {}
+        if len(live) == self.num_copies and not ended.any():  # the common step: every agent, nothing ends
+            out_term = {"__all__": False}
+            return dict(zip(ids, flat)), dict(zip(ids, r)), out_term, {"__all__": False}, out_info
+        final = self.flat(info["final_observations"]) if ended.any() else flat
+        out_obs, out_rew, out_term, out_trunc = {}, {}, {}, {}
         for c, end in zip(live, ended):
             source = final if end else flat
             for i in range(c * a, (c + 1) * a):
                 out_obs[ids[i]] = source[i]
-                out_rew[ids[i]] = float(r[i])
+                out_rew[ids[i]] = r[i]
                 if end:
                     out_term[ids[i]] = bool(terminated[c])
                     out_trunc[ids[i]] = bool(truncated[c] and not terminated[c])
@@ -112,6 +105,26 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
         out_term["__all__"] = done and bool(terminated.all())
         out_trunc["__all__"] = done and not out_term["__all__"]
         return out_obs, out_rew, out_term, out_trunc, out_info
+
+    def _session_actions(self, action_dict: Mapping[str, Any]) -> np.ndarray:
+        """The action dict as the session's int32 [copies, agents, dims]; agents without an
+        action (those whose episode ended) send 0, which their copy ignores."""
+        n, d = self.size, len(self.action_nvec)
+        index = self._index
+        if not action_dict.keys() <= index.keys():
+            unknown = sorted(set(action_dict) - set(index))[:3]
+            raise ValueError(f"unknown agent id(s) {', '.join(map(repr, unknown))} (ids are '<copy>/<agent name>', "
+                             f"e.g. {self.agent_ids[0]!r})")
+        actions = np.zeros((n, d), dtype=np.int64)
+        if d == 1 and len(action_dict) == n:
+            try:
+                actions[:, 0] = np.fromiter((action_dict[agent] for agent in self.agent_ids), dtype=np.int64, count=n)
+                return self.session_actions(actions)
+            except (TypeError, ValueError):
+                pass  # arrays or non-integers: one by one below
+        for agent, action in action_dict.items():
+            actions[index[agent]] = np.asarray(action).reshape(d)
+        return self.session_actions(actions)
 
     @property
     def _index(self) -> Dict[str, int]:
