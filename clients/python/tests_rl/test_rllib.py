@@ -58,7 +58,7 @@ def test_agents_of_every_copy_and_rllibs_checker(server_target):
                 assert all(truncateds[k] and not terminateds[k] for k in ids)
                 assert {k: infos[k]["kindred_episode"]["return"] for k in ids} == pytest.approx(returns, rel=1e-5)
         raw.close()
-    with pytest.raises(ValueError, match="unknown agent id 'x'"):
+    with pytest.raises(ValueError, match=r"unknown agent id\(s\) 'x'"):
         env.step({"x": 0})
     with pytest.raises(ValueError, match="needs 'address'"):
         kindred.RLlibMultiAgentEnv({"world": WORLD})
