@@ -58,6 +58,19 @@ def test_every_agent_of_every_copy_is_one_env_with_sb3_autoreset(server_target):
     env.close()
 
 
+def test_per_copy_observations_are_every_agents_when_asked(server_target):
+    env = kindred.SB3VecEnv(server_target, WORLD, SHORT, num_copies=2, seed=3, include_copy_observations=True)
+    with kindred.Client(server_target) as client:
+        raw = client.make_vector_env(WORLD, SHORT, num_copies=2, seed=3)
+        layout = ObservationLayout(raw.observation_infos, True, "flat")
+        assert env.layout.feature_names == layout.feature_names and "spins[0]" in layout.feature_names
+        raw_obs, _ = raw.reset()
+        expected = np.stack([layout.observation(raw_obs, slice(None), a) for a in range(raw.num_agents)], axis=1)
+        np.testing.assert_array_equal(env.reset(), expected.reshape(-1, layout.size))
+        raw.close()
+    env.close()
+
+
 def test_seed_pickle_and_errors(server_target):
     env = kindred.SB3VecEnv(server_target, WORLD, SHORT, num_copies=2, seed=1, observations=OBSERVATIONS)
     env.seed(77)
