@@ -32,7 +32,7 @@ mkdir -p "$CACHE"
 
 # One installer at a time per cache entry (two clones testing at once wait for each other).
 exec 9>"$CACHE/rl-$key.lock"
-flock 9
+if command -v flock >/dev/null 2>&1; then flock 9; fi
 if [ ! -f "$VENV/.complete" ]; then
   log "RL libraries: installing into $VENV (first run only: about 5-8 minutes and 6 GB, PyTorch with its CUDA libraries)"
   start=$SECONDS
@@ -42,10 +42,13 @@ if [ ! -f "$VENV/.complete" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQ"
   date -u +%FT%TZ > "$VENV/.complete"
   log "RL libraries: installed in $((SECONDS - start)) s"
+  for old in "$CACHE"/rl-*/; do
+    [ "${old%/}" = "$VENV" ] || log "RL libraries: $old is an older requirements-rl.txt's venv; delete it to free its space"
+  done
 else
   log "RL libraries: reusing $VENV (installed $(cat "$VENV/.complete"))"
 fi
-flock -u 9
+exec 9>&-
 
 # The clone's kindred package, protos generated with the cache venv's grpcio-tools (its
 # protobuf runtime), redone when the sources, the protos or the venv change.
