@@ -59,6 +59,7 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
         self.observation_spaces = {a: self.single_observation_space for a in self.agent_ids}
         self.action_spaces = {a: self.single_action_space for a in self.agent_ids}
         self._live = np.ones(c, dtype=bool)  # copies whose RLlib episode goes on
+        self._terminated = np.zeros(c, dtype=bool)  # copies whose episode ended by termination
 
     def _obs_dict(self, flat: np.ndarray, copies) -> Dict[str, np.ndarray]:
         a = self.num_agents_per_copy
@@ -70,6 +71,7 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
             raise ValueError(f"RLlibMultiAgentEnv.reset takes no options, got {sorted(options)}")
         obs, _ = self._env.reset(seed=seed)
         self._live[:] = True
+        self._terminated[:] = False
         self.agents = list(self.agent_ids)
         return self._obs_dict(self.flat(obs), range(self.num_copies)), {}
 
@@ -100,9 +102,11 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
                 if ids[i] in out_obs:
                     out_info[ids[i]] = {"kindred_episode": {"return": ret, "length": length}}
             self._live[live[ended]] = False
+            self._terminated[live[ended]] = terminated[live[ended]]
             self.agents = [ids[i] for c in np.flatnonzero(self._live) for i in range(c * a, (c + 1) * a)]
         done = not self._live.any()
-        out_term["__all__"] = done and bool(terminated.all())
+        # the RLlib episode ends with the last copy's: terminated when every copy's was, else truncated
+        out_term["__all__"] = done and bool(self._terminated.all())
         out_trunc["__all__"] = done and not out_term["__all__"]
         return out_obs, out_rew, out_term, out_trunc, out_info
 

@@ -110,3 +110,48 @@ def test_rllib_ppo_learns_to_lower_the_surprise(server_target):
           f"reward/step random {rand:.3f}±{rand_se:.3f}, trained {trained:.3f}±{trained_se:.3f}, "
           f"align rule {best:.3f}±{best_se:.3f}")
     assert trained > rand + 0.5 * (best - rand), (rand, trained, best)
+
+
+class _EndsApart:
+    """A session whose copy 0 terminates after step 1 and copy 1 after step 3 (the spin worlds'
+    copies end together, so the ending is staged over a real session's steps)."""
+
+    def __init__(self, real):
+        self.real, self.t = real, 0
+
+    def reset(self, seed=None, copies=None):
+        self.t = 0
+        return self.real.reset(seed=seed, copies=copies)
+
+    def step(self, actions):
+        obs, rewards, _, truncated, info = self.real.step(actions)
+        self.t += 1
+        terminated = np.array([self.t == 1, self.t == 3])  # then copy 0 goes on (same-step autoreset)
+        episodes = [{"copy": c, "returns": np.full(self.real.num_agents, -1.5), "length": self.t}
+                    for c in np.flatnonzero(terminated)]
+        return obs, rewards, terminated, np.zeros(2, dtype=bool), {**info, "episodes": episodes,
+                                                                     "final_observations": obs}
+
+    def close(self):
+        self.real.close()
+
+
+def test_copies_that_end_first_wait_for_the_last_one(server_target):
+    env = kindred.RLlibMultiAgentEnv(env_config(server_target, CONFIG, copies=2))
+    env._session = _EndsApart(env._session)
+    first = [i for i in env.agent_ids if i.startswith("0/")]
+    second = [i for i in env.agent_ids if i.startswith("1/")]
+    obs, _ = env.reset()
+    obs, rewards, terminateds, truncateds, infos = env.step(dict.fromkeys(obs, 1))
+    assert sorted(obs) == sorted(first + second)
+    assert all(terminateds[i] for i in first) and not any(i in terminateds for i in second)
+    assert terminateds["__all__"] is False and infos[first[0]]["kindred_episode"] == {"return": -1.5, "length": 1}
+    assert env.agents == second
+    obs, rewards, terminateds, truncateds, infos = env.step(dict.fromkeys(obs, 1))  # only copy 1 goes on
+    assert sorted(obs) == sorted(second) and terminateds == {"__all__": False} and truncateds == {"__all__": False}
+    obs, rewards, terminateds, truncateds, infos = env.step(dict.fromkeys(second, 0))  # copy 1 ends
+    assert sorted(obs) == sorted(second) and all(terminateds[i] for i in second)
+    assert terminateds["__all__"] is True and truncateds["__all__"] is False
+    obs, _ = env.reset()
+    assert sorted(obs) == sorted(env.agent_ids) and env.agents == env.agent_ids
+    env.close()
