@@ -34,7 +34,7 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/rl-$key.lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 if [ ! -f "$VENV/.complete" ]; then
-  log "RL libraries: installing into $VENV (first run only: about 5-8 minutes and 6 GB, PyTorch with its CUDA libraries)"
+  log "RL libraries: installing into $VENV (first run only: about 2.5 minutes on a fast network and 7.5 GB of disk, PyTorch with its CUDA libraries)"
   start=$SECONDS
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
