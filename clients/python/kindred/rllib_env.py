@@ -114,18 +114,18 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
         """The action dict as the session's int32 [copies, agents, dims]; agents without an
         action (those whose episode ended) send 0, which their copy ignores."""
         n, d = self.size, len(self.action_nvec)
+        actions = np.zeros((n, d), dtype=np.int64)
+        if d == 1 and len(action_dict) == n:  # the common step: one action for every agent
+            try:
+                actions[:, 0] = np.fromiter((action_dict[agent] for agent in self.agent_ids), dtype=np.int64, count=n)
+                return self.session_actions(actions)
+            except (KeyError, TypeError, ValueError):
+                pass  # unknown ids, arrays or non-integers: one by one below
         index = self._index
         if not action_dict.keys() <= index.keys():
             unknown = sorted(set(action_dict) - set(index))[:3]
             raise ValueError(f"unknown agent id(s) {', '.join(map(repr, unknown))} (ids are '<copy>/<agent name>', "
                              f"e.g. {self.agent_ids[0]!r})")
-        actions = np.zeros((n, d), dtype=np.int64)
-        if d == 1 and len(action_dict) == n:
-            try:
-                actions[:, 0] = np.fromiter((action_dict[agent] for agent in self.agent_ids), dtype=np.int64, count=n)
-                return self.session_actions(actions)
-            except (TypeError, ValueError):
-                pass  # arrays or non-integers: one by one below
         for agent, action in action_dict.items():
             actions[index[agent]] = np.asarray(action).reshape(d)
         return self.session_actions(actions)
