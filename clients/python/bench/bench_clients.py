@@ -22,6 +22,7 @@ with the ratio adapter / raw.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shutil
 import statistics
@@ -125,10 +126,18 @@ def bench_libraries(target, world, config, copies, steps, warmup, runs, observat
     turns, 20 steps of each at a time, so that a busy machine weighs on all alike."""
     with kindred.Client(target) as client:
         opened = {lib: open_library(client, world, config, copies, lib, observations) for lib in LIBRARIES}
+        # Time spent inside each adapter's VectorEnv.step: the rest of a step is the adapter's own
+        # work, a figure the machine's load disturbs much less than the round trip.
+        inner = dict.fromkeys(LIBRARIES, 0.0)
+        for lib, (_, _, env) in opened.items():
+            if lib != "vector":
+                session = env.vector_env
+                session.step = _timed(session.step, inner, lib)
         for step, _, _ in opened.values():
             for _ in range(warmup):
                 step()
         rates = {lib: [] for lib in LIBRARIES}
+        own: dict = {}  # library -> microseconds per step outside VectorEnv.step, per run
         chunk = 20
         for _ in range(runs):
             elapsed = dict.fromkeys(LIBRARIES, 0.0)
@@ -143,18 +152,38 @@ def bench_libraries(target, world, config, copies, steps, warmup, runs, observat
                 done += n
             for lib, (_, agents, _) in opened.items():
                 rates[lib].append(steps * agents / elapsed[lib])
+                if lib != "vector":
+                    own.setdefault(lib, []).append((elapsed[lib] - inner[lib]) / steps * 1e6)
+                inner[lib] = 0.0
         for _, _, env in opened.values():
             env.close()
-        return rates
+        return rates, own, opened["vector"][1]
+
+
+def _timed(step, inner, lib):
+    def timed(actions):
+        t0 = time.perf_counter()
+        try:
+            return step(actions)
+        finally:
+            inner[lib] += time.perf_counter() - t0
+    return timed
 
 
 def run_libraries(args, target, version, config):
+    # The adapters import PyTorch (and RLlib, Ray): some 300,000 objects that every full garbage
+    # collection would scan again, at random points of whichever step allocates. Freeze them,
+    # as a long-running trainer may (gc.freeze()), so that the runs measure the steps.
+    for name in ("SB3VecEnv", "RLlibMultiAgentEnv", "PufferEnv"):
+        getattr(kindred, name)
+    gc.collect()
+    gc.freeze()
     observations = agent_observations(target, args.world, config)
     rows = []
     for copies in [int(x) for x in args.copies.split(",")]:
         raw = None
-        by_library = bench_libraries(target, args.world, config, copies, args.steps, args.warmup, args.runs,
-                                     observations)
+        by_library, own, total_agents = bench_libraries(target, args.world, config, copies, args.steps, args.warmup, args.runs,
+                                          observations)
         for library in LIBRARIES:
             rates = by_library[library]
             row = {
@@ -171,12 +200,18 @@ def run_libraries(args, target, version, config):
             }
             raw = row["median"] if library == "vector" else raw
             row["ratio_to_vector"] = row["median"] / raw
+            if library in own:
+                row["adapter_us_per_step"] = statistics.median(own[library])
+                raw_us = total_agents / raw * 1e6  # one raw batched step
+                row["ratio_by_own_work"] = raw_us / (raw_us + row["adapter_us_per_step"])
             rows.append(row)
             if args.json:
                 print(json.dumps(row), flush=True)
             else:
+                extra = (f"; its own work {row['adapter_us_per_step']:.0f} us per step, "
+                         f"{row['ratio_by_own_work']:.2f} by its own work alone" if "adapter_us_per_step" in row else "")
                 print(f"{library:6s} copies={copies:5d}: {row['median']:11,.0f} agent-steps/s (min {row['min']:,.0f}, "
-                      f"max {row['max']:,.0f}); {row['ratio_to_vector']:.2f} of the raw VectorEnv", flush=True)
+                      f"max {row['max']:,.0f}); {row['ratio_to_vector']:.2f} of the raw VectorEnv{extra}", flush=True)
     return rows
 
 

@@ -117,7 +117,7 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
         actions = np.zeros((n, d), dtype=np.int64)
         if d == 1 and len(action_dict) == n:  # the common step: one action for every agent
             try:
-                actions[:, 0] = np.fromiter((action_dict[agent] for agent in self.agent_ids), dtype=np.int64, count=n)
+                actions[:, 0] = np.fromiter(map(action_dict.__getitem__, self.agent_ids), dtype=np.int64, count=n)
                 return self.session_actions(actions)
             except (KeyError, TypeError, ValueError):
                 pass  # unknown ids, arrays or non-integers: one by one below
