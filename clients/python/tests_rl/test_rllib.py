@@ -89,7 +89,7 @@ def test_rllib_ppo_learns_to_lower_the_surprise(server_target):
         )
         algo = config.build_algo()
         t0 = time.monotonic()
-        for _ in range(int(os.environ.get('KINDRED_RLLIB_ITERATIONS', 30))):
+        for _ in range(int(os.environ.get("KINDRED_RLLIB_ITERATIONS", 30))):
             result = algo.train()
         seconds = time.monotonic() - t0
         module = algo.get_module("shared")
