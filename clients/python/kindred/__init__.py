@@ -123,6 +123,14 @@ class Client(BaseClient):
         return GymEnv(self, world_id, config, **kwargs)
 
 
+# name -> (the library the adapter imports, what to pip install)
+_LIBRARY_ADAPTERS = {
+    "SB3VecEnv": ("stable_baselines3", "stable-baselines3"),
+    "RLlibMultiAgentEnv": ("ray", "ray[rllib]"),
+    "PufferEnv": ("pufferlib", "pufferlib-core"),
+}
+
+
 def __getattr__(name):  # lazy: pettingzoo is an optional dependency
     if name in ("ParallelEnv", "SeatParallelEnv"):
         try:
@@ -143,4 +151,20 @@ def __getattr__(name):  # lazy: pettingzoo is an optional dependency
         from .gym_vector_env import GymVectorEnv
 
         return GymVectorEnv
+    if name in _LIBRARY_ADAPTERS:  # lazy: each needs its RL library (and PyTorch)
+        package, distribution = _LIBRARY_ADAPTERS[name]
+        try:
+            if name == "SB3VecEnv":
+                from .sb3_vec_env import SB3VecEnv as adapter
+            elif name == "RLlibMultiAgentEnv":
+                from .rllib_env import RLlibMultiAgentEnv as adapter
+            else:
+                from .puffer_env import PufferEnv as adapter
+        except ModuleNotFoundError as e:
+            if e.name is None or e.name.split(".")[0] != package:
+                raise
+            raise ModuleNotFoundError(f"kindred.{name} needs {package}: pip install '{distribution}' "
+                                      "(clients/python/requirements-rl.txt pins the tested versions)",
+                                      name=package) from None
+        return adapter
     raise AttributeError(f"module 'kindred' has no attribute {name!r}")

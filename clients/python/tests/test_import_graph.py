@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kindred"
-ADAPTERS = {"kindred.gym_env", "kindred.gym_vector_env", "kindred.pettingzoo_env"}
+ADAPTERS = {"kindred.gym_env", "kindred.gym_vector_env", "kindred.pettingzoo_env", "kindred.sb3_vec_env",
+            "kindred.rllib_env", "kindred.puffer_env"}
 
 
 def module_name(path: Path) -> str:
