@@ -251,6 +251,34 @@ class RecordingTest {
     }
   }
 
+  @Test
+  void aPrincipalWatchesAtMostItsLimitAcrossSessions() throws Exception {
+    try (Harness h = Harness.inProcess(Harness.testConfig().build(), System::nanoTime, S1)) {
+      int perSession = SessionRecording.MAX_WATCHERS_PER_SESSION;
+      int sessions = SessionRecording.Watchers.MAX_PER_PRINCIPAL / perSession;
+      List<SlowWatcher> watchers = new ArrayList<>();
+      for (int i = 0; i <= sessions; i++) {
+        String id = h.stub.createSession(energy(1, i, 10, copies(0)).build()).getSessionId();
+        h.reset(id);
+        int n = i < sessions ? perSession : 0;
+        for (int k = 0; k < n; k++) {
+          SlowWatcher w = new SlowWatcher();
+          h.async.watchRecording(WatchRecordingRequest.newBuilder().setSessionId(id).setCopy(0).build(), w);
+          w.take(); // registered: its header came
+          watchers.add(w);
+        }
+        if (i == sessions) {
+          assertStatus(Status.Code.RESOURCE_EXHAUSTED, () -> drain(h.stub.watchRecording(
+              WatchRecordingRequest.newBuilder().setSessionId(id).setCopy(0).build())),
+              "already watches " + SessionRecording.Watchers.MAX_PER_PRINCIPAL + " recordings");
+        }
+      }
+      for (SlowWatcher w : watchers) {
+        w.call.cancel("done", null);
+      }
+    }
+  }
+
   /** A WatchRecording call whose client asks for lines only when told (manual flow control). */
   static final class SlowWatcher implements ClientResponseObserver<WatchRecordingRequest, ReplayLine> {
     final LinkedBlockingQueue<ReplayLine> lines = new LinkedBlockingQueue<>();
