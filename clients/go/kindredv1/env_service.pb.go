@@ -426,7 +426,12 @@ func (x *ServerLimits) GetMaxDataFileBytes() uint64 {
 }
 
 type ListWorldsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only these worlds, in this order (empty: every hosted world). At most 256 ids.
+	WorldIds []string `protobuf:"bytes,1,rep,name=world_ids,json=worldIds,proto3" json:"world_ids,omitempty"`
+	// Only id, title and the first paragraph of each description; no parameters, no default
+	// config (the full answer for every world is about 150 KB).
+	Summary       bool `protobuf:"varint,2,opt,name=summary,proto3" json:"summary,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -459,6 +464,20 @@ func (x *ListWorldsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListWorldsRequest.ProtoReflect.Descriptor instead.
 func (*ListWorldsRequest) Descriptor() ([]byte, []int) {
 	return file_kindred_v1_env_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListWorldsRequest) GetWorldIds() []string {
+	if x != nil {
+		return x.WorldIds
+	}
+	return nil
+}
+
+func (x *ListWorldsRequest) GetSummary() bool {
+	if x != nil {
+		return x.Summary
+	}
+	return false
 }
 
 type ListWorldsResponse struct {
@@ -2651,8 +2670,10 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\x1csession_idle_timeout_seconds\x18\x04 \x01(\x04R\x19sessionIdleTimeoutSeconds\x12&\n" +
 	"\x0fmax_world_bytes\x18\x05 \x01(\x04R\rmaxWorldBytes\x12\"\n" +
 	"\rmax_call_work\x18\x06 \x01(\x04R\vmaxCallWork\x12-\n" +
-	"\x13max_data_file_bytes\x18\a \x01(\x04R\x10maxDataFileBytes\"\x13\n" +
-	"\x11ListWorldsRequest\"C\n" +
+	"\x13max_data_file_bytes\x18\a \x01(\x04R\x10maxDataFileBytes\"J\n" +
+	"\x11ListWorldsRequest\x12\x1b\n" +
+	"\tworld_ids\x18\x01 \x03(\tR\bworldIds\x12\x18\n" +
+	"\asummary\x18\x02 \x01(\bR\asummary\"C\n" +
 	"\x12ListWorldsResponse\x12-\n" +
 	"\x06worlds\x18\x01 \x03(\v2\x15.kindred.v1.WorldInfoR\x06worlds\"\x9d\x04\n" +
 	"\x14CreateSessionRequest\x12\x19\n" +

@@ -78,7 +78,9 @@ const (
 type EnvServiceClient interface {
 	// The server's version and limits.
 	GetServerInfo(ctx context.Context, in *GetServerInfoRequest, opts ...grpc.CallOption) (*ServerInfo, error)
-	// The worlds this server hosts, each with its description and default configuration.
+	// The worlds this server hosts, each with its description and default configuration (or, with
+	// summary, only ids and titles; with world_ids, only those worlds: an unknown id is NOT_FOUND
+	// naming the hosted ones).
 	ListWorlds(ctx context.Context, in *ListWorldsRequest, opts ...grpc.CallOption) (*ListWorldsResponse, error)
 	// Creates a session of num_copies copies of one world. The session must be Reset before
 	// its first Step.
@@ -310,7 +312,9 @@ func (c *envServiceClient) LeaveSession(ctx context.Context, in *LeaveSessionReq
 type EnvServiceServer interface {
 	// The server's version and limits.
 	GetServerInfo(context.Context, *GetServerInfoRequest) (*ServerInfo, error)
-	// The worlds this server hosts, each with its description and default configuration.
+	// The worlds this server hosts, each with its description and default configuration (or, with
+	// summary, only ids and titles; with world_ids, only those worlds: an unknown id is NOT_FOUND
+	// naming the hosted ones).
 	ListWorlds(context.Context, *ListWorldsRequest) (*ListWorldsResponse, error)
 	// Creates a session of num_copies copies of one world. The session must be Reset before
 	// its first Step.

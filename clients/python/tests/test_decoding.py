@@ -70,6 +70,19 @@ def test_list_worlds_and_server_info(client):
     assert set(info.world_ids) == set(ids)
     cfg = client.default_config("spin.lattice")
     assert cfg["width"] == 32
+    with pytest.raises(kindred.KindredError, match="unknown world 'spin.nope'.*spin.lattice") as e:
+        client.default_config("spin.nope")
+    assert e.value.code == "NOT_FOUND"
+
+
+def test_list_worlds_summary_and_selection(client):
+    full = client.list_worlds()
+    summary = client.list_worlds(summary=True)
+    assert [w.id for w in summary] == [w.id for w in full]
+    assert all(not w.parameters and not w.HasField("default_config") and w.title for w in summary)
+    assert sum(w.ByteSize() for w in summary) * 5 < sum(w.ByteSize() for w in full)
+    picked = client.list_worlds(["energy.s3", "spin.lattice"])
+    assert [w.id for w in picked] == ["energy.s3", "spin.lattice"] and picked[0].parameters
 
 
 def test_requested_observations_only(client):

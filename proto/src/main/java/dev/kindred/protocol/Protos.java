@@ -68,6 +68,21 @@ public final class Protos {
 
   // ---- worlds and specs -------------------------------------------------------------------
 
+  /**
+   * A world type as ListWorlds summarises it: id, title and the description's first paragraph
+   * (up to its first blank line, at most 400 characters).
+   */
+  public static WorldInfo worldSummary(WorldType type) {
+    String d = type.description();
+    int end = d.indexOf("\n\n");
+    String first = end < 0 ? d : d.substring(0, end);
+    if (first.length() > 400) {
+      int cut = first.lastIndexOf(". ", 399);
+      first = cut > 0 ? first.substring(0, cut + 1) : first.substring(0, 399) + "…";
+    }
+    return WorldInfo.newBuilder().setId(type.id()).setTitle(type.title()).setDescription(first).build();
+  }
+
   /** A world type as ListWorlds describes it. */
   public static WorldInfo worldInfo(WorldType type) {
     WorldInfo.Builder b = WorldInfo.newBuilder()

@@ -167,8 +167,17 @@ public final class KindredClient implements AutoCloseable {
 
   /** The worlds the server hosts, with their descriptions and configuration schemas. */
   public List<WorldInfo> listWorlds() {
+    return listWorlds(List.of(), false);
+  }
+
+  /**
+   * The listed worlds (every hosted world when {@code worldIds} is empty), in full or, with
+   * {@code summary}, only ids, titles and the first paragraph of each description.
+   */
+  public List<WorldInfo> listWorlds(List<String> worldIds, boolean summary) {
     try {
-      return unary().listWorlds(ListWorldsRequest.getDefaultInstance()).getWorldsList();
+      return unary().listWorlds(ListWorldsRequest.newBuilder().addAllWorldIds(worldIds).setSummary(summary).build())
+          .getWorldsList();
     } catch (StatusRuntimeException e) {
       throw translate(e, "ListWorlds");
     }

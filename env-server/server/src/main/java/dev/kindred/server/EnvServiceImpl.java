@@ -126,9 +126,17 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   @Override
   public void listWorlds(ListWorldsRequest request, StreamObserver<ListWorldsResponse> out) {
     unary("ListWorlds", out, () -> {
+      if (request.getWorldIdsCount() > 256) {
+        throw EnvException.invalid("world_ids", "asks for " + request.getWorldIdsCount()
+            + " worlds; at most 256 per call (leave it empty for all)");
+      }
+      List<WorldType> types = new java.util.ArrayList<>();
+      for (String id : request.getWorldIdsList()) {
+        types.add(registry.get(id)); // NOT_FOUND naming the hosted worlds
+      }
       ListWorldsResponse.Builder b = ListWorldsResponse.newBuilder();
-      for (WorldType t : registry.all()) {
-        b.addWorlds(Protos.worldInfo(t));
+      for (WorldType t : types.isEmpty() ? registry.all() : types) {
+        b.addWorlds(request.getSummary() ? Protos.worldSummary(t) : Protos.worldInfo(t));
       }
       return b.build();
     });
