@@ -48,8 +48,9 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
   # pymdp for tests/test_active_inference.py: the numpy line, without its exact pins of 2021-era
   # versions (which would downgrade numpy) or its documentation extras; what its modules import
   # (pymdp.utils: pandas, seaborn, matplotlib; pymdp.maths: scipy) is installed at current versions.
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "inferactively-pymdp==0.0.7.1"
+  # (In this order: pip's resolver would otherwise complain about pymdp's unmet pins.)
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check scipy pandas seaborn matplotlib
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "inferactively-pymdp==0.0.7.1"
   echo "$want" > "$STAMP"
 else
   log "Python: clients/python unchanged since the last install; skipping pip"
