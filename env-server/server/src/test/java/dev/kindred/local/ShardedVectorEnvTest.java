@@ -127,6 +127,14 @@ class ShardedVectorEnvTest {
   }
 
   @Test
+  void aFirstCopyPastTheLargestIndexIsRefused() {
+    KindredException e = assertThrows(KindredException.class, () -> clients.get(0).make("energy.s1", ENERGY, 2, 1,
+        SessionOptions.builder().firstCopy(Integer.MAX_VALUE).build()));
+    assertEquals("INVALID_ARGUMENT", e.code(), e.getMessage());
+    assertTrue(e.getMessage().contains("first_copy"), e.getMessage());
+  }
+
+  @Test
   void aNewSeedMustReachEveryShard() {
     try (ShardedVectorEnv sharded = ShardedVectorEnv.make(clients, "energy.s1", ENERGY, 6, 3, SessionOptions.defaults())) {
       sharded.reset();
