@@ -172,3 +172,19 @@ func TestShardedDeadServerIsNamedWithItsCopies(t *testing.T) {
 		t.Fatalf("the error does not name the server and its copies: %v", err)
 	}
 }
+
+func TestResolveAllListsEveryAddressOfAName(t *testing.T) {
+	targets, err := kindred.ResolveAll(context.Background(), "localhost:50051")
+	if err != nil || len(targets) == 0 {
+		t.Fatalf("ResolveAll(localhost:50051) = %v, %v", targets, err)
+	}
+	for _, tg := range targets {
+		if !strings.HasSuffix(tg, ":50051") {
+			t.Fatalf("target %q lacks the port", tg)
+		}
+	}
+	var ke *kindred.Error
+	if _, err := kindred.ResolveAll(context.Background(), "localhost"); !errors.As(err, &ke) || ke.Code.String() != "InvalidArgument" {
+		t.Fatalf("no port: got %v, want InvalidArgument", err)
+	}
+}

@@ -135,6 +135,17 @@ class ShardedVectorEnvTest {
   }
 
   @Test
+  void resolveAllListsEveryAddressOfAName() {
+    List<String> targets = ShardedVectorEnv.resolveAll("localhost:50051");
+    assertTrue(!targets.isEmpty() && targets.stream().allMatch(t -> t.endsWith(":50051")), targets.toString());
+    assertTrue(targets.contains("127.0.0.1:50051") || targets.contains("[0:0:0:0:0:0:0:1]:50051"), targets.toString());
+    assertEquals("INVALID_ARGUMENT", assertThrows(KindredException.class,
+        () -> ShardedVectorEnv.resolveAll("localhost")).code());
+    assertEquals("UNAVAILABLE", assertThrows(KindredException.class,
+        () -> ShardedVectorEnv.resolveAll("no-such-host.invalid:50051")).code());
+  }
+
+  @Test
   void aNewSeedMustReachEveryShard() {
     try (ShardedVectorEnv sharded = ShardedVectorEnv.make(clients, "energy.s1", ENERGY, 6, 3, SessionOptions.defaults())) {
       sharded.reset();
