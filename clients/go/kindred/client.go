@@ -304,6 +304,10 @@ type EnvOptions struct {
 	// DenseObservations refuses the sparse encoding: by default the server may send mostly-zero
 	// observations as their nonzero bytes (decoded here; the values are the same).
 	DenseObservations bool
+	// FirstCopy is the global index of this session's copy 0 when it is one shard of an
+	// environment spread over several servers (see NewShardedVectorEnv): its copy k plays the
+	// episodes copy FirstCopy+k plays on one server. Zero otherwise.
+	FirstCopy uint32
 }
 
 // MakeVectorEnv creates a session of `copies` copies of a world (Reset it before stepping).
@@ -338,6 +342,7 @@ func (c *Client) MakeVectorEnv(ctx context.Context, worldID string, config map[s
 		Observations:       o.Observations,
 		ClientName:         c.clientName,
 		SparseObservations: !o.DenseObservations,
+		FirstCopy:          o.FirstCopy,
 	}
 	cctx, cancel := c.callCtx(ctx)
 	defer cancel()

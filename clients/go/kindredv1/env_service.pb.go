@@ -564,7 +564,13 @@ type CreateSessionRequest struct {
 	Match *MatchOptions `protobuf:"bytes,22,opt,name=match,proto3" json:"match,omitempty"`
 	// Record replays of these copies on the server (see the recordings methods above). At most
 	// 64 copies per session (RESOURCE_EXHAUSTED beyond); absent: nothing is recorded.
-	Record        *RecordOptions `protobuf:"bytes,30,opt,name=record,proto3" json:"record,omitempty"`
+	Record *RecordOptions `protobuf:"bytes,30,opt,name=record,proto3" json:"record,omitempty"`
+	// Global index of this session's copy 0, for a session that is one shard of an environment
+	// spread over several servers: local copy k seeds its episodes as copy first_copy + k, so
+	// copy c of a sharded environment is bit-identical to copy c of the same environment on one
+	// server (with the same seed). Indices in requests and answers (Reset copies, episode
+	// statistics, recordings) stay local. first_copy + num_copies must not exceed 2^31 - 1.
+	FirstCopy     uint32 `protobuf:"varint,31,opt,name=first_copy,json=firstCopy,proto3" json:"first_copy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -688,6 +694,13 @@ func (x *CreateSessionRequest) GetRecord() *RecordOptions {
 		return x.Record
 	}
 	return nil
+}
+
+func (x *CreateSessionRequest) GetFirstCopy() uint32 {
+	if x != nil {
+		return x.FirstCopy
+	}
+	return 0
 }
 
 // Which copies of a session the server records.
@@ -2675,7 +2688,7 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\tworld_ids\x18\x01 \x03(\tR\bworldIds\x12\x18\n" +
 	"\asummary\x18\x02 \x01(\bR\asummary\"C\n" +
 	"\x12ListWorldsResponse\x12-\n" +
-	"\x06worlds\x18\x01 \x03(\v2\x15.kindred.v1.WorldInfoR\x06worlds\"\x9d\x04\n" +
+	"\x06worlds\x18\x01 \x03(\v2\x15.kindred.v1.WorldInfoR\x06worlds\"\xbc\x04\n" +
 	"\x14CreateSessionRequest\x12\x19\n" +
 	"\bworld_id\x18\x01 \x01(\tR\aworldId\x12/\n" +
 	"\x06config\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x06config\x12\x1d\n" +
@@ -2691,7 +2704,9 @@ const file_kindred_v1_env_service_proto_rawDesc = "" +
 	"\x05seats\x18\x14 \x03(\v2\x16.kindred.v1.SeatLayoutR\x05seats\x12$\n" +
 	"\x0eseat_per_agent\x18\x15 \x01(\bR\fseatPerAgent\x12.\n" +
 	"\x05match\x18\x16 \x01(\v2\x18.kindred.v1.MatchOptionsR\x05match\x121\n" +
-	"\x06record\x18\x1e \x01(\v2\x19.kindred.v1.RecordOptionsR\x06recordJ\x04\b\x17\x10\x1e\"F\n" +
+	"\x06record\x18\x1e \x01(\v2\x19.kindred.v1.RecordOptionsR\x06record\x12\x1d\n" +
+	"\n" +
+	"first_copy\x18\x1f \x01(\rR\tfirstCopyJ\x04\b\x17\x10\x1e\"F\n" +
 	"\rRecordOptions\x12\x1d\n" +
 	"\n" +
 	"all_copies\x18\x01 \x01(\bR\tallCopies\x12\x16\n" +

@@ -18,6 +18,7 @@ from ._channel import open_channel
 from ._client import PROTOCOL, BaseClient, VectorEnv, __version__
 from ._errors import KindredError
 from ._match import Match, MatchOptions, SeatEnv, SeatGrant, create_match, join_seat
+from ._sharded import Shard, ShardedVectorEnv, resolve_all
 from ._spec import ActionInfo, TensorInfo
 from .registration import register_worlds
 
@@ -26,7 +27,7 @@ register_worlds()
 
 __all__ = ["Client", "VectorEnv", "ParallelEnv", "GymEnv", "GymVectorEnv", "KindredError", "TensorInfo",
            "ActionInfo", "Match", "MatchOptions", "SeatGrant", "SeatEnv", "SeatParallelEnv", "open_channel",
-           "PROTOCOL", "__version__", "register_worlds"]
+           "PROTOCOL", "__version__", "register_worlds", "ShardedVectorEnv", "Shard", "resolve_all"]
 
 
 class Client(BaseClient):

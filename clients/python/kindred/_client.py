@@ -199,6 +199,7 @@ class BaseClient:
         streaming: bool = True,
         sparse_observations: bool = True,
         record: Union[str, bool, Sequence[int], None] = None,
+        first_copy: int = 0,
     ) -> "VectorEnv":
         """Creates a session of ``num_copies`` copies of a world (reset it before stepping).
 
@@ -214,6 +215,9 @@ class BaseClient:
             record: copies the server records as replay files: a list of copy indices, or
                 ``"all"`` (or ``True``); ``None`` (default): none. Fetch a copy's latest finished
                 episode with ``VectorEnv.fetch_replay(copy)`` / ``save_replay(copy, path)``.
+            first_copy: global index of this session's copy 0 when it is one shard of an
+                environment spread over several servers (see :class:`kindred.ShardedVectorEnv`):
+                its copy ``k`` plays the episodes copy ``first_copy + k`` plays on one server.
         """
         if int(num_copies) < 1:
             raise ValueError(f"num_copies must be at least 1, got {num_copies}")
@@ -226,6 +230,7 @@ class BaseClient:
             observations=list(observations or []),
             client_name=self.client_name,
             sparse_observations=bool(sparse_observations),
+            first_copy=int(first_copy),
         )
         if record is not None and record is not False:
             request.record.CopyFrom(_record_options(record))

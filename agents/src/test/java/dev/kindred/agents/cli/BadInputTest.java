@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Bad input and failures end with one clear line that says what to do, never a hang: a missing
  * or corrupt checkpoint, one from another world, an unknown config key, an unreachable server,
  * a server going away mid-training; a checkpoint write cut short leaves the previous one
- * loadable; and training over gRPC sees the same first rollout as in process.
+ * loadable; and training over gRPC, on one server or sharded over two, sees the same first rollout
+ * as in process.
  */
 class BadInputTest {
   static final String ENERGY = "{\"width\": 7, \"height\": 7, \"agents\": 2, \"altars\": 1, \"converters\": 1,"
@@ -232,14 +233,15 @@ class BadInputTest {
   }
 
   @Test
-  void grpcAndInProcessTrainingSeeTheSameFirstRollout() {
+  void grpcShardedAndInProcessTrainingSeeTheSameFirstRollout() {
     TrainConfig cfg = new TrainConfig().apply(TrainConfig.readJson(TINY));
     cfg.seed = 42;
-    long[] digest = new long[2];
-    byte[][] params = new byte[2][];
-    try (LoopbackServer server = LoopbackServer.start()) {
-      String[] where = {null, "127.0.0.1:" + server.port()};
-      for (int k = 0; k < 2; k++) {
+    long[] digest = new long[3];
+    byte[][] params = new byte[3][];
+    try (LoopbackServer server = LoopbackServer.start(); LoopbackServer second = LoopbackServer.start()) {
+      // In process; one server; the copies sharded over two servers (what --server a,b opens).
+      String[] where = {null, "127.0.0.1:" + server.port(), "127.0.0.1:" + server.port() + ",127.0.0.1:" + second.port()};
+      for (int k = 0; k < 3; k++) {
         try (VectorEnv env = Envs.open(where[k], cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
             ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
             PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
@@ -250,7 +252,9 @@ class BadInputTest {
       }
     }
     assertEquals(digest[0], digest[1], "the first rollouts differ between in-process and gRPC");
+    assertEquals(digest[0], digest[2], "the first rollouts differ between in-process and 2 shards");
     assertNotEquals(0, digest[0]);
     assertArrayEquals(params[0], params[1], "the same rollout gave different updates");
+    assertArrayEquals(params[0], params[2], "the same rollout gave different updates over shards");
   }
 }

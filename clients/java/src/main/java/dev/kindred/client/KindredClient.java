@@ -339,7 +339,8 @@ public final class KindredClient implements AutoCloseable {
         .setAutoreset(Protos.autoresetMode(o.autoreset()))
         .addAllObservations(o.observations())
         .setClientName(o.clientName())
-        .setSparseObservations(o.sparseObservations());
+        .setSparseObservations(o.sparseObservations())
+        .setFirstCopy(o.firstCopy());
   }
 
   public String target() {

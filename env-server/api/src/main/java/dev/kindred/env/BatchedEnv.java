@@ -39,6 +39,7 @@ public final class BatchedEnv {
   private final int copyStatCount;
 
   private long sessionSeed;
+  private int firstCopy;                // global index of copy 0 when this env is one shard of several
   private final long[] seedEpisode;     // episodes started per copy under the current seed
   private final long[] episodeIndex;    // episodes started per copy over the session's life
   private final long[] episodeLength;
@@ -342,6 +343,22 @@ public final class BatchedEnv {
   }
 
   /**
+   * Seeds local copy {@code k} as global copy {@code firstCopy + k}: an environment that is one
+   * shard of an environment spread over several hosts then plays exactly the episodes the same
+   * copies play in one unsharded environment. Call before the first reset.
+   *
+   * @throws EnvException INVALID_ARGUMENT when negative or when the last copy's index passes 2^31 - 1
+   */
+  public BatchedEnv seedCopiesFrom(long firstCopy) {
+    if (firstCopy < 0 || firstCopy + copies - 1 > Integer.MAX_VALUE) {
+      throw EnvException.invalid("first_copy", firstCopy + " with " + copies
+          + " copies passes the largest copy index (2^31 - 1); expected 0 <= first_copy <= " + (Integer.MAX_VALUE - copies + 1L));
+    }
+    this.firstCopy = (int) firstCopy;
+    return this;
+  }
+
+  /**
    * Polls {@code cancellation} before every copy is reset or stepped, so that a cancelled call
    * stops within one copy's work (the world polls it too, within long resets and steps). A call
    * stopped this way abandons the episodes it touched, as any failure while the world moves does.
@@ -435,7 +452,7 @@ public final class BatchedEnv {
   }
 
   private void startEpisode(int c) {
-    long seed = Seeds.episodeSeed(sessionSeed, c, seedEpisode[c]++);
+    long seed = Seeds.episodeSeed(sessionSeed, firstCopy + c, seedEpisode[c]++);
     int off = c * agents;
     Arrays.fill(batch.rewards(), off, off + agents, 0f);
     Arrays.fill(batch.actionSuccess(), off, off + agents, (byte) 0);

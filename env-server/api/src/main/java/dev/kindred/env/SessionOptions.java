@@ -32,8 +32,10 @@ public final class SessionOptions {
   private final boolean sparseObservations;
   private final List<Integer> recordCopies;
   private final boolean recordAllCopies;
+  private final int firstCopy;
 
   private SessionOptions(Builder b) {
+    this.firstCopy = b.firstCopy;
     this.recordCopies = List.copyOf(b.recordCopies);
     this.recordAllCopies = b.recordAllCopies;
     this.autoreset = b.autoreset;
@@ -54,7 +56,15 @@ public final class SessionOptions {
   public Builder toBuilder() {
     return new Builder().autoreset(autoreset).observations(observations).clientName(clientName)
         .streaming(streaming).sparseObservations(sparseObservations).record(recordCopies)
-        .recordAllCopies(recordAllCopies);
+        .recordAllCopies(recordAllCopies).firstCopy(firstCopy);
+  }
+
+  /**
+   * Global index of this session's copy 0 when it is one shard of an environment spread over
+   * several servers (0 otherwise): its copy k seeds its episodes as copy firstCopy + k.
+   */
+  public int firstCopy() {
+    return firstCopy;
   }
 
   /** The copies the server records (empty: none, unless {@link #recordAllCopies}). */
@@ -97,7 +107,8 @@ public final class SessionOptions {
     return "SessionOptions{autoreset=" + autoreset + ", observations=" + observations
         + ", clientName=" + clientName + ", streaming=" + streaming
         + ", sparseObservations=" + sparseObservations
-        + (recorded() ? ", record=" + (recordAllCopies ? "all" : recordCopies) : "") + "}";
+        + (recorded() ? ", record=" + (recordAllCopies ? "all" : recordCopies) : "")
+        + (firstCopy != 0 ? ", firstCopy=" + firstCopy : "") + "}";
   }
 
   public static final class Builder {
@@ -108,6 +119,16 @@ public final class SessionOptions {
     private boolean sparseObservations = true;
     private List<Integer> recordCopies = List.of();
     private boolean recordAllCopies;
+    private int firstCopy;
+
+    /** See {@link SessionOptions#firstCopy()}; at least 0. */
+    public Builder firstCopy(int firstCopy) {
+      if (firstCopy < 0) {
+        throw new IllegalArgumentException("firstCopy: got " + firstCopy + "; expected at least 0");
+      }
+      this.firstCopy = firstCopy;
+      return this;
+    }
 
     private Builder() {}
 

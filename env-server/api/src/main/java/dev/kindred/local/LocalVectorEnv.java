@@ -115,7 +115,8 @@ public final class LocalVectorEnv implements VectorEnv {
       // The same normalisation as a request on the wire (numbers as doubles, arrays as lists).
       Config resolved = type.schema().resolve(PlainValues.normalize(config));
       World world = decorator.decorate(type.create(resolved, n, WorldContext.reading(dataFiles)), resolved);
-      BatchedEnv env = new BatchedEnv(world, options.autoreset(), seed, options.observations());
+      BatchedEnv env = new BatchedEnv(world, options.autoreset(), seed, options.observations())
+          .seedCopiesFrom(options.firstCopy());
       return new LocalVectorEnv(env, resolved);
     });
   }

@@ -196,6 +196,7 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         world = recording.world();
       }
       BatchedEnv env = new BatchedEnv(world, autoreset, seed, observations)
+          .seedCopiesFrom(Integer.toUnsignedLong(request.getFirstCopy()))
           .stepCopiesOn(stepPool)
           .cancelOn(slot.cancellation());
       SessionSpec spec = SessionSpec.of(env, worldConfig);

@@ -53,6 +53,9 @@ import picocli.CommandLine.Option;
         "  energy.Sk.local         --copies copies in process (LocalVectorEnv), one thread",
         "  energy.Sk.grpc.unary    the same session over gRPC on loopback (unary Step)",
         "  energy.Sk.grpc.stream   the same session over gRPC on loopback (StepStream)",
+        "  energy.Sk.grpc.match2   the same world as a match of 2 seats, each on its own stream",
+        "  energy.Sk.grpc.sharded2 the same copies sharded over 2 servers in this JVM (ShardedVectorEnv); "
+            + "'vs_one_server_stream' is its rate over the stream row's: the overhead of sharding itself",
         "",
         "The local and gRPC rows of a scenario run interleaved (run 1 of each, then run 2, ...), so the gRPC "
             + "rows' 'vs_in_process' ratio is measured under the same machine load. The client and the in-JVM "
@@ -194,6 +197,14 @@ public final class EnergyBench extends PrintingCommand {
                 + " slowest-seat wait p50 %.3f ms, p99 %.3f ms%n",
             r.name(), ratio, r.config().get("copies"), TARGET_MATCH_RATIO, ratio >= TARGET_MATCH_RATIO ? "MET"
                 : "NOT MET", r.extra().get("slowest_seat_wait_p50_ms"), r.extra().get("slowest_seat_wait_p99_ms"));
+        any = true;
+      } else if (r.name().endsWith(".grpc.sharded2")
+          && r.extra().get("vs_one_server_stream") instanceof Double ratio) {
+        // Below 1: what sharding itself costs. Above 1: the two servers' encode/step/decode overlapped
+        // better than one server's (both servers and the client still share this machine's cores).
+        t.printf(Locale.ROOT, "  %s: %.2f of one server's stream with the same %s copies over 2 servers in this JVM"
+                + " (same run): sharding %s %.1f%%%n",
+            r.name(), ratio, r.config().get("copies"), ratio < 1 ? "costs" : "gains", 100 * Math.abs(1 - ratio));
         any = true;
       } else if (r.name().contains(".grpc.") && r.extra().get("vs_in_process") instanceof Double ratio) {
         t.printf(Locale.ROOT, "  %s: %.2f of in-process (%s copies, same run); goal >= %.2f: %s%n",

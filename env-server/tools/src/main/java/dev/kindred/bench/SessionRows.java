@@ -2,6 +2,7 @@ package dev.kindred.bench;
 
 import dev.kindred.client.ClientOptions;
 import dev.kindred.client.KindredClient;
+import dev.kindred.client.ShardedVectorEnv;
 import dev.kindred.client.MatchConfig;
 import dev.kindred.client.RemoteMatch;
 import dev.kindred.client.RemoteVectorEnv;
@@ -59,10 +60,12 @@ final class SessionRows {
 
   /**
    * The names of the session rows of {@code prefix}, in the order they are measured; with
-   * {@code match}, also {@code prefix.grpc.match2} (a 2-seat match of the same world).
+   * {@code match}, also {@code prefix.grpc.match2} (a 2-seat match of the same world) and
+   * {@code prefix.grpc.sharded2} (the same copies sharded over 2 servers in this JVM).
    */
   static List<String> names(String prefix, boolean match) {
-    return match ? List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream", prefix + ".grpc.match2")
+    return match ? List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream", prefix + ".grpc.match2",
+        prefix + ".grpc.sharded2")
         : List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream");
   }
 
@@ -73,6 +76,7 @@ final class SessionRows {
     String unary = names.get(1);
     String stream = names.get(2);
     String match = spec.prefix() + ".grpc.match2";
+    String sharded = spec.prefix() + ".grpc.sharded2";
     if (names.stream().noneMatch(bench::selected)) {
       return;
     }
@@ -84,8 +88,11 @@ final class SessionRows {
     }
     LoopbackServer server = null;
     KindredClient client = null;
+    LoopbackServer server2 = null;
+    KindredClient client2 = null;
     try {
-      if (bench.selected(unary) || bench.selected(stream) || (spec.match() && bench.selected(match))) {
+      if (bench.selected(unary) || bench.selected(stream)
+          || (spec.match() && (bench.selected(match) || bench.selected(sharded)))) {
         quietServerLogs();
         try {
           server = LoopbackServer.start();
@@ -116,6 +123,23 @@ final class SessionRows {
           cases.add(new BenchHarness.Case(match, spec.unit(), spec.config().apply(path), () -> new MatchStepping(c,
               spec)));
         }
+        if (spec.match() && bench.selected(sharded)) {
+          try {
+            server2 = LoopbackServer.start();
+            client2 = KindredClient.connect(server2.address(),
+                ClientOptions.builder().deadline(Duration.ofMinutes(5)).build());
+          } catch (RuntimeException e) {
+            h.fail(sharded, e);
+          }
+        }
+        if (client2 != null) {
+          List<KindredClient> both = List.of(c, client2);
+          String path = "ShardedVectorEnv: the same copies split over 2 KindredServers (one StepStream each, "
+              + "stepped concurrently, merged in copy order) over loopback TCP (clients and servers in this JVM)";
+          cases.add(new BenchHarness.Case(sharded, spec.unit(), spec.config().apply(path), () -> stepping(spec,
+              ShardedVectorEnv.make(both, spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed(),
+                  SessionOptions.builder().observations(spec.observations()).clientName("kindred-bench").build()))));
+        }
       }
       // Interleaved runs: the ratios to the in-process session are measured under the same load.
       List<BenchHarness.Row> rows = h.measureInterleaved(cases);
@@ -128,9 +152,18 @@ final class SessionRows {
         if (streamRow != null && row.name().equals(match)) {
           row = row.withExtra("vs_single_controller_stream", row.median() / streamRow.median());
         }
+        if (streamRow != null && row.name().equals(sharded)) {
+          row = row.withExtra("vs_one_server_stream", row.median() / streamRow.median());
+        }
         h.report(row);
       }
     } finally {
+      if (client2 != null) {
+        client2.close();
+      }
+      if (server2 != null) {
+        server2.close();
+      }
       if (client != null) {
         client.close();
       }

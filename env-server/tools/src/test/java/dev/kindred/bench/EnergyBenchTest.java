@@ -33,7 +33,7 @@ class EnergyBenchTest {
     }
     List<String> names = rows.stream().map(r -> r.get("name").getAsString()).toList();
     assertEquals(List.of("energy.S3.in-process", "energy.S3.local", "energy.S3.grpc.unary", "energy.S3.grpc.stream",
-        "energy.S3.grpc.match2"), names);
+        "energy.S3.grpc.match2", "energy.S3.grpc.sharded2"), names);
     assertEquals(EnergyBench.rowNames(args), names);
     for (JsonObject r : rows) {
       String name = r.get("name").getAsString();
@@ -49,6 +49,7 @@ class EnergyBenchTest {
       List<String> keys = name.endsWith("in-process") ? List.of("ns_per_agent_step", "alloc_bytes_per_step")
           : name.endsWith("match2") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process",
               "vs_single_controller_stream", "slowest_seat_wait_p50_ms", "slowest_seat_wait_p99_ms")
+          : name.endsWith("sharded2") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process", "vs_one_server_stream")
           : name.contains("grpc") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process")
           : List.of("steps_per_s", "p50_ms", "p99_ms");
       for (String key : keys) {
@@ -60,6 +61,7 @@ class EnergyBenchTest {
     assertTrue(log.contains("Goals (docs/benchmarks.md):"), log);
     assertTrue(log.contains("energy.S3.grpc.stream:") && log.contains("goal >= 0.40"), log);
     assertTrue(log.contains("energy.S3.grpc.match2:") && log.contains("of one controller's stream"), log);
+    assertTrue(log.contains("energy.S3.grpc.sharded2:") && log.contains("of one server's stream"), log);
   }
 
   @Test
@@ -94,7 +96,8 @@ class EnergyBenchTest {
     assertEquals(List.of("energy.S1.in-process"), EnergyBench.rowNames("--scenarios", "s1", "--no-grpc",
         "--no-recording"));
     assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S1.grpc.match2",
-        "energy.S3.grpc.unary", "energy.S3.grpc.stream", "energy.S3.grpc.match2"),
+        "energy.S1.grpc.sharded2", "energy.S3.grpc.unary", "energy.S3.grpc.stream", "energy.S3.grpc.match2",
+        "energy.S3.grpc.sharded2"),
         EnergyBench.rowNames("--no-in-process", "--only", "GRPC"));
   }
 
