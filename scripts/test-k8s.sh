@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # The Kubernetes part of `./kindred test`: renders the Kustomize base and the secure overlay in
-# deploy/kubernetes, validates every rendered object against the Kubernetes JSON schemas (strict:
+# env-server/deploy/kubernetes, validates every rendered object against the Kubernetes JSON schemas (strict:
 # unknown fields are errors) and checks what the manifests must agree on with the server
-# (deploy/kubernetes/check_manifests.py: probes on the gRPC port, a termination grace that covers
+# (env-server/deploy/kubernetes/check_manifests.py: probes on the gRPC port, a termination grace that covers
 # the preStop sleep and the server's drain, non-root, a headless Service).
 #
 # Renderer: `kubectl kustomize` (kubectl bundles kustomize), else the pinned kustomize built from
-# the Go module proxy (cached in deploy/kubernetes/.bin). Schemas: the PyPI package
+# the Go module proxy (cached in env-server/deploy/kubernetes/.bin). Schemas: the PyPI package
 # kubernetes-validate, which bundles them (no network at validation time), installed once into
-# deploy/kubernetes/.venv. No cluster is needed, and none is started: see README "Scaling out".
+# env-server/deploy/kubernetes/.venv. No cluster is needed, and none is started: see README "Scaling out".
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-K8S="$ROOT/deploy/kubernetes"
+K8S="$ROOT/env-server/deploy/kubernetes"
 KUSTOMIZE_VERSION="v5.8.3"
 VALIDATE_VERSION="1.37.0"
 KUBERNETES_VERSION="1.33.0"   # the oldest release the manifests target (preStop sleep: 1.30+)
@@ -24,7 +24,7 @@ render() {
   else
     if [ ! -x "$K8S/.bin/kustomize" ]; then
       command -v go >/dev/null 2>&1 || { log "Kubernetes: neither kubectl nor go found; install one to render the manifests"; exit 1; }
-      log "Kubernetes: installing kustomize $KUSTOMIZE_VERSION into deploy/kubernetes/.bin (Go module proxy)"
+      log "Kubernetes: installing kustomize $KUSTOMIZE_VERSION into env-server/deploy/kubernetes/.bin (Go module proxy)"
       GOBIN="$K8S/.bin" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
     fi
     "$K8S/.bin/kustomize" build "$1"
@@ -32,7 +32,7 @@ render() {
 }
 
 if [ ! -x "$K8S/.venv/bin/kubernetes-validate" ]; then
-  log "Kubernetes: installing kubernetes-validate $VALIDATE_VERSION into deploy/kubernetes/.venv (PyPI, once)"
+  log "Kubernetes: installing kubernetes-validate $VALIDATE_VERSION into env-server/deploy/kubernetes/.venv (PyPI, once)"
   python3 -m venv "$K8S/.venv"
   "$K8S/.venv/bin/python" -m pip install -q --disable-pip-version-check "kubernetes-validate==$VALIDATE_VERSION" pyyaml
 fi
@@ -41,7 +41,7 @@ OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 for target in base overlays/secure; do
   name="${target//\//-}"
-  log "Kubernetes: rendering deploy/kubernetes/$target"
+  log "Kubernetes: rendering env-server/deploy/kubernetes/$target"
   render "$K8S/$target" > "$OUT/$name.yaml"
   "$K8S/.venv/bin/kubernetes-validate" --strict --quiet -k "$KUBERNETES_VERSION" "$OUT/$name.yaml"
   "$K8S/.venv/bin/python" "$K8S/check_manifests.py" "$OUT/$name.yaml"
