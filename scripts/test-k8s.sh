@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 K8S="$ROOT/env-server/deploy/kubernetes"
-KUSTOMIZE_VERSION="v5.8.3"
+KUSTOMIZE_VERSION="v5.5.0"   # what kubectl 1.32 bundles; v5.6+ needs a newer Go than 1.26
 VALIDATE_VERSION="1.37.0"
 KUBERNETES_VERSION="1.33.0"   # the oldest release the manifests target (preStop sleep: 1.30+)
 log() { printf 'kindred: %s\n' "$*" >&2; }
