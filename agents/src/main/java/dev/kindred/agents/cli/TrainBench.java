@@ -84,22 +84,24 @@ final class TrainBench implements Callable<Integer> {
       }
     }
     if (!json) {
-      System.out.printf(Locale.ROOT, "%-22s %-16s %10s %10s %10s %5s %6s %6s %6s %12s%n", "name", "unit", "median",
-          "min", "max", "runs", "env", "infer", "update", "rss MiB");
+      System.out.printf(Locale.ROOT, "%-22s %-16s %10s %10s %10s %5s %14s %6s %6s %6s %12s%n", "name", "unit",
+          "median", "min", "max", "runs", "agent-steps/s", "env", "infer", "update", "rss MiB");
       for (Map<String, Object> r : rows) {
-        if (!r.get("unit").equals("env_steps_per_s")) {
+        if (!r.get("unit").equals("copy_steps_per_s")) {
           continue;
         }
-        System.out.printf(Locale.ROOT, "%-22s %-16s %10.0f %10.0f %10.0f %5d %5.0f%% %5.0f%% %5.0f%% %5.0f -> %4.0f%n",
+        System.out.printf(Locale.ROOT,
+            "%-22s %-16s %10.0f %10.0f %10.0f %5d %14.0f %5.0f%% %5.0f%% %5.0f%% %5.0f -> %4.0f%n",
             r.get("name"), r.get("unit"), r.get("median"), r.get("min"), r.get("max"), r.get("runs"),
+            r.get("agent_steps_per_s_median"),
             100 * (double) r.get("env_fraction"), 100 * (double) r.get("inference_fraction"),
             100 * (double) r.get("update_fraction"), r.get("rss_mib_start"), r.get("rss_mib_end"));
       }
       System.out.println("config: " + cfg.world + " " + cfg.worldConfig + ", " + cfg.copies + " copies, horizon "
           + cfg.horizon + ", epochs " + cfg.epochs + " x minibatches " + cfg.minibatches + ", encoder " + cfg.imageEncoder
           + ", self-play " + cfg.selfplayFraction + " with a full pool of " + cfg.poolSize + ", torch threads "
-          + ai.djl.pytorch.jni.JniUtils.getNumThreads() + "; " + iterations + " iterations per run; env_steps_per_s "
-          + "counts copy-steps (x agents for agent-steps)");
+          + ai.djl.pytorch.jni.JniUtils.getNumThreads() + "; " + iterations + " iterations per run; copy_steps_per_s "
+          + "counts steps of one copy (every agent of the copy acting once), agent-steps/s every agent's action");
     }
     return 0;
   }
@@ -160,8 +162,9 @@ final class TrainBench implements Callable<Integer> {
     Arrays.sort(sorted);
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("name", name);
-    row.put("unit", "env_steps_per_s");
+    row.put("unit", "copy_steps_per_s");
     row.put("median", BenchHarness.median(rates));
+    row.put("agent_steps_per_s_median", BenchHarness.median(rates) * agents);
     row.put("min", sorted[0]);
     row.put("max", sorted[sorted.length - 1]);
     row.put("runs", runs);
