@@ -2,7 +2,7 @@
 
 Starts a Kindred server with a token file (the live view sees only the sessions of its own
 principal, so the viewer and this client share a token), creates a one-copy energy session that the
-server records, resets it and prints one JSON line: {"target", "session", "token"}. Then reads
+server records, resets it and prints one JSON line: {"target", "session", "token", "server_pid"}. Then reads
 commands from stdin, one per line, and answers each with one JSON line:
 
     step   -> {"t": episode step, "energy": [every agent's energy as this client observed it]}
@@ -37,7 +37,8 @@ def main() -> None:
             env.reset()
             rng = np.random.default_rng(7)
             t = 0
-            print(json.dumps({"target": server.target, "session": env.session_id, "token": token}), flush=True)
+            print(json.dumps({"target": server.target, "session": env.session_id, "token": token,
+                              "server_pid": server.proc.pid}), flush=True)
             for line in sys.stdin:
                 cmd = line.strip()
                 if cmd == "step":

@@ -311,15 +311,18 @@ async function liveStep(session, want) {
 test('the live view follows a running session: its step and an agent\'s energy as the client saw them', async () => {
   assert.ok(existsSync(PYTHON), `no Python client at ${PYTHON} (scripts/test-python.sh --install-only makes it)`);
   const session = startSession();
-  let view, livePage;
+  let view, livePage, serverGone = false;
   try {
-    const { target, session: id, token } = await session.next();
+    const { target, session: id, token, server_pid: serverPid } = await session.next();
     // The viewer calls as the session's principal: the same token, from the environment.
     const v = await startView(null, ['--live', target], { ...process.env, KINDRED_TOKEN: token });
     view = v.proc;
     livePage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     livePage.on('pageerror', (e) => pageErrors.push(`live: ${e.message}`));
-    livePage.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`live: ${m.text()}`); });
+    livePage.on('console', (m) => {
+      // Once the server is gone the sessions list answers 502 on purpose (the browser logs each one).
+      if (m.type() === 'error' && !(serverGone && /status of 502/.test(m.text()))) pageErrors.push(`live: ${m.text()}`);
+    });
     await livePage.goto(v.url);
     const item = livePage.locator(`[data-testid=live-item][data-session="${id}"][data-copy="0"]`);
     await item.waitFor({ timeout: 15000 });
@@ -356,6 +359,12 @@ test('the live view follows a running session: its step and an agent\'s energy a
     await session.ask('close');
     await livePage.waitForFunction(() => document.body.dataset.live === 'ended', null, { timeout: 15000 });
     assert.match(await livePage.textContent('[data-testid=live-state]'), /the session ended \(last step 6\)/);
+    // The server goes away: the list says which address stopped answering.
+    serverGone = true;
+    process.kill(serverPid, 'SIGKILL');
+    await livePage.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'error',
+      null, { timeout: 15000 });
+    assert.match(await livePage.textContent('[data-testid=live-status]'), new RegExp(`no Kindred server answers at ${target}`));
   } finally {
     await livePage?.close();
     view?.kill();

@@ -39,6 +39,11 @@ public final class LiveSource implements AutoCloseable {
     return new LiveSource(target, options, KindredClient.connect(target, options));
   }
 
+  /** A source on a client already connected (tests: its connection is the sessions' principal). */
+  static LiveSource of(KindredClient client, ClientOptions options) {
+    return new LiveSource(client.target(), options, client);
+  }
+
   /** The server's address, as given. */
   public String target() {
     return target;

@@ -229,7 +229,7 @@ public final class ViewServer implements AutoCloseable {
     } catch (KindredException e) {
       JsonObject o = new JsonObject();
       o.addProperty("error", "UNAVAILABLE".equals(e.code())
-          ? "no Kindred server answers at " + live.target() + " (" + e.detail() + ")"
+          ? "no Kindred server answers at " + live.target() + " (it stopped, or cannot be reached); trying again"
           : "the server at " + live.target() + " refused ListRecordings: " + e.getMessage());
       o.addProperty("code", e.code());
       o.addProperty("target", live.target());
