@@ -6,10 +6,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { execFile, spawn } from 'node:child_process';
@@ -282,6 +282,41 @@ test('a tournament shows its leaderboard as results.json has it', async () => {
 });
 
 // ---- live: a running session followed as it steps ------------------------------------------------
+
+test('a live feed keeps only its last steps, and folding the older ones keeps every state right', async () => {
+  // The page's own modules, copied as .mjs so that any Node 18+ loads them as ES modules.
+  const web = join(ROOT, 'env-server/tools/src/main/resources/dev/kindred/view/web');
+  const mods = join(work, 'web-modules');
+  mkdirSync(mods, { recursive: true });
+  for (const f of ['live', 'replay']) {
+    writeFileSync(join(mods, `${f}.mjs`), readFileSync(join(web, `${f}.js`), 'utf8').replaceAll("'./replay.js'", "'./replay.mjs'"));
+  }
+  const { LiveFeed } = await import(pathToFileURL(join(mods, 'live.mjs')).href);
+  const { parseReplay } = await import(pathToFileURL(join(mods, 'replay.mjs')).href);
+  const file = join(dir, names.energy);
+  const text = gunzipSync(readFileSync(file)).toString('utf8');
+  const full = parseReplay(text);
+  const r = readReplay(file);
+  assert.ok(r.T >= 40, `the recorded episode has ${r.T} steps`);
+  const feed = new LiveFeed(20);
+  feed.push(r.header);
+  let peak = 0;
+  for (const s of r.steps) { feed.push(s); peak = Math.max(peak, feed.steps.length); }
+  assert.ok(peak <= 22, `the feed held ${peak} steps at once`);
+  const m = feed.model();
+  assert.equal(m.t0 + m.T, r.T);
+  assert.ok(m.t0 > 0 && m.T <= 22);
+  // Every kept step shows what the whole file shows there.
+  for (let t = 0; t <= m.T; t++) {
+    for (let i = 0; i < m.n; i++) {
+      const at = (t + m.t0) * m.n + i, here = t * m.n + i;
+      assert.equal(m.energy[here], full.energy[at], `energy of agent ${i} at step ${t + m.t0}`);
+      assert.equal(m.agent.x[here], full.agent.x[at]);
+      assert.equal(m.agent.y[here], full.agent.y[at]);
+      assert.equal(m.agent.green[here], full.agent.green[at]);
+    }
+  }
+});
 
 const PYTHON = process.env.KINDRED_PYTHON || join(ROOT, 'clients/python/.venv/bin/python');
 const LIVE_WORLD = { ...ENERGY_WORLD, max_steps: 500 };

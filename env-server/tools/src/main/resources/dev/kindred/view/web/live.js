@@ -6,11 +6,11 @@
 import { buildModel } from './replay.js';
 
 export const MAX_STEPS = 5000;
-const TRIM = 500; // steps folded at once when over MAX_STEPS
 
 export class LiveFeed {
   constructor(maxSteps = MAX_STEPS) {
     this.maxSteps = maxSteps;
+    this.trim = Math.max(1, Math.floor(maxSteps / 10)); // steps folded at once when over maxSteps
     this.header = null;   // the episode's header
     this.base = null;     // full state at step t0 (the header's initial state, or a state line's)
     this.t0 = 0;          // the episode step the base state is at
@@ -45,7 +45,7 @@ export class LiveFeed {
     } else if (Array.isArray(o.actions)) {
       if (o.t <= this.lastT) return; // already have it (a reopened watch)
       this.steps.push(o);
-      if (this.steps.length > this.maxSteps + TRIM) this.fold(this.steps.length - this.maxSteps);
+      if (this.steps.length > this.maxSteps + this.trim) this.fold(this.steps.length - this.maxSteps);
     }
     this.cached = null;
   }
