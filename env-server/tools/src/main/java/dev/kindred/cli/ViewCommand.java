@@ -45,7 +45,7 @@ public final class ViewCommand extends PrintingCommand {
 
   @Option(names = "--live", arity = "0..1", paramLabel = "HOST:PORT", fallbackValue = DEFAULT_TARGET,
       description = "also follow the recorded sessions of the Kindred server at HOST:PORT as they run "
-          + "(default address " + DEFAULT_TARGET + ")")
+          + "(default address " + DEFAULT_TARGET + "; give PATH before --live)")
   String live;
 
   @Option(names = "--token-env", paramLabel = "VAR",
@@ -111,6 +111,10 @@ public final class ViewCommand extends PrintingCommand {
         out.println("kindred view: " + replays + " replay(s), " + tournaments + " tournament(s) under "
             + catalog.root() + (listing.leftOut() > 0 ? " (" + listing.leftOut() + " more not listed)" : "")
             + "; format version " + ReplayCheck.FORMAT_VERSION);
+      }
+      if (source != null && !java.net.InetAddress.getByName(host).isLoopbackAddress()) {
+        err.println("kindred view: warning: --host " + host + " lets anyone who reaches port " + server.port()
+            + " watch the sessions of the server at " + live + " with this viewer's token");
       }
       if (source != null) {
         out.println("kindred view: following the recorded sessions of the server at " + live + " ("
