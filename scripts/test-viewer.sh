@@ -4,7 +4,7 @@
 # headless Chromium (Debian's `chromium` package, installed with apt-get when missing; no browser
 # download) with playwright-core (pinned in env-server/tools/src/test/browser/package-lock.json,
 # `npm ci` rerun only when the lockfile changes). Needs the jar and agents classes (`mvn verify`
-# or `./kindred build` before).
+# or `./kindred build` before); the live test also the Python client's venv (made when missing).
 #
 #   scripts/test-viewer.sh                 run the browser tests
 #   scripts/test-viewer.sh --screenshot F  also save the energy-world screenshot to F (the README's
@@ -26,6 +26,12 @@ done
 command -v node >/dev/null 2>&1 || { log "'node' (Node.js 18+) is required for the viewer's browser tests"; exit 1; }
 command -v npm >/dev/null 2>&1 || { log "'npm' is required for the viewer's browser tests"; exit 1; }
 [ -f "$ROOT/env-server/target/kindred-server.jar" ] || { log "missing env-server/target/kindred-server.jar (mvn verify builds it)"; exit 1; }
+
+# The live test steps a session from the Python client (clients/python/.venv; ./kindred test makes it first).
+if [ -z "${KINDRED_PYTHON:-}" ] && [ ! -x "$ROOT/clients/python/.venv/bin/python" ]; then
+  log "viewer: no clients/python/.venv for the live test; creating it"
+  "$ROOT/scripts/test-python.sh" --install-only
+fi
 
 CHROMIUM="${CHROMIUM:-$(command -v chromium || true)}"
 if [ -z "$CHROMIUM" ]; then

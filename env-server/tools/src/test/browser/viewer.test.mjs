@@ -6,13 +6,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { writeBadReplays } from './fixtures.mjs';
 
@@ -46,9 +48,10 @@ function positionsAt(replay, t) {
   return { x, y };
 }
 
-function startView(path) {
+function startView(path, args = [], env = process.env) {
   return new Promise((ok, fail) => {
-    const p = spawn('java', ['-jar', JAR, 'view', path, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('java', ['-jar', JAR, 'view', ...(path ? [path] : []), '--port', '0', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '', err = '';
     const timer = setTimeout(() => fail(new Error(`kindred view printed no URL in 30 s: ${out} ${err}`)), 30000);
     p.stdout.on('data', (d) => {
@@ -276,6 +279,140 @@ test('a tournament shows its leaderboard as results.json has it', async () => {
   await page.waitForSelector('#replay:not([hidden])');
   const shown = await page.textContent('[data-testid=title]');
   assert.ok(shown.includes(recorded[0].replay), `${shown} names ${recorded[0].replay}`);
+});
+
+// ---- live: a running session followed as it steps ------------------------------------------------
+
+test('a live feed keeps only its last steps, and folding the older ones keeps every state right', async () => {
+  // The page's own modules, copied as .mjs so that any Node 18+ loads them as ES modules.
+  const web = join(ROOT, 'env-server/tools/src/main/resources/dev/kindred/view/web');
+  const mods = join(work, 'web-modules');
+  mkdirSync(mods, { recursive: true });
+  for (const f of ['live', 'replay']) {
+    writeFileSync(join(mods, `${f}.mjs`), readFileSync(join(web, `${f}.js`), 'utf8').replaceAll("'./replay.js'", "'./replay.mjs'"));
+  }
+  const { LiveFeed } = await import(pathToFileURL(join(mods, 'live.mjs')).href);
+  const { parseReplay } = await import(pathToFileURL(join(mods, 'replay.mjs')).href);
+  const file = join(dir, names.energy);
+  const text = gunzipSync(readFileSync(file)).toString('utf8');
+  const full = parseReplay(text);
+  const r = readReplay(file);
+  assert.ok(r.T >= 40, `the recorded episode has ${r.T} steps`);
+  const feed = new LiveFeed(20);
+  feed.push(r.header);
+  let peak = 0;
+  for (const s of r.steps) { feed.push(s); peak = Math.max(peak, feed.steps.length); }
+  assert.ok(peak <= 22, `the feed held ${peak} steps at once`);
+  const m = feed.model();
+  assert.equal(m.t0 + m.T, r.T);
+  assert.ok(m.t0 > 0 && m.T <= 22);
+  // Every kept step shows what the whole file shows there.
+  for (let t = 0; t <= m.T; t++) {
+    for (let i = 0; i < m.n; i++) {
+      const at = (t + m.t0) * m.n + i, here = t * m.n + i;
+      assert.equal(m.energy[here], full.energy[at], `energy of agent ${i} at step ${t + m.t0}`);
+      assert.equal(m.agent.x[here], full.agent.x[at]);
+      assert.equal(m.agent.y[here], full.agent.y[at]);
+      assert.equal(m.agent.green[here], full.agent.green[at]);
+    }
+  }
+});
+
+const PYTHON = process.env.KINDRED_PYTHON || join(ROOT, 'clients/python/.venv/bin/python');
+const LIVE_WORLD = { ...ENERGY_WORLD, max_steps: 500 };
+
+/** live_session.py: a server with a token and a recorded session, stepped one line at a time. */
+function startSession() {
+  const p = spawn(PYTHON, [join(HERE, 'live_session.py'), JAR, JSON.stringify(LIVE_WORLD)],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`live_session.py ended: ${err.slice(-2000)}`);
+    return JSON.parse(r.value);
+  };
+  const ask = async (cmd) => { p.stdin.write(cmd + '\n'); return next(); };
+  return { proc: p, next, ask, quit: () => { p.stdin.end('quit\n'); } };
+}
+
+async function liveStep(session, want) {
+  const seen = await session.ask('step');
+  assert.equal(seen.t, want);
+  return seen;
+}
+
+test('the live view follows a running session: its step and an agent\'s energy as the client saw them', async () => {
+  assert.ok(existsSync(PYTHON), `no Python client at ${PYTHON} (scripts/test-python.sh --install-only makes it)`);
+  const session = startSession();
+  let view, livePage, serverGone = false;
+  try {
+    const { target, session: id, token, server_pid: serverPid } = await session.next();
+    // The viewer calls as the session's principal: the same token, from the environment.
+    const v = await startView(null, ['--live', target], { ...process.env, KINDRED_TOKEN: token });
+    view = v.proc;
+    livePage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    livePage.on('pageerror', (e) => pageErrors.push(`live: ${e.message}`));
+    livePage.on('console', (m) => {
+      // Once the server is gone the sessions list answers 502 on purpose (the browser logs each one).
+      if (m.type() === 'error' && !(serverGone && /status of 502/.test(m.text()))) pageErrors.push(`live: ${m.text()}`);
+    });
+    await livePage.goto(v.url);
+    const item = livePage.locator(`[data-testid=live-item][data-session="${id}"][data-copy="0"]`);
+    await item.waitFor({ timeout: 15000 });
+    await item.click();
+    await livePage.waitForFunction(() => document.body.dataset.live === 'following');
+    const liveStepShown = (want) => livePage.waitForFunction(
+      (w) => document.querySelector('[data-testid=step]')?.textContent === String(w), want, { timeout: 10000 });
+    const energyShown = async () => Number(await livePage.textContent('[data-testid=agent-energy]'));
+    // Slowly, as a person watches: each step shows up on its own.
+    let seen;
+    for (let t = 1; t <= 4; t++) {
+      seen = await liveStep(session, t);
+      await liveStepShown(t);
+      assert.ok(Math.abs(await energyShown() - seen.energy[0]) < 1e-3,
+        `step ${t}: the page shows agent 0 with energy ${await energyShown()}, the client saw ${seen.energy[0]}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // Pause: the page stays where it is while steps keep arriving; resume jumps to the latest.
+    await livePage.click('[data-testid=live-follow]');
+    await livePage.waitForFunction(() => document.body.dataset.live === 'paused');
+    await liveStep(session, 5);
+    seen = await liveStep(session, 6);
+    await livePage.waitForFunction(() => document.querySelector('[data-testid=steps]')?.textContent === '6');
+    assert.equal(await livePage.textContent('[data-testid=step]'), '4');
+    await livePage.locator('[data-testid=scrubber]').fill('2');
+    await liveStepShown(2);
+    await livePage.click('[data-testid=live-follow]');
+    await livePage.waitForFunction(() => document.body.dataset.live === 'following');
+    await liveStepShown(6);
+    assert.ok(Math.abs(await energyShown() - seen.energy[0]) < 1e-3);
+    assert.ok(await livePage.locator('[data-testid=chart-a] path').count() >= LIVE_WORLD.agents);
+    writeFileSync(join(OUT, 'viewer-live.png'), await livePage.screenshot({ fullPage: true }));
+    // The session closes: the page says so.
+    await session.ask('close');
+    await livePage.waitForFunction(() => document.body.dataset.live === 'ended', null, { timeout: 15000 });
+    assert.match(await livePage.textContent('[data-testid=live-state]'), /the session ended \(last step 6\)/);
+    // The server goes away: the list says which address stopped answering.
+    serverGone = true;
+    process.kill(serverPid, 'SIGKILL');
+    await livePage.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.state === 'error',
+      null, { timeout: 15000 });
+    assert.match(await livePage.textContent('[data-testid=live-status]'), new RegExp(`no Kindred server answers at ${target}`));
+  } finally {
+    await livePage?.close();
+    view?.kill();
+    session.quit();
+  }
+});
+
+test('--live with no server at the address names the address and fails', async () => {
+  const port = await new Promise((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
+  const r = await run('java', ['-jar', JAR, 'view', '--live', `127.0.0.1:${port}`, '--port', '0'])
+    .then(() => ({ code: 0, stderr: '' }), (e) => e);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`kindred view: --live: .*127\\.0\\.0\\.1:${port}`));
 });
 
 test('no errors in the page', () => {

@@ -120,6 +120,8 @@ final class EnergyRecorder implements CopyRecorder<EnergyFrame> {
 
   @Override
   public Map<String, Object> state(EnergyFrame frame) {
+    // Frames captured on the stepping thread hold positions as cell indices only.
+    frame.resolvePositions(view.width());
     return initial(frame);
   }
 

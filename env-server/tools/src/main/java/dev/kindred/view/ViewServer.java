@@ -9,6 +9,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kindred.env.KindredException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,18 +40,22 @@ import java.util.regex.Pattern;
  *   <li>{@code /api/replay/ID}: a replay's bytes as they are on disk, gzip, sent with
  *       {@code Content-Encoding: gzip} so the browser inflates them; a file that fails its check is
  *       refused (422) with the reason;
- *   <li>{@code /api/tournament/ID}: a tournament's results.json, games linked to replay ids.
+ *   <li>{@code /api/tournament/ID}: a tournament's results.json, games linked to replay ids;
+ *   <li>with a {@link LiveSource} ({@code view --live}): {@code /api/live/sessions}, the server's
+ *       recorded sessions (502 naming the address when it does not answer), and
+ *       {@code /api/live/watch/SESSION/COPY}, one copy followed as Server-Sent Events
+ *       ({@link LiveStream}; at most {@link #MAX_LIVE_STREAMS} at once, each with its own bounded
+ *       queue of {@link #LIVE_QUEUE} lines).
  * </ul>
  *
  * <p>The browser never names a path: anything but those routes and ids handed out by the
  * {@link ReplayCatalog} is 404. Requests are bounded: GET/HEAD only, short URIs, a fixed pool of
  * threads.
  *
- * <p>Live view (a server's recorded sessions, issue 15; not built yet) plugs in here as another
- * source of the same JSON Lines: routes under {@code /api/live/} streaming a header, a state line
- * and then step lines as the session runs. On the page, {@code replay.js} turns lines into
- * per-step arrays; a live source would append step lines to the open model and move the
- * timeline's end, the rest of the page unchanged.
+ *
+ * <p>On the page, {@code replay.js} turns replay lines into per-step arrays; {@code live.js}
+ * builds the same model from a live stream's lines (keeping the last steps only), the rest of the
+ * page unchanged.
  */
 public final class ViewServer implements AutoCloseable {
   static final String WEB = "/dev/kindred/view/web/";
@@ -57,35 +63,52 @@ public final class ViewServer implements AutoCloseable {
   static final Pattern ASSET = Pattern.compile("/assets/([a-z0-9][a-z0-9-]{0,40}\\.(js|css|svg|png))");
   static final Pattern REPLAY = Pattern.compile("/api/replay/([0-9]{1,9})");
   static final Pattern TOURNAMENT = Pattern.compile("/api/tournament/([0-9]{1,9})");
+  static final Pattern LIVE_WATCH = Pattern.compile("/api/live/watch/([A-Za-z0-9_.-]{1,128})/([0-9]{1,5})");
   static final int MAX_TOURNAMENT_BYTES = 32 << 20;
+  static final int MAX_LIVE_STREAMS = 8;
+  static final int LIVE_QUEUE = 512;
   private static final Map<String, String> TYPES = Map.of(
       "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "svg", "image/svg+xml",
       "png", "image/png", "html", "text/html; charset=utf-8");
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
   private final ReplayCatalog catalog;
+  private final LiveSource live;
   private final HttpServer http;
   private final ExecutorService pool;
+  private final Semaphore liveStreams = new Semaphore(MAX_LIVE_STREAMS);
 
-  private ViewServer(ReplayCatalog catalog, HttpServer http, ExecutorService pool) {
+  private ViewServer(ReplayCatalog catalog, LiveSource live, HttpServer http, ExecutorService pool) {
     this.catalog = catalog;
+    this.live = live;
     this.http = http;
     this.pool = pool;
   }
 
   /** Starts serving {@code catalog} on {@code host:port} (port 0: any free port). */
   public static ViewServer start(ReplayCatalog catalog, String host, int port) throws IOException {
+    return start(catalog, null, host, port);
+  }
+
+  /**
+   * Starts serving {@code catalog} (or no files: null) and, with {@code live}, a server's recorded
+   * sessions, on {@code host:port} (port 0: any free port).
+   */
+  public static ViewServer start(ReplayCatalog catalog, LiveSource live, String host, int port) throws IOException {
     // Bounds of the JDK server, read once when it first starts: a request must arrive within 20 s
     // (a client that trickles bytes is cut off), a response be sent within 5 minutes.
     System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "20"));
-    System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "300"));
+    // A live stream is one long response: an hour, after which the page reconnects by itself.
+    System.setProperty("sun.net.httpserver.maxRspTime",
+        System.getProperty("sun.net.httpserver.maxRspTime", live == null ? "300" : "3600"));
     HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 32);
-    ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
+    // Four threads for pages and files, one more per live stream (each holds its thread).
+    ExecutorService pool = Executors.newFixedThreadPool(4 + (live == null ? 0 : MAX_LIVE_STREAMS), r -> {
       Thread t = new Thread(r, "kindred-view");
       t.setDaemon(true);
       return t;
     });
-    ViewServer server = new ViewServer(catalog, http, pool);
+    ViewServer server = new ViewServer(catalog, live, http, pool);
     http.createContext("/", server::handle);
     http.setExecutor(pool);
     http.start();
@@ -148,15 +171,33 @@ public final class ViewServer implements AutoCloseable {
       sendReplay(ex, m.group(1));
     } else if ((m = TOURNAMENT.matcher(path)).matches()) {
       sendTournament(ex, m.group(1));
+    } else if (live != null && path.equals("/api/live/sessions")) {
+      sendLiveSessions(ex);
+    } else if (live != null && (m = LIVE_WATCH.matcher(path)).matches()) {
+      sendLiveStream(ex, m.group(1), Integer.parseInt(m.group(2)));
     } else {
       sendError(ex, 404, "no such page");
     }
   }
 
   JsonObject index() {
-    ReplayCatalog.Listing listing = catalog.scan();
     JsonArray replays = new JsonArray();
     JsonArray tournaments = new JsonArray();
+    JsonObject index = new JsonObject();
+    if (live != null) {
+      JsonObject l = new JsonObject();
+      l.addProperty("target", live.target());
+      index.add("live", l);
+    }
+    if (catalog == null) {
+      index.addProperty("root", "");
+      index.addProperty("format_version", ReplayCheck.FORMAT_VERSION);
+      index.add("replays", replays);
+      index.add("tournaments", tournaments);
+      index.addProperty("left_out", 0);
+      return index;
+    }
+    ReplayCatalog.Listing listing = catalog.scan();
     for (ReplayCatalog.Entry e : listing.entries()) {
       JsonObject o = new JsonObject();
       o.addProperty("id", e.id());
@@ -174,7 +215,6 @@ public final class ViewServer implements AutoCloseable {
         tournaments.add(o);
       }
     }
-    JsonObject index = new JsonObject();
     index.addProperty("root", catalog.root().getFileName() == null ? "/" : catalog.root().getFileName().toString());
     index.addProperty("format_version", ReplayCheck.FORMAT_VERSION);
     index.add("replays", replays);
@@ -183,7 +223,51 @@ public final class ViewServer implements AutoCloseable {
     return index;
   }
 
+  private void sendLiveSessions(HttpExchange ex) throws IOException {
+    try {
+      sendJson(ex, 200, live.sessions());
+    } catch (KindredException e) {
+      JsonObject o = new JsonObject();
+      o.addProperty("error", "UNAVAILABLE".equals(e.code())
+          ? "no Kindred server answers at " + live.target() + " (it stopped, or cannot be reached); trying again"
+          : "the server at " + live.target() + " refused ListRecordings: " + e.getMessage());
+      o.addProperty("code", e.code());
+      o.addProperty("target", live.target());
+      sendJson(ex, 502, o);
+    }
+  }
+
+  /** One copy followed as Server-Sent Events until the session ends or the browser leaves. */
+  private void sendLiveStream(HttpExchange ex, String session, int copy) throws IOException {
+    if (!liveStreams.tryAcquire()) {
+      sendError(ex, 503, "already " + MAX_LIVE_STREAMS + " live streams open; close a tab following a session");
+      return;
+    }
+    try {
+      ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+      if (ex.getRequestMethod().equals("HEAD")) {
+        ex.sendResponseHeaders(200, -1);
+        return;
+      }
+      ex.sendResponseHeaders(200, 0); // chunked: as long as the session runs
+      LiveStream stream = new LiveStream((onLine, onEnd) -> live.watch(session, copy, onLine, onEnd), LIVE_QUEUE);
+      try (OutputStream out = ex.getResponseBody()) {
+        stream.run(out);
+      } catch (IOException gone) {
+        // the browser closed the page or the connection: the watch is cancelled
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } finally {
+      liveStreams.release();
+    }
+  }
+
   private void sendReplay(HttpExchange ex, String id) throws IOException {
+    if (catalog == null) {
+      sendError(ex, 404, "no replay with id " + id + " (this viewer serves no files)");
+      return;
+    }
     Optional<ReplayCatalog.Entry> entry = catalog.get(id).filter(e -> e.kind() == ReplayCatalog.Kind.REPLAY);
     if (entry.isEmpty()) {
       sendError(ex, 404, "no replay with id " + id + " (ids come from /api/index)");
@@ -209,6 +293,10 @@ public final class ViewServer implements AutoCloseable {
   }
 
   private void sendTournament(HttpExchange ex, String id) throws IOException {
+    if (catalog == null) {
+      sendError(ex, 404, "no tournament with id " + id + " (this viewer serves no files)");
+      return;
+    }
     Optional<ReplayCatalog.Entry> entry = catalog.get(id).filter(e -> e.kind() == ReplayCatalog.Kind.TOURNAMENT);
     if (entry.isEmpty()) {
       sendError(ex, 404, "no tournament with id " + id + " (ids come from /api/index)");

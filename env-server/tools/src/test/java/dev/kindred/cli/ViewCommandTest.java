@@ -52,6 +52,20 @@ class ViewCommandTest {
   }
 
   @Test
+  void liveWithNoServerNamesTheAddressItTriedAndFails() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    assertEquals(1, run("view", "--live", "127.0.0.1:" + port, "--port", "0"));
+    String said = errBytes.toString(StandardCharsets.UTF_8);
+    assertTrue(said.startsWith("kindred view: --live: ") && said.contains("127.0.0.1:" + port), said);
+    assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
+    assertEquals(0, run("view", "--help"));
+    assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--live[=HOST:PORT]"), outBytes.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
   void printsTheUrlAndServesUntilStopped() throws Exception {
     ViewCommand view = new ViewCommand();
     CompletableFuture<Integer> code = CompletableFuture.supplyAsync(

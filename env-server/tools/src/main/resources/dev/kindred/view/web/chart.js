@@ -28,9 +28,9 @@ export function fmt(v) {
 
 /**
  * Draws series [{values: Float64Array(T+1) or function(t), color, width, opacity, label}] into svg.
- * Returns {cursor(t)} to move the current-step line without redrawing the lines.
+ * Step labels count from t0. Returns {cursor(t)} to move the current-step line without redrawing the lines.
  */
-export function lineChart(svg, T, series, { onSeek, yMin, yMax } = {}) {
+export function lineChart(svg, T, series, { onSeek, yMin, yMax, t0 = 0 } = {}) {
   svg.replaceChildren();
   const W = svg.clientWidth || 500, H = svg.clientHeight || 180;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
@@ -52,8 +52,9 @@ export function lineChart(svg, T, series, { onSeek, yMin, yMax } = {}) {
     el('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: '#2a3340', 'stroke-width': 1 }, axes);
     el('text', { x: L - 6, y: y(v) + 3, 'text-anchor': 'end' }, axes).textContent = fmt(v);
   }
-  for (const t of niceTicks(0, T, 6)) {
-    el('text', { x: x(t), y: H - 6, 'text-anchor': 'middle' }, axes).textContent = t;
+  // Step labels start at t0 (a live view keeps only the latest steps).
+  for (const t of niceTicks(t0, t0 + T, 6)) {
+    el('text', { x: x(t - t0), y: H - 6, 'text-anchor': 'middle' }, axes).textContent = t;
   }
   for (const s of series) {
     let d = '';

@@ -23,9 +23,18 @@ export function parseReplay(text) {
   if (header.format_version > FORMAT_VERSION) {
     throw new Error(`format_version ${header.format_version} is newer than this reader knows (${FORMAT_VERSION})`);
   }
+  return buildModel(header, objs.slice(1));
+}
+
+/**
+ * The model of a header and the lines after it (steps, states, end; a trailer is skipped). Step
+ * i of the model is the i-th step line; the live view passes a header whose initial state is the
+ * latest state line's.
+ */
+export function buildModel(header, rest) {
   const steps = [], states = new Map();
   let end = null;
-  for (const o of objs.slice(1)) {
+  for (const o of rest) {
     if (o.content_sha256 !== undefined) continue;
     if (o.end) end = o.end;
     else if (o.state) states.set(o.t, o.state);
