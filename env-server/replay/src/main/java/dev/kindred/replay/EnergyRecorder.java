@@ -74,25 +74,21 @@ final class EnergyRecorder implements CopyRecorder<EnergyFrame> {
       economy.put(Economy.ITEMS.get(i).key(), v.economy(i));
     }
     s.put("economy", economy);
-    List<List<Integer>> costs = new ArrayList<>();
-    List<List<Float>> body = new ArrayList<>();
-    List<Integer> groups = new ArrayList<>();
-    List<List<Float>> kinship = new ArrayList<>();
+    // Primitive arrays (Gson writes them as JSON arrays): no boxing on the stepping thread at reset.
+    int kinds = v.actionKinds();
+    int[][] costs = new int[agents][kinds];
+    float[][] body = new float[agents][kinds];
+    int[] groups = new int[agents];
+    float[][] kinship = new float[agents][agents];
     for (int a = 0; a < agents; a++) {
-      List<Integer> c = new ArrayList<>();
-      List<Float> b = new ArrayList<>();
-      for (int k = 0; k < v.actionKinds(); k++) {
-        c.add(v.actionCost(a, k));
-        b.add(v.bodyMultiplier(a, k));
+      for (int k = 0; k < kinds; k++) {
+        costs[a][k] = v.actionCost(a, k);
+        body[a][k] = v.bodyMultiplier(a, k);
       }
-      costs.add(c);
-      body.add(b);
-      groups.add(v.group(a));
-      List<Float> row = new ArrayList<>();
+      groups[a] = v.group(a);
       for (int j = 0; j < agents; j++) {
-        row.add(v.kinship(a, j));
+        kinship[a][j] = v.kinship(a, j);
       }
-      kinship.add(row);
     }
     s.put("action_costs", costs);
     s.put("body", body);

@@ -80,13 +80,16 @@ public final class RecordingWorld implements World {
 
   private final World world;
   private final Config config;
+  /** The configuration as the headers write it, built once (never changed afterwards). */
+  private final Map<String, Object> configJson;
   private final ReplaySink sink;
   private final String recorder;
   private final CopyState<?>[] copies;
   /** Formats, hashes and compresses every copy's files off the stepping threads. */
   private final ReplayThread background = new ReplayThread();
   private volatile EpisodeFilter filter;
-  private volatile List<Seat> seats;
+  /** The seats as the headers write them, rebuilt when the seats change (never changed afterwards). */
+  private volatile List<Map<String, Object>> seatsJson;
   private volatile String label = "";
 
   /**
@@ -104,11 +107,12 @@ public final class RecordingWorld implements World {
     }
     this.world = world;
     this.config = Objects.requireNonNull(config, "config");
+    this.configJson = plainConfig(config);
     this.sink = Objects.requireNonNull(sink, "sink");
     this.recorder = Objects.requireNonNull(recorder, "recorder");
     this.filter = Objects.requireNonNull(filter, "filter");
     int agents = world.spec().numAgents();
-    this.seats = List.of(Seat.all(agents, Seat.Brain.client("unknown", null)));
+    seats(List.of(Seat.all(agents, Seat.Brain.client("unknown", null))));
     this.copies = new CopyState<?>[world.copies()];
     for (int c = 0; c < copies.length; c++) {
       copies[c] = new CopyState<>(c);
@@ -117,7 +121,11 @@ public final class RecordingWorld implements World {
 
   /** The seats written into the headers of episodes that start from now on. */
   public void seats(List<Seat> seats) {
-    this.seats = List.copyOf(seats);
+    List<Map<String, Object>> json = new ArrayList<>();
+    for (Seat seat : seats) {
+      json.add(seat.toJson());
+    }
+    this.seatsJson = List.copyOf(json);
   }
 
   /**
@@ -221,7 +229,7 @@ public final class RecordingWorld implements World {
   public String headerLine(int copy) {
     CopyState<?> s = copies[copy];
     synchronized (s) {
-      return s.recording() ? s.headerLine : null;
+      return s.recording() ? s.headerLine.json() : null;
     }
   }
 
@@ -261,18 +269,56 @@ public final class RecordingWorld implements World {
    * Up to {@value #BATCH} steps of one copy handed to the background thread at once, with what
    * else it must write: the header first (a new file), the end line and trailer last.
    */
+  /**
+   * An episode's header (or end line), built as a map on the stepping thread and turned into its
+   * JSON line once, on first use — normally by the background thread — so that serialising it (a
+   * few kB of JSON per episode) stays out of the step loop. The map is never changed after
+   * construction.
+   */
+  private static final class Header {
+    private final Map<String, Object> map;
+    private String json;
+
+    Header(Map<String, Object> map) {
+      this.map = map;
+    }
+
+    synchronized String json() {
+      if (json == null) {
+        json = GSON.toJson(map);
+      }
+      return json;
+    }
+
+    static String json(Header h) {
+      return h == null ? null : h.json();
+    }
+  }
+
+  /** Where an episode's file goes: opened by the background thread at its first batch. */
+  private static final class Output {
+    final ReplaySink.Episode episode;
+    /** Background thread only. */
+    ReplayWriter writer;
+    boolean failed;
+
+    Output(ReplaySink.Episode episode) {
+      this.episode = episode;
+    }
+  }
+
   private static final class Batch<F> implements Runnable {
     final CopyState<F> owner;
     final Snapshot<F>[] steps;
     int count;
-    ReplayWriter writer;
-    String header;
+    Output writer;
+    Header header;
     F initial;
-    String endLine;
+    Header endLine;
     ReplaySink.Episode episode;
     /** The episode these steps belong to and its header (live lines). */
     ReplaySink.Episode of;
-    String ofHeader;
+    Header ofHeader;
 
     @SuppressWarnings("unchecked")
     Batch(CopyState<F> owner, CopyRecorder<F> rec, int actionValues, int agents) {
@@ -319,9 +365,9 @@ public final class RecordingWorld implements World {
     private int allocated;
     private Batch<F> batch;
     private ReplaySink.Episode episode;
-    private ReplayWriter writer;
+    private Output writer;
     /** The header of the episode being recorded (stepping thread). */
-    private String headerLine;
+    private Header headerLine;
     private long episodes;
     private int t;
     /** Background thread only. */
@@ -383,7 +429,7 @@ public final class RecordingWorld implements World {
       header.put("format_version", ReplayWriter.FORMAT_VERSION);
       header.put("world", world.spec().worldId());
       header.put("world_kind", rec.kind());
-      header.put("config", plainConfig(config));
+      header.put("config", configJson);
       header.put("seed", Long.toString(seed));
       header.put("copy", copy);
       header.put("episode", index);
@@ -391,23 +437,13 @@ public final class RecordingWorld implements World {
       header.put("created", Instant.now().toString());
       header.put("recorder", recorder);
       header.put("agents", rec.agents());
-      List<Map<String, Object>> seatList = new ArrayList<>();
-      for (Seat seat : seats) {
-        seatList.add(seat.toJson());
-      }
-      header.put("seats", seatList);
+      header.put("seats", seatsJson);
       F initial = rec.newFrame();
       header.put(rec.kind(), rec.section(initial));
-      try {
-        writer = new ReplayWriter(sink.open(episode));
-      } catch (IOException e) {
-        writer = null;
-        throw new UncheckedIOException("cannot write the replay of copy " + copy + " episode " + index + ": "
-            + e.getMessage(), e);
-      }
+      writer = new Output(episode); // opened on the background thread, off the step loop
       batch = takeBatch();
       batch.writer = writer;
-      headerLine = GSON.toJson(header);
+      headerLine = new Header(header); // serialised on the background thread, off the step loop
       batch.header = headerLine;
       batch.initial = initial;
       batch.of = episode;
@@ -505,7 +541,7 @@ public final class RecordingWorld implements World {
         b.of = episode;
         b.ofHeader = headerLine;
       }
-      b.endLine = GSON.toJson(Map.of("end", end));
+      b.endLine = new Header(Map.of("end", end)); // serialised on the background thread
       b.episode = episode;
       background.submit(b);
       batch = null;
@@ -522,18 +558,33 @@ public final class RecordingWorld implements World {
 
     /** Background thread: writes a batch (header first, end line and trailer last). */
     void write(Batch<F> b) {
-      ReplayWriter w = b.writer;
-      if (w == null) {
+      Output out = b.writer;
+      if (out == null) {
         return;
       }
+      if (out.failed) { // opening or an earlier write failed: reported once, on the stepping thread
+        if (b.episode != null) {
+          sink.finished(b.episode, false);
+        }
+        return;
+      }
+      ReplayWriter w = out.writer;
       try {
+        if (w == null) {
+          try {
+            w = out.writer = new ReplayWriter(sink.open(out.episode));
+          } catch (IOException e) {
+            throw new IOException("cannot write the replay of copy " + copy + " episode " + out.episode.episode()
+                + ": " + e.getMessage(), e);
+          }
+        }
         boolean live = b.of != null && sink.wantsLines(copy);
         if (b.header != null) {
-          w.line(b.header);
+          w.line(b.header.json());
           rec.begin(b.initial);
           if (live) {
             F initial = b.initial;
-            sink.line(b.of, b.header, b.ofHeader, () -> stateLine(0, initial));
+            sink.line(b.of, b.header.json(), Header.json(b.ofHeader), () -> stateLine(0, initial));
           }
         }
         JsonLine l = line;
@@ -548,23 +599,26 @@ public final class RecordingWorld implements World {
           l.raw('}');
           w.line(l);
           if (live) {
-            sink.line(b.of, l.toString(), b.ofHeader, () -> stateLine(s.t, s.frame));
+            sink.line(b.of, l.toString(), Header.json(b.ofHeader), () -> stateLine(s.t, s.frame));
           }
         }
         if (b.endLine != null) {
-          w.line(b.endLine);
+          w.line(b.endLine.json());
           if (live) {
-            sink.line(b.of, b.endLine, b.ofHeader, () -> null);
+            sink.line(b.of, b.endLine.json(), Header.json(b.ofHeader), () -> null);
           }
           w.finish();
           sink.finished(b.episode, true);
         }
       } catch (IOException e) {
+        out.failed = true;
         if (failure == null) {
           failure = e;
         }
         try {
-          w.close();
+          if (w != null) {
+            w.close();
+          }
         } catch (IOException ignored) {
           // the first failure is the one reported
         }
