@@ -102,6 +102,13 @@ def test_two_server_actors_on_one_node_shard_bit_identically(ray_instance, serve
                         np.testing.assert_array_equal(a[k], b[k])
         for env in (sharded, one, copy):
             env.close()
+        # the other batched adapters take several servers the same way
+        two, single = (kindred.SB3VecEnv(where, WORLD, SHORT, num_copies=3, seed=4, observations=OBSERVATIONS)
+                       for where in (",".join(servers.addresses), server_target))
+        assert [s.copies for s in two.vector_env.shards] == [2, 1]
+        np.testing.assert_array_equal(two.reset(), single.reset())
+        two.close()
+        single.close()
 
 
 def test_killing_the_actor_kills_its_server(ray_instance):
