@@ -40,7 +40,8 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="seed of the sessions and of RLlib")
     p.add_argument("--ray-address", default=None, help="Ray cluster to join ('auto'); default: start a local one")
     p.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray instance (None: all)")
-    p.add_argument("--jar", default=None, help="server jar path on every node (None: KINDRED_SERVER_JAR, else the repository layout)")
+    p.add_argument("--jar", default=None,
+                   help="server jar path on every node (None: KINDRED_SERVER_JAR, else the repository layout)")
     p.add_argument("--batch", type=int, default=2048, help="agent-steps per training batch")
     p.add_argument("--lr", type=float, default=3e-3, help="learning rate")
     return p.parse_args(argv)

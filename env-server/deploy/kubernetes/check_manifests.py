@@ -64,7 +64,8 @@ def check_ingress(ing: dict, services: list) -> list:
         errors.append(f"Ingress {name}: backend-protocol must be GRPC or GRPCS (the server speaks gRPC)")
     if not notes.get("nginx.ingress.kubernetes.io/upstream-hash-by"):
         errors.append(f"Ingress {name}: needs upstream-hash-by, else a client's calls reach pods without its session")
-    ports = {s["metadata"]["name"]: {p.get("name") for p in s["spec"]["ports"]} | {p["port"] for p in s["spec"]["ports"]}
+    ports = {s["metadata"]["name"]: {p.get("name") for p in s["spec"]["ports"]}
+                                     | {p["port"] for p in s["spec"]["ports"]}
              for s in services}
     for rule in ing["spec"].get("rules", []):
         for path in rule.get("http", {}).get("paths", []):
