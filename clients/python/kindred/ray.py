@@ -44,12 +44,15 @@ def _ray():
     return ray
 
 
-def _parent_death_signal() -> None:
-    """In the child, before exec: SIGTERM when the thread that started it dies (Linux prctl)."""
+def _parent_death_signal():
+    """A ``preexec_fn`` that, in the child before exec, asks Linux for SIGTERM when the thread
+    that started it dies (``prctl(PR_SET_PDEATHSIG)``); None where there is no such call. libc is
+    loaded here, in the parent: the child of a threaded process should only call, not load."""
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
     except (OSError, AttributeError):
-        pass  # not Linux: stop() and the actor's exit still stop the server
+        return None  # not Linux: stop() and the actor's exit still stop the server
+    return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
 
 
 class KindredServer:
@@ -83,6 +86,7 @@ class KindredServer:
         java = java or shutil.which("java") or "java"
         cmd = [java, *java_opts, "-jar", self.jar, "serve", "--port", "0", "--host", host, *args]
         started, listening = threading.Event(), threading.Event()
+        preexec = _parent_death_signal()
         failure: List[BaseException] = []
 
         def own():
@@ -91,7 +95,7 @@ class KindredServer:
             try:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                              stderr=subprocess.STDOUT, text=True, errors="replace",
-                                             start_new_session=True, preexec_fn=_parent_death_signal)
+                                             start_new_session=True, preexec_fn=preexec)
             except BaseException as e:  # java missing, ...
                 failure.append(e)
                 started.set()

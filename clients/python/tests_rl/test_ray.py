@@ -25,9 +25,21 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ray_rllib.py"
 def ray_instance():
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield ray
-    ray.shutdown()
+    # Ray itself kills a dead worker's child processes by default; switched off here, so that the
+    # tests show the server actors' own clean-up (the parent-death signal), which must also hold
+    # where that Ray feature is off or absent.
+    key = "RAY_kill_child_processes_on_worker_exit"
+    before = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        yield ray
+    finally:
+        ray.shutdown()
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 def answers(address: str) -> bool:
