@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Kubernetes part of `./kindred test`: renders the Kustomize base and the secure overlay in
+# The Kubernetes part of `./kindred test`: renders the Kustomize base, the secure and ingress overlays in
 # env-server/deploy/kubernetes, validates every rendered object against the Kubernetes JSON schemas (strict:
 # unknown fields are errors) and checks what the manifests must agree on with the server
 # (env-server/deploy/kubernetes/check_manifests.py: probes on the gRPC port, a termination grace that covers
@@ -39,7 +39,7 @@ fi
 
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-for target in base overlays/secure; do
+for target in base overlays/secure overlays/ingress; do
   name="${target//\//-}"
   log "Kubernetes: rendering env-server/deploy/kubernetes/$target"
   render "$K8S/$target" > "$OUT/$name.yaml"

@@ -29,7 +29,7 @@ class AgentBatch(SessionAdapter):
 
     def _open_batch(
         self,
-        client: Union[BaseClient, str],
+        client: Union[BaseClient, str, Sequence[str]],
         world_id: str,
         config: Optional[Mapping[str, Any]],
         num_copies: int,
@@ -43,8 +43,15 @@ class AgentBatch(SessionAdapter):
                 raise ValueError(f"{type(self).__name__} needs controlled agents; {world_id} with this configuration "
                                  "has none (e.g. spin worlds: set 'controlled')")
 
-        env = self._open_session(client, client_kwargs, world_id, config, check=some_agents, num_copies=num_copies,
-                                 seed=seed, autoreset="same_step", observations=observations)
+        targets = _targets(client)
+        if targets is not None and len(targets) > 1:  # several servers: one sharded session over them
+            env = self._open_sharded_session(targets, client_kwargs, world_id, config, check=some_agents,
+                                             num_copies=num_copies, seed=seed, autoreset="same_step",
+                                             observations=observations)
+        else:
+            env = self._open_session(targets[0] if targets else client, client_kwargs, world_id, config,
+                                     check=some_agents, num_copies=num_copies, seed=seed, autoreset="same_step",
+                                     observations=observations)
         self.world_id = world_id
         self.num_copies = env.num_copies
         self.num_agents_per_copy = env.num_agents
@@ -108,3 +115,15 @@ class AgentBatch(SessionAdapter):
     def close(self) -> None:
         """Closes the session (and the client when the env made it)."""
         self._close_session()
+
+
+def _targets(client) -> Optional[list]:
+    """The ``"host:port"`` targets of ``client`` when it names servers (a target, ``"a:1,b:2"``
+    or a list of targets); ``None`` for a :class:`BaseClient`."""
+    if isinstance(client, BaseClient):
+        return None
+    given = client.split(",") if isinstance(client, str) else list(client)
+    targets = [str(t).strip() for t in given if str(t).strip()]
+    if not targets:
+        raise ValueError(f"no server address in {str(client)[:80]!r}; expected host:port, 'a:1,b:2' or a list")
+    return targets

@@ -71,6 +71,33 @@ class SessionAdapter:
                         None if config is None else dict(config), dict(session_kwargs), _fingerprint(env))
         return env
 
+    def _open_sharded_session(
+        self,
+        targets,
+        client_kwargs: Mapping[str, Any],
+        world_id: str,
+        config: Optional[Mapping[str, Any]],
+        check: Optional[Callable[[VectorEnv], None]] = None,
+        **session_kwargs,
+    ):
+        """A :class:`kindred.ShardedVectorEnv` over ``targets`` (``"host:port"`` strings, one
+        session per server) in place of one session; it owns its clients. Pickles as its recipe,
+        like a one-server session."""
+        from ._sharded import ShardedVectorEnv
+
+        targets = tuple(str(t) for t in targets)
+        self._owns_client, self._client, self._session = False, None, None
+        try:
+            self._session = ShardedVectorEnv(targets, world_id, config, client_kwargs=client_kwargs, **session_kwargs)
+            if check is not None:
+                check(self._session)
+        except BaseException:
+            self._close_session()
+            raise
+        self._recipe = (targets, dict(client_kwargs), world_id, None if config is None else dict(config),
+                        dict(session_kwargs), _fingerprint(self._session))
+        return self._session
+
     def fetch_replay(self, copy: int = 0) -> bytes:
         """The server's replay file of ``copy``'s latest finished episode (an env made with
         ``record=``); see ``VectorEnv.fetch_replay``."""
@@ -92,10 +119,16 @@ class SessionAdapter:
         if self._adapter_closed:
             raise ValueError(f"this {type(self).__name__} was closed")
         target, settings, world_id, config, session_kwargs, fingerprint = self._recipe
-        self._owns_client = True
-        self._client = BaseClient(target, **settings)
+        sharded = isinstance(target, tuple)  # several servers: a ShardedVectorEnv owning its clients
+        self._owns_client = not sharded
+        self._client = None if sharded else BaseClient(target, **settings)
         try:
-            self._session = self._client.make_vector_env(world_id, config, **session_kwargs)
+            if sharded:
+                from ._sharded import ShardedVectorEnv
+
+                self._session = ShardedVectorEnv(target, world_id, config, client_kwargs=settings, **session_kwargs)
+            else:
+                self._session = self._client.make_vector_env(world_id, config, **session_kwargs)
             found = _fingerprint(self._session)
             if found != fingerprint:
                 raise ValueError(

@@ -66,13 +66,16 @@ class ShardedVectorEnv:
     Args:
         servers: ``"host:port"`` targets or :class:`kindred.Client` objects (a client passed in is
             not closed by this environment; one made here from a target is).
+        client_kwargs: settings of the clients made here from targets (:class:`kindred.Client`'s
+            keyword arguments: TLS, token, timeouts); ``timeout`` is the default ``timeout``.
         Other arguments as :meth:`kindred.Client.make_vector_env`.
     """
 
     def __init__(self, servers: Sequence[Union[str, BaseClient]], world_id: str,
                  config: Optional[Mapping[str, Any]] = None, num_copies: int = 1, seed: int = 0,
                  autoreset: Union[str, int, None] = "next_step", observations: Optional[Sequence[str]] = None,
-                 sparse_observations: bool = True, timeout: Optional[float] = 30.0):
+                 sparse_observations: bool = True, timeout: Optional[float] = 30.0,
+                 client_kwargs: Optional[Mapping[str, Any]] = None):
         if not servers:
             raise KindredError("INVALID_ARGUMENT", "servers: none given; expected at least one host:port")
         if int(num_copies) < 1:
@@ -87,7 +90,7 @@ class ShardedVectorEnv:
             for s in range(n):
                 server = servers[s]
                 if isinstance(server, str):
-                    server = BaseClient(server, timeout=timeout)
+                    server = BaseClient(server, **{"timeout": timeout, **dict(client_kwargs or {})})
                     self._owned.append(server)
                 size = total // n + (1 if s < total % n else 0)
                 shard = Shard(server.target, first, size)

@@ -23,7 +23,9 @@ class RLlibMultiAgentEnv(AgentBatch, MultiAgentEnv):
     Made by RLlib from ``env_config`` (``config.environment(RLlibMultiAgentEnv, env_config={...})``):
     ``address`` and ``world`` (required), ``world_config``, ``num_copies``, ``seed``,
     ``observations``, ``include_copy_observations``, ``client_kwargs`` (``Client`` settings:
-    timeout, TLS, token). The same keys work as keyword arguments.
+    timeout, TLS, token). The same keys work as keyword arguments. ``address`` may name several
+    servers (a list of ``"host:port"`` or ``"a:1,b:2"``): the copies are then spread over them as
+    one :class:`kindred.ShardedVectorEnv` (copy ``c`` plays as on one server; see ``kindred.ray``).
 
     Agent ids are ``"<copy>/<agent name>"`` (e.g. ``"3/spin_0"``); every agent has the same
     flat float32 observation space (``env.layout.feature_names``) and action space, so one

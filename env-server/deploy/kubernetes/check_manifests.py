@@ -1,4 +1,5 @@
-"""Checks what the rendered manifests must agree on with the Kindred server.
+"""Checks what the rendered manifests must agree on with the Kindred server (and an Ingress:
+gRPC to the Service's port, clients hashed onto pods, TLS).
 
 Usage: check_manifests.py RENDERED.yaml  (exit 1 with one line per violation)
 """
@@ -46,9 +47,36 @@ def main(path: str) -> int:
                               f"preStop {pre} s + drain {SHUTDOWN_GRACE_S} s + transport {TRANSPORT_WAIT_S} s = {need} s")
             if "limits" not in c.get("resources", {}) or "requests" not in c.get("resources", {}):
                 errors.append(f"container {c['name']} needs resource requests and limits")
+    for ing in (d for d in docs if d["kind"] == "Ingress"):
+        errors += check_ingress(ing, services)
     for e in errors:
         print(f"{path}: {e}", file=sys.stderr)
     return 1 if errors else 0
+
+
+def check_ingress(ing: dict, services: list) -> list:
+    """An Ingress must route gRPC to the server's Service port and keep a client on one pod
+    (sessions are sticky): ingress-nginx balances gRPC per call unless the upstream is hashed."""
+    errors = []
+    name = ing["metadata"]["name"]
+    notes = ing["metadata"].get("annotations") or {}
+    if notes.get("nginx.ingress.kubernetes.io/backend-protocol") not in ("GRPC", "GRPCS"):
+        errors.append(f"Ingress {name}: backend-protocol must be GRPC or GRPCS (the server speaks gRPC)")
+    if not notes.get("nginx.ingress.kubernetes.io/upstream-hash-by"):
+        errors.append(f"Ingress {name}: needs upstream-hash-by, else a client's calls reach pods without its session")
+    ports = {s["metadata"]["name"]: {p.get("name") for p in s["spec"]["ports"]}
+                                     | {p["port"] for p in s["spec"]["ports"]}
+             for s in services}
+    for rule in ing["spec"].get("rules", []):
+        for path in rule.get("http", {}).get("paths", []):
+            backend = path["backend"]["service"]
+            port = backend["port"].get("name", backend["port"].get("number"))
+            if port not in ports.get(backend["name"], set()):
+                errors.append(f"Ingress {name}: backend {backend['name']}:{port} is not a port of a rendered Service "
+                              f"{sorted(ports)}")
+    if not ing["spec"].get("tls"):
+        errors.append(f"Ingress {name}: gRPC through the ingress needs HTTP/2, i.e. a tls section")
+    return errors
 
 
 if __name__ == "__main__":
