@@ -209,6 +209,9 @@ class RecordingTest {
       for (int t = 0; t < 25; t++) { // episodes end at steps 10 and 21 (step 11 resets)
         h.step(id, actions(2, agents, t));
       }
+      // Files are written by the recorder's background thread; FetchReplay waits for every ended
+      // episode's file (it flushes the recorder), so the directory is complete after it.
+      byte[] fetched = fetch(h.stub, id, 1);
       Set<String> names;
       try (Stream<Path> files = Files.list(records)) {
         names = files.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
@@ -226,7 +229,7 @@ class RecordingTest {
         assertEquals(10, replay.steps(), n);
         assertTrue(ReplayVerifier.verify(replay).ok(), n);
       }
-      assertArrayEquals(Files.readAllBytes(records.resolve(id + "-c1-e1.replay.jsonl.gz")), fetch(h.stub, id, 1));
+      assertArrayEquals(Files.readAllBytes(records.resolve(id + "-c1-e1.replay.jsonl.gz")), fetched);
       h.stub.closeSession(CloseSessionRequest.newBuilder().setSessionId(id).build());
       // Closing ends the episode in progress as cut short: a complete, valid file.
       Replay cut = ReplayReader.read(records.resolve(id + "-c0-e2.replay.jsonl.gz"));
