@@ -60,3 +60,16 @@ def align(flat: np.ndarray) -> np.ndarray:
 def random_policy(seed: int = 7):
     rng = np.random.default_rng(seed)
     return lambda flat: rng.integers(0, 2, size=len(flat))
+
+
+def rllib_policy(module):
+    """An RLlib RLModule as a batch policy: one action per row of flat observations, sampled from
+    its action distribution (torch's global seed fixes the draws)."""
+    import torch
+
+    def act(flat):
+        with torch.no_grad():
+            logits = module.forward_inference({"obs": torch.as_tensor(flat)})["action_dist_inputs"]
+            return torch.distributions.Categorical(logits=logits).sample().numpy()
+
+    return act

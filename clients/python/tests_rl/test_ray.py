@@ -15,7 +15,7 @@ import pytest
 import kindred
 import kindred.ray
 
-from conftest import CONFIG, OBSERVATIONS, WORLD, evaluate, random_policy
+from conftest import CONFIG, OBSERVATIONS, WORLD, evaluate, random_policy, rllib_policy
 
 SHORT = {**CONFIG, "max_steps": 4}
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ray_rllib.py"
@@ -151,10 +151,7 @@ def test_example_trains_ppo_over_two_servers(ray_instance, server_target):
     assert len(out["addresses"]) == 2 and len(out["returns"]) == iterations
     module = out["module"]
 
-    def act(flat):
-        with torch.no_grad():
-            logits = module.forward_inference({"obs": torch.as_tensor(flat)})["action_dist_inputs"]
-            return torch.distributions.Categorical(logits=logits).sample().numpy()
+    act = rllib_policy(module)
 
     torch.manual_seed(0)
     trained, trained_se = evaluate(server_target, act)

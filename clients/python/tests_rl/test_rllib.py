@@ -10,7 +10,7 @@ import pytest
 import kindred
 from kindred.spaces import ObservationLayout
 
-from conftest import CONFIG, OBSERVATIONS, WORLD, align, evaluate, random_policy
+from conftest import CONFIG, OBSERVATIONS, WORLD, align, evaluate, random_policy, rllib_policy
 
 SHORT = {**CONFIG, "max_steps": 4}
 
@@ -94,10 +94,7 @@ def test_rllib_ppo_learns_to_lower_the_surprise(server_target):
         seconds = time.monotonic() - t0
         module = algo.get_module("shared")
 
-        def act(flat):
-            with torch.no_grad():
-                logits = module.forward_inference({"obs": torch.as_tensor(flat)})["action_dist_inputs"]
-                return torch.distributions.Categorical(logits=logits).sample().numpy()
+        act = rllib_policy(module)
 
         torch.manual_seed(0)
         trained, trained_se = evaluate(server_target, act)
