@@ -19,7 +19,8 @@ KUBERNETES_VERSION="1.33.0"   # the oldest release the manifests target (preStop
 log() { printf 'kindred: %s\n' "$*" >&2; }
 
 render() {
-  if command -v kubectl >/dev/null 2>&1; then
+  # KINDRED_K8S_NO_KUBECTL=1 takes the Go path even where kubectl exists (how that path is tested).
+  if [ -z "${KINDRED_K8S_NO_KUBECTL:-}" ] && command -v kubectl >/dev/null 2>&1; then
     kubectl kustomize "$1"
   else
     if [ ! -x "$K8S/.bin/kustomize" ]; then
