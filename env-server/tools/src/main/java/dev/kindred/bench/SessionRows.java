@@ -11,6 +11,7 @@ import dev.kindred.env.SessionOptions;
 import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -148,6 +149,12 @@ final class SessionRows {
       for (BenchHarness.Row row : rows) {
         if (localRow != null && row != localRow) {
           row = row.withExtra(spec.ratioKey(), row.median() / localRow.median());
+          Object mine = row.extra().get("per_cpu_s");
+          Object theirs = localRow.extra().get("per_cpu_s");
+          if (mine instanceof Double a && theirs instanceof Double b && b > 0) {
+            // Per busy core: the same copies, the CPU of client and server counted (docs/benchmarks.md).
+            row = row.withExtra("per_core_" + spec.ratioKey(), a / b);
+          }
         }
         if (streamRow != null && row.name().equals(match)) {
           row = row.withExtra("vs_single_controller_stream", row.median() / streamRow.median());
@@ -195,6 +202,7 @@ final class SessionRows {
    * slowest seat.
    */
   static final class MatchStepping implements BenchHarness.Workload {
+    private long cpuNanos;
     private final RemoteMatch match;
     private final SeatEnv a;
     private final SeatEnv b;
@@ -254,6 +262,7 @@ final class SessionRows {
         waits = new long[latencies.length];
       }
       count = 0;
+      long cpu0 = processCpuNanos();
       for (long i = 0; i < iterations; i++) {
         int row = next;
         long t0 = System.nanoTime();
@@ -266,6 +275,7 @@ final class SessionRows {
           waits[count++] = a.lastMatchStep().getWaitMicros() * 1000L;
         }
       }
+      cpuNanos = processCpuNanos() - cpu0;
       return iterations * unitsPerStep;
     }
 
@@ -274,6 +284,7 @@ final class SessionRows {
       Map<String, Double> m = stepExtras(iterations, seconds, latencies, count);
       m.put("slowest_seat_wait_p50_ms", BenchHarness.quantile(waits, count, 0.50) * 1e-6);
       m.put("slowest_seat_wait_p99_ms", BenchHarness.quantile(waits, count, 0.99) * 1e-6);
+      cpuExtras(m, iterations * unitsPerStep, seconds, cpuNanos);
       return m;
     }
 
@@ -294,6 +305,7 @@ final class SessionRows {
     private long[] latencies = new long[1024];
     private int count;
     private int next;
+    private long cpuNanos;
 
     Stepping(VectorEnv env, int[][] actions, double unitsPerStep) {
       this.env = env;
@@ -307,6 +319,7 @@ final class SessionRows {
         latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, iterations)];
       }
       count = 0;
+      long cpu0 = processCpuNanos();
       for (long i = 0; i < iterations; i++) {
         long t0 = System.nanoTime();
         env.step(actions[next]);
@@ -315,17 +328,41 @@ final class SessionRows {
           latencies[count++] = System.nanoTime() - t0;
         }
       }
+      cpuNanos = processCpuNanos() - cpu0;
       return iterations * unitsPerStep;
     }
 
     @Override
     public Map<String, Double> extras(long iterations, double seconds) {
-      return stepExtras(iterations, seconds, latencies, count);
+      Map<String, Double> m = stepExtras(iterations, seconds, latencies, count);
+      cpuExtras(m, iterations * unitsPerStep, seconds, cpuNanos);
+      return m;
     }
 
     @Override
     public void close() {
       env.close();
+    }
+  }
+
+  /**
+   * CPU time of this whole process (every thread: the stepping thread, the in-JVM server's and
+   * the client's transport threads, JIT and GC), in nanoseconds.
+   */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /**
+   * The per-core figures of a run: {@code per_cpu_s}, the row's units per second of CPU time spent
+   * by the whole process (client and server included), and {@code busy_cores}, that CPU time over
+   * the wall time. Rows that differ in how many cores they keep busy compare fairly by the former.
+   */
+  static void cpuExtras(Map<String, Double> m, double units, double seconds, long cpuNanos) {
+    if (cpuNanos > 0) {
+      m.put("per_cpu_s", units / (cpuNanos * 1e-9));
+      m.put("busy_cores", cpuNanos * 1e-9 / seconds);
     }
   }
 

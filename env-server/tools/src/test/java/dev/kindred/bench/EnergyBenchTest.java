@@ -55,6 +55,15 @@ class EnergyBenchTest {
       for (String key : keys) {
         assertTrue(extra.has(key), name + " extra " + key + ": " + extra);
       }
+      if (!name.endsWith("in-process")) {
+        // Per-core figures: units per CPU-second of the whole process, and the cores it kept busy.
+        double perCpu = extra.get("per_cpu_s").getAsDouble();
+        double busy = extra.get("busy_cores").getAsDouble();
+        assertTrue(perCpu > 0 && busy > 0 && busy < Runtime.getRuntime().availableProcessors() + 1, name + ": " + extra);
+        if (name.contains("grpc")) {
+          assertTrue(extra.get("per_core_vs_in_process").getAsDouble() > 0, name + ": " + extra);
+        }
+      }
       // No row is compared with a figure the run did not measure (docs/benchmarks.md, honest rows).
       assertTrue(!extra.has("vs_cpp") && !config.has("reference_cpp"), name + ": " + r);
     }
