@@ -48,6 +48,23 @@ def check_render_mode(mode: Optional[str]) -> Optional[str]:
     return mode
 
 
+def _create_request(client: "BaseClient", world_id: str, config, num_copies: int, seed: Any,
+                    autoreset: Union[str, int, None], observations, sparse_observations: bool) -> pb.CreateSessionRequest:
+    """The CreateSessionRequest fields a plain session and a match share."""
+    if int(num_copies) < 1:
+        raise ValueError(f"num_copies must be at least 1, got {num_copies}")
+    return pb.CreateSessionRequest(
+        world_id=world_id,
+        config=_convert.to_struct(config),
+        num_copies=int(num_copies),
+        seed=_seed(seed),
+        autoreset=_autoreset(autoreset),
+        observations=list(observations or []),
+        client_name=client.client_name,
+        sparse_observations=bool(sparse_observations),
+    )
+
+
 def _autoreset(mode: Union[str, int, None]) -> int:
     if mode is None:
         return spec_pb2.AUTORESET_NEXT_STEP
@@ -219,19 +236,9 @@ class BaseClient:
                 environment spread over several servers (see :class:`kindred.ShardedVectorEnv`):
                 its copy ``k`` plays the episodes copy ``first_copy + k`` plays on one server.
         """
-        if int(num_copies) < 1:
-            raise ValueError(f"num_copies must be at least 1, got {num_copies}")
-        request = pb.CreateSessionRequest(
-            world_id=world_id,
-            config=_convert.to_struct(config),
-            num_copies=int(num_copies),
-            seed=_seed(seed),
-            autoreset=_autoreset(autoreset),
-            observations=list(observations or []),
-            client_name=self.client_name,
-            sparse_observations=bool(sparse_observations),
-            first_copy=int(first_copy),
-        )
+        request = _create_request(self, world_id, config, num_copies, seed, autoreset, observations,
+                                  sparse_observations)
+        request.first_copy = int(first_copy)
         if record is not None and record is not False:
             request.record.CopyFrom(_record_options(record))
         response = self._call("CreateSession", request)

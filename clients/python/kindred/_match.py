@@ -14,8 +14,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _convert
-from ._client import BaseClient, VectorEnv, _Lease, _autoreset, _seed
+from ._client import BaseClient, VectorEnv, _Lease, _create_request
 from .v1 import env_service_pb2 as pb
 from .v1 import spec_pb2
 
@@ -279,21 +278,11 @@ def create_match(
     unknown = [name for name in withhold if name not in (seats or {})]
     if unknown:
         raise ValueError(f"withhold_observations names seat(s) {unknown} that are not in seats {list(seats or {})}")
-    if int(num_copies) < 1:
-        raise ValueError(f"num_copies must be at least 1, got {num_copies}")
+    request = _create_request(client, world_id, config, num_copies, seed, autoreset, observations,
+                              sparse_observations)
     options = MatchOptions() if options is None else options
-    request = pb.CreateSessionRequest(
-        world_id=world_id,
-        config=_convert.to_struct(config),
-        num_copies=int(num_copies),
-        seed=_seed(seed),
-        autoreset=_autoreset(autoreset),
-        observations=list(observations or []),
-        client_name=client.client_name,
-        sparse_observations=bool(sparse_observations),
-        seat_per_agent=bool(seat_per_agent),
-        match=options.to_proto(),
-    )
+    request.seat_per_agent = bool(seat_per_agent)
+    request.match.CopyFrom(options.to_proto())
     for name, agents in (seats or {}).items():
         request.seats.add(name=name, agents=[int(a) for a in agents],
                           withhold_observations=list(withhold.get(name, ())))

@@ -231,21 +231,35 @@ public final class Charts {
     if (panels.isEmpty()) {
       throw new IllegalArgumentException("no panels to draw into " + png);
     }
-    Path dir = png.toAbsolutePath().getParent();
+    writeAtomically(png, out -> BitmapEncoder.saveBitmap(panels, 1, panels.size(), out, BitmapFormat.PNG));
+  }
+
+  /** What {@link #writeAtomically} writes into the file. */
+  @FunctionalInterface
+  public interface FileBody {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes a picture (or any file readers should never see half-written): parent directories
+   * created, written to a temporary file next to it, then renamed over {@code file}; readable by
+   * everyone who may read the directory (a temporary file alone would be private).
+   */
+  public static void writeAtomically(Path file, FileBody body) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, png.getFileName().toString(), ".tmp");
+    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
     try {
-      // A temporary file is private (0600); a picture is for everyone who may read the directory.
       if (Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class) != null) {
         Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       }
       try (OutputStream out = Files.newOutputStream(tmp)) {
-        BitmapEncoder.saveBitmap(panels, 1, panels.size(), out, BitmapFormat.PNG);
+        body.writeTo(out);
       }
       try {
-        Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
       Files.deleteIfExists(tmp);

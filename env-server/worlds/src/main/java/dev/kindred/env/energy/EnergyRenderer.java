@@ -15,11 +15,10 @@ public final class EnergyRenderer implements WorldRenderer {
   private static final int LEGEND_ALLOWANCE = 160;
 
   private final EnergyWorld world;
-  private final String title;
 
-  public EnergyRenderer(EnergyWorld world, String title) {
+  /** Frames titled with the world's id and the copy. */
+  public EnergyRenderer(EnergyWorld world) {
     this.world = world;
-    this.title = title;
   }
 
   @Override
@@ -45,7 +44,7 @@ public final class EnergyRenderer implements WorldRenderer {
       throw new IllegalArgumentException("cell_pixels must be in " + MIN_CELL_PIXELS + ".." + MAX_CELL_PIXELS
           + " for the energy world, got " + cellPixels);
     }
-    BufferedImage img = FrameRenderer.render(world.view(copy), cellPixels, title + " copy " + copy);
+    BufferedImage img = FrameRenderer.render(world.view(copy), cellPixels, world.spec().worldId() + " copy " + copy);
     return toFrame(img);
   }
 

@@ -38,6 +38,7 @@ public final class EnergyWorld implements World {
   private final int[][] economyRanges;
   private final Kinship kinship;
   private final int maxSteps;
+  private final EnergyRenderer renderer = new EnergyRenderer(this);
   private final boolean randomOrder;
   private final EnergyState[] states;
   private final Observer[] observers;
@@ -371,7 +372,7 @@ public final class EnergyWorld implements World {
   /** Frames of the copies ({@link FrameRenderer}) and their text pictures ({@link #render}). */
   @Override
   public WorldRenderer renderer() {
-    return new EnergyRenderer(this, spec.worldId());
+    return renderer;
   }
 
   /** A live read-only view of {@code copy}'s state, for renderers and tests. */
