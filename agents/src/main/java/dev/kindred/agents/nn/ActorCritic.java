@@ -47,13 +47,15 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
    * @param imageEncoder {@link ActorCriticNet#ENCODERS}: "conv" (3x3, then 3x3 with stride 2) or
    *                     "strided" (3x3 with stride 2, then 3x3: a quarter of the first layer's work)
    * @param init         "orthogonal" (orthogonal weights, zero biases) or "default" (DJL's)
+   * @param frontCell    whether the image's channels at the cell the agent faces are also fed
+   *                     to the network as features (see {@link ObservationEncoder})
    */
-  public record NetShape(int hidden, int convChannels, String imageEncoder, String init) {
+  public record NetShape(int hidden, int convChannels, String imageEncoder, String init, boolean frontCell) {
     public static final String DEFAULT_ENCODER = "strided";
     public static final String DEFAULT_INIT = "orthogonal";
 
     public NetShape(int hidden, int convChannels) {
-      this(hidden, convChannels, DEFAULT_ENCODER, DEFAULT_INIT);
+      this(hidden, convChannels, DEFAULT_ENCODER, DEFAULT_INIT, false);
     }
   }
 
@@ -66,7 +68,7 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
     Djl.engine();
     this.manager = NDManager.newBaseManager("PyTorch");
     this.head = new ActionHead(spec.world().actions());
-    this.encoder = new ObservationEncoder(spec, inputs, head.maskObservation());
+    this.encoder = new ObservationEncoder(spec, inputs, head.maskObservation(), shape.frontCell());
     this.shape = shape;
     this.random = new SplitMix(seed);
     this.net = new ActorCriticNet(encoder.hasGrid(), head.size(), shape);

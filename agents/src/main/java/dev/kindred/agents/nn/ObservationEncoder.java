@@ -19,6 +19,11 @@ import java.util.List;
  * <p>Values are squashed so that counts, energies and precisions share one range: image bytes
  * through a 256-entry table {@code log2(1 + v)} (0, 1, 1.58, ..., 8), vector features through
  * {@code symlog(x) = sign(x) ln(1 + |x|)}. Both are monotone, so nothing is lost.
+ *
+ * <p>With {@code frontCell}, the image's channels at the cell in front of the agent (one step
+ * from the window's centre in the direction of the centre's {@code agent_orientation} channel,
+ * {@code 1 + orientation}: 1 up, 2 right, 3 down, 4 left) are appended to the feature vector,
+ * through the image's table: the cell its use, swap and give act on, as a direct input.
  */
 public final class ObservationEncoder {
   private static final float[] BYTE_TABLE = new float[256];
@@ -38,6 +43,12 @@ public final class ObservationEncoder {
   private final List<Boolean> vectorPerAgent = new ArrayList<>();
   private final List<DType> vectorTypes = new ArrayList<>();
   private final int vectorSize;
+  /** Channel of the image that holds 1 + the agent's orientation; -1 without the front-cell input. */
+  private final int orientationChannel;
+  /** Where the front cell's channels start in the feature vector (the vector's tail). */
+  private final int frontOffset;
+  private static final int[] DX = {0, 1, 0, -1};
+  private static final int[] DY = {-1, 0, 1, 0};
 
   /**
    * @param inputs names of the observations to use; null or empty: every per-agent tensor
@@ -52,6 +63,14 @@ public final class ObservationEncoder {
    * @param mask   the action-mask observation's name, or null
    */
   public ObservationEncoder(SessionSpec spec, List<String> inputs, String mask) {
+    this(spec, inputs, mask, false);
+  }
+
+  /**
+   * @param frontCell append the image's channels at the cell the agent faces (needs an image with
+   *                  an {@code agent_orientation} channel)
+   */
+  public ObservationEncoder(SessionSpec spec, List<String> inputs, String mask, boolean frontCell) {
     this.agents = spec.agents();
     if (agents == 0) {
       throw new IllegalArgumentException(spec.worldId() + " has no agents for a policy to control"
@@ -91,7 +110,25 @@ public final class ObservationEncoder {
     this.gridIndex = grid;
     this.gridName = grid < 0 ? null : spec.observations().get(grid).name();
     this.gridShape = shape;
-    this.vectorSize = v;
+    int orientation = -1;
+    if (frontCell) {
+      if (grid < 0) {
+        throw new IllegalArgumentException("front_cell needs an image observation; " + spec.worldId() + " gives the "
+            + "network none");
+      }
+      TensorSpec image = spec.observations().get(grid);
+      orientation = image.features().stream().filter(f -> f.name().equals("agent_orientation"))
+          .mapToInt(dev.kindred.env.FeatureSpec::index).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("front_cell needs an 'agent_orientation' channel in '"
+              + image.name() + "'; it has " + image.features().stream().map(dev.kindred.env.FeatureSpec::name).toList()));
+      if (shape[1] % 2 == 0 || shape[1] != shape[2] || shape[1] < 3) {
+        throw new IllegalArgumentException("front_cell needs a square window of odd side >= 3 centred on the agent; '"
+            + image.name() + "' is " + shape[1] + "x" + shape[2]);
+      }
+    }
+    this.orientationChannel = orientation;
+    this.frontOffset = v;
+    this.vectorSize = v + (frontCell ? shape[0] : 0);
   }
 
   public boolean hasGrid() {
@@ -160,6 +197,31 @@ public final class ObservationEncoder {
         }
       }
       off += size;
+    }
+    if (orientationChannel >= 0) {
+      encodeFront(batch.observation(gridName), rows, vector, vectorOffset);
+    }
+  }
+
+  /** Appends each row's front-cell channels (all zero when the orientation is unknown or the cell is off the window). */
+  private void encodeFront(ByteBuffer b, int rows, float[] vector, int vectorOffset) {
+    int channels = gridShape[0];
+    int side = gridShape[1];
+    int plane = side * side;
+    int centre = side / 2;
+    int block = channels * plane;
+    for (int r = 0; r < rows; r++) {
+      int base = r * block;
+      int dst = vectorOffset + r * vectorSize + frontOffset;
+      int o = (b.get(base + orientationChannel * plane + centre * side + centre) & 0xFF) - 1;
+      if (o < 0 || o > 3) {
+        java.util.Arrays.fill(vector, dst, dst + channels, 0f);
+        continue;
+      }
+      int cell = (centre + DY[o]) * side + centre + DX[o];
+      for (int c = 0; c < channels; c++) {
+        vector[dst + c] = BYTE_TABLE[b.get(base + c * plane + cell) & 0xFF];
+      }
     }
   }
 

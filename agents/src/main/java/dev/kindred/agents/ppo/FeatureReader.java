@@ -31,9 +31,21 @@ public final class FeatureReader {
    */
   public FeatureReader(SessionSpec spec, Map<String, Object> terms, String what) {
     for (Map.Entry<String, Object> e : terms.entrySet()) {
-      String key = e.getKey();
+      add(spec, e.getKey(), e.getValue(), what);
+    }
+  }
+
+  /** Features of unit weight, in the order given (a name may repeat). */
+  public FeatureReader(SessionSpec spec, List<String> names, String what) {
+    for (String name : names) {
+      add(spec, name, 1.0, what);
+    }
+  }
+
+  private void add(SessionSpec spec, String key, Object weight, String what) {
+    {
       int dot = key.indexOf('.');
-      if (dot <= 0 || !(e.getValue() instanceof Number w)) {
+      if (dot <= 0 || !(weight instanceof Number w)) {
         throw new IllegalArgumentException(what + " term '" + key + "' must be \"observation.feature\": weight "
             + "(e.g. \"globals.energy\": 0.01)");
       }

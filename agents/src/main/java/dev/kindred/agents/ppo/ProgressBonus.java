@@ -2,31 +2,78 @@ package dev.kindred.agents.ppo;
 
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * An exploration bonus for progress, annealed away: the learner is trained on
- * {@code r + a(t) Σ_f w_f max(0, f(s') − f(s))}, paid for every gain of a named per-agent
- * observation feature (in the energy world: a crystal picked up, energy won at a converter),
- * where {@code a(t)} falls linearly from 1 at the start to 0 when a fraction
+ * {@code r + a(t) Σ_f w_f max(0, min(f(s'), u_f) − min(f(s), u_f))}, paid for every gain of a
+ * named per-agent observation feature (in the energy world: a crystal picked up, energy won at a
+ * converter) up to an optional limit {@code u_f} (a number, or another feature of the same row:
+ * {@code "up_to": "globals.economy.converter_green"} pays for the crystals one conversion takes
+ * and not for a hoard), where {@code a(t)} falls linearly from 1 at the start to 0 when a fraction
  * {@code bonus_anneal} of the run's steps is taken. Unlike potential shaping
  * ({@link PotentialShaping}), which only moves reward in time and so leaves a gain that leads
  * nowhere worth exactly nothing, this bonus changes what is optimal — on purpose, early on: it
  * pulls the policy into the long chain of the task (gather, convert, then the altar) that
  * undirected exploration rarely completes. Once it is gone the policy is trained on the world's
  * reward alone for the rest of the run. Reports show the world's reward.
+ *
+ * <p>A term is {@code "observation.feature": weight} or
+ * {@code "observation.feature": {"weight": w, "up_to": limit}}.
  */
 final class ProgressBonus {
   private final FeatureReader features;
+  /** The limits that are features, one column per term (unused columns read the term itself). */
+  private final FeatureReader limitFeatures;
+  /** Per term: a fixed limit, or NaN when the limit is a feature, or +inf without one. */
+  private final float[] fixedLimit;
   private final float[] previous;
   private final float[] current;
+  private final float[] limits;
   private final int agents;
 
   ProgressBonus(SessionSpec spec, Map<String, Object> terms) {
-    this.features = new FeatureReader(spec, terms, "bonus");
+    Map<String, Object> weights = new LinkedHashMap<>();
+    this.fixedLimit = new float[terms.size()];
+    String[] limitNames = new String[terms.size()];
+    int j = 0;
+    for (Map.Entry<String, Object> e : terms.entrySet()) {
+      Object v = e.getValue();
+      fixedLimit[j] = Float.POSITIVE_INFINITY;
+      limitNames[j] = e.getKey();
+      if (v instanceof Map<?, ?> m) {
+        for (Object k : m.keySet()) {
+          if (!k.equals("weight") && !k.equals("up_to")) {
+            throw new IllegalArgumentException("bonus term '" + e.getKey() + "': unknown key '" + k
+                + "'; a term is a weight or {\"weight\": w, \"up_to\": limit}");
+          }
+        }
+        Object w = m.get("weight");
+        if (!(w instanceof Number)) {
+          throw new IllegalArgumentException("bonus term '" + e.getKey() + "' needs a numeric \"weight\"");
+        }
+        v = w;
+        Object u = m.get("up_to");
+        if (u instanceof Number n) {
+          fixedLimit[j] = n.floatValue();
+        } else if (u instanceof String s) {
+          fixedLimit[j] = Float.NaN;
+          limitNames[j] = s;
+        } else if (u != null) {
+          throw new IllegalArgumentException("bonus term '" + e.getKey() + "': \"up_to\" is a number or a feature "
+              + "name such as \"globals.economy.converter_green\"");
+        }
+      }
+      weights.put(e.getKey(), v);
+      j++;
+    }
+    this.features = new FeatureReader(spec, weights, "bonus");
+    this.limitFeatures = new FeatureReader(spec, java.util.Arrays.asList(limitNames), "bonus limit");
     this.agents = spec.agents();
     this.previous = new float[spec.copies() * agents * features.size()];
     this.current = new float[previous.length];
+    this.limits = new float[previous.length];
   }
 
   /** Every row starts anew. */
@@ -35,13 +82,14 @@ final class ProgressBonus {
   }
 
   /**
-   * Adds {@code scale Σ w max(0, Δf)} to the rewards of transitions, and moves every row's
-   * features to the batch's.
+   * Adds {@code scale Σ w max(0, Δ min(f, u))} to the rewards of transitions, and moves every
+   * row's features to the batch's.
    *
    * @return the sum of the bonus added
    */
   double apply(StepBatch batch, float[] rewards, byte[] ignored, int offset, double scale) {
     features.read(batch, current);
+    limitFeatures.read(batch, limits);
     int k = features.size();
     int rows = previous.length / Math.max(1, k);
     double sum = 0;
@@ -49,7 +97,8 @@ final class ProgressBonus {
       if (ignored[offset + r] == 0 && scale > 0 && !batch.done(r / agents)) {
         float bonus = 0;
         for (int j = 0; j < k; j++) {
-          float gain = current[r * k + j] - previous[r * k + j];
+          float u = Float.isNaN(fixedLimit[j]) ? limits[r * k + j] : fixedLimit[j];
+          float gain = Math.min(current[r * k + j], u) - Math.min(previous[r * k + j], u);
           if (gain > 0) {
             bonus += (float) (features.weight(j) * gain);
           }

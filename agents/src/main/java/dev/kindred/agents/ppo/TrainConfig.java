@@ -127,6 +127,16 @@ public final class TrainConfig {
       oneOf = {"conv", "strided"})
   public String imageEncoder = ActorCritic.NetShape.DEFAULT_ENCODER;
 
+  /**
+   * Also feed the network the image's channels at the cell in front of the agent (the cell its
+   * use, swap and give act on), picked from the egocentric window by the agent's orientation
+   * (the image's {@code agent_orientation} channel at the centre): what "use" would touch is then
+   * a direct input, the same whichever way the agent faces.
+   */
+  @Key(value = "front_cell", help = "also feed the image's channels at the cell the agent faces (energy worlds: "
+      + "needs the grid's agent_orientation channel)")
+  public boolean frontCell = false;
+
   @Key(value = "init", help = "orthogonal (CleanRL's) or default (DJL's) parameter initialisation",
       oneOf = {"orthogonal", "default"})
   public String init = ActorCritic.NetShape.DEFAULT_INIT;
@@ -213,7 +223,7 @@ public final class TrainConfig {
 
   /** The network these settings describe. */
   public ActorCritic.NetShape netShape() {
-    return new ActorCritic.NetShape(hidden, convChannels, imageEncoder, init);
+    return new ActorCritic.NetShape(hidden, convChannels, imageEncoder, init, frontCell);
   }
 
   /** A new policy for a world's spec, as these settings describe it, initialised from {@code seed}. */

@@ -10,6 +10,7 @@ import dev.kindred.env.VectorEnv;
 import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -106,6 +107,82 @@ class PotentialShapingTest {
       assertTrue(expected > 0.1, "the forager gained something in 40 steps: " + expected);
       assertEquals(expected, total, 1e-4);
     }
+  }
+
+  @Test
+  void aCappedBonusPaysForGainsUpToItsLimitOnly() {
+    // Conversions take two green crystals here: the forager gathers two, and a green bonus capped at 1
+    // pays for the first only; the yellow bonus is capped by the economy's own feature (1).
+    Map<String, Object> world = new LinkedHashMap<>(WORLD);
+    world.put("converter_green", List.of(2));
+    Map<String, Object> terms = new LinkedHashMap<>();
+    terms.put("globals.green", Map.of("weight", 0.1, "up_to", 1));
+    terms.put("globals.yellow", Map.of("weight", 0.2, "up_to", "globals.economy.converter_yellow"));
+    terms.put("globals.energy", 0.002);
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", world, 2, 5)) {
+      int rows = 2 * env.agents();
+      globalsSpec = env.spec().observation("globals");
+      ProgressBonus bonus = new ProgressBonus(env.spec(), terms);
+      ScriptedForager forager = new ScriptedForager(env.spec(), 3);
+      int[] actions = new int[rows * 2];
+      StepBatch b = env.reset(4);
+      bonus.reset(b);
+      float[] paid = new float[rows];
+      byte[] ignored = new byte[rows];
+      int capped = 0;
+      int conversions = 0;
+      for (int t = 0; t < 150; t++) {
+        float[][] before = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+          before[r] = new float[] {globals(b, r, "green"), globals(b, r, "yellow"), globals(b, r, "energy")};
+        }
+        forager.act(b, actions);
+        b = env.step(actions);
+        if (b.done(0) || b.done(1)) {
+          break;
+        }
+        java.util.Arrays.fill(paid, 0f);
+        bonus.apply(b, paid, ignored, 0, 1.0);
+        for (int r = 0; r < rows; r++) {
+          float green = globals(b, r, "green");
+          float yellow = globals(b, r, "yellow");
+          float energy = globals(b, r, "energy");
+          double want = 0.1 * Math.max(0, Math.min(green, 1) - Math.min(before[r][0], 1))
+              + 0.2 * Math.max(0, Math.min(yellow, 1) - Math.min(before[r][1], 1))
+              + 0.002 * Math.max(0, energy - before[r][2]);
+          assertEquals(want, paid[r], 1e-6, "step " + t + " row " + r);
+          capped += green > before[r][0] && before[r][0] >= 1 ? 1 : 0;
+          conversions += energy > before[r][2] ? 1 : 0;
+        }
+      }
+      assertTrue(capped > 0, "a second green crystal was picked up (and not paid for)");
+      assertTrue(conversions > 0, "the forager converted");
+    }
+  }
+
+  @Test
+  void aBonusTermIsAWeightOrAWeightWithALimit() {
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", WORLD, 1, 5)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new ProgressBonus(env.spec(), Map.of("globals.green", Map.of("weight", 0.1, "cap", 1))));
+      assertEquals("bonus term 'globals.green': unknown key 'cap'; a term is a weight or {\"weight\": w, "
+          + "\"up_to\": limit}", e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> new ProgressBonus(env.spec(), Map.of("globals.green", Map.of("weight", 0.1, "up_to", "globals.gold"))));
+      assertTrue(e.getMessage().startsWith("bonus limit term 'globals.gold': 'globals' has no feature 'gold'"),
+          e.getMessage());
+      e = assertThrows(IllegalArgumentException.class,
+          () -> new ProgressBonus(env.spec(), Map.of("globals.green", Map.of("up_to", 1))));
+      assertEquals("bonus term 'globals.green' needs a numeric \"weight\"", e.getMessage());
+    }
+  }
+
+  private static dev.kindred.env.TensorSpec globalsSpec;
+
+  private static float globals(StepBatch b, int r, String name) {
+    dev.kindred.env.TensorSpec t = globalsSpec;
+    int index = t.features().stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow().index();
+    return b.observation("globals").getFloat(4 * (r * t.shape()[0] + index));
   }
 
   @Test
