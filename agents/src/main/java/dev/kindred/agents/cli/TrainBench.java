@@ -149,6 +149,7 @@ final class TrainBench implements Callable<Integer> {
               in += it.inferenceSeconds();
               up += it.updateSeconds();
             }
+            trainer.finishUpdate(); // with overlap, the last rollout's update belongs to this run
             double seconds = (System.nanoTime() - t0) / 1e9;
             rates[run] = (trainer.steps() - s0) / seconds;
             env += en / seconds;
@@ -185,6 +186,7 @@ final class TrainBench implements Callable<Integer> {
     config.put("epochs", cfg.epochs);
     config.put("minibatches", cfg.minibatches);
     config.put("image_encoder", cfg.imageEncoder);
+    config.put("overlap", cfg.overlap);
     config.put("torch_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
     config.put("server", server == null ? "in-process" : "grpc-loopback");
     row.put("config", config);

@@ -212,6 +212,18 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
    * @throws IllegalArgumentException when they are not parameters of this architecture
    */
   public void loadParameters(byte[] data) {
+    loadParameters(data, true);
+  }
+
+  /**
+   * Makes this policy act as {@code source} does now: a copy of its parameters, kept out of
+   * autograd (an acting copy is never trained; see {@code overlap} in the trainer).
+   */
+  public void copyParametersFrom(ActorCritic source) {
+    loadParameters(source.saveParameters(), false);
+  }
+
+  private void loadParameters(byte[] data, boolean trainable) {
     // DJL's Parameter.load replaces each parameter's array with a freshly decoded one that does
     // not require gradients: a resumed run then failed on its first backward pass ("element 0
     // of tensors does not require grad"). Mark the new arrays trainable and free the old ones.
@@ -233,7 +245,7 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
     java.util.Set<NDArray> current = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : net.getParameters()) {
       NDArray a = p.getValue().getArray();
-      if (p.getValue().requiresGradient()) {
+      if (trainable && p.getValue().requiresGradient()) {
         a.setRequiresGradient(true);
       }
       current.add(a);

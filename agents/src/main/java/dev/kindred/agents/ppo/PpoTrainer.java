@@ -39,6 +39,13 @@ import java.io.IOException;
  * from a checkpoint ({@link #saveState}, {@link #restoreState}: the generator, Adam's moments,
  * the snapshot pool, the return statistics) continues exactly as the uninterrupted run does.
  * Native memory: each step's NDArrays live in a sub-manager closed right after. Not thread-safe.
+ *
+ * <p>With {@code overlap}, rollout k+1 is collected while the update on rollout k runs on a
+ * second thread: the rollout acts with an acting copy of the policy (and of the return
+ * statistics) refreshed after each update, so its data is one update old; the update thread
+ * draws from a generator of its own, so a run is as deterministic as without overlap. An
+ * update due for a checkpoint (or the last) is waited for before the checkpoint, so a resumed
+ * run starts, like the uninterrupted one, with no update in flight.
  */
 public final class PpoTrainer implements AutoCloseable {
   /** The figures of one iteration. */
@@ -63,8 +70,23 @@ public final class PpoTrainer implements AutoCloseable {
   private final boolean hasHearts;
   /** truncation "end": an episode cut off by the step limit is learned from as terminated. */
   private final boolean endAtLimit;
-  private final RolloutBuffer buffer;
+  /** The buffer the next rollout fills (with overlap: one of two, swapped each iteration). */
+  private RolloutBuffer buffer;
+  /** With overlap, the buffer of the update in flight or last run; else null. */
+  private RolloutBuffer spare;
+  /** The buffer of the last rollout collected. */
+  private RolloutBuffer last;
   private final ReturnNormaliser returnStats = new ReturnNormaliser();
+  /** The policy that acts in rollouts: {@link #policy}, or with overlap its acting copy. */
+  private final ActorCritic actor;
+  /** The return statistics the acting policy's values are read with ({@link #returnStats} without overlap). */
+  private final ReturnNormaliser actorStats;
+  /** The update's (and the surprise predictor's) generator: {@link #random} without overlap. */
+  private final SplitMix updateRandom;
+  /** With overlap, the thread that runs updates; else null. */
+  private final java.util.concurrent.ExecutorService updater;
+  /** The update in flight (overlap), or null. */
+  private java.util.concurrent.Future<UpdateResult> pending;
   private final OpponentPool opponents;
   private final PpoUpdate ppo;
   /** Null when aux_surprise_weight is 0. */
@@ -106,6 +128,8 @@ public final class PpoTrainer implements AutoCloseable {
     this.encoder = policy.encoder();
     this.head = policy.head();
     this.random = new SplitMix(cfg.seed * 0x9E3779B97F4A7C15L + 17);
+    boolean overlap = cfg.overlap;
+    this.updateRandom = overlap ? new SplitMix(cfg.seed * 0xD1B54A32D192ED03L + 29) : random;
     this.copies = env.copies();
     this.agents = env.agents();
     this.rows = copies * agents;
@@ -116,6 +140,8 @@ public final class PpoTrainer implements AutoCloseable {
     this.endAtLimit = cfg.truncation.equals("end");
     this.hasHearts = env.spec().world().episodeStats().stream().anyMatch(s -> s.name().equals("hearts"));
     this.buffer = new RolloutBuffer(cfg.horizon, rows, encoder.vectorSize(), encoder.gridSize(), dims, logits);
+    this.spare = overlap ? new RolloutBuffer(cfg.horizon, rows, encoder.vectorSize(), encoder.gridSize(), dims, logits)
+        : null;
     this.opponents = new OpponentPool(cfg, env.spec(), copies, agents, dims, logits, encoder.vectorSize(),
         encoder.gridSize());
     stepLogits = new float[rows * logits];
@@ -124,9 +150,23 @@ public final class PpoTrainer implements AutoCloseable {
     stepActions = new int[rows * dims];
     stepCombos = new int[rows];
     prevDone = new byte[copies];
-    this.ppo = new PpoUpdate(policy, cfg, buffer, progress(), random);
+    this.ppo = new PpoUpdate(policy, cfg, buffer, progress(), updateRandom);
     // After the optimiser, as before the split: the predictor seeds the engine's generator.
-    this.surprise = cfg.auxSurpriseWeight > 0 ? new SurpriseBonus(cfg, buffer, logits, random) : null;
+    this.surprise = cfg.auxSurpriseWeight > 0 ? new SurpriseBonus(cfg, buffer, logits, updateRandom) : null;
+    if (overlap) {
+      this.actor = policy.copy(env.spec(), cfg.inputs, cfg.seed);
+      this.actor.copyParametersFrom(policy);
+      this.actorStats = new ReturnNormaliser();
+      this.updater = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kindred-ppo-update");
+        t.setDaemon(true);
+        return t;
+      });
+    } else {
+      this.actor = policy;
+      this.actorStats = returnStats;
+      this.updater = null;
+    }
     this.shaping = cfg.potential.isEmpty() ? null : new PotentialShaping(env.spec(), cfg.potential, cfg.gamma);
     this.shapingScratch = new float[rows];
     this.progressBonus = cfg.bonus.isEmpty() ? null : new ProgressBonus(env.spec(), cfg.bonus);
@@ -165,12 +205,22 @@ public final class PpoTrainer implements AutoCloseable {
 
   /** The last rollout's rewards as learned from (intrinsic reward included), {@code [t * rows + r]}. */
   float[] rolloutRewards() {
-    return buffer.rewards.clone();
+    return (last == null ? buffer : last).rewards.clone();
+  }
+
+  /** The last rollout collected (tests). */
+  RolloutBuffer lastRollout() {
+    return last == null ? buffer : last;
+  }
+
+  /** The parameters the next rollout acts with (tests). */
+  byte[] actingParameters() {
+    return actor.saveParameters();
   }
 
   /** Whether step {@code i} of the last rollout was a reset step (no transition). */
   boolean ignoredStep(int i) {
-    return buffer.ignored[i] != 0;
+    return (last == null ? buffer : last).ignored[i] != 0;
   }
 
   /**
@@ -178,7 +228,7 @@ public final class PpoTrainer implements AutoCloseable {
    * episode ends): equal digests mean equal trajectories, e.g. in process and over gRPC.
    */
   public long rolloutDigest() {
-    return buffer.digest();
+    return (last == null ? buffer : last).digest();
   }
 
   /**
@@ -196,6 +246,7 @@ public final class PpoTrainer implements AutoCloseable {
 
   public void setReturnStatistics(double[] s) {
     returnStats.restore(s);
+    actorStats.restore(s);
   }
 
   /**
@@ -204,17 +255,75 @@ public final class PpoTrainer implements AutoCloseable {
    */
   public void train(TrainingListener listener) throws IOException {
     while (steps < cfg.steps) {
-      Iteration it = iterate();
+      // The update this iteration starts is number updates + 1 (+ 1 more while one is in flight).
+      int number = updates + (pending == null ? 1 : 2);
+      boolean due = steps + (long) cfg.horizon * copies >= cfg.steps || number % cfg.checkpointEvery == 0;
+      Iteration it = iterate(due);
       listener.iteration(it);
-      if (steps >= cfg.steps || updates % cfg.checkpointEvery == 0) {
+      if (due) {
         listener.checkpoint(this);
         pendingReset = true; // a checkpoint is an episode boundary: a resumed run starts here too
       }
     }
   }
 
-  /** One rollout and its PPO update. */
+  /** One rollout and its PPO update (with overlap: the update runs on, see {@link #finishUpdate}). */
   public Iteration iterate() {
+    return iterate(false);
+  }
+
+  /** Waits for the update in flight, if any (overlap), and lets the acting policy catch up. */
+  public void finishUpdate() {
+    if (pending != null) {
+      join();
+    }
+  }
+
+  /** The result of one update, as the update thread hands it back. */
+  private record UpdateResult(PpoUpdate.Losses losses, double seconds, SurpriseBonus.Effect bonus) {}
+
+  /** Surprise, advantages and the PPO update of one rollout. */
+  private UpdateResult update(RolloutBuffer b, double progress) {
+    long u0 = System.nanoTime();
+    SurpriseBonus.Effect bonus = surprise == null ? SurpriseBonus.Effect.NONE : surprise.apply(b);
+    b.computeAdvantages((float) cfg.gamma, (float) cfg.lambda);
+    PpoUpdate.Losses losses = ppo.update(b, returnStats, progress);
+    return new UpdateResult(losses, (System.nanoTime() - u0) / 1e9, bonus);
+  }
+
+  /** Waits for the update in flight; the acting policy and its statistics then catch up. */
+  private UpdateResult join() {
+    UpdateResult r;
+    try {
+      r = pending.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the PPO update", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException("the PPO update failed: " + c, c);
+    } finally {
+      pending = null;
+    }
+    updates++;
+    opponents.updated(policy, updates);
+    actor.copyParametersFrom(policy);
+    actorStats.restore(returnStats.state());
+    return r;
+  }
+
+  /**
+   * One rollout and its PPO update.
+   *
+   * @param drain with overlap: wait for this rollout's update too (a checkpoint is due)
+   */
+  private Iteration iterate(boolean drain) {
     long start = System.nanoTime();
     long envNanos = 0;
     long inferNanos = 0;
@@ -225,6 +334,7 @@ public final class PpoTrainer implements AutoCloseable {
     long rewardCount = 0;
     double shapingSum = 0;
     RolloutBuffer b = buffer;
+    last = b;
     if (pendingReset) {
       long t0 = System.nanoTime();
       batch = env.reset(episodeSeed());
@@ -246,9 +356,9 @@ public final class PpoTrainer implements AutoCloseable {
       int o = t * rows;
       encoder.encode(batch, b.vec, o * b.vecSize, b.grid, o * b.gridSize);
       head.readMasks(batch, rows, b.masks, o * b.heads);
-      policy.forward(b.vec, o * b.vecSize, b.grid, o * b.gridSize, rows, stepLogits, stepValues);
-      returnStats.denormalise(stepValues, rows, b.values, o);
-      policy.sample(stepLogits, b.masks, o * b.heads, rows, random, stepCombos, stepActions, stepLogp);
+      actor.forward(b.vec, o * b.vecSize, b.grid, o * b.gridSize, rows, stepLogits, stepValues);
+      actorStats.denormalise(stepValues, rows, b.values, o);
+      actor.sample(stepLogits, b.masks, o * b.heads, rows, random, stepCombos, stepActions, stepLogp);
       System.arraycopy(stepLogp, 0, b.logp, o, rows);
       System.arraycopy(stepCombos, 0, b.combos, o, rows);
       opponents.act(b.vec, o * b.vecSize, b.grid, o * b.gridSize, b.masks, o * b.heads, stepActions, random);
@@ -307,21 +417,36 @@ public final class PpoTrainer implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     encoder.encode(batch, b.nextVec, 0, b.nextGrid, 0);
-    policy.forward(b.nextVec, 0, b.nextGrid, 0, rows, stepLogits, stepValues);
-    returnStats.denormalise(stepValues, rows, b.values, b.size());
+    actor.forward(b.nextVec, 0, b.nextGrid, 0, rows, stepLogits, stepValues);
+    actorStats.denormalise(stepValues, rows, b.values, b.size());
     inferNanos += System.nanoTime() - t0;
-    SurpriseBonus.Effect bonus = surprise == null ? SurpriseBonus.Effect.NONE : surprise.apply(b);
-    b.computeAdvantages((float) cfg.gamma, (float) cfg.lambda);
-    long u0 = System.nanoTime();
-    PpoUpdate.Losses losses = ppo.update(b, returnStats, progress());
-    updates++;
-    long u1 = System.nanoTime();
-    opponents.updated(policy, updates);
+    UpdateResult result;
+    double updateSeconds;
+    if (updater == null) {
+      result = update(b, progress());
+      updates++;
+      opponents.updated(policy, updates);
+      updateSeconds = result.seconds();
+    } else {
+      // The previous rollout's update ran while this rollout was collected.
+      UpdateResult previous = pending == null ? null : join();
+      double p = progress();
+      pending = updater.submit(() -> update(b, p));
+      RolloutBuffer next = spare;
+      spare = buffer;
+      buffer = next;
+      UpdateResult drained = drain ? join() : null;
+      result = drained != null ? drained
+          : previous != null ? previous : new UpdateResult(PpoUpdate.Losses.NONE, 0, SurpriseBonus.Effect.NONE);
+      updateSeconds = (previous == null ? 0 : previous.seconds()) + (drained == null ? 0 : drained.seconds());
+    }
+    PpoUpdate.Losses losses = result.losses();
+    SurpriseBonus.Effect bonus = result.bonus();
     return new Iteration(steps, updates, (System.nanoTime() - start) / 1e9, episodes,
         episodes == 0 ? Double.NaN : returnSum / episodes, hasHearts && episodes > 0 ? heartSum / episodes : Double.NaN,
         rewardCount == 0 ? Double.NaN : rewardSum / rewardCount, losses.entropy(), losses.policyLoss(),
         losses.valueLoss(), losses.approxKl(), losses.clipFraction(), ppo.learningRate(), envNanos / 1e9,
-        inferNanos / 1e9, (u1 - u0) / 1e9, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped(),
+        inferNanos / 1e9, updateSeconds, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped(),
         rewardCount == 0 || (shaping == null && progressBonus == null) ? Double.NaN : shapingSum / b.size());
   }
 
@@ -330,8 +455,14 @@ public final class PpoTrainer implements AutoCloseable {
    * steps and updates, the return statistics, Adam's moments and the snapshot pool.
    */
   public void saveState(DataOutputStream out) throws IOException {
+    if (pending != null) {
+      throw new IllegalStateException("an update is in flight; call finishUpdate() before saving the trainer's state");
+    }
     out.writeInt(STATE_FORMAT);
     out.writeLong(random.state());
+    if (updateRandom != random) {
+      out.writeLong(updateRandom.state());
+    }
     out.writeLong(steps);
     out.writeInt(updates);
     for (double v : returnStats.state()) {
@@ -353,6 +484,9 @@ public final class PpoTrainer implements AutoCloseable {
       throw new IOException("trainer state format " + format + "; this version reads " + STATE_FORMAT);
     }
     random.setState(in.readLong());
+    if (updateRandom != random) {
+      updateRandom.setState(in.readLong());
+    }
     steps = in.readLong();
     updates = in.readInt();
     double[] s = new double[3];
@@ -362,6 +496,10 @@ public final class PpoTrainer implements AutoCloseable {
     returnStats.restore(s);
     ppo.restore(in);
     opponents.restore(in, policy);
+    if (actor != policy) {
+      actor.copyParametersFrom(policy);
+      actorStats.restore(returnStats.state());
+    }
     pendingReset = true;
   }
 
@@ -372,6 +510,14 @@ public final class PpoTrainer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (updater != null) {
+      try {
+        finishUpdate();
+      } finally {
+        updater.shutdownNow();
+        actor.close();
+      }
+    }
     if (surprise != null) {
       surprise.close();
     }

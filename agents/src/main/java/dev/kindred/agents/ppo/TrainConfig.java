@@ -191,6 +191,17 @@ public final class TrainConfig {
       min = 0)
   public int torchThreads = 1;
 
+  /**
+   * Overlap each rollout with the previous rollout's update, on two threads: the rollout acts
+   * with the parameters from one update before (a policy lag of one update, which PPO's ratio to
+   * the acting policy accounts for), so the environment and inference run while the update
+   * trains. Deterministic as without it (each thread has its own generator); checkpoints wait for
+   * the update in flight.
+   */
+  @Key(value = "overlap", help = "overlap each rollout with the previous rollout's update on a second thread "
+      + "(the rollout acts with parameters one update old)")
+  public boolean overlap = false;
+
   /** Checkpoint every this many updates (and at the end). */
   @Key(value = "checkpoint_every", help = "updates between checkpoints", min = 1)
   public int checkpointEvery = 20;

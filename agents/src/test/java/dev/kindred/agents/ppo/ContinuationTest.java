@@ -22,6 +22,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A resumed run is a continuation (same parameters as the uninterrupted run, bit for bit), and a
@@ -59,9 +61,11 @@ class ContinuationTest {
     }
   }
 
-  @Test
-  void aResumedRunEndsWithTheUninterruptedRunsParameters() throws IOException {
+  @ParameterizedTest(name = "overlap {0}")
+  @ValueSource(booleans = {false, true})
+  void aResumedRunEndsWithTheUninterruptedRunsParameters(boolean overlap) throws IOException {
     TrainConfig cfg = config();
+    cfg.overlap = overlap;
     byte[] uninterrupted = train(cfg, null, false);
     Crash crash = new Crash();
     try (VectorEnv env = env(cfg); ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);

@@ -11,7 +11,8 @@ import dev.kindred.env.WorldRegistry;
 import dev.kindred.local.LocalVectorEnv;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * PPO learns: one controlled spin of a small ordered lattice, rewarded only by its negative
@@ -37,9 +38,11 @@ class PpoLearningTest {
     return c;
   }
 
-  @Test
-  void trainedSpinEarnsMoreThanUntrained() {
+  @ParameterizedTest(name = "overlap {0}")
+  @ValueSource(booleans = {false, true})
+  void trainedSpinEarnsMoreThanUntrained(boolean overlap) {
     TrainConfig cfg = config();
+    cfg.overlap = overlap;
     long t0 = System.nanoTime();
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
         VectorEnv eval = LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, 32, 1234);
@@ -51,6 +54,7 @@ class PpoLearningTest {
           System.out.printf("steps %d reward/step %.3f entropy %.3f pi %.4f v %.4f kl %.4f%n", it.steps(),
               it.rewardPerStep(), it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl());
         }
+        trainer.finishUpdate();
       }
       double[] after = Evaluation.rewardPerAgentStep(policy, eval, 200, 99);
       double gap = mean(after) - mean(before);
