@@ -2,13 +2,15 @@
 # The container-image part of `./kindred test`: builds the server's image with the documented
 # command (`./kindred image`: Jib, no Docker daemon, no registry), inspects it against the
 # Kubernetes manifests (env-server/deploy/container/inspect_image.py: non-root user, entrypoint,
-# port, labels, layers), then, where this machine allows it, runs it: the layers unpacked into a
-# temporary root, the image's entrypoint and arguments started in it as the image's user, with the
-# image's environment and working directory, in new mount, PID and network namespaces (nothing
-# from the host but a fresh /proc and the OCI default devices, as a container runtime gives), checked from outside through the
-# standard gRPC health service and a Render call (scripts/ContainerProbe.java), stopped with
-# SIGTERM and checked for a clean shutdown. Running needs root, or unprivileged user namespaces
-# (unshare --map-user); otherwise that step is skipped and says why.
+# port, labels, layers), then, where this machine allows it, runs it as a container runtime would:
+# the layers unpacked into a temporary root; the image's entrypoint and arguments started there
+# (chroot) as the image's user, with only the image's environment and its working directory, in
+# new mount, PID and network namespaces that get nothing from the host but a fresh /proc and the
+# OCI default devices; checked from outside through the standard gRPC health service,
+# GetServerInfo and a Render call (scripts/ContainerProbe.java); stopped with SIGTERM and checked
+# for a clean shutdown. Running needs root, or unprivileged user namespaces (then nested ones map
+# this user to root for the set-up and to the image's user for the server); without either, that
+# step is skipped and says why.
 #
 # Usage: scripts/test-container.sh [--no-build]   (--no-build: inspect and run the tar already built)
 set -euo pipefail
@@ -26,7 +28,7 @@ build=1
 case "${1:-}" in
   "") ;;
   --no-build) build=0 ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) log "unknown argument '$1' (usage: scripts/test-container.sh [--no-build])"; exit 2 ;;
 esac
 
@@ -62,8 +64,7 @@ if revision="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null)"; then
 fi
 python3 "$ROOT/env-server/deploy/container/inspect_image.py" "$IMAGE_TAR" "${expect[@]}" --run-spec "$WORK/spec" \
   || fail "the image does not pass inspection (above)"
-code_version="$(tar -xOf "$IMAGE_TAR" "$(tar -xOf "$IMAGE_TAR" manifest.json | sed -n 's/.*"Config":"\([^"]*\)".*/\1/p')" \
-  | sed -n 's/.*"dev.kindred.code-version":"\([^"]*\)".*/\1/p')"
+code_version="$(cat "$WORK/spec/code-version")"
 
 # 3. Run it, if this machine can.
 skip() { log "inspected; NOT RUN: $*"; log "ok (build ${build_s} s; run step skipped)"; exit 0; }

@@ -10,7 +10,8 @@ whose class path file names only files of the image; the arguments serve on the 
 labels name the version and the commit, consistently; the working directory exists and the user can
 write it; no set-uid or set-gid file; every path under the places the image is meant to fill.
 --run-spec DIR writes what a runner needs: layers (the layer members of the tar, bottom first, one
-a line), argv and env (NUL-separated), user and workdir. Exits 1 with one line per failed check.
+a line), argv and env (NUL-separated), user, workdir and code-version (the label).
+Exits 1 with one line per failed check.
 """
 import argparse
 import gzip
@@ -186,6 +187,8 @@ def main() -> int:
             f.write(user + "\n")
         with open(os.path.join(a.run_spec, "workdir"), "w") as f:
             f.write(workdir + "\n")
+        with open(os.path.join(a.run_spec, "code-version"), "w") as f:
+            f.write(f"{code}\n")
 
     for e in errors:
         print(f"{a.image}: {e}", file=sys.stderr)
