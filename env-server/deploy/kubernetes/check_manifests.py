@@ -32,6 +32,9 @@ def main(path: str) -> int:
         if not pod.get("securityContext", {}).get("runAsNonRoot"):
             errors.append("the pod must run as non-root (securityContext.runAsNonRoot)")
         for c in pod["containers"]:
+            if "command" in c:
+                errors.append(f"container {c['name']} must not set command: the image's entrypoint runs the server "
+                              f"(its Java, flags and class path; scripts/test-container.sh checks it), got {c['command']}")
             ports = {p["containerPort"] for p in c.get("ports", [])}
             if SERVER_PORT not in ports or f"--port" not in c.get("args", []):
                 errors.append(f"container {c['name']} must expose and serve port {SERVER_PORT}")

@@ -30,9 +30,11 @@ import picocli.CommandLine.Spec;
         "  evaluate   evaluate a checkpoint against baselines, or brains on a behavioural suite (--suite)",
         "  curves     learning curves of several runs (seeds) in one PNG, mean and 95%% band",
         "  tournament rate brains against each other on several scenarios (leaderboard, replays)",
-        "  test       run every test (Java, Python, the RL-library adapters, the viewer, Go, Kubernetes)",
+        "  test       run every test (Java, Python, the RL-library adapters, the viewer, Go, Kubernetes,",
+        "             the container image)",
         "  fuzz       coverage-guided fuzzing of every RPC (fuzz --minutes N, default 10)",
         "  build      rebuild the project (done automatically when sources change)",
+        "  image      build the server's container image, env-server/target/kindred-server-image.tar (Jib)",
         "",
         "Run 'kindred <command> --help' for a command's options."})
 public final class Main implements Runnable {
