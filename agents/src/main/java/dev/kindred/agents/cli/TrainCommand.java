@@ -191,8 +191,13 @@ final class TrainCommand implements Callable<Integer> {
     if (!Double.isNaN(it.meanHearts())) {
       b.append("  hearts/episode ").append(fmt(it.meanHearts()));
     }
-    b.append(String.format(Locale.ROOT, "  entropy %.3f  pi_loss %+.4f  v_loss %.4f  kl %.4f  clip %.2f  lr %.1e",
-        it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl(), it.clipFraction(), it.learningRate()));
+    if (Double.isNaN(it.entropy()) && it.skippedMinibatches() == 0) {
+      // With overlap, the first iteration after a checkpoint finishes no update (its own runs on).
+      b.append(String.format(Locale.ROOT, "  (update in flight)  lr %.1e", it.learningRate()));
+    } else {
+      b.append(String.format(Locale.ROOT, "  entropy %.3f  pi_loss %+.4f  v_loss %.4f  kl %.4f  clip %.2f  lr %.1e",
+          it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl(), it.clipFraction(), it.learningRate()));
+    }
     if (it.skippedMinibatches() > 0) {
       b.append(String.format(Locale.ROOT, "  SKIPPED %d minibatch(es): non-finite loss or gradient",
           it.skippedMinibatches()));

@@ -20,7 +20,10 @@ import java.util.Map;
  * reward alone for the rest of the run. Reports show the world's reward.
  *
  * <p>A term is {@code "observation.feature": weight} or
- * {@code "observation.feature": {"weight": w, "up_to": limit}}.
+ * {@code "observation.feature": {"weight": w, "up_to": limit, "once": true}}. With
+ * {@code "once"} a term pays only for rises above the highest value the agent had so far in the
+ * episode: what other agents can hand over (a crystal passed back and forth between two agents
+ * by {@code give}) then pays once per episode, not on every pass.
  */
 final class ProgressBonus {
   private final FeatureReader features;
@@ -31,11 +34,16 @@ final class ProgressBonus {
   private final float[] previous;
   private final float[] current;
   private final float[] limits;
+  /** Per term: pays only above the episode's high-water mark. */
+  private final boolean[] once;
+  /** Per row and term: the highest (capped) value so far this episode. */
+  private final float[] highest;
   private final int agents;
 
   ProgressBonus(SessionSpec spec, Map<String, Object> terms) {
     Map<String, Object> weights = new LinkedHashMap<>();
     this.fixedLimit = new float[terms.size()];
+    this.once = new boolean[terms.size()];
     String[] limitNames = new String[terms.size()];
     int j = 0;
     for (Map.Entry<String, Object> e : terms.entrySet()) {
@@ -44,10 +52,15 @@ final class ProgressBonus {
       limitNames[j] = e.getKey();
       if (v instanceof Map<?, ?> m) {
         for (Object k : m.keySet()) {
-          if (!k.equals("weight") && !k.equals("up_to")) {
+          if (!k.equals("weight") && !k.equals("up_to") && !k.equals("once")) {
             throw new IllegalArgumentException("bonus term '" + e.getKey() + "': unknown key '" + k
-                + "'; a term is a weight or {\"weight\": w, \"up_to\": limit}");
+                + "'; a term is a weight or {\"weight\": w, \"up_to\": limit, \"once\": true}");
           }
+          Object o = m.get("once");
+          if (o != null && !(o instanceof Boolean)) {
+            throw new IllegalArgumentException("bonus term '" + e.getKey() + "': \"once\" is true or false");
+          }
+          once[j] = Boolean.TRUE.equals(o);
         }
         Object w = m.get("weight");
         if (!(w instanceof Number)) {
@@ -74,11 +87,21 @@ final class ProgressBonus {
     this.previous = new float[spec.copies() * agents * features.size()];
     this.current = new float[previous.length];
     this.limits = new float[previous.length];
+    this.highest = new float[previous.length];
   }
 
   /** Every row starts anew. */
   void reset(StepBatch batch) {
     features.read(batch, previous);
+    limitFeatures.read(batch, limits);
+    int k = features.size();
+    for (int i = 0; i < previous.length; i++) {
+      highest[i] = Math.min(previous[i], limit(i % k, i));
+    }
+  }
+
+  private float limit(int term, int i) {
+    return Float.isNaN(fixedLimit[term]) ? limits[i] : fixedLimit[term];
   }
 
   /**
@@ -94,15 +117,28 @@ final class ProgressBonus {
     int rows = previous.length / Math.max(1, k);
     double sum = 0;
     for (int r = 0; r < rows; r++) {
-      if (ignored[offset + r] == 0 && scale > 0 && !batch.done(r / agents)) {
-        float bonus = 0;
+      if (ignored[offset + r] != 0) {
+        // A reset step (autoreset NEXT_STEP): the batch holds the next episode's first observation,
+        // whose values start the episode's high-water marks.
         for (int j = 0; j < k; j++) {
-          float u = Float.isNaN(fixedLimit[j]) ? limits[r * k + j] : fixedLimit[j];
-          float gain = Math.min(current[r * k + j], u) - Math.min(previous[r * k + j], u);
-          if (gain > 0) {
-            bonus += (float) (features.weight(j) * gain);
-          }
+          highest[r * k + j] = Math.min(current[r * k + j], limit(j, r * k + j));
         }
+        continue;
+      }
+      if (batch.done(r / agents)) {
+        continue; // the episode's last step pays nothing: the bonus is for progress within it
+      }
+      float bonus = 0;
+      for (int j = 0; j < k; j++) {
+        int i = r * k + j;
+        float now = Math.min(current[i], limit(j, i));
+        float gain = once[j] ? now - highest[i] : now - Math.min(previous[i], limit(j, i));
+        highest[i] = Math.max(highest[i], now);
+        if (gain > 0) {
+          bonus += (float) (features.weight(j) * gain);
+        }
+      }
+      if (scale > 0) {
         bonus *= (float) scale;
         rewards[offset + r] += bonus;
         sum += bonus;

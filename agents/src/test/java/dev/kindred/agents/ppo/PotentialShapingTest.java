@@ -161,12 +161,55 @@ class PotentialShapingTest {
   }
 
   @Test
+  void aOnceTermPaysForAnEpisodesNewHighsOnly() {
+    // Agent 0's green crystals go 0 1 0 1 0 1 (a crystal handed back and forth), then a new episode
+    // starts (the reset step) and it picks one up again.
+    Map<String, Object> once = new LinkedHashMap<>();
+    once.put("globals.green", Map.of("weight", 0.5, "up_to", 1, "once", true));
+    Map<String, Object> every = new LinkedHashMap<>();
+    every.put("globals.green", Map.of("weight", 0.5, "up_to", 1));
+    try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", WORLD, 1, 5)) {
+      globalsSpec = env.spec().observation("globals");
+      int green = globalsSpec.features().stream().filter(f -> f.name().equals("green")).findFirst().orElseThrow()
+          .index();
+      StepBatch b = StepBatch.forSpec(env.spec());
+      ProgressBonus a = new ProgressBonus(env.spec(), once);
+      ProgressBonus c = new ProgressBonus(env.spec(), every);
+      a.reset(b);
+      c.reset(b);
+      float[] greens = {1, 0, 1, 0, 1, 0, 1};
+      boolean[] resetStep = {false, false, false, false, false, true, false};
+      double paidOnce = 0;
+      double paidEvery = 0;
+      double paidAfterReset = 0;
+      for (int t = 0; t < greens.length; t++) {
+        b.observation("globals").putFloat(4 * green, greens[t]);
+        byte[] ignored = {(byte) (resetStep[t] ? 1 : 0), (byte) (resetStep[t] ? 1 : 0)};
+        float[] ra = new float[2];
+        float[] rc = new float[2];
+        a.apply(b, ra, ignored, 0, 1.0);
+        c.apply(b, rc, ignored, 0, 1.0);
+        if (t > 5) {
+          paidAfterReset += ra[0];
+        } else {
+          paidOnce += ra[0];
+        }
+        paidEvery += rc[0];
+        assertEquals(0f, ra[1], "agent 1 gained nothing");
+      }
+      assertEquals(0.5, paidOnce, 1e-6, "the crystal passed back and forth pays once in the episode");
+      assertEquals(0.5, paidAfterReset, 1e-6, "and once more in the next");
+      assertEquals(2.0, paidEvery, 1e-6, "without once, every pass pays (four rises outside the reset step)");
+    }
+  }
+
+  @Test
   void aBonusTermIsAWeightOrAWeightWithALimit() {
     try (VectorEnv env = LocalVectorEnv.create(WorldRegistry.builtIn(), "energy.room", WORLD, 1, 5)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> new ProgressBonus(env.spec(), Map.of("globals.green", Map.of("weight", 0.1, "cap", 1))));
       assertEquals("bonus term 'globals.green': unknown key 'cap'; a term is a weight or {\"weight\": w, "
-          + "\"up_to\": limit}", e.getMessage());
+          + "\"up_to\": limit, \"once\": true}", e.getMessage());
       e = assertThrows(IllegalArgumentException.class,
           () -> new ProgressBonus(env.spec(), Map.of("globals.green", Map.of("weight", 0.1, "up_to", "globals.gold"))));
       assertTrue(e.getMessage().startsWith("bonus limit term 'globals.gold': 'globals' has no feature 'gold'"),
