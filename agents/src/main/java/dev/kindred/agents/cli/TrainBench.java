@@ -60,11 +60,9 @@ final class TrainBench implements Callable<Integer> {
     Cli.positive("--iterations", iterations);
     Cli.positive("--runs", runs);
     Cli.atLeast("--memory-iterations", memoryIterations, 0);
-    TrainConfig cfg = new TrainConfig().apply(TrainConfig.readJson("""
-        {"world": "energy.room", "world_config": {"width": 9, "height": 9, "agents": 2, "altars": 1,
-         "converters": 1, "green_generators": 2, "yellow_generators": 2, "walls": 0, "max_steps": 200},
-         "copies": 16, "horizon": 64, "hidden": 128, "conv_channels": 16, "steps": 100000000,
-         "epochs": 2, "selfplay_fraction": 0.5, "snapshot_every": 20, "pool_size": 5}"""));
+    // energy-small.json as shipped (a copy on the classpath), with steps enough that the learning
+    // rate does not decay during the measurement.
+    TrainConfig cfg = new TrainConfig().apply(TrainConfig.readJson(energySmall())).apply(Map.of("steps", 100_000_000L));
     for (String c : configs) {
       cfg.apply(TrainConfig.readJson(c));
     }
@@ -100,10 +98,24 @@ final class TrainBench implements Callable<Integer> {
       System.out.println("config: " + cfg.world + " " + cfg.worldConfig + ", " + cfg.copies + " copies, horizon "
           + cfg.horizon + ", epochs " + cfg.epochs + " x minibatches " + cfg.minibatches + ", encoder " + cfg.imageEncoder
           + ", self-play " + cfg.selfplayFraction + " with a full pool of " + cfg.poolSize + ", torch threads "
-          + ai.djl.pytorch.jni.JniUtils.getNumThreads() + "; " + iterations + " iterations per run; copy_steps_per_s "
+          + ai.djl.pytorch.jni.JniUtils.getNumThreads() + (cfg.overlap ? ", overlap on (the update runs beside the "
+          + "rollout, so env + infer + update add up to more than 100% of the wall time)" : ", overlap off") + "; "
+          + iterations + " iterations per run; copy_steps_per_s "
           + "counts steps of one copy (every agent of the copy acting once), agent-steps/s every agent's action");
     }
     return 0;
+  }
+
+  /** The text of agents/configs/energy-small.json, from the classpath. */
+  static String energySmall() {
+    try (java.io.InputStream in = TrainBench.class.getResourceAsStream("/configs/energy-small.json")) {
+      if (in == null) {
+        throw new IllegalStateException("configs/energy-small.json is not on the classpath; rebuild the agents module");
+      }
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static Map<String, Object> measure(String name, TrainConfig cfg, String server, int iterations, int runs,
@@ -220,6 +232,7 @@ final class TrainBench implements Callable<Integer> {
       for (int i = 1; i <= iterations; i++) {
         trainer.iterate();
         if (i == 1 || i % every == 0 || i == iterations) {
+          trainer.finishUpdate(); // with overlap: count the arrays with no update in flight
           Runtime rt = Runtime.getRuntime();
           int[] live = trainer.liveArrays();
           Map<String, Object> s = new LinkedHashMap<>();

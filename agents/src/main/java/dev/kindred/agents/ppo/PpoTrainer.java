@@ -232,11 +232,15 @@ public final class PpoTrainer implements AutoCloseable {
   }
 
   /**
-   * NDArrays alive in native memory: {the learner's (parameters, gradients, optimizer state and
-   * anything a step failed to free), the snapshot pool's}. Flat over a run once the pool is full.
+   * NDArrays alive in native memory: {the learner's (parameters, gradients, optimizer state, with
+   * overlap the acting copy's parameters, and anything a step failed to free), the snapshot pool's}. Flat over a run once the pool is full.
    */
   public int[] liveArrays() {
-    return new int[] {policy.manager().getManagedArrays().size(), opponents.liveArrays()};
+    int learner = policy.manager().getManagedArrays().size();
+    if (actor != policy) {
+      learner += actor.manager().getManagedArrays().size(); // the acting copy's parameters (overlap)
+    }
+    return new int[] {learner, opponents.liveArrays()};
   }
 
   /** The return normalisation {mean, variance, set}: part of a checkpoint. */

@@ -55,6 +55,13 @@ class OverlapTest {
       trainer.finishUpdate();
       assertEquals(3, trainer.updates());
       assertArrayEquals(policy.saveParameters(), trainer.actingParameters(), "after the last update the actor catches up");
+      // Refreshing the acting copy frees the arrays it replaces: the live count stays flat.
+      int live = trainer.liveArrays()[0];
+      for (int i = 0; i < 4; i++) {
+        trainer.iterate();
+        trainer.finishUpdate();
+        assertEquals(live, trainer.liveArrays()[0], "live NDArrays after update " + trainer.updates());
+      }
     }
   }
 
