@@ -7,6 +7,15 @@ import java.io.IOException;
  * (progress lines, learning curves) and the moments a checkpoint is due.
  */
 public interface TrainingListener {
+  /** Hears nothing: a run that reports to no one (tests, benchmarks). */
+  TrainingListener NONE = new TrainingListener() {
+    @Override
+    public void iteration(PpoTrainer.Iteration it) {}
+
+    @Override
+    public void checkpoint(PpoTrainer trainer) {}
+  };
+
   /** After each iteration. */
   void iteration(PpoTrainer.Iteration it) throws IOException;
 

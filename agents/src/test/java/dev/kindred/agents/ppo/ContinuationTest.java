@@ -103,13 +103,7 @@ class ContinuationTest {
           trainer.restoreState(new DataInputStream(new ByteArrayInputStream(from.state)));
         }
       }
-      trainer.train(new TrainingListener() {
-        @Override
-        public void iteration(PpoTrainer.Iteration it) {}
-
-        @Override
-        public void checkpoint(PpoTrainer t) {}
-      });
+      trainer.train(TrainingListener.NONE);
       assertEquals(cfg.steps, trainer.steps());
       assertEquals(2, trainer.poolSize());
       return policy.saveParameters();

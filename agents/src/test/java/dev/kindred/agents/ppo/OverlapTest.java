@@ -115,13 +115,7 @@ class OverlapTest {
   private static byte[] train(TrainConfig cfg) {
     try (VectorEnv env = env(cfg); ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
         PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
-      trainer.train(new TrainingListener() {
-        @Override
-        public void iteration(PpoTrainer.Iteration it) {}
-
-        @Override
-        public void checkpoint(PpoTrainer t) {}
-      });
+      trainer.train(TrainingListener.NONE);
       assertEquals(5, trainer.updates(), "the last update is waited for");
       return policy.saveParameters();
     } catch (java.io.IOException e) {
