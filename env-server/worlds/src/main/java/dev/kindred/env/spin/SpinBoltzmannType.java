@@ -75,7 +75,7 @@ public final class SpinBoltzmannType extends SpinWorldType {
         g[j][i] = m[j][i] == 0 ? 0 : gamma * m[j][i] + std * e2;
       }
     }
-    return SpinGraph.fromMatrix(g, false, context.cancellation());
+    return SpinGraph.fromMatrix(g, false, context.cancellation(), c.has("couplings") ? INLINE : FILE);
   }
 
   @Override

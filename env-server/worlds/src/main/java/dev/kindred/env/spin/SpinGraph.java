@@ -17,7 +17,11 @@ import java.util.Arrays;
  *   <li>{@link Kind#CSR}: compressed sparse rows; row i lists j with γ_ij ≠ 0 (lattices with
  *       per-edge precisions keep the lattice order, other graphs ascending j).</li>
  *   <li>{@link Kind#DENSE}: an n×n matrix stored column-major ({@code dense[j * n + i] = γ_ij}),
- *       so a flip of spin j updates every local field with one contiguous pass.</li>
+ *       so a flip of spin j updates every local field with one contiguous pass, in single
+ *       precision: each γ_ij is rounded to the nearest float when the graph is built (a relative
+ *       2^-24 at most), and that rounded value is the coupling everywhere (kernels, energies,
+ *       {@link #neighboursOf}). Half the memory and memory traffic of doubles; the local fields
+ *       stay double.</li>
  * </ul>
  * Instances are immutable after construction.
  */
@@ -26,6 +30,8 @@ public final class SpinGraph {
   public static final int MAX_SPINS = 1 << 26;
   /** Largest n of a dense (n×n) coupling matrix. */
   public static final int MAX_DENSE = 16384;
+  /** Largest |γ_ij| of a dense graph (stored in single precision). */
+  public static final double MAX_DENSE_COUPLING = 1e30;
   /** Largest number of directed edges of a sparse graph. */
   public static final long MAX_EDGES = 1L << 27;
 
@@ -39,7 +45,7 @@ public final class SpinGraph {
   final int[] offsets;
   final int[] neighbours;
   final double[] weights;
-  final double[] dense;
+  final float[] dense;
   final int maxDegree;
   /** 0/1 colour of each site when bipartite (null for a homogeneous lattice or non-bipartite). */
   final byte[] colour;
@@ -47,7 +53,7 @@ public final class SpinGraph {
   final boolean symmetric;
 
   private SpinGraph(Kind kind, int n, int width, int height, double latticeGamma, int[] offsets,
-      int[] neighbours, double[] weights, double[] dense, int maxDegree, byte[] colour,
+      int[] neighbours, double[] weights, float[] dense, int maxDegree, byte[] colour,
       boolean bipartite, boolean symmetric) {
     this.kind = kind;
     this.n = n;
@@ -239,9 +245,13 @@ public final class SpinGraph {
 
   /**
    * A graph from a full matrix {@code g[i][j] = γ_ij} (zero diagonal, zero = no edge): stored
-   * dense when {@code forceDense} or when more than 1/8 of the entries are non-zero, else CSR.
+   * dense (single precision) when {@code forceDense} or when more than 1/8 of the entries are
+   * non-zero, else CSR.
+   *
+   * @param field the configuration field named when a dense entry is beyond single precision's
+   *              range (|γ_ij| above {@link #MAX_DENSE_COUPLING})
    */
-  static SpinGraph fromMatrix(double[][] g, boolean forceDense, Cancellation cancellation) {
+  static SpinGraph fromMatrix(double[][] g, boolean forceDense, Cancellation cancellation, String field) {
     int n = g.length;
     long nnz = 0;
     int maxDeg = 0;
@@ -262,10 +272,14 @@ public final class SpinGraph {
     }
     boolean dense = forceDense || nnz * 8 > (long) n * n;
     if (dense) {
-      double[] m = new double[n * n];
+      float[] m = new float[n * n];
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < n; j++) {
-          m[j * n + i] = g[i][j];
+          if (!(Math.abs(g[i][j]) <= MAX_DENSE_COUPLING)) {
+            throw EnvException.invalid(field, "the coupling gamma_" + i + "," + j + " is beyond the range of "
+                + "dense couplings (single precision); expected |gamma_ij| <= " + MAX_DENSE_COUPLING);
+          }
+          m[j * n + i] = (float) g[i][j];
         }
       }
       byte[] col = twoColour(n, null, null, g);

@@ -47,7 +47,7 @@ public final class SpinSkType extends SpinWorldType {
         g[j][i] = gji;
       }
     }
-    return SpinGraph.fromMatrix(g, true, context.cancellation());
+    return SpinGraph.fromMatrix(g, true, context.cancellation(), "config.gamma");
   }
 
   @Override

@@ -145,6 +145,11 @@ final class SpinSystem {
     }
   }
 
+  /** DENSE storage: the cached Σ_j γ_ij σ_j of every copy, at {@code copy * n + i} (else null). */
+  double[] denseFields() {
+    return denseFields;
+  }
+
   /** Recomputes the copy's dense local fields from its spins (after the spins were written directly). */
   void recomputeFields(int copy) {
     if (denseFields == null) {
@@ -152,7 +157,7 @@ final class SpinSystem {
     }
     int base = copy * n;
     Arrays.fill(denseFields, base, base + n, 0.0);
-    double[] m = graph.dense;
+    float[] m = graph.dense;
     for (int j = 0; j < n; j++) {
       double sj = spins[base + j];
       int col = j * n;
@@ -162,14 +167,11 @@ final class SpinSystem {
     }
   }
 
-  /** Spin j just became {@code newSpin}: every u_i moves by 2 γ_ij newSpin (one contiguous column). */
+  /**
+   * Spin j just became {@code newSpin}: every u_i moves by 2 γ_ij newSpin (one contiguous
+   * column, {@link SpinDenseColumns#add}).
+   */
   private void applyFlip(int base, int j, int newSpin) {
-    double delta = 2.0 * newSpin;
-    double[] m = graph.dense;
-    double[] f = denseFields;
-    int col = j * n;
-    for (int i = 0; i < n; i++) {
-      f[base + i] += m[col + i] * delta;
-    }
+    SpinDenseColumns.add(denseFields, base, graph.dense, j * n, n, 2.0 * newSpin);
   }
 }

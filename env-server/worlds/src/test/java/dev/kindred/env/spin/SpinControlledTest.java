@@ -31,11 +31,12 @@ class SpinControlledTest {
   static final double BETA = 1.2;
   static final int[] CONTROLLED = {0, 2}; // not neighbours: acting together is a valid block update
 
+  /** The couplings as the world holds them: M is dense, and dense couplings are single precision. */
   static double[][] g() {
     double[][] g = new double[5][5];
     for (int i = 0; i < 5; i++) {
       for (int j = 0; j < 5; j++) {
-        g[i][j] = M.get(i).get(j);
+        g[i][j] = (float) (double) M.get(i).get(j);
       }
     }
     return g;
