@@ -41,7 +41,8 @@ final class SpinCost {
     long shared = switch (kind) {
       case LATTICE -> 0;
       case CSR -> saturatedAdd(saturatedMultiply(storedEdges, 24), saturatedMultiply(n, 8));
-      case DENSE -> saturatedMultiply(nn, 16);
+      // The double matrix the couplings are built from (8 bytes each) and the float matrix kept (4).
+      case DENSE -> saturatedMultiply(nn, 12);
     };
     // Per spin: the free sites and the checks of controlled and clamped lists; zetas if given.
     shared = saturatedAdd(shared, saturatedMultiply(n, c.has("zetas") ? 16 : 8));

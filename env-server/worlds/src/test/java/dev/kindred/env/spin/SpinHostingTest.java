@@ -127,7 +127,7 @@ class SpinHostingTest {
           context));
     });
     WorldCost sk = host.costs.get(0);
-    assertTrue(sk.sharedBytes() >= 16L * 16384 * 16384, sk.toString());
+    assertTrue(sk.sharedBytes() >= 12L * 16384 * 16384, sk.toString());
     assertTrue(sk.size().contains("16384 spins"), sk.size());
     assertEquals(8192L * 8192, host.costs.get(1).bytesPerCopy() / 2, 1024.0);
   }
