@@ -143,7 +143,7 @@ class DmLimitsTest {
         DmClient.scalar(1L << 40)), Code.RESOURCE_EXHAUSTED, "settings: a Reset of this spin.lattice world",
         "--max-call-work");
     error(settings("spin.sk", "n", DmClient.scalar(16384L)), Code.RESOURCE_EXHAUSTED,
-        "settings: this spin.sk world needs about 4.0 GiB", "--max-world-mb");
+        "settings: this spin.sk world needs about 3.0 GiB", "--max-world-mb");
     // ResetWorld rebuilds under the same limits.
     String m = assertTimeoutPreemptively(PROMPTLY, () -> dm.error(EnvironmentRequest.newBuilder()
         .setResetWorld(ResetWorldRequest.newBuilder().setWorldName(world)

@@ -60,7 +60,7 @@ class WorldLimitsTest {
     try (Harness h = server(Harness.testConfig().build())) {
       assertTimeoutPreemptively(PROMPTLY, () -> {
         assertStatus(Code.RESOURCE_EXHAUSTED, () -> h.stub.createSession(world(SpinSkType.ID, 1,
-            Map.of("n", 16384))), "config: this spin.sk world needs about 4.0 GiB", "16384 spins",
+            Map.of("n", 16384))), "config: this spin.sk world needs about 3.0 GiB", "16384 spins",
             "limit of 1.0 GiB per session", "--max-world-mb");
         assertStatus(Code.RESOURCE_EXHAUSTED, () -> h.stub.createSession(world("energy.room", 100,
             Map.of("width", 4096, "height", 4096))), "4096 x 4096 cells", "x 100 copies", "--max-world-mb");
