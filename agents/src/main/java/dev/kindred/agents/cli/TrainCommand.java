@@ -66,6 +66,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "continue the run in --out from its checkpoint (its configuration; flags may raise --steps)")
   boolean resume;
 
+  @Option(names = "--init", paramLabel = "DIR",
+      description = "start a new run from the parameters of the checkpoint in DIR (a curriculum stage, fine-tuning): "
+          + "this run's configuration and world, a fresh optimiser, pool and step count; the network must be the "
+          + "same and the world must offer the observations and action it was trained on")
+  String init;
+
   @Option(names = "--quiet", description = "at most one progress line per 10 s (and the last), for logs; every "
       + "update still goes to curve.csv")
   boolean quiet;
@@ -107,7 +113,24 @@ final class TrainCommand implements Callable<Integer> {
       }
       resume = Checkpoint.read(Path.of(this.out));
     }
+    Checkpoint from = null;
+    if (init != null) {
+      if (this.resume) {
+        throw new IllegalArgumentException("--init starts a new run from another run's parameters and --resume "
+            + "continues this one: pass one of them");
+      }
+      from = Checkpoint.read(Path.of(init));
+    }
     TrainConfig cfg = config(resume);
+    if (from != null) {
+      TrainConfig before = new TrainConfig().apply(from.config());
+      if (!before.netShape().equals(cfg.netShape()) || !before.inputs.equals(cfg.inputs)) {
+        throw new IllegalArgumentException("--init " + init + ": its network " + before.netShape() + " with inputs "
+            + before.inputs + " is not this run's " + cfg.netShape() + " with inputs " + cfg.inputs
+            + "; give this run the same hidden, conv_channels, image_encoder, init, front_cell and inputs");
+      }
+      cfg.initFrom = init + " (parameters sha256 " + Checkpoint.sha256(from.parameters()) + ")";
+    }
     Path out = Path.of(this.out != null ? this.out : "runs/" + cfg.world);
     if (resume == null && Files.exists(out.resolve(Checkpoint.METADATA))) {
       throw new IllegalArgumentException(out + " already holds a checkpoint; pass --resume to continue it, "
@@ -116,7 +139,7 @@ final class TrainCommand implements Callable<Integer> {
     // The trainer resets the world with its own episode seeds (checkpoints are episode boundaries).
     try (VectorEnv env = server.open(cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
         ActorCritic policy = resume != null ? resume.policy(env.spec(), cfg.seed)
-            : cfg.newPolicy(env.spec(), cfg.seed)) {
+            : from != null ? from.policy(env.spec(), cfg.seed) : cfg.newPolicy(env.spec(), cfg.seed)) {
       long steps0 = resume == null ? 0 : resume.steps();
       int updates0 = resume == null ? 0 : resume.updates();
       try (PpoTrainer trainer = new PpoTrainer(env, policy, cfg, steps0, updates0)) {
@@ -132,7 +155,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "training %s on %s (%s), %d copies x %d agents, inputs %s, %s%n", out,
             cfg.world, server.address == null ? "in process" : "server " + server.address, env.copies(), env.agents(),
-            policy.encoder().inputNames(), resume == null ? "from scratch" : "resumed at step " + steps0);
+            policy.encoder().inputNames(), resume != null ? "resumed at step " + steps0
+                : from != null ? "from the parameters of " + cfg.initFrom : "from scratch");
         long start = System.nanoTime();
         long startSteps = trainer.steps();
         Path dir = out; // for the listener: out is assigned more than once above

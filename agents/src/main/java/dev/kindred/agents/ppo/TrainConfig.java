@@ -202,6 +202,14 @@ public final class TrainConfig {
       + "(the rollout acts with parameters one update old)")
   public boolean overlap = false;
 
+  /**
+   * Provenance, set by {@code train --init}: the run directory and parameters (SHA-256) this run
+   * started from. Empty for a run trained from scratch.
+   */
+  @Key(value = "init_from", help = "set by train --init: the checkpoint this run started from (directory and "
+      + "parameters SHA-256); empty for a run from scratch")
+  public String initFrom = "";
+
   /** Checkpoint every this many updates (and at the end). */
   @Key(value = "checkpoint_every", help = "updates between checkpoints", min = 1)
   public int checkpointEvery = 20;

@@ -17,7 +17,7 @@ class TrainConfigTest {
         "learning_rate", "lr_schedule", "gamma", "lambda", "truncation", "clip", "value_coef", "entropy_coef", "max_grad_norm",
         "adam_epsilon", "value_clip", "hidden", "conv_channels", "image_encoder", "front_cell", "init", "inputs",
         "selfplay_fraction", "snapshot_every", "pool_size", "opponent_sampling", "potential", "bonus", "bonus_anneal",
-        "torch_threads", "overlap", "checkpoint_every", "aux_surprise_weight", "aux_hidden", "aux_learning_rate");
+        "torch_threads", "overlap", "init_from", "checkpoint_every", "aux_surprise_weight", "aux_hidden", "aux_learning_rate");
     assertEquals(keys, List.copyOf(new TrainConfig().toMap().keySet()));
     assertEquals(keys, TrainConfig.keys());
     Map<String, Object> m = new TrainConfig().toMap();
