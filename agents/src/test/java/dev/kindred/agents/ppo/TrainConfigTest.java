@@ -41,6 +41,28 @@ class TrainConfigTest {
   }
 
   @Test
+  void theShippedEnergyConfigsAndCurriculumStagesLoadAndBuildTheirWorlds() {
+    for (String stage : List.of("configs/energy-small-stage1.json", "configs/energy-small-stage2.json")) {
+      TrainConfig c = new TrainConfig().apply(TrainConfig.readJson("configs/energy-small.json"))
+          .apply(TrainConfig.readJson(stage));
+      assertEquals(64, c.copies, stage);
+      assertEquals(true, c.frontCell, stage);
+      try (dev.kindred.env.VectorEnv env = dev.kindred.local.LocalVectorEnv.create(
+          dev.kindred.env.WorldRegistry.builtIn(), c.world, c.worldConfig, 1, 1)) {
+        // A stage's network must be energy-small's, so that --init can chain them.
+        try (dev.kindred.agents.nn.ActorCritic p = c.newPolicy(env.spec(), 1);
+            dev.kindred.env.VectorEnv standard = dev.kindred.local.LocalVectorEnv.create(
+                dev.kindred.env.WorldRegistry.builtIn(), "energy.room",
+                new TrainConfig().apply(TrainConfig.readJson("configs/energy-small.json")).worldConfig, 1, 1)) {
+          assertEquals(standard.spec().observation("globals").shape()[0], env.spec().observation("globals").shape()[0]);
+          assertEquals(c.netShape(), new TrainConfig().apply(TrainConfig.readJson("configs/energy-small.json")).netShape());
+          assertTrue(p.logitCount() > 0);
+        }
+      }
+    }
+  }
+
+  @Test
   void badValuesAreErrorsThatSayWhy() {
     assertError("unknown config key 'learning_rat'; known keys: adam_epsilon, aux_hidden,", Map.of("learning_rat", 0.1));
     assertError("config key 'copies' must be a positive integer (at most 2147483647), got 0", Map.of("copies", 0.0));
