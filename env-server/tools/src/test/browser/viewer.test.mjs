@@ -222,6 +222,9 @@ test('corrupt, truncated and newer-version files show what is wrong; a good file
     assert.equal(await item.getAttribute('data-status'), 'error');
     await item.click();
     await page.waitForSelector('[data-testid=replay-error]:not([hidden])');
+    // The panel may still show the previous bad file for a moment: wait for this one's name.
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid=error-file]')?.textContent === n, name);
     assert.equal(await page.textContent('[data-testid=error-file]'), name);
     assert.match(await page.textContent('[data-testid=error-message]'), why);
   }
