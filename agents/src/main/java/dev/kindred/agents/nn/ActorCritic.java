@@ -220,8 +220,21 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
    * autograd (an acting copy is never trained; see {@code overlap} in the trainer).
    */
   public void copyParametersFrom(ActorCritic source) {
-    loadParameters(source.saveParameters(), false);
+    if (!copiedOnce) {
+      // The first copy gives this policy arrays of its own outside autograd; later ones copy into them in place.
+      loadParameters(source.saveParameters(), false);
+      copiedOnce = true;
+      return;
+    }
+    var mine = net.getParameters();
+    var theirs = source.net.getParameters();
+    for (int k = 0; k < mine.size(); k++) {
+      theirs.get(k).getValue().getArray().copyTo(mine.get(k).getValue().getArray());
+    }
   }
+
+  /** Whether {@link #copyParametersFrom} has given this policy its own non-trainable arrays. */
+  private boolean copiedOnce;
 
   private void loadParameters(byte[] data, boolean trainable) {
     // DJL's Parameter.load replaces each parameter's array with a freshly decoded one that does

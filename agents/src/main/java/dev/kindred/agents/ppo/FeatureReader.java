@@ -43,32 +43,30 @@ public final class FeatureReader {
   }
 
   private void add(SessionSpec spec, String key, Object weight, String what) {
-    {
-      int dot = key.indexOf('.');
-      if (dot <= 0 || !(weight instanceof Number w)) {
-        throw new IllegalArgumentException(what + " term '" + key + "' must be \"observation.feature\": weight "
-            + "(e.g. \"globals.energy\": 0.01)");
-      }
-      String tensor = key.substring(0, dot);
-      String feature = key.substring(dot + 1);
-      if (!spec.hasObservation(tensor)) {
-        throw new IllegalArgumentException(what + " term '" + key + "': " + spec.worldId() + " has no observation '"
-            + tensor + "'");
-      }
-      TensorSpec t = spec.observation(tensor);
-      if (t.scope() != Scope.AGENT || t.shape().length != 1) {
-        throw new IllegalArgumentException(what + " term '" + key + "': '" + tensor + "' is not a per-agent "
-            + "feature vector");
-      }
-      FeatureSpec f = t.features().stream().filter(x -> x.name().equals(feature)).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException(what + " term '" + key + "': '" + tensor
-              + "' has no feature '" + feature + "'; it has " + t.features().stream().map(FeatureSpec::name).toList()));
-      tensors.add(tensor);
-      offsets.add(f.index());
-      sizes.add(t.shape()[0]);
-      types.add(t.dtype());
-      weights.add(w.doubleValue());
+    int dot = key.indexOf('.');
+    if (dot <= 0 || !(weight instanceof Number w)) {
+      throw new IllegalArgumentException(what + " term '" + key + "' must be \"observation.feature\": weight "
+          + "(e.g. \"globals.energy\": 0.01)");
     }
+    String tensor = key.substring(0, dot);
+    String feature = key.substring(dot + 1);
+    if (!spec.hasObservation(tensor)) {
+      throw new IllegalArgumentException(what + " term '" + key + "': " + spec.worldId() + " has no observation '"
+          + tensor + "'");
+    }
+    TensorSpec t = spec.observation(tensor);
+    if (t.scope() != Scope.AGENT || t.shape().length != 1) {
+      throw new IllegalArgumentException(what + " term '" + key + "': '" + tensor + "' is not a per-agent "
+          + "feature vector");
+    }
+    FeatureSpec f = t.features().stream().filter(x -> x.name().equals(feature)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException(what + " term '" + key + "': '" + tensor
+            + "' has no feature '" + feature + "'; it has " + t.features().stream().map(FeatureSpec::name).toList()));
+    tensors.add(tensor);
+    offsets.add(f.index());
+    sizes.add(t.shape()[0]);
+    types.add(t.dtype());
+    weights.add(w.doubleValue());
   }
 
   public int size() {

@@ -27,7 +27,7 @@ import java.util.Map;
  */
 final class ProgressBonus {
   private final FeatureReader features;
-  /** The limits that are features, one column per term (unused columns read the term itself). */
+  /** The limits that are features, one column per term (unused columns read the term itself); null when none is. */
   private final FeatureReader limitFeatures;
   /** Per term: a fixed limit, or NaN when the limit is a feature, or +inf without one. */
   private final float[] fixedLimit;
@@ -82,7 +82,12 @@ final class ProgressBonus {
       j++;
     }
     this.features = new FeatureReader(spec, weights, "bonus");
-    this.limitFeatures = new FeatureReader(spec, java.util.Arrays.asList(limitNames), "bonus limit");
+    boolean anyFeatureLimit = false;
+    for (float u : fixedLimit) {
+      anyFeatureLimit |= Float.isNaN(u);
+    }
+    this.limitFeatures = anyFeatureLimit
+        ? new FeatureReader(spec, java.util.Arrays.asList(limitNames), "bonus limit") : null;
     this.agents = spec.agents();
     this.previous = new float[spec.copies() * agents * features.size()];
     this.current = new float[previous.length];
@@ -93,7 +98,9 @@ final class ProgressBonus {
   /** Every row starts anew. */
   void reset(StepBatch batch) {
     features.read(batch, previous);
-    limitFeatures.read(batch, limits);
+    if (limitFeatures != null) {
+      limitFeatures.read(batch, limits);
+    }
     int k = features.size();
     for (int i = 0; i < previous.length; i++) {
       highest[i] = Math.min(previous[i], limit(i % k, i));
@@ -112,7 +119,9 @@ final class ProgressBonus {
    */
   double apply(StepBatch batch, float[] rewards, byte[] ignored, int offset, double scale) {
     features.read(batch, current);
-    limitFeatures.read(batch, limits);
+    if (limitFeatures != null) {
+      limitFeatures.read(batch, limits);
+    }
     int k = features.size();
     int rows = previous.length / Math.max(1, k);
     double sum = 0;
