@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
 
   static final String CSV_HEADER = "steps,seconds,steps_per_s,episodes,mean_return,hearts_per_episode,"
       + "reward_per_step,entropy,policy_loss,value_loss,approx_kl,clip_fraction,learning_rate,intrinsic_reward,"
-      + "predictor_loss,skipped_minibatches,shaping_reward";
+      + "predictor_loss,skipped_minibatches,shaping_reward,"
+      + "teacher_loss,teacher_agreement";
 
   @Option(names = "--config", paramLabel = "FILE|JSON",
       description = "training configuration: a JSON file, or inline JSON; keys as in agents/README.md (unknown keys "
@@ -127,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
       if (!before.netShape().equals(cfg.netShape()) || !before.inputs.equals(cfg.inputs)) {
         throw new IllegalArgumentException("--init " + init + ": its network " + before.netShape() + " with inputs "
             + before.inputs + " is not this run's " + cfg.netShape() + " with inputs " + cfg.inputs
-            + "; give this run the same hidden, conv_channels, image_encoder, init, front_cell and inputs");
+            + "; give this run the same hidden, conv_channels, image_encoder, init, front_cell, one_hot and inputs");
       }
       cfg.initFrom = init + " (parameters sha256 " + Checkpoint.sha256(from.parameters()) + ")";
     }
@@ -226,6 +227,10 @@ final class TrainCommand implements Callable<Integer> {
       b.append(String.format(Locale.ROOT, "  SKIPPED %d minibatch(es): non-finite loss or gradient",
           it.skippedMinibatches()));
     }
+    if (!Double.isNaN(it.teacherAgreement()) || !Double.isNaN(it.teacherLoss())) {
+      b.append(String.format(Locale.ROOT, "  teacher_loss %s  agrees %s", fmt(it.teacherLoss()).strip(),
+          Double.isNaN(it.teacherAgreement()) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * it.teacherAgreement())));
+    }
     if (!Double.isNaN(it.predictorLoss())) {
       b.append(String.format(Locale.ROOT, "  surprise_reward %.5f  predictor_loss %.4f", it.intrinsicReward(),
           it.predictorLoss()));
@@ -251,11 +256,11 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static String csvRow(PpoTrainer.Iteration it, double elapsed, double sps) {
-    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s", it.steps(), elapsed, sps,
+    return String.format(Locale.ROOT, "%d,%.3f,%.1f,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s", it.steps(), elapsed, sps,
         it.episodes(), num(it.meanReturn()), num(it.meanHearts()), num(it.rewardPerStep()), num(it.entropy()),
         num(it.policyLoss()), num(it.valueLoss()), num(it.approxKl()), num(it.clipFraction()), num(it.learningRate()),
         num(it.intrinsicReward()), num(it.predictorLoss()), it.skippedMinibatches(),
-        num(it.shapingReward()));
+        num(it.shapingReward()), num(it.teacherLoss()), num(it.teacherAgreement()));
   }
 
   private static String num(double v) {

@@ -49,13 +49,15 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
    * @param init         "orthogonal" (orthogonal weights, zero biases) or "default" (DJL's)
    * @param frontCell    whether the image's channels at the cell the agent faces are also fed
    *                     to the network as features (see {@link ObservationEncoder})
+   * @param oneHot       features also fed one-hot, {@code "observation.feature"} (see {@link ObservationEncoder})
    */
-  public record NetShape(int hidden, int convChannels, String imageEncoder, String init, boolean frontCell) {
+  public record NetShape(int hidden, int convChannels, String imageEncoder, String init, boolean frontCell,
+      List<String> oneHot) {
     public static final String DEFAULT_ENCODER = "strided";
     public static final String DEFAULT_INIT = "orthogonal";
 
     public NetShape(int hidden, int convChannels) {
-      this(hidden, convChannels, DEFAULT_ENCODER, DEFAULT_INIT, false);
+      this(hidden, convChannels, DEFAULT_ENCODER, DEFAULT_INIT, false, List.of());
     }
   }
 
@@ -68,7 +70,7 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
     Djl.engine();
     this.manager = NDManager.newBaseManager("PyTorch");
     this.head = new ActionHead(spec.world().actions());
-    this.encoder = new ObservationEncoder(spec, inputs, head.maskObservation(), shape.frontCell());
+    this.encoder = new ObservationEncoder(spec, inputs, head.maskObservation(), shape.frontCell(), shape.oneHot());
     this.shape = shape;
     this.random = new SplitMix(seed);
     this.net = new ActorCriticNet(encoder.hasGrid(), head.size(), shape);

@@ -24,6 +24,10 @@ import java.util.List;
  * from the window's centre in the direction of the centre's {@code agent_orientation} channel,
  * {@code 1 + orientation}: 1 up, 2 right, 3 down, 4 left) are appended to the feature vector,
  * through the image's table: the cell its use, swap and give act on, as a direct input.
+ *
+ * <p>With {@code oneHot} features ({@code "observation.feature"}, whole numbers with finite
+ * bounds in the spec), each is also appended one-hot: one input per value from its low to its
+ * high bound, 1 at the feature's value (all 0 for a value outside them).
  */
 public final class ObservationEncoder {
   private static final float[] BYTE_TABLE = new float[256];
@@ -47,6 +51,10 @@ public final class ObservationEncoder {
   private final int orientationChannel;
   /** Where the front cell's channels start in the feature vector (the vector's tail). */
   private final int frontOffset;
+  /** Per one-hot feature: its observation's index among the vector inputs, the element, the low bound, the width. */
+  private final int[][] oneHot;
+  /** Where the one-hot inputs start in the feature vector. */
+  private final int oneHotOffset;
   private static final int[] DX = {0, 1, 0, -1};
   private static final int[] DY = {-1, 0, 1, 0};
 
@@ -71,6 +79,15 @@ public final class ObservationEncoder {
    *                  an {@code agent_orientation} channel)
    */
   public ObservationEncoder(SessionSpec spec, List<String> inputs, String mask, boolean frontCell) {
+    this(spec, inputs, mask, frontCell, List.of());
+  }
+
+  /**
+   * @param oneHot features also fed one-hot, {@code "observation.feature"}: the observation must be
+   *               one of the vector inputs, the feature whole-numbered with finite bounds
+   */
+  public ObservationEncoder(SessionSpec spec, List<String> inputs, String mask, boolean frontCell,
+      List<String> oneHot) {
     this.agents = spec.agents();
     if (agents == 0) {
       throw new IllegalArgumentException(spec.worldId() + " has no agents for a policy to control"
@@ -128,7 +145,42 @@ public final class ObservationEncoder {
     }
     this.orientationChannel = orientation;
     this.frontOffset = v;
-    this.vectorSize = v + (frontCell ? shape[0] : 0);
+    this.oneHotOffset = v + (frontCell ? shape[0] : 0);
+    this.oneHot = new int[oneHot.size()][];
+    int width = 0;
+    for (int k = 0; k < oneHot.size(); k++) {
+      this.oneHot[k] = oneHotFeature(spec, oneHot.get(k));
+      width += this.oneHot[k][3];
+    }
+    this.vectorSize = oneHotOffset + width;
+  }
+
+  /** {vector input index, element, low, width} of a one-hot feature, or an error naming what is wrong. */
+  private int[] oneHotFeature(SessionSpec spec, String name) {
+    int dot = name.indexOf('.');
+    if (dot <= 0 || dot == name.length() - 1) {
+      throw new IllegalArgumentException("one_hot entry '" + name + "' is not observation.feature, e.g. "
+          + "globals.orientation");
+    }
+    String obs = name.substring(0, dot);
+    String feature = name.substring(dot + 1);
+    int input = vectorNames.indexOf(obs);
+    if (input < 0) {
+      throw new IllegalArgumentException("one_hot entry '" + name + "': '" + obs + "' is not a vector input of the "
+          + "network; they are " + vectorNames);
+    }
+    TensorSpec t = spec.observation(obs);
+    dev.kindred.env.FeatureSpec f = t.features().stream().filter(x -> x.name().equals(feature)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("one_hot entry '" + name + "': " + obs + " has no feature '"
+            + feature + "'; it has " + t.features().stream().map(dev.kindred.env.FeatureSpec::name).limit(40).toList()));
+    Double low = f.low() != null ? f.low() : t.low();
+    Double high = f.high() != null ? f.high() : t.high();
+    if (low == null || high == null || !Double.isFinite(low) || !Double.isFinite(high) || low != Math.rint(low)
+        || high != Math.rint(high) || high - low + 1 > 64) {
+      throw new IllegalArgumentException("one_hot entry '" + name + "' needs whole-numbered finite bounds spanning at "
+          + "most 64 values; the spec gives [" + low + ", " + high + "]");
+    }
+    return new int[] {input, f.index(), (int) (double) low, (int) (high - low) + 1};
   }
 
   public boolean hasGrid() {
@@ -200,6 +252,23 @@ public final class ObservationEncoder {
     }
     if (orientationChannel >= 0) {
       encodeFront(batch.observation(gridName), rows, vector, vectorOffset);
+    }
+    int dst = oneHotOffset;
+    for (int[] h : oneHot) {
+      ByteBuffer b = batch.observation(vectorNames.get(h[0]));
+      DType type = vectorTypes.get(h[0]);
+      int size = vectorSizes.get(h[0]);
+      boolean perAgent = vectorPerAgent.get(h[0]);
+      for (int r = 0; r < rows; r++) {
+        int at = vectorOffset + r * vectorSize + dst;
+        java.util.Arrays.fill(vector, at, at + h[3], 0f);
+        double x = read(b, type, (perAgent ? r : r / agents) * size + h[1]);
+        long k = Math.round(x) - h[2];
+        if (x == Math.rint(x) && k >= 0 && k < h[3]) {
+          vector[at + (int) k] = 1f;
+        }
+      }
+      dst += h[3];
     }
   }
 

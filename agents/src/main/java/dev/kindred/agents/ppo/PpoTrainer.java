@@ -53,7 +53,7 @@ public final class PpoTrainer implements AutoCloseable {
       double meanHearts, double rewardPerStep, double entropy, double policyLoss, double valueLoss,
       double approxKl, double clipFraction, double learningRate, double envSeconds, double inferenceSeconds,
       double updateSeconds, double intrinsicReward, double predictorLoss, int skippedMinibatches,
-      double shapingReward) {}
+      double shapingReward, double teacherLoss, double teacherAgreement) {}
 
   /** Version of the {@link #saveState} layout. */
   private static final int STATE_FORMAT = 1;
@@ -96,6 +96,9 @@ public final class PpoTrainer implements AutoCloseable {
   private final float[] shapingScratch;
   /** Null without a bonus. */
   private final ProgressBonus progressBonus;
+  /** The kickstarting teacher (null without one); a new one at each episode boundary, seeded from it. */
+  private dev.kindred.agents.BatchPolicy teacher;
+  private final int[] teacherActions;
 
   // Per-step scratch.
   private final float[] stepLogits;
@@ -170,10 +173,47 @@ public final class PpoTrainer implements AutoCloseable {
     this.shaping = cfg.potential.isEmpty() ? null : new PotentialShaping(env.spec(), cfg.potential, cfg.gamma);
     this.shapingScratch = new float[rows];
     this.progressBonus = cfg.bonus.isEmpty() ? null : new ProgressBonus(env.spec(), cfg.bonus);
+    this.teacherActions = cfg.teacher.equals("none") ? null : new int[rows * dims];
+  }
+
+  /** The seed of the teacher for episodes that start from {@code episodeSeed}. */
+  static long teacherSeed(long episodeSeed) {
+    return episodeSeed ^ 0x7EAC4E5L;
+  }
+
+  /** A teacher for the episodes that start now: seeded from them, so a resumed run's labels are the same. */
+  private dev.kindred.agents.BatchPolicy newTeacher() {
+    return switch (cfg.teacher) {
+      case "forager" -> new dev.kindred.agents.ScriptedForager(env.spec(), teacherSeed(episodeSeed()));
+      default -> throw new IllegalArgumentException("unknown teacher '" + cfg.teacher + "'");
+    };
+  }
+
+  /**
+   * Labels the rows of step {@code o} with the teacher's action (as a combination of the head) where
+   * the row learns and the mask allows it; -1 elsewhere. Returns the rows where the learner's drawn
+   * action is the teacher's.
+   */
+  private int labelStep(RolloutBuffer b, int o, boolean on) {
+    if (!on) {
+      java.util.Arrays.fill(b.teacher, o, o + rows, -1);
+      return 0;
+    }
+    teacher.act(batch, teacherActions);
+    int agree = 0;
+    for (int r = 0; r < rows; r++) {
+      int k = head.encode(teacherActions, r * b.dims);
+      boolean ok = k >= 0 && b.learns(o + r) && b.masks[(o + r) * b.heads + k] != 0;
+      b.teacher[o + r] = ok ? k : -1;
+      if (ok && k == b.combos[o + r]) {
+        agree++;
+      }
+    }
+    return agree;
   }
 
   /** The seed of the episodes that start after update {@code updates} (at the start: 0). */
-  private long episodeSeed() {
+  long episodeSeed() {
     long z = cfg.seed * 0xBF58476D1CE4E5B9L + updates * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
   }
@@ -353,8 +393,14 @@ public final class PpoTrainer implements AutoCloseable {
       for (int c = 0; c < copies; c++) {
         opponents.newEpisode(c, steps, random);
       }
+      if (teacherActions != null) {
+        teacher = newTeacher();
+      }
       pendingReset = false;
     }
+    boolean labelling = cfg.teacherWeightAt(progress()) > 0;
+    long agreed = 0;
+    long labelled = 0;
     for (int t = 0; t < b.horizon; t++) {
       long t0 = System.nanoTime();
       int o = t * rows;
@@ -370,6 +416,12 @@ public final class PpoTrainer implements AutoCloseable {
       for (int r = 0; r < rows; r++) {
         b.ignored[o + r] = prevDone[r / agents];
         b.learner[o + r] = (byte) (opponents.learns(r) ? 1 : 0);
+      }
+      agreed += labelStep(b, o, labelling);
+      if (labelling) {
+        for (int r = 0; r < rows; r++) {
+          labelled += b.teacher[o + r] >= 0 ? 1 : 0;
+        }
       }
       long t1 = System.nanoTime();
       batch = env.step(stepActions);
@@ -451,7 +503,8 @@ public final class PpoTrainer implements AutoCloseable {
         rewardCount == 0 ? Double.NaN : rewardSum / rewardCount, losses.entropy(), losses.policyLoss(),
         losses.valueLoss(), losses.approxKl(), losses.clipFraction(), ppo.learningRate(), envNanos / 1e9,
         inferNanos / 1e9, updateSeconds, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped(),
-        rewardCount == 0 || (shaping == null && progressBonus == null) ? Double.NaN : shapingSum / b.size());
+        rewardCount == 0 || (shaping == null && progressBonus == null) ? Double.NaN : shapingSum / b.size(),
+        losses.teacherLoss(), labelled == 0 ? Double.NaN : (double) agreed / labelled);
   }
 
   /**

@@ -32,6 +32,10 @@ import java.util.Arrays;
  * combinations the mask ruled out when the action was sampled get a logit of -1e9, so they
  * carry no probability, no log-probability and no entropy.
  *
+ * <p>With a kickstarting teacher ({@code teacher}), the loss adds {@code w(progress)} times the
+ * mean cross-entropy of the policy against the teacher's action over the minibatch's labelled
+ * rows (see {@link TrainConfig#teacherWeightAt}); unlabelled rows add nothing.
+ *
  * <p>A minibatch whose loss or gradient norm is not finite is skipped (no parameter changes; its
  * gradients are cleared) and counted in {@link Losses#skipped}. Adam's moments and step count
  * are this class's own ({@link #save}, {@link #restore}), so a resumed run continues them.
@@ -43,8 +47,8 @@ import java.util.Arrays;
 final class PpoUpdate {
   /** Means over the minibatches of one update; NaN when the rollout had no learning step. */
   record Losses(double policyLoss, double valueLoss, double entropy, double approxKl, double clipFraction,
-      int skipped) {
-    static final Losses NONE = new Losses(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+      int skipped, double teacherLoss) {
+    static final Losses NONE = new Losses(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN);
   }
 
   private static final float MASKED = -1e9f;
@@ -70,6 +74,8 @@ final class PpoUpdate {
   private final float[] bVec;
   private final float[] bGrid;
   private final float[] bOneHot;
+  /** The teacher's action one-hot (zero rows where there is no label). */
+  private final float[] bTeacher;
   private final float[] bMask;
   private final float[] bOldLogp;
   private final float[] bAdv;
@@ -78,6 +84,7 @@ final class PpoUpdate {
   private final NDArray[] grads;
   // Direct buffers the minibatch tensors are made from (no native allocation per minibatch).
   private final DirectFloats dOneHot = new DirectFloats();
+  private final DirectFloats dTeacher = new DirectFloats();
   private final DirectFloats dMask = new DirectFloats();
   private final DirectFloats dOldLogp = new DirectFloats();
   private final DirectFloats dAdv = new DirectFloats();
@@ -99,6 +106,7 @@ final class PpoUpdate {
     bVec = new float[mb * buffer.vecSize];
     bGrid = new float[mb * buffer.gridSize];
     bOneHot = new float[mb * logits];
+    bTeacher = new float[mb * logits];
     bMask = new float[mb * logits];
     bOldLogp = new float[mb];
     bAdv = new float[mb];
@@ -153,7 +161,8 @@ final class PpoUpdate {
       normAdv[i] = (float) ((b.advantages[i] - mean) / std);
     }
     int mb = Math.max(1, count / cfg.minibatches);
-    double[] sums = new double[5];
+    float teacherWeight = (float) cfg.teacherWeightAt(progress);
+    double[] sums = new double[6];
     int batches = 0;
     int skipped = 0;
     Engine engine = Djl.engine();
@@ -167,8 +176,16 @@ final class PpoUpdate {
       }
       for (int start = 0; start + mb <= count; start += mb) {
         Arrays.fill(bOneHot, 0, mb * logits, 0f);
+        int labels = 0;
+        if (teacherWeight > 0) {
+          Arrays.fill(bTeacher, 0, mb * logits, 0f);
+        }
         for (int k = 0; k < mb; k++) {
           int i = index[start + k];
+          if (teacherWeight > 0 && b.teacher[i] >= 0) {
+            bTeacher[k * logits + b.teacher[i]] = 1f;
+            labels++;
+          }
           System.arraycopy(b.vec, i * b.vecSize, bVec, k * b.vecSize, b.vecSize);
           System.arraycopy(b.grid, i * b.gridSize, bGrid, k * b.gridSize, b.gridSize);
           bOneHot[k * logits + b.combos[i]] = 1f;
@@ -182,15 +199,15 @@ final class PpoUpdate {
           bOldValue[k] = (b.values[i] - retMean) / retStd;
         }
         try (NDManager m = base.newSubManager()) {
-          float[] figures = minibatch(m, engine, mb);
-          double sq = figures[5];
+          float[] figures = minibatch(m, engine, mb, labels == 0 ? 0f : teacherWeight, labels);
+          double sq = figures[6];
           boolean finite = Double.isFinite(sq);
-          for (int f = 0; f < 5; f++) {
+          for (int f = 0; f < 6; f++) {
             finite &= Float.isFinite(figures[f]);
           }
           if (finite) {
             step(m, sq);
-            for (int f = 0; f < 5; f++) {
+            for (int f = 0; f < 6; f++) {
               sums[f] += figures[f];
             }
             batches++;
@@ -204,14 +221,18 @@ final class PpoUpdate {
     for (int k = 0; k < sums.length; k++) {
       sums[k] = batches == 0 ? Double.NaN : sums[k] / batches;
     }
-    return new Losses(sums[0], sums[1], sums[2], sums[3], sums[4], skipped);
+    return new Losses(sums[0], sums[1], sums[2], sums[3], sums[4], skipped, teacherWeight > 0 ? sums[5] : Double.NaN);
   }
 
   /**
    * The loss of the minibatch staged in the b* arrays and its gradients; returns, in one host
-   * sync, {policy loss, value loss, entropy, approximate KL, clip fraction, squared gradient norm}.
+   * sync, {policy loss, value loss, entropy, approximate KL, clip fraction, teacher cross-entropy
+   * (0 without labels), squared gradient norm}.
+   *
+   * @param teacherWeight the teacher term's weight (0: none)
+   * @param labels        rows of the minibatch with a teacher label
    */
-  private float[] minibatch(NDManager m, Engine engine, int mb) {
+  private float[] minibatch(NDManager m, Engine engine, int mb, float teacherWeight, int labels) {
     NDArray oneHot = dOneHot.array(m, bOneHot, 0, new Shape(mb, logits));
     NDArray mask = dMask.array(m, bMask, 0, new Shape(mb, logits));
     NDArray oldLogp = dOldLogp.array(m, bOldLogp, 0, new Shape(mb));
@@ -221,6 +242,7 @@ final class PpoUpdate {
     NDArray policyLoss;
     NDArray valueLoss;
     NDArray entropy;
+    NDArray teacherLoss = null;
     try (GradientCollector gc = engine.newGradientCollector()) {
       NDList out = policy.net().forward(new ParameterStore(m, false), policy.inputs(m, bVec, 0, bGrid, 0, mb), true);
       NDArray ls = out.get(0).add(mask).logSoftmax(1);
@@ -239,6 +261,12 @@ final class PpoUpdate {
       }
       valueLoss = err.mean().mul(0.5f);
       NDArray loss = policyLoss.add(valueLoss.mul((float) cfg.valueCoef)).sub(entropy.mul((float) cfg.entropyCoef));
+      if (teacherWeight > 0) {
+        // A label is never masked (the trainer labels only what the mask allowed): no -1e9 term.
+        NDArray labelled = dTeacher.array(m, bTeacher, 0, new Shape(mb, logits));
+        teacherLoss = ls.mul(labelled).sum().div((float) labels).neg();
+        loss = loss.add(teacherLoss.mul(teacherWeight));
+      }
       gc.backward(loss);
     }
     NDArray sq = null;
@@ -252,7 +280,8 @@ final class PpoUpdate {
     NDArray logRatio = ratio.log();
     NDArray kl = ratio.sub(1f).sub(logRatio).mean();
     NDArray clipFraction = ratio.sub(1f).abs().gt((float) cfg.clip).toType(DataType.FLOAT32, false).mean();
-    return NDArrays.stack(new NDList(policyLoss, valueLoss, entropy, kl, clipFraction, sq)).toFloatArray();
+    NDArray teacher = teacherLoss != null ? teacherLoss : kl.zerosLike();
+    return NDArrays.stack(new NDList(policyLoss, valueLoss, entropy, kl, clipFraction, teacher, sq)).toFloatArray();
   }
 
   /** Clips the global gradient norm (from its square {@code sq}) and applies Adam. */

@@ -24,6 +24,8 @@ final class RolloutBuffer {
   /** The combinations each row's mask allowed when its action was drawn, {@code [(t * rows + r) * heads + k]}. */
   final byte[] masks;
   final float[] logp;
+  /** The combination a kickstarting teacher would have taken there, or -1 (no teacher, or not one the mask allowed). */
+  final int[] teacher;
   /** Value estimates in return units; {@code [horizon * rows, +rows)} holds the bootstrap values. */
   final float[] values;
   /** The rewards learned from (an intrinsic bonus included). */
@@ -55,6 +57,8 @@ final class RolloutBuffer {
     combos = new int[n];
     masks = new byte[n * heads];
     logp = new float[n];
+    teacher = new int[n];
+    java.util.Arrays.fill(teacher, -1);
     values = new float[n + rows];
     rewards = new float[n];
     terminated = new byte[n];

@@ -137,6 +137,16 @@ public final class TrainConfig {
       + "needs the grid's agent_orientation channel)")
   public boolean frontCell = false;
 
+  /**
+   * Features fed to the network one-hot instead of as a number ({@code "observation.feature"},
+   * e.g. {@code "globals.orientation"}): whole-numbered features with finite bounds in the spec,
+   * one input per value from low to high. A direction as a number asks the network to learn four
+   * thresholds before it can compare it with where it wants to go; one-hot it is a lookup.
+   */
+  @Key(value = "one_hot", help = "features also fed one-hot, e.g. [\"globals.orientation\"] (whole numbers with "
+      + "finite bounds in the spec, at most 64 values)")
+  public List<String> oneHot = new ArrayList<>();
+
   @Key(value = "init", help = "orthogonal (CleanRL's) or default (DJL's) parameter initialisation",
       oneOf = {"orthogonal", "default"})
   public String init = ActorCritic.NetShape.DEFAULT_INIT;
@@ -181,6 +191,32 @@ public final class TrainConfig {
 
   @Key(value = "bonus_anneal", help = "fraction of the run's steps over which the bonus falls to 0", min = 0)
   public double bonusAnneal = 0.5;
+
+  /**
+   * Kickstarting (Schmitt et al. 2018): a teacher labels every learner step with the action it
+   * would take there, and the loss gains {@code teacher_weight x} the cross-entropy of the policy
+   * against that action (steps whose teacher action the mask rules out are not labelled), falling
+   * linearly to 0 at {@code teacher_anneal} of the run; from then on the run is plain PPO. The
+   * learner acts with its own policy throughout, so the labels come from the states it visits.
+   */
+  @Key(value = "teacher", help = "kickstarting teacher whose actions the policy is also trained to imitate, "
+      + "annealed to 0: none or forager (the scripted forager)", oneOf = {"none", "forager"})
+  public String teacher = "none";
+
+  @Key(value = "teacher_weight", help = "weight of the teacher's cross-entropy at the start of the run", min = 0)
+  public double teacherWeight = 1.0;
+
+  @Key(value = "teacher_anneal", help = "fraction of the run's steps over which the teacher's weight falls to 0",
+      min = 0)
+  public double teacherAnneal = 0.5;
+
+  /** The teacher's weight at {@code progress} (a fraction of the run's steps): 0 without a teacher. */
+  public double teacherWeightAt(double progress) {
+    if (teacher.equals("none") || teacherAnneal <= 0) {
+      return 0;
+    }
+    return teacherWeight * Math.max(0, 1 - progress / teacherAnneal);
+  }
 
   /**
    * PyTorch's intra-op threads while training (a process-wide setting); 0: one per core. Default 1:
@@ -231,7 +267,7 @@ public final class TrainConfig {
 
   /** The network these settings describe. */
   public ActorCritic.NetShape netShape() {
-    return new ActorCritic.NetShape(hidden, convChannels, imageEncoder, init, frontCell);
+    return new ActorCritic.NetShape(hidden, convChannels, imageEncoder, init, frontCell, List.copyOf(oneHot));
   }
 
   /** A new policy for a world's spec, as these settings describe it, initialised from {@code seed}. */

@@ -67,6 +67,16 @@ class ContinuationTest {
     TrainConfig cfg = config();
     cfg.overlap = overlap;
     byte[] uninterrupted = train(cfg, null, false);
+    Crash crash = crashAtFirstCheckpoint(cfg);
+    assertEquals(3, crash.updates);
+    byte[] resumed = train(cfg, crash, true);
+    assertArrayEquals(uninterrupted, resumed, "resumed = uninterrupted");
+    // Without the trainer's state (a fresh optimizer, pool and generator), it is not the same run.
+    assertFalse(Arrays.equals(uninterrupted, train(cfg, crash, false)), "the state is what makes it a continuation");
+  }
+
+  /** Runs {@code cfg} until its first checkpoint and keeps what the checkpoint keeps. */
+  static Crash crashAtFirstCheckpoint(TrainConfig cfg) throws IOException {
     Crash crash = new Crash();
     try (VectorEnv env = env(cfg); ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
         PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
@@ -84,16 +94,12 @@ class ContinuationTest {
         }
       });
     } catch (Crash expected) {
-      // the run died at update 3
+      // the run died at its first checkpoint
     }
-    assertEquals(3, crash.updates);
-    byte[] resumed = train(cfg, crash, true);
-    assertArrayEquals(uninterrupted, resumed, "resumed = uninterrupted");
-    // Without the trainer's state (a fresh optimizer, pool and generator), it is not the same run.
-    assertFalse(Arrays.equals(uninterrupted, train(cfg, crash, false)), "the state is what makes it a continuation");
+    return crash;
   }
 
-  private static byte[] train(TrainConfig cfg, Crash from, boolean restore) throws IOException {
+  static byte[] train(TrainConfig cfg, Crash from, boolean restore) throws IOException {
     try (VectorEnv env = env(cfg); ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
         PpoTrainer trainer = new PpoTrainer(env, policy, cfg, from == null ? 0 : from.steps,
             from == null ? 0 : from.updates)) {
@@ -110,7 +116,7 @@ class ContinuationTest {
     }
   }
 
-  private static byte[] state(PpoTrainer t) throws IOException {
+  static byte[] state(PpoTrainer t) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       t.saveState(out);
@@ -118,7 +124,7 @@ class ContinuationTest {
     return bytes.toByteArray();
   }
 
-  private static VectorEnv env(TrainConfig cfg) {
+  static VectorEnv env(TrainConfig cfg) {
     return LocalVectorEnv.create(WorldRegistry.builtIn(), cfg.world, cfg.worldConfig, cfg.copies, cfg.seed);
   }
 

@@ -15,8 +15,9 @@ class TrainConfigTest {
   void theCheckpointMapKeepsItsKeysAndOrder() {
     List<String> keys = List.of("world", "world_config", "copies", "steps", "seed", "horizon", "epochs", "minibatches",
         "learning_rate", "lr_schedule", "gamma", "lambda", "truncation", "clip", "value_coef", "entropy_coef", "max_grad_norm",
-        "adam_epsilon", "value_clip", "hidden", "conv_channels", "image_encoder", "front_cell", "init", "inputs",
+        "adam_epsilon", "value_clip", "hidden", "conv_channels", "image_encoder", "front_cell", "one_hot", "init", "inputs",
         "selfplay_fraction", "snapshot_every", "pool_size", "opponent_sampling", "potential", "bonus", "bonus_anneal",
+        "teacher", "teacher_weight", "teacher_anneal",
         "torch_threads", "overlap", "init_from", "checkpoint_every", "aux_surprise_weight", "aux_hidden", "aux_learning_rate");
     assertEquals(keys, List.copyOf(new TrainConfig().toMap().keySet()));
     assertEquals(keys, TrainConfig.keys());
