@@ -47,7 +47,7 @@ public final class ActorCriticNet extends AbstractBlock {
    * @param convChannels channels of the convolutions (with an image)
    */
   /** The image encoders: "conv" (3x3, then 3x3 stride 2) and "strided" (3x3 stride 2, then 3x3). */
-  public static final java.util.List<String> ENCODERS = java.util.List.of("conv", "strided", "full");
+  public static final java.util.List<String> ENCODERS = java.util.List.of("conv", "strided");
 
   public ActorCriticNet(boolean image, int logits, ActorCritic.NetShape shape) {
     super((byte) 1);
@@ -59,17 +59,13 @@ public final class ActorCriticNet extends AbstractBlock {
       throw new IllegalArgumentException("unknown image encoder '" + shape.imageEncoder() + "'; expected one of " + ENCODERS);
     }
     boolean stridedFirst = shape.imageEncoder().equals("strided");
-    boolean full = shape.imageEncoder().equals("full");
-    Shape one = new Shape(1, 1);
-    Shape two = new Shape(2, 2);
-    Shape pad = full ? new Shape(1, 1) : new Shape(0, 0);
     if (image) {
       imageEncoder = addChildBlock("image", new SequentialBlock()
-          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(stridedFirst ? two : one).optPadding(pad)
+          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(stridedFirst ? new Shape(2, 2) : new Shape(1, 1))
               .setFilters(convChannels).build())
           .add(Activation::relu)
-          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(stridedFirst || full ? one : two)
-              .optPadding(pad).setFilters(convChannels).build())
+          .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(stridedFirst ? new Shape(1, 1) : new Shape(2, 2))
+              .setFilters(convChannels).build())
           .add(Activation::relu)
           .add(Blocks.batchFlattenBlock())
           .add(Linear.builder().setUnits(hidden).build())
