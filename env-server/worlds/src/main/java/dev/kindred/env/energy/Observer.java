@@ -17,7 +17,7 @@ import java.util.List;
  * <p>{@code grid}: UINT8 {@code [CHANNELS, view, view]}, an egocentric window centred on the
  * observer (not rotated: up is up; the observer's orientation is a channel and a global).
  * Cells off the map are all zero. Written by {@link GridWriter}, which visits only the occupied
- * cells ({@link Occupancy}) and zeroes only what its previous write set. Or, with
+ * cells ({@link Occupancy}) and rewrites only what may have changed since its previous write. Or, with
  * {@code observation = tokens}, {@code tokens}: UINT8 {@code [token_budget, 3]}, the same window
  * as (location, feature, value) triples of its nonzero bytes ({@link TokenWriter}).
  *
@@ -97,7 +97,7 @@ final class Observer {
   static final List<String> WINDOW_OBSERVATIONS = List.of(GRID, TOKENS);
   /** The largest {@code view_size} of token observations: a location byte packs {@code row << 4 | column}. */
   static final int MAX_TOKEN_VIEW = 15;
-  /** Token slots per agent unless configured (S1's fullest windows hold about half as many). */
+  /** Token slots per agent unless configured (S1-S3 under random actions: 33 a window on average, 65 at most). */
   static final int DEFAULT_TOKEN_BUDGET = 200;
   /** Every byte of the largest token window: 15 x 15 cells x 9 channels (an agent's). */
   static final int MAX_TOKEN_BUDGET = MAX_TOKEN_VIEW * MAX_TOKEN_VIEW * TokenWriter.MAX_CELL_TOKENS;
@@ -152,7 +152,7 @@ final class Observer {
     this.agents = o.agents;
     this.staticGlobals = new byte[agents][(GLOBALS - G_ECONOMY) * 4];
     this.agentBytes = new byte[agents * 8];
-    this.occupancy = new Occupancy(width, height, agents);
+    this.occupancy = new Occupancy(width, height, agents, view);
     this.grid = tokenBudget > 0 ? null : new GridWriter(view, agents);
     this.tokens = tokenBudget > 0 ? new TokenWriter(view, agents, tokenBudget) : null;
   }
@@ -176,6 +176,8 @@ final class Observer {
     occupancy.episodeStarted(s);
     if (tokens != null) {
       tokens.episodeStarted();
+    } else {
+      grid.episodeStarted();
     }
   }
 
