@@ -97,7 +97,7 @@ final class Observer {
   static final List<String> WINDOW_OBSERVATIONS = List.of(GRID, TOKENS);
   /** The largest {@code view_size} of token observations: a location byte packs {@code row << 4 | column}. */
   static final int MAX_TOKEN_VIEW = 15;
-  /** Token slots per agent unless configured (S1-S3 under random actions: 33 a window on average, 65 at most). */
+  /** Token slots per agent unless configured (S1 under random actions drops none; the tests check it). */
   static final int DEFAULT_TOKEN_BUDGET = 200;
   /** Every byte of the largest token window: 15 x 15 cells x 9 channels (an agent's). */
   static final int MAX_TOKEN_BUDGET = MAX_TOKEN_VIEW * MAX_TOKEN_VIEW * TokenWriter.MAX_CELL_TOKENS;

@@ -158,7 +158,8 @@ class GridWriterTest {
         true, null);
     followTodaysWriter(ROOM, cfg("map", tiny, "view_size", 13, "kinship", "random", "max_steps", 30), 2,
         Autoreset.SAME_STEP, 300, 17L, false, null);
-    followTodaysWriter(ROOM, cfg("map", "A", "view_size", 1, "max_steps", 5), 1, Autoreset.NEXT_STEP, 20, 18L, false, null);
+    followTodaysWriter(ROOM, cfg("map", "A", "view_size", 1, "max_steps", 5), 1, Autoreset.NEXT_STEP, 20, 18L,
+        false, null);
     // 150 columns: rows of three 64-bit words, windows that straddle two of them.
     followTodaysWriter(ROOM, cfg("width", 150, "height", 12, "agents", 30, "walls", 100, "view_size", 21,
         "green_generators", 20, "max_steps", 60), 2, Autoreset.NEXT_STEP, 400, 19L, true, null);

@@ -266,7 +266,8 @@ class TokenWriterTest {
 
   @Test
   void theSpecDescribesTheTokens() {
-    EnergyWorld w = world(new EnergyWorldType.S3(), cfg("observation", "tokens", "token_budget", 64, "view_size", 9), 1);
+    EnergyWorld w = world(new EnergyWorldType.S3(), cfg("observation", "tokens", "token_budget", 64, "view_size", 9),
+        1);
     TensorSpec t = w.spec().observations().get(0);
     assertEquals("tokens", t.name());
     assertEquals(DType.UINT8, t.dtype());
