@@ -15,6 +15,12 @@ import java.util.List;
  * (per-agent tensors {@code [copies, agents, *shape]}, per-copy tensors {@code [copies, *shape]}),
  * in the order of the spec's observations. Absolute reads ({@code getFloat(i * 4)}) never
  * move their positions.
+ *
+ * <p>The observation buffers belong to the environment that fills them: callers read them and
+ * do not write them. A world may write only what changed in a copy's block since it last wrote
+ * that block ({@link #claimObservationBlock}); code that writes into the buffers all the same
+ * (a test, a caller reusing them as scratch) calls {@link #forgetObservationWriters} before the
+ * next reset or step, so that every block is written in full again.
  */
 public final class StepBatch {
   private final int copies;
@@ -30,6 +36,8 @@ public final class StepBatch {
   private final List<EpisodeSummary> episodes = new ArrayList<>();
   private long sessionStep;
   private final DType[] dtypes;
+  /** Per observation and copy, the last writer that claimed the block (null: none, or forgotten). */
+  private final Object[][] blockWriters;
 
   /**
    * A batch for {@code observations} (in this order), each laid out per copy as its spec says.
@@ -62,6 +70,7 @@ public final class StepBatch {
     this.truncated = new byte[copies];
     this.actionSuccess = new byte[copies * agents];
     this.resetMask = new byte[copies];
+    this.blockWriters = new Object[n][copies];
   }
 
   /**
@@ -169,6 +178,31 @@ public final class StepBatch {
   public void setSessionStep(long sessionStep) {
     this.sessionStep = sessionStep;
   }
+  /**
+   * Records {@code writer} as the last to write {@code copy}'s block of observation
+   * {@code index} and says whether it already was: true when {@code writer} made the previous
+   * claim on this block and {@link #forgetObservationWriters} has not been called since, so the
+   * block still holds what that writer left there. A writer that writes only what changed
+   * claims first and writes the whole block when this returns false. Claims of different
+   * copies may be made concurrently.
+   */
+  public boolean claimObservationBlock(int index, int copy, Object writer) {
+    Object[] w = blockWriters[index];
+    boolean same = w[copy] == writer;
+    w[copy] = writer;
+    return same;
+  }
+
+  /**
+   * Forgets every block's writer: the next write of each block is a whole one. Call after
+   * writing into the observation buffers by other means than the environment that fills them.
+   */
+  public void forgetObservationWriters() {
+    for (Object[] w : blockWriters) {
+      Arrays.fill(w, null);
+    }
+  }
+
   /** Element type of the observation at {@code index}. */
   public DType observationDType(int index) {
     return dtypes[index];

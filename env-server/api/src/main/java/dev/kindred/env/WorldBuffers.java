@@ -14,6 +14,7 @@ public final class WorldBuffers {
   private final StepBatch batch;
   private final ByteBuffer[] observations;
   private final int[] observationCopyBytes;
+  private final int[] batchIndex;
 
   /**
    * @param spec      the world's spec
@@ -30,10 +31,13 @@ public final class WorldBuffers {
     int n = spec.observations().size();
     this.observations = new ByteBuffer[n];
     this.observationCopyBytes = new int[n];
+    this.batchIndex = new int[n];
     int next = 0;
     for (int i = 0; i < n; i++) {
       observationCopyBytes[i] = spec.observations().get(i).copyBytes(agents);
+      batchIndex[i] = -1;
       if (requested[i]) {
+        batchIndex[i] = next;
         observations[i] = batch.observation(next++);
       }
     }
@@ -55,6 +59,17 @@ public final class WorldBuffers {
    */
   public ByteBuffer observation(int index) {
     return observations[index];
+  }
+
+  /**
+   * Whether {@code copy}'s block of observation {@code index} (requested) still holds what
+   * {@code writer} wrote there last; records {@code writer} as its writer either way (see
+   * {@link StepBatch#claimObservationBlock}). A world that writes only what changed since its
+   * previous write calls this before writing and writes the whole block when it returns false:
+   * the block was written by someone else, forgotten by the batch, or never written by it.
+   */
+  public boolean claimObservation(int index, int copy, Object writer) {
+    return batch.claimObservationBlock(batchIndex[index], copy, writer);
   }
 
   /** Byte offset of {@code copy}'s block in observation {@code index}'s buffer. */

@@ -52,4 +52,22 @@ class StepBatchTest {
     assertEquals(2 * 3 * 4, b.finalObservation(0).capacity());
     assertEquals(2 * 3, b.rewards().length);
   }
+
+  @Test
+  void aBlockRemembersItsLastWriterUntilTheBatchForgets() {
+    TensorSpec t = new TensorSpec("t", "", DType.UINT8, new int[] {2}, Scope.COPY, null, null, List.of());
+    StepBatch b = new StepBatch(2, 1, List.of(t, t), false);
+    Object one = new Object();
+    Object two = new Object();
+    assertEquals(false, b.claimObservationBlock(0, 0, one), "never written");
+    assertEquals(true, b.claimObservationBlock(0, 0, one));
+    assertEquals(false, b.claimObservationBlock(0, 1, one), "another copy's block");
+    assertEquals(false, b.claimObservationBlock(1, 0, one), "another observation's block");
+    assertEquals(false, b.claimObservationBlock(0, 0, two), "written by someone else since");
+    assertEquals(false, b.claimObservationBlock(0, 0, one));
+    assertEquals(true, b.claimObservationBlock(0, 0, one));
+    b.forgetObservationWriters();
+    assertEquals(false, b.claimObservationBlock(0, 0, one), "forgotten");
+    assertEquals(false, b.claimObservationBlock(0, 1, one));
+  }
 }

@@ -45,6 +45,9 @@ import picocli.CommandLine.Option;
             + "written every step:",
         "",
         "  energy.Sk.in-process    one copy, one thread, BatchedEnv in process",
+        "  energy.Sk.tokens        the same with the window observed as tokens (observation = tokens: 200 "
+            + "(location, feature, value) uint8 triples per agent instead of the 17 x 11 x 11 grid); 'vs_grid' is "
+            + "its rate over the in-process row's",
         "  energy.S1.in-process.recorded   the same, every episode recorded as a replay (gzip, SHA-256) into a "
             + "sink that drops the bytes; 'vs_unrecorded' is its rate over the in-process row's",
         "  energy.S1.recording.cpu   the same two, stepped in alternating rounds in this JVM: the stepping thread's "
@@ -137,6 +140,15 @@ public final class EnergyBench extends PrintingCommand {
             h.report(row);
           }
         }
+        String tokens = "energy." + sc + ".tokens";
+        if (s.selected(tokens)) {
+          BenchHarness.Row row = h.tryMeasure(tokens, () -> JmhRows.measure(tokensCase(registry, tokens, sc, s),
+              s.options, err));
+          if (row != null) {
+            BenchHarness.Row grid = h.rows().stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+            h.report(grid == null ? row : row.withExtra("vs_grid", row.median() / grid.median()));
+          }
+        }
         String recorded = name + ".recorded";
         if (sc.equals("S1") && !noRecording && s.selected(recorded)) {
           BenchHarness.Row row = h.tryMeasure(recorded, () -> JmhRows.measure(recordedCase(registry, recorded, sc, s),
@@ -224,9 +236,17 @@ public final class EnergyBench extends PrintingCommand {
 
   /** The scenario's configuration: its defaults, with episodes of {@code maxSteps} when positive. */
   static Map<String, Object> worldConfig(int maxSteps) {
+    return worldConfig(maxSteps, "grid");
+  }
+
+  /** The same, observing the window as {@code observation} ({@code grid}, the default, or {@code tokens}). */
+  static Map<String, Object> worldConfig(int maxSteps, String observation) {
     Map<String, Object> cfg = new LinkedHashMap<>();
     if (maxSteps > 0) {
       cfg.put("max_steps", maxSteps);
+    }
+    if (!observation.equals("grid")) {
+      cfg.put("observation", observation);
     }
     return cfg;
   }
@@ -279,6 +299,17 @@ public final class EnergyBench extends PrintingCommand {
       m.put("alloc_bytes_per_step", it.allocBytesPerOp());
       return m;
     });
+  }
+
+  /** The in-process row with the window observed as tokens ({@link EnergyStepBenchmark#observation}). */
+  private static JmhRows.Case tokensCase(WorldRegistry registry, String name, String scenario, Settings s) {
+    JmhRows.Case c = inProcessCase(registry, name, scenario, s);
+    Map<String, Object> cfg = new LinkedHashMap<>(c.config());
+    cfg.put("observations", List.of("tokens", "globals", "action_mask"));
+    cfg.put("world_config", worldConfig(s.maxSteps, "tokens"));
+    Map<String, Object> params = new LinkedHashMap<>(c.params());
+    params.put("observation", "tokens");
+    return new JmhRows.Case(c.name(), c.unit(), cfg, c.benchmark(), c.method(), params, c.counter(), c.extras());
   }
 
   /** The in-process row with every episode recorded ({@link EnergyStepBenchmark#record}). */
@@ -372,6 +403,9 @@ public final class EnergyBench extends PrintingCommand {
       for (String sc : s.scenarios) {
         if (s.selected("energy." + sc + ".in-process")) {
           names.add("energy." + sc + ".in-process");
+        }
+        if (s.selected("energy." + sc + ".tokens")) {
+          names.add("energy." + sc + ".tokens");
         }
         if (sc.equals("S1") && !s.noRecording && s.selected("energy.S1.in-process.recorded")) {
           names.add("energy.S1.in-process.recorded");

@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * JMH benchmark of the energy/kinship world stepping in process: one copy of a scenario of
  * docs/benchmarks.md (S1, S2, S3) on one thread through a {@link BatchedEnv}, random valid
  * actions from a table of {@value #ACTION_ROWS} rows built before timing, every observation
- * ({@code grid}, {@code globals}, {@code action_mask}) written every Step, agents in the default
+ * ({@code grid}, or {@code tokens} with {@code -p observation=tokens}; {@code globals},
+ * {@code action_mask}) written every Step, agents in the default
  * random order, autoreset on the next Step. The primary
  * score is Steps per second; the {@code agentSteps} counter is agent-steps per second, and
  * {@code -prof gc} gives bytes allocated per Step.
@@ -75,6 +76,10 @@ public class EnergyStepBenchmark {
   @Param("1")
   public long seed;
 
+  /** The world's {@code observation}: {@code grid} (dense window) or {@code tokens}. */
+  @Param("grid")
+  public String observation;
+
   /**
    * Whether the world is recorded: a {@link RecordingWorld} writing a replay of every episode
    * (gzip and SHA-256 included) into a sink that drops the bytes.
@@ -90,7 +95,7 @@ public class EnergyStepBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     WorldType type = WorldRegistry.builtIn().get(EnergyBench.worldId(scenario));
-    Map<String, Object> worldConfig = EnergyBench.worldConfig(maxSteps);
+    Map<String, Object> worldConfig = EnergyBench.worldConfig(maxSteps, observation);
     Config config = type.schema().resolve(worldConfig);
     World world = type.create(config, 1);
     if (record) {

@@ -32,7 +32,8 @@ class EnergyBenchTest {
       }
     }
     List<String> names = rows.stream().map(r -> r.get("name").getAsString()).toList();
-    assertEquals(List.of("energy.S3.in-process", "energy.S3.local", "energy.S3.grpc.unary", "energy.S3.grpc.stream",
+    assertEquals(List.of("energy.S3.in-process", "energy.S3.tokens", "energy.S3.local", "energy.S3.grpc.unary",
+        "energy.S3.grpc.stream",
         "energy.S3.grpc.match2", "energy.S3.grpc.sharded2"), names);
     assertEquals(EnergyBench.rowNames(args), names);
     for (JsonObject r : rows) {
@@ -47,6 +48,7 @@ class EnergyBenchTest {
       assertEquals(5, config.get("agents").getAsInt(), name);
       JsonObject extra = r.getAsJsonObject("extra");
       List<String> keys = name.endsWith("in-process") ? List.of("ns_per_agent_step", "alloc_bytes_per_step")
+          : name.endsWith("tokens") ? List.of("ns_per_agent_step", "alloc_bytes_per_step", "vs_grid")
           : name.endsWith("match2") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process",
               "vs_single_controller_stream", "slowest_seat_wait_p50_ms", "slowest_seat_wait_p99_ms")
           : name.endsWith("sharded2") ? List.of("steps_per_s", "p50_ms", "p99_ms", "vs_in_process", "vs_one_server_stream")
@@ -97,11 +99,12 @@ class EnergyBenchTest {
 
   @Test
   void rowSelection() {
-    assertEquals(List.of("energy.S2.in-process"), EnergyBench.rowNames("--scenarios", "s2", "--no-grpc"));
-    assertEquals(List.of("energy.S1.in-process", "energy.S1.in-process.recorded", "energy.S1.recording.cpu"),
-        EnergyBench.rowNames("--scenarios", "s1", "--no-grpc"));
-    assertEquals(List.of("energy.S1.in-process"), EnergyBench.rowNames("--scenarios", "s1", "--no-grpc",
-        "--no-recording"));
+    assertEquals(List.of("energy.S2.in-process", "energy.S2.tokens"),
+        EnergyBench.rowNames("--scenarios", "s2", "--no-grpc"));
+    assertEquals(List.of("energy.S1.in-process", "energy.S1.tokens", "energy.S1.in-process.recorded",
+        "energy.S1.recording.cpu"), EnergyBench.rowNames("--scenarios", "s1", "--no-grpc"));
+    assertEquals(List.of("energy.S1.in-process", "energy.S1.tokens"), EnergyBench.rowNames("--scenarios", "s1",
+        "--no-grpc", "--no-recording"));
     assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S1.grpc.match2",
         "energy.S1.grpc.sharded2", "energy.S3.grpc.unary", "energy.S3.grpc.stream", "energy.S3.grpc.match2",
         "energy.S3.grpc.sharded2"),

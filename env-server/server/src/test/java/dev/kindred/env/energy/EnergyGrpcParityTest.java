@@ -42,6 +42,24 @@ class EnergyGrpcParityTest {
   void inProcessAndGrpcTrajectoriesAreIdentical(boolean sparse) {
     Map<String, Object> config = Map.of("kinship", "random", "groups", 2, "max_steps", 40.0,
         "move_cost", List.of(0.0, 2.0), "initial_energy", List.of(100.0, 250.0));
+    // The grid is mostly zeros: a session that allows it gets it sparse; raw otherwise.
+    compare(config, sparse, sparse ? TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES : TensorEncoding.TENSOR_ENCODING_RAW);
+  }
+
+  /**
+   * A session of a tokens world returns the tokens ([token_budget, 3] uint8 per agent, unused
+   * slots 255) through the same generic tensors, byte for byte as in process, on both encodings;
+   * mostly 255, they are never worth sending sparse.
+   */
+  @ParameterizedTest(name = "sparse observations: {0}")
+  @ValueSource(booleans = {false, true})
+  void tokensTravelAsAnyOtherTensor(boolean sparse) {
+    Map<String, Object> config = Map.of("observation", "tokens", "token_budget", 48.0, "kinship", "random",
+        "groups", 2, "max_steps", 40.0, "move_cost", List.of(0.0, 2.0));
+    compare(config, sparse, TensorEncoding.TENSOR_ENCODING_RAW);
+  }
+
+  private static void compare(Map<String, Object> config, boolean sparse, TensorEncoding windowEncoding) {
     int copies = 3;
     long seed = 1234L;
     EnergyWorld w = world(new EnergyWorldType.S3(), config, copies);
@@ -61,9 +79,10 @@ class EnergyGrpcParityTest {
         assertEquals(w.spec().actions(), Protos.sessionSpec(created.getSpec()).world().actions());
         assertEquals(22, created.getSpec().getActions().getValidCombinationsCount());
         assertEquals("action_mask", created.getSpec().getActions().getActionMaskObservation());
+        assertEquals(w.spec().observations(), Protos.sessionSpec(created.getSpec()).world().observations());
         StepResponse remote = stub.reset(ResetRequest.newBuilder().setSessionId(id).build());
         StepBatch mine = local.reset(null, null);
-        same(mine, remote, 0, sparse);
+        same(mine, remote, 0, windowEncoding);
         SplittableRandom rng = new SplittableRandom(99);
         int[] actions = new int[copies * agents * 2];
         for (int t = 1; t <= 120; t++) {
@@ -78,7 +97,7 @@ class EnergyGrpcParityTest {
           remote = stub.step(StepRequest.newBuilder().setSessionId(id)
               .setActions(ByteString.copyFrom(packed.array())).build());
           mine = local.step(actions);
-          same(mine, remote, t, sparse);
+          same(mine, remote, t, windowEncoding);
         }
       } finally {
         channel.shutdownNow();
@@ -86,11 +105,9 @@ class EnergyGrpcParityTest {
     }
   }
 
-  private static void same(StepBatch mine, StepResponse remote, int t, boolean sparse) {
-    assertEquals(3, remote.getObservationsCount(), "grid, globals, action_mask");
-    // The grid is mostly zeros: a session that allows it gets it sparse; raw otherwise.
-    assertEquals(sparse ? TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES : TensorEncoding.TENSOR_ENCODING_RAW,
-        remote.getObservations(0).getEncoding());
+  private static void same(StepBatch mine, StepResponse remote, int t, TensorEncoding windowEncoding) {
+    assertEquals(3, remote.getObservationsCount(), "grid or tokens, globals, action_mask");
+    assertEquals(windowEncoding, remote.getObservations(0).getEncoding());
     for (int i = 0; i < remote.getObservationsCount(); i++) {
       Tensor tensor = remote.getObservations(i);
       byte[] bytes = tensor.getData().toByteArray();

@@ -32,20 +32,22 @@ final class EnergyCost {
     long view = c.getLong("view_size");
     long window = saturatedMultiply(view, view);
     long kin = saturatedMultiply(agents, agents);
-    // Observation bytes of one agent: the grid window, the float globals and the action mask.
-    long observation = saturatedAdd(saturatedMultiply(Observer.CHANNELS, window),
-        Observer.GLOBALS * 4L + ActionTable.PAIRS);
+    // Observation bytes of one agent: the window (grid, or tokens), the float globals and the action mask.
+    boolean tokens = c.getString("observation").equals(Observer.TOKENS);
+    long windowBytes = tokens ? 3L * c.getLong("token_budget") : saturatedMultiply(Observer.CHANNELS, window);
+    long observation = saturatedAdd(windowBytes, Observer.GLOBALS * 4L + ActionTable.PAIRS);
     // Shared: the template (walls, free cells), what it is parsed from, the kinship matrix.
     long shared = saturatedAdd(saturatedMultiply(cells, 16), saturatedMultiply(textChars, 8));
     shared = saturatedAdd(shared, saturatedMultiply(kin, 8));
     // Per copy: the grid and its shuffle, the kinship matrix (float and byte), per-agent arrays
     // and statistics, objects, and the observations (and final observations, or a scratch copy).
     long perCopy = saturatedAdd(saturatedMultiply(cells, 8), saturatedMultiply(kin, 5));
-    perCopy = saturatedAdd(perCopy, saturatedMultiply(agents, 128 + 8L * Stats.COUNT + 8L * ActionTable.COUNT));
+    perCopy = saturatedAdd(perCopy, saturatedMultiply(agents, 136 + 8L * Stats.COUNT + 8L * ActionTable.COUNT));
     perCopy = saturatedAdd(perCopy, saturatedMultiply(objects, 24));
     perCopy = saturatedAdd(perCopy, saturatedMultiply(saturatedMultiply(agents, observation), 2));
-    long observe = saturatedMultiply(agents, saturatedAdd(saturatedMultiply(Observer.CHANNELS, window),
-        64 + ActionTable.PAIRS));
+    // The grid writer remembers the cells it wrote in each window (2 bytes a cell at most).
+    perCopy = saturatedAdd(perCopy, saturatedMultiply(agents, tokens ? 0 : saturatedMultiply(window, 2)));
+    long observe = saturatedMultiply(agents, saturatedAdd(windowBytes, 64 + ActionTable.PAIRS));
     long build = saturatedAdd(saturatedMultiply(cells, 4), saturatedAdd(kin, textChars));
     long reset = saturatedAdd(saturatedAdd(saturatedMultiply(cells, 2), kin), saturatedAdd(objects, observe));
     long step = saturatedAdd(saturatedAdd(observe, kin), saturatedMultiply(agents, 16));

@@ -40,6 +40,8 @@ public final class EnergyWorld implements World {
   private final int maxSteps;
   private final EnergyRenderer renderer = new EnergyRenderer(this);
   private final boolean randomOrder;
+  /** Whether the window is observed as tokens (and the episode statistics count the dropped ones). */
+  private final boolean tokens;
   private final EnergyState[] states;
   private final Observer[] observers;
   private final byte[][] scratchGrid;
@@ -59,11 +61,16 @@ public final class EnergyWorld implements World {
     if (view % 2 == 0) {
       throw EnvException.invalid("config.view_size", "got " + view + "; expected an odd number (the agent sits at the centre)");
     }
+    this.tokens = config.getString("observation").equals(Observer.TOKENS);
+    if (tokens && view > Observer.MAX_TOKEN_VIEW) {
+      throw EnvException.invalid("config.view_size", "got " + view + "; expected at most " + Observer.MAX_TOKEN_VIEW
+          + " with observation = tokens (a token's location byte packs row << 4 | column)");
+    }
     int maxEnergy = config.getInt("max_energy");
     int maxInventory = config.getInt("max_inventory");
     float[] body = bodies(config, agents);
     int[] initialEnergy = initialEnergy(config, agents);
-    Observer observer = new Observer(view, agents, maxSteps);
+    Observer observer = new Observer(view, agents, maxSteps, tokens ? config.getInt("token_budget") : 0);
     this.states = new EnergyState[copies];
     this.observers = new Observer[copies];
     this.scratchGrid = new byte[copies][];
@@ -74,7 +81,7 @@ public final class EnergyWorld implements World {
         context.cancellation().check(); // many copies of a large map take a while
       }
       states[c] = new EnergyState(map, maxEnergy, maxInventory, kinship.groups(), body, initialEnergy);
-      observers[c] = observer.forCopy();
+      observers[c] = observer.forCopy(map.width, map.height);
     }
     List<String> names = new ArrayList<>();
     for (int a = 0; a < agents; a++) {
@@ -88,13 +95,14 @@ public final class EnergyWorld implements World {
     props.put("kinship", kinship.preset());
     props.put("view_size", Integer.toString(view));
     props.put("agent_order", agentOrder);
+    props.put("observation", tokens ? Observer.TOKENS : Observer.GRID);
     this.spec = new WorldSpec(worldId, names,
-        List.of(observer.gridSpec(), globalsSpec(observer, maxEnergy, maxInventory, body, agents), observer.maskSpec()),
+        List.of(observer.windowSpec(), globalsSpec(observer, maxEnergy, maxInventory, body, agents), observer.maskSpec()),
         ActionTable.spec(agentOrder),
         new RewardSpec("hearts: each altar use earns the user altar_reward raw reward; agent i receives "
             + "r'_i = sum_j K[i][j] r_j (K: the kinship matrix, receiver-major)", 0.0,
             (double) economyRanges[Economy.ALTAR_REWARD][1] * agents),
-        maxSteps, false, "truncated after max_steps steps; never terminates", Stats.specs(), props);
+        maxSteps, false, "truncated after max_steps steps; never terminates", Stats.specs(tokens), props);
   }
 
   /**
@@ -321,12 +329,14 @@ public final class EnergyWorld implements World {
     ByteBuffer grid = io.observation(0);
     if (grid != null) {
       int off = io.observationOffset(0, copy);
+      // The observer writes only what changed when the block still holds its last write.
+      boolean claimed = io.claimObservation(0, copy, obs);
       if (grid.hasArray()) {
-        obs.writeGrid(s, grid.array(), grid.arrayOffset() + off);
+        obs.writeWindows(s, grid.array(), grid.arrayOffset() + off, claimed);
       } else {
         byte[] scratch = scratchGrid[copy] != null ? scratchGrid[copy]
-            : (scratchGrid[copy] = new byte[s.agents * obs.block]);
-        obs.writeGrid(s, scratch, 0);
+            : (scratchGrid[copy] = new byte[s.agents * obs.windowBytes]);
+        obs.writeWindows(s, scratch, 0, true);
         grid.put(off, scratch);
       }
     }
@@ -359,12 +369,18 @@ public final class EnergyWorld implements World {
   @Override
   public void episodeStats(int copy, double[] agentStats, double[] copyStats) {
     EnergyState s = states[copy];
-    java.util.Arrays.fill(copyStats, 0, Stats.COUNT, 0.0);
+    int n = Stats.count(tokens);
+    java.util.Arrays.fill(copyStats, 0, n, 0.0);
     for (int a = 0; a < s.agents; a++) {
       for (int k = 0; k < Stats.COUNT; k++) {
         double v = s.stats[a * Stats.COUNT + k];
-        agentStats[a * Stats.COUNT + k] = v;
+        agentStats[a * n + k] = v;
         copyStats[k] += v;
+      }
+      if (tokens) {
+        double v = observers[copy].tokensDropped(a);
+        agentStats[a * n + Stats.TOKENS_DROPPED] = v;
+        copyStats[Stats.TOKENS_DROPPED] += v;
       }
     }
   }

@@ -50,7 +50,8 @@ public abstract class EnergyWorldType implements WorldType {
         + "reward-sharing matrix K: agent i receives sum_j K[i][j] r_j. Every action costs energy; costs and "
         + "yields are sampled per episode from configured ranges and shown in each agent's globals. Agents can "
         + "attack (freezing unshielded targets and taking their crystals), shield, swap with frozen agents and "
-        + "give energy or crystals. Observations: an egocentric uint8 window (grid), float globals and the "
+        + "give energy or crystals. Observations: an egocentric uint8 window (grid, or tokens: (location, "
+        + "feature, value) triples of its nonzero bytes), float globals and the "
         + "action mask (the [action, argument] pairs each agent can do next step). Actions: [action, argument] "
         + "per agent, done one agent after another in a random order drawn anew each step (agent_order).";
   }
@@ -98,6 +99,13 @@ public abstract class EnergyWorldType implements WorldType {
             + "server without one reads no files)"));
     p.add(Parameter.integer("view_size", i(d, "view_size", 11), 1, 63,
         "side of the egocentric observation window, odd"));
+    p.add(Parameter.choice("observation", Observer.GRID, Observer.WINDOW_OBSERVATIONS,
+        "how each agent's view window is observed: grid (a dense uint8 [17, view_size, view_size] tensor) or tokens "
+            + "(uint8 [token_budget, 3]: one (location, feature, value) triple per nonzero byte of that window, "
+            + "unused slots 255; needs view_size <= " + Observer.MAX_TOKEN_VIEW + ")"));
+    p.add(Parameter.integer("token_budget", Observer.DEFAULT_TOKEN_BUDGET, 1, Observer.MAX_TOKEN_BUDGET,
+        "observation = tokens: token slots per agent; a window with more tokens loses its farthest cells first "
+            + "(counted by the episode statistic tokens_dropped)"));
     p.add(Parameter.integer("max_steps", i(d, "max_steps", 1000), 1, 1_000_000_000,
         "episodes are truncated after this many steps"));
     p.add(Parameter.choice("agent_order", ActionTable.ORDER_RANDOM, ActionTable.ORDERS,

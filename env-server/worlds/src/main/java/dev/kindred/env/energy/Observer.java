@@ -16,8 +16,10 @@ import java.util.List;
  *
  * <p>{@code grid}: UINT8 {@code [CHANNELS, view, view]}, an egocentric window centred on the
  * observer (not rotated: up is up; the observer's orientation is a channel and a global).
- * Cells off the map are all zero. Written by one bulk zero of the copy's block, then a scan of
- * the window's on-map cells that writes only the occupied ones.
+ * Cells off the map are all zero. Written by {@link GridWriter}, which visits only the occupied
+ * cells ({@link Occupancy}) and rewrites only what may have changed since its previous write. Or, with
+ * {@code observation = tokens}, {@code tokens}: UINT8 {@code [token_budget, 3]}, the same window
+ * as (location, feature, value) triples of its nonzero bytes ({@link TokenWriter}).
  *
  * <p>{@code globals}: FLOAT32 {@code [GLOBALS]}: the observer's own state, the sampled economy
  * and its body multipliers (see {@link #globalFeatures}).
@@ -88,45 +90,79 @@ final class Observer {
 
   private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
+  /** {@code observation = grid}: the dense window. */
+  static final String GRID = "grid";
+  /** {@code observation = tokens}: the window as (location, feature, value) triples. */
+  static final String TOKENS = "tokens";
+  static final List<String> WINDOW_OBSERVATIONS = List.of(GRID, TOKENS);
+  /** The largest {@code view_size} of token observations: a location byte packs {@code row << 4 | column}. */
+  static final int MAX_TOKEN_VIEW = 15;
+  /** Token slots per agent unless configured (S1 under random actions drops none; the tests check it). */
+  static final int DEFAULT_TOKEN_BUDGET = 200;
+  /** Every byte of the largest token window: 15 x 15 cells x 9 channels (an agent's). */
+  static final int MAX_TOKEN_BUDGET = MAX_TOKEN_VIEW * MAX_TOKEN_VIEW * TokenWriter.MAX_CELL_TOKENS;
+
   final int view;
   final int radius;
   final int plane;
   final int block;
   final int maxSteps;
+  /** Tokens per agent, or 0: the dense {@code grid} observation. */
+  final int tokenBudget;
+  /** Bytes of one agent's window observation ({@code grid} or {@code tokens}). */
+  final int windowBytes;
   private final int agents;
   /** Per agent, this episode's economy and body multipliers as little-endian floats. */
   private final byte[][] staticGlobals;
   /** Per agent, its observer-independent channel values for the current step. */
   private final byte[] agentBytes;
+  private final Occupancy occupancy;
+  private final GridWriter grid;
+  private final TokenWriter tokens;
 
-  Observer(int view, int agents, int maxSteps) {
+  /**
+   * The template of a world's observers (it writes nothing; {@link #forCopy} makes the writers).
+   *
+   * @param tokenBudget tokens per agent for the {@code tokens} observation, or 0 for {@code grid}
+   */
+  Observer(int view, int agents, int maxSteps, int tokenBudget) {
     this.view = view;
     this.radius = view / 2;
     this.plane = view * view;
     this.block = CHANNELS * plane;
     this.maxSteps = maxSteps;
+    this.tokenBudget = tokenBudget;
+    this.windowBytes = tokenBudget > 0 ? 3 * tokenBudget : block;
     this.agents = agents;
     this.staticGlobals = null;
     this.agentBytes = null;
+    this.occupancy = null;
+    this.grid = null;
+    this.tokens = null;
   }
 
-  private Observer(Observer o) {
+  private Observer(Observer o, int width, int height) {
     this.view = o.view;
     this.radius = o.radius;
     this.plane = o.plane;
     this.block = o.block;
     this.maxSteps = o.maxSteps;
+    this.tokenBudget = o.tokenBudget;
+    this.windowBytes = o.windowBytes;
     this.agents = o.agents;
     this.staticGlobals = new byte[agents][(GLOBALS - G_ECONOMY) * 4];
     this.agentBytes = new byte[agents * 8];
+    this.occupancy = new Occupancy(width, height, agents, view);
+    this.grid = tokenBudget > 0 ? null : new GridWriter(view, agents);
+    this.tokens = tokenBudget > 0 ? new TokenWriter(view, agents, tokenBudget) : null;
   }
 
   /** A writer with its own scratch, one per copy (copies may be stepped concurrently). */
-  Observer forCopy() {
-    return new Observer(this);
+  Observer forCopy(int width, int height) {
+    return new Observer(this, width, height);
   }
 
-  /** Refreshes the per-episode part of the globals after a reset. */
+  /** Refreshes the per-episode part of the globals and the map's fixed occupants after a reset. */
   void episodeStarted(EnergyState s) {
     for (int a = 0; a < agents; a++) {
       byte[] g = staticGlobals[a];
@@ -137,20 +173,30 @@ final class Observer {
         FLOAT.set(g, 4 * (Economy.SIZE + k), s.body[a * ActionTable.COUNT + k]);
       }
     }
+    occupancy.episodeStarted(s);
+    if (tokens != null) {
+      tokens.episodeStarted();
+    } else {
+      grid.episodeStarted();
+    }
   }
 
-  /** Writes every agent's window into {@code out} from {@code base} (the copy's block). */
-  void writeGrid(EnergyState s, byte[] out, int base) {
-    final int a = s.agents;
-    final int width = s.width;
-    final int height = s.height;
-    final int[] grid = s.grid;
-    final int plane = this.plane;
-    final int view = this.view;
-    final int next = s.step + 1;
-    Arrays.fill(out, base, base + a * block, (byte) 0);
+  /** Tokens left out of {@code agent}'s observations this episode (0 unless tokens are observed). */
+  long tokensDropped(int agent) {
+    return tokens == null ? 0 : tokens.dropped(agent);
+  }
+
+  /**
+   * Writes every agent's window observation ({@code grid} or {@code tokens}) into {@code out}
+   * from {@code base} (the copy's block).
+   *
+   * @param claimed whether the buffers say the block still holds this observer's last write
+   *                ({@link dev.kindred.env.WorldBuffers#claimObservation}); when not, the
+   *                block is written whole
+   */
+  void writeWindows(EnergyState s, byte[] out, int base, boolean claimed) {
     final byte[] ab = agentBytes;
-    for (int j = 0; j < a; j++) {
+    for (int j = 0; j < s.agents; j++) {
       int o = j * 8;
       ab[o] = (byte) (s.energy[j] * 255L / s.maxEnergy);
       ab[o + 1] = (byte) (s.orient[j] + 1);
@@ -160,61 +206,11 @@ final class Observer {
       ab[o + 5] = (byte) Math.min(255, s.inventory[j * EnergyState.ITEMS]);
       ab[o + 6] = (byte) Math.min(255, s.inventory[j * EnergyState.ITEMS + 1]);
     }
-    final int[] readyAt = s.objReadyAt;
-    final int[] stock = s.objStock;
-    final int[] channel = s.objChannel;
-    final byte[] kin = s.kinByte;
-    for (int i = 0; i < a; i++) {
-      int p = s.pos[i];
-      int ox = p % width - radius;
-      int oy = p / width - radius;
-      int x0 = Math.max(0, ox);
-      int x1 = Math.min(width - 1, ox + view - 1);
-      int y0 = Math.max(0, oy);
-      int y1 = Math.min(height - 1, oy + view - 1);
-      int ob = base + i * block;
-      int kinRow = i * a;
-      for (int y = y0; y <= y1; y++) {
-        int row = y * width;
-        int wrow = ob + (y - oy) * view - ox;
-        for (int x = x0; x <= x1; x++) {
-          int code = grid[row + x];
-          if (code == EnergyState.EMPTY) {
-            continue;
-          }
-          int w = wrow + x;
-          if (code == EnergyState.WALL) {
-            out[w + WALL * plane] = 1;
-          } else if (code < 0) {
-            int j = -code - 1;
-            int o = j * 8;
-            out[w] = 1;
-            out[w + AGENT_ENERGY * plane] = ab[o];
-            out[w + AGENT_ORIENTATION * plane] = ab[o + 1];
-            out[w + AGENT_FROZEN * plane] = ab[o + 2];
-            out[w + AGENT_SHIELD * plane] = ab[o + 3];
-            out[w + AGENT_GROUP * plane] = ab[o + 4];
-            out[w + AGENT_KINSHIP * plane] = kin[kinRow + j];
-            out[w + AGENT_GREEN * plane] = ab[o + 5];
-            out[w + AGENT_YELLOW * plane] = ab[o + 6];
-          } else {
-            int obj = code - EnergyState.FIRST_OBJECT;
-            out[w + channel[obj] * plane] = 1;
-            int cool = readyAt[obj] - next;
-            int left = stock[obj];
-            if (cool <= 0) {
-              if (left != 0) {
-                out[w + OBJECT_READY * plane] = 1;
-              }
-            } else {
-              out[w + OBJECT_COOLDOWN * plane] = (byte) Math.min(255, cool);
-            }
-            if (left > 0) {
-              out[w + GENERATOR_STOCK * plane] = (byte) Math.min(255, left);
-            }
-          }
-        }
-      }
+    occupancy.placeAgents(s);
+    if (tokens != null) {
+      tokens.write(s, occupancy, ab, out, base, claimed);
+    } else {
+      grid.write(s, occupancy, ab, out, base, claimed);
     }
   }
 
@@ -287,11 +283,36 @@ final class Observer {
     MASK_ROWS[ActionTable.NOOP * ActionTable.ARGUMENTS] = 1;
   }
 
-  TensorSpec gridSpec() {
+  /** The spec of the window observation this observer writes: {@code grid} or {@code tokens}. */
+  TensorSpec windowSpec() {
+    return tokenBudget > 0 ? tokensSpec() : gridSpec();
+  }
+
+  private List<FeatureSpec> channelFeatures() {
     List<FeatureSpec> f = new ArrayList<>();
     for (int c = 0; c < CHANNELS; c++) {
       f.add(new FeatureSpec((String) CHANNEL_DOCS[c][0], (String) CHANNEL_DOCS[c][1], c, (Double) CHANNEL_DOCS[c][2]));
     }
+    return f;
+  }
+
+  TensorSpec tokensSpec() {
+    return new TensorSpec("tokens", "the egocentric " + view + "x" + view + " window of the grid observation as up to "
+        + tokenBudget + " (location, feature, value) triples, one per nonzero byte of the window: location "
+        + "row << 4 | column (row 0 is the top, column 0 the left, not rotated), feature the grid's channel, value "
+        + "its byte; cells off the map and zeros give none. Tokens come cell by cell in row-major order, each "
+        + "cell's in increasing feature id; unused slots are 255, 255, 255. Setting grid[feature][row][column] = "
+        + "value for every used slot gives the grid observation exactly while the window holds at most "
+        + tokenBudget + " tokens. Beyond that, whole cells are left out, the farthest from the centre first "
+        + "(Manhattan distance; of equally far cells the later in row-major order first) until the rest fit, "
+        + "and the episode statistic tokens_dropped counts the tokens left out. Layout [slot, 3]; features "
+        + "index the feature id (the triple's middle byte), each with its scale (value / scale is the "
+        + "quantity's natural range)", DType.UINT8, new int[] {tokenBudget, 3}, Scope.AGENT, 0.0, 255.0,
+        channelFeatures());
+  }
+
+  TensorSpec gridSpec() {
+    List<FeatureSpec> f = channelFeatures();
     return new TensorSpec("grid", "egocentric " + view + "x" + view + " window centred on the agent, not rotated "
         + "(row 0 is the top, column 0 the left); cells off the map are 0. Layout [channel, row, column]; "
         + "features index the channel axis (the first), each with its scale (value / scale is the quantity's "

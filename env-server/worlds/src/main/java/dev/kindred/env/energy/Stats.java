@@ -52,14 +52,29 @@ final class Stats {
       {"energy_given_to_nonkin", "energy handed to agents whose reward this agent does not share, K[i][j] = 0"},
   };
 
+  /** The statistics kept in {@link EnergyState#stats}. */
   static final int COUNT = NAMES.length;
 
-  static List<StatSpec> specs() {
+  /** With {@code observation = tokens}, one more after those, kept by the observer. */
+  static final int TOKENS_DROPPED = COUNT;
+  static final String[] TOKENS_DROPPED_NAME = {"tokens_dropped", "observation tokens left out because the window held "
+      + "more than token_budget (the farthest cells first); 0 while every window fits"};
+
+  /** Statistics per agent: {@link #COUNT}, and {@code tokens_dropped} when tokens are observed. */
+  static int count(boolean tokens) {
+    return tokens ? COUNT + 1 : COUNT;
+  }
+
+  static List<StatSpec> specs(boolean tokens) {
+    List<String[]> names = new ArrayList<>(List.of(NAMES));
+    if (tokens) {
+      names.add(TOKENS_DROPPED_NAME);
+    }
     List<StatSpec> out = new ArrayList<>();
-    for (String[] n : NAMES) {
+    for (String[] n : names) {
       out.add(new StatSpec(n[0], n[1], Scope.AGENT));
     }
-    for (String[] n : NAMES) {
+    for (String[] n : names) {
       out.add(new StatSpec("total_" + n[0], n[1] + ", summed over agents", Scope.COPY));
     }
     return out;

@@ -34,7 +34,11 @@
  * </ul>
  *
  * <h2>Observations</h2>
- * {@code grid} UINT8 [17, view, view] (channels in {@link dev.kindred.env.energy.Observer}),
+ * {@code grid} UINT8 [17, view, view] (channels in {@link dev.kindred.env.energy.Observer}), or
+ * with {@code observation = tokens} {@code tokens} UINT8 [token_budget, 3] in its place: the
+ * window's nonzero bytes as (location {@code row << 4 | column}, feature = channel, value)
+ * triples, unused slots 255, the farthest cells dropped first beyond the budget and counted by
+ * the statistic {@code tokens_dropped} ({@link dev.kindred.env.energy.TokenWriter}),
  * {@code globals} FLOAT32 [44]: 13 own-state features, 23 economy values, 8 body multipliers;
  * {@code action_mask} UINT8 [72] at {@code action * 9 + argument}: the canonical pairs the agent
  * is free to do and can pay for next step (noop alone when there are none), named by the action

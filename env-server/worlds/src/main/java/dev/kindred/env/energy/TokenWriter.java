@@ -1,0 +1,443 @@
+package dev.kindred.env.energy;
+
+import java.util.Arrays;
+
+/**
+ * Writes one copy's {@code tokens} observation: per agent {@code budget} (location, feature,
+ * value) byte triples, the way token-observation grid worlds do it. Each nonzero value of the
+ * {@code grid} window becomes one token: location {@code row << 4 | column} of the window,
+ * feature the grid's channel, value the grid's byte; zeros are left out and unused slots are
+ * {@code 0xFF 0xFF 0xFF}. Tokens are grouped by what stands in their cell, walls first, then
+ * objects, then agents; within a group they come cell by cell in row-major order of the window,
+ * each cell's in increasing feature id. Decoding ({@code grid[feature][row][column] = value})
+ * gives the {@code grid} observation byte for byte while a window holds at most {@code budget}
+ * tokens.
+ *
+ * <p>When it holds more, whole cells are dropped, the farthest from the centre first (Manhattan
+ * distance; among equally far cells, the later in row-major order first) until the rest fit:
+ * the kept cells are the longest run of the window's cells in order of distance whose tokens
+ * fit the budget. The kept tokens keep the order above. The tokens left out are counted per
+ * agent ({@link #dropped}, the episode statistic {@code tokens_dropped}).
+ *
+ * <p>The writer goes straight to the tokens, with no dense window in between. Like
+ * {@link GridWriter} it starts from its previous write when the block still holds it (same
+ * checks): the walls, which never move within an episode, lead each agent's tokens, so while the
+ * agent stays where it was they are already in place and only objects and agents are written;
+ * and only the slots its previous write used beyond this one's are refilled with 0xFF. The
+ * readable version is {@code TokenWriterTest.referenceTokens}.
+ */
+final class TokenWriter {
+  static final int EMPTY = 0xFF;
+  /** The most tokens one cell can give: an agent's nine channels. */
+  static final int MAX_CELL_TOKENS = 9;
+
+  private final int view;
+  private final int radius;
+  private final int plane;
+  private final int budget;
+  private final int blockBytes;
+  /** The window's cells in the order in which they are kept: by distance from the centre, then row-major. */
+  private final int[] byDistance;
+  /** Tokens each agent's window held at the last write (kept ones). */
+  private final int[] used;
+  /** Per agent, the wall tokens that lead its last write, or -1 when they were not all of its walls. */
+  private final int[] wallTokens;
+  /** Per agent, its cell at the last write. */
+  private final int[] lastPos;
+  /** Per agent, tokens left out since the episode started. */
+  private final long[] dropped;
+  /**
+   * Per agent, 16 bytes: the (feature, value) pairs of its cell's nonzero channels 0-5 from byte
+   * 0 ({@link #before} of them), then those of channels 7-8 from byte 12 ({@link #after} of
+   * them); kinship (channel 6) depends on the observer. Pairs past the counts are stale.
+   */
+  private final byte[] agentTokens;
+  private final int[] before;
+  private final int[] after;
+  private final int[] keep;
+  /** The location byte of each window cell, {@code row << 4 | column}. */
+  private final byte[] locOf;
+  private int stamp;
+  private byte[] lastOut;
+  private int lastBase;
+  private boolean lastComplete;
+  private boolean episodeStarted = true;
+  // The window being written: its top-left corner on the map and its on-map part.
+  private int ox;
+  private int oy;
+  private int x0;
+  private int x1;
+  private int y0;
+  private int y1;
+
+  TokenWriter(int view, int agents, int budget) {
+    this.view = view;
+    this.radius = view / 2;
+    this.plane = view * view;
+    this.budget = budget;
+    this.blockBytes = 3 * budget;
+    this.byDistance = distanceOrder(view);
+    this.used = new int[agents];
+    this.wallTokens = new int[agents];
+    this.lastPos = new int[agents];
+    this.dropped = new long[agents];
+    this.agentTokens = new byte[agents * 16];
+    this.before = new int[agents];
+    this.after = new int[agents];
+    this.keep = new int[plane];
+    this.locOf = new byte[plane];
+    for (int c = 0; c < plane; c++) {
+      locOf[c] = (byte) ((c / view) << 4 | c % view);
+    }
+  }
+
+  /** The cells of a window of side {@code view}, by Manhattan distance from the centre, then row-major. */
+  static int[] distanceOrder(int view) {
+    int r = view / 2;
+    Integer[] cells = new Integer[view * view];
+    for (int c = 0; c < cells.length; c++) {
+      cells[c] = c;
+    }
+    Arrays.sort(cells, (p, q) -> {
+      int dp = Math.abs(p / view - r) + Math.abs(p % view - r);
+      int dq = Math.abs(q / view - r) + Math.abs(q % view - r);
+      return dp != dq ? Integer.compare(dp, dq) : Integer.compare(p, q);
+    });
+    int[] out = new int[cells.length];
+    for (int c = 0; c < out.length; c++) {
+      out[c] = cells[c];
+    }
+    return out;
+  }
+
+  /** A new episode (a new map): forgets the dropped tokens, and the next write starts afresh. */
+  void episodeStarted() {
+    Arrays.fill(dropped, 0L);
+    episodeStarted = true;
+  }
+
+  /** Tokens left out of {@code agent}'s observations since the episode started. */
+  long dropped(int agent) {
+    return dropped[agent];
+  }
+
+  /**
+   * Writes every agent's tokens into {@code out} from {@code base} (the copy's block).
+   *
+   * @param ab      per agent, its observer-independent channel values ({@link Observer#agentBytes})
+   * @param claimed whether the buffers say this block still holds this writer's last write
+   */
+  void write(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int base, boolean claimed) {
+    final int a = s.agents;
+    final boolean incremental = claimed && lastComplete && !episodeStarted && out == lastOut && base == lastBase;
+    lastComplete = false;
+    episodeStarted = false;
+    lastOut = out;
+    lastBase = base;
+    prepareAgents(a, ab);
+    for (int i = 0; i < a; i++) {
+      int ob = base + i * blockBytes;
+      int end = ob + blockBytes;
+      int pos = s.pos[i];
+      frame(s, occ.x[i], occ.y[i]);
+      int p;
+      if (incremental && lastPos[i] == pos && wallTokens[i] >= 0) {
+        p = ob + 3 * wallTokens[i];
+      } else {
+        p = writeWalls(occ, out, ob, end, false);
+        wallTokens[i] = p < 0 ? -1 : (p - ob) / 3;
+      }
+      if (p >= 0) {
+        p = writeObjects(s, occ, out, p, end, i, pos, false);
+      }
+      if (p >= 0) {
+        p = writeAgents(s, occ, out, p, end, i, false);
+      }
+      int tail = incremental ? ob + 3 * used[i] : end;
+      if (p < 0) { // the attempt may have written up to the end of the block
+        p = writeOverBudget(s, occ, i, out, ob, end);
+        tail = end;
+        wallTokens[i] = -1;
+      }
+      if (p < tail) {
+        Arrays.fill(out, p, tail, (byte) EMPTY);
+      }
+      used[i] = (p - ob) / 3;
+      lastPos[i] = pos;
+    }
+    lastComplete = true;
+  }
+
+  /** Sets the window of an agent standing at column {@code x}, row {@code y}. */
+  private void frame(EnergyState s, int x, int y) {
+    ox = x - radius;
+    oy = y - radius;
+    x0 = Math.max(0, ox);
+    x1 = Math.min(s.width - 1, ox + view - 1);
+    y0 = Math.max(0, oy);
+    y1 = Math.min(s.height - 1, oy + view - 1);
+  }
+
+  /**
+   * Each agent's nonzero channels other than kinship as (feature, value) pairs
+   * ({@link #agentTokens}). Presence, orientation (1-4) and group (1 + group) are never 0; each
+   * other pair is written where it would go and the next one written over it when it is 0.
+   */
+  private void prepareAgents(int agents, byte[] ab) {
+    final byte[] t = agentTokens;
+    for (int j = 0; j < agents; j++) {
+      int o = j * 8;
+      int q = j * 16;
+      byte energy = ab[o];
+      byte frozen = ab[o + 2];
+      byte shield = ab[o + 3];
+      byte green = ab[o + 5];
+      byte yellow = ab[o + 6];
+      t[q] = Observer.AGENT;
+      t[q + 1] = 1;
+      t[q + 2] = Observer.AGENT_ENERGY;
+      t[q + 3] = energy;
+      int k = q + 2 + (energy != 0 ? 2 : 0);
+      t[k] = Observer.AGENT_ORIENTATION;
+      t[k + 1] = ab[o + 1];
+      k += 2;
+      t[k] = Observer.AGENT_FROZEN;
+      t[k + 1] = frozen;
+      k += frozen != 0 ? 2 : 0;
+      t[k] = Observer.AGENT_SHIELD;
+      t[k + 1] = shield;
+      k += shield != 0 ? 2 : 0;
+      t[k] = Observer.AGENT_GROUP;
+      t[k + 1] = ab[o + 4];
+      before[j] = (k + 2 - q) >> 1;
+      k = q + 12;
+      t[k] = Observer.AGENT_GREEN;
+      t[k + 1] = green;
+      k += green != 0 ? 2 : 0;
+      t[k] = Observer.AGENT_YELLOW;
+      t[k + 1] = yellow;
+      after[j] = (k + (yellow != 0 ? 2 : 0) - q - 12) >> 1;
+    }
+  }
+
+  /**
+   * Writes a token per wall in the window from {@code p}, row-major (with {@code onlyKept}, of the
+   * cells marked in {@link #keep} alone). Returns where it stopped, or -1 when the budget ran out
+   * before {@code end} (the block is then in no particular state).
+   */
+  private int writeWalls(Occupancy occ, byte[] out, int p, int end, boolean onlyKept) {
+    final long[] bits = occ.walls;
+    final int words = occ.words;
+    final int[] keep = this.keep;
+    final int stamp = this.stamp;
+    final int view = this.view;
+    final int w0 = x0 >>> 6;
+    final int w1 = x1 >>> 6;
+    final long first = -1L << x0;
+    final long last = -1L >>> (63 - (x1 & 63));
+    for (int y = y0; y <= y1; y++) {
+      int bitRow = y * words;
+      int locRow = ((y - oy) << 4) - ox;
+      int cellRow = (y - oy) * view - ox;
+      for (int wi = w0; wi <= w1; wi++) {
+        long m = bits[bitRow + wi] & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
+        int xw = wi << 6;
+        while (m != 0) {
+          int x = xw + Long.numberOfTrailingZeros(m);
+          m &= m - 1;
+          if (onlyKept && keep[cellRow + x] != stamp) {
+            continue;
+          }
+          if (p + 3 > end) {
+            return -1;
+          }
+          out[p] = (byte) (locRow + x);
+          out[p + 1] = Observer.WALL;
+          out[p + 2] = 1;
+          p += 3;
+        }
+      }
+    }
+    return p;
+  }
+
+  /** As {@link #writeWalls}, for the objects in agent {@code i}'s window: their kind, ready or cooldown, and stock. */
+  private int writeObjects(EnergyState s, Occupancy occ, byte[] out, int p, int end, int i, int pos,
+      boolean onlyKept) {
+    final int next = s.step + 1;
+    final int[] readyAt = s.objReadyAt;
+    final int[] stock = s.objStock;
+    final int[] channel = s.objChannel;
+    final int[] keep = this.keep;
+    final int stamp = this.stamp;
+    final int view = this.view;
+    final int safe = end - 9;
+    int n = occ.listObjects(s, i, pos, ox, oy, view);
+    for (int k = 0; k < n; k++) {
+      int cell = occ.objectCell(i, k);
+      if (onlyKept && keep[cell] != stamp) {
+        continue;
+      }
+      int obj = occ.objectIndex(i, k);
+      int cool = readyAt[obj] - next;
+      int left = stock[obj];
+      byte loc = locOf[cell];
+      boolean cooling = cool > 0;
+      if (p > safe && p + 3 * (1 + (cooling || left != 0 ? 1 : 0) + (left > 0 ? 1 : 0)) > end) {
+        return -1;
+      }
+      out[p] = loc;
+      out[p + 1] = (byte) channel[obj];
+      out[p + 2] = 1;
+      p += 3;
+      if (cooling) {
+        out[p] = loc;
+        out[p + 1] = Observer.OBJECT_COOLDOWN;
+        out[p + 2] = (byte) Math.min(255, cool);
+        p += 3;
+      } else if (left != 0) {
+        out[p] = loc;
+        out[p + 1] = Observer.OBJECT_READY;
+        out[p + 2] = 1;
+        p += 3;
+      }
+      if (left > 0) {
+        out[p] = loc;
+        out[p + 1] = Observer.GENERATOR_STOCK;
+        out[p + 2] = (byte) Math.min(255, left);
+        p += 3;
+      }
+    }
+    return p;
+  }
+
+  /** As {@link #writeWalls}, for the agents in agent {@code i}'s window (kinship as {@code i} sees it). */
+  private int writeAgents(EnergyState s, Occupancy occ, byte[] out, int p, int end, int i, boolean onlyKept) {
+    final long[] bits = occ.agents;
+    final int words = occ.words;
+    final int width = s.width;
+    final int[] grid = s.grid;
+    final byte[] kin = s.kinByte;
+    final int kinRow = i * s.agents;
+    final byte[] t = agentTokens;
+    final int[] keep = this.keep;
+    final int stamp = this.stamp;
+    final int view = this.view;
+    final int safe = end - 3 * MAX_CELL_TOKENS;
+    final int w0 = x0 >>> 6;
+    final int w1 = x1 >>> 6;
+    final long first = -1L << x0;
+    final long last = -1L >>> (63 - (x1 & 63));
+    final long[] rows = occ.agentRows;
+    final int v0 = y0 >>> 6;
+    final int v1 = y1 >>> 6;
+    for (int yw = v0; yw <= v1; yw++) {
+      // Only the rows where some agent stands.
+      long rm = rows[yw] & (yw == v0 ? -1L << y0 : -1L) & (yw == v1 ? -1L >>> (63 - (y1 & 63)) : -1L);
+      while (rm != 0) {
+        int y = (yw << 6) + Long.numberOfTrailingZeros(rm);
+        rm &= rm - 1;
+        int row = y * width;
+        int bitRow = y * words;
+        int locRow = ((y - oy) << 4) - ox;
+        int cellRow = (y - oy) * view - ox;
+        for (int wi = w0; wi <= w1; wi++) {
+          long m = bits[bitRow + wi] & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
+          int xw = wi << 6;
+          while (m != 0) {
+            int x = xw + Long.numberOfTrailingZeros(m);
+            m &= m - 1;
+            if (onlyKept && keep[cellRow + x] != stamp) {
+              continue;
+            }
+            int j = -grid[row + x] - 1;
+            byte k = kin[kinRow + j];
+            byte loc = (byte) (locRow + x);
+            int q = j * 16;
+            if (p > safe && p + 3 * (before[j] + after[j] + (k != 0 ? 1 : 0)) > end) {
+              return -1;
+            }
+            for (int b = q + 2 * before[j]; q < b; q += 2, p += 3) {
+              out[p] = loc;
+              out[p + 1] = t[q];
+              out[p + 2] = t[q + 1];
+            }
+            if (k != 0) {
+              out[p] = loc;
+              out[p + 1] = Observer.AGENT_KINSHIP;
+              out[p + 2] = k;
+              p += 3;
+            }
+            q = j * 16 + 12;
+            for (int e = q + 2 * after[j]; q < e; q += 2, p += 3) {
+              out[p] = loc;
+              out[p + 1] = t[q];
+              out[p + 2] = t[q + 1];
+            }
+          }
+        }
+      }
+    }
+    return p;
+  }
+
+  /** Tokens of the cell holding {@code code} (not empty) in the window of the observer at {@code kinRow}. */
+  private int need(EnergyState s, int code, int kinRow) {
+    if (code == EnergyState.WALL) {
+      return 1;
+    }
+    if (code < 0) {
+      int j = -code - 1;
+      return before[j] + after[j] + (s.kinByte[kinRow + j] != 0 ? 1 : 0);
+    }
+    int obj = code - EnergyState.FIRST_OBJECT;
+    int cool = s.objReadyAt[obj] - (s.step + 1);
+    int left = s.objStock[obj];
+    return 1 + (cool > 0 || left != 0 ? 1 : 0) + (left > 0 ? 1 : 0);
+  }
+
+  /**
+   * Agent {@code i}'s window holds more tokens than the budget: keeps the longest run of cells
+   * in order of distance whose tokens fit, counts the rest as dropped, and writes the kept ones.
+   */
+  private int writeOverBudget(EnergyState s, Occupancy occ, int i, byte[] out, int ob, int end) {
+    int st = ++stamp;
+    if (st == 0) { // wrapped: forget marks that could collide
+      Arrays.fill(keep, 0);
+      st = stamp = 1;
+    }
+    int width = s.width;
+    int height = s.height;
+    int pos = s.pos[i];
+    int ox = pos % width - radius;
+    int oy = pos / width - radius;
+    int kinRow = i * s.agents;
+    int total = 0;
+    int kept = 0;
+    boolean full = false;
+    for (int cell : byDistance) {
+      int x = ox + cell % view;
+      int y = oy + cell / view;
+      if (x < 0 || y < 0 || x >= width || y >= height) {
+        continue;
+      }
+      int code = s.grid[y * width + x];
+      if (code == EnergyState.EMPTY) {
+        continue;
+      }
+      int n = need(s, code, kinRow);
+      total += n;
+      if (!full && kept + n <= budget) {
+        kept += n;
+        keep[cell] = st;
+      } else {
+        full = true;
+      }
+    }
+    dropped[i] += total - kept;
+    frame(s, occ.x[i], occ.y[i]);
+    int p = writeWalls(occ, out, ob, end, true);
+    p = writeObjects(s, occ, out, p, end, i, pos, true);
+    return writeAgents(s, occ, out, p, end, i, true);
+  }
+}
