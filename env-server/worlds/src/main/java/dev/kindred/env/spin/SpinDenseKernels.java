@@ -90,7 +90,7 @@ final class SpinDenseKernels {
         s2 ^= t;
         s3 = Long.rotateLeft(s3, 45);
         double u = (zetas == null ? zeta0 : zetas[i]) + f[base + i];
-        byte v = hb.up(x >>> 11, u) ? (byte) 1 : (byte) -1;
+        byte v = hb.spin(x >>> 11, u);
         if (s[base + i] != v) {
           s[base + i] = v;
           SpinDenseColumns.add(f, base, gamma, i * nn, nn, 2.0 * v);

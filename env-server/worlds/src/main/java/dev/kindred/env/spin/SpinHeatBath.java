@@ -76,6 +76,12 @@ final class SpinHeatBath {
     return d != 0 ? d > 0 : exactUp(bits, u);
   }
 
+  /** The new spin, +1 or −1: {@link #up} as a value. */
+  byte spin(long bits, double u) {
+    int d = tableDecision(bits, u);
+    return d != 0 ? (byte) d : exactUp(bits, u) ? (byte) 1 : (byte) -1;
+  }
+
   /** +1 or −1 where the table alone decides (u's cell and the bits allow it), 0 where φ(u) must be computed. */
   int tableDecision(long bits, double u) {
     double y = (u - lo) * inverseStep;
@@ -91,12 +97,11 @@ final class SpinHeatBath {
         g += step;
       }
       if (k >= 0 && k < CELLS && g <= u && u <= g + step) {
-        if (bits < thresholds[k]) {
-          return 1;
-        }
-        if (bits >= thresholds[k + 1]) {
-          return -1;
-        }
+        // Without branches: the outcome is random, and branches on it mispredicted often enough
+        // to cost about a fifth of an SK update. up: bits < t_k; down: bits >= t_{k+1} (never both).
+        int up = (int) ((bits - thresholds[k]) >>> 63);
+        int down = (int) ((thresholds[k + 1] - 1 - bits) >>> 63);
+        return up - down;
       }
     } else if (u >= hi) { // φ(u) >= φ(R)
       if (bits < thresholds[CELLS]) {
