@@ -20,16 +20,30 @@ package dev.kindred.env.spin;
 final class Log1p {
   private Log1p() {}
 
-  private static final double LN2_HI = Double.longBitsToDouble(0x3fe62e42fee00000L);
-  private static final double LN2_LO = Double.longBitsToDouble(0x3dea39ef35793c76L);
+  static final double LN2_HI = Double.longBitsToDouble(0x3fe62e42fee00000L);
+  static final double LN2_LO = Double.longBitsToDouble(0x3dea39ef35793c76L);
   private static final double TWO54 = 0x1.0p54;
-  private static final double LP1 = Double.longBitsToDouble(0x3fe5555555555593L);
-  private static final double LP2 = Double.longBitsToDouble(0x3fd999999997fa04L);
-  private static final double LP3 = Double.longBitsToDouble(0x3fd2492494229359L);
-  private static final double LP4 = Double.longBitsToDouble(0x3fcc71c51d8e78afL);
-  private static final double LP5 = Double.longBitsToDouble(0x3fc7466496cb03deL);
-  private static final double LP6 = Double.longBitsToDouble(0x3fc39a09d078c69fL);
-  private static final double LP7 = Double.longBitsToDouble(0x3fc2f112df3e5244L);
+  static final double LP1 = Double.longBitsToDouble(0x3fe5555555555593L);
+  static final double LP2 = Double.longBitsToDouble(0x3fd999999997fa04L);
+  static final double LP3 = Double.longBitsToDouble(0x3fd2492494229359L);
+  static final double LP4 = Double.longBitsToDouble(0x3fcc71c51d8e78afL);
+  static final double LP5 = Double.longBitsToDouble(0x3fc7466496cb03deL);
+  static final double LP6 = Double.longBitsToDouble(0x3fc39a09d078c69fL);
+  static final double LP7 = Double.longBitsToDouble(0x3fc2f112df3e5244L);
+
+  /**
+   * {@code out[i] = log1p(x[i])} for 0 <= i < len: through {@link Log1pVector} (several lanes at
+   * once, the same bits) when the Vector API module is present, else one by one.
+   */
+  static void log1pAll(double[] x, double[] out, int len) {
+    if (SpinDenseColumns.VECTOR) {
+      Log1pVector.log1p(x, out, len);
+    } else {
+      for (int i = 0; i < len; i++) {
+        out[i] = log1p(x[i]);
+      }
+    }
+  }
 
   /** ln(1 + x), equal to {@link StrictMath#log1p}(x) for every x. */
   static double log1p(double x) {

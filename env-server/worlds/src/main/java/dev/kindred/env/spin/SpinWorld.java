@@ -246,6 +246,11 @@ public final class SpinWorld implements World {
     return system.graph;
   }
 
+  /** The model and state every kernel and measurement reads. */
+  SpinSystem system() {
+    return system;
+  }
+
   /**
    * Allows ({@code true}) or forbids the specialised (lattice and dense) kernels, re-choosing the kernel;
    * the generic kernels must give the same trajectories.

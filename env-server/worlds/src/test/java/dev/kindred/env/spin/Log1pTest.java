@@ -1,6 +1,7 @@
 package dev.kindred.env.spin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.env.Rng;
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,48 @@ class Log1pTest {
       check(r.nextDouble() * 3 - 1.5); // around the branches near 0 and -1
       check(Math.scalb(r.nextDouble() * 2 - 1, r.nextInt(140) - 120)); // small magnitudes
       check(Math.exp(-2 * Math.abs(8 * r.nextGaussian()))); // what ln 2cosh asks for: (0, 1]
+    }
+  }
+
+  @Test
+  void theVectorKernelMatchesTheScalarMethodBitForBit() {
+    assertTrue(SpinDenseColumns.VECTOR, "jdk.incubator.vector is not in the test JVM's module graph");
+    Rng r = new Rng(43);
+    int len = 4099; // not a multiple of the lanes: the scalar tail runs too
+    double[] x = new double[len];
+    double[] want = new double[len];
+    double[] got = new double[len];
+    double[] plain = new double[len];
+    for (int round = 0; round < 400; round++) {
+      for (int i = 0; i < len; i++) {
+        x[i] = switch ((round + i) % 5) {
+          case 0 -> Math.exp(-2 * Math.abs(3 * r.nextGaussian())); // what ln 2cosh asks for: (0, 1]
+          case 1 -> r.nextDouble() * 2; // both reductions, and 1 + x around 2
+          case 2 -> Math.sqrt(2) - 1 + (r.nextDouble() - 0.5) * 1e-6; // the reductions' border
+          case 3 -> round % 2 == 0 ? r.nextDouble() : 1 - Math.scalb(r.nextDouble(), -18 - r.nextInt(30)); // |f| < 2^-20
+          default -> round % 7 == 0 ? Double.longBitsToDouble(r.nextLong()) // anything, now and then: scalar lanes
+              : Math.scalb(r.nextDouble(), -r.nextInt(40));
+        };
+        want[i] = StrictMath.log1p(x[i]);
+      }
+      Log1pVector.log1p(x, got, len);
+      Log1p.log1pAll(x, plain, len);
+      for (int i = 0; i < len; i++) {
+        int at = i;
+        assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]),
+            () -> "log1p(" + x[at] + ") = " + want[at] + ", vector lanes gave " + got[at]);
+        assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(plain[i]));
+      }
+    }
+    double[] edges = {0.0, -0.0, 1.0, 2.0, Math.nextDown(2.0), 0x1.0p-29, Math.nextDown(0x1.0p-29), 0x1.0p-54,
+        Double.longBitsToDouble(0x3fda827a00000000L), Math.nextDown(Double.longBitsToDouble(0x3fda827a00000000L)),
+        Math.sqrt(2) - 1, Math.nextDown(1.0), 1 - 0x1.0p-20, 1 - 0x1.0p-21, Double.NaN, Double.POSITIVE_INFINITY,
+        -0.5, -1.0, Double.MIN_VALUE, Double.MAX_VALUE};
+    double[] out = new double[edges.length];
+    Log1pVector.log1p(edges, out, edges.length);
+    for (int i = 0; i < edges.length; i++) {
+      assertEquals(Double.doubleToRawLongBits(StrictMath.log1p(edges[i])), Double.doubleToRawLongBits(out[i]),
+          "log1p(" + edges[i] + ")");
     }
   }
 
