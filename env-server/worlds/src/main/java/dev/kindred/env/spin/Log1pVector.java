@@ -12,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * two reductions (f = x where x < 0.41422, else 1 + x = 2^k (1 + f) with the correction c) are both
  * computed and blended; a step with any lane outside [2^-29, 2) or with |f| < 2^-20 (fdlibm's
  * branches for those) runs the scalar method for its lanes. The general final expression serves
- * k = 0 as well (see {@link Log1p}), with c cleared there as fdlibm leaves it out.
+ * k = 0 as well (see {@link Log1p}), with c cleared there as fdlibm leaves it out. The operations
+ * avoid what AVX2 lacks (arithmetic right shifts and conversions of 64-bit lanes), so they compile
+ * to vector instructions there too.
  */
 final class Log1pVector {
   private Log1pVector() {}
@@ -32,7 +34,7 @@ final class Log1pVector {
       DoubleVector u = xv.add(1.0);
       LongVector ub = u.reinterpretAsLongs();
       LongVector hu = ub.lanewise(VectorOperators.LSHR, 32);
-      LongVector k = hu.lanewise(VectorOperators.ASHR, 20).sub(1023L); // 0 or 1
+      LongVector k = hu.lanewise(VectorOperators.LSHR, 20).sub(1023L); // 0 or 1 (u in [1, 3))
       // c = (k > 0 ? 1 - (u - x) : x - (u - 1)) / u, the rounding error of 1 + x
       DoubleVector cUp = DoubleVector.broadcast(D, 1.0).sub(u.sub(xv));
       DoubleVector cDown = xv.sub(u.sub(1.0));
@@ -42,7 +44,7 @@ final class Log1pVector {
       k = k.blend(k.add(1L), big);
       LongVector high = hu.or(0x3ff00000L).blend(hu.or(0x3fe00000L), big);
       DoubleVector un = high.lanewise(VectorOperators.LSHL, 32).or(ub.and(0xffffffffL)).reinterpretAsDoubles();
-      hu = hu.blend(LongVector.broadcast(L, 0x00100000L).sub(hu).lanewise(VectorOperators.ASHR, 2), big);
+      hu = hu.blend(LongVector.broadcast(L, 0x00100000L).sub(hu).lanewise(VectorOperators.LSHR, 2), big);
       DoubleVector f = un.sub(1.0);
       // x < 0.41422: f = x, k = 0, hu = 1 (no reduction)
       VectorMask<Long> small = hx.compare(VectorOperators.LT, 0x3fda827aL);
@@ -67,7 +69,9 @@ final class Log1pVector {
       r = z.mul(r).add(Log1p.LP2);
       r = z.mul(r).add(Log1p.LP1);
       r = z.mul(r);
-      DoubleVector kd = (DoubleVector) k.convert(VectorOperators.L2D, 0);
+      // k as a double (0, 1 or 2) by blending constants: packed long-to-double conversion needs AVX-512.
+      DoubleVector kd = DoubleVector.zero(D).blend(1.0, k.compare(VectorOperators.EQ, 1L).cast(D))
+          .blend(2.0, k.compare(VectorOperators.EQ, 2L).cast(D));
       // k ln2_hi - ((hfsq - (s (hfsq + R) + (k ln2_lo + c))) - f)
       DoubleVector t = s.mul(hfsq.add(r)).add(kd.mul(Log1p.LN2_LO).add(c));
       kd.mul(Log1p.LN2_HI).sub(hfsq.sub(t).sub(f)).intoArray(out, i);
