@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Client benchmark: batched steps per second through the Python client and through the Java
-client, against the same server in the same run.
+client, against the same server, in interleaved rounds of one run.
 
     python clients/python/bench/bench_clients.py                       # private server from the jar
     python clients/python/bench/bench_clients.py --target localhost:50051 --copies 1,64 --json
 
-Each measurement: one session of ``copies`` copies, fixed valid actions, ``--warmup`` steps,
-then ``--runs`` timed runs of ``--steps`` steps. A batched step advances every copy once.
-Python is measured over the step stream (the default) and unary Step calls; Java through
-``dev.kindred.crosslang.ClientBench`` in the server jar (streaming and unary).
+For each number of copies, four sessions stay open side by side: Python over the step stream
+(the default) and over unary Step calls, and the same two through the Java client, which runs in
+one JVM for the whole run (``dev.kindred.crosslang.ClientBench`` in the server jar, driven round
+by round over its stdin). Each session gets fixed valid actions and ``--warmup`` untimed steps;
+then ``--runs`` rounds, each timing ``--steps`` batched steps of every session: per transport
+Python and Java back to back, Python first in even rounds and Java first in odd ones, so that a
+busy machine weighs on both sides alike. A batched step advances every copy once. Rows give
+the median round per side and, for Python, the ratio of its median to Java's.
 
 ``--libraries`` adds the RL-library adapters over one batched session (needs the RL venv:
 ``./kindred bench clients --libraries`` uses the one scripts/test-rl.sh installs): agent-steps/s
@@ -28,6 +32,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -38,31 +43,124 @@ from kindred.testing import LocalServer, find_server_jar
 DEFAULT_CONFIG = {"width": 32, "height": 32, "beta": 0.44, "controlled": list(range(0, 1024, 64)), "max_steps": 1000}
 
 
-def bench_python(target, world, config, copies, steps, warmup, runs, streaming):
-    with kindred.Client(target) as client:
-        env = client.make_vector_env(world, config, num_copies=copies, seed=1, streaming=streaming)
-        actions = (np.arange(int(np.prod(env.action_shape))) % 2).astype(np.int32).reshape(env.action_shape)
-        env.reset()
-        for _ in range(warmup):
-            env.step(actions)
-        rates = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                env.step(actions)
-            rates.append(steps / (time.perf_counter() - t0))
-        env.close()
-        return rates
+class PythonSide:
+    """One session through the Python client, with fixed valid actions."""
+
+    def __init__(self, client, world, config, copies, streaming):
+        self.env = client.make_vector_env(world, config, num_copies=copies, seed=1, streaming=streaming)
+        self.actions = (np.arange(int(np.prod(self.env.action_shape))) % 2).astype(np.int32).reshape(
+            self.env.action_shape)
+        self.env.reset()
+
+    def warmup(self, steps):
+        for _ in range(steps):
+            self.env.step(self.actions)
+
+    def time(self, steps):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            self.env.step(self.actions)
+        return steps / (time.perf_counter() - t0)
+
+    def close(self):
+        self.env.close()
 
 
-def bench_java(target, world, config, copies, steps, warmup, runs, streaming, jar):
-    cmd = [shutil.which("java") or "java", "-cp", str(jar), "dev.kindred.crosslang.ClientBench",
-           "--target", target, "--world", world, "--config", json.dumps(config), "--copies", str(copies),
-           "--steps", str(steps), "--warmup", str(warmup), "--runs", str(runs), "--streaming", str(streaming).lower()]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        raise RuntimeError(f"Java client bench failed:\n{p.stderr[-3000:]}")
-    return [float(line.split()[1]) for line in p.stdout.splitlines() if line.startswith("steps_per_s ")]
+class JavaClient:
+    """The Java client's bench process (``dev.kindred.crosslang.ClientBench``): one JVM for the
+    whole run, its sessions opened, warmed up and timed one command line at a time."""
+
+    def __init__(self, jar, target, world, config):
+        cmd = [shutil.which("java") or "java", "-cp", str(jar), "dev.kindred.crosslang.ClientBench",
+               "--target", target, "--world", world, "--config", json.dumps(config)]
+        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                                     text=True, bufsize=1)
+        ready = self._reply()
+        if not ready.startswith("ready "):
+            self._fail(f"expected 'ready PID', got {ready!r}")
+        self.pid = int(ready.split()[1])
+        self._sessions = 0
+
+    def _reply(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            self._fail("the Java client bench exited")
+        line = line.strip()
+        if line.startswith("error "):
+            self._fail(line[len("error "):])
+        return line
+
+    def _fail(self, message):
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._stderr.seek(0)
+        raise RuntimeError(f"Java client bench failed: {message}\n{self._stderr.read()[-3000:]}")
+
+    def request(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self._reply()
+
+    def session(self, copies, streaming):
+        self._sessions += 1
+        return JavaSide(self, f"s{self._sessions}", copies, streaming)
+
+    def close(self):
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()  # end of input: it closes its sessions and exits
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc.stdout.close()
+        self._stderr.close()
+        return code
+
+
+class JavaSide:
+    """One session of the Java client's bench process."""
+
+    def __init__(self, java, name, copies, streaming):
+        self.java = java
+        self.name = name
+        java.request(f"open {name} {copies} {'stream' if streaming else 'unary'}")
+
+    def warmup(self, steps):
+        self.java.request(f"warmup {self.name} {steps}")
+
+    def time(self, steps):
+        reply = self.java.request(f"time {self.name} {steps}")
+        if not reply.startswith("steps_per_s "):
+            raise RuntimeError(f"Java client bench: expected 'steps_per_s RATE', got {reply!r}")
+        return float(reply.split()[1])
+
+    def close(self):
+        self.java.request(f"close {self.name}")
+
+
+TRANSPORTS = ("stream", "unary")
+
+
+def interleaved_rounds(sides, runs, steps):
+    """Times ``runs`` rounds of every side in ``sides`` ({(lang, transport): side with
+    ``time(steps)``}): in each round, per transport, Python and Java back to back, Python first
+    in even rounds and Java first in odd ones. Returns ({key: [rate per round]}, [key in the
+    order timed])."""
+    rates = {key: [] for key in sides}
+    order = []
+    for r in range(runs):
+        langs = ("python", "java") if r % 2 == 0 else ("java", "python")
+        for transport in TRANSPORTS:
+            for lang in langs:
+                key = (lang, transport)
+                if key in sides:
+                    rates[key].append(sides[key].time(steps))
+                    order.append(key)
+    return rates, order
 
 
 LIBRARIES = ("vector", "sb3", "rllib", "puffer")
@@ -222,43 +320,74 @@ def run(args, target):
     config = json.loads(args.config) if args.config else DEFAULT_CONFIG
     if args.libraries:
         return run_libraries(args, target, version, config)
-    jar = None if args.no_java else find_server_jar()
+    java = None if args.no_java else JavaClient(find_server_jar(), target, args.world, config)
     rows = []
-    for copies in [int(x) for x in args.copies.split(",")]:
-        cases = [("python", True), ("python", False)]
-        if jar is not None:
-            cases += [("java", True), ("java", False)]
-        for lang, streaming in cases:
-            mode = "stream" if streaming else "unary"
-            if lang == "python":
-                rates = bench_python(target, args.world, config, copies, args.steps, args.warmup, args.runs, streaming)
-            else:
-                rates = bench_java(target, args.world, config, copies, args.steps, args.warmup, args.runs, streaming, jar)
-            row = {
-                "name": f"client.{lang}.{mode}.{args.world}.copies{copies}",
-                "unit": "steps/s",
-                "median": statistics.median(rates),
-                "min": min(rates),
-                "max": max(rates),
-                "runs": len(rates),
-                "config": {"world": args.world, "world_config": config, "copies": copies, "steps": args.steps,
-                           "warmup": args.warmup, "client": lang, "transport": mode, "target": target},
-                "version": version,
-            }
-            rows.append(row)
-            if args.json:
-                print(json.dumps(row), flush=True)
-            else:
-                agents = len(config.get("controlled", [])) or 1
-                print(f"{lang:6s} {mode:6s} copies={copies:5d}: {row['median']:9.0f} batched steps/s "
-                      f"(min {row['min']:.0f}, max {row['max']:.0f}; {row['median'] * copies:,.0f} copy-steps/s, "
-                      f"{row['median'] * copies * agents:,.0f} agent-steps/s)", flush=True)
+    try:
+        for copies in [int(x) for x in args.copies.split(",")]:
+            rows += measure_copies(args, target, version, config, copies, java)
+    finally:
+        if java is not None:
+            java.close()
     if not args.json:
         for copies in sorted({r["config"]["copies"] for r in rows}):
             by = {(r["config"]["client"], r["config"]["transport"]): r["median"] for r in rows if r["config"]["copies"] == copies}
             if ("java", "stream") in by:
                 print(f"copies={copies}: python/java (stream) = {by[('python', 'stream')] / by[('java', 'stream')]:.2f}, "
-                      f"(unary) = {by[('python', 'unary')] / by[('java', 'unary')]:.2f}")
+                      f"(unary) = {by[('python', 'unary')] / by[('java', 'unary')]:.2f} (medians of interleaved rounds)")
+    return rows
+
+
+def measure_copies(args, target, version, config, copies, java):
+    """The rows of one number of copies: every side's sessions open together, warmed up, then
+    timed in interleaved rounds."""
+    with kindred.Client(target) as client:
+        sides = {}
+        try:
+            for transport in TRANSPORTS:
+                sides[("python", transport)] = PythonSide(client, args.world, config, copies, transport == "stream")
+                if java is not None:
+                    sides[("java", transport)] = java.session(copies, transport == "stream")
+            for side in sides.values():
+                side.warmup(args.warmup)
+            rates, order = interleaved_rounds(sides, args.runs, args.steps)
+        finally:
+            for side in sides.values():
+                side.close()
+    rows = []
+    for (lang, transport) in sides:
+        r = rates[(lang, transport)]
+        row = {
+            "name": f"client.{lang}.{transport}.{args.world}.copies{copies}",
+            "unit": "steps/s",
+            "median": statistics.median(r),
+            "min": min(r),
+            "max": max(r),
+            "runs": len(r),
+            "config": {"world": args.world, "world_config": config, "copies": copies, "steps": args.steps,
+                       "warmup": args.warmup, "client": lang, "transport": transport, "target": target,
+                       "rounds": "interleaved"},
+            "version": version,
+            # Where this side's rounds fell in the sequence of timed rounds (0 = first).
+            "round_positions": [i for i, key in enumerate(order) if key == (lang, transport)],
+        }
+        if lang == "java":
+            row["config"]["java_pid"] = java.pid
+        rows.append(row)
+    for row in rows:
+        java_median = next((o["median"] for o in rows if o["config"]["client"] == "java"
+                            and o["config"]["transport"] == row["config"]["transport"]), None)
+        if row["config"]["client"] == "python" and java_median:
+            row["ratio_to_java"] = row["median"] / java_median
+    for row in rows:
+        if args.json:
+            print(json.dumps(row), flush=True)
+        else:
+            lang, mode = row["config"]["client"], row["config"]["transport"]
+            agents = len(config.get("controlled", [])) or 1
+            ratio = f"; {row['ratio_to_java']:.2f} of Java's" if "ratio_to_java" in row else ""
+            print(f"{lang:6s} {mode:6s} copies={copies:5d}: {row['median']:9.0f} batched steps/s "
+                  f"(min {row['min']:.0f}, max {row['max']:.0f}; {row['median'] * copies:,.0f} copy-steps/s, "
+                  f"{row['median'] * copies * agents:,.0f} agent-steps/s){ratio}", flush=True)
     return rows
 
 
@@ -270,7 +399,7 @@ def main(argv=None) -> int:
     p.add_argument("--copies", default="1,64", help="comma-separated numbers of copies")
     p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--warmup", type=int, default=300)
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=3, help="timed rounds per side (default 3)")
     p.add_argument("--json", action="store_true", help="one JSON row per measurement")
     p.add_argument("--no-java", action="store_true", help="skip the Java client")
     p.add_argument("--libraries", action="store_true",

@@ -52,7 +52,7 @@ public final class Main implements Runnable {
       footer = {
           "The ./kindred launcher also runs:",
           "  clients    batched steps per second through the Python client against the Java client,",
-          "             same server, same run (kindred bench clients --help)",
+          "             same server, rounds alternated in one run (kindred bench clients --help)",
           "  train      end-to-end PPO training throughput, in process and over gRPC, and",
           "             inference alone (agents module; kindred bench train --help)",
           "",

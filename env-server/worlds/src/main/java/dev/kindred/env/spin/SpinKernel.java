@@ -13,14 +13,18 @@ interface SpinKernel {
   void sweep(int copy);
 
   /**
-   * The kernel for a world: the specialised lattice kernels when {@code latticeSpecialisation}
-   * is allowed and {@link #latticeSpecialisationApplies applies}, the generic ones otherwise.
+   * The kernel for a world: when {@code specialise} is allowed, the specialised lattice kernels
+   * where they {@link #latticeSpecialisationApplies apply} and the dense random-sequential kernel
+   * where it {@link #denseSpecialisationApplies applies}; the generic ones otherwise. Every
+   * specialised kernel gives the generic kernel's trajectory bit for bit.
    *
    * @param free the sites the built-in agents update, ascending (see {@link #freeSites})
    */
-  static SpinKernel choose(SpinSystem system, int schedule, boolean mode, int[] free,
-      boolean latticeSpecialisation) {
-    if (latticeSpecialisation && latticeSpecialisationApplies(system, mode, free)) {
+  static SpinKernel choose(SpinSystem system, int schedule, boolean mode, int[] free, boolean specialise) {
+    if (specialise && denseSpecialisationApplies(system, schedule, mode)) {
+      return new SpinDenseKernels.RandomSequential(system, free);
+    }
+    if (specialise && latticeSpecialisationApplies(system, mode, free)) {
       return switch (schedule) {
         case SpinOptions.RANDOM_SEQUENTIAL -> new SpinLatticeKernels.RandomSequential(system);
         case SpinOptions.SWEEP -> new SpinLatticeKernels.InOrder(system, false);
@@ -43,6 +47,14 @@ interface SpinKernel {
    */
   static boolean latticeSpecialisationApplies(SpinSystem system, boolean mode, int[] free) {
     return system.homogeneousLattice && free.length == system.n && !mode;
+  }
+
+  /**
+   * Whether the dense kernel fits: dense couplings (cached local fields), random sequential
+   * updates and sampled actions; any priors, clamped or controlled sites.
+   */
+  static boolean denseSpecialisationApplies(SpinSystem system, int schedule, boolean mode) {
+    return system.graph.kind == SpinGraph.Kind.DENSE && schedule == SpinOptions.RANDOM_SEQUENTIAL && !mode;
   }
 
   /** The sites in neither list, ascending: the spins the built-in agents update. */

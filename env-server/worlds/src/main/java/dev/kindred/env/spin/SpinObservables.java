@@ -30,6 +30,11 @@ final class SpinObservables {
   private final double[] latticeLn2cosh = new double[5];
   /** Homogeneous lattice, per copy: site counts by (own spin, number of +1 neighbours). */
   private final int[] histogram;
+  /** Other graphs, per copy: a block of sites' |βu|, e^(−2|βu|) and ln(1 + e^(−2|βu|)). */
+  private static final int BLOCK = 64;
+  private final double[][] blockA;
+  private final double[][] blockE;
+  private final double[][] blockL;
 
   // Controlled agents: neighbour lists in the spec's order and their constant surprise terms.
   private final int[][] agentNeighbours;
@@ -71,6 +76,10 @@ final class SpinObservables {
       }
     }
     histogram = system.homogeneousLattice ? new int[system.copies * 10] : null;
+    int blocks = system.homogeneousLattice ? 0 : system.copies;
+    blockA = new double[blocks][BLOCK];
+    blockE = new double[blocks][BLOCK];
+    blockL = new double[blocks][BLOCK];
     int agents = controlled.length;
     agentNeighbours = new int[agents][];
     agentWeights = new double[agents][];
@@ -163,15 +172,31 @@ final class SpinObservables {
       }
       constSum = n * (ln2cosh(beta * zeta0) + latticeEdgeConst);
     } else {
-      for (int i = 0; i < n; i++) {
-        int sp = spins[base + i];
-        double u = system.localField(copy, base, i);
-        double z = system.zeta(i);
-        m += sp;
-        pairs += sp * (u + z);
-        fieldTerm += sp * z;
-        lnc += ln2cosh(beta * u);
-        constSum += surpriseConst(i);
+      // ln 2cosh(βu_i) = a_i + ln(1 + e^(−2 a_i)), a_i = |βu_i| (as SpinSystem.ln2cosh), a block
+      // of sites at a time so that the logarithms go through Log1p.log1pAll together; the sums run
+      // in site order, as one pass would.
+      final double[] a = blockA[copy];
+      final double[] e = blockE[copy];
+      final double[] l = blockL[copy];
+      for (int start = 0; start < n; start += BLOCK) {
+        int len = Math.min(BLOCK, n - start);
+        for (int j = 0; j < len; j++) {
+          int i = start + j;
+          int sp = spins[base + i];
+          double u = system.localField(copy, base, i);
+          double z = system.zeta(i);
+          m += sp;
+          pairs += sp * (u + z);
+          fieldTerm += sp * z;
+          double abs = Math.abs(beta * u);
+          a[j] = abs;
+          e[j] = Math.exp(-2 * abs);
+          constSum += surpriseConst(i);
+        }
+        Log1p.log1pAll(e, l, len);
+        for (int j = 0; j < len; j++) {
+          lnc += a[j] + l[j];
+        }
       }
     }
     double mag = (double) m / n;

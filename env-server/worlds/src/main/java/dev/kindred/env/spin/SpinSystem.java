@@ -82,10 +82,14 @@ final class SpinSystem {
     return zeta0 + graph.latticeGamma * (2 * sumIndex - 4);
   }
 
-  /** ln 2cosh(x), stable for large |x|. */
+  /**
+   * ln 2cosh(x), stable for large |x|: |x| + ln(1 + e^(−2|x|)), the logarithm through {@link Log1p}
+   * (the value of {@link Math#log1p} without its native call: the observables take it for every
+   * site on every step).
+   */
   static double ln2cosh(double x) {
     double a = Math.abs(x);
-    return a + Math.log1p(Math.exp(-2 * a));
+    return a + Log1p.log1p(Math.exp(-2 * a));
   }
 
   /**

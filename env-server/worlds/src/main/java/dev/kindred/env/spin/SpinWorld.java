@@ -246,16 +246,21 @@ public final class SpinWorld implements World {
     return system.graph;
   }
 
+  /** The model and state every kernel and measurement reads. */
+  SpinSystem system() {
+    return system;
+  }
+
   /**
-   * Allows ({@code true}) or forbids the specialised lattice kernels, re-choosing the kernel;
+   * Allows ({@code true}) or forbids the specialised (lattice and dense) kernels, re-choosing the kernel;
    * the generic kernels must give the same trajectories.
    */
   void setFastKernel(boolean enabled) {
     kernel = SpinKernel.choose(system, schedule, mode, free, enabled);
   }
 
-  /** Whether a specialised lattice kernel is in use. */
+  /** Whether a specialised (lattice or dense) kernel is in use. */
   public boolean usesFastKernel() {
-    return SpinLatticeKernels.isLatticeKernel(kernel);
+    return SpinLatticeKernels.isLatticeKernel(kernel) || SpinDenseKernels.isDenseKernel(kernel);
   }
 }

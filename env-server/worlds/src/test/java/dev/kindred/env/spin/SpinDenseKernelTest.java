@@ -50,6 +50,16 @@ class SpinDenseKernelTest {
 
   @Test
   void denseRandomSequentialMatchesThePlainLoopBitForBit() {
+    // The benchmark's temperature regime (many flips, many exact evaluations near the table's
+    // cells), a hot one (phi near 1/2, table cells wide in u), beta = 0 and a cold one (phi near
+    // 0 or 1, fields mostly beyond the table's grid).
+    denseRandomSequentialMatchesThePlainLoop(1.3, 2000, 100_000);
+    denseRandomSequentialMatchesThePlainLoop(0.05, 300, 30_000);
+    denseRandomSequentialMatchesThePlainLoop(0, 300, 30_000);
+    denseRandomSequentialMatchesThePlainLoop(25, 300, 1_000);
+  }
+
+  private static void denseRandomSequentialMatchesThePlainLoop(double beta, int sweeps, long minFlips) {
     int n = 300;
     Rng g = new Rng(11);
     double[][] gamma = new double[n][n];
@@ -66,8 +76,8 @@ class SpinDenseKernelTest {
     int[] clamped = {5, 77, 299};
     int[] free = SpinKernel.freeSites(n, new int[0], clamped);
     int copies = 2;
-    SpinSystem fast = new SpinSystem(graph, 1.3, 0, zetas, copies);
-    SpinSystem generic = new SpinSystem(graph, 1.3, 0, zetas, copies);
+    SpinSystem fast = new SpinSystem(graph, beta, 0, zetas, copies);
+    SpinSystem generic = new SpinSystem(graph, beta, 0, zetas, copies);
     for (SpinSystem sys : new SpinSystem[] {fast, generic}) {
       for (int c = 0; c < copies; c++) {
         sys.rng(c).seed(100 + c);
@@ -78,6 +88,7 @@ class SpinDenseKernelTest {
       }
     }
     SpinKernel a = SpinKernel.choose(fast, SpinOptions.RANDOM_SEQUENTIAL, false, free, true);
+    assertTrue(SpinDenseKernels.isDenseKernel(a), "the dense kernel applies");
     // The reference: the documented draws (nextInt(|free|), then nextDouble() against φ) and the
     // plain scalar column update.
     SpinKernel b = copy -> {
@@ -87,7 +98,7 @@ class SpinDenseKernelTest {
       for (int k = 0; k < free.length; k++) {
         int i = free[r.nextInt(free.length)];
         double u = zetas[i] + f[base + i];
-        byte v = r.nextDouble() < 1.0 / (1.0 + Math.exp(-2.0 * 1.3 * u)) ? (byte) 1 : (byte) -1;
+        byte v = r.nextDouble() < 1.0 / (1.0 + Math.exp(-2.0 * beta * u)) ? (byte) 1 : (byte) -1;
         if (v != generic.spins[base + i]) {
           generic.spins[base + i] = v;
           SpinDenseColumns.scalar(f, base, graph.dense, i * n, n, 2.0 * v);
@@ -95,7 +106,7 @@ class SpinDenseKernelTest {
       }
     };
     long flips = 0;
-    for (int sweep = 0; sweep < 2000; sweep++) {
+    for (int sweep = 0; sweep < sweeps; sweep++) {
       for (int c = 0; c < copies; c++) {
         byte[] before = java.util.Arrays.copyOfRange(fast.spins, c * n, (c + 1) * n);
         a.sweep(c);
@@ -104,14 +115,17 @@ class SpinDenseKernelTest {
           flips += before[i] != fast.spins[c * n + i] ? 1 : 0;
         }
       }
-      assertArrayEquals(generic.spins, fast.spins, "spins after sweep " + sweep);
+      assertArrayEquals(generic.spins, fast.spins, "beta " + beta + ": spins after sweep " + sweep);
+    }
+    for (int c = 0; c < copies; c++) {
+      assertEquals(generic.rng(c).nextLong(), fast.rng(c).nextLong(), "beta " + beta + ": generator state");
     }
     double[] fa = fast.denseFields();
     double[] fb = generic.denseFields();
     for (int i = 0; i < fa.length; i++) {
-      assertEquals(Double.doubleToRawLongBits(fb[i]), Double.doubleToRawLongBits(fa[i]), "field " + i);
+      assertEquals(Double.doubleToRawLongBits(fb[i]), Double.doubleToRawLongBits(fa[i]), "beta " + beta + ": field " + i);
     }
-    assertTrue(flips > 100_000, "too static a trajectory: " + flips + " flips");
+    assertTrue(flips > minFlips, "beta " + beta + ": too static a trajectory: " + flips + " flips");
     // The incremental fields stay within rounding of a fresh sum over the final spins.
     for (int c = 0; c < copies; c++) {
       for (int i = 0; i < n; i++) {
@@ -121,6 +135,39 @@ class SpinDenseKernelTest {
         }
         assertEquals(u, fa[c * n + i], 1e-9, "copy " + c + " field " + i);
       }
+    }
+  }
+
+  @Test
+  void skWorldWithTheDenseKernelMatchesTheGenericKernelBitForBit() {
+    // The benchmark's model (SK n = 1024 at beta = 1, random sequential): the dense kernel and the
+    // generic one (nextDouble() < phi(u) through SpinSystem) give the same spins and the same
+    // observations, energies and surprises included, step after step.
+    java.util.Map<String, Object> config = SpinTestSupport.endlessCfg("n", 1024, "graph_seed", 1, "beta", 1.0,
+        "sweeps_per_step", 2, "zeta", 0.05);
+    SpinWorld fastWorld = SpinTestSupport.world("spin.sk", config, 2);
+    SpinWorld genericWorld = SpinTestSupport.world("spin.sk", config, 2);
+    genericWorld.setFastKernel(false);
+    assertTrue(fastWorld.usesFastKernel());
+    assertTrue(!genericWorld.usesFastKernel());
+    String[] observations = {"spins", "magnetisation", "energy", "energy_sync", "mean_surprise", "phi", "surprise"};
+    dev.kindred.env.BatchedEnv fast = SpinTestSupport.env(fastWorld, 9, observations);
+    dev.kindred.env.BatchedEnv generic = SpinTestSupport.env(genericWorld, 9, observations);
+    fast.reset(null, null);
+    generic.reset(null, null);
+    for (int t = 0; t < 150; t++) {
+      fast.step(new int[0]);
+      generic.step(new int[0]);
+      for (String o : observations) {
+        assertEquals(generic.batch().observation(o), fast.batch().observation(o), o + " at step " + (t + 1));
+      }
+    }
+    double[] fs = new double[4];
+    double[] gs = new double[4];
+    for (int c = 0; c < 2; c++) {
+      fastWorld.episodeStats(c, new double[0], fs);
+      genericWorld.episodeStats(c, new double[0], gs);
+      assertArrayEquals(gs, fs, "episode statistics of copy " + c);
     }
   }
 
