@@ -345,6 +345,9 @@ final class SessionRows {
     }
   }
 
+  /** The least CPU time a run must use for its per-core figures: 20 ticks of a 10 ms clock. */
+  static final long MIN_CPU_NANOS = 200_000_000L;
+
   /**
    * CPU time of this whole process (every thread: the stepping thread, the in-JVM server's and
    * the client's transport threads, JIT and GC), in nanoseconds.
@@ -358,9 +361,12 @@ final class SessionRows {
    * The per-core figures of a run: {@code per_cpu_s}, the row's units per second of CPU time spent
    * by the whole process (client and server included), and {@code busy_cores}, that CPU time over
    * the wall time. Rows that differ in how many cores they keep busy compare fairly by the former.
+   * Left out for a run that used less than {@link #MIN_CPU_NANOS} of CPU: the process CPU clock may
+   * count in scheduler ticks (10 ms), too coarse for a shorter run (a 25 ms run once read 3.1 busy
+   * cores on a 2-core machine).
    */
   static void cpuExtras(Map<String, Double> m, double units, double seconds, long cpuNanos) {
-    if (cpuNanos > 0) {
+    if (cpuNanos >= MIN_CPU_NANOS) {
       m.put("per_cpu_s", units / (cpuNanos * 1e-9));
       m.put("busy_cores", cpuNanos * 1e-9 / seconds);
     }

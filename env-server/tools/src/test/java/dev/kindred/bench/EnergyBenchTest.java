@@ -132,6 +132,9 @@ class EnergyBenchTest {
     java.util.Map<String, Double> none = new java.util.LinkedHashMap<>();
     SessionRows.cpuExtras(none, 3_000_000, 2.0, 0);
     assertTrue(none.isEmpty(), "no CPU measured: no per-core figure rather than an infinite one");
+    java.util.Map<String, Double> short_ = new java.util.LinkedHashMap<>();
+    SessionRows.cpuExtras(short_, 30_000, 0.02, SessionRows.MIN_CPU_NANOS - 1);
+    assertTrue(short_.isEmpty(), "less CPU than the clock resolves well: no per-core figure");
     assertTrue(SessionRows.processCpuNanos() > 0);
   }
 }
