@@ -272,21 +272,53 @@ public final class Protos {
    * @param pool   threads that share the sparse encoding of large tensors (null: this thread)
    */
   public static StepResponse stepResponse(BatchedEnv env, StepBatch batch, boolean sparse, ForkJoinPool pool) {
+    return stepResponse(env, batch, sparse, pool, null);
+  }
+
+  /**
+   * What a session reuses from one StepResponse to the next: its sparse encodings' arrays. A
+   * response built with them shares their bytes and the batch's, without copies: it is valid
+   * only until the batch is written again or the next response is built with the same buffers,
+   * so it must be serialized (sent) before either, e.g. under the session's lock.
+   */
+  public static final class ResponseBuffers {
+    private final SparseBytes.Output[] observations;
+    private final SparseBytes.Output[] finalObservations;
+
+    public ResponseBuffers(int observationCount) {
+      observations = new SparseBytes.Output[observationCount];
+      finalObservations = new SparseBytes.Output[observationCount];
+      for (int i = 0; i < observationCount; i++) {
+        observations[i] = new SparseBytes.Output();
+        finalObservations[i] = new SparseBytes.Output();
+      }
+    }
+  }
+
+  /**
+   * As {@link #stepResponse(BatchedEnv, StepBatch, boolean, ForkJoinPool)}; with {@code shared}
+   * (non-null) the observation tensors are not copied: raw ones wrap the batch's buffers and sparse
+   * ones {@code shared}'s arrays, and the response is valid only as {@link ResponseBuffers} says.
+   */
+  public static StepResponse stepResponse(BatchedEnv env, StepBatch batch, boolean sparse, ForkJoinPool pool,
+      ResponseBuffers shared) {
     int copies = env.copies();
     int agents = env.spec().numAgents();
     StepResponse.Builder b = StepResponse.newBuilder();
     List<TensorSpec> specs = env.observations();
     for (int i = 0; i < specs.size(); i++) {
-      b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i), sparse, pool));
+      b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i), sparse, pool,
+          shared == null ? null : shared.observations[i]));
     }
     if (batch.hasFinalObservations()) {
       for (int i = 0; i < specs.size(); i++) {
-        b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i), sparse, pool));
+        b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i), sparse, pool,
+            shared == null ? null : shared.finalObservations[i]));
       }
     }
     ByteBuffer rewards = ByteBuffer.allocate(batch.rewards().length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     rewards.asFloatBuffer().put(batch.rewards());
-    b.setRewards(ByteString.copyFrom(rewards.array()));
+    b.setRewards(UnsafeByteOperations.unsafeWrap(rewards.array()));
     b.setTerminated(ByteString.copyFrom(batch.terminated()));
     b.setTruncated(ByteString.copyFrom(batch.truncated()));
     b.setActionSuccess(ByteString.copyFrom(batch.actionSuccess()));
@@ -299,7 +331,7 @@ public final class Protos {
   }
 
   private static Tensor tensor(TensorSpec spec, int copies, int agents, ByteBuffer data, boolean sparse,
-      ForkJoinPool pool) {
+      ForkJoinPool pool, SparseBytes.Output shared) {
     Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(dtype(spec.dtype())).addShape(copies);
     if (spec.scope() == Scope.AGENT) {
       t.addShape(agents);
@@ -310,6 +342,15 @@ public final class Protos {
     byte[] raw = data.array();
     int offset = data.arrayOffset();
     int length = data.capacity();
+    if (shared != null) {
+      if (sparse && SparseBytes.encodeIfSmaller(raw, offset, length, shared, pool)) {
+        return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)
+            .setSparseOffsets(UnsafeByteOperations.unsafeWrap(shared.offsets(), 0, 4 * shared.count()))
+            .setData(UnsafeByteOperations.unsafeWrap(shared.values(), 0, shared.count()))
+            .build();
+      }
+      return t.setData(UnsafeByteOperations.unsafeWrap(raw, offset, length)).build();
+    }
     SparseBytes.Encoded e = sparse ? SparseBytes.encodeIfSmaller(raw, offset, length, pool) : null;
     if (e != null) {
       return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)

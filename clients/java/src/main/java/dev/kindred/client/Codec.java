@@ -8,6 +8,7 @@ import dev.kindred.proto.v1.AgentEpisodeStats;
 import dev.kindred.proto.v1.EpisodeStats;
 import dev.kindred.proto.v1.StepResponse;
 import dev.kindred.proto.v1.Tensor;
+import dev.kindred.proto.v1.TensorEncoding;
 import dev.kindred.protocol.SparseBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,17 +30,65 @@ final class Codec {
   }
 
   /**
+   * What one batch's decoder remembers between responses: per observation, the offsets its last
+   * sparse decode set (so the next zeroes only those instead of the whole tensor), or -1 when
+   * the tensor's nonzero bytes are unknown. Valid only while the batch vouches for its blocks
+   * ({@link StepBatch#claimObservationBlock}: nobody else wrote them since).
+   */
+  static final class Positions {
+    private final int[][] offsets;
+    private final int[] counts;
+    /** For tensors decoded without memory (final observations). */
+    private int[] scratch = new int[0];
+
+    Positions(int observations) {
+      offsets = new int[observations][0];
+      counts = new int[observations];
+      Arrays.fill(counts, -1);
+    }
+  }
+
+  /**
    * Copies {@code r} into {@code batch}. A response that does not match the session's spec
    * (missing tensors, wrong sizes) is an {@code INTERNAL} error: client and server disagree
    * about the protocol.
    */
   static StepBatch decode(StepResponse r, StepBatch batch) {
+    return decode(r, batch, new Positions(batch.observationCount()));
+  }
+
+  /**
+   * As {@link #decode(StepResponse, StepBatch)}, decoding into the batch's own buffers with the
+   * memory of the previous decode ({@code positions}, one per batch): a sparse tensor costs its
+   * nonzero bytes, not its size, and nothing is allocated once the arrays have grown.
+   */
+  static StepBatch decode(StepResponse r, StepBatch batch, Positions positions) {
     int n = batch.observationCount();
     if (r.getObservationsCount() != n) {
       throw mismatch("the response has " + r.getObservationsCount() + " observations; the spec lists " + n);
     }
     for (int i = 0; i < n; i++) {
-      copyTensor(r.getObservations(i), batch.observationName(i), batch.observation(i));
+      // Every copy's block is claimed: all must still hold what this decoder wrote.
+      boolean vouched = true;
+      for (int c = 0; c < batch.copies(); c++) {
+        vouched &= batch.claimObservationBlock(i, c, positions);
+      }
+      if (!vouched) {
+        positions.counts[i] = -1;
+      }
+      Tensor t = r.getObservations(i);
+      int known = positions.counts[i];
+      positions.counts[i] = -1; // unknown until this decode succeeds
+      if (t.getEncoding() == TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES) {
+        if (positions.offsets[i].length < t.getData().size()) {
+          positions.offsets[i] = new int[t.getData().size()];
+          known = -1; // the old offsets are gone with the old array
+        }
+        positions.counts[i] = decodeSparse(t, batch.observationName(i), batch.observation(i), positions.offsets[i],
+            known);
+      } else {
+        copyTensor(t, batch.observationName(i), batch.observation(i));
+      }
     }
     if (batch.hasFinalObservations()) {
       if (r.getFinalObservationsCount() == 0) {
@@ -51,7 +100,15 @@ final class Codec {
         throw mismatch("the response has " + r.getFinalObservationsCount() + " final observations; the spec lists " + n);
       } else {
         for (int i = 0; i < n; i++) {
-          copyTensor(r.getFinalObservations(i), batch.observationName(i), batch.finalObservation(i));
+          Tensor t = r.getFinalObservations(i);
+          if (t.getEncoding() == TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES) {
+            if (positions.scratch.length < t.getData().size()) {
+              positions.scratch = new int[t.getData().size()];
+            }
+            decodeSparse(t, batch.observationName(i), batch.finalObservation(i), positions.scratch, -1);
+          } else {
+            copyTensor(t, batch.observationName(i), batch.finalObservation(i));
+          }
         }
       }
     }
@@ -93,16 +150,22 @@ final class Codec {
         checkSize("observation '" + expectedName + "'", t.getData(), dst.capacity());
         t.getData().copyTo(dst.array(), dst.arrayOffset());
       }
-      case TENSOR_ENCODING_SPARSE_BYTES -> {
-        try {
-          SparseBytes.decode(t.getSparseOffsets().toByteArray(), t.getData().toByteArray(),
-              dst.array(), dst.arrayOffset(), dst.capacity());
-        } catch (IllegalArgumentException e) {
-          throw mismatch("observation '" + expectedName + "' is malformed sparse data: " + e.getMessage());
-        }
-      }
+      case TENSOR_ENCODING_SPARSE_BYTES -> decodeSparse(t, expectedName, dst, new int[t.getData().size()], -1);
       default -> throw mismatch("observation '" + expectedName + "' has encoding " + t.getEncodingValue()
           + ", which this client does not know; upgrade the client");
+    }
+  }
+
+  /** A sparse tensor into {@code dst}, read from the message's bytes in place; see {@link SparseBytes}. */
+  private static int decodeSparse(Tensor t, String expectedName, ByteBuffer dst, int[] positions, int zeroCount) {
+    if (!t.getName().equals(expectedName)) {
+      throw mismatch("the response holds observation '" + t.getName() + "' where the spec has '" + expectedName + "'");
+    }
+    try {
+      return SparseBytes.decode(t.getSparseOffsets().asReadOnlyByteBuffer(), t.getData().asReadOnlyByteBuffer(),
+          dst.array(), dst.arrayOffset(), dst.capacity(), positions, zeroCount);
+    } catch (IllegalArgumentException e) {
+      throw mismatch("observation '" + expectedName + "' is malformed sparse data: " + e.getMessage());
     }
   }
 

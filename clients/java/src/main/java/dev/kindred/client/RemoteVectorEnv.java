@@ -25,7 +25,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link VectorEnv} whose session lives on a Kindred server. Made by
- * {@link KindredClient#make}; every result is decoded into one reusable {@link StepBatch}.
+ * {@link KindredClient#make}; every result is decoded into one reusable {@link StepBatch}, in
+ * place: a sparse observation is written over the previous one (only the bytes that one set are
+ * zeroed), so decoding costs the nonzero bytes, not the tensor's size, and allocates nothing once
+ * warm. As in process, a caller who writes into the batch's observation buffers calls
+ * {@link StepBatch#forgetObservationWriters()} afterwards (the next decode is then a whole one).
  *
  * <h2>Transports</h2>
  * {@link #reset} is a unary call. {@link #step} is either one unary {@code Step} call
@@ -87,6 +91,8 @@ public final class RemoteVectorEnv implements VectorEnv {
   private final SessionSpec spec;
   private final SessionOptions sessionOptions;
   private final StepBatch batch;
+  /** The decoder's memory of what it wrote into the batch. */
+  private final Codec.Positions positions;
   private final long deadlineNanos;
   private final Lease lease;
   private final Cleaner.Cleanable cleanable;
@@ -105,6 +111,7 @@ public final class RemoteVectorEnv implements VectorEnv {
     this.spec = Protos.sessionSpec(spec);
     this.sessionOptions = sessionOptions;
     this.batch = StepBatch.forSpec(this.spec);
+    this.positions = new Codec.Positions(batch.observationCount());
     this.deadlineNanos = client.options().deadline().toNanos();
     this.lease = new Lease(client, blocking, async, sessionId, deadlineNanos);
     // The action holds the lease, never this environment, or the environment could not become unreachable.
@@ -347,7 +354,7 @@ public final class RemoteVectorEnv implements VectorEnv {
   }
 
   private StepBatch decode(StepResponse response) {
-    StepBatch b = Codec.decode(response, batch);
+    StepBatch b = Codec.decode(response, batch, positions);
     lastSessionStep = response.getSessionStep();
     return b;
   }

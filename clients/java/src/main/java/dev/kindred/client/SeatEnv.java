@@ -53,6 +53,8 @@ public final class SeatEnv implements VectorEnv {
   private final List<SeatLayout> matchSeats;
   private final MatchOptions matchOptions;
   private final StepBatch batch;
+  /** The decoder's memory of what it wrote into the batch. */
+  private final Codec.Positions positions;
   private final long deadlineNanos;
   private StepResponse last;
   private RemoteVectorEnv.Stream<StepSeatRequest> stream;
@@ -73,6 +75,7 @@ public final class SeatEnv implements VectorEnv {
     this.matchSeats = joined.getSeatsList();
     this.matchOptions = joined.getMatch();
     this.batch = StepBatch.forSpec(spec);
+    this.positions = new Codec.Positions(batch.observationCount());
     this.deadlineNanos = client.options().deadline().toNanos();
     this.last = joined.getObservation();
   }
@@ -149,7 +152,7 @@ public final class SeatEnv implements VectorEnv {
       throw new KindredException("FAILED_PRECONDITION", "seat '" + seat + "' cannot reset its match's world (it resets "
           + "itself, episode by episode); reset() without a seed or copies returns the seat's current observations");
     }
-    return Codec.decode(last, batch);
+    return Codec.decode(last, batch, positions);
   }
 
   @Override
@@ -162,7 +165,7 @@ public final class SeatEnv implements VectorEnv {
         .build();
     StepResponse response = streaming ? streamed(request) : unary(request);
     last = response;
-    return Codec.decode(response, batch);
+    return Codec.decode(response, batch, positions);
   }
 
   private StepResponse unary(StepSeatRequest request) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -83,5 +84,83 @@ class SparseBytesTest {
     byte[] outOfRange = {10, 0, 0, 0};
     assertThrows(IllegalArgumentException.class, () -> SparseBytes.decode(outOfRange, new byte[] {5}, dst, 0, 10));
     assertThrows(IllegalArgumentException.class, () -> SparseBytes.decode(new byte[3], new byte[1], dst, 0, 10));
+  }
+
+  @Test
+  void rejectsMalformedEncodingsReadFromBuffers() {
+    byte[] dst = new byte[10];
+    int[] positions = new int[4];
+    java.nio.ByteBuffer notIncreasing = java.nio.ByteBuffer.wrap(new byte[] {1, 0, 0, 0, 1, 0, 0, 0});
+    assertThrows(IllegalArgumentException.class, () -> SparseBytes.decode(notIncreasing,
+        java.nio.ByteBuffer.wrap(new byte[] {5, 6}), dst, 0, 10, positions, -1));
+    assertThrows(IllegalArgumentException.class, () -> SparseBytes.decode(java.nio.ByteBuffer.wrap(new byte[] {10, 0, 0, 0}),
+        java.nio.ByteBuffer.wrap(new byte[] {5}), dst, 0, 10, positions, -1));
+    assertThrows(IllegalArgumentException.class, () -> SparseBytes.decode(java.nio.ByteBuffer.wrap(new byte[3]),
+        java.nio.ByteBuffer.wrap(new byte[1]), dst, 0, 10, positions, -1));
+  }
+
+  /** The reusable output gives the allocating encoder's bytes, whatever it held before (larger or smaller tensors). */
+  @Test
+  void encodingIntoAReusedOutputGivesTheSameBytes() {
+    SplittableRandom r = new SplittableRandom(11);
+    SparseBytes.Output out = new SparseBytes.Output();
+    java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(2);
+    try {
+      for (int round = 0; round < 40; round++) {
+        int n = r.nextBoolean() ? r.nextInt(2000) : 300_000 + r.nextInt(100_000);
+        double density = new double[] {0, 0.01, 0.1, 0.19, 0.3}[r.nextInt(5)];
+        byte[] a = sparseArray(r, n + 3, density);
+        SparseBytes.Encoded expected = SparseBytes.encodeIfSmaller(a, 3, n);
+        boolean ok = SparseBytes.encodeIfSmaller(a, 3, n, out, round % 2 == 0 ? pool : null);
+        assertEquals(expected != null, ok, "round " + round + ": n " + n + ", density " + density);
+        if (ok) {
+          assertArrayEquals(expected.offsets(), java.util.Arrays.copyOf(out.offsets(), 4 * out.count()));
+          assertArrayEquals(expected.values(), java.util.Arrays.copyOf(out.values(), out.count()));
+          int nonzero = naiveCount(a, 3, n);
+          assertEquals(nonzero, out.count());
+          assertTrue(nonzero * SparseBytes.BYTES_PER_ENTRY < n, "sparse only when smaller");
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Tensors whose sample is clearly denser than break-even are declined without a scan (the energy
+   * world's 27%-nonzero action mask); those clearly below it are encoded.
+   */
+  @Test
+  void declinesTensorsDenserThanBreakEven() {
+    SplittableRandom r = new SplittableRandom(5);
+    byte[] mask = sparseArray(r, 46_080, 0.27);
+    assertNull(SparseBytes.encodeIfSmaller(mask, 0, mask.length));
+    byte[] below = sparseArray(r, 46_080, 0.15);
+    SparseBytes.Encoded e = SparseBytes.encodeIfSmaller(below, 0, below.length);
+    assertEquals(naiveCount(below, 0, below.length), e.values().length);
+  }
+
+  /**
+   * Decoding over the previous decode zeroes only the bytes that one set: a run of responses
+   * decoded into one buffer gives each response's bytes, as the full decode (fill and scatter) does.
+   */
+  @Test
+  void decodingOverThePreviousDecodeGivesEachArray() {
+    SplittableRandom r = new SplittableRandom(21);
+    int length = 5_000;
+    byte[] dst = new byte[length + 4];
+    java.util.Arrays.fill(dst, (byte) 9);
+    int[] positions = new int[length];
+    int count = -1; // the first decode knows nothing: it zeroes the whole range
+    for (int round = 0; round < 30; round++) {
+      byte[] a = sparseArray(r, length, new double[] {0, 0.01, 0.05, 0.15}[round % 4]);
+      SparseBytes.Encoded e = SparseBytes.encodeIfSmaller(a, 0, length);
+      count = SparseBytes.decode(java.nio.ByteBuffer.wrap(e.offsets()), java.nio.ByteBuffer.wrap(e.values()), dst, 2,
+          length, positions, count);
+      assertEquals(e.values().length, count);
+      assertArrayEquals(a, java.util.Arrays.copyOfRange(dst, 2, 2 + length), "round " + round);
+      assertArrayEquals(new byte[] {9, 9}, java.util.Arrays.copyOfRange(dst, 0, 2), "bytes before the range untouched");
+      assertArrayEquals(new byte[] {9, 9}, java.util.Arrays.copyOfRange(dst, 2 + length, 4 + length), "nor after");
+    }
   }
 }

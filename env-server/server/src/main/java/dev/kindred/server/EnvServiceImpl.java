@@ -59,6 +59,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,12 +90,19 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   private final String version;
   /** Steps the copies of a session in parallel; null with one step thread. Owned by {@link KindredServer}. */
   private final ForkJoinPool stepPool;
+  /**
+   * Whether a response is serialized when it is sent (Netty does, in {@code onNext}), so that it
+   * may share the session's buffers; the in-process transport hands the message object itself to
+   * the client, which may read it after the session stepped again.
+   */
+  private final boolean serializesOnSend;
   /** Watchers of recordings per principal. */
   private final SessionRecording.Watchers watchers = new SessionRecording.Watchers();
 
   EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, Matches matches,
-      RequestStreams streams, WorldFactory factory, ForkJoinPool stepPool, String version) {
+      RequestStreams streams, WorldFactory factory, ForkJoinPool stepPool, String version, boolean serializesOnSend) {
     this.config = config;
+    this.serializesOnSend = serializesOnSend;
     this.matches = matches;
     this.registry = registry;
     this.sessions = sessions;
@@ -270,27 +278,50 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
 
   @Override
   public void step(StepRequest request, StreamObserver<StepResponse> out) {
-    unary("Step", out, () -> step(Caller.current().principal(), request));
+    boolean[] sent = {false};
+    try {
+      step(Caller.current().principal(), request, response -> {
+        sent[0] = true;
+        out.onNext(response);
+        out.onCompleted();
+      });
+    } catch (Throwable t) {
+      if (sent[0]) {
+        throw t; // the call has its answer: nothing more to say on it
+      }
+      out.onError(ERRORS.toStatus("Step", t).asRuntimeException());
+    }
   }
 
-  private StepResponse step(Principal caller, StepRequest request) {
-    return sessions.withSession(caller, request.getSessionId(), session -> {
+  /**
+   * Steps the session and hands the response to {@code send} before the session's lock is
+   * released: a response that shares the session's buffers ({@link Protos.ResponseBuffers}) is
+   * serialized by {@code send} before any other call can step the session again. {@code send}
+   * is the last thing done; a failure before it throws and sends nothing.
+   */
+  private void step(Principal caller, StepRequest request, Consumer<StepResponse> send) {
+    sessions.withSession(caller, request.getSessionId(), session -> {
       refuseMatch(session, request.getSessionId(), "Step");
       if (!request.hasExpectedStep()) {
-        return respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()));
+        StepBatch batch = session.env().step(request.getActions().asReadOnlyByteBuffer());
+        send.accept(respond(session, batch, serializesOnSend ? session.responseBuffers() : null));
+        return null;
       }
       long answered = session.env().sessionStep();
       long expected = request.getExpectedStep();
       StepResponse kept = session.last().get();
       if (expected == answered && kept != null && kept.getSessionStep() == answered) {
-        return kept; // a retry of the Step the server already applied: the same answer, no second step
+        send.accept(kept); // a retry of the Step the server already applied: the same answer, no second step
+        return null;
       }
       if (expected != answered + 1) {
         throw EnvException.precondition(expectedStepMismatch(expected, answered, kept != null));
       }
-      StepResponse response = respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()));
+      // Kept for a retry beyond this call: its own copy of the bytes.
+      StepResponse response = respond(session, session.env().step(request.getActions().asReadOnlyByteBuffer()), null);
       session.last().keep(response);
-      return response;
+      send.accept(response);
+      return null;
     });
   }
 
@@ -320,7 +351,12 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   }
 
   private StepResponse respond(EnvSession session, StepBatch batch) {
-    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations(), stepPool);
+    return respond(session, batch, null);
+  }
+
+  /** With {@code shared} (not null), a response valid only until the session steps again: see {@link Protos.ResponseBuffers}. */
+  private StepResponse respond(EnvSession session, StepBatch batch, Protos.ResponseBuffers shared) {
+    StepResponse response = Protos.stepResponse(session.env(), batch, session.sparseObservations(), stepPool, shared);
     int size = response.getSerializedSize();
     if (size > config.maxMessageBytes()) {
       // CreateSession's bound should make this impossible; say so loudly if it is wrong.
@@ -489,7 +525,9 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
   @Override
   public StreamObserver<StepRequest> stepStream(StreamObserver<StepResponse> responseObserver) {
     Principal caller = Caller.current().principal();
-    return streams.serve(responseObserver, "StepStream", ERRORS, request -> step(caller, request));
+    // Answered under the session's lock (see step): the response shares the session's buffers.
+    return streams.serveAsync(responseObserver, "StepStream", ERRORS,
+        (request, done) -> step(caller, request, response -> done.accept(response, null)));
   }
 
   // ---- matches --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import dev.kindred.env.EnvException;
 import dev.kindred.env.KindredException;
 import dev.kindred.env.Quote;
 import dev.kindred.proto.v1.StepResponse;
+import dev.kindred.protocol.Protos;
 import dev.kindred.server.core.Caller;
 import dev.kindred.server.core.Principal;
 import dev.kindred.server.core.Session;
@@ -28,23 +29,25 @@ final class EnvSessions {
       "close sessions you no longer use (CloseSession)");
 
   /**
-   * A kindred.v1 session: its environment, whether responses may carry sparse observations, and
-   * the last Step response kept for retries ({@link LastStep}).
+   * A kindred.v1 session: its environment, whether responses may carry sparse observations, the
+   * last Step response kept for retries ({@link LastStep}), and the buffers its responses share
+   * (responses sent under the session's lock need no copies of the observations).
    */
   record EnvSession(BatchedEnv env, boolean sparseObservations, LastStep last, Match match,
-      SessionRecording recording) implements SessionState {
+      SessionRecording recording, Protos.ResponseBuffers responseBuffers) implements SessionState {
     EnvSession(BatchedEnv env, boolean sparseObservations) {
-      this(env, sparseObservations, new LastStep(), null, null);
+      this(env, sparseObservations, null, null);
     }
 
     /** A match's session: stepped by its seats, never by plain Reset or Step. */
     EnvSession(BatchedEnv env, boolean sparseObservations, Match match) {
-      this(env, sparseObservations, new LastStep(), match, null);
+      this(env, sparseObservations, match, null);
     }
 
     /** A session (a match when {@code match} is not null) recorded by {@code recording} (null: not recorded). */
     EnvSession(BatchedEnv env, boolean sparseObservations, Match match, SessionRecording recording) {
-      this(env, sparseObservations, new LastStep(), match, recording);
+      this(env, sparseObservations, new LastStep(), match, recording,
+          new Protos.ResponseBuffers(env.observations().size()));
     }
 
     @Override

@@ -171,7 +171,7 @@ public final class KindredServer implements AutoCloseable {
     DmEnvRpcService dmEnvRpc = new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes());
     builder.maxInboundMessageSize(config.maxMessageBytes())
         .addService(malformed.guard(new EnvServiceImpl(config, registry, envSessions, matches, streams, factory,
-            stepPool, version)))
+            stepPool, version, builder instanceof NettyServerBuilder)))
         .addService(malformed.guard(dmEnvRpc))
         .addService(malformed.guard(health.getHealthService()))
         .addService(malformed.guard(ProtoReflectionServiceV1.newInstance()))

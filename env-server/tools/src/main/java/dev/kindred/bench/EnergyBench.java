@@ -113,6 +113,11 @@ public final class EnergyBench extends PrintingCommand {
   @Option(names = "--copies", paramLabel = "C", description = "copies per session in the local and gRPC rows (default 32)")
   Integer copies;
 
+  @Option(names = "--observation", paramLabel = "KIND",
+      description = "the window observation of the local and gRPC rows: grid (default; rows energy.Sk.local, ...) "
+          + "or tokens (rows energy.Sk.tokens.local, energy.Sk.tokens.grpc.stream, ...)")
+  String observation = "grid";
+
   @Option(names = "--no-in-process", description = "skip the single-copy in-process rows")
   boolean noInProcess;
 
@@ -326,12 +331,12 @@ public final class EnergyBench extends PrintingCommand {
   // ------------------------------------------------------------------ sessions: local vs gRPC
 
   private static void sessionRows(BenchHarness h, WorldRegistry registry, String scenario, Settings s) {
-    String prefix = "energy." + scenario;
+    String prefix = sessionPrefix(scenario, s.observation);
     if (SessionRows.names(prefix, true).stream().noneMatch(s::selected)) {
       return;
     }
     String worldId = worldId(scenario);
-    Map<String, Object> worldConfig = worldConfig(s.maxSteps);
+    Map<String, Object> worldConfig = worldConfig(s.maxSteps, s.observation);
     WorldType type = registry.get(worldId);
     int agents = type.create(type.schema().resolve(worldConfig), 1).spec().numAgents();
     int[][] table = actionTable(64, s.copies, agents, s.seed);
@@ -339,6 +344,11 @@ public final class EnergyBench extends PrintingCommand {
         worldId, worldConfig, s.copies, s.seed, List.of(),
         (double) agents * s.copies, "vs_in_process",
         path -> sessionConfig(worldId, scenario, agents, path, worldConfig, s), env -> table, true));
+  }
+
+  /** The session rows' prefix: {@code energy.Sk}, or {@code energy.Sk.tokens} for the tokens observation. */
+  static String sessionPrefix(String scenario, String observation) {
+    return "energy." + scenario + (observation.equals("grid") ? "" : "." + observation);
   }
 
   private static Map<String, Object> sessionConfig(String worldId, String scenario, int agents, String path,
@@ -349,7 +359,7 @@ public final class EnergyBench extends PrintingCommand {
     cfg.put("agents", agents);
     cfg.put("copies", s.copies);
     cfg.put("path", path);
-    cfg.put("observations", List.of("grid", "globals", "action_mask"));
+    cfg.put("observations", List.of(s.observation, "globals", "action_mask"));
     cfg.put("agent_order", "random (the default)");
     cfg.put("actions", "random valid, from a table of 64 rows built before timing");
     cfg.put("world_config", worldConfig);
@@ -365,6 +375,7 @@ public final class EnergyBench extends PrintingCommand {
     int maxSteps;
     boolean noInProcess;
     boolean noRecording;
+    String observation;
 
     Settings(BenchFlags flags, Double warmup) {
       super(flags, warmup, 2.0);
@@ -380,6 +391,11 @@ public final class EnergyBench extends PrintingCommand {
     s.maxSteps = maxSteps == null ? 0 : Cli.positive("--max-steps", maxSteps);
     s.noInProcess = noInProcess;
     s.noRecording = noRecording;
+    if (!observation.equals("grid") && !observation.equals("tokens")) {
+      throw new IllegalArgumentException("--observation: unknown observation '" + observation
+          + "'; expected grid or tokens");
+    }
+    s.observation = observation;
     return s;
   }
 
@@ -415,7 +431,7 @@ public final class EnergyBench extends PrintingCommand {
     }
     if (!s.noGrpc) {
       for (String sc : s.grpcScenarios) {
-        for (String n : SessionRows.names("energy." + sc, true)) {
+        for (String n : SessionRows.names(sessionPrefix(sc, s.observation), true)) {
           if (s.selected(n)) {
             names.add(n);
           }

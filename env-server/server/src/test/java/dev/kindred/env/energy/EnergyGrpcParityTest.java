@@ -43,7 +43,24 @@ class EnergyGrpcParityTest {
     Map<String, Object> config = Map.of("kinship", "random", "groups", 2, "max_steps", 40.0,
         "move_cost", List.of(0.0, 2.0), "initial_energy", List.of(100.0, 250.0));
     // The grid is mostly zeros: a session that allows it gets it sparse; raw otherwise.
-    compare(config, sparse, sparse ? TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES : TensorEncoding.TENSOR_ENCODING_RAW);
+    compare(config, sparse, sparse ? TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES : TensorEncoding.TENSOR_ENCODING_RAW,
+        false);
+  }
+
+  /**
+   * The same over one StepStream with every request sent before any answer is read: the server
+   * answers them one by one, each response serialized before the session steps again, so no
+   * answer shows bytes of a later step (responses share the session's buffers instead of copies).
+   */
+  @ParameterizedTest(name = "sparse observations: {0}")
+  @ValueSource(booleans = {false, true})
+  void pipelinedStreamAnswersEachStepWithItsOwnBytes(boolean sparse) {
+    Map<String, Object> config = Map.of("kinship", "random", "groups", 2, "max_steps", 40.0,
+        "move_cost", List.of(0.0, 2.0), "initial_energy", List.of(100.0, 250.0));
+    compare(config, sparse, sparse ? TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES : TensorEncoding.TENSOR_ENCODING_RAW,
+        true);
+    compare(Map.of("observation", "tokens", "token_budget", 48.0, "max_steps", 40.0), sparse,
+        TensorEncoding.TENSOR_ENCODING_RAW, true);
   }
 
   /**
@@ -56,10 +73,11 @@ class EnergyGrpcParityTest {
   void tokensTravelAsAnyOtherTensor(boolean sparse) {
     Map<String, Object> config = Map.of("observation", "tokens", "token_budget", 48.0, "kinship", "random",
         "groups", 2, "max_steps", 40.0, "move_cost", List.of(0.0, 2.0));
-    compare(config, sparse, TensorEncoding.TENSOR_ENCODING_RAW);
+    compare(config, sparse, TensorEncoding.TENSOR_ENCODING_RAW, false);
   }
 
-  private static void compare(Map<String, Object> config, boolean sparse, TensorEncoding windowEncoding) {
+  private static void compare(Map<String, Object> config, boolean sparse, TensorEncoding windowEncoding,
+      boolean pipelined) {
     int copies = 3;
     long seed = 1234L;
     EnergyWorld w = world(new EnergyWorldType.S3(), config, copies);
@@ -84,8 +102,11 @@ class EnergyGrpcParityTest {
         StepBatch mine = local.reset(null, null);
         same(mine, remote, 0, windowEncoding);
         SplittableRandom rng = new SplittableRandom(99);
-        int[] actions = new int[copies * agents * 2];
-        for (int t = 1; t <= 120; t++) {
+        int steps = 120;
+        List<int[]> actionRows = new java.util.ArrayList<>();
+        List<StepRequest> requests = new java.util.ArrayList<>();
+        for (int t = 1; t <= steps; t++) {
+          int[] actions = new int[copies * agents * 2];
           for (int i = 0; i < actions.length; i += 2) {
             actions[i] = rng.nextInt(ActionTable.COUNT);
             actions[i + 1] = rng.nextInt(ActionTable.ARGUMENTS);
@@ -94,10 +115,48 @@ class EnergyGrpcParityTest {
           for (int a : actions) {
             packed.putInt(a);
           }
-          remote = stub.step(StepRequest.newBuilder().setSessionId(id)
-              .setActions(ByteString.copyFrom(packed.array())).build());
-          mine = local.step(actions);
-          same(mine, remote, t, windowEncoding);
+          actionRows.add(actions);
+          requests.add(StepRequest.newBuilder().setSessionId(id).setActions(ByteString.copyFrom(packed.array())).build());
+        }
+        List<StepResponse> answers = new java.util.ArrayList<>();
+        if (pipelined) {
+          java.util.concurrent.LinkedBlockingQueue<Object> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+          var requestStream = EnvServiceGrpc.newStub(channel).stepStream(new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(StepResponse value) {
+              queue.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              queue.add(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+          requests.forEach(requestStream::onNext);
+          for (int t = 1; t <= steps; t++) {
+            Object item;
+            try {
+              item = queue.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              throw new AssertionError(e);
+            }
+            if (!(item instanceof StepResponse answer)) {
+              throw new AssertionError("step " + t + ": " + item);
+            }
+            answers.add(answer);
+          }
+          requestStream.onCompleted();
+        } else {
+          for (StepRequest request : requests) {
+            answers.add(stub.step(request));
+          }
+        }
+        for (int t = 1; t <= steps; t++) {
+          mine = local.step(actionRows.get(t - 1));
+          same(mine, answers.get(t - 1), t, windowEncoding);
         }
       } finally {
         channel.shutdownNow();
