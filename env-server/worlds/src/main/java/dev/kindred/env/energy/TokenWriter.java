@@ -1,5 +1,8 @@
 package dev.kindred.env.energy;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -23,13 +26,26 @@ import java.util.Arrays;
  * {@link GridWriter} it starts from its previous write when the block still holds it (same
  * checks): the walls, which never move within an episode, lead each agent's tokens, so while the
  * agent stays where it was they are already in place and only objects and agents are written;
- * and only the slots its previous write used beyond this one's are refilled with 0xFF. The
+ * and only the slots its previous write used beyond this one's are refilled with 0xFF. An agent's
+ * tokens other than kinship are prepared once per write with location 0 and copied into each
+ * window that sees it as four long stores with the location added ({@link #CELL_BYTES}). The
  * readable version is {@code TokenWriterTest.referenceTokens}.
  */
 final class TokenWriter {
   static final int EMPTY = 0xFF;
   /** The most tokens one cell can give: an agent's nine channels. */
   static final int MAX_CELL_TOKENS = 9;
+  /**
+   * Bytes written for an agent's cell while the block has room: its at most 27 bytes as four
+   * long stores, the rest scratch that what follows writes over (or the closing 0xFF fill).
+   */
+  static final int CELL_BYTES = 32;
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /** Per long of a cell's 32 bytes, 1 in each location byte (bytes 0, 3, ..., 30). */
+  private static final long LOC0 = locBytes(0);
+  private static final long LOC1 = locBytes(1);
+  private static final long LOC2 = locBytes(2);
+  private static final long LOC3 = locBytes(3);
 
   private final int view;
   private final int radius;
@@ -47,13 +63,14 @@ final class TokenWriter {
   /** Per agent, tokens left out since the episode started. */
   private final long[] dropped;
   /**
-   * Per agent, 16 bytes: the (feature, value) pairs of its cell's nonzero channels 0-5 from byte
-   * 0 ({@link #before} of them), then those of channels 7-8 from byte 12 ({@link #after} of
-   * them); kinship (channel 6) depends on the observer. Pairs past the counts are stale.
+   * Per agent, 64 bytes: its cell's tokens with location 0, {@link #count} of them, from byte 0
+   * (the nonzero channels other than kinship, which depends on the observer), then from byte 32
+   * the same with a kinship token of value 0 after the first {@link #before} (channels 0-5).
+   * Location bytes are always 0; bytes past the tokens are stale.
    */
   private final byte[] agentTokens;
   private final int[] before;
-  private final int[] after;
+  private final int[] count;
   private final int[] keep;
   /** The location byte of each window cell, {@code row << 4 | column}. */
   private final byte[] locOf;
@@ -81,14 +98,24 @@ final class TokenWriter {
     this.wallTokens = new int[agents];
     this.lastPos = new int[agents];
     this.dropped = new long[agents];
-    this.agentTokens = new byte[agents * 16];
+    this.agentTokens = new byte[agents * 64];
     this.before = new int[agents];
-    this.after = new int[agents];
+    this.count = new int[agents];
     this.keep = new int[plane];
     this.locOf = new byte[plane];
     for (int c = 0; c < plane; c++) {
       locOf[c] = (byte) ((c / view) << 4 | c % view);
     }
+  }
+
+  private static long locBytes(int word) {
+    long m = 0;
+    for (int b = 0; b < CELL_BYTES; b += 3) {
+      if (b >> 3 == word) {
+        m |= 1L << ((b & 7) << 3);
+      }
+    }
+    return m;
   }
 
   /** The cells of a window of side {@code view}, by Manhattan distance from the centre, then row-major. */
@@ -159,8 +186,17 @@ final class TokenWriter {
         tail = end;
         wallTokens[i] = -1;
       }
-      if (p < tail) {
-        Arrays.fill(out, p, tail, (byte) EMPTY);
+      // Agents' cells may have left scratch in the 32 bytes from p (see CELL_BYTES).
+      if (p + CELL_BYTES <= end) {
+        LONG.set(out, p, -1L);
+        LONG.set(out, p + 8, -1L);
+        LONG.set(out, p + 16, -1L);
+        LONG.set(out, p + 24, -1L);
+        if (p + CELL_BYTES < tail) {
+          Arrays.fill(out, p + CELL_BYTES, tail, (byte) EMPTY);
+        }
+      } else {
+        Arrays.fill(out, p, end, (byte) EMPTY);
       }
       used[i] = (p - ob) / 3;
       lastPos[i] = pos;
@@ -179,45 +215,49 @@ final class TokenWriter {
   }
 
   /**
-   * Each agent's nonzero channels other than kinship as (feature, value) pairs
-   * ({@link #agentTokens}). Presence, orientation (1-4) and group (1 + group) are never 0; each
-   * other pair is written where it would go and the next one written over it when it is 0.
+   * Each agent's tokens other than kinship with location 0, twice ({@link #agentTokens}).
+   * Presence, orientation (1-4) and group (1 + group) are never 0; each other token is written
+   * where it would go and the next one written over it when its value is 0.
    */
   private void prepareAgents(int agents, byte[] ab) {
     final byte[] t = agentTokens;
     for (int j = 0; j < agents; j++) {
       int o = j * 8;
-      int q = j * 16;
+      int q = j * 64 + 1; // the plain tokens' feature bytes; q + 32 those of the version with kinship
       byte energy = ab[o];
       byte frozen = ab[o + 2];
       byte shield = ab[o + 3];
       byte green = ab[o + 5];
       byte yellow = ab[o + 6];
-      t[q] = Observer.AGENT;
-      t[q + 1] = 1;
-      t[q + 2] = Observer.AGENT_ENERGY;
-      t[q + 3] = energy;
-      int k = q + 2 + (energy != 0 ? 2 : 0);
-      t[k] = Observer.AGENT_ORIENTATION;
-      t[k + 1] = ab[o + 1];
-      k += 2;
-      t[k] = Observer.AGENT_FROZEN;
-      t[k + 1] = frozen;
-      k += frozen != 0 ? 2 : 0;
-      t[k] = Observer.AGENT_SHIELD;
-      t[k + 1] = shield;
-      k += shield != 0 ? 2 : 0;
-      t[k] = Observer.AGENT_GROUP;
-      t[k + 1] = ab[o + 4];
-      before[j] = (k + 2 - q) >> 1;
-      k = q + 12;
-      t[k] = Observer.AGENT_GREEN;
-      t[k + 1] = green;
-      k += green != 0 ? 2 : 0;
-      t[k] = Observer.AGENT_YELLOW;
-      t[k + 1] = yellow;
-      after[j] = (k + (yellow != 0 ? 2 : 0) - q - 12) >> 1;
+      int k = q;
+      k = pair(t, k, Observer.AGENT, (byte) 1, true);
+      k = pair(t, k, Observer.AGENT_ENERGY, energy, energy != 0);
+      k = pair(t, k, Observer.AGENT_ORIENTATION, ab[o + 1], true);
+      k = pair(t, k, Observer.AGENT_FROZEN, frozen, frozen != 0);
+      k = pair(t, k, Observer.AGENT_SHIELD, shield, shield != 0);
+      k = pair(t, k, Observer.AGENT_GROUP, ab[o + 4], true);
+      int b = (k - q) / 3;
+      before[j] = b;
+      t[k + 32] = Observer.AGENT_KINSHIP;
+      t[k + 33] = 0;
+      k = pair(t, k, Observer.AGENT_GREEN, green, green != 0);
+      k = pair(t, k, Observer.AGENT_YELLOW, yellow, yellow != 0);
+      count[j] = (k - q) / 3;
     }
+  }
+
+  /**
+   * Writes a (feature, value) pair at {@code k} in the plain version and at the same token of the
+   * version with kinship ({@code k + 32}, one token later past the kinship token); returns the
+   * next token's {@code k} when {@code keep}.
+   */
+  private int pair(byte[] t, int k, int feature, byte value, boolean keep) {
+    int w = k + 32 + (feature > Observer.AGENT_KINSHIP ? 3 : 0);
+    t[k] = (byte) feature;
+    t[k + 1] = value;
+    t[w] = (byte) feature;
+    t[w + 1] = value;
+    return keep ? k + 3 : k;
   }
 
   /**
@@ -323,7 +363,6 @@ final class TokenWriter {
     final int[] keep = this.keep;
     final int stamp = this.stamp;
     final int view = this.view;
-    final int safe = end - 3 * MAX_CELL_TOKENS;
     final int w0 = x0 >>> 6;
     final int w1 = x1 >>> 6;
     final long first = -1L << x0;
@@ -353,27 +392,29 @@ final class TokenWriter {
             int j = -grid[row + x] - 1;
             byte k = kin[kinRow + j];
             byte loc = (byte) (locRow + x);
-            int q = j * 16;
-            if (p > safe && p + 3 * (before[j] + after[j] + (k != 0 ? 1 : 0)) > end) {
-              return -1;
-            }
-            for (int b = q + 2 * before[j]; q < b; q += 2, p += 3) {
-              out[p] = loc;
-              out[p + 1] = t[q];
-              out[p + 2] = t[q + 1];
+            int q = k == 0 ? j * 64 : j * 64 + 32;
+            int n = k == 0 ? count[j] : count[j] + 1;
+            if (p + CELL_BYTES <= end) {
+              // The prepared bytes with this window's location in each token, four longs at a time.
+              long l = loc & 0xFFL;
+              LONG.set(out, p, (long) LONG.get(t, q) | l * LOC0);
+              LONG.set(out, p + 8, (long) LONG.get(t, q + 8) | l * LOC1);
+              LONG.set(out, p + 16, (long) LONG.get(t, q + 16) | l * LOC2);
+              LONG.set(out, p + 24, (long) LONG.get(t, q + 24) | l * LOC3);
+            } else {
+              if (p + 3 * n > end) {
+                return -1;
+              }
+              for (int c = 0; c < n; c++) {
+                out[p + 3 * c] = loc;
+                out[p + 3 * c + 1] = t[q + 3 * c + 1];
+                out[p + 3 * c + 2] = t[q + 3 * c + 2];
+              }
             }
             if (k != 0) {
-              out[p] = loc;
-              out[p + 1] = Observer.AGENT_KINSHIP;
-              out[p + 2] = k;
-              p += 3;
+              out[p + 3 * before[j] + 2] = k;
             }
-            q = j * 16 + 12;
-            for (int e = q + 2 * after[j]; q < e; q += 2, p += 3) {
-              out[p] = loc;
-              out[p + 1] = t[q];
-              out[p + 2] = t[q + 1];
-            }
+            p += 3 * n;
           }
         }
       }
@@ -388,7 +429,7 @@ final class TokenWriter {
     }
     if (code < 0) {
       int j = -code - 1;
-      return before[j] + after[j] + (s.kinByte[kinRow + j] != 0 ? 1 : 0);
+      return count[j] + (s.kinByte[kinRow + j] != 0 ? 1 : 0);
     }
     int obj = code - EnergyState.FIRST_OBJECT;
     int cool = s.objReadyAt[obj] - (s.step + 1);
