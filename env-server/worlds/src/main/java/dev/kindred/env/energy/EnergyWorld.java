@@ -343,24 +343,26 @@ public final class EnergyWorld implements World {
     ByteBuffer globals = io.observation(1);
     if (globals != null) {
       int off = io.observationOffset(1, copy);
+      boolean claimed = io.claimObservation(1, copy, obs);
       if (globals.hasArray()) {
-        obs.writeGlobals(s, globals.array(), globals.arrayOffset() + off);
+        obs.writeGlobals(s, globals.array(), globals.arrayOffset() + off, claimed);
       } else {
         byte[] scratch = scratchGlobals[copy] != null ? scratchGlobals[copy]
             : (scratchGlobals[copy] = new byte[s.agents * Observer.GLOBALS * 4]);
-        obs.writeGlobals(s, scratch, 0);
+        obs.writeGlobals(s, scratch, 0, true);
         globals.put(off, scratch);
       }
     }
     ByteBuffer mask = io.observation(2);
     if (mask != null) {
       int off = io.observationOffset(2, copy);
+      boolean claimed = io.claimObservation(2, copy, obs);
       if (mask.hasArray()) {
-        obs.writeMask(s, mask.array(), mask.arrayOffset() + off);
+        obs.writeMask(s, mask.array(), mask.arrayOffset() + off, claimed);
       } else {
         byte[] scratch = scratchMask[copy] != null ? scratchMask[copy]
             : (scratchMask[copy] = new byte[s.agents * ActionTable.PAIRS]);
-        obs.writeMask(s, scratch, 0);
+        obs.writeMask(s, scratch, 0, true);
         mask.put(off, scratch);
       }
     }

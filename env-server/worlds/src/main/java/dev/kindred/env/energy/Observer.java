@@ -119,6 +119,16 @@ final class Observer {
   private final Occupancy occupancy;
   private final GridWriter grid;
   private final TokenWriter tokens;
+  /** Per agent, the set of doable actions its mask row was last written for. */
+  private final int[] lastCan;
+  // Where globals and masks were last written whole or in part, and whether those writes hold
+  // (false after a new episode): the next write of the same block then writes only what changed.
+  private byte[] globalsOut;
+  private int globalsBase;
+  private boolean globalsHeld;
+  private byte[] maskOut;
+  private int maskBase;
+  private boolean maskHeld;
 
   /**
    * The template of a world's observers (it writes nothing; {@link #forCopy} makes the writers).
@@ -139,6 +149,7 @@ final class Observer {
     this.occupancy = null;
     this.grid = null;
     this.tokens = null;
+    this.lastCan = null;
   }
 
   private Observer(Observer o, int width, int height) {
@@ -155,6 +166,7 @@ final class Observer {
     this.occupancy = new Occupancy(width, height, agents, view);
     this.grid = tokenBudget > 0 ? null : new GridWriter(view, agents);
     this.tokens = tokenBudget > 0 ? new TokenWriter(view, agents, tokenBudget) : null;
+    this.lastCan = new int[agents];
   }
 
   /** A writer with its own scratch, one per copy (copies may be stepped concurrently). */
@@ -174,6 +186,8 @@ final class Observer {
       }
     }
     occupancy.episodeStarted(s);
+    globalsHeld = false;
+    maskHeld = false;
     if (tokens != null) {
       tokens.episodeStarted();
     } else {
@@ -214,8 +228,17 @@ final class Observer {
     }
   }
 
-  /** Writes every agent's globals into {@code out} from {@code base} (the copy's block). */
-  void writeGlobals(EnergyState s, byte[] out, int base) {
+  /**
+   * Writes every agent's globals into {@code out} from {@code base} (the copy's block). The
+   * per-episode part (economy and body) is left alone when the block holds this observer's last
+   * write of this episode.
+   *
+   * @param claimed whether the buffers say the block still holds this observer's last write
+   */
+  void writeGlobals(EnergyState s, byte[] out, int base, boolean claimed) {
+    final boolean held = claimed && globalsHeld && out == globalsOut && base == globalsBase;
+    globalsOut = out;
+    globalsBase = base;
     float progress = maxSteps > 0 ? (float) s.step / maxSteps : 0f;
     float maxEnergy = s.maxEnergy;
     int staticBytes = (GLOBALS - G_ECONOMY) * 4;
@@ -234,16 +257,27 @@ final class Observer {
       FLOAT.set(out, o + 40, (float) s.lastSuccess[a]);
       FLOAT.set(out, o + 44, s.lastReward[a]);
       FLOAT.set(out, o + 48, progress);
-      System.arraycopy(staticGlobals[a], 0, out, o + G_DYNAMIC * 4, staticBytes);
+      if (!held) {
+        System.arraycopy(staticGlobals[a], 0, out, o + G_DYNAMIC * 4, staticBytes);
+      }
     }
+    globalsHeld = true;
   }
 
   /**
    * Writes every agent's action mask into {@code out} from {@code base} (the copy's block): the
    * set of actions it is free to do and can pay for, as 8 bits, picks one of 256 prepared rows
-   * (the readable version is {@code EnergyActionMaskTest.referenceMask}).
+   * (the readable version is {@code EnergyActionMaskTest.referenceMask}). An agent's row is
+   * left alone when the block holds this observer's last write and the set is the same.
+   *
+   * @param claimed whether the buffers say the block still holds this observer's last write
    */
-  void writeMask(EnergyState s, byte[] out, int base) {
+  void writeMask(EnergyState s, byte[] out, int base, boolean claimed) {
+    final boolean held = claimed && maskHeld && out == maskOut && base == maskBase;
+    final int[] lastCan = this.lastCan;
+    maskOut = out;
+    maskBase = base;
+    maskHeld = false;
     final int next = s.step + 1;
     final int[] energy = s.energy;
     final int[] cost = s.cost;
@@ -260,8 +294,12 @@ final class Observer {
           }
         }
       }
-      System.arraycopy(rows, can * ActionTable.PAIRS, out, base + a * ActionTable.PAIRS, ActionTable.PAIRS);
+      if (!held || lastCan[a] != can) {
+        System.arraycopy(rows, can * ActionTable.PAIRS, out, base + a * ActionTable.PAIRS, ActionTable.PAIRS);
+        lastCan[a] = can;
+      }
     }
+    maskHeld = true;
   }
 
   /**

@@ -264,6 +264,64 @@ class TokenWriterTest {
     }
   }
 
+  /**
+   * Globals and masks are written in part while a block holds the observer's last write (the
+   * per-episode globals and the unchanged mask rows are left alone): every observation equals a
+   * whole write, made by a twin world into a batch that forgets its writers before every step,
+   * whichever batch the world writes into and after a caller scribbled in the buffers.
+   */
+  @Test
+  void writesInPartEqualWholeWritesWhateverBatchAndScribbles() {
+    for (String observation : List.of("tokens", "grid")) {
+      Map<String, Object> config = cfg("observation", observation, "kinship", "random", "max_steps", 60,
+          "move_cost", new int[] {0, 3}, "altar_cost", new int[] {50, 250}); // economies differ between episodes
+      EnergyWorld w = world(new EnergyWorldType.S3(), config, 1);
+      EnergyWorld twin = world(new EnergyWorldType.S3(), config, 1);
+      int agents = w.spec().numAgents();
+      boolean[] all = {true, true, true};
+      StepBatch first = new StepBatch(1, agents, w.spec().observations(), false);
+      StepBatch second = new StepBatch(1, agents, w.spec().observations(), false);
+      StepBatch whole = new StepBatch(1, agents, twin.spec().observations(), false);
+      dev.kindred.env.WorldBuffers one = new dev.kindred.env.WorldBuffers(w.spec(), 1, all, first);
+      dev.kindred.env.WorldBuffers two = new dev.kindred.env.WorldBuffers(w.spec(), 1, all, second);
+      dev.kindred.env.WorldBuffers fresh = new dev.kindred.env.WorldBuffers(twin.spec(), 1, all, whole);
+      w.reset(0, 41L, one);
+      twin.reset(0, 41L, fresh);
+      SplittableRandom rng = new SplittableRandom(41L);
+      int[] actions = new int[2 * agents];
+      boolean ended = false;
+      for (int t = 0; t < 400; t++) {
+        StepBatch into = rng.nextInt(3) == 0 ? first : second;
+        dev.kindred.env.WorldBuffers io = into == first ? one : two;
+        if (rng.nextInt(10) == 0) {
+          int o = rng.nextInt(3);
+          Arrays.fill(into.observation(o).array(), (byte) rng.nextInt(256));
+          into.forgetObservationWriters();
+        }
+        whole.forgetObservationWriters();
+        Arrays.fill(whole.observation(1).array(), (byte) 0x5A);
+        Arrays.fill(whole.observation(2).array(), (byte) 0x5A);
+        GridWriterTest.randomActions(rng, actions);
+        System.arraycopy(actions, 0, io.actions(), 0, actions.length);
+        System.arraycopy(actions, 0, fresh.actions(), 0, actions.length);
+        if (ended) {
+          long seed = rng.nextLong();
+          w.reset(0, seed, io);
+          twin.reset(0, seed, fresh);
+          ended = false;
+        } else {
+          w.step(0, io);
+          twin.step(0, fresh);
+          ended = io.terminated(0) || io.truncated(0);
+        }
+        for (int o = 0; o < 3; o++) {
+          assertArrayEquals(whole.observation(o).array(), into.observation(o).array(),
+              observation + ", step " + t + ", observation " + o);
+        }
+      }
+    }
+  }
+
   @Test
   void theSpecDescribesTheTokens() {
     EnergyWorld w = world(new EnergyWorldType.S3(), cfg("observation", "tokens", "token_budget", 64, "view_size", 9),
