@@ -140,6 +140,10 @@ public final class PpoTrainer implements AutoCloseable {
     int logits = head.size();
     this.steps = steps;
     this.updates = updates;
+    this.teacherActions = cfg.teacher.equals("none") ? null : new int[rows * dims];
+    // Made first, so that a world the teacher cannot play is refused before anything is allocated; remade at each
+    // episode boundary.
+    this.teacher = teacherActions == null ? null : newTeacher();
     this.endAtLimit = cfg.truncation.equals("end");
     this.hasHearts = env.spec().world().episodeStats().stream().anyMatch(s -> s.name().equals("hearts"));
     this.buffer = new RolloutBuffer(cfg.horizon, rows, encoder.vectorSize(), encoder.gridSize(), dims, logits);
@@ -173,7 +177,6 @@ public final class PpoTrainer implements AutoCloseable {
     this.shaping = cfg.potential.isEmpty() ? null : new PotentialShaping(env.spec(), cfg.potential, cfg.gamma);
     this.shapingScratch = new float[rows];
     this.progressBonus = cfg.bonus.isEmpty() ? null : new ProgressBonus(env.spec(), cfg.bonus);
-    this.teacherActions = cfg.teacher.equals("none") ? null : new int[rows * dims];
   }
 
   /** The seed of the teacher for episodes that start from {@code episodeSeed}. */

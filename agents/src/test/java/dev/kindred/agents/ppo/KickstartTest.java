@@ -55,6 +55,18 @@ class KickstartTest {
   }
 
   @Test
+  void aWorldTheTeacherCannotPlayIsRefusedBeforeAnyStep() {
+    TrainConfig cfg = ContinuationTest.config(); // spin.lattice
+    cfg.teacher = "forager";
+    try (VectorEnv env = ContinuationTest.env(cfg); ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed)) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> new PpoTrainer(env, policy, cfg, 0, 0));
+      assertEquals("the scripted forager needs the energy world's 'grid' observation; spin.lattice has none",
+          e.getMessage());
+    }
+  }
+
+  @Test
   void anUnknownTeacherIsRefusedNamingTheChoices() {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> new TrainConfig().apply(Map.of("teacher", "oracle")));
