@@ -44,6 +44,9 @@ type Batch struct {
 	Match *MatchStep
 	// Response is the message as received.
 	Response *pb.StepResponse
+	// owned: every slice above is the batch's own (made by decodeInto), none the message's, so
+	// that the next decodeInto may write into them.
+	owned bool
 }
 
 // EpisodeStats are the statistics of one episode that ended.
@@ -284,17 +287,7 @@ func (s *Spec) decode(r *pb.StepResponse, method string) (*Batch, error) {
 		return nil, err
 	}
 	for _, e := range r.Episodes {
-		st := EpisodeStats{Copy: int(e.Copy), Episode: e.Episode, Length: e.Length, Terminated: e.Terminated,
-			Truncated: e.Truncated, Stats: e.Stats}
-		for _, ag := range e.Agents {
-			st.Returns = append(st.Returns, ag.EpisodeReturn)
-			st.AgentStats = append(st.AgentStats, ag.Stats)
-		}
-		for _, se := range e.Seats {
-			st.Seats = append(st.Seats, SeatEpisodeStats{Seat: se.Seat, Submitted: se.Submitted,
-				TimedOut: se.TimedOut, Absent: se.Absent, ActionsFailed: se.ActionsFailed})
-		}
-		b.Episodes = append(b.Episodes, st)
+		b.Episodes = append(b.Episodes, episodeStats(EpisodeStats{}, e))
 	}
 	if m := r.Match; m != nil {
 		if len(m.Outcomes) != len(m.Seats) {
@@ -303,6 +296,149 @@ func (s *Spec) decode(r *pb.StepResponse, method string) (*Batch, error) {
 		b.Match = &MatchStep{Seats: m.Seats, Outcomes: m.Outcomes, Wait: time.Duration(m.WaitMicros) * time.Microsecond}
 	}
 	return b, nil
+}
+
+// episodeStats is e as EpisodeStats, appending to st's slices (emptied first; nil: new ones).
+func episodeStats(st EpisodeStats, e *pb.EpisodeStats) EpisodeStats {
+	st = EpisodeStats{Copy: int(e.Copy), Episode: e.Episode, Length: e.Length, Terminated: e.Terminated,
+		Truncated: e.Truncated, Stats: e.Stats,
+		Returns: st.Returns[:0], AgentStats: st.AgentStats[:0], Seats: st.Seats[:0]}
+	for _, ag := range e.Agents {
+		st.Returns = append(st.Returns, ag.EpisodeReturn)
+		st.AgentStats = append(st.AgentStats, ag.Stats)
+	}
+	for _, se := range e.Seats {
+		st.Seats = append(st.Seats, SeatEpisodeStats{Seat: se.Seat, Submitted: se.Submitted,
+			TimedOut: se.TimedOut, Absent: se.Absent, ActionsFailed: se.ActionsFailed})
+	}
+	return st
+}
+
+// decodeInto decodes r into b, writing into b's own slices (made the first time, and again
+// when too small; a batch from the allocating decode, whose raw tensors are the message's
+// bytes, starts afresh): a raw tensor is copied, a sparse one cleared and its nonzero bytes
+// scattered. Once b has held one answer of the session this allocates nothing, but for the
+// statistics of more ended episodes than b has held at once. On error b's content is
+// unspecified.
+func (s *Spec) decodeInto(r *pb.StepResponse, method string, b *Batch) error {
+	if !b.owned {
+		*b = Batch{owned: true}
+	}
+	c, a := s.NumCopies, s.NumAgents
+	b.spec, b.Response, b.SessionStep = s, r, r.SessionStep
+	var err error
+	if b.Observations, err = s.tensorsInto(b.Observations, r.Observations, method); err != nil {
+		return err
+	}
+	if len(r.FinalObservations) > 0 {
+		if b.FinalObservations, err = s.tensorsInto(b.FinalObservations, r.FinalObservations, method); err != nil {
+			return err
+		}
+	} else {
+		b.FinalObservations = b.FinalObservations[:0] // the tensors stay behind for reuse
+	}
+	b.Rewards = resize(b.Rewards, c*a)
+	switch len(r.Rewards) {
+	case 4 * c * a:
+		for i := range b.Rewards {
+			b.Rewards[i] = math.Float32frombits(binary.LittleEndian.Uint32(r.Rewards[4*i:]))
+		}
+	case 0: // a reset's
+		clear(b.Rewards)
+	default:
+		return newError(codes.Internal, method, "", "rewards: got %d bytes, expected %d", len(r.Rewards), 4*c*a)
+	}
+	if b.Terminated, err = flagsInto(b.Terminated, r.Terminated, c, "terminated", method); err != nil {
+		return err
+	}
+	if b.Truncated, err = flagsInto(b.Truncated, r.Truncated, c, "truncated", method); err != nil {
+		return err
+	}
+	if b.ActionSuccess, err = flagsInto(b.ActionSuccess, r.ActionSuccess, c*a, "action_success", method); err != nil {
+		return err
+	}
+	if b.ResetMask, err = flagsInto(b.ResetMask, r.ResetMask, c, "reset_mask", method); err != nil {
+		return err
+	}
+	episodes := b.Episodes[:0]
+	for _, e := range r.Episodes {
+		var reuse EpisodeStats
+		if len(episodes) < cap(episodes) {
+			reuse = episodes[:len(episodes)+1][len(episodes)]
+		}
+		episodes = append(episodes, episodeStats(reuse, e))
+	}
+	b.Episodes = episodes
+	if m := r.Match; m != nil {
+		if len(m.Outcomes) != len(m.Seats) {
+			return newError(codes.Internal, method, "", "match step: %d outcomes for %d seats", len(m.Outcomes), len(m.Seats))
+		}
+		if b.Match == nil {
+			b.Match = &MatchStep{}
+		}
+		*b.Match = MatchStep{Seats: m.Seats, Outcomes: m.Outcomes, Wait: time.Duration(m.WaitMicros) * time.Microsecond}
+	} else {
+		b.Match = nil
+	}
+	return nil
+}
+
+// resize is s with length n: s itself when its capacity allows, else a new slice.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// flagsInto is flags into dst.
+func flagsInto(dst []bool, data []byte, n int, what, method string) ([]bool, error) {
+	dst = resize(dst, n)
+	switch len(data) {
+	case n:
+		for i, v := range data {
+			dst[i] = v != 0
+		}
+	case 0:
+		clear(dst)
+	default:
+		return nil, newError(codes.Internal, method, "", "%s: got %d bytes, expected %d", what, len(data), n)
+	}
+	return dst, nil
+}
+
+// tensorsInto is tensors into dst's tensors and their Raw slices.
+func (s *Spec) tensorsInto(dst []Tensor, ts []*pb.Tensor, method string) ([]Tensor, error) {
+	if cap(dst) < len(ts) {
+		grown := make([]Tensor, len(ts))
+		copy(grown, dst[:cap(dst)]) // keep the buffers made so far
+		dst = grown
+	}
+	dst = dst[:len(ts)]
+	for i, t := range ts {
+		o, err := s.observationOf(i, t, method)
+		if err != nil {
+			return nil, err
+		}
+		d := &dst[i]
+		d.Spec = o
+		d.Raw = resize(d.Raw, o.Bytes)
+		switch t.Encoding {
+		case pb.TensorEncoding_TENSOR_ENCODING_RAW:
+			if len(t.Data) != o.Bytes {
+				return nil, rawSizeError(t, o, method)
+			}
+			copy(d.Raw, t.Data)
+		case pb.TensorEncoding_TENSOR_ENCODING_SPARSE_BYTES:
+			clear(d.Raw)
+			if err := scatter(t, d.Raw, method); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, encodingError(t, method)
+		}
+	}
+	return dst, nil
 }
 
 // fixed checks a packed field's length; an empty field stands for zeros (a reset's rewards
@@ -332,51 +468,68 @@ func flags(data []byte, n int, what, method string) ([]bool, error) {
 func (s *Spec) tensors(ts []*pb.Tensor, method string) ([]Tensor, error) {
 	out := make([]Tensor, 0, len(ts))
 	for i, t := range ts {
-		var o *ObservationSpec
-		if i < len(s.Observations) && s.Observations[i].Name == t.Name {
-			o = &s.Observations[i]
-		} else if o2, ok := s.Observation(t.Name); ok {
-			o = o2
-		} else {
-			return nil, newError(codes.Internal, method, "", "the server sent observation '%s', not in the session's spec", t.Name)
+		o, err := s.observationOf(i, t, method)
+		if err != nil {
+			return nil, err
 		}
 		var raw []byte
 		switch t.Encoding {
 		case pb.TensorEncoding_TENSOR_ENCODING_RAW:
 			if len(t.Data) != o.Bytes {
-				return nil, newError(codes.Internal, method, "", "observation '%s': got %d bytes, expected %d (%v %v)",
-					t.Name, len(t.Data), o.Bytes, o.DType, o.BatchShape)
+				return nil, rawSizeError(t, o, method)
 			}
 			raw = t.Data
 		case pb.TensorEncoding_TENSOR_ENCODING_SPARSE_BYTES:
-			var err error
-			if raw, err = densify(t, o.Bytes, method); err != nil {
+			raw = make([]byte, o.Bytes)
+			if err := scatter(t, raw, method); err != nil {
 				return nil, err
 			}
 		default:
-			return nil, newError(codes.Internal, method, "", "observation '%s' has encoding %v, which this client does not know; upgrade the client", t.Name, t.Encoding)
+			return nil, encodingError(t, method)
 		}
 		out = append(out, Tensor{Spec: o, Raw: raw})
 	}
 	return out, nil
 }
 
-// densify expands a TENSOR_ENCODING_SPARSE_BYTES tensor: zeros, then raw[offsets[k]] = data[k].
-func densify(t *pb.Tensor, n int, method string) ([]byte, error) {
+// observationOf is the spec of the i-th tensor of a response (the spec's i-th, unless the
+// server sent them in another order).
+func (s *Spec) observationOf(i int, t *pb.Tensor, method string) (*ObservationSpec, error) {
+	if i < len(s.Observations) && s.Observations[i].Name == t.Name {
+		return &s.Observations[i], nil
+	}
+	if o, ok := s.Observation(t.Name); ok {
+		return o, nil
+	}
+	return nil, newError(codes.Internal, method, "", "the server sent observation '%s', not in the session's spec", t.Name)
+}
+
+func rawSizeError(t *pb.Tensor, o *ObservationSpec, method string) error {
+	return newError(codes.Internal, method, "", "observation '%s': got %d bytes, expected %d (%v %v)",
+		t.Name, len(t.Data), o.Bytes, o.DType, o.BatchShape)
+}
+
+func encodingError(t *pb.Tensor, method string) error {
+	return newError(codes.Internal, method, "", "observation '%s' has encoding %v, which this client does not know; upgrade the client", t.Name, t.Encoding)
+}
+
+// scatter writes the nonzero bytes of a TENSOR_ENCODING_SPARSE_BYTES tensor into raw (the
+// others are left as they are: zero them first): raw[offsets[k]] = data[k].
+func scatter(t *pb.Tensor, raw []byte, method string) error {
 	if len(t.SparseOffsets) != 4*len(t.Data) {
-		return nil, newError(codes.Internal, method, "", "observation '%s': malformed sparse encoding (%d offset bytes for %d values)",
+		return newError(codes.Internal, method, "", "observation '%s': malformed sparse encoding (%d offset bytes for %d values)",
 			t.Name, len(t.SparseOffsets), len(t.Data))
 	}
-	out := make([]byte, n)
+	n := int64(len(raw))
 	prev := int64(-1)
 	for k, v := range t.Data {
 		off := int64(binary.LittleEndian.Uint32(t.SparseOffsets[4*k:]))
-		if off <= prev || off >= int64(n) {
-			return nil, newError(codes.Internal, method, "", "observation '%s': malformed sparse encoding (offset %d after %d, %d bytes)",
+		if off <= prev || off >= n {
+			return newError(codes.Internal, method, "", "observation '%s': malformed sparse encoding (offset %d after %d, %d bytes)",
 				t.Name, off, prev, n)
 		}
-		out[off] = v
+		raw[off] = v
 		prev = off
 	}
-	return out, nil
+	return nil
 }

@@ -109,6 +109,17 @@ func (e *VectorEnv) Reset(seed *uint64) (*Batch, error) { return e.ResetCopies(s
 
 // ResetCopies starts new episodes in the listed copies (all when copies is empty).
 func (e *VectorEnv) ResetCopies(seed *uint64, copies []uint32) (*Batch, error) {
+	return e.ResetCopiesInto(seed, copies, nil)
+}
+
+// ResetInto is Reset decoding into b, a batch the caller owns and reuses from call to call (see
+// StepInto); it returns b (a new batch when b is nil).
+func (e *VectorEnv) ResetInto(seed *uint64, b *Batch) (*Batch, error) {
+	return e.ResetCopiesInto(seed, nil, b)
+}
+
+// ResetCopiesInto is ResetCopies decoding into b (see StepInto).
+func (e *VectorEnv) ResetCopiesInto(seed *uint64, copies []uint32, b *Batch) (*Batch, error) {
 	const method = "Reset"
 	e.lease.mu.Lock()
 	defer e.lease.mu.Unlock()
@@ -121,16 +132,22 @@ func (e *VectorEnv) ResetCopies(seed *uint64, copies []uint32) (*Batch, error) {
 	if err != nil {
 		return nil, fromRPC(err, method, e.client.target, e.client.timeout)
 	}
-	return e.decode(r, method)
+	return e.decode(r, method, b)
 }
 
-// decode decodes an answer and remembers its session_step for the next unary Step.
-func (e *VectorEnv) decode(r *pb.StepResponse, method string) (*Batch, error) {
-	b, err := e.spec.decode(r, method)
-	if err == nil {
-		e.answered, e.known = r.SessionStep, true
+// decode decodes an answer (into b, unless nil: into a new batch whose raw tensors are the
+// message's bytes) and remembers its session_step for the next unary Step.
+func (e *VectorEnv) decode(r *pb.StepResponse, method string, into *Batch) (b *Batch, err error) {
+	if into == nil {
+		b, err = e.spec.decode(r, method)
+	} else {
+		b, err = into, e.spec.decodeInto(r, method, into)
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	e.answered, e.known = r.SessionStep, true
+	return b, nil
 }
 
 // Step advances every copy by one step. actions is int32 [copies, agents, dimensions],
@@ -142,6 +159,20 @@ func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
 		return nil, err
 	}
 	return e.StepRaw(buf)
+}
+
+// StepInto is Step decoding into b, a batch the caller owns, and returns b (a new batch when b
+// is nil). Each call overwrites b: its observations' Raw bytes, rewards and flags are written
+// into the slices b holds (grown when too small; a sparse tensor is cleared, then its nonzero
+// bytes set), so that once b has held an answer of the session the decode allocates nothing.
+// Keep one batch per session (or two, alternating, to keep the previous step) and copy what
+// must outlive the next call. The values equal Step's, bit for bit; errors are Step's.
+func (e *VectorEnv) StepInto(actions []int32, b *Batch) (*Batch, error) {
+	buf, err := packActions(e.spec, actions, "Step", e.client.target)
+	if err != nil {
+		return nil, err
+	}
+	return e.StepRawInto(buf, b)
 }
 
 // packActions checks actions against the spec and packs them as little-endian int32 bytes.
@@ -170,7 +201,10 @@ func packActions(s *Spec, actions []int32, method, target string) ([]byte, error
 // A unary Step carries expected_step (the last answer's session_step + 1), so the server
 // applies it at most once: the same request sent again after a timeout is answered again
 // without a second step.
-func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
+func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) { return e.StepRawInto(actions, nil) }
+
+// StepRawInto is StepRaw decoding into b (see StepInto).
+func (e *VectorEnv) StepRawInto(actions []byte, b *Batch) (*Batch, error) {
 	e.lease.mu.Lock()
 	defer e.lease.mu.Unlock()
 	req := &pb.StepRequest{SessionId: e.sessionID, Actions: actions}
@@ -189,7 +223,7 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 		if err != nil {
 			return nil, fromRPC(err, method, e.client.target, e.client.timeout)
 		}
-		return e.decode(r, method)
+		return e.decode(r, method, b)
 	}
 	const method = "StepStream"
 	if err := e.checkOpen(method); err != nil {
@@ -209,7 +243,7 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) {
 		l.stream = nil
 		return nil, err
 	}
-	return e.decode(r, method)
+	return e.decode(r, method, b)
 }
 
 // SampleActions returns uniformly random valid actions, [copies, agents, dimensions].

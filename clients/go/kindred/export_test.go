@@ -5,3 +5,9 @@ import pb "kindred.dev/clients/go/kindredv1"
 // Stub gives the tests the client's own gRPC stub, for calls the API never makes (a plain Reset
 // on a match, a seat's duplicate submission) over the same connection and principal.
 func (c *Client) Stub() pb.EnvServiceClient { return c.stub }
+
+// Decode is the allocating decode of Step (Batch.Response: a captured answer), for benchmarks.
+func (s *Spec) Decode(r *pb.StepResponse) (*Batch, error) { return s.decode(r, "Step") }
+
+// DecodeInto is the decode of StepInto.
+func (s *Spec) DecodeInto(r *pb.StepResponse, b *Batch) error { return s.decodeInto(r, "Step", b) }

@@ -53,6 +53,11 @@ func join(t *testing.T, m *kindred.Match, c *kindred.Client, seat string, o *kin
 // stepSeats submits every seat's actions concurrently (a match steps only once every held seat
 // has submitted, so one goroutine cannot drive two seats) and returns their batches.
 func stepSeats(seats []*kindred.SeatEnv, actions [][]int32) ([]*kindred.Batch, error) {
+	return stepSeatsInto(seats, actions, make([]*kindred.Batch, len(seats)))
+}
+
+// stepSeatsInto is stepSeats with StepInto for the seats whose batch in into is not nil.
+func stepSeatsInto(seats []*kindred.SeatEnv, actions [][]int32, into []*kindred.Batch) ([]*kindred.Batch, error) {
 	out := make([]*kindred.Batch, len(seats))
 	errs := make([]error, len(seats))
 	var wg sync.WaitGroup
@@ -60,7 +65,11 @@ func stepSeats(seats []*kindred.SeatEnv, actions [][]int32) ([]*kindred.Batch, e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = s.Step(actions[i])
+			if into[i] != nil {
+				out[i], errs[i] = s.StepInto(actions[i], into[i])
+			} else {
+				out[i], errs[i] = s.Step(actions[i])
+			}
 		}()
 	}
 	wg.Wait()
@@ -249,6 +258,8 @@ func TestMatchSeatsEqualSingleControllerSlices(t *testing.T) {
 			}
 			rng := rand.New(rand.NewSource(5))
 			episodes := 0
+			// The first seat decodes into one batch of its own (StepInto), the other into new ones.
+			into := []*kindred.Batch{{}, nil}
 			for step := 1; step <= steps; step++ {
 				actions := single.SampleActions(rng)
 				full = ok(t)(single.Step(actions))
@@ -256,9 +267,12 @@ func TestMatchSeatsEqualSingleControllerSlices(t *testing.T) {
 				for i := range seats {
 					per[i] = seatActions(actions, copies, world.NumAgents, len(world.ActionNVec), tc.seats[i].Agents)
 				}
-				got, err := stepSeats(seats, per)
+				got, err := stepSeatsInto(seats, per, into)
 				if err != nil {
 					t.Fatalf("step %d: %v", step, err)
+				}
+				if got[0] != into[0] {
+					t.Fatal("SeatEnv.StepInto returned another batch")
 				}
 				for i, b := range got {
 					sameSeatBatch(t, seats[i].Seat(), step, full, world, b, seats[i].Spec(), tc.seats[i].Agents)

@@ -120,6 +120,16 @@ func (e *SeatEnv) Step(actions []int32) (*Batch, error) {
 	return e.StepRaw(buf)
 }
 
+// StepInto is Step decoding into b, a batch the caller owns (see VectorEnv.StepInto); it
+// returns b (a new batch when b is nil).
+func (e *SeatEnv) StepInto(actions []int32, b *Batch) (*Batch, error) {
+	buf, err := packActions(e.spec, actions, "StepSeat", e.client.target)
+	if err != nil {
+		return nil, err
+	}
+	return e.StepRawInto(buf, b)
+}
+
 // StepRaw submits actions already packed as little-endian int32 bytes, unchecked: the server
 // checks them (codes.InvalidArgument naming the seat's shape).
 //
@@ -129,7 +139,10 @@ func (e *SeatEnv) Step(actions []int32) (*Batch, error) {
 // of the latest step at once, these actions not applied; the batch's SessionStep says which, and
 // the next Step plays the match's next step. A second submission for a step the seat already
 // submitted to, while the world waits for the other seats, is codes.FailedPrecondition.
-func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
+func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) { return e.StepRawInto(actions, nil) }
+
+// StepRawInto is StepRaw decoding into b (see VectorEnv.StepInto).
+func (e *SeatEnv) StepRawInto(actions []byte, b *Batch) (*Batch, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	req := &pb.StepSeatRequest{SessionId: e.sessionID, Seat: e.Seat(), JoinToken: e.token, Actions: actions}
@@ -159,7 +172,11 @@ func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) {
 	} else if r, err = e.unary(req); err != nil {
 		return nil, err
 	}
-	b, err := e.spec.decode(r, method)
+	if b == nil {
+		b, err = e.spec.decode(r, method)
+	} else {
+		err = e.spec.decodeInto(r, method, b)
+	}
 	if err != nil {
 		return nil, err
 	}

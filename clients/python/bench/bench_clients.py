@@ -21,6 +21,10 @@ of the raw ``VectorEnv``, ``kindred.SB3VecEnv`` (step_async + step_wait), ``kind
 each with the same world, copies, fixed actions and observations (the world's per-agent ones),
 with the ratio adapter / raw.
 
+``--out-buffers`` adds two Python sessions that decode into caller-owned arrays
+(``env.step(actions, out=buffers)``, rows ``client.python-out.*``), timed in the same rounds right
+after the plain Python ones (before them in odd rounds), with their ratio to the plain Python row.
+
 ``--json`` prints one JSON object per line: name, unit, median, min, max, runs, config, version.
 """
 from __future__ import annotations
@@ -46,20 +50,23 @@ DEFAULT_CONFIG = {"width": 32, "height": 32, "beta": 0.44, "controlled": list(ra
 class PythonSide:
     """One session through the Python client, with fixed valid actions."""
 
-    def __init__(self, client, world, config, copies, streaming):
+    def __init__(self, client, world, config, copies, streaming, out_buffers=False):
         self.env = client.make_vector_env(world, config, num_copies=copies, seed=1, streaming=streaming)
         self.actions = (np.arange(int(np.prod(self.env.action_shape))) % 2).astype(np.int32).reshape(
             self.env.action_shape)
-        self.env.reset()
+        # With out_buffers every step decodes into these arrays (step(actions, out=...)).
+        self.out = self.env.observation_buffers() if out_buffers else None
+        self.env.reset(out=self.out)
 
     def warmup(self, steps):
         for _ in range(steps):
-            self.env.step(self.actions)
+            self.env.step(self.actions, out=self.out)
 
     def time(self, steps):
+        env, actions, out = self.env, self.actions, self.out
         t0 = time.perf_counter()
         for _ in range(steps):
-            self.env.step(self.actions)
+            env.step(actions, out=out)
         return steps / (time.perf_counter() - t0)
 
     def close(self):
@@ -143,17 +150,20 @@ class JavaSide:
 
 
 TRANSPORTS = ("stream", "unary")
+#: the sides of a round, in the order of even rounds (odd rounds take them in reverse)
+LANGS = ("python", "python-out", "java")
 
 
 def interleaved_rounds(sides, runs, steps):
     """Times ``runs`` rounds of every side in ``sides`` ({(lang, transport): side with
-    ``time(steps)``}): in each round, per transport, Python and Java back to back, Python first
-    in even rounds and Java first in odd ones. Returns ({key: [rate per round]}, [key in the
+    ``time(steps)``}): in each round, per transport, Python (then Python with ``out=`` buffers,
+    when present) and Java back to back, in the order of ``LANGS`` in even rounds and the
+    reverse in odd ones. Returns ({key: [rate per round]}, [key in the
     order timed])."""
     rates = {key: [] for key in sides}
     order = []
     for r in range(runs):
-        langs = ("python", "java") if r % 2 == 0 else ("java", "python")
+        langs = LANGS if r % 2 == 0 else LANGS[::-1]
         for transport in TRANSPORTS:
             for lang in langs:
                 key = (lang, transport)
@@ -330,7 +340,8 @@ def run(args, target):
             java.close()
     if not args.json:
         for copies in sorted({r["config"]["copies"] for r in rows}):
-            by = {(r["config"]["client"], r["config"]["transport"]): r["median"] for r in rows if r["config"]["copies"] == copies}
+            by = {(r["config"]["client"], r["config"]["transport"]): r["median"] for r in rows
+                  if r["config"]["copies"] == copies and not r["config"]["out_buffers"]}
             if ("java", "stream") in by:
                 print(f"copies={copies}: python/java (stream) = {by[('python', 'stream')] / by[('java', 'stream')]:.2f}, "
                       f"(unary) = {by[('python', 'unary')] / by[('java', 'unary')]:.2f} (medians of interleaved rounds)")
@@ -345,8 +356,12 @@ def measure_copies(args, target, version, config, copies, java):
         try:
             for transport in TRANSPORTS:
                 sides[("python", transport)] = PythonSide(client, args.world, config, copies, transport == "stream")
+                if getattr(args, "out_buffers", False):
+                    sides[("python-out", transport)] = PythonSide(client, args.world, config, copies,
+                                                                  transport == "stream", out_buffers=True)
                 if java is not None:
                     sides[("java", transport)] = java.session(copies, transport == "stream")
+            agents = sides[("python", "stream")].env.num_agents
             for side in sides.values():
                 side.warmup(args.warmup)
             rates, order = interleaved_rounds(sides, args.runs, args.steps)
@@ -364,7 +379,8 @@ def measure_copies(args, target, version, config, copies, java):
             "max": max(r),
             "runs": len(r),
             "config": {"world": args.world, "world_config": config, "copies": copies, "steps": args.steps,
-                       "warmup": args.warmup, "client": lang, "transport": transport, "target": target,
+                       "warmup": args.warmup, "client": "python" if lang == "python-out" else lang,
+                       "out_buffers": lang == "python-out", "transport": transport, "target": target,
                        "rounds": "interleaved"},
             "version": version,
             # Where this side's rounds fell in the sequence of timed rounds (0 = first).
@@ -378,14 +394,18 @@ def measure_copies(args, target, version, config, copies, java):
                             and o["config"]["transport"] == row["config"]["transport"]), None)
         if row["config"]["client"] == "python" and java_median:
             row["ratio_to_java"] = row["median"] / java_median
+        if row["config"]["out_buffers"]:
+            plain = next(o["median"] for o in rows if o["config"]["client"] == "python" and not o["config"]["out_buffers"]
+                         and o["config"]["transport"] == row["config"]["transport"])
+            row["ratio_to_python"] = row["median"] / plain
     for row in rows:
         if args.json:
             print(json.dumps(row), flush=True)
         else:
-            lang, mode = row["config"]["client"], row["config"]["transport"]
-            agents = len(config.get("controlled", [])) or 1
+            lang, mode = row["name"].split(".")[1], row["config"]["transport"]
             ratio = f"; {row['ratio_to_java']:.2f} of Java's" if "ratio_to_java" in row else ""
-            print(f"{lang:6s} {mode:6s} copies={copies:5d}: {row['median']:9.0f} batched steps/s "
+            ratio += f"; {row['ratio_to_python']:.2f} of plain Python's" if "ratio_to_python" in row else ""
+            print(f"{lang:10s} {mode:6s} copies={copies:5d}: {row['median']:9.0f} batched steps/s "
                   f"(min {row['min']:.0f}, max {row['max']:.0f}; {row['median'] * copies:,.0f} copy-steps/s, "
                   f"{row['median'] * copies * agents:,.0f} agent-steps/s){ratio}", flush=True)
     return rows
@@ -402,6 +422,8 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=3, help="timed rounds per side (default 3)")
     p.add_argument("--json", action="store_true", help="one JSON row per measurement")
     p.add_argument("--no-java", action="store_true", help="skip the Java client")
+    p.add_argument("--out-buffers", action="store_true",
+                   help="also time Python sessions that decode into caller-owned arrays (step(actions, out=...))")
     p.add_argument("--libraries", action="store_true",
                    help="instead: the SB3, RLlib and PufferLib adapters against the raw VectorEnv (agent-steps/s)")
     args = p.parse_args(argv)

@@ -315,17 +315,43 @@ def _unpack(data: bytes, dtype, shape: Tuple[int, ...], what: str, allow_empty: 
     return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
-def _densify(t, dtype, shape: Tuple[int, ...]) -> bytes:
-    """The raw bytes of a TENSOR_ENCODING_SPARSE_BYTES tensor: zeros, then the listed bytes."""
-    n = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-    offsets = np.frombuffer(t.sparse_offsets, dtype="<u4")
-    values = np.frombuffer(t.data, dtype=np.uint8)
-    if len(offsets) != len(values) or (len(offsets) and (offsets[-1] >= n or (np.diff(offsets.astype(np.int64)) <= 0).any())):
-        raise KindredError("INTERNAL", f"observation '{t.name}': malformed sparse encoding "
-                           f"({len(offsets)} offsets, {len(values)} values, {n} bytes)")
-    out = np.zeros(n, dtype=np.uint8)
-    out[offsets] = values
-    return out.tobytes()
+def _malformed_sparse(name: str, offsets: int, values: int, n: int) -> KindredError:
+    return KindredError("INTERNAL", f"observation '{name}': malformed sparse encoding "
+                        f"({offsets} offsets, {values} values, {n} bytes)")
+
+
+class _Scratch:
+    """Reusable buffers of one environment's sparse decodes: the message's uint32 offsets
+    widened to the index type numpy scatters with (numpy would otherwise allocate that array,
+    8 bytes per nonzero byte, on every decode), and the flags of their order check."""
+
+    def __init__(self):
+        self.index = np.empty(0, np.intp)
+        self.flags = np.empty(0, np.bool_)
+
+    def scatter(self, name: str, offsets: bytes, values: bytes, flat: np.ndarray) -> None:
+        """Writes the bytes a TENSOR_ENCODING_SPARSE_BYTES tensor lists (``offsets``: uint32 LE,
+        strictly increasing, below ``flat.size``; ``values``: one byte each) into ``flat``
+        (uint8, one dimension); the other bytes of ``flat`` are left as they are."""
+        n = flat.size
+        k = len(values)
+        if len(offsets) != 4 * k:
+            raise _malformed_sparse(name, len(offsets) // 4, k, n)
+        if k == 0:
+            return
+        if self.index.size < k:
+            self.index = np.empty(max(k, 2 * self.index.size), np.intp)
+            self.flags = np.empty(self.index.size, np.bool_)
+        index = self.index[:k]
+        np.copyto(index, np.frombuffer(offsets, dtype="<u4"))
+        if index[-1] >= n or np.less_equal(index[1:], index[:-1], out=self.flags[:k - 1]).any():
+            raise _malformed_sparse(name, k, k, n)
+        flat[index] = np.frombuffer(values, dtype=np.uint8)
+
+
+def _bytes_of(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous array's memory as a flat uint8 view."""
+    return array.reshape(-1).view(np.uint8)
 
 
 class VectorEnv:
@@ -336,7 +362,10 @@ class VectorEnv:
 
     * ``observations`` is a dict name -> numpy array: per-agent tensors are
       ``[copies, agents, *shape]``, per-copy tensors ``[copies, *shape]``; the arrays are
-      read-only views of the response's bytes (no copy); copy what you want to modify;
+      read-only (views of the response's bytes where it can: no copy); copy what you want to
+      modify. With ``out=`` (a dict name -> array you own, e.g. :meth:`observation_buffers`)
+      the named observations are decoded straight into your arrays, which are returned
+      themselves: nothing the size of an observation is allocated per step;
     * ``rewards`` is float32 ``[copies, agents]``; ``terminated``/``truncated`` bool ``[copies]``;
     * ``info`` holds ``action_success`` (bool ``[copies, agents]``), ``reset_mask`` (bool
       ``[copies]``), ``episodes`` (a list of dicts, one per episode that ended in this step:
@@ -377,6 +406,7 @@ class VectorEnv:
         self._finalizer.atexit = False
         # session_step of the last answer (Reset or Step); None before the first
         self._session_step: Optional[int] = None
+        self._scratch = _Scratch()
 
     # What a step calls and sends; a match's seat (kindred.SeatEnv) has its own.
     _STEP = "Step"
@@ -413,39 +443,49 @@ class VectorEnv:
             raise KindredError("NOT_FOUND", self._lease.gone, method, self.client.target)
         return self.client._call(method, request)
 
-    def reset(self, seed: Optional[int] = None, copies: Optional[Iterable[int]] = None):
+    def reset(self, seed: Optional[int] = None, copies: Optional[Iterable[int]] = None,
+              out: Optional[Mapping[str, np.ndarray]] = None):
         """Starts new episodes in every copy (or the listed ones).
 
         With ``seed`` the session's seed stream restarts from it (same seed and actions, same
-        trajectory); without, each copy moves on to its next episode seed.
+        trajectory); without, each copy moves on to its next episode seed. ``out``: as in
+        :meth:`step`.
         """
+        out = self._check_out(out)
         request = pb.ResetRequest(session_id=self.session_id)
         if seed is not None:
             request.seed = _seed(seed)
         if copies is not None:
             request.copies.extend(int(c) for c in copies)
         response = self._call("Reset", request)
-        obs, _, _, _, info = self._decode(response)
+        obs, _, _, _, info = self._decode(response, out)
         return obs, info
 
-    def step(self, actions):
+    def step(self, actions, out: Optional[Mapping[str, np.ndarray]] = None):
         """Advances every copy by one step; see the class docstring for the layout.
+
+        ``out``: a dict observation name -> numpy array you own, shaped and typed as the
+        observation (``observation_buffers()`` makes one), C-contiguous and writeable; those
+        observations are decoded straight into your arrays, and the returned dict holds them
+        (the same objects). The others, and ``info["final_observations"]``, are decoded as
+        without ``out``. A wrong array is a ``TypeError``/``ValueError`` before the step is sent.
 
         A unary step carries ``expected_step`` (the last answer's ``session_step`` + 1), so the
         server applies it at most once: sent again after a timeout, it is answered again
         without a second step.
         """
+        out = self._check_out(out)
         request = self._step_request(self.pack_actions(actions))
         if not self.streaming:
             if self._EXPECTED_STEP and self._session_step is not None:
                 request.expected_step = self._session_step + 1
-            return self._decode(self._call(self._STEP, request))
+            return self._decode(self._call(self._STEP, request), out)
         if self._closed:
             self._call(self._STEP_STREAM, request)  # raises
         if self._stream is None:
             self._stream = _StepStream(self.client, self._STEP_STREAM)
         try:
-            return self._decode(self._stream.call(request))
+            return self._decode(self._stream.call(request), out)
         except KindredError:
             self._stream.close()  # a failed request ends the stream; the next step opens another
             self._stream = None
@@ -542,26 +582,78 @@ class VectorEnv:
         return rng.integers(0, self.action_nvec, size=self.action_shape, dtype=np.int32)
 
     # -- decoding --------------------------------------------------------------------------
-    def _tensors(self, tensors) -> Dict[str, np.ndarray]:
-        out: Dict[str, np.ndarray] = {}
+    def _tensors(self, tensors, out: Optional[Mapping[str, np.ndarray]] = None) -> Dict[str, np.ndarray]:
+        """The observations of a response by name: into the caller's arrays for the names in
+        ``out`` (checked by :meth:`_check_out`), else new arrays (raw tensors: read-only views of
+        the message; sparse ones: read-only arrays of their own)."""
+        decoded: Dict[str, np.ndarray] = {}
         infos = self._infos
+        scratch = self._scratch
         for i, t in enumerate(tensors):
-            info = infos[i] if i < len(infos) and infos[i].name == t.name else self.observation_infos.get(t.name)
+            name = t.name
+            info = infos[i] if i < len(infos) and infos[i].name == name else self.observation_infos.get(name)
             if info is None:
-                raise KindredError("INTERNAL", f"the server sent observation '{t.name}', not in the session's spec")
-            data = t.data
+                raise KindredError("INTERNAL", f"the server sent observation '{name}', not in the session's spec")
+            dst = None if out is None else out.get(name)
+            data = t.data  # (each read of a bytes field copies it: read once)
             if t.encoding == pb.TENSOR_ENCODING_SPARSE_BYTES:
-                data = _densify(t, info.dtype, info.batch_shape)
+                if dst is None:
+                    dst = np.zeros(info.batch_shape, info.dtype)
+                    scratch.scatter(name, t.sparse_offsets, data, _bytes_of(dst))
+                    dst.flags.writeable = False  # as raw tensors are
+                else:
+                    flat = _bytes_of(dst)
+                    flat.fill(0)
+                    scratch.scatter(name, t.sparse_offsets, data, flat)
             elif t.encoding != pb.TENSOR_ENCODING_RAW:
-                raise KindredError("INTERNAL", f"observation '{t.name}' has encoding {t.encoding}, "
+                raise KindredError("INTERNAL", f"observation '{name}' has encoding {t.encoding}, "
                                    "which this client does not know; upgrade the client")
-            out[t.name] = _unpack(data, info.dtype, info.batch_shape, f"observation '{t.name}'", allow_empty=False)
+            elif dst is None:
+                dst = _unpack(data, info.dtype, info.batch_shape, f"observation '{name}'", allow_empty=False)
+            else:
+                if len(data) != dst.nbytes:
+                    raise KindredError("INTERNAL", f"observation '{name}': got {len(data)} bytes, expected "
+                                       f"{dst.nbytes} ({info.dtype} {list(info.batch_shape)})")
+                _bytes_of(dst)[:] = np.frombuffer(data, dtype=np.uint8)
+            decoded[name] = dst
+        return decoded
+
+    def observation_buffers(self) -> Dict[str, np.ndarray]:
+        """One zeroed, writeable array per observation, shaped and typed as ``step`` returns it
+        (``[copies, agents, *shape]`` or ``[copies, *shape]``): pass the dict (or part of it) as
+        ``out=`` to ``step`` and ``reset``."""
+        return {name: np.zeros(t.batch_shape, t.dtype) for name, t in self.observation_infos.items()}
+
+    def _check_out(self, out) -> Optional[Mapping[str, np.ndarray]]:
+        """``out`` of ``step``/``reset`` if every array fits its observation, else a precise
+        ``TypeError``/``ValueError``, raised before anything is sent."""
+        if out is None:
+            return None
+        if not isinstance(out, Mapping):
+            raise TypeError(f"out must be a dict of observation name -> numpy array, got {type(out).__name__}")
+        for name, array in out.items():
+            info = self.observation_infos.get(name)
+            if info is None:
+                raise ValueError(f"out: '{name}' is not an observation of this session "
+                                 f"(it has {', '.join(self.observation_infos)})")
+            if not isinstance(array, np.ndarray):
+                raise TypeError(f"out['{name}'] must be a numpy array, got {type(array).__name__}")
+            if array.dtype != info.dtype:
+                raise TypeError(f"out['{name}'] has dtype {array.dtype}; the observation is {info.dtype}")
+            if array.shape != info.batch_shape:
+                raise ValueError(f"out['{name}'] has shape {list(array.shape)}; the observation is "
+                                 f"{list(info.batch_shape)}")
+            if not array.flags.c_contiguous:
+                raise ValueError(f"out['{name}'] must be C-contiguous (np.ascontiguousarray, or "
+                                 "observation_buffers())")
+            if not array.flags.writeable:
+                raise ValueError(f"out['{name}'] is read-only")
         return out
 
-    def _decode(self, r: pb.StepResponse):
+    def _decode(self, r: pb.StepResponse, out: Optional[Mapping[str, np.ndarray]] = None):
         self._session_step = int(r.session_step)
         c, a = self.num_copies, self.num_agents
-        obs = self._tensors(r.observations)
+        obs = self._tensors(r.observations, out)
         rewards = _unpack(r.rewards, "<f4", (c, a), "rewards")
         terminated = _unpack(r.terminated, np.uint8, (c,), "terminated").view(np.bool_)
         truncated = _unpack(r.truncated, np.uint8, (c,), "truncated").view(np.bool_)

@@ -14,6 +14,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from ._client import BaseClient, VectorEnv, _Lease, _create_request
 from .v1 import env_service_pb2 as pb
 from .v1 import spec_pb2
@@ -216,21 +218,29 @@ class SeatEnv(VectorEnv):
         join observation before the first step, else the last step's."""
         return self._latest
 
-    def reset(self, seed: Optional[int] = None, copies=None):
-        """The current observations and their info (a seat cannot start episodes; see the class)."""
+    def reset(self, seed: Optional[int] = None, copies=None, out=None):
+        """The current observations and their info (a seat cannot start episodes; see the class);
+        with ``out`` (as in ``step``) copied into the caller's arrays, which are returned."""
         if seed is not None or copies is not None:
             raise ValueError(
                 f"seat '{self.seat}' cannot reset its match: the world was reset with the seed given to "
                 "create_match and autoresets after every episode; reset() only returns the current observations")
+        out = self._check_out(out)
         obs, _, _, _, info = self._latest
+        if out:
+            obs = dict(obs)
+            for name, array in out.items():
+                if array is not obs[name]:
+                    np.copyto(array, obs[name])
+                obs[name] = array
         return obs, info
 
-    def step(self, actions):
-        self._latest = super().step(actions)
+    def step(self, actions, out=None):
+        self._latest = super().step(actions, out)
         return self._latest
 
-    def _decode(self, r: pb.StepResponse):
-        out = super()._decode(r)
+    def _decode(self, r: pb.StepResponse, buffers=None):
+        out = super()._decode(r, buffers)
         info = out[4]
         if r.HasField("match"):
             m = r.match

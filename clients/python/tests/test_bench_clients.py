@@ -84,3 +84,28 @@ def test_one_run_interleaves_rounds_in_one_jvm(server_target, capsys, kindred_se
             assert rs[("java", t)]["round_positions"] == [offset + 1, 4 + offset, 8 + offset + 1]
             assert rs[("python", t)]["ratio_to_java"] == pytest.approx(
                 rs[("python", t)]["median"] / rs[("java", t)]["median"])
+
+
+def test_out_buffer_sides_run_in_the_same_rounds_after_plain_python_and_reversed_in_odd_rounds():
+    bench = load_bench()
+    log = []
+    keys = [(lang, "stream") for lang in ("python", "python-out", "java")]
+    sides = {key: FakeSide(key, log) for key in keys}
+    _, order = bench.interleaved_rounds(sides, runs=2, steps=10)
+    assert [lang for lang, _ in order] == ["python", "python-out", "java", "java", "python-out", "python"]
+
+
+def test_out_buffers_rows(server_target, capsys):
+    bench = load_bench()
+    args = argparse.Namespace(world="energy.room", config=json.dumps({"width": 10, "height": 8, "agents": 2}),
+                              copies="2", steps=5, warmup=2, runs=3, json=True, no_java=True, libraries=False,
+                              out_buffers=True)
+    rows = bench.run(args, server_target)
+    by = {r["name"]: r for r in rows}
+    assert set(by) == {f"client.{lang}.{t}.energy.room.copies2" for lang in ("python", "python-out")
+                       for t in ("stream", "unary")}
+    for t in ("stream", "unary"):
+        out, plain = by[f"client.python-out.{t}.energy.room.copies2"], by[f"client.python.{t}.energy.room.copies2"]
+        assert out["config"]["out_buffers"] and not plain["config"]["out_buffers"]
+        assert out["ratio_to_python"] == pytest.approx(out["median"] / plain["median"])
+        assert out["round_positions"] == [1 + (t == "unary") * 2, 4 + (t == "unary") * 2, 9 + (t == "unary") * 2]
