@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code overlap}: rollout k+1 is collected while rollout k's update runs, so it acts with the
  * parameters of update k−1 (one update old) — checked by recomputing the log-probabilities the
- * rollout stored under the parameters it should have acted with; a run is deterministic; the
+ * rollout stored under the parameters it should have acted with; a run is deterministic, however
+ * its two threads interleave (random pauses in the rollout, kickstarting and self-play on); the
  * trainer's state cannot be saved with an update in flight. (That a resumed overlapped run
  * continues the uninterrupted one bit for bit is in {@link ContinuationTest}; that it learns, in
  * {@link PpoLearningTest}.)
@@ -112,11 +113,83 @@ class OverlapTest {
     assertArrayEquals(train(cfg), train(cfg));
   }
 
+  /**
+   * However the rollout and update threads interleave, an overlapped run with every feature that
+   * shares the rollout thread with the update (kickstarting labels, self-play snapshots taken after
+   * each update) ends with the same parameters: the second run's environment sleeps at random (a
+   * generator seeded from the clock), so its rollouts finish sometimes long before the update in
+   * flight, sometimes long after. A race between the two threads would show here.
+   */
+  @Test
+  void anOverlappedRunDoesNotDependOnHowItsThreadsInterleave() {
+    TrainConfig cfg = KickstartTest.config();
+    cfg.overlap = true;
+    cfg.selfplayFraction = 0.5;
+    cfg.snapshotEvery = 1;
+    cfg.poolSize = 2;
+    cfg.epochs = 2;
+    cfg.steps = cfg.copies * cfg.horizon * 8L;
+    cfg.checkpointEvery = 4;
+    byte[] undisturbed = train(cfg, env(cfg));
+    long clock = System.nanoTime();
+    for (int run = 0; run < 2; run++) {
+      java.util.Random pauses = new java.util.Random(clock + run);
+      assertArrayEquals(undisturbed, train(cfg, new Dawdling(env(cfg), pauses)),
+          "run " + run + " with random pauses (seed " + (clock + run) + ") parted from the undisturbed run");
+    }
+  }
+
+  /** An environment that sleeps before some steps: 0-2 ms often, up to 40 ms now and then. */
+  private static final class Dawdling implements VectorEnv {
+    private final VectorEnv env;
+    private final java.util.Random pauses;
+
+    Dawdling(VectorEnv env, java.util.Random pauses) {
+      this.env = env;
+      this.pauses = pauses;
+    }
+
+    @Override
+    public dev.kindred.env.SessionSpec spec() {
+      return env.spec();
+    }
+
+    @Override
+    public dev.kindred.env.StepBatch reset(Long seed, int[] copies) {
+      return env.reset(seed, copies);
+    }
+
+    @Override
+    public dev.kindred.env.StepBatch step(int[] actions) {
+      int roll = pauses.nextInt(100);
+      try {
+        if (roll < 3) {
+          Thread.sleep(pauses.nextInt(41));
+        } else if (roll < 30) {
+          Thread.sleep(pauses.nextInt(3));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+      return env.step(actions);
+    }
+
+    @Override
+    public void close() {
+      env.close();
+    }
+  }
+
   private static byte[] train(TrainConfig cfg) {
-    try (VectorEnv env = env(cfg); ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
+    return train(cfg, env(cfg));
+  }
+
+  private static byte[] train(TrainConfig cfg, VectorEnv environment) {
+    try (VectorEnv env = environment; ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
         PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
       trainer.train(TrainingListener.NONE);
-      assertEquals(5, trainer.updates(), "the last update is waited for");
+      assertEquals(cfg.steps / ((long) cfg.copies * cfg.horizon), trainer.updates(), "the last update is waited for");
       return policy.saveParameters();
     } catch (java.io.IOException e) {
       throw new AssertionError(e);
