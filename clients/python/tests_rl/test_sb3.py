@@ -87,7 +87,7 @@ def test_seed_pickle_and_errors(server_target):
     env.close()
 
 
-def test_sb3_ppo_learns_to_lower_the_surprise(server_target):
+def test_sb3_ppo_learns_to_lower_the_surprise(server_target, tmp_path, monkeypatch):
     """SB3's PPO over the adapter closes at least half of the gap between uniformly random play
     and the hand-written align-with-the-neighbours rule (rewards per agent-step over 64 copies x 4
     episodes from a fixed seed; the standard errors are ~0.01, the gap ~0.67)."""
@@ -95,6 +95,7 @@ def test_sb3_ppo_learns_to_lower_the_surprise(server_target):
     from stable_baselines3 import PPO
 
     torch.set_num_threads(1)
+    monkeypatch.setenv("SB3_LOGDIR", str(tmp_path))  # SB3's logger makes its folder there, not in the system's /tmp
     env = kindred.SB3VecEnv(server_target, WORLD, CONFIG, num_copies=8, seed=0, observations=OBSERVATIONS)
     model = PPO("MlpPolicy", env, n_steps=32, batch_size=512, n_epochs=4, learning_rate=3e-3, seed=0, verbose=0)
     t0 = time.monotonic()
