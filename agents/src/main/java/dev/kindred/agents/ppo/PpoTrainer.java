@@ -326,8 +326,12 @@ public final class PpoTrainer implements AutoCloseable {
     }
   }
 
-  /** The result of one update, as the update thread hands it back. */
-  private record UpdateResult(PpoUpdate.Losses losses, double seconds, SurpriseBonus.Effect bonus) {}
+  /**
+   * The result of one update, as the update thread hands it back; {@code progress} is the one it was
+   * made at, so that its learning rate is reported without reading the update's state from the rollout
+   * thread while another update runs (that read made the curve's learning rate depend on timing).
+   */
+  private record UpdateResult(PpoUpdate.Losses losses, double seconds, SurpriseBonus.Effect bonus, double progress) {}
 
   /** Surprise, advantages and the PPO update of one rollout. */
   private UpdateResult update(RolloutBuffer b, double progress) {
@@ -335,7 +339,7 @@ public final class PpoTrainer implements AutoCloseable {
     SurpriseBonus.Effect bonus = surprise == null ? SurpriseBonus.Effect.NONE : surprise.apply(b);
     b.computeAdvantages((float) cfg.gamma, (float) cfg.lambda);
     PpoUpdate.Losses losses = ppo.update(b, returnStats, progress);
-    return new UpdateResult(losses, (System.nanoTime() - u0) / 1e9, bonus);
+    return new UpdateResult(losses, (System.nanoTime() - u0) / 1e9, bonus, progress);
   }
 
   /** Waits for the update in flight; the acting policy and its statistics then catch up. */
@@ -496,7 +500,7 @@ public final class PpoTrainer implements AutoCloseable {
       buffer = next;
       UpdateResult drained = drain ? join() : null;
       result = drained != null ? drained
-          : previous != null ? previous : new UpdateResult(PpoUpdate.Losses.NONE, 0, SurpriseBonus.Effect.NONE);
+          : previous != null ? previous : new UpdateResult(PpoUpdate.Losses.NONE, 0, SurpriseBonus.Effect.NONE, p);
       updateSeconds = (previous == null ? 0 : previous.seconds()) + (drained == null ? 0 : drained.seconds());
     }
     PpoUpdate.Losses losses = result.losses();
@@ -504,7 +508,7 @@ public final class PpoTrainer implements AutoCloseable {
     return new Iteration(steps, updates, (System.nanoTime() - start) / 1e9, episodes,
         episodes == 0 ? Double.NaN : returnSum / episodes, hasHearts && episodes > 0 ? heartSum / episodes : Double.NaN,
         rewardCount == 0 ? Double.NaN : rewardSum / rewardCount, losses.entropy(), losses.policyLoss(),
-        losses.valueLoss(), losses.approxKl(), losses.clipFraction(), ppo.learningRate(), envNanos / 1e9,
+        losses.valueLoss(), losses.approxKl(), losses.clipFraction(), ppo.learningRateAt(result.progress()), envNanos / 1e9,
         inferNanos / 1e9, updateSeconds, bonus.intrinsicReward(), bonus.predictorLoss(), losses.skipped(),
         rewardCount == 0 || (shaping == null && progressBonus == null) ? Double.NaN : shapingSum / b.size(),
         losses.teacherLoss(), labelled == 0 ? Double.NaN : (double) agreed / labelled);

@@ -124,6 +124,11 @@ final class PpoUpdate {
 
   /** The learning rate at the current progress: linear decay to 0.1% of the initial, or constant. */
   double learningRate() {
+    return learningRateAt(progress);
+  }
+
+  /** The learning rate of an update made at {@code progress} (a pure function of it: safe from any thread). */
+  double learningRateAt(double progress) {
     return cfg.learningRate * (cfg.lrSchedule.equals("linear") ? Math.max(1e-3, 1.0 - progress) : 1.0);
   }
 

@@ -130,13 +130,24 @@ class OverlapTest {
     cfg.epochs = 2;
     cfg.steps = cfg.copies * cfg.horizon * 8L;
     cfg.checkpointEvery = 4;
-    byte[] undisturbed = train(cfg, env(cfg));
+    java.util.List<String> undisturbedFigures = new java.util.ArrayList<>();
+    byte[] undisturbed = train(cfg, env(cfg), undisturbedFigures);
     long clock = System.nanoTime();
     for (int run = 0; run < 2; run++) {
       java.util.Random pauses = new java.util.Random(clock + run);
-      assertArrayEquals(undisturbed, train(cfg, new Dawdling(env(cfg), pauses)),
-          "run " + run + " with random pauses (seed " + (clock + run) + ") parted from the undisturbed run");
+      java.util.List<String> figures = new java.util.ArrayList<>();
+      String what = "run " + run + " with random pauses (seed " + (clock + run) + ")";
+      assertArrayEquals(undisturbed, train(cfg, new Dawdling(env(cfg), pauses), figures),
+          what + " parted from the undisturbed run");
+      assertEquals(undisturbedFigures, figures, what + ": the progress figures (curve.csv's) differ");
     }
+  }
+
+  /** An iteration's figures as curve.csv records them, but for the timings. */
+  private static String figures(PpoTrainer.Iteration it) {
+    return java.util.List.of(it.steps(), it.updates(), it.episodes(), it.meanReturn(), it.meanHearts(), it.rewardPerStep(),
+        it.entropy(), it.policyLoss(), it.valueLoss(), it.approxKl(), it.clipFraction(), it.learningRate(),
+        it.skippedMinibatches(), it.teacherLoss(), it.teacherAgreement()).toString();
   }
 
   /** An environment that sleeps before some steps: 0-2 ms often, up to 40 ms now and then. */
@@ -182,13 +193,21 @@ class OverlapTest {
   }
 
   private static byte[] train(TrainConfig cfg) {
-    return train(cfg, env(cfg));
+    return train(cfg, env(cfg), new java.util.ArrayList<>());
   }
 
-  private static byte[] train(TrainConfig cfg, VectorEnv environment) {
+  private static byte[] train(TrainConfig cfg, VectorEnv environment, java.util.List<String> figures) {
     try (VectorEnv env = environment; ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed);
         PpoTrainer trainer = new PpoTrainer(env, policy, cfg, 0, 0)) {
-      trainer.train(TrainingListener.NONE);
+      trainer.train(new TrainingListener() {
+        @Override
+        public void iteration(PpoTrainer.Iteration it) {
+          figures.add(figures(it));
+        }
+
+        @Override
+        public void checkpoint(PpoTrainer trainer) {}
+      });
       assertEquals(cfg.steps / ((long) cfg.copies * cfg.horizon), trainer.updates(), "the last update is waited for");
       return policy.saveParameters();
     } catch (java.io.IOException e) {
