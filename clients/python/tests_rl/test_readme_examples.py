@@ -24,8 +24,9 @@ def test_the_readme_has_every_example():
 
 
 @pytest.mark.parametrize("name", sorted(PRINTS))
-def test_example_runs_verbatim(server_target, name):
-    env = {**os.environ, "KINDRED_ADDRESS": server_target, "KINDRED_EXAMPLE_STEPS": "4096"}
+def test_example_runs_verbatim(server_target, name, tmp_path):
+    # SB3_LOGDIR: SB3's logger makes its folder in the test's tmp_path, not in the system's /tmp
+    env = {**os.environ, "KINDRED_ADDRESS": server_target, "KINDRED_EXAMPLE_STEPS": "4096", "SB3_LOGDIR": str(tmp_path)}
     p = subprocess.run([sys.executable, "-c", EXAMPLES[name]], capture_output=True, text=True, timeout=300, env=env)
     assert p.returncode == 0, p.stderr[-3000:]
     assert PRINTS[name] in p.stdout, p.stdout[-2000:]
