@@ -421,13 +421,18 @@ public final class BatchedEnv {
   }
 
   private void checkActions(int[] a) {
-    for (int i = 0; i < a.length; i++) {
-      int d = i % actionDims;
-      if (a[i] < 0 || a[i] >= actionLimits[d]) {
-        int agentFlat = i / actionDims;
+    final int[] limits = actionLimits;
+    final int dims = actionDims;
+    // The dimension index steps along with i (no division per value); one unsigned compare tests 0 <= value < limit.
+    for (int i = 0, d = 0; i < a.length; i++) {
+      if (Integer.compareUnsigned(a[i], limits[d]) >= 0) {
+        int agentFlat = i / dims;
         ActionDimension dim = spec.actions().dimensions().get(d);
         throw EnvException.invalid("actions", "copy " + (agentFlat / agents) + ", agent " + (agentFlat % agents)
             + ", dimension '" + dim.name() + "' has value " + a[i] + "; expected 0 <= value < " + dim.numValues());
+      }
+      if (++d == dims) {
+        d = 0;
       }
     }
   }
