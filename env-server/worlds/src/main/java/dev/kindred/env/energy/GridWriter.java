@@ -28,7 +28,6 @@ import java.util.Arrays;
  */
 final class GridWriter {
   private final int view;
-  private final int radius;
   private final int plane;
   private final int block;
   /** Per agent, at {@code agent * plane}: the window cells where it wrote an agent last time. */
@@ -40,17 +39,12 @@ final class GridWriter {
   private int lastBase;
   private boolean lastComplete;
   private boolean episodeStarted = true;
-  // The window being written: its top-left corner on the map and its on-map part.
-  private int ox;
-  private int oy;
-  private int x0;
-  private int x1;
-  private int y0;
-  private int y1;
+  /** The window being written. */
+  private final Window win;
 
   GridWriter(int view, int agents) {
     this.view = view;
-    this.radius = view / 2;
+    this.win = new Window(view);
     this.plane = view * view;
     this.block = Observer.CHANNELS * plane;
     this.agentCells = new char[Math.multiplyExact(agents, plane)];
@@ -86,12 +80,12 @@ final class GridWriter {
       if (incremental) {
         clearAgents(out, ob, i);
         if (!stayed) {
-          frame(s, lastPos[i] % s.width, lastPos[i] / s.width);
+          win.frame(s, lastPos[i] % s.width, lastPos[i] / s.width);
           clearWalls(occ, out, ob);
           clearObjects(occ, out, ob);
         }
       }
-      frame(s, occ.x[i], occ.y[i]);
+      win.frame(s, occ.x[i], occ.y[i]);
       if (!stayed) {
         writeWalls(occ, out, ob);
       }
@@ -100,16 +94,6 @@ final class GridWriter {
       lastPos[i] = pos;
     }
     lastComplete = true;
-  }
-
-  /** Sets the window of an agent standing at column {@code x}, row {@code y}. */
-  private void frame(EnergyState s, int x, int y) {
-    ox = x - radius;
-    oy = y - radius;
-    x0 = Math.max(0, ox);
-    x1 = Math.min(s.width - 1, ox + view - 1);
-    y0 = Math.max(0, oy);
-    y1 = Math.min(s.height - 1, oy + view - 1);
   }
 
   private void writeWalls(Occupancy occ, byte[] out, int ob) {
@@ -125,15 +109,14 @@ final class GridWriter {
     final long[] bits = occ.walls;
     final int words = occ.words;
     final int view = this.view;
-    final int w0 = x0 >>> 6;
-    final int w1 = x1 >>> 6;
-    final long first = -1L << x0;
-    final long last = -1L >>> (63 - (x1 & 63));
-    for (int y = y0; y <= y1; y++) {
+    final Window win = this.win;
+    final int ox = win.ox;
+    final int oy = win.oy;
+    for (int y = win.y0; y <= win.y1; y++) {
       int cellRow = at + (y - oy) * view - ox;
       int bitRow = y * words;
-      for (int wi = w0; wi <= w1; wi++) {
-        long m = bits[bitRow + wi] & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
+      for (int wi = win.w0; wi <= win.w1; wi++) {
+        long m = win.columns(bits[bitRow + wi], wi);
         int xw = wi << 6;
         while (m != 0) {
           out[cellRow + xw + Long.numberOfTrailingZeros(m)] = value;
@@ -149,15 +132,14 @@ final class GridWriter {
     final int words = occ.words;
     final int view = this.view;
     final int plane = this.plane;
-    final int w0 = x0 >>> 6;
-    final int w1 = x1 >>> 6;
-    final long first = -1L << x0;
-    final long last = -1L >>> (63 - (x1 & 63));
-    for (int y = y0; y <= y1; y++) {
+    final Window win = this.win;
+    final int ox = win.ox;
+    final int oy = win.oy;
+    for (int y = win.y0; y <= win.y1; y++) {
       int cellRow = ob + (y - oy) * view - ox;
       int bitRow = y * words;
-      for (int wi = w0; wi <= w1; wi++) {
-        long m = bits[bitRow + wi] & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
+      for (int wi = win.w0; wi <= win.w1; wi++) {
+        long m = win.columns(bits[bitRow + wi], wi);
         int xw = wi << 6;
         while (m != 0) {
           int w = cellRow + xw + Long.numberOfTrailingZeros(m);
@@ -184,7 +166,7 @@ final class GridWriter {
     final int[] stock = s.objStock;
     final int[] channel = s.objChannel;
     final int plane = this.plane;
-    int n = occ.listObjects(s, i, pos, ox, oy, view);
+    int n = occ.listObjects(s, i, pos, win.ox, win.oy, view);
     for (int k = 0; k < n; k++) {
       int w = ob + occ.objectCell(i, k);
       int obj = occ.objectIndex(i, k);
@@ -211,24 +193,21 @@ final class GridWriter {
     final char[] cells = agentCells;
     final int view = this.view;
     final int plane = this.plane;
-    final int w0 = x0 >>> 6;
-    final int w1 = x1 >>> 6;
-    final long first = -1L << x0;
-    final long last = -1L >>> (63 - (x1 & 63));
-    final int v0 = y0 >>> 6;
-    final int v1 = y1 >>> 6;
+    final Window win = this.win;
+    final int ox = win.ox;
+    final int oy = win.oy;
     int d = i * plane;
-    for (int yw = v0; yw <= v1; yw++) {
+    for (int yw = win.v0; yw <= win.v1; yw++) {
       // Only the rows where some agent stands.
-      long rm = rows[yw] & (yw == v0 ? -1L << y0 : -1L) & (yw == v1 ? -1L >>> (63 - (y1 & 63)) : -1L);
+      long rm = win.rows(rows[yw], yw);
       while (rm != 0) {
         int y = (yw << 6) + Long.numberOfTrailingZeros(rm);
         rm &= rm - 1;
         int cellRow = (y - oy) * view - ox;
         int row = y * width;
         int bitRow = y * words;
-        for (int wi = w0; wi <= w1; wi++) {
-          long m = bits[bitRow + wi] & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
+        for (int wi = win.w0; wi <= win.w1; wi++) {
+          long m = win.columns(bits[bitRow + wi], wi);
           int xw = wi << 6;
           while (m != 0) {
             int x = xw + Long.numberOfTrailingZeros(m);

@@ -48,7 +48,6 @@ final class TokenWriter {
   private static final long LOC3 = locBytes(3);
 
   private final int view;
-  private final int radius;
   private final int plane;
   private final int budget;
   private final int blockBytes;
@@ -79,17 +78,12 @@ final class TokenWriter {
   private int lastBase;
   private boolean lastComplete;
   private boolean episodeStarted = true;
-  // The window being written: its top-left corner on the map and its on-map part.
-  private int ox;
-  private int oy;
-  private int x0;
-  private int x1;
-  private int y0;
-  private int y1;
+  /** The window being written. */
+  private final Window win;
 
   TokenWriter(int view, int agents, int budget) {
     this.view = view;
-    this.radius = view / 2;
+    this.win = new Window(view);
     this.plane = view * view;
     this.budget = budget;
     this.blockBytes = 3 * budget;
@@ -166,7 +160,7 @@ final class TokenWriter {
       int ob = base + i * blockBytes;
       int end = ob + blockBytes;
       int pos = s.pos[i];
-      frame(s, occ.x[i], occ.y[i]);
+      win.frame(s, occ.x[i], occ.y[i]);
       int p;
       if (incremental && lastPos[i] == pos && wallTokens[i] >= 0) {
         p = ob + 3 * wallTokens[i];
@@ -202,16 +196,6 @@ final class TokenWriter {
       lastPos[i] = pos;
     }
     lastComplete = true;
-  }
-
-  /** Sets the window of an agent standing at column {@code x}, row {@code y}. */
-  private void frame(EnergyState s, int x, int y) {
-    ox = x - radius;
-    oy = y - radius;
-    x0 = Math.max(0, ox);
-    x1 = Math.min(s.width - 1, ox + view - 1);
-    y0 = Math.max(0, oy);
-    y1 = Math.min(s.height - 1, oy + view - 1);
   }
 
   /**
@@ -271,16 +255,15 @@ final class TokenWriter {
     final int[] keep = this.keep;
     final int stamp = this.stamp;
     final int view = this.view;
-    final int w0 = x0 >>> 6;
-    final int w1 = x1 >>> 6;
-    final long first = -1L << x0;
-    final long last = -1L >>> (63 - (x1 & 63));
-    for (int y = y0; y <= y1; y++) {
+    final Window win = this.win;
+    final int ox = win.ox;
+    final int oy = win.oy;
+    for (int y = win.y0; y <= win.y1; y++) {
       int bitRow = y * words;
       int locRow = ((y - oy) << 4) - ox;
       int cellRow = (y - oy) * view - ox;
-      for (int wi = w0; wi <= w1; wi++) {
-        long m = bits[bitRow + wi] & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
+      for (int wi = win.w0; wi <= win.w1; wi++) {
+        long m = win.columns(bits[bitRow + wi], wi);
         int xw = wi << 6;
         while (m != 0) {
           int x = xw + Long.numberOfTrailingZeros(m);
@@ -312,7 +295,7 @@ final class TokenWriter {
     final int stamp = this.stamp;
     final int view = this.view;
     final int safe = end - 9;
-    int n = occ.listObjects(s, i, pos, ox, oy, view);
+    int n = occ.listObjects(s, i, pos, win.ox, win.oy, view);
     for (int k = 0; k < n; k++) {
       int cell = occ.objectCell(i, k);
       if (onlyKept && keep[cell] != stamp) {
@@ -363,16 +346,13 @@ final class TokenWriter {
     final int[] keep = this.keep;
     final int stamp = this.stamp;
     final int view = this.view;
-    final int w0 = x0 >>> 6;
-    final int w1 = x1 >>> 6;
-    final long first = -1L << x0;
-    final long last = -1L >>> (63 - (x1 & 63));
+    final Window win = this.win;
+    final int ox = win.ox;
+    final int oy = win.oy;
     final long[] rows = occ.agentRows;
-    final int v0 = y0 >>> 6;
-    final int v1 = y1 >>> 6;
-    for (int yw = v0; yw <= v1; yw++) {
+    for (int yw = win.v0; yw <= win.v1; yw++) {
       // Only the rows where some agent stands.
-      long rm = rows[yw] & (yw == v0 ? -1L << y0 : -1L) & (yw == v1 ? -1L >>> (63 - (y1 & 63)) : -1L);
+      long rm = win.rows(rows[yw], yw);
       while (rm != 0) {
         int y = (yw << 6) + Long.numberOfTrailingZeros(rm);
         rm &= rm - 1;
@@ -380,8 +360,8 @@ final class TokenWriter {
         int bitRow = y * words;
         int locRow = ((y - oy) << 4) - ox;
         int cellRow = (y - oy) * view - ox;
-        for (int wi = w0; wi <= w1; wi++) {
-          long m = bits[bitRow + wi] & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
+        for (int wi = win.w0; wi <= win.w1; wi++) {
+          long m = win.columns(bits[bitRow + wi], wi);
           int xw = wi << 6;
           while (m != 0) {
             int x = xw + Long.numberOfTrailingZeros(m);
@@ -450,8 +430,8 @@ final class TokenWriter {
     int width = s.width;
     int height = s.height;
     int pos = s.pos[i];
-    int ox = pos % width - radius;
-    int oy = pos / width - radius;
+    int ox = pos % width - win.radius;
+    int oy = pos / width - win.radius;
     int kinRow = i * s.agents;
     int total = 0;
     int kept = 0;
@@ -476,7 +456,7 @@ final class TokenWriter {
       }
     }
     dropped[i] += total - kept;
-    frame(s, occ.x[i], occ.y[i]);
+    win.frame(s, occ.x[i], occ.y[i]);
     int p = writeWalls(occ, out, ob, end, true);
     p = writeObjects(s, occ, out, p, end, i, pos, true);
     return writeAgents(s, occ, out, p, end, i, true);
