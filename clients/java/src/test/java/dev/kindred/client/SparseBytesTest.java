@@ -126,6 +126,72 @@ class SparseBytesTest {
     }
   }
 
+  /** The readable encoding: every nonzero byte, in order; null when it is not smaller than the raw bytes. */
+  private static SparseBytes.Encoded referenceEncoding(byte[] a, int from, int length) {
+    java.io.ByteArrayOutputStream offsets = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < length; i++) {
+      if (a[from + i] != 0) {
+        offsets.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(i).array());
+        values.write(a[from + i]);
+      }
+    }
+    return (long) values.size() * SparseBytes.BYTES_PER_ENTRY < length
+        ? new SparseBytes.Encoded(offsets.toByteArray(), values.toByteArray()) : null;
+  }
+
+  /**
+   * Nonzero bytes in runs (as an observation's planes are: a window's walls, a row of agents),
+   * with runs that straddle the encoder's 64-byte blocks, a tail shorter than a block, and totals
+   * on both sides of break-even (where the encoder must give up in the middle of a block): the
+   * encoder's bytes are the readable reference's, into fresh and reused outputs.
+   */
+  @Test
+  void encodesClusteredBytesAsTheReferenceDoes() {
+    SplittableRandom r = new SplittableRandom(77);
+    SparseBytes.Output out = new SparseBytes.Output();
+    int declined = 0;
+    int encoded = 0;
+    for (int round = 0; round < 300; round++) {
+      int length = 1 + r.nextInt(r.nextBoolean() ? 300 : 20_000);
+      int from = r.nextInt(9);
+      byte[] a = new byte[from + length + r.nextInt(9)];
+      double fill = new double[] {0.01, 0.1, 0.18, 0.2, 0.22, 0.5}[r.nextInt(6)];
+      int at = from;
+      while (at < from + length) {
+        int gap = r.nextInt(1 + (int) (2 * 64 * (1 - fill) / Math.max(fill, 0.01)));
+        int run = 1 + r.nextInt(130);
+        at += gap;
+        for (int i = at; i < Math.min(at + run, from + length); i++) {
+          a[i] = (byte) (1 + r.nextInt(255));
+        }
+        at += run;
+      }
+      SparseBytes.Encoded expected = referenceEncoding(a, from, length);
+      SparseBytes.Encoded got = SparseBytes.encodeIfSmaller(a, from, length);
+      boolean ok = SparseBytes.encodeIfSmaller(a, from, length, out, null);
+      if (expected == null) {
+        declined++;
+        assertNull(got, "round " + round + ": not smaller, so declined");
+        assertTrue(!ok, "round " + round);
+        continue;
+      }
+      encoded++;
+      if (got == null) {
+        // Only the density sample may decline a tensor that would be a little smaller sparse.
+        assertTrue((long) expected.values().length * SparseBytes.BYTES_PER_ENTRY * 10 > 7L * length,
+            "round " + round + ": declined at " + expected.values().length + " nonzero of " + length);
+        continue;
+      }
+      assertArrayEquals(expected.offsets(), got.offsets(), "round " + round);
+      assertArrayEquals(expected.values(), got.values(), "round " + round);
+      assertTrue(ok, "round " + round);
+      assertArrayEquals(expected.offsets(), java.util.Arrays.copyOf(out.offsets(), 4 * out.count()));
+      assertArrayEquals(expected.values(), java.util.Arrays.copyOf(out.values(), out.count()));
+    }
+    assertTrue(declined > 20 && encoded > 100, declined + " declined, " + encoded + " encoded: both sides of break-even");
+  }
+
   /**
    * Tensors whose sample is clearly denser than break-even are declined without a scan (the energy
    * world's 27%-nonzero action mask); those clearly below it are encoded.

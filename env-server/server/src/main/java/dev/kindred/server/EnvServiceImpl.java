@@ -96,12 +96,16 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
    * the client, which may read it after the session stepped again.
    */
   private final boolean serializesOnSend;
+  /** Where each Step runs: on the I/O thread that delivered it, or on a worker. */
+  private final StepPlacement placement;
   /** Watchers of recordings per principal. */
   private final SessionRecording.Watchers watchers = new SessionRecording.Watchers();
 
   EnvServiceImpl(ServerConfig config, WorldRegistry registry, EnvSessions sessions, Matches matches,
-      RequestStreams streams, WorldFactory factory, ForkJoinPool stepPool, String version, boolean serializesOnSend) {
+      RequestStreams streams, WorldFactory factory, ForkJoinPool stepPool, StepPlacement placement, String version,
+      boolean serializesOnSend) {
     this.config = config;
+    this.placement = placement;
     this.serializesOnSend = serializesOnSend;
     this.matches = matches;
     this.registry = registry;
@@ -278,19 +282,22 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
 
   @Override
   public void step(StepRequest request, StreamObserver<StepResponse> out) {
-    boolean[] sent = {false};
-    try {
-      step(Caller.current().principal(), request, response -> {
-        sent[0] = true;
-        out.onNext(response);
-        out.onCompleted();
-      });
-    } catch (Throwable t) {
-      if (sent[0]) {
-        throw t; // the call has its answer: nothing more to say on it
+    Principal caller = Caller.current().principal();
+    sessions.place(placement, caller, request.getSessionId(), () -> {
+      boolean[] sent = {false};
+      try {
+        step(caller, request, response -> {
+          sent[0] = true;
+          out.onNext(response);
+          out.onCompleted();
+        });
+      } catch (RuntimeException | Error t) {
+        if (sent[0]) {
+          throw t; // the call has its answer: nothing more to say on it
+        }
+        out.onError(ERRORS.toStatus("Step", t).asRuntimeException());
       }
-      out.onError(ERRORS.toStatus("Step", t).asRuntimeException());
-    }
+    });
   }
 
   /**
@@ -527,7 +534,20 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     Principal caller = Caller.current().principal();
     // Answered under the session's lock (see step): the response shares the session's buffers.
     return streams.serveAsync(responseObserver, "StepStream", ERRORS,
-        (request, done) -> step(caller, request, response -> done.accept(response, null)));
+        (request, done) -> sessions.place(placement, caller, request.getSessionId(), () -> {
+          boolean[] sent = {false};
+          try {
+            step(caller, request, response -> {
+              sent[0] = true;
+              done.accept(response, null);
+            });
+          } catch (RuntimeException | Error t) {
+            if (sent[0]) {
+              throw t; // answered: the stream has moved on
+            }
+            done.accept(null, t);
+          }
+        }));
   }
 
   // ---- matches --------------------------------------------------------------------------

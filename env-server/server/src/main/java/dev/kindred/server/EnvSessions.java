@@ -118,6 +118,32 @@ final class EnvSessions {
     return registry.use(lookup(caller, sessionId), () -> notFound(sessionId), action);
   }
 
+  /**
+   * Runs {@code step} (a Step on the caller's session, through {@link #withSession}; it answers
+   * the call itself, failures included) where {@code placement} says: on this thread when the
+   * session's last Step took at most {@link StepPlacement#INLINE_NANOS} and its lock is free now,
+   * else on a worker. How long it takes, from here to its answer, is the next Step's hint. An id
+   * that finds no session leaves the answer (its error) to {@code step}, on a worker.
+   */
+  void place(StepPlacement placement, Principal caller, String sessionId, Runnable step) {
+    Session<EnvSession> s;
+    try {
+      s = lookup(caller, sessionId);
+    } catch (EnvException | KindredException e) {
+      placement.run(Long.MAX_VALUE, task -> false, step); // step fails the same way, with the same message
+      return;
+    }
+    Runnable timed = () -> {
+      long t0 = System.nanoTime();
+      try {
+        step.run();
+      } finally {
+        s.stepTook(System.nanoTime() - t0);
+      }
+    };
+    placement.run(s.lastStepNanos(), task -> registry.runIfFree(s, task), timed);
+  }
+
   /** The caller's open sessions, by id. */
   java.util.Map<String, EnvSession> all(Principal caller) {
     return registry.findAll(KIND, caller);

@@ -77,12 +77,14 @@ public final class KindredServer implements AutoCloseable {
   private final WorldFactory factory;
   /** Null with one step thread. */
   private final ForkJoinPool stepPool;
+  private final StepPlacement placement;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Object closeLock = new Object();
 
   private KindredServer(ServerConfig config, Server server, HealthStatusManager health, SessionRegistry sessions,
       RequestStreams streams, ScheduledExecutorService sweeper, WorldFactory factory, ForkJoinPool stepPool,
-      Matches matches, DmEnvRpcService dmEnvRpc) {
+      StepPlacement placement, Matches matches, DmEnvRpcService dmEnvRpc) {
+    this.placement = placement;
     this.matches = matches;
     this.dmEnvRpc = dmEnvRpc;
     this.config = config;
@@ -161,6 +163,9 @@ public final class KindredServer implements AutoCloseable {
     WorldFactory factory = new WorldFactory(new WorldFactory.Limits(config.maxWorldBytes(), config.maxCallWork(),
         config.maxMessageBytes() / 4), dataFiles, config.creationThreads(), config.creationQueue());
     ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
+    StepPlacement placement = new StepPlacement();
+    // Step and StepStream calls run on the I/O thread; each step then goes where StepPlacement says.
+    builder.callExecutor(StepPlacement.callExecutors());
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
@@ -171,7 +176,7 @@ public final class KindredServer implements AutoCloseable {
     DmEnvRpcService dmEnvRpc = new DmEnvRpcService(registry, sessions, streams, factory, config.maxMessageBytes());
     builder.maxInboundMessageSize(config.maxMessageBytes())
         .addService(malformed.guard(new EnvServiceImpl(config, registry, envSessions, matches, streams, factory,
-            stepPool, version, builder instanceof NettyServerBuilder)))
+            stepPool, placement, version, builder instanceof NettyServerBuilder)))
         .addService(malformed.guard(dmEnvRpc))
         .addService(malformed.guard(health.getHealthService()))
         .addService(malformed.guard(ProtoReflectionServiceV1.newInstance()))
@@ -180,6 +185,7 @@ public final class KindredServer implements AutoCloseable {
     try {
       server.start();
     } catch (IOException e) {
+      placement.close();
       factory.close();
       matches.close();
       dmEnvRpc.close();
@@ -222,7 +228,7 @@ public final class KindredServer implements AutoCloseable {
     }, period, period, TimeUnit.MILLISECONDS);
 
     KindredServer ks = new KindredServer(config, server, health, sessions, streams, sweeper, factory, stepPool,
-        matches, dmEnvRpc);
+        placement, matches, dmEnvRpc);
     List<String> worlds = registry.ids();
     log.atInfo().setMessage("Kindred server {} listening on {}; services: kindred.v1 EnvService (sessions and "
             + "matches), dm_env_rpc.v1 Environment, gRPC health and reflection; {} world(s): {}")
@@ -442,6 +448,7 @@ public final class KindredServer implements AutoCloseable {
       sweeper.shutdownNow();
       sessions.stopWork(); // nothing may keep a session's lock from closeAll
       int closed = sessions.closeAll();
+      placement.close();
       factory.close();
       matches.close();
       dmEnvRpc.close();

@@ -36,6 +36,30 @@ class StepStreamTest extends InProcessTest {
     assertEquals(expected, got);
   }
 
+  /**
+   * A client that finishes sending while its last Step is still being answered (here on a worker:
+   * the session's first step, held at a gate) gets that answer, then the stream's OK end.
+   */
+  @Test
+  void finishingWhileTheLastStepIsAnsweredStillGetsItsAnswer() throws Exception {
+    GatedWorld gated = new GatedWorld("gated");
+    try (Harness g = Harness.inProcess(Harness.testConfig().build(), gated)) {
+      String id = g.stub.createSession(dev.kindred.proto.v1.CreateSessionRequest.newBuilder().setWorldId("gated")
+          .setNumCopies(1).setSeed(1).build()).getSessionId();
+      g.reset(id);
+      gated.shut();
+      QueueObserver<StepResponse> c = new QueueObserver<>();
+      StreamObserver<StepRequest> requests = g.async.stepStream(c);
+      requests.onNext(Harness.stepRequest(id, 2, 2));
+      assertTrue(gated.waiting.await(QueueObserver.TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS));
+      requests.onCompleted(); // while the step waits at the gate
+      gated.open();
+      assertEquals(Status.Code.OK, c.await().getCode());
+      assertEquals(1, c.responses.size());
+      assertEquals(1, c.responses.get(0).getSessionStep());
+    }
+  }
+
   @Test
   void badRequestEndsStreamButSessionStaysUsable() throws Exception {
     String id = h.session(2, 3);

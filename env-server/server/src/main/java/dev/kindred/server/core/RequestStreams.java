@@ -11,7 +11,8 @@ import java.util.function.BiConsumer;
  * The request/response streams of a server (kindred.v1 StepStream, dm_env_rpc Process): one
  * response per request, in order. Requests are pulled one at a time and only while the client is
  * reading responses (manual flow control), so a client that pipelines without reading cannot
- * make the server buffer without bound.
+ * make the server buffer without bound. A client that finishes sending while its last request is
+ * being answered gets that answer, then the stream's OK end.
  *
  * <p>{@link #shutDown} ends every open stream with UNAVAILABLE ({@value #SHUTTING_DOWN}): an
  * idle one at once, one answering a request as soon as its answer is sent. Otherwise a client
@@ -114,6 +115,8 @@ public final class RequestStreams {
     /** A request is being answered: shutdown leaves the stream to end after the answer. */
     private boolean busy;
     private boolean wasReady;
+    /** The client finished sending while a request was being answered. */
+    private boolean halfClosed;
 
     Stream(ServerCallStreamObserver<Resp> out, String method, ErrorMapping errors, AsyncHandler<Req, Resp> handler) {
       this.out = out;
@@ -160,6 +163,7 @@ public final class RequestStreams {
 
     /** The answer to the request in progress (on whichever thread it came). */
     private void answered(Resp response, Throwable failure) {
+      boolean complete;
       synchronized (this) {
         busy = false;
         if (done) {
@@ -167,7 +171,7 @@ public final class RequestStreams {
         }
         if (failure == null) {
           out.onNext(response);
-          if (!shuttingDown) {
+          if (!shuttingDown && !halfClosed) {
             if (out.isReady()) {
               out.request(1);
             } else {
@@ -177,8 +181,13 @@ public final class RequestStreams {
           }
         }
         done = true;
+        complete = failure == null && halfClosed;
       }
       ended();
+      if (complete) {
+        out.onCompleted(); // the client had finished sending: this was its last answer
+        return;
+      }
       out.onError((failure == null ? Status.UNAVAILABLE.withDescription(SHUTTING_DOWN)
           : errors.toStatus(method, failure)).asRuntimeException());
     }
@@ -193,10 +202,18 @@ public final class RequestStreams {
 
     @Override
     public void onCompleted() {
-      if (markDone()) {
-        ended();
-        out.onCompleted();
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        if (busy) {
+          halfClosed = true; // the answer in progress is the last; the stream ends after it
+          return;
+        }
+        done = true;
       }
+      ended();
+      out.onCompleted();
     }
 
     void shutDown() {

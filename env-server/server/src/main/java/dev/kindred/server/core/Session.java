@@ -36,6 +36,8 @@ public final class Session<T extends SessionState> {
   /** Written under {@link #lock}; read under it (and without it by the sweeper's pre-check). */
   volatile boolean closed;
   private volatile long lastUsedNanos;
+  /** How long its last step took, {@link Long#MAX_VALUE} before the first: a hint, read without the lock. */
+  private volatile long lastStepNanos = Long.MAX_VALUE;
 
   Session(SessionKind<T> kind, String id, String worldId, String client, Caller owner, int copies, long nowNanos,
       SessionCancellation cancellation) {
@@ -86,6 +88,19 @@ public final class Session<T extends SessionState> {
 
   void bind(Connection c) {
     connection = c;
+  }
+
+  /**
+   * How long the session's last step took, {@link Long#MAX_VALUE} before the first: where the
+   * next one runs is chosen by it (a hint; read without the lock).
+   */
+  public long lastStepNanos() {
+    return lastStepNanos;
+  }
+
+  /** Records how long a step of this session took. */
+  public void stepTook(long nanos) {
+    lastStepNanos = nanos;
   }
 
   /** What the session holds; only touch it while holding {@link #lock}. */

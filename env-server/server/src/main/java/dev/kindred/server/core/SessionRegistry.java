@@ -367,6 +367,23 @@ public final class SessionRegistry {
   }
 
   /**
+   * Runs {@code task} while holding the session's lock when no other call holds it now, and
+   * returns true; returns false, having done nothing, when another call holds it. The task takes
+   * the lock again through {@link #use} (it is reentrant), so it behaves as it would anywhere else.
+   */
+  public <T extends SessionState> boolean runIfFree(Session<T> s, Runnable task) {
+    if (!s.lock.tryLock()) {
+      return false;
+    }
+    try {
+      task.run();
+      return true;
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
+  /**
    * As {@link #use}, for an action that closes the session: a call that keeps working on the
    * session for longer than {@link #CLOSE_PATIENCE_MILLIS} (a long Reset, say) is stopped at its
    * world's next poll instead of holding the close up. Calls that end sooner end normally.

@@ -1,0 +1,127 @@
+package dev.kindred.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.EnvServiceGrpc;
+import dev.kindred.proto.v1.ResetRequest;
+import dev.kindred.proto.v1.StepResponse;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Where the server steps a session: {@link StepPlacement}'s rule, and what it protects over real TCP connections. */
+class StepPlacementTest {
+
+  @Test
+  void aShortStepWhoseSessionIsFreeRunsHereAndAnyOtherOnAWorkerInTheCallsContext() throws Exception {
+    Context.Key<String> key = Context.key("test-call");
+    try (StepPlacement p = new StepPlacement()) {
+      Thread here = Thread.currentThread();
+      Thread[] ran = new Thread[1];
+      p.run(StepPlacement.INLINE_NANOS, task -> {
+        task.run();
+        return true;
+      }, () -> ran[0] = Thread.currentThread());
+      assertSame(here, ran[0], "short, lock free: on the calling thread");
+
+      StepPlacement.Lock never = task -> fail("a step not known to be short must not be tried here");
+      StepPlacement.Lock busy = task -> false;
+      List<Long> lengths = List.of(StepPlacement.INLINE_NANOS + 1, Long.MAX_VALUE);
+      for (long last : lengths) {
+        CompletableFuture<Thread> worker = new CompletableFuture<>();
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        Context.current().withValue(key, "call " + last).run(() -> p.run(last, never, () -> {
+          seen.complete(key.get());
+          worker.complete(Thread.currentThread());
+        }));
+        assertNotSame(here, worker.get(10, TimeUnit.SECONDS), "last step " + last + " ns: on a worker");
+        assertEquals("call " + last, seen.get(10, TimeUnit.SECONDS), "the worker runs in the call's context");
+      }
+      CompletableFuture<Thread> worker = new CompletableFuture<>();
+      p.run(1, busy, () -> worker.complete(Thread.currentThread()));
+      assertNotSame(here, worker.get(10, TimeUnit.SECONDS), "short but its lock is held: on a worker");
+    }
+  }
+
+  /**
+   * One I/O thread serves both connections. A session's first step runs on a worker, its later
+   * short steps on the I/O thread; a step that takes long (held at a gate) runs on a worker, so
+   * the other connection's steps go on meanwhile: were it on the I/O thread, they would wait for
+   * it (and this test would fail on their deadline).
+   */
+  @Test
+  void aLongStepNeverHoldsUpTheConnectionsThatShareItsIoThread() throws Exception {
+    GatedWorld slow = new GatedWorld("gated-slow");
+    GatedWorld quick = new GatedWorld("gated-quick");
+    NioEventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("test-boss", true));
+    NioEventLoopGroup io = new NioEventLoopGroup(1, new DefaultThreadFactory("test-io", true));
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .bossEventLoopGroup(boss).workerEventLoopGroup(io).channelType(NioServerSocketChannel.class);
+    ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).shutdownGrace(Duration.ofMillis(300))
+        .build();
+    KindredServer server = KindredServer.start(config, Harness.registry(slow, quick), builder, System::nanoTime);
+    ManagedChannel a = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    ManagedChannel b = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    try {
+      EnvServiceGrpc.EnvServiceBlockingStub stubA = EnvServiceGrpc.newBlockingStub(a);
+      EnvServiceGrpc.EnvServiceBlockingStub stubB = EnvServiceGrpc.newBlockingStub(b);
+      String idA = open(stubA, slow.id());
+      String idB = open(stubB, quick.id());
+
+      for (int i = 0; i < 20; i++) {
+        stepWithin(stubB, idB, 10);
+      }
+      assertTrue(quick.stepThreads.get(0).startsWith("kindred-step-worker-"),
+          "a session's first step runs on a worker: " + quick.stepThreads);
+      assertTrue(quick.stepThreads.stream().skip(1).anyMatch(t -> t.startsWith("test-io")),
+          "later short steps run on the I/O thread: " + quick.stepThreads);
+
+      for (int round = 0; round < 2; round++) {
+        // Round 0: A's first step (its length unknown); round 1: its step after a long one.
+        slow.shut();
+        CompletableFuture<StepResponse> held = CompletableFuture.supplyAsync(() -> stepWithin(stubA, idA, 60));
+        assertTrue(slow.waiting.await(20, TimeUnit.SECONDS), "A's step reached the gate");
+        String where = slow.stepThreads.get(slow.stepThreads.size() - 1);
+        assertTrue(where.startsWith("kindred-step-worker-"), "round " + round + ": A's step runs on " + where);
+        for (int i = 0; i < 5; i++) {
+          stepWithin(stubB, idB, 10); // B goes on while A's step is held
+        }
+        Thread.sleep(5); // A's step takes clearly longer than the inline limit
+        slow.open();
+        assertEquals(round + 1, held.get(30, TimeUnit.SECONDS).getSessionStep());
+      }
+    } finally {
+      a.shutdownNow();
+      b.shutdownNow();
+      server.close();
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String open(EnvServiceGrpc.EnvServiceBlockingStub stub, String world) {
+    String id = stub.createSession(CreateSessionRequest.newBuilder().setWorldId(world).setNumCopies(1).setSeed(1)
+        .build()).getSessionId();
+    stub.reset(ResetRequest.newBuilder().setSessionId(id).build());
+    return id;
+  }
+
+  private static StepResponse stepWithin(EnvServiceGrpc.EnvServiceBlockingStub stub, String id, int seconds) {
+    return stub.withDeadlineAfter(seconds, TimeUnit.SECONDS).step(Harness.stepRequest(id, 2, 2));
+  }
+}
