@@ -44,7 +44,7 @@ type SeatEnv struct {
 	answered uint64 // the session_step of the last answer
 	left     bool
 	// The packed actions, the request and its expected_step, reused from step to step (under
-	// mu) as a VectorEnv's are (see VectorEnv.stepRequest: gRPC is done with a request message
+	// mu) as a VectorEnv's are (see VectorEnv.stepLocked: gRPC is done with a request message
 	// once the call that sent it returns).
 	packed []byte
 	req    *pb.StepSeatRequest
