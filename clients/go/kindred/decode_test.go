@@ -183,16 +183,30 @@ func TestDecodeIntoReusesTheBatch(t *testing.T) {
 		}
 	}
 	raw0 := &b.Observations[0].Raw[0]
+	// A step's work on the client's side, as StepInto does it: pack the actions into the
+	// environment's one buffer, decode the answer into the caller's batch.
+	actions := []int32{3, 0, 1, 2, 1, 0}
+	packed, err := packActions(spec, actions, "Step", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed0 := &packed[0]
 	allocs := testing.AllocsPerRun(100, func() {
+		if packed, err = packActions(spec, actions, "Step", "", packed); err != nil {
+			t.Fatal(err)
+		}
 		if err := spec.decodeInto(r, "Step", b); err != nil {
 			t.Fatal(err)
 		}
 	})
 	if allocs != 0 {
-		t.Fatalf("decodeInto allocated %v times per decode", allocs)
+		t.Fatalf("packing the actions and decodeInto allocated %v times per step", allocs)
 	}
 	if &b.Observations[0].Raw[0] != raw0 {
 		t.Fatal("decodeInto replaced a buffer that was big enough")
+	}
+	if &packed[0] != packed0 || !bytes.Equal(packed, referencePack(actions)) {
+		t.Fatalf("packActions replaced its buffer or packed %v, want %v", packed, referencePack(actions))
 	}
 	sameDecoded(t, b, want)
 
@@ -216,6 +230,39 @@ func TestDecodeIntoReusesTheBatch(t *testing.T) {
 	for i, bad := range malformed(r) {
 		if err := spec.decodeInto(bad, "Step", &Batch{}); Code(err) != codes.Internal {
 			t.Fatalf("malformed response %d: %v", i, err)
+		}
+	}
+}
+
+// referencePack is the readable packing the client's must equal: each action as four bytes,
+// least significant first.
+func referencePack(actions []int32) []byte {
+	var out []byte
+	for _, a := range actions {
+		u := uint32(a)
+		out = append(out, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
+	}
+	return out
+}
+
+// packActions packs into the buffer it is given when it is big enough (its tail beyond the
+// actions unused), into a new one when not, and checks before it writes anything it returns.
+func TestPackActionsReusesItsBuffer(t *testing.T) {
+	spec, _ := syntheticResponse(t) // 2 copies x 3 agents, one dimension of 4 values
+	actions := []int32{3, 0, 1, 2, 1, 0}
+	small := make([]byte, 5)
+	got, err := packActions(spec, actions, "Step", "", small)
+	if err != nil || !bytes.Equal(got, referencePack(actions)) || &got[0] == &small[0] {
+		t.Fatalf("into a too small buffer: %v, %v", got, err)
+	}
+	big := bytes.Repeat([]byte{0xEE}, 40)
+	got, err = packActions(spec, actions, "Step", "", big)
+	if err != nil || !bytes.Equal(got, referencePack(actions)) || &got[0] != &big[0] || big[24] != 0xEE {
+		t.Fatalf("into a big enough buffer: %v, %v", got, err)
+	}
+	for _, bad := range [][]int32{{3, 0, 1, 2, 1}, {3, 0, 1, 2, 4, 0}, {-1, 0, 0, 0, 0, 0}} {
+		if _, err := packActions(spec, bad, "Step", "", big); Code(err) != codes.InvalidArgument {
+			t.Fatalf("actions %v: %v", bad, err)
 		}
 	}
 }

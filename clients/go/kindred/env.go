@@ -36,6 +36,11 @@ type VectorEnv struct {
 	// answered is the session_step of the last answer (Reset or Step); valid once known.
 	answered uint64
 	known    bool
+	// The packed actions, the request and its expected_step, reused from step to step (under
+	// lease.mu) so that a step allocates none of them: see stepLocked.
+	packed []byte
+	req    *pb.StepRequest
+	next   uint64
 }
 
 // lease is what the server holds for one VectorEnv, kept apart from the VectorEnv so that the
@@ -51,7 +56,8 @@ type lease struct {
 
 func newVectorEnv(c *Client, sessionID string, spec *Spec, streaming bool) *VectorEnv {
 	l := &lease{client: c, sessionID: sessionID}
-	e := &VectorEnv{client: c, sessionID: sessionID, spec: spec, streaming: streaming, lease: l}
+	e := &VectorEnv{client: c, sessionID: sessionID, spec: spec, streaming: streaming, lease: l,
+		req: &pb.StepRequest{SessionId: sessionID}}
 	// The cleanup holds the lease, never the VectorEnv, or the VectorEnv could not become unreachable.
 	e.cleanup = runtime.AddCleanup(e, func(l *lease) { go l.close() }, l)
 	return e
@@ -153,13 +159,7 @@ func (e *VectorEnv) decode(r *pb.StepResponse, method string, into *Batch) (b *B
 // Step advances every copy by one step. actions is int32 [copies, agents, dimensions],
 // row-major (Spec().ActionLen() values); values of dimension d lie in [0, ActionNVec[d]).
 // Wrong lengths and out-of-range values are codes.InvalidArgument before anything is sent.
-func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
-	buf, err := packActions(e.spec, actions, "Step", e.client.target)
-	if err != nil {
-		return nil, err
-	}
-	return e.StepRaw(buf)
-}
+func (e *VectorEnv) Step(actions []int32) (*Batch, error) { return e.StepInto(actions, nil) }
 
 // StepInto is Step decoding into b, a batch the caller owns, and returns b (a new batch when b
 // is nil). Each call overwrites b: its observations' Raw bytes, rewards and flags are written
@@ -167,23 +167,35 @@ func (e *VectorEnv) Step(actions []int32) (*Batch, error) {
 // bytes set), so that once b has held an answer of the session the decode allocates nothing.
 // Keep one batch per session (or two, alternating, to keep the previous step) and copy what
 // must outlive the next call. The values equal Step's, bit for bit; errors are Step's.
+//
+// The actions are packed into a buffer the VectorEnv keeps from step to step and sent in its one
+// request, so that StepInto allocates only what gRPC allocates for the call (and the unary
+// call's deadline), none of its own (TestStepIntoAllocatesOnlyGRPCs).
 func (e *VectorEnv) StepInto(actions []int32, b *Batch) (*Batch, error) {
-	buf, err := packActions(e.spec, actions, "Step", e.client.target)
+	e.lease.mu.Lock()
+	defer e.lease.mu.Unlock()
+	buf, err := packActions(e.spec, actions, "Step", e.client.target, e.packed)
 	if err != nil {
 		return nil, err
 	}
-	return e.StepRawInto(buf, b)
+	e.packed = buf
+	return e.stepLocked(buf, b)
 }
 
-// packActions checks actions against the spec and packs them as little-endian int32 bytes.
-func packActions(s *Spec, actions []int32, method, target string) ([]byte, error) {
+// packActions checks actions against the spec and packs them as little-endian int32 bytes into
+// buf (reslicing it when its capacity suffices, else into a new slice), which it returns.
+func packActions(s *Spec, actions []int32, method, target string, buf []byte) ([]byte, error) {
 	if len(actions) != s.ActionLen() {
 		return nil, newError(codes.InvalidArgument, method, target,
 			"actions must have %d int32 values = [copies %d, agents %d, action dimensions %d] for %s, got %d",
 			s.ActionLen(), s.NumCopies, s.NumAgents, len(s.ActionNVec), s.WorldID, len(actions))
 	}
 	dims := len(s.ActionNVec)
-	buf := make([]byte, 4*len(actions))
+	if n := 4 * len(actions); cap(buf) >= n {
+		buf = buf[:n]
+	} else {
+		buf = make([]byte, n)
+	}
 	for i, v := range actions {
 		if n := s.ActionNVec[i%dims]; v < 0 || v >= n {
 			c, a, d := i/(dims*s.NumAgents), (i/dims)%s.NumAgents, i%dims
@@ -207,15 +219,33 @@ func (e *VectorEnv) StepRaw(actions []byte) (*Batch, error) { return e.StepRawIn
 func (e *VectorEnv) StepRawInto(actions []byte, b *Batch) (*Batch, error) {
 	e.lease.mu.Lock()
 	defer e.lease.mu.Unlock()
-	req := &pb.StepRequest{SessionId: e.sessionID, Actions: actions}
+	return e.stepLocked(actions, b)
+}
+
+// stepLocked sends one step (lease.mu held) and decodes its answer into b (see StepInto).
+//
+// It sends the VectorEnv's one StepRequest, and StepInto's actions are packed into one buffer:
+// reusing both from step to step is safe because grpc-go is done with a request message once the
+// call that sent it returns (checked in grpc-go v1.79.1, stream.go): SendMsg (the stream's Send;
+// Invoke for a unary call) marshals the message before it returns (prepareMsg -> encode -> the
+// proto codec's Marshal, which copies it into gRPC's own buffers), and the transport, the retry
+// buffer and the binary log use those buffers, never the message. Only a stats handler or
+// grpc.EnableTracing's lazy trace log keep the message itself (SendMsg's doc: "Tracing libraries
+// and stats handlers may use the message lazily"): this client installs no stats handler, and
+// with EnableTracing on (off by default) /debug/requests could show a later step's actions,
+// nothing more.
+func (e *VectorEnv) stepLocked(actions []byte, b *Batch) (*Batch, error) {
+	req := e.req
+	req.Actions, req.ExpectedStep = actions, nil
+	defer func() { req.Actions, req.ExpectedStep = nil, nil }() // the caller's bytes are not kept
 	if !e.streaming {
 		const method = "Step"
 		if err := e.checkOpen(method); err != nil {
 			return nil, err
 		}
 		if e.known {
-			next := e.answered + 1
-			req.ExpectedStep = &next
+			e.next = e.answered + 1
+			req.ExpectedStep = &e.next
 		}
 		ctx, cancel := e.client.callCtx(context.Background())
 		defer cancel()
@@ -278,6 +308,9 @@ type stepStream[Req any] struct {
 	cancel   context.CancelFunc
 	stream   grpc.BidiStreamingClient[Req, pb.StepResponse]
 	timedOut atomic.Bool
+	// timer cancels the stream when an answer takes longer than the client's timeout; one for
+	// the stream's life (made on its first call), re-armed per call, so a call allocates none.
+	timer *time.Timer
 }
 
 // openStream opens a step stream with open (the stub's StepStream or StepSeatStream).
@@ -295,11 +328,12 @@ func openStream[Req any](c *Client, method string,
 func (s *stepStream[Req]) call(req *Req) (*pb.StepResponse, error) {
 	c := s.client
 	if c.timeout > 0 {
-		timer := time.AfterFunc(c.timeout, func() {
-			s.timedOut.Store(true)
-			s.cancel()
-		})
-		defer timer.Stop()
+		if s.timer == nil {
+			s.timer = time.AfterFunc(c.timeout, s.expire)
+		} else {
+			s.timer.Reset(c.timeout)
+		}
+		defer s.timer.Stop()
 	}
 	if err := s.stream.Send(req); err != nil && !errors.Is(err, io.EOF) {
 		return nil, s.fail(err)
@@ -315,6 +349,12 @@ func (s *stepStream[Req]) call(req *Req) (*pb.StepResponse, error) {
 	return r, nil
 }
 
+// expire is the timer's: the answer is late, the stream is cancelled (its Recv fails).
+func (s *stepStream[Req]) expire() {
+	s.timedOut.Store(true)
+	s.cancel()
+}
+
 func (s *stepStream[Req]) fail(err error) *Error {
 	c := s.client
 	if s.timedOut.Load() {
@@ -324,6 +364,9 @@ func (s *stepStream[Req]) fail(err error) *Error {
 }
 
 func (s *stepStream[Req]) close() {
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 	_ = s.stream.CloseSend()
 	s.cancel()
 }

@@ -11,3 +11,10 @@ func (s *Spec) Decode(r *pb.StepResponse) (*Batch, error) { return s.decode(r, "
 
 // DecodeInto is the decode of StepInto.
 func (s *Spec) DecodeInto(r *pb.StepResponse, b *Batch) error { return s.decodeInto(r, "Step", b) }
+
+// HeldActions are the action bytes the VectorEnv's request still refers to between steps (none:
+// it lets the caller's go after each step).
+func (e *VectorEnv) HeldActions() []byte { return e.req.Actions }
+
+// HeldActions: as VectorEnv's.
+func (e *SeatEnv) HeldActions() []byte { return e.req.Actions }

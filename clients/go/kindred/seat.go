@@ -43,6 +43,12 @@ type SeatEnv struct {
 	stream   *stepStream[pb.StepSeatRequest]
 	answered uint64 // the session_step of the last answer
 	left     bool
+	// The packed actions, the request and its expected_step, reused from step to step (under
+	// mu) as a VectorEnv's are (see VectorEnv.stepLocked: gRPC is done with a request message
+	// once the call that sent it returns).
+	packed []byte
+	req    *pb.StepSeatRequest
+	next   uint64
 }
 
 // JoinSeat takes a seat of a match with its join token (SeatGrant.JoinToken, handed over by
@@ -80,7 +86,8 @@ func (c *Client) JoinSeat(ctx context.Context, sessionID, seat, joinToken string
 		return nil, err
 	}
 	e := &SeatEnv{client: c, sessionID: sessionID, token: joinToken, spec: spec, agents: ints(r.Seat.Agents),
-		joined: joined, streaming: !o.Unary, JoinResponse: r, answered: r.Observation.SessionStep}
+		joined: joined, streaming: !o.Unary, JoinResponse: r, answered: r.Observation.SessionStep,
+		req: &pb.StepSeatRequest{SessionId: sessionID, Seat: r.Seat.Name, JoinToken: joinToken}}
 	c.mu.Lock()
 	c.seats[e] = struct{}{}
 	c.mu.Unlock()
@@ -112,22 +119,19 @@ func (e *SeatEnv) Streaming() bool { return e.streaming }
 // dimensions] row-major (Spec().ActionLen() values), and returns the seat's part of the step
 // once the world has stepped. Wrong lengths and out-of-range values are codes.InvalidArgument
 // before anything is sent.
-func (e *SeatEnv) Step(actions []int32) (*Batch, error) {
-	buf, err := packActions(e.spec, actions, "StepSeat", e.client.target)
-	if err != nil {
-		return nil, err
-	}
-	return e.StepRaw(buf)
-}
+func (e *SeatEnv) Step(actions []int32) (*Batch, error) { return e.StepInto(actions, nil) }
 
 // StepInto is Step decoding into b, a batch the caller owns (see VectorEnv.StepInto); it
-// returns b (a new batch when b is nil).
+// returns b (a new batch when b is nil). The actions are packed into a buffer the seat keeps.
 func (e *SeatEnv) StepInto(actions []int32, b *Batch) (*Batch, error) {
-	buf, err := packActions(e.spec, actions, "StepSeat", e.client.target)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	buf, err := packActions(e.spec, actions, "StepSeat", e.client.target, e.packed)
 	if err != nil {
 		return nil, err
 	}
-	return e.StepRawInto(buf, b)
+	e.packed = buf
+	return e.stepLocked(buf, b)
 }
 
 // StepRaw submits actions already packed as little-endian int32 bytes, unchecked: the server
@@ -145,7 +149,14 @@ func (e *SeatEnv) StepRaw(actions []byte) (*Batch, error) { return e.StepRawInto
 func (e *SeatEnv) StepRawInto(actions []byte, b *Batch) (*Batch, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	req := &pb.StepSeatRequest{SessionId: e.sessionID, Seat: e.Seat(), JoinToken: e.token, Actions: actions}
+	return e.stepLocked(actions, b)
+}
+
+// stepLocked submits one step (mu held) and decodes the seat's part of it into b.
+func (e *SeatEnv) stepLocked(actions []byte, b *Batch) (*Batch, error) {
+	req := e.req
+	req.Actions, req.ExpectedStep = actions, nil
+	defer func() { req.Actions, req.ExpectedStep = nil, nil }() // the caller's bytes are not kept
 	method := "StepSeatStream"
 	if !e.streaming {
 		method = "StepSeat"
@@ -162,8 +173,8 @@ func (e *SeatEnv) StepRawInto(actions []byte, b *Batch) (*Batch, error) {
 				return nil, err
 			}
 		}
-		next := e.answered + 1 // a late seat gets the step it missed at once (see StepRaw)
-		req.ExpectedStep = &next
+		e.next = e.answered + 1 // a late seat gets the step it missed at once (see StepRaw)
+		req.ExpectedStep = &e.next
 		if r, err = e.stream.call(req); err != nil {
 			e.stream.close() // a failed request ends the stream; the next step opens another
 			e.stream = nil
@@ -192,8 +203,8 @@ func (e *SeatEnv) StepRawInto(actions []byte, b *Batch) (*Batch, error) {
 func (e *SeatEnv) unary(req *pb.StepSeatRequest) (*pb.StepResponse, error) {
 	const method = "StepSeat"
 	c := e.client
-	next := e.answered + 1
-	req.ExpectedStep = &next
+	e.next = e.answered + 1
+	req.ExpectedStep = &e.next
 	var last error
 	for attempt := 0; attempt < 2; attempt++ {
 		ctx, cancel := c.callCtx(context.Background())

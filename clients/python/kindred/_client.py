@@ -354,6 +354,33 @@ def _bytes_of(array: np.ndarray) -> np.ndarray:
     return array.reshape(-1).view(np.uint8)
 
 
+def check_out(infos: Mapping[str, TensorInfo], out) -> Optional[Mapping[str, np.ndarray]]:
+    """``out`` of a ``step``/``reset`` if every array fits its observation in ``infos`` (batch
+    shape, dtype, C-contiguous, writeable), else a precise ``TypeError``/``ValueError``."""
+    if out is None:
+        return None
+    if not isinstance(out, Mapping):
+        raise TypeError(f"out must be a dict of observation name -> numpy array, got {type(out).__name__}")
+    for name, array in out.items():
+        info = infos.get(name)
+        if info is None:
+            raise ValueError(f"out: '{name}' is not an observation of this session "
+                             f"(it has {', '.join(infos)})")
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"out['{name}'] must be a numpy array, got {type(array).__name__}")
+        if array.dtype != info.dtype:
+            raise TypeError(f"out['{name}'] has dtype {array.dtype}; the observation is {info.dtype}")
+        if array.shape != info.batch_shape:
+            raise ValueError(f"out['{name}'] has shape {list(array.shape)}; the observation is "
+                             f"{list(info.batch_shape)}")
+        if not array.flags.c_contiguous:
+            raise ValueError(f"out['{name}'] must be C-contiguous (np.ascontiguousarray, or "
+                             "observation_buffers())")
+        if not array.flags.writeable:
+            raise ValueError(f"out['{name}'] is read-only")
+    return out
+
+
 class VectorEnv:
     """A batched session: ``num_copies`` copies of a world, each with ``num_agents`` agents.
 
@@ -627,28 +654,7 @@ class VectorEnv:
     def _check_out(self, out) -> Optional[Mapping[str, np.ndarray]]:
         """``out`` of ``step``/``reset`` if every array fits its observation, else a precise
         ``TypeError``/``ValueError``, raised before anything is sent."""
-        if out is None:
-            return None
-        if not isinstance(out, Mapping):
-            raise TypeError(f"out must be a dict of observation name -> numpy array, got {type(out).__name__}")
-        for name, array in out.items():
-            info = self.observation_infos.get(name)
-            if info is None:
-                raise ValueError(f"out: '{name}' is not an observation of this session "
-                                 f"(it has {', '.join(self.observation_infos)})")
-            if not isinstance(array, np.ndarray):
-                raise TypeError(f"out['{name}'] must be a numpy array, got {type(array).__name__}")
-            if array.dtype != info.dtype:
-                raise TypeError(f"out['{name}'] has dtype {array.dtype}; the observation is {info.dtype}")
-            if array.shape != info.batch_shape:
-                raise ValueError(f"out['{name}'] has shape {list(array.shape)}; the observation is "
-                                 f"{list(info.batch_shape)}")
-            if not array.flags.c_contiguous:
-                raise ValueError(f"out['{name}'] must be C-contiguous (np.ascontiguousarray, or "
-                                 "observation_buffers())")
-            if not array.flags.writeable:
-                raise ValueError(f"out['{name}'] is read-only")
-        return out
+        return check_out(self.observation_infos, out)
 
     def _decode(self, r: pb.StepResponse, out: Optional[Mapping[str, np.ndarray]] = None):
         self._session_step = int(r.session_step)

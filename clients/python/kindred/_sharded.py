@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import socket
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
-from ._client import BaseClient, VectorEnv
+from ._client import BaseClient, VectorEnv, check_out
 from ._errors import KindredError
 
 
@@ -53,7 +54,8 @@ class ShardedVectorEnv:
     actions from its own thread (each shard on its own ``StepStream``), so the servers step
     concurrently; the answers are concatenated in copy order. ``reset`` and ``step`` return what
     :class:`kindred.VectorEnv` returns, shaped for all the copies; episode statistics carry global
-    copy indices.
+    copy indices. With ``out=`` (:meth:`observation_buffers`) each shard decodes its observations
+    straight into its rows of your arrays, which are returned themselves (nothing concatenated).
 
     Each shard is created with ``first_copy`` = the global index of its first copy, so copy ``c``
     plays bit for bit the episodes copy ``c`` plays in the same environment on one server (same
@@ -114,7 +116,9 @@ class ShardedVectorEnv:
         self.action_nvec = e0.action_nvec
         self.action_names = e0.action_names
         self.action_shape = (total, e0.num_agents, len(e0.action_nvec))
-        self.observation_infos = e0.observation_infos
+        # the shards' tensors, batch shapes counting every copy
+        self.observation_infos = {name: replace(t, batch_shape=(total,) + t.batch_shape[1:])
+                                  for name, t in e0.observation_infos.items()}
         self.autoreset = e0.autoreset
         self.max_steps = e0.max_steps
         self.config = e0.config
@@ -124,11 +128,15 @@ class ShardedVectorEnv:
         self._closed = False
 
     # -- calls -----------------------------------------------------------------------------
-    def reset(self, seed: Optional[int] = None, copies: Optional[Iterable[int]] = None):
+    def reset(self, seed: Optional[int] = None, copies: Optional[Iterable[int]] = None,
+              out: Optional[Mapping[str, np.ndarray]] = None):
         """Resets every copy, or the listed ones (global indices); only the shards holding a
         listed copy are called. A new ``seed`` with a copy list must list a copy of every shard
-        (a shard takes a new seed only with a Reset): ``INVALID_ARGUMENT`` otherwise."""
+        (a shard takes a new seed only with a Reset): ``INVALID_ARGUMENT`` otherwise. ``out``: as
+        in :meth:`step`; the rows of the shards a partial reset does not call are set to those
+        shards' last observations (for a step decoded with ``out``: what its arrays hold)."""
         self._check_open("Reset")
+        out = check_out(self.observation_infos, out)
         n = len(self.shards)
         local: List[Optional[List[int]]] = [None] * n
         if copies is not None:
@@ -147,8 +155,10 @@ class ShardedVectorEnv:
                         raise KindredError("INVALID_ARGUMENT", "copies: a Reset with a new seed must list at least "
                                            f"one copy of every shard; none of {sh.copy_range} (server {sh.target}) "
                                            "is listed. Reset all copies with the new seed, or list one copy per shard")
-        calls = {s: (lambda e=self.envs[s], l=local[s]: e.reset(seed, l)) for s in range(n)
-                 if local[s] is None or local[s]}
+                if any(not lst and self._last[s] is None for s, lst in enumerate(local)):
+                    raise KindredError("FAILED_PRECONDITION", "reset all copies before resetting some")
+        calls = {s: (lambda e=self.envs[s], l=local[s], o=self._rows(out, s): e.reset(seed, l, out=o))
+                 for s in range(n) if local[s] is None or local[s]}
         answers = self._gather("Reset", calls)
         parts = []
         for s in range(n):
@@ -159,25 +169,55 @@ class ShardedVectorEnv:
                 part = (obs, rewards, _zeros_bool(self.shards[s].copies), _zeros_bool(self.shards[s].copies), info)
             else:
                 part = _untouched(self._last[s])
+                rows = self._rows(out, s)
+                if rows:
+                    for name, dst in rows.items():
+                        src = part[0][name]
+                        if src.ctypes.data != dst.ctypes.data:  # (not when decoded into these very rows)
+                            np.copyto(dst, src)
+                    part = ({**part[0], **rows},) + part[1:]
             self._last[s] = part
             parts.append(part)
-        obs, _, _, _, info = self._merge(parts)
+        obs, _, _, _, info = self._merge(parts, out)
         return obs, info
 
-    def step(self, actions):
+    def step(self, actions, out: Optional[Mapping[str, np.ndarray]] = None):
         """Advances every copy; ``actions`` shaped ``[copies, agents, action_dims]`` (or
-        ``[copies, agents]`` with one action dimension)."""
+        ``[copies, agents]`` with one action dimension).
+
+        ``out``: as :meth:`kindred.VectorEnv.step`'s, for all the copies (a dict observation name
+        -> numpy array you own with the observation's batch shape and dtype, C-contiguous and
+        writeable; :meth:`observation_buffers` makes one): each shard decodes those observations
+        straight into its rows of your arrays (copies ``[first_copy, first_copy + copies)``), and
+        the returned dict holds your arrays themselves. The other observations, the rewards, flags
+        and ``info`` are concatenated as without ``out``. A wrong array is a ``TypeError`` or
+        ``ValueError`` before anything is sent."""
         self._check_open("Step")
+        out = check_out(self.observation_infos, out)
         a = np.asarray(actions)
         if a.ndim == 0 or a.shape[0] != self.num_copies:
             raise KindredError("INVALID_ARGUMENT", f"actions: got shape {tuple(a.shape)}; expected "
                                f"{self.action_shape} (copies first)")
-        calls = {s: (lambda e=self.envs[s], x=a[sh.first_copy:sh.first_copy + sh.copies]: e.step(x))
+        calls = {s: (lambda e=self.envs[s], x=a[sh.first_copy:sh.first_copy + sh.copies], o=self._rows(out, s):
+                     e.step(x, out=o))
                  for s, sh in enumerate(self.shards)}
         answers = self._gather("Step", calls)
         parts = [answers[s] for s in range(len(self.shards))]
         self._last = list(parts)
-        return self._merge(parts)
+        return self._merge(parts, out)
+
+    def observation_buffers(self) -> Dict[str, np.ndarray]:
+        """One zeroed, writeable array per observation, shaped for all the copies and typed as
+        ``step`` returns it: pass the dict (or part of it) as ``out=`` to ``step`` and ``reset``."""
+        return {name: np.zeros(t.batch_shape, t.dtype) for name, t in self.observation_infos.items()}
+
+    def _rows(self, out: Optional[Mapping[str, np.ndarray]], s: int) -> Optional[Dict[str, np.ndarray]]:
+        """Shard ``s``'s rows of the caller's arrays: views (C-contiguous, writeable) the shard
+        decodes into."""
+        if out is None:
+            return None
+        sh = self.shards[s]
+        return {name: array[sh.first_copy:sh.first_copy + sh.copies] for name, array in out.items()}
 
     def _gather(self, method: str, calls: Dict[int, Any]) -> Dict[int, Any]:
         futures = {s: self._pool.submit(fn) for s, fn in calls.items()}
@@ -192,8 +232,12 @@ class ShardedVectorEnv:
             raise failure
         return out
 
-    def _merge(self, parts: List[tuple]):
-        obs = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
+    def _merge(self, parts: List[tuple], out: Optional[Mapping[str, np.ndarray]] = None):
+        """One answer for all the copies from the shards' (``parts``, in copy order); the
+        observations in ``out`` are already in the caller's arrays (each shard decoded into its
+        rows), the others are concatenated."""
+        obs = {k: out[k] if out is not None and k in out else np.concatenate([p[0][k] for p in parts])
+               for k in parts[0][0]}
         rewards = np.concatenate([p[1] for p in parts])
         terminated = np.concatenate([p[2] for p in parts])
         truncated = np.concatenate([p[3] for p in parts])

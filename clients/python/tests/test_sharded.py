@@ -103,3 +103,13 @@ def test_resolve_all_lists_every_address():
     with pytest.raises(kindred.KindredError) as e:
         kindred.resolve_all("localhost")
     assert e.value.code == "INVALID_ARGUMENT"
+
+
+def test_a_partial_reset_first_fails_before_any_shard_is_called(servers):
+    with kindred.ShardedVectorEnv([s.target for s in servers], "energy.s1", ENERGY, 6, seed=3) as env:
+        with pytest.raises(kindred.KindredError, match="reset all copies before resetting some") as e:
+            env.reset(copies=[0, 1])
+        assert e.value.code == "FAILED_PRECONDITION"
+        assert [shard._session_step for shard in env.envs] == [None, None, None], "no shard was reset"
+        env.reset()
+        env.reset(copies=[0, 1])  # once every copy has been reset
