@@ -121,8 +121,9 @@ final class EnvSessions {
   /**
    * Runs {@code step} (a Step on the caller's session, through {@link #withSession}; it answers
    * the call itself, failures included) where {@code placement} says: on this thread when the
-   * session's last Step took at most {@link StepPlacement#INLINE_NANOS} and its lock is free now,
-   * else on a worker. How long it takes, from here to its answer, is the next Step's hint. An id
+   * session's steps take at most {@link StepPlacement#INLINE_NANOS} ({@link Session#typicalStepNanos})
+   * and its lock is free now, else on a worker. How long it takes, from here to its answer, feeds
+   * that hint. An id
    * that finds no session leaves the answer (its error) to {@code step}, on a worker.
    */
   void place(StepPlacement placement, Principal caller, String sessionId, Runnable step) {
@@ -141,7 +142,7 @@ final class EnvSessions {
         s.stepTook(System.nanoTime() - t0);
       }
     };
-    placement.run(s.lastStepNanos(), task -> registry.runIfFree(s, task), timed);
+    placement.run(s.typicalStepNanos(), task -> registry.runIfFree(s, task), timed);
   }
 
   /** The caller's open sessions, by id. */

@@ -15,18 +15,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * StepStream calls on the connection's I/O thread (the Netty event loop that read the request),
  * and this class decides, per request, where the step runs:
  * <ul>
- *   <li>right there, when the session's previous step took at most {@link #INLINE_NANOS} and no
- *       other call holds the session now: no hand-off to a worker thread and no second hand-off
+ *   <li>right there, when the session's steps take at most {@link #INLINE_NANOS} (the shortest
+ *       of its last four; see {@code Session.typicalStepNanos}) and no other call holds it now: no hand-off to a worker thread and no second hand-off
  *       back to the I/O thread to write the response. Measured on the 2-vCPU bench machine, that
  *       is about a fifth more steps per second for S1 with 32 copies (docs/benchmarks.md);</li>
  *   <li>on a worker thread otherwise: a session's first step (its length is not known yet), a
- *       session whose last step was long, and one whose lock another call holds (the I/O thread
- *       never waits for a lock).</li>
+ *       session whose steps are long, and one whose lock another call holds (the I/O thread never
+ *       waits for a lock).</li>
  * </ul>
  * Other connections served by the same I/O thread therefore wait for at most about one short
- * step; a long step never holds them up. A session that alternates short and long steps costs
- * them one long step at most per change, and each step's work is bounded by the session's
- * admission ({@code max_call_work}).
+ * step; a session whose steps are long never holds them up. One whose steps are mostly short
+ * can hold them up by its occasional long step (an autoreset of many copies, say), whose work is
+ * bounded by the session's admission ({@code max_call_work}).
  */
 final class StepPlacement implements AutoCloseable {
   /** Steps that took at most this long last time run on the I/O thread: 1 ms. */
@@ -67,15 +67,16 @@ final class StepPlacement implements AutoCloseable {
   }
 
   /**
-   * Runs {@code step} exactly once: here, under the session's lock, when the session's previous
-   * step took at most {@link #INLINE_NANOS} and the lock is free; otherwise on a worker thread,
-   * in the call's gRPC context (its deadline and cancellation).
+   * Runs {@code step} exactly once: here, under the session's lock, when the session's steps
+   * take at most {@link #INLINE_NANOS} and the lock is free; otherwise on a worker thread, in
+   * the call's gRPC context (its deadline and cancellation).
    *
-   * @param lastStepNanos how long the session's previous step took; {@link Long#MAX_VALUE} when
-   *                      unknown (the session is not found, or has not stepped yet)
+   * @param stepNanos how long the session's steps take
+   *                  ({@link dev.kindred.server.core.Session#typicalStepNanos}); {@link Long#MAX_VALUE}
+   *                  when unknown (the session is not found, or has not stepped yet)
    */
-  void run(long lastStepNanos, Lock lock, Runnable step) {
-    if (lastStepNanos <= INLINE_NANOS && lock.runIfFree(step)) {
+  void run(long stepNanos, Lock lock, Runnable step) {
+    if (stepNanos <= INLINE_NANOS && lock.runIfFree(step)) {
       return;
     }
     workers.execute(Context.current().wrap(step));

@@ -1,6 +1,8 @@
 package dev.kindred.server.core;
 
 import dev.kindred.server.core.Connections.Connection;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,8 +38,9 @@ public final class Session<T extends SessionState> {
   /** Written under {@link #lock}; read under it (and without it by the sweeper's pre-check). */
   volatile boolean closed;
   private volatile long lastUsedNanos;
-  /** How long its last step took, {@link Long#MAX_VALUE} before the first: a hint, read without the lock. */
-  private volatile long lastStepNanos = Long.MAX_VALUE;
+  /** How long its last {@link #RECENT_STEPS} steps took (a ring; {@link Long#MAX_VALUE}: none yet). */
+  private final AtomicLongArray recentSteps = new AtomicLongArray(RECENT_STEPS);
+  private final AtomicInteger nextStep = new AtomicInteger();
 
   Session(SessionKind<T> kind, String id, String worldId, String client, Caller owner, int copies, long nowNanos,
       SessionCancellation cancellation) {
@@ -90,17 +93,36 @@ public final class Session<T extends SessionState> {
     connection = c;
   }
 
+  /** Steps {@link #typicalStepNanos()} looks back over. */
+  public static final int RECENT_STEPS = 4;
+
   /**
-   * How long the session's last step took, {@link Long#MAX_VALUE} before the first: where the
-   * next one runs is chosen by it (a hint; read without the lock).
+   * How long a step of this session takes when nothing gets in its way: the shortest of its last
+   * {@value #RECENT_STEPS} steps; before it has stepped that often, the longest of its steps so
+   * far ({@link Long#MAX_VALUE} before the first). A hint for where the next step runs, read
+   * without the lock: a pause that lengthens one step (a garbage collection, the thread
+   * preempted) does not change it, while a session whose steps are long shows as long at once.
    */
-  public long lastStepNanos() {
-    return lastStepNanos;
+  public long typicalStepNanos() {
+    int recorded = nextStep.get();
+    boolean full = recorded >= RECENT_STEPS || recorded < 0; // < 0: the count wrapped around
+    int n = full ? RECENT_STEPS : recorded;
+    if (n == 0) {
+      return Long.MAX_VALUE;
+    }
+    long min = Long.MAX_VALUE;
+    long max = 0;
+    for (int i = 0; i < n; i++) {
+      long v = recentSteps.get(i);
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    return full ? min : max;
   }
 
   /** Records how long a step of this session took. */
   public void stepTook(long nanos) {
-    lastStepNanos = nanos;
+    recentSteps.set(Math.floorMod(nextStep.getAndIncrement(), RECENT_STEPS), nanos);
   }
 
   /** What the session holds; only touch it while holding {@link #lock}. */

@@ -205,4 +205,29 @@ class SessionRegistryTest {
     assertNull(r.find(A, alices.id(), alice));
     assertEquals(2, r.size());
   }
+
+  /**
+   * Where the next step runs is chosen by how long the session's steps take: unknown before the
+   * first, the longest so far until there are four, then the shortest of the last four, so one
+   * paused step does not count as a long session while four long ones in a row do.
+   */
+  @Test
+  void typicalStepLengthIgnoresOnePauseButNotALongSession() {
+    Session<Held> s = open(A, "");
+    assertEquals(Long.MAX_VALUE, s.typicalStepNanos(), "before the first step");
+    s.stepTook(300_000);
+    s.stepTook(5_000_000);
+    assertEquals(5_000_000, s.typicalStepNanos(), "fewer than four steps: the longest");
+    s.stepTook(310_000);
+    s.stepTook(290_000);
+    assertEquals(290_000, s.typicalStepNanos(), "four steps: the shortest");
+    s.stepTook(40_000_000); // a pause
+    assertEquals(290_000, s.typicalStepNanos());
+    for (int i = 0; i < Session.RECENT_STEPS - 2; i++) {
+      s.stepTook(3_000_000 + i);
+      assertEquals(290_000, s.typicalStepNanos(), "a short step among the last four");
+    }
+    s.stepTook(2_000_000);
+    assertEquals(2_000_000, s.typicalStepNanos(), "the last four all long");
+  }
 }
