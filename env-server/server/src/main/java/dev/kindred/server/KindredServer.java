@@ -164,8 +164,9 @@ public final class KindredServer implements AutoCloseable {
         config.maxMessageBytes() / 4), dataFiles, config.creationThreads(), config.creationQueue());
     ForkJoinPool stepPool = config.stepThreads() > 1 ? stepPool(config.stepThreads()) : null;
     StepPlacement placement = new StepPlacement();
-    // Step and StepStream calls run on the I/O thread; each step then goes where StepPlacement says.
-    builder.callExecutor(StepPlacement.callExecutors());
+    // Step and StepStream calls run on the I/O thread (each step then goes where StepPlacement says),
+    // every other call on StepPlacement's workers.
+    builder.directExecutor().callExecutor(placement.callExecutors());
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("deprecation")
     io.grpc.BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();

@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Which thread steps a session. {@link KindredServer} has gRPC deliver the kindred.v1 Step and
- * StepStream calls on the connection's I/O thread (the Netty event loop that read the request),
- * and this class decides, per request, where the step runs:
+ * Which thread runs a call. gRPC delivers the kindred.v1 Step and StepStream calls on the
+ * connection's I/O thread (the Netty event loop that read the request) and every other call on a
+ * worker ({@link #callExecutors}); for a Step this class decides, per request, where it runs:
  * <ul>
  *   <li>right there, when the session's steps take at most {@link #INLINE_NANOS} (the shortest
  *       of its last four; see {@code Session.typicalStepNanos}) and no other call holds it now: no hand-off to a worker thread and no second hand-off
@@ -36,9 +36,6 @@ final class StepPlacement implements AutoCloseable {
   static final Set<String> IO_THREAD_METHODS = Set.of(EnvServiceGrpc.getStepMethod().getFullMethodName(),
       EnvServiceGrpc.getStepStreamMethod().getFullMethodName());
 
-  /** Runs what it is given at once, on the calling thread. */
-  private static final Executor DIRECT = Runnable::run;
-
   /** Steps on a session's lock, when it is free now: true when the step ran. */
   @FunctionalInterface
   interface Lock {
@@ -50,18 +47,24 @@ final class StepPlacement implements AutoCloseable {
   StepPlacement() {
     AtomicInteger n = new AtomicInteger();
     this.workers = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "kindred-step-worker-" + n.incrementAndGet());
+      Thread t = new Thread(r, "kindred-call-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
   }
 
-  /** gRPC's call executor: direct for {@link #IO_THREAD_METHODS}, the server's default for the rest. */
-  static ServerCallExecutorSupplier callExecutors() {
+  /**
+   * gRPC's call executors, for a server whose own executor is direct
+   * ({@code ServerBuilder.directExecutor()}): the I/O thread (null: the server's own) for
+   * {@link #IO_THREAD_METHODS}, a worker for every other call. That way even a unary Step reaches
+   * its handler without a hand-off: with a server executor that is not direct, gRPC looks each
+   * call's method up on that executor before it asks for the call's own.
+   */
+  ServerCallExecutorSupplier callExecutors() {
     return new ServerCallExecutorSupplier() {
       @Override
       public <ReqT, RespT> Executor getExecutor(io.grpc.ServerCall<ReqT, RespT> call, io.grpc.Metadata metadata) {
-        return IO_THREAD_METHODS.contains(call.getMethodDescriptor().getFullMethodName()) ? DIRECT : null;
+        return IO_THREAD_METHODS.contains(call.getMethodDescriptor().getFullMethodName()) ? null : workers;
       }
     };
   }
@@ -82,7 +85,7 @@ final class StepPlacement implements AutoCloseable {
     workers.execute(Context.current().wrap(step));
   }
 
-  /** Stops the workers once the steps they run have ended (the server has drained its calls before). */
+  /** Stops the workers once the calls they run have ended (the server has drained its calls before). */
   @Override
   public void close() {
     workers.shutdown();

@@ -86,7 +86,7 @@ class StepPlacementTest {
       for (int i = 0; i < 20; i++) {
         stepWithin(stubB, idB, 10);
       }
-      assertTrue(quick.stepThreads.get(0).startsWith("kindred-step-worker-"),
+      assertTrue(quick.stepThreads.get(0).startsWith("kindred-call-"),
           "a session's first step runs on a worker: " + quick.stepThreads);
       assertTrue(quick.stepThreads.stream().skip(1).anyMatch(t -> t.startsWith("test-io")),
           "later short steps run on the I/O thread: " + quick.stepThreads);
@@ -97,7 +97,7 @@ class StepPlacementTest {
         CompletableFuture<StepResponse> held = CompletableFuture.supplyAsync(() -> stepWithin(stubA, idA, 60));
         assertTrue(slow.waiting.await(20, TimeUnit.SECONDS), "A's step reached the gate");
         String where = slow.stepThreads.get(slow.stepThreads.size() - 1);
-        assertTrue(where.startsWith("kindred-step-worker-"), "round " + round + ": A's step runs on " + where);
+        assertTrue(where.startsWith("kindred-call-"), "round " + round + ": A's step runs on " + where);
         for (int i = 0; i < 5; i++) {
           stepWithin(stubB, idB, 10); // B goes on while A's step is held
         }
