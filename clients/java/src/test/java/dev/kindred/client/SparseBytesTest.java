@@ -107,7 +107,7 @@ class SparseBytesTest {
     java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(2);
     try {
       for (int round = 0; round < 40; round++) {
-        int n = r.nextBoolean() ? r.nextInt(2000) : 300_000 + r.nextInt(100_000);
+        int n = r.nextBoolean() ? r.nextInt(2000) : 1_100_000 + r.nextInt(100_000); // large ones in parallel slices
         double density = new double[] {0, 0.01, 0.1, 0.19, 0.3}[r.nextInt(5)];
         byte[] a = sparseArray(r, n + 3, density);
         SparseBytes.Encoded expected = SparseBytes.encodeIfSmaller(a, 3, n);

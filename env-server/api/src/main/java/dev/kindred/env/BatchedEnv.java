@@ -52,6 +52,13 @@ public final class BatchedEnv {
   private long sessionStep;
   private long episodesEnded;
   private ForkJoinPool pool;
+  /**
+   * How long the copies' last step took in all (on every thread), {@link Long#MAX_VALUE} before
+   * the first: whether the next one is worth splitting over the pool ({@link #PARALLEL_MIN_NANOS}).
+   */
+  private long lastStepWorkNanos = Long.MAX_VALUE;
+  /** Steps whose previous one took less work stay on the calling thread (see {@link #stepCopiesOn(ForkJoinPool, long)}). */
+  private long parallelMinNanos = PARALLEL_MIN_NANOS;
   private Cancellation cancellation = Cancellation.NEVER;
 
   /**
@@ -289,9 +296,17 @@ public final class BatchedEnv {
     return batch;
   }
 
+  /**
+   * A step whose copies took less than this much work last time (100 µs of one core) steps on the
+   * calling thread alone even with a pool: waking another thread and waiting for it costs tens of
+   * microseconds on a small VM, more than such a step gains from a second core.
+   */
+  static final long PARALLEL_MIN_NANOS = 100_000L;
+
   /** The world-moving part of a step: every copy steps (or autoresets) and is booked. */
   private void stepAll() {
-    boolean stepped = stepInParallel();
+    long t0 = System.nanoTime();
+    boolean stepped = lastStepWorkNanos >= parallelMinNanos && stepInParallel();
     for (int c = 0; c < copies; c++) {
       if (pendingReset[c]) {
         cancellation.check();
@@ -311,6 +326,9 @@ public final class BatchedEnv {
       if (batch.done(c)) {
         endEpisode(c);
       }
+    }
+    if (!stepped) {
+      lastStepWorkNanos = System.nanoTime() - t0;
     }
   }
 
@@ -338,7 +356,20 @@ public final class BatchedEnv {
    * @param pool where the copies step (null: the calling thread only, the default)
    */
   public BatchedEnv stepCopiesOn(ForkJoinPool pool) {
+    return stepCopiesOn(pool, PARALLEL_MIN_NANOS);
+  }
+
+  /**
+   * As {@link #stepCopiesOn(ForkJoinPool)}, splitting a step over the pool only when the copies'
+   * previous step took at least {@code minWorkNanos} of work in all (0: every step; the first
+   * step of an environment is always split); a shorter one steps on the calling thread.
+   */
+  public BatchedEnv stepCopiesOn(ForkJoinPool pool, long minWorkNanos) {
+    if (minWorkNanos < 0) {
+      throw new IllegalArgumentException("minWorkNanos must not be negative, got " + minWorkNanos);
+    }
     this.pool = pool;
+    this.parallelMinNanos = minWorkNanos;
     return this;
   }
 
@@ -380,20 +411,22 @@ public final class BatchedEnv {
     }
     int parts = Math.min(copies, p.getParallelism());
     ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+    // What the step cost in all (the sum of the slices' times), for the next step's choice.
     for (int k = 1; k < parts; k++) {
       int from = k * copies / parts;
       int to = (k + 1) * copies / parts;
-      tasks[k - 1] = p.submit(() -> stepRange(from, to));
+      tasks[k - 1] = p.submit(() -> timedStepRange(from, to));
     }
     Throwable failure = null;
+    long work = 0;
     try {
-      stepRange(0, copies / parts);
+      work += timedStepRange(0, copies / parts);
     } catch (RuntimeException | Error e) {
       failure = e;
     }
     for (ForkJoinTask<?> t : tasks) {
       try {
-        t.join();
+        work += (Long) t.join();
       } catch (RuntimeException | Error e) {
         if (failure == null) {
           failure = e;
@@ -408,7 +441,15 @@ public final class BatchedEnv {
     if (failure != null) {
       throw (Error) failure;
     }
+    lastStepWorkNanos = work;
     return true;
+  }
+
+  /** {@link #stepRange}, returning how long it took. */
+  private long timedStepRange(int from, int to) {
+    long t0 = System.nanoTime();
+    stepRange(from, to);
+    return System.nanoTime() - t0;
   }
 
   private void stepRange(int from, int to) {

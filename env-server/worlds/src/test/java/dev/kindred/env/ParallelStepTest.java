@@ -43,7 +43,7 @@ class ParallelStepTest {
     };
     int copies = 13;
     BatchedEnv sequential = env(worldId, config, copies, mode);
-    BatchedEnv parallel = env(worldId, config, copies, mode).stepCopiesOn(POOL);
+    BatchedEnv parallel = env(worldId, config, copies, mode).stepCopiesOn(POOL, 0); // every step split
     int[] limits = sequential.spec().actions().dimensions().stream().mapToInt(ActionDimension::numValues).toArray();
     int[] actions = new int[copies * sequential.spec().numAgents() * limits.length];
     SplittableRandom rng = new SplittableRandom(5);

@@ -74,7 +74,7 @@ class GridWriterTest {
     int agents = w.spec().numAgents();
     BatchedEnv env = new BatchedEnv(w, mode, seed, List.of());
     if (pool != null) {
-      env.stepCopiesOn(pool);
+      env.stepCopiesOn(pool, 0); // every step split over the pool
     }
     StepBatch b = env.reset(null, null);
     SplittableRandom rng = new SplittableRandom(seed);
