@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * worker ({@link #callExecutors}); for a Step this class decides, per request, where it runs:
  * <ul>
  *   <li>right there, when the session's steps take at most {@link #INLINE_NANOS} (the shortest
- *       of its last four; see {@code Session.typicalStepNanos}) and no other call holds it now: no hand-off to a worker thread and no second hand-off
- *       back to the I/O thread to write the response. Measured on the 2-vCPU bench machine, that
- *       is about a fifth more steps per second for S1 with 32 copies (docs/benchmarks.md);</li>
+ *       of its last four; see {@code Session.typicalStepNanos}) and no other call holds it now:
+ *       no hand-off to a worker thread and no second hand-off back to the I/O thread to write the
+ *       response (each costs tens of microseconds between the two vCPUs of the bench machine;
+ *       docs/benchmarks.md, "Fewer thread hand-offs");</li>
  *   <li>on a worker thread otherwise: a session's first step (its length is not known yet), a
  *       session whose steps are long, and one whose lock another call holds (the I/O thread never
  *       waits for a lock).</li>
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounded by the session's admission ({@code max_call_work}).
  */
 final class StepPlacement implements AutoCloseable {
-  /** Steps that took at most this long last time run on the I/O thread: 1 ms. */
+  /** Sessions whose steps take at most this long are stepped on the I/O thread: 1 ms. */
   static final long INLINE_NANOS = 1_000_000L;
 
   /** The methods whose calls gRPC runs on the I/O thread (their handlers place each step themselves). */
