@@ -52,8 +52,8 @@ public final class ServeCommand implements Callable<Integer> {
   int idleTimeoutS = (int) ServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds();
 
   @Option(names = "--step-threads", paramLabel = "N",
-      description = "threads stepping the copies of a session in parallel (default ${DEFAULT-VALUE}: one per "
-          + "core; results do not depend on it)")
+      description = "threads stepping the copies of a session in parallel when its steps take 100 us or more "
+          + "(default ${DEFAULT-VALUE}: one per core; results do not depend on it)")
   int stepThreads = ServerConfig.DEFAULT_STEP_THREADS;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
