@@ -123,8 +123,8 @@ final class EnvSessions {
    * the call itself, failures included) where {@code placement} says: on this thread when the
    * session's steps take at most {@link StepPlacement#INLINE_NANOS} ({@link Session#typicalStepNanos})
    * and its lock is free now, else on a worker. How long it takes, from here to its answer, feeds
-   * that hint. An id
-   * that finds no session leaves the answer (its error) to {@code step}, on a worker.
+   * that hint. An id that finds no session leaves the answer (its error) to {@code step}, on a
+   * worker.
    */
   void place(StepPlacement placement, Principal caller, String sessionId, Runnable step) {
     Session<EnvSession> s;
