@@ -198,13 +198,19 @@ func packActions(s *Spec, actions []int32, method, target string, buf []byte) ([
 	}
 	for i, v := range actions {
 		if n := s.ActionNVec[i%dims]; v < 0 || v >= n {
-			c, a, d := i/(dims*s.NumAgents), (i/dims)%s.NumAgents, i%dims
-			return nil, newError(codes.InvalidArgument, method, target,
-				"action of copy %d, agent %d, dimension %d (%s) must be in [0, %d), got %d", c, a, d, s.ActionNames[d], n, v)
+			return nil, actionError(s, i, v, method, target)
 		}
 		binary.LittleEndian.PutUint32(buf[4*i:], uint32(v))
 	}
 	return buf, nil
+}
+
+// actionError is the error of actions[i] = v, out of its dimension's range.
+func actionError(s *Spec, i int, v int32, method, target string) error {
+	dims := len(s.ActionNVec)
+	c, a, d := i/(dims*s.NumAgents), (i/dims)%s.NumAgents, i%dims
+	return newError(codes.InvalidArgument, method, target,
+		"action of copy %d, agent %d, dimension %d (%s) must be in [0, %d), got %d", c, a, d, s.ActionNames[d], s.ActionNVec[d], v)
 }
 
 // StepRaw sends actions already packed as little-endian int32 bytes, unchecked: the server

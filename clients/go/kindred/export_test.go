@@ -18,3 +18,18 @@ func (e *VectorEnv) HeldActions() []byte { return e.req.Actions }
 
 // HeldActions: as VectorEnv's.
 func (e *SeatEnv) HeldActions() []byte { return e.req.Actions }
+
+// ShardView is the batch shard i's VectorEnv decodes into in StepInto and ResetInto: views of
+// the shard's rows of the caller's batch.
+func (s *ShardedVectorEnv) ShardView(i int) *Batch { return &s.into.shards[i].view }
+
+// HeldActions reports whether a shard or its VectorEnv still refers to the caller's actions
+// after a StepInto.
+func (s *ShardedVectorEnv) HeldActions() bool {
+	for _, w := range s.into.shards {
+		if w.actions != nil || w.env.HeldActions() != nil {
+			return true
+		}
+	}
+	return false
+}

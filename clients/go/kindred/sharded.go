@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
 
@@ -44,12 +45,24 @@ func (s Shard) CopyRange() string {
 // A server that fails (gone, refusing, silent past the client's timeout) is an *Error with its
 // status code whose message names the server and the copies its shard held; every other shard
 // is answered first, so nothing is left in flight. Not safe for concurrent use.
+//
+// StepInto, ResetInto and ResetCopiesInto decode each shard's answer straight into its rows of a
+// batch the caller owns (see StepInto).
 type ShardedVectorEnv struct {
 	envs   []*VectorEnv
 	shards []Shard
 	spec   *Spec
+	// last holds, per shard, a batch with its latest answer (a partial Reset keeps the rows of
+	// the shards it does not call): the shard's own from Step, its view from StepInto.
 	last   []*Batch
 	closed bool
+	// call and local are a Reset's plan (see plan), reused from call to call.
+	call  []bool
+	local [][]uint32
+	// into steps the shards of StepInto and ResetInto (made by the first); cleanup stops its
+	// goroutines when the environment becomes unreachable without Close.
+	into    *intoPool
+	cleanup runtime.Cleanup
 }
 
 // NewShardedVectorEnv creates one session per client (at most one per copy; the clients stay
@@ -71,7 +84,7 @@ func NewShardedVectorEnv(ctx context.Context, clients []*Client, worldID string,
 	}
 	o.Unary = false
 	n := min(len(clients), copies)
-	s := &ShardedVectorEnv{last: make([]*Batch, n)}
+	s := &ShardedVectorEnv{last: make([]*Batch, n), call: make([]bool, n), local: make([][]uint32, n)}
 	first := 0
 	for i := 0; i < n; i++ {
 		size := copies / n
@@ -136,31 +149,10 @@ func (s *ShardedVectorEnv) ResetCopies(seed *uint64, copies []uint32) (*Batch, e
 	if err := s.checkOpen(method); err != nil {
 		return nil, err
 	}
-	n := len(s.shards)
-	local := make([][]uint32, n)
-	call := make([]bool, n)
-	if len(copies) == 0 {
-		for i := range call {
-			call[i] = true
-		}
-	} else {
-		for _, c := range copies {
-			if int(c) >= s.spec.NumCopies {
-				return nil, newError(codes.InvalidArgument, method, "", "copy index %d is out of range; expected 0 <= copy < %d", c, s.spec.NumCopies)
-			}
-			i := s.shardOf(int(c))
-			local[i] = append(local[i], c-uint32(s.shards[i].FirstCopy))
-			call[i] = true
-		}
-		for i, sh := range s.shards {
-			if !call[i] && seed != nil {
-				return nil, newError(codes.InvalidArgument, method, "", "a Reset with a new seed must list at least one copy of every shard; none of %s (server %s) is listed. Reset all copies with the new seed, or list one copy per shard", sh.CopyRange(), sh.Target)
-			}
-			if !call[i] && s.last[i] == nil {
-				return nil, newError(codes.FailedPrecondition, method, "", "reset all copies before resetting some")
-			}
-		}
+	if err := s.plan(method, seed, copies); err != nil {
+		return nil, err
 	}
+	call, local := s.call, s.local
 	parts, err := s.gather(method, call, func(i int) (*Batch, error) { return s.envs[i].ResetCopies(seed, local[i]) })
 	if err != nil {
 		return nil, err
@@ -174,15 +166,42 @@ func (s *ShardedVectorEnv) ResetCopies(seed *uint64, copies []uint32) (*Batch, e
 	return s.merge(parts), nil
 }
 
-// Step advances every copy; actions as VectorEnv.Step, for all the copies.
+// plan checks a Reset's copies (global indices; all when empty) and sets s.call (the shards to
+// call) and s.local (each shard's copies, its own indices). A new seed with a copy list must
+// list a copy of every shard.
+func (s *ShardedVectorEnv) plan(method string, seed *uint64, copies []uint32) error {
+	for i := range s.call {
+		s.call[i] = len(copies) == 0
+		s.local[i] = s.local[i][:0]
+	}
+	for _, c := range copies {
+		if int(c) >= s.spec.NumCopies {
+			return newError(codes.InvalidArgument, method, "", "copy index %d is out of range; expected 0 <= copy < %d", c, s.spec.NumCopies)
+		}
+		i := s.shardOf(int(c))
+		s.local[i] = append(s.local[i], c-uint32(s.shards[i].FirstCopy))
+		s.call[i] = true
+	}
+	for i, sh := range s.shards {
+		if !s.call[i] && seed != nil {
+			return newError(codes.InvalidArgument, method, "", "a Reset with a new seed must list at least one copy of every shard; none of %s (server %s) is listed. Reset all copies with the new seed, or list one copy per shard", sh.CopyRange(), sh.Target)
+		}
+		if !s.call[i] && s.last[i] == nil {
+			return newError(codes.FailedPrecondition, method, "", "reset all copies before resetting some")
+		}
+	}
+	return nil
+}
+
+// Step advances every copy; actions as VectorEnv.Step, for all the copies. Wrong lengths and
+// out-of-range values are codes.InvalidArgument before anything is sent to any shard.
 func (s *ShardedVectorEnv) Step(actions []int32) (*Batch, error) {
 	const method = "StepStream"
 	if err := s.checkOpen(method); err != nil {
 		return nil, err
 	}
-	if len(actions) != s.spec.ActionLen() {
-		return nil, newError(codes.InvalidArgument, method, "", "actions must have %d int32 values = [copies %d, agents %d, action dimensions %d], got %d",
-			s.spec.ActionLen(), s.spec.NumCopies, s.spec.NumAgents, len(s.spec.ActionNVec), len(actions))
+	if err := checkActions(s.spec, actions, method); err != nil {
+		return nil, err
 	}
 	per := s.spec.NumAgents * len(s.spec.ActionNVec)
 	call := make([]bool, len(s.shards))
@@ -245,19 +264,15 @@ func (s *ShardedVectorEnv) shardOf(c int) int {
 }
 
 // untouched is a shard a partial Reset did not call, as the server leaves copies it does not
-// reset: observations and rewards kept; flags, episodes and final observations cleared.
+// reset: observations and rewards kept; flags and episodes cleared; final observations none
+// (merge gives the shard's rows zeros when another shard has them).
 func untouched(b *Batch) *Batch {
 	c := *b
 	c.Terminated = make([]bool, len(b.Terminated))
 	c.Truncated = make([]bool, len(b.Truncated))
 	c.ResetMask = make([]bool, len(b.ResetMask))
 	c.Episodes = nil
-	if b.FinalObservations != nil {
-		c.FinalObservations = make([]Tensor, len(b.FinalObservations))
-		for i, t := range b.FinalObservations {
-			c.FinalObservations[i] = Tensor{Spec: t.Spec, Raw: make([]byte, len(t.Raw))}
-		}
-	}
+	c.FinalObservations = nil
 	return &c
 }
 
@@ -266,7 +281,7 @@ func (s *ShardedVectorEnv) merge(parts []*Batch) *Batch {
 	b.Observations = mergeTensors(s.spec, parts, func(p *Batch) []Tensor { return p.Observations })
 	hasFinal := false
 	for _, p := range parts {
-		hasFinal = hasFinal || p.FinalObservations != nil
+		hasFinal = hasFinal || len(p.FinalObservations) > 0
 	}
 	if hasFinal {
 		b.FinalObservations = mergeTensors(s.spec, parts, func(p *Batch) []Tensor { return p.FinalObservations })
@@ -295,7 +310,7 @@ func mergeTensors(spec *Spec, parts []*Batch, get func(*Batch) []Tensor) []Tenso
 		row := o.Bytes / spec.NumCopies
 		for i, p := range parts {
 			ts := get(p)
-			if ts == nil {
+			if len(ts) == 0 {
 				raw = append(raw, make([]byte, row*len(parts[i].Terminated))...)
 				continue
 			}
@@ -320,6 +335,10 @@ func (s *ShardedVectorEnv) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.cleanup.Stop()
+	if s.into != nil {
+		s.into.stop()
+	}
 	for _, e := range s.envs {
 		_ = e.Close()
 	}

@@ -74,7 +74,8 @@ type env interface {
 	Step(actions []int32) (*kindred.Batch, error)
 }
 
-// run: reset, steps through autoresets, a reset with a new seed, a partial reset, more steps.
+// run: reset, steps through autoresets, a reset with a new seed, partial resets (one right
+// after a step where every episode ended), more steps.
 func run(t *testing.T, e env, actions [][]int32) [][]byte {
 	t.Helper()
 	must := func(b *kindred.Batch, err error) []byte {
@@ -89,6 +90,8 @@ func run(t *testing.T, e env, actions [][]int32) [][]byte {
 		if i == 20 {
 			seed := uint64(99)
 			out = append(out, must(e.ResetCopies(&seed, nil)))
+		} else if i == 26 { // spin.lattice's episodes (6 steps) all ended in the step before this
+			out = append(out, must(e.ResetCopies(nil, []uint32{0})))
 		} else if i == 30 {
 			out = append(out, must(e.ResetCopies(nil, []uint32{1, 5, 6})))
 		}
@@ -140,6 +143,20 @@ func TestShardedTrajectoryEqualsSingleServer(t *testing.T) {
 			for i := range expected {
 				if !bytes.Equal(expected[i], got[i]) {
 					t.Fatalf("%s %v: step %d differs between one server and three shards", world, mode, i)
+				}
+			}
+			// StepInto and ResetCopiesInto: alone, and alternating with Step and ResetCopies.
+			for _, mixed := range []bool{false, true} {
+				into, err := kindred.NewShardedVectorEnv(ctx, clients, world, config, copies, 2024, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotInto := run(t, &intoRun{t: t, s: into, mixed: mixed}, actions)
+				into.Close()
+				for i := range got {
+					if !bytes.Equal(got[i], gotInto[i]) {
+						t.Fatalf("%s %v mixed=%v: step %d differs between Step and StepInto", world, mode, mixed, i)
+					}
 				}
 			}
 		}
