@@ -308,12 +308,12 @@ public final class Protos {
     List<TensorSpec> specs = env.observations();
     for (int i = 0; i < specs.size(); i++) {
       b.addObservations(tensor(specs.get(i), copies, agents, batch.observation(i), sparse, pool,
-          shared == null ? null : shared.observations[i]));
+          shared == null ? null : shared.observations[i], env, i));
     }
     if (batch.hasFinalObservations()) {
       for (int i = 0; i < specs.size(); i++) {
         b.addFinalObservations(tensor(specs.get(i), copies, agents, batch.finalObservation(i), sparse, pool,
-            shared == null ? null : shared.finalObservations[i]));
+            shared == null ? null : shared.finalObservations[i], null, -1));
       }
     }
     ByteBuffer rewards = ByteBuffer.allocate(batch.rewards().length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -330,8 +330,13 @@ public final class Protos {
     return b.build();
   }
 
+  /**
+   * One observation tensor. Sparse (when allowed) if smaller than raw: from the world's own list of
+   * nonzero bytes when {@code env} has one for observation {@code index} ({@link BatchedEnv#nonzeros};
+   * no scan), else from a scan of the tensor.
+   */
   private static Tensor tensor(TensorSpec spec, int copies, int agents, ByteBuffer data, boolean sparse,
-      ForkJoinPool pool, SparseBytes.Output shared) {
+      ForkJoinPool pool, SparseBytes.Output shared, BatchedEnv env, int index) {
     Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(dtype(spec.dtype())).addShape(copies);
     if (spec.scope() == Scope.AGENT) {
       t.addShape(agents);
@@ -342,6 +347,20 @@ public final class Protos {
     byte[] raw = data.array();
     int offset = data.arrayOffset();
     int length = data.capacity();
+    if (sparse && env != null) {
+      SparseBytes.Output listed = shared != null ? shared : new SparseBytes.Output();
+      listed.clear();
+      if (env.nonzeros(index, listed)) {
+        if ((long) listed.count() * SparseBytes.BYTES_PER_ENTRY >= length) {
+          return t.setData(shared != null ? UnsafeByteOperations.unsafeWrap(raw, offset, length)
+              : ByteString.copyFrom(raw, offset, length)).build();
+        }
+        return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)
+            .setSparseOffsets(UnsafeByteOperations.unsafeWrap(listed.offsets(), 0, 4 * listed.count()))
+            .setData(UnsafeByteOperations.unsafeWrap(listed.values(), 0, listed.count()))
+            .build();
+      }
+    }
     if (shared != null) {
       if (sparse && SparseBytes.encodeIfSmaller(raw, offset, length, shared, pool)) {
         return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)

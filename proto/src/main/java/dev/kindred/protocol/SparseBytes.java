@@ -30,7 +30,7 @@ public final class SparseBytes {
    * into one allocates nothing once it is warm. What an encoding wrote (the first
    * {@link #count()} entries) stays valid until the next encoding into the same output.
    */
-  public static final class Output {
+  public static final class Output implements dev.kindred.env.NonzeroSink {
     private byte[] offsets = new byte[0];
     private byte[] values = new byte[0];
     private int count;
@@ -50,6 +50,21 @@ public final class SparseBytes {
     /** The values; valid up to {@code count()}. */
     public byte[] values() {
       return values;
+    }
+
+    /** Starts an encoding built entry by entry with {@link #add}. */
+    public void clear() {
+      count = 0;
+    }
+
+    /** Appends an entry; offsets must come in increasing order (the caller's promise). */
+    @Override
+    public void add(int offset, byte value) {
+      if (count == values.length) {
+        grow(Math.max(64, 2 * count));
+      }
+      INTS.set(offsets, 4 * count, offset);
+      values[count++] = value;
     }
 
     /** Room for {@code entries} entries; what was written is not kept. */

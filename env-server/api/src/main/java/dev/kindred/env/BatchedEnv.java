@@ -171,6 +171,29 @@ public final class BatchedEnv {
     return requestedIndex.clone();
   }
 
+  /**
+   * Hands {@code sink} every nonzero byte of returned observation {@code index} (in
+   * {@link #observations()} order) over all copies, in increasing offset order, when the world can
+   * say where they are ({@link World#nonzeros}) for every copy; returns false, possibly after
+   * handing some, when it cannot, and the caller scans the tensor instead. Only the observations
+   * of the last call ({@link StepBatch#observation}), never the final observations of copies that
+   * reset in the same step.
+   */
+  public boolean nonzeros(int index, NonzeroSink sink) {
+    int specIndex = requestedIndex[index];
+    java.nio.ByteBuffer buffer = buffers.observation(specIndex);
+    for (int c = 0; c < copies; c++) {
+      if (abandoned[c] || !started[c]) {
+        return false; // its block may hold what no finished write left there
+      }
+      int offset = buffers.observationOffset(specIndex, c);
+      if (!world.nonzeros(c, specIndex, buffer, offset, offset, sink)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public long sessionSeed() {
     return sessionSeed;
   }

@@ -40,6 +40,19 @@ public interface World {
   void episodeStats(int copy, double[] agentStats, double[] copyStats);
 
   /**
+   * Hands {@code sink} every nonzero byte of {@code copy}'s block of observation {@code observation}
+   * (its index in the spec) as the world's last write left it in {@code buffer} from
+   * {@code offset}, in increasing offset order, each offset plus {@code blockStart}; returns
+   * whether it did. A world that does not know where its observation is nonzero, or whose last
+   * write of that block it cannot vouch for (another buffer, an unfinished write), returns false
+   * at once, having handed nothing, and the caller scans the block. Decorators delegate this.
+   */
+  default boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset, int blockStart,
+      NonzeroSink sink) {
+    return false;
+  }
+
+  /**
    * What draws this world's copies, or null for a world without pictures. Decorators of a
    * world delegate this.
    */

@@ -208,6 +208,12 @@ public final class RecordingWorld implements World {
     return world.renderer();
   }
 
+  @Override
+  public boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset, int blockStart,
+      dev.kindred.env.NonzeroSink sink) {
+    return world.nonzeros(copy, observation, buffer, offset, blockStart, sink);
+  }
+
   /**
    * Hands every step recorded so far to the background thread and waits until it has written
    * them (and completed the files of ended episodes, telling the sink). Call while no copy is

@@ -1,5 +1,6 @@
 package dev.kindred.env.energy;
 
+import dev.kindred.env.NonzeroSink;
 import java.util.Arrays;
 
 /**
@@ -41,6 +42,28 @@ final class GridWriter {
   private boolean episodeStarted = true;
   /** The window being written. */
   private final Window win;
+  /** Per agent, at {@code agent * plane}: the window cells of the walls its last write put there (row-major), and their count. */
+  private final char[] wallCells;
+  private final int[] wallCount;
+  /** Per agent, at {@code agent * plane}: which agent stands in each of {@link #agentCells}. */
+  private final char[] agentAt;
+  /** Per agent channel, where {@link #writeAgents} takes its byte in an agent's 8 of {@code ab} (-1: not from there). */
+  private static final int[] AB_SLOT = new int[Observer.AGENT_YELLOW + 1];
+
+  static {
+    java.util.Arrays.fill(AB_SLOT, -1);
+    AB_SLOT[Observer.AGENT_ENERGY] = 0;
+    AB_SLOT[Observer.AGENT_ORIENTATION] = 1;
+    AB_SLOT[Observer.AGENT_FROZEN] = 2;
+    AB_SLOT[Observer.AGENT_SHIELD] = 3;
+    AB_SLOT[Observer.AGENT_GROUP] = 4;
+    AB_SLOT[Observer.AGENT_GREEN] = 5;
+    AB_SLOT[Observer.AGENT_YELLOW] = 6;
+    if (Observer.AGENT != 0 || Observer.WALL != Observer.AGENT_YELLOW + 1 || Observer.OBJECT_READY != Observer.ALTAR + 1
+        || Observer.GENERATOR_STOCK != Observer.CHANNELS - 1) {
+      throw new IllegalStateException("channels: the agent's first, then the wall's, the kinds', the objects' bytes");
+    }
+  }
 
   GridWriter(int view, int agents) {
     this.view = view;
@@ -50,6 +73,9 @@ final class GridWriter {
     this.agentCells = new char[Math.multiplyExact(agents, plane)];
     this.agentCellCount = new int[agents];
     this.lastPos = new int[agents];
+    this.wallCells = new char[Math.multiplyExact(agents, plane)];
+    this.wallCount = new int[agents];
+    this.agentAt = new char[Math.multiplyExact(agents, plane)];
   }
 
   /** A new episode (a new map): the next write starts from zeros. */
@@ -81,13 +107,13 @@ final class GridWriter {
         clearAgents(out, ob, i);
         if (!stayed) {
           win.frame(s, lastPos[i] % s.width, lastPos[i] / s.width);
-          clearWalls(occ, out, ob);
+          clearWalls(out, ob, i);
           clearObjects(occ, out, ob);
         }
       }
       win.frame(s, occ.x[i], occ.y[i]);
       if (!stayed) {
-        writeWalls(occ, out, ob);
+        writeWalls(occ, out, ob, i);
       }
       writeObjects(s, occ, out, ob, i, pos, !stayed);
       writeAgents(s, occ, ab, out, ob, i);
@@ -96,33 +122,38 @@ final class GridWriter {
     lastComplete = true;
   }
 
-  private void writeWalls(Occupancy occ, byte[] out, int ob) {
-    setWalls(occ, out, ob + Observer.WALL * plane, (byte) 1);
-  }
-
-  private void clearWalls(Occupancy occ, byte[] out, int ob) {
-    setWalls(occ, out, ob + Observer.WALL * plane, (byte) 0);
-  }
-
-  /** Sets the wall channel (from {@code at}) of every wall in the window to {@code value}. */
-  private void setWalls(Occupancy occ, byte[] out, int at, byte value) {
+  /** Writes the wall channel of every wall in agent {@code i}'s window and remembers where (for {@link #nonzeros}). */
+  private void writeWalls(Occupancy occ, byte[] out, int ob, int i) {
     final long[] bits = occ.walls;
     final int words = occ.words;
     final int view = this.view;
     final Window win = this.win;
-    final int ox = win.ox;
-    final int oy = win.oy;
+    final char[] cells = wallCells;
+    final int at = ob + Observer.WALL * plane;
+    int n = i * plane;
     for (int y = win.y0; y <= win.y1; y++) {
-      int cellRow = at + (y - oy) * view - ox;
+      int cellRow = (y - win.oy) * view - win.ox;
       int bitRow = y * words;
       for (int wi = win.w0; wi <= win.w1; wi++) {
         long m = win.columns(bits[bitRow + wi], wi);
         int xw = wi << 6;
         while (m != 0) {
-          out[cellRow + xw + Long.numberOfTrailingZeros(m)] = value;
+          int cell = cellRow + xw + Long.numberOfTrailingZeros(m);
           m &= m - 1;
+          out[at + cell] = 1;
+          cells[n++] = (char) cell;
         }
       }
+    }
+    wallCount[i] = n - i * plane;
+  }
+
+  /** Zeroes the wall channel where agent {@code i}'s last write put walls. */
+  private void clearWalls(byte[] out, int ob, int i) {
+    final char[] cells = wallCells;
+    final int at = ob + Observer.WALL * plane;
+    for (int k = i * plane, end = k + wallCount[i]; k < end; k++) {
+      out[at + cells[k]] = 0;
     }
   }
 
@@ -181,6 +212,77 @@ final class GridWriter {
     }
   }
 
+  /**
+   * Hands {@code sink} every nonzero byte of the copy's block as this writer's last write left it
+   * in {@code out} from {@code base}, in increasing offset order, each offset plus
+   * {@code blockStart}, and returns true; returns false, having handed nothing, when the block may
+   * not hold that write (another array or offset, an unfinished write, a new episode not written
+   * yet). Only the cells where something stands can be nonzero, each kind in its own channels, so
+   * per agent and channel it visits those cells alone, in row-major order (the order of the
+   * occupancy bits, of {@link #agentCells} and of the object lists), instead of the whole block,
+   * most of which is not in any cache by now: walls are 1, an agent's bytes come from {@code ab}
+   * and the kinship row as {@link #writeAgents} wrote them, an object's from the state as
+   * {@link #writeObjects} wrote them (nothing changes the state between a write and the next
+   * step). The readable version, a scan of every byte, is
+   * {@code GridWriterTest.nonzerosAsScanned}, which compares the two after every call of long
+   * trajectories.
+   */
+  boolean nonzeros(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int base, int blockStart, NonzeroSink sink) {
+    if (!lastComplete || episodeStarted || out != lastOut || base != lastBase) {
+      return false;
+    }
+    final int plane = this.plane;
+    final char[] walls = wallCells;
+    final byte[] kin = s.kinByte;
+    final int next = s.step + 1;
+    for (int i = 0; i < s.agents; i++) {
+      int ob = base + i * block;
+      int at = blockStart + i * block;
+      win.frame(s, occ.x[i], occ.y[i]);
+      int agentsFrom = i * plane;
+      int agentsTo = agentsFrom + agentCellCount[i];
+      int kinRow = i * s.agents;
+      for (int ch = Observer.AGENT; ch <= Observer.AGENT_YELLOW; ch++) {
+        int co = at + ch * plane;
+        int slot = AB_SLOT[ch];
+        for (int k = agentsFrom; k < agentsTo; k++) {
+          int j = agentAt[k];
+          byte v = ch == Observer.AGENT ? 1 : ch == Observer.AGENT_KINSHIP ? kin[kinRow + j] : ab[j * 8 + slot];
+          if (v != 0) {
+            sink.add(co + agentCells[k], v);
+          }
+        }
+      }
+      int wallAt = at + Observer.WALL * plane;
+      for (int k = agentsFrom, end = agentsFrom + wallCount[i]; k < end; k++) {
+        sink.add(wallAt + walls[k], (byte) 1);
+      }
+      int objects = occ.listObjects(s, i, occ.y[i] * s.width + occ.x[i], win.ox, win.oy, view);
+      for (int ch = Observer.WALL + 1; ch < Observer.CHANNELS; ch++) {
+        int co = at + ch * plane;
+        for (int k = 0; k < objects; k++) {
+          byte v = objectByte(s, occ.objectIndex(i, k), ch, next);
+          if (v != 0) {
+            sink.add(co + occ.objectCell(i, k), v);
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Object {@code obj}'s byte in object channel {@code ch}, as {@link #writeObjects} writes it. */
+  private static byte objectByte(EnergyState s, int obj, int ch, int next) {
+    int cool = s.objReadyAt[obj] - next;
+    int left = s.objStock[obj];
+    return switch (ch) {
+      case Observer.OBJECT_READY -> (byte) (cool <= 0 && left != 0 ? 1 : 0);
+      case Observer.OBJECT_COOLDOWN -> (byte) Math.max(0, Math.min(255, cool));
+      case Observer.GENERATOR_STOCK -> (byte) Math.max(0, Math.min(255, left));
+      default -> (byte) (s.objChannel[obj] == ch ? 1 : 0);
+    };
+  }
+
   /** Writes every agent in agent {@code i}'s window and remembers where. */
   private void writeAgents(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int ob, int i) {
     final long[] bits = occ.agents;
@@ -225,6 +327,7 @@ final class GridWriter {
             out[w + Observer.AGENT_KINSHIP * plane] = kin[kinRow + j];
             out[w + Observer.AGENT_GREEN * plane] = ab[o + 5];
             out[w + Observer.AGENT_YELLOW * plane] = ab[o + 6];
+            agentAt[d] = (char) j;
             cells[d++] = (char) cell;
           }
         }

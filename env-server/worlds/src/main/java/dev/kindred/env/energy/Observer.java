@@ -229,6 +229,15 @@ final class Observer {
   }
 
   /**
+   * The nonzero bytes of the copy's {@code grid} block as the last {@link #writeWindows} left it in
+   * {@code out} from {@code base} (see {@link GridWriter#nonzeros}); false for the tokens
+   * observation, or when the block may not hold that write.
+   */
+  boolean gridNonzeros(EnergyState s, byte[] out, int base, int blockStart, dev.kindred.env.NonzeroSink sink) {
+    return grid != null && grid.nonzeros(s, occupancy, agentBytes, out, base, blockStart, sink);
+  }
+
+  /**
    * Writes every agent's globals into {@code out} from {@code base} (the copy's block). The
    * per-episode part (economy and body) is left alone when the block holds this observer's last
    * write of this episode.

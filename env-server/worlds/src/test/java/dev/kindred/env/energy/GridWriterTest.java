@@ -101,6 +101,7 @@ class GridWriterTest {
         b = env.step(actions);
         episodes += b.episodes().size();
       }
+      assertTrue(nonzerosAsScanned(env, b, "call " + t), "call " + t + ": the world lists the grid's nonzero bytes");
       for (int c = 0; c < copies; c++) {
         byte[] expected = TodaysGridWriter.grid(state(w, c), view);
         assertArrayEquals(expected, block(b, w, c), "call " + t + ", copy " + c);
@@ -115,6 +116,43 @@ class GridWriterTest {
       assertTrue(episodes > 0, "episodes should end (and copies reset) within the trajectory");
     }
     return seen;
+  }
+
+  /** Offsets and values handed to a {@link dev.kindred.env.NonzeroSink}, in order. */
+  static final class Listed implements dev.kindred.env.NonzeroSink {
+    final java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream();
+    final java.util.List<Integer> offsets = new java.util.ArrayList<>();
+
+    @Override
+    public void add(int offset, byte value) {
+      offsets.add(offset);
+      values.write(value);
+    }
+  }
+
+  /**
+   * When the environment lists the grid's nonzero bytes without a scan ({@link BatchedEnv#nonzeros},
+   * {@link GridWriter#nonzeros}), the list is the readable scan's of the whole tensor: every
+   * nonzero byte, in increasing offset order, with its value. Returns whether it listed them.
+   */
+  static boolean nonzerosAsScanned(BatchedEnv env, StepBatch b, String where) {
+    int gi = b.observationIndex("grid");
+    Listed got = new Listed();
+    if (!env.nonzeros(gi, got)) {
+      return false;
+    }
+    java.nio.ByteBuffer grid = b.observation(gi);
+    byte[] all = grid.array();
+    Listed expected = new Listed();
+    for (int k = 0; k < grid.capacity(); k++) {
+      byte v = all[grid.arrayOffset() + k];
+      if (v != 0) {
+        expected.add(k, v);
+      }
+    }
+    assertEquals(expected.offsets, got.offsets, where + ": offsets");
+    assertArrayEquals(expected.values.toByteArray(), got.values.toByteArray(), where + ": values");
+    return true;
   }
 
   static void assertEveryChannel(boolean[] seen) {
