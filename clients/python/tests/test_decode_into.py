@@ -142,38 +142,44 @@ def test_bad_out_arrays_are_precise_errors_before_the_step_is_sent(client):
         assert env.step(actions)[4]["session_step"] == 1, "no failed call reached the server"
 
 
+def assert_no_observation_sized_allocation(env):
+    """Traced memory (numpy's arrays and every Python object, in every thread: the responses'
+    bytes included) peaks per step of ``env`` far below the grid's size with ``out``, and above it
+    without."""
+    out = env.observation_buffers()
+    size = out["grid"].nbytes
+    actions = np.zeros(env.action_shape, np.int32)
+    env.reset(out=out)
+    for _ in range(3):
+        env.step(actions, out=out)
+
+    def peak_per_step(buffers, steps=10):
+        peaks = []
+        for _ in range(steps):
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            obs, *_ = env.step(actions, out=buffers)
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
+            if buffers is not None:
+                assert obs["grid"] is buffers["grid"]
+            del obs
+        return max(peaks)
+
+    tracemalloc.start()
+    try:
+        with_out, without = peak_per_step(out), peak_per_step(None)
+    finally:
+        tracemalloc.stop()
+    assert without > size, (without, size)  # the measurement sees a fresh grid
+    assert with_out < size / 4, (with_out, size)
+
+
 @pytest.mark.parametrize("streaming", [True, False])
 def test_no_observation_sized_allocation_per_step(client, streaming):
-    """Traced memory (numpy's arrays and every Python object, the response's bytes included)
-    peaks per step far below the observation's size with ``out``, and above it without."""
+    """With ``out`` a step allocates far less than the observation's size, without it more."""
     with client.make_vector_env("energy.room", S1_ROOM, num_copies=2, seed=5, observations=["grid"],
                                 streaming=streaming) as env:
-        out = env.observation_buffers()
-        size = out["grid"].nbytes  # 2 copies x 20 agents x 17 x 11 x 11 bytes = 82,280
-        actions = np.zeros(env.action_shape, np.int32)
-        env.reset(out=out)
-        for _ in range(3):
-            env.step(actions, out=out)
-
-        def peak_per_step(buffers, steps=10):
-            peaks = []
-            for _ in range(steps):
-                tracemalloc.reset_peak()
-                before = tracemalloc.get_traced_memory()[0]
-                obs, *_ = env.step(actions, out=buffers)
-                peaks.append(tracemalloc.get_traced_memory()[1] - before)
-                if buffers is not None:
-                    assert obs["grid"] is buffers["grid"]
-                del obs
-            return max(peaks)
-
-        tracemalloc.start()
-        try:
-            with_out, without = peak_per_step(out), peak_per_step(None)
-        finally:
-            tracemalloc.stop()
-        assert without > size, (without, size)  # the measurement sees a fresh grid
-        assert with_out < size / 4, (with_out, size)
+        assert_no_observation_sized_allocation(env)  # 2 copies x 20 agents x 17 x 11 x 11 = 82,280 bytes
 
 
 def test_seat_steps_and_reset_into_out(client, server_target):

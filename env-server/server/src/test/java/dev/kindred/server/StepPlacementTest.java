@@ -74,7 +74,7 @@ class StepPlacementTest {
         .bossEventLoopGroup(boss).workerEventLoopGroup(io).channelType(NioServerSocketChannel.class);
     ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).shutdownGrace(Duration.ofMillis(300))
         .build();
-    KindredServer server = KindredServer.start(config, Harness.registry(slow, quick), builder, System::nanoTime);
+    KindredServer server = KindredServer.start(config, Harness.registry(slow.type, quick.type), builder, System::nanoTime);
     ManagedChannel a = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     ManagedChannel b = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     try {

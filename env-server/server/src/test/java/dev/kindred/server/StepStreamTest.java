@@ -43,7 +43,7 @@ class StepStreamTest extends InProcessTest {
   @Test
   void finishingWhileTheLastStepIsAnsweredStillGetsItsAnswer() throws Exception {
     GatedWorld gated = new GatedWorld("gated");
-    try (Harness g = Harness.inProcess(Harness.testConfig().build(), gated)) {
+    try (Harness g = Harness.inProcess(Harness.testConfig().build(), gated.type)) {
       String id = g.stub.createSession(dev.kindred.proto.v1.CreateSessionRequest.newBuilder().setWorldId("gated")
           .setNumCopies(1).setSeed(1).build()).getSessionId();
       g.reset(id);
