@@ -172,4 +172,6 @@ def test_no_observation_sized_allocation_per_step(targets):
     """With ``out`` a step allocates far less than the observation's size (the shards decode into
     the caller's rows), without it more (the shards' arrays and their concatenation)."""
     with kindred.ShardedVectorEnv(targets, "energy.room", S1_ROOM, 3, seed=5, observations=["grid"]) as env:
-        assert_no_observation_sized_allocation(env)  # 3 copies x 20 agents x 17 x 11 x 11 = 123,420 bytes
+        # 3 copies x 20 agents x 17 x 11 x 11 = 123,420 bytes. The three shards' responses are in
+        # flight at once and their bytes are traced (14-31 kB per step seen), hence half, not a quarter.
+        assert_no_observation_sized_allocation(env, below=1 / 2)
