@@ -186,8 +186,7 @@ public final class BatchedEnv {
       if (abandoned[c] || !started[c]) {
         return false; // its block may hold what no finished write left there
       }
-      int offset = buffers.observationOffset(specIndex, c);
-      if (!world.nonzeros(c, specIndex, buffer, offset, offset, sink)) {
+      if (!world.nonzeros(c, specIndex, buffer, buffers.observationOffset(specIndex, c), sink)) {
         return false;
       }
     }

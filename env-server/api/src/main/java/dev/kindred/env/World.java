@@ -42,13 +42,12 @@ public interface World {
   /**
    * Hands {@code sink} every nonzero byte of {@code copy}'s block of observation {@code observation}
    * (its index in the spec) as the world's last write left it in {@code buffer} from
-   * {@code offset}, in increasing offset order, each offset plus {@code blockStart}; returns
-   * whether it did. A world that does not know where its observation is nonzero, or whose last
+   * {@code offset}, in increasing order of their offsets from the buffer's start; returns whether
+   * it did. A world that does not know where its observation is nonzero, or whose last
    * write of that block it cannot vouch for (another buffer, an unfinished write), returns false
    * at once, having handed nothing, and the caller scans the block. Decorators delegate this.
    */
-  default boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset, int blockStart,
-      NonzeroSink sink) {
+  default boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset, NonzeroSink sink) {
     return false;
   }
 

@@ -209,9 +209,9 @@ public final class RecordingWorld implements World {
   }
 
   @Override
-  public boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset, int blockStart,
+  public boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset,
       dev.kindred.env.NonzeroSink sink) {
-    return world.nonzeros(copy, observation, buffer, offset, blockStart, sink);
+    return world.nonzeros(copy, observation, buffer, offset, sink);
   }
 
   /**

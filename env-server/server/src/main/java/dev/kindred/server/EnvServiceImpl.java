@@ -282,20 +282,31 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
 
   @Override
   public void step(StepRequest request, StreamObserver<StepResponse> out) {
-    Principal caller = Caller.current().principal();
+    placeStep(Caller.current().principal(), request, response -> {
+      out.onNext(response);
+      out.onCompleted();
+    }, t -> out.onError(ERRORS.toStatus("Step", t).asRuntimeException()));
+  }
+
+  /**
+   * Steps where {@link StepPlacement} says (this thread or a worker; see
+   * {@link EnvSessions#place}): the response goes to {@code send}, a failure before it to
+   * {@code fail}; one after it (the call has its answer) is thrown to the thread that stepped.
+   */
+  private void placeStep(Principal caller, StepRequest request, Consumer<StepResponse> send,
+      Consumer<Throwable> fail) {
     sessions.place(placement, caller, request.getSessionId(), () -> {
       boolean[] sent = {false};
       try {
         step(caller, request, response -> {
           sent[0] = true;
-          out.onNext(response);
-          out.onCompleted();
+          send.accept(response);
         });
       } catch (RuntimeException | Error t) {
         if (sent[0]) {
-          throw t; // the call has its answer: nothing more to say on it
+          throw t;
         }
-        out.onError(ERRORS.toStatus("Step", t).asRuntimeException());
+        fail.accept(t);
       }
     });
   }
@@ -534,20 +545,8 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
     Principal caller = Caller.current().principal();
     // Answered under the session's lock (see step): the response shares the session's buffers.
     return streams.serveAsync(responseObserver, "StepStream", ERRORS,
-        (request, done) -> sessions.place(placement, caller, request.getSessionId(), () -> {
-          boolean[] sent = {false};
-          try {
-            step(caller, request, response -> {
-              sent[0] = true;
-              done.accept(response, null);
-            });
-          } catch (RuntimeException | Error t) {
-            if (sent[0]) {
-              throw t; // answered: the stream has moved on
-            }
-            done.accept(null, t);
-          }
-        }));
+        (request, done) -> placeStep(caller, request, response -> done.accept(response, null),
+            t -> done.accept(null, t)));
   }
 
   // ---- matches --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 package dev.kindred.server.core;
 
 import dev.kindred.server.core.Connections.Connection;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -38,9 +38,9 @@ public final class Session<T extends SessionState> {
   /** Written under {@link #lock}; read under it (and without it by the sweeper's pre-check). */
   volatile boolean closed;
   private volatile long lastUsedNanos;
-  /** How long its last {@link #RECENT_STEPS} steps took (a ring; {@link Long#MAX_VALUE}: none yet). */
+  /** How long its last {@link #RECENT_STEPS} steps took (a ring), and how many steps it has recorded. */
   private final AtomicLongArray recentSteps = new AtomicLongArray(RECENT_STEPS);
-  private final AtomicInteger nextStep = new AtomicInteger();
+  private final AtomicLong recordedSteps = new AtomicLong();
 
   Session(SessionKind<T> kind, String id, String worldId, String client, Caller owner, int copies, long nowNanos,
       SessionCancellation cancellation) {
@@ -104,9 +104,9 @@ public final class Session<T extends SessionState> {
    * preempted) does not change it, while a session whose steps are long shows as long at once.
    */
   public long typicalStepNanos() {
-    int recorded = nextStep.get();
-    boolean full = recorded >= RECENT_STEPS || recorded < 0; // < 0: the count wrapped around
-    int n = full ? RECENT_STEPS : recorded;
+    long recorded = recordedSteps.get();
+    boolean full = recorded >= RECENT_STEPS;
+    int n = (int) Math.min(recorded, RECENT_STEPS);
     if (n == 0) {
       return Long.MAX_VALUE;
     }
@@ -122,7 +122,7 @@ public final class Session<T extends SessionState> {
 
   /** Records how long a step of this session took. */
   public void stepTook(long nanos) {
-    recentSteps.set(Math.floorMod(nextStep.getAndIncrement(), RECENT_STEPS), nanos);
+    recentSteps.set((int) (recordedSteps.getAndIncrement() % RECENT_STEPS), nanos);
   }
 
   /** What the session holds; only touch it while holding {@link #lock}. */

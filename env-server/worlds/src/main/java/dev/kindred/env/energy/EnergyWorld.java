@@ -325,10 +325,9 @@ public final class EnergyWorld implements World {
 
   /** Where the {@code grid} observation is nonzero, without a scan (see {@link GridWriter#nonzeros}). */
   @Override
-  public boolean nonzeros(int copy, int observation, ByteBuffer buffer, int offset, int blockStart,
-      dev.kindred.env.NonzeroSink sink) {
+  public boolean nonzeros(int copy, int observation, ByteBuffer buffer, int offset, dev.kindred.env.NonzeroSink sink) {
     return observation == 0 && buffer.hasArray()
-        && observers[copy].gridNonzeros(states[copy], buffer.array(), buffer.arrayOffset() + offset, blockStart, sink);
+        && observers[copy].gridNonzeros(states[copy], buffer.array(), buffer.arrayOffset(), offset, sink);
   }
 
   private void writeObservations(int copy, WorldBuffers io) {

@@ -206,16 +206,16 @@ final class GridWriter {
       }
       int cool = readyAt[obj] - next;
       int left = stock[obj];
-      out[w + Observer.OBJECT_READY * plane] = (byte) (cool <= 0 && left != 0 ? 1 : 0);
-      out[w + Observer.OBJECT_COOLDOWN * plane] = (byte) Math.max(0, Math.min(255, cool));
-      out[w + Observer.GENERATOR_STOCK * plane] = (byte) Math.max(0, Math.min(255, left));
+      out[w + Observer.OBJECT_READY * plane] = ready(cool, left);
+      out[w + Observer.OBJECT_COOLDOWN * plane] = clampByte(cool);
+      out[w + Observer.GENERATOR_STOCK * plane] = clampByte(left);
     }
   }
 
   /**
    * Hands {@code sink} every nonzero byte of the copy's block as this writer's last write left it
-   * in {@code out} from {@code base}, in increasing offset order, each offset plus
-   * {@code blockStart}, and returns true; returns false, having handed nothing, when the block may
+   * in {@code out} from {@code origin + offset}, in increasing order of their offsets from
+   * {@code origin}, and returns true; returns false, having handed nothing, when the block may
    * not hold that write (another array or offset, an unfinished write, a new episode not written
    * yet). Only the cells where something stands can be nonzero, each kind in its own channels, so
    * per agent and channel it visits those cells alone, in row-major order (the order of the
@@ -227,7 +227,8 @@ final class GridWriter {
    * {@code GridWriterTest.nonzerosAsScanned}, which compares the two after every call of long
    * trajectories.
    */
-  boolean nonzeros(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int base, int blockStart, NonzeroSink sink) {
+  boolean nonzeros(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int origin, int offset, NonzeroSink sink) {
+    final int base = origin + offset;
     if (!lastComplete || episodeStarted || out != lastOut || base != lastBase) {
       return false;
     }
@@ -236,8 +237,7 @@ final class GridWriter {
     final byte[] kin = s.kinByte;
     final int next = s.step + 1;
     for (int i = 0; i < s.agents; i++) {
-      int ob = base + i * block;
-      int at = blockStart + i * block;
+      int at = offset + i * block;
       win.frame(s, occ.x[i], occ.y[i]);
       int agentsFrom = i * plane;
       int agentsTo = agentsFrom + agentCellCount[i];
@@ -276,11 +276,21 @@ final class GridWriter {
     int cool = s.objReadyAt[obj] - next;
     int left = s.objStock[obj];
     return switch (ch) {
-      case Observer.OBJECT_READY -> (byte) (cool <= 0 && left != 0 ? 1 : 0);
-      case Observer.OBJECT_COOLDOWN -> (byte) Math.max(0, Math.min(255, cool));
-      case Observer.GENERATOR_STOCK -> (byte) Math.max(0, Math.min(255, left));
+      case Observer.OBJECT_READY -> ready(cool, left);
+      case Observer.OBJECT_COOLDOWN -> clampByte(cool);
+      case Observer.GENERATOR_STOCK -> clampByte(left);
       default -> (byte) (s.objChannel[obj] == ch ? 1 : 0);
     };
+  }
+
+  /** The ready byte of an object {@code cool} steps from ready with {@code left} in stock. */
+  private static byte ready(int cool, int left) {
+    return (byte) (cool <= 0 && left != 0 ? 1 : 0);
+  }
+
+  /** {@code v} clamped to [0, 255], as a byte. */
+  private static byte clampByte(int v) {
+    return (byte) Math.max(0, Math.min(255, v));
   }
 
   /** Writes every agent in agent {@code i}'s window and remembers where. */

@@ -230,11 +230,12 @@ final class Observer {
 
   /**
    * The nonzero bytes of the copy's {@code grid} block as the last {@link #writeWindows} left it in
-   * {@code out} from {@code base} (see {@link GridWriter#nonzeros}); false for the tokens
-   * observation, or when the block may not hold that write.
+   * {@code out} from {@code origin + offset}, at their offsets from {@code origin} (see
+   * {@link GridWriter#nonzeros}); false for the tokens observation, or when the block may not hold
+   * that write.
    */
-  boolean gridNonzeros(EnergyState s, byte[] out, int base, int blockStart, dev.kindred.env.NonzeroSink sink) {
-    return grid != null && grid.nonzeros(s, occupancy, agentBytes, out, base, blockStart, sink);
+  boolean gridNonzeros(EnergyState s, byte[] out, int origin, int offset, dev.kindred.env.NonzeroSink sink) {
+    return grid != null && grid.nonzeros(s, occupancy, agentBytes, out, origin, offset, sink);
   }
 
   /**
