@@ -434,6 +434,8 @@ class VectorEnv:
         # session_step of the last answer (Reset or Step); None before the first
         self._session_step: Optional[int] = None
         self._scratch = _Scratch()
+        # steps sent with send() whose answers recv() has not taken yet
+        self._in_flight = 0
 
     # What a step calls and sends; a match's seat (kindred.SeatEnv) has its own.
     _STEP = "Step"
@@ -478,6 +480,7 @@ class VectorEnv:
         trajectory); without, each copy moves on to its next episode seed. ``out``: as in
         :meth:`step`.
         """
+        self._check_nothing_in_flight("reset")
         out = self._check_out(out)
         request = pb.ResetRequest(session_id=self.session_id)
         if seed is not None:
@@ -501,6 +504,7 @@ class VectorEnv:
         server applies it at most once: sent again after a timeout, it is answered again
         without a second step.
         """
+        self._check_nothing_in_flight("step")
         out = self._check_out(out)
         request = self._step_request(self.pack_actions(actions))
         if not self.streaming:
@@ -509,14 +513,69 @@ class VectorEnv:
             return self._decode(self._call(self._STEP, request), out)
         if self._closed:
             self._call(self._STEP_STREAM, request)  # raises
+        self._send(request)
+        return self.recv(out)
+
+    # -- pipelining --------------------------------------------------------------------------
+    @property
+    def in_flight(self) -> int:
+        """Steps sent with :meth:`send` whose answers :meth:`recv` has not taken yet."""
+        return self._in_flight
+
+    def send(self, actions) -> None:
+        """Sends one step on the session's ``StepStream`` without waiting for its answer (the
+        stream opens at the first streamed step, whatever ``streaming`` says). Pair every
+        ``send`` with one :meth:`recv`.
+
+        Several steps may be in flight: the server answers them one by one, in order, so
+        ``send(a1); send(a2); recv(); recv()`` gives exactly the results of ``step(a1);
+        step(a2)``. This lets a trainer act on one session's observations (or run its policy)
+        while the server steps another session, as EnvPool's and PufferLib's asynchronous
+        vector environments do: with two sessions of half the copies each, receive one half,
+        send its next actions, receive the other half, and so on.
+
+        Rules: ``step`` and ``reset`` raise ``RuntimeError`` while anything is in flight; ``close`` abandons what is in flight. Bad actions raise before anything is sent.
+        When a step fails on the server, the stream ends with that step's error: the session is
+        left as the failed step found it (earlier steps took effect) and the later steps in
+        flight are dropped; :meth:`recv` raises the ``KindredError``, ``in_flight`` drops to 0,
+        and the next ``send`` opens a new stream.
+        """
+        self._send(self._step_request(self.pack_actions(actions)))
+
+    def recv(self, out: Optional[Mapping[str, np.ndarray]] = None):
+        """Waits for the answer to the oldest step in flight (each wait bounded by the client's
+        ``timeout``) and returns it as :meth:`step` does: ``(observations, rewards, terminated,
+        truncated, info)``, decoded into ``out`` when given (see :meth:`step`)."""
+        if self._in_flight == 0:
+            raise RuntimeError("nothing is in flight: call send(actions) before recv()")
+        out = self._check_out(out)
+        try:
+            response = self._stream.receive()
+        except KindredError:
+            self._abandon_stream()
+            raise
+        self._in_flight -= 1
+        return self._decode(response, out)
+
+    def _send(self, request) -> None:
+        if self._closed:
+            self._call(self._STEP_STREAM, request)  # raises
         if self._stream is None:
             self._stream = _StepStream(self.client, self._STEP_STREAM)
-        try:
-            return self._decode(self._stream.call(request), out)
-        except KindredError:
-            self._stream.close()  # a failed request ends the stream; the next step opens another
+        self._stream.send(request)
+        self._in_flight += 1
+
+    def _abandon_stream(self) -> None:
+        """A failed request ends the stream (and drops the later ones); the next send opens another."""
+        if self._stream is not None:
+            self._stream.close()
             self._stream = None
-            raise
+        self._in_flight = 0
+
+    def _check_nothing_in_flight(self, method: str) -> None:
+        if self._in_flight:
+            raise RuntimeError(f"{method}() while {self._in_flight} step(s) sent with send() are in flight:"
+                               " take their answers with recv() first")
 
     def fetch_replay(self, copy: int = 0) -> bytes:
         """The replay file (gzip bytes, see docs/replay-format.md; read it with ``kindred.replay``)
@@ -680,6 +739,7 @@ class VectorEnv:
         waiting for the answer) when the environment is garbage-collected; the server itself
         closes the sessions of a client whose connection went away."""
         self._finalizer.detach()
+        self._in_flight = 0  # abandoned with the stream
         self._lease.close()
 
     @property
@@ -820,10 +880,13 @@ class _StepStream:
                 self._call.cancel()
                 return
 
-    def call(self, request):
+    def send(self, request) -> None:
+        self._requests.put(request)
+
+    def receive(self):
+        """The answer to the oldest request not answered yet; the wait is bounded by the client's timeout."""
         client = self._client
         self._since = time.monotonic()
-        self._requests.put(request)
         try:
             return next(self._call)
         except StopIteration:

@@ -239,6 +239,12 @@ class SeatEnv(VectorEnv):
         self._latest = super().step(actions, out)
         return self._latest
 
+    def send(self, actions) -> None:
+        """Not for seats: each seat step carries the ``expected_step`` of the answer before it, and
+        waits for the other seats, so a seat steps one step at a time (``step``)."""
+        raise RuntimeError(f"seat '{self.seat}': send()/recv() pipelining is for sessions made with make_vector_env;"
+                           " a seat's step carries the step it expects after the last answer: use step()")
+
     def _decode(self, r: pb.StepResponse, buffers=None):
         out = super()._decode(r, buffers)
         info = out[4]

@@ -26,62 +26,14 @@ public final class SparseBytes {
   public record Encoded(byte[] offsets, byte[] values) {}
 
   /**
-   * A reusable destination of encodings: its arrays grow as needed and are reused, so encoding
-   * into one allocates nothing once it is warm. What an encoding wrote (the first
-   * {@link #count()} entries) stays valid until the next encoding into the same output.
+   * A reusable destination of encodings: a {@link dev.kindred.env.NonzeroList} whose arrays grow as
+   * needed and are reused, so encoding into one allocates nothing once it is warm. What an
+   * encoding wrote (the first {@link #count()} entries) stays valid until the next encoding into
+   * the same output.
    */
-  public static final class Output implements dev.kindred.env.NonzeroSink {
-    private byte[] offsets = new byte[0];
-    private byte[] values = new byte[0];
-    private int count;
+  public static final class Output extends dev.kindred.env.NonzeroList {
     /** Outputs of the slices of a parallel encoding (created on first use). */
     private Output[] parts;
-
-    /** Entries (nonzero bytes) of the last successful encoding. */
-    public int count() {
-      return count;
-    }
-
-    /** The offsets, 4 LE bytes per entry; valid up to {@code 4 * count()}. */
-    public byte[] offsets() {
-      return offsets;
-    }
-
-    /** The values; valid up to {@code count()}. */
-    public byte[] values() {
-      return values;
-    }
-
-    /** Starts an encoding built entry by entry with {@link #add}. */
-    public void clear() {
-      count = 0;
-    }
-
-    /** Appends an entry; offsets must come in increasing order (the caller's promise). */
-    @Override
-    public void add(int offset, byte value) {
-      if (count == values.length) {
-        grow(Math.max(64, 2 * count));
-      }
-      INTS.set(offsets, 4 * count, offset);
-      values[count++] = value;
-    }
-
-    /** Room for {@code entries} entries; what was written is not kept. */
-    private void ensure(int entries) {
-      if (values.length < entries) {
-        values = new byte[entries];
-        offsets = new byte[4 * entries];
-      }
-    }
-
-    /** Room for {@code entries} entries, keeping those written. */
-    private void grow(int entries) {
-      if (values.length < entries) {
-        values = Arrays.copyOf(values, entries);
-        offsets = Arrays.copyOf(offsets, 4 * entries);
-      }
-    }
 
     private Output part(int k, int n) {
       if (parts == null || parts.length < n) {
@@ -146,7 +98,7 @@ public final class SparseBytes {
     if (!encodeIfSmaller(raw, from, length, out, pool)) {
       return null;
     }
-    return new Encoded(Arrays.copyOf(out.offsets, 4 * out.count), Arrays.copyOf(out.values, out.count));
+    return new Encoded(Arrays.copyOf(out.offsets(), 4 * out.count()), Arrays.copyOf(out.values(), out.count()));
   }
 
   /**
@@ -185,34 +137,36 @@ public final class SparseBytes {
     }
     Output first = out.part(0, parts);
     boolean ok = encodeSlice(raw, from, starts[1], first, capacity);
-    int total = first.count;
+    int total = first.count();
     for (int k = 1; k < parts; k++) {
       ok &= tasks[k].join();
-      total += out.parts[k].count;
+      total += out.parts[k].count();
     }
     if (!ok || total > capacity) {
       return false;
     }
-    out.ensure(total);
+    out.ensureEmpty(total);
+    byte[] offsets = out.offsets();
     int at = 0;
     for (int k = 0; k < parts; k++) {
       Output piece = out.parts[k];
-      int n = piece.count;
+      int n = piece.count();
+      byte[] pieceOffsets = piece.offsets();
       for (int i = 0; i < n; i++) {
-        INTS.set(out.offsets, 4 * (at + i), (int) INTS.get(piece.offsets, 4 * i) + starts[k]);
+        INTS.set(offsets, 4 * (at + i), (int) INTS.get(pieceOffsets, 4 * i) + starts[k]);
       }
-      System.arraycopy(piece.values, 0, out.values, at, n);
+      System.arraycopy(piece.values(), 0, out.values(), at, n);
       at += n;
     }
-    out.count = total;
+    out.setCount(total);
     return true;
   }
 
   /** One pass over the slice, writing entries straight into {@code out}; false past {@code capacity} entries. */
   private static boolean encodeSlice(byte[] raw, int from, int length, Output out, int capacity) {
-    out.ensure(Math.min(capacity, 64));
-    byte[] offsets = out.offsets;
-    byte[] values = out.values;
+    out.ensureEmpty(Math.min(capacity, 64));
+    byte[] offsets = out.offsets();
+    byte[] values = out.values();
     // Entries that fit without a check: never more than capacity.
     int room = Math.min(values.length, capacity);
     int end = from + length;
@@ -231,8 +185,8 @@ public final class SparseBytes {
           return false;
         }
         out.grow(Math.min(capacity, Math.max(k + 8, 2 * room)));
-        offsets = out.offsets;
-        values = out.values;
+        offsets = out.offsets();
+        values = out.values();
         room = Math.min(values.length, capacity);
       }
       do {
@@ -249,15 +203,15 @@ public final class SparseBytes {
         }
         if (k == room) {
           out.grow(Math.min(capacity, k + 8));
-          offsets = out.offsets;
-          values = out.values;
+          offsets = out.offsets();
+          values = out.values();
           room = Math.min(values.length, capacity);
         }
         INTS.set(offsets, 4 * k, i - from);
         values[k++] = raw[i];
       }
     }
-    out.count = k;
+    out.setCount(k);
     return true;
   }
 

@@ -179,7 +179,7 @@ public final class BatchedEnv {
    * of the last call ({@link StepBatch#observation}), never the final observations of copies that
    * reset in the same step.
    */
-  public boolean nonzeros(int index, NonzeroSink sink) {
+  public boolean nonzeros(int index, NonzeroList sink) {
     int specIndex = requestedIndex[index];
     java.nio.ByteBuffer buffer = buffers.observation(specIndex);
     for (int c = 0; c < copies; c++) {

@@ -47,7 +47,7 @@ public interface World {
    * write of that block it cannot vouch for (another buffer, an unfinished write), returns false
    * at once, having handed nothing, and the caller scans the block. Decorators delegate this.
    */
-  default boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset, NonzeroSink sink) {
+  default boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset, NonzeroList sink) {
     return false;
   }
 

@@ -210,7 +210,7 @@ public final class RecordingWorld implements World {
 
   @Override
   public boolean nonzeros(int copy, int observation, java.nio.ByteBuffer buffer, int offset,
-      dev.kindred.env.NonzeroSink sink) {
+      dev.kindred.env.NonzeroList sink) {
     return world.nonzeros(copy, observation, buffer, offset, sink);
   }
 

@@ -61,12 +61,14 @@ final class SessionRows {
 
   /**
    * The names of the session rows of {@code prefix}, in the order they are measured; with
-   * {@code match}, also {@code prefix.grpc.match2} (a 2-seat match of the same world) and
-   * {@code prefix.grpc.sharded2} (the same copies sharded over 2 servers in this JVM).
+   * {@code match}, also {@code prefix.grpc.pipelined2} (the copies as two sessions of half as many,
+   * one always stepping on the server while the other is handled), {@code prefix.grpc.match2} (a
+   * 2-seat match of the same world) and {@code prefix.grpc.sharded2} (the same copies sharded over 2
+   * servers in this JVM).
    */
   static List<String> names(String prefix, boolean match) {
-    return match ? List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream", prefix + ".grpc.match2",
-        prefix + ".grpc.sharded2")
+    return match ? List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream",
+        prefix + ".grpc.pipelined2", prefix + ".grpc.match2", prefix + ".grpc.sharded2")
         : List.of(prefix + ".local", prefix + ".grpc.unary", prefix + ".grpc.stream");
   }
 
@@ -76,6 +78,7 @@ final class SessionRows {
     String local = names.get(0);
     String unary = names.get(1);
     String stream = names.get(2);
+    String pipelined = spec.prefix() + ".grpc.pipelined2";
     String match = spec.prefix() + ".grpc.match2";
     String sharded = spec.prefix() + ".grpc.sharded2";
     if (names.stream().noneMatch(bench::selected)) {
@@ -93,7 +96,7 @@ final class SessionRows {
     KindredClient client2 = null;
     try {
       if (bench.selected(unary) || bench.selected(stream)
-          || (spec.match() && (bench.selected(match) || bench.selected(sharded)))) {
+          || (spec.match() && (bench.selected(pipelined) || bench.selected(match) || bench.selected(sharded)))) {
         quietServerLogs();
         try {
           server = LoopbackServer.start();
@@ -116,6 +119,21 @@ final class SessionRows {
               c.make(spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed(),
                   SessionOptions.builder().observations(spec.observations()).streaming(streaming)
                       .clientName("kindred-bench").build()))));
+        }
+        if (spec.match() && bench.selected(pipelined)) {
+          if (spec.copies() < 2) {
+            h.fail(pipelined, new IllegalArgumentException("needs at least 2 copies to split in halves; got "
+                + spec.copies()));
+          } else {
+            String path = "two RemoteVectorEnvs of " + (spec.copies() / 2) + " and " + (spec.copies() - spec.copies() / 2)
+                + " copies (together the same copies, seeds seed and seed + 1), each on its own StepStream over one "
+                + "connection, one always in flight: each half's answer is received and its next step sent while the "
+                + "server steps the other half, as asynchronous vector environments do (EnvPool, PufferLib) -> "
+                + "KindredServer over loopback TCP (client and server in this JVM)";
+            Map<String, Object> cfg = new LinkedHashMap<>(spec.config().apply(path));
+            cfg.put("in_flight", "one step per half");
+            cases.add(new BenchHarness.Case(pipelined, spec.unit(), cfg, () -> new PipelinedStepping(c, spec)));
+          }
         }
         if (spec.match() && bench.selected(match)) {
           String path = "a match of 2 seats (every other agent each), each a SeatEnv on its own StepSeatStream, "
@@ -294,6 +312,95 @@ final class SessionRows {
       a.close();
       b.close();
       match.close();
+    }
+  }
+
+  /**
+   * Steps the session's copies as two sessions of half as many, each on its own StepStream, with
+   * one step of each always in flight: receive half A's answer, send its next step, receive half
+   * B's, send its next, so the server steps one half while the client handles the other's answer
+   * (and, in a real trainer, the policy acts on it). An iteration moves every copy once; its
+   * latency is the time from one iteration's end to the next's (the time per step of all copies).
+   * Each half's actions are its copies' part of the same action rows as the other rows'.
+   */
+  static final class PipelinedStepping implements BenchHarness.Workload {
+    private final RemoteVectorEnv[] halves = new RemoteVectorEnv[2];
+    private final int[][][] actions = new int[2][][];
+    private final double unitsPerStep;
+    private long[] latencies = new long[1024];
+    private int count;
+    private int next;
+    private long cpuNanos;
+
+    PipelinedStepping(KindredClient client, Spec spec) {
+      int[][] full;
+      try (VectorEnv probe = client.make(spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed())) {
+        probe.reset();
+        full = spec.actions().apply(probe);
+      }
+      int perCopy = full[0].length / spec.copies();
+      int[] first = {0, spec.copies() / 2};
+      int[] size = {spec.copies() / 2, spec.copies() - spec.copies() / 2};
+      try {
+        for (int h = 0; h < 2; h++) {
+          halves[h] = client.make(spec.worldId(), spec.worldConfig(), size[h], spec.seed() + h,
+              SessionOptions.builder().observations(spec.observations()).streaming(true)
+                  .clientName("kindred-bench").build());
+          actions[h] = new int[full.length][];
+          for (int r = 0; r < full.length; r++) {
+            actions[h][r] = java.util.Arrays.copyOfRange(full[r], first[h] * perCopy, (first[h] + size[h]) * perCopy);
+          }
+          halves[h].reset();
+        }
+        for (int h = 0; h < 2; h++) {
+          halves[h].send(actions[h][0]);
+        }
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+      next = 1;
+      this.unitsPerStep = spec.unitsPerStep();
+    }
+
+    @Override
+    public double run(long iterations) {
+      if (latencies.length < iterations) {
+        latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, iterations)];
+      }
+      count = 0;
+      long cpu0 = processCpuNanos();
+      long t0 = System.nanoTime();
+      for (long i = 0; i < iterations; i++) {
+        for (int h = 0; h < 2; h++) {
+          halves[h].receive();
+          halves[h].send(actions[h][next]);
+        }
+        next = (next + 1) % actions[0].length;
+        long t1 = System.nanoTime();
+        if (count < latencies.length) {
+          latencies[count++] = t1 - t0;
+        }
+        t0 = t1;
+      }
+      cpuNanos = processCpuNanos() - cpu0;
+      return iterations * unitsPerStep;
+    }
+
+    @Override
+    public Map<String, Double> extras(long iterations, double seconds) {
+      Map<String, Double> m = stepExtras(iterations, seconds, latencies, count);
+      cpuExtras(m, iterations * unitsPerStep, seconds, cpuNanos);
+      return m;
+    }
+
+    @Override
+    public void close() {
+      for (RemoteVectorEnv h : halves) {
+        if (h != null) {
+          h.close(); // abandons the step in flight
+        }
+      }
     }
   }
 

@@ -33,7 +33,7 @@ class EnergyBenchTest {
     }
     List<String> names = rows.stream().map(r -> r.get("name").getAsString()).toList();
     assertEquals(List.of("energy.S3.in-process", "energy.S3.tokens", "energy.S3.local", "energy.S3.grpc.unary",
-        "energy.S3.grpc.stream",
+        "energy.S3.grpc.stream", "energy.S3.grpc.pipelined2",
         "energy.S3.grpc.match2", "energy.S3.grpc.sharded2"), names);
     assertEquals(EnergyBench.rowNames(args), names);
     for (JsonObject r : rows) {
@@ -70,6 +70,7 @@ class EnergyBenchTest {
     assertTrue(log.contains("Goals (docs/benchmarks.md):"), log);
     assertTrue(log.contains("energy.S3.grpc.stream:") && log.contains("goal >= 0.40"), log);
     assertTrue(log.contains("energy.S3.grpc.match2:") && log.contains("of one controller's stream"), log);
+    assertTrue(log.contains("energy.S3.grpc.pipelined2:") && log.contains("one always in flight"), log);
     assertTrue(log.contains("energy.S3.grpc.sharded2:") && log.contains("of one server's stream"), log);
   }
 
@@ -105,9 +106,9 @@ class EnergyBenchTest {
         "energy.S1.recording.cpu"), EnergyBench.rowNames("--scenarios", "s1", "--no-grpc"));
     assertEquals(List.of("energy.S1.in-process", "energy.S1.tokens"), EnergyBench.rowNames("--scenarios", "s1",
         "--no-grpc", "--no-recording"));
-    assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S1.grpc.match2",
-        "energy.S1.grpc.sharded2", "energy.S3.grpc.unary", "energy.S3.grpc.stream", "energy.S3.grpc.match2",
-        "energy.S3.grpc.sharded2"),
+    assertEquals(List.of("energy.S1.grpc.unary", "energy.S1.grpc.stream", "energy.S1.grpc.pipelined2",
+        "energy.S1.grpc.match2", "energy.S1.grpc.sharded2", "energy.S3.grpc.unary", "energy.S3.grpc.stream",
+        "energy.S3.grpc.pipelined2", "energy.S3.grpc.match2", "energy.S3.grpc.sharded2"),
         EnergyBench.rowNames("--no-in-process", "--only", "GRPC"));
   }
 

@@ -325,7 +325,7 @@ public final class EnergyWorld implements World {
 
   /** Where the {@code grid} observation is nonzero, without a scan (see {@link GridWriter#nonzeros}). */
   @Override
-  public boolean nonzeros(int copy, int observation, ByteBuffer buffer, int offset, dev.kindred.env.NonzeroSink sink) {
+  public boolean nonzeros(int copy, int observation, ByteBuffer buffer, int offset, dev.kindred.env.NonzeroList sink) {
     return observation == 0 && buffer.hasArray()
         && observers[copy].gridNonzeros(states[copy], buffer.array(), buffer.arrayOffset(), offset, sink);
   }

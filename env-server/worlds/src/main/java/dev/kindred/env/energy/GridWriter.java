@@ -1,6 +1,9 @@
 package dev.kindred.env.energy;
 
-import dev.kindred.env.NonzeroSink;
+import dev.kindred.env.NonzeroList;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -47,6 +50,10 @@ final class GridWriter {
   private final int[] wallCount;
   /** Per agent, at {@code agent * plane}: which agent stands in each of {@link #agentCells}. */
   private final char[] agentAt;
+  /** Scratch of {@link #nonzeros}: per object in the window, its cell, and its ready, cooldown and stock bytes. */
+  private final int[] objCell;
+  private final byte[] objBytes;
+  private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   /** Per agent channel, where {@link #writeAgents} takes its byte in an agent's 8 of {@code ab} (-1: not from there). */
   private static final int[] AB_SLOT = new int[Observer.AGENT_YELLOW + 1];
 
@@ -76,6 +83,8 @@ final class GridWriter {
     this.wallCells = new char[Math.multiplyExact(agents, plane)];
     this.wallCount = new int[agents];
     this.agentAt = new char[Math.multiplyExact(agents, plane)];
+    this.objCell = new int[plane];
+    this.objBytes = new byte[3 * plane];
   }
 
   /** A new episode (a new map): the next write starts from zeros. */
@@ -227,60 +236,95 @@ final class GridWriter {
    * {@code GridWriterTest.nonzerosAsScanned}, which compares the two after every call of long
    * trajectories.
    */
-  boolean nonzeros(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int origin, int offset, NonzeroSink sink) {
+  boolean nonzeros(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int origin, int offset, NonzeroList list) {
     final int base = origin + offset;
     if (!lastComplete || episodeStarted || out != lastOut || base != lastBase) {
       return false;
     }
     final int plane = this.plane;
     final char[] walls = wallCells;
+    final char[] cells = agentCells;
+    final char[] who = agentAt;
     final byte[] kin = s.kinByte;
+    final int[] objChannel = s.objChannel;
     final int next = s.step + 1;
+    final int[] objCell = this.objCell;
+    final byte[] objBytes = this.objBytes;
     for (int i = 0; i < s.agents; i++) {
       int at = offset + i * block;
       win.frame(s, occ.x[i], occ.y[i]);
       int agentsFrom = i * plane;
       int agentsTo = agentsFrom + agentCellCount[i];
       int kinRow = i * s.agents;
-      for (int ch = Observer.AGENT; ch <= Observer.AGENT_YELLOW; ch++) {
+      int objects = occ.listObjects(s, i, occ.y[i] * s.width + occ.x[i], win.ox, win.oy, view);
+      // At most: 9 bytes per agent, 1 per wall, 3 per object (its kind, ready or cooldown, stock).
+      list.reserve(9 * (agentsTo - agentsFrom) + wallCount[i] + 3 * objects);
+      final byte[] offs = list.offsets();
+      final byte[] vals = list.values();
+      int n = list.count();
+      // Agents' channels: presence is always 1; kinship from the observer's row; the rest from ab.
+      for (int k = agentsFrom; k < agentsTo; k++) {
+        put(offs, vals, n++, at + cells[k], (byte) 1);
+      }
+      for (int ch = Observer.AGENT_ENERGY; ch <= Observer.AGENT_YELLOW; ch++) {
         int co = at + ch * plane;
-        int slot = AB_SLOT[ch];
-        for (int k = agentsFrom; k < agentsTo; k++) {
-          int j = agentAt[k];
-          byte v = ch == Observer.AGENT ? 1 : ch == Observer.AGENT_KINSHIP ? kin[kinRow + j] : ab[j * 8 + slot];
-          if (v != 0) {
-            sink.add(co + agentCells[k], v);
+        if (ch == Observer.AGENT_KINSHIP) {
+          for (int k = agentsFrom; k < agentsTo; k++) {
+            byte v = kin[kinRow + who[k]];
+            if (v != 0) {
+              put(offs, vals, n++, co + cells[k], v);
+            }
+          }
+        } else {
+          int slot = AB_SLOT[ch];
+          for (int k = agentsFrom; k < agentsTo; k++) {
+            byte v = ab[who[k] * 8 + slot];
+            if (v != 0) {
+              put(offs, vals, n++, co + cells[k], v);
+            }
           }
         }
       }
       int wallAt = at + Observer.WALL * plane;
       for (int k = agentsFrom, end = agentsFrom + wallCount[i]; k < end; k++) {
-        sink.add(wallAt + walls[k], (byte) 1);
+        put(offs, vals, n++, wallAt + walls[k], (byte) 1);
       }
-      int objects = occ.listObjects(s, i, occ.y[i] * s.width + occ.x[i], win.ox, win.oy, view);
-      for (int ch = Observer.WALL + 1; ch < Observer.CHANNELS; ch++) {
+      // Objects: each one's kind channel is 1; then its ready, cooldown and stock bytes, taken once.
+      for (int k = 0; k < objects; k++) {
+        int obj = occ.objectIndex(i, k);
+        int cool = s.objReadyAt[obj] - next;
+        int left = s.objStock[obj];
+        objCell[k] = occ.objectCell(i, k);
+        objBytes[3 * k] = ready(cool, left);
+        objBytes[3 * k + 1] = clampByte(cool);
+        objBytes[3 * k + 2] = clampByte(left);
+      }
+      for (int ch = Observer.GREEN_GENERATOR; ch <= Observer.ALTAR; ch++) {
         int co = at + ch * plane;
         for (int k = 0; k < objects; k++) {
-          byte v = objectByte(s, occ.objectIndex(i, k), ch, next);
-          if (v != 0) {
-            sink.add(co + occ.objectCell(i, k), v);
+          if (objChannel[occ.objectIndex(i, k)] == ch) {
+            put(offs, vals, n++, co + objCell[k], (byte) 1);
           }
         }
       }
+      for (int c = 0; c < 3; c++) {
+        int co = at + (Observer.OBJECT_READY + c) * plane;
+        for (int k = 0; k < objects; k++) {
+          byte v = objBytes[3 * k + c];
+          if (v != 0) {
+            put(offs, vals, n++, co + objCell[k], v);
+          }
+        }
+      }
+      list.setCount(n);
     }
     return true;
   }
 
-  /** Object {@code obj}'s byte in object channel {@code ch}, as {@link #writeObjects} writes it. */
-  private static byte objectByte(EnergyState s, int obj, int ch, int next) {
-    int cool = s.objReadyAt[obj] - next;
-    int left = s.objStock[obj];
-    return switch (ch) {
-      case Observer.OBJECT_READY -> ready(cool, left);
-      case Observer.OBJECT_COOLDOWN -> clampByte(cool);
-      case Observer.GENERATOR_STOCK -> clampByte(left);
-      default -> (byte) (s.objChannel[obj] == ch ? 1 : 0);
-    };
+  /** Stores entry {@code n} of a list's arrays (room reserved). */
+  private static void put(byte[] offsets, byte[] values, int n, int offset, byte value) {
+    INTS.set(offsets, 4 * n, offset);
+    values[n] = value;
   }
 
   /** The ready byte of an object {@code cool} steps from ready with {@code left} in stock. */

@@ -234,7 +234,7 @@ final class Observer {
    * {@link GridWriter#nonzeros}); false for the tokens observation, or when the block may not hold
    * that write.
    */
-  boolean gridNonzeros(EnergyState s, byte[] out, int origin, int offset, dev.kindred.env.NonzeroSink sink) {
+  boolean gridNonzeros(EnergyState s, byte[] out, int origin, int offset, dev.kindred.env.NonzeroList sink) {
     return grid != null && grid.nonzeros(s, occupancy, agentBytes, out, origin, offset, sink);
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindred.env.Autoreset;
 import dev.kindred.env.BatchedEnv;
+import dev.kindred.env.NonzeroList;
 import dev.kindred.env.StepBatch;
 import dev.kindred.env.WorldBuffers;
 import dev.kindred.env.WorldType;
@@ -118,18 +119,6 @@ class GridWriterTest {
     return seen;
   }
 
-  /** Offsets and values handed to a {@link dev.kindred.env.NonzeroSink}, in order. */
-  static final class Listed implements dev.kindred.env.NonzeroSink {
-    final java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream();
-    final java.util.List<Integer> offsets = new java.util.ArrayList<>();
-
-    @Override
-    public void add(int offset, byte value) {
-      offsets.add(offset);
-      values.write(value);
-    }
-  }
-
   /**
    * When the environment lists the grid's nonzero bytes without a scan ({@link BatchedEnv#nonzeros},
    * {@link GridWriter#nonzeros}), the list is the readable scan's of the whole tensor: every
@@ -137,21 +126,30 @@ class GridWriterTest {
    */
   static boolean nonzerosAsScanned(BatchedEnv env, StepBatch b, String where) {
     int gi = b.observationIndex("grid");
-    Listed got = new Listed();
+    NonzeroList got = new NonzeroList();
+    got.add(-1, (byte) 7); // a list that already holds entries is appended to
     if (!env.nonzeros(gi, got)) {
       return false;
     }
     java.nio.ByteBuffer grid = b.observation(gi);
     byte[] all = grid.array();
-    Listed expected = new Listed();
+    java.util.List<Integer> offsets = new java.util.ArrayList<>();
+    java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream();
+    offsets.add(-1);
+    values.write(7);
     for (int k = 0; k < grid.capacity(); k++) {
       byte v = all[grid.arrayOffset() + k];
       if (v != 0) {
-        expected.add(k, v);
+        offsets.add(k);
+        values.write(v);
       }
     }
-    assertEquals(expected.offsets, got.offsets, where + ": offsets");
-    assertArrayEquals(expected.values.toByteArray(), got.values.toByteArray(), where + ": values");
+    java.util.List<Integer> listed = new java.util.ArrayList<>();
+    for (int k = 0; k < got.count(); k++) {
+      listed.add(got.offset(k));
+    }
+    assertEquals(offsets, listed, where + ": offsets");
+    assertArrayEquals(values.toByteArray(), java.util.Arrays.copyOf(got.values(), got.count()), where + ": values");
     return true;
   }
 
