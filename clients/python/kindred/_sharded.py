@@ -198,6 +198,7 @@ class ShardedVectorEnv:
         if a.ndim == 0 or a.shape[0] != self.num_copies:
             raise KindredError("INVALID_ARGUMENT", f"actions: got shape {tuple(a.shape)}; expected "
                                f"{self.action_shape} (copies first)")
+        self._check_action_values(a)
         calls = {s: (lambda e=self.envs[s], x=a[sh.first_copy:sh.first_copy + sh.copies], o=self._rows(out, s):
                      e.step(x, out=o))
                  for s, sh in enumerate(self.shards)}
@@ -205,6 +206,21 @@ class ShardedVectorEnv:
         parts = [answers[s] for s in range(len(self.shards))]
         self._last = list(parts)
         return self._merge(parts, out)
+
+    def _check_action_values(self, a: np.ndarray) -> None:
+        """Refuses actions out of their dimension's range before any shard steps: a shard's server
+        would refuse its part after the other shards had stepped, leaving the copies out of step
+        with each other. (Shape and dtype are checked by every shard before it sends.)"""
+        if a.dtype.kind not in "iu" or a.shape not in (self.action_shape, self.action_shape[:2]):
+            return  # each shard raises its precise ValueError before anything is sent
+        values = a.reshape(self.action_shape)
+        bad = (values < 0) | (values >= self.action_nvec)
+        if bad.any():
+            c, agent, d = (int(x) for x in np.argwhere(bad)[0])
+            raise KindredError(
+                "INVALID_ARGUMENT", f"actions: copy {c}, agent {agent}, dimension '{self.action_names[d]}' has value "
+                f"{values[c, agent, d]}; expected 0 <= value < {self.action_nvec[d]} (nothing was sent to any shard)",
+                "Step")
 
     def observation_buffers(self) -> Dict[str, np.ndarray]:
         """One zeroed, writeable array per observation, shaped for all the copies and typed as

@@ -113,3 +113,20 @@ def test_a_partial_reset_first_fails_before_any_shard_is_called(servers):
         assert [shard._session_step for shard in env.envs] == [None, None, None], "no shard was reset"
         env.reset()
         env.reset(copies=[0, 1])  # once every copy has been reset
+
+
+def test_an_action_out_of_range_in_the_last_shard_steps_no_shard(servers):
+    with kindred.ShardedVectorEnv([s.target for s in servers], "energy.s1", ENERGY, 6, seed=3) as env:
+        env.reset()
+        a = np.zeros(env.action_shape, np.int32)
+        a[5, 2, 0] = env.action_nvec[0]
+        before = [shard._session_step for shard in env.envs]
+        with pytest.raises(kindred.KindredError, match=r"copy 5, agent 2, dimension '\w+' has value") as e:
+            env.step(a)
+        assert e.value.code == "INVALID_ARGUMENT"
+        assert [shard._session_step for shard in env.envs] == before, "no shard stepped"
+        a[5, 2, 0] = -1
+        with pytest.raises(kindred.KindredError, match="has value -1"):
+            env.step(a)
+        a[5, 2, 0] = 0
+        assert env.step(a)[4]["session_step"] == before[0] + 1  # and on from there, in step
