@@ -339,11 +339,6 @@ final class GridWriter {
 
   /** Writes every agent in agent {@code i}'s window and remembers where. */
   private void writeAgents(EnergyState s, Occupancy occ, byte[] ab, byte[] out, int ob, int i) {
-    final long[] bits = occ.agents;
-    final long[] rows = occ.agentRows;
-    final int words = occ.words;
-    final int width = s.width;
-    final int[] grid = s.grid;
     final byte[] kin = s.kinByte;
     final int kinRow = i * s.agents;
     final char[] cells = agentCells;
@@ -352,40 +347,33 @@ final class GridWriter {
     final Window win = this.win;
     final int ox = win.ox;
     final int oy = win.oy;
+    final int x0 = win.x0;
+    final int span = win.x1 - win.x0;
+    final int[] order = occ.byCell;
+    final int[] xs = occ.x;
+    final int[] ys = occ.y;
     int d = i * plane;
-    for (int yw = win.v0; yw <= win.v1; yw++) {
-      // Only the rows where some agent stands.
-      long rm = win.rows(rows[yw], yw);
-      while (rm != 0) {
-        int y = (yw << 6) + Long.numberOfTrailingZeros(rm);
-        rm &= rm - 1;
-        int cellRow = (y - oy) * view - ox;
-        int row = y * width;
-        int bitRow = y * words;
-        for (int wi = win.w0; wi <= win.w1; wi++) {
-          long m = win.columns(bits[bitRow + wi], wi);
-          int xw = wi << 6;
-          while (m != 0) {
-            int x = xw + Long.numberOfTrailingZeros(m);
-            m &= m - 1;
-            int cell = cellRow + x;
-            int w = ob + cell;
-            int j = -grid[row + x] - 1;
-            int o = j * 8;
-            out[w] = 1;
-            out[w + Observer.AGENT_ENERGY * plane] = ab[o];
-            out[w + Observer.AGENT_ORIENTATION * plane] = ab[o + 1];
-            out[w + Observer.AGENT_FROZEN * plane] = ab[o + 2];
-            out[w + Observer.AGENT_SHIELD * plane] = ab[o + 3];
-            out[w + Observer.AGENT_GROUP * plane] = ab[o + 4];
-            out[w + Observer.AGENT_KINSHIP * plane] = kin[kinRow + j];
-            out[w + Observer.AGENT_GREEN * plane] = ab[o + 5];
-            out[w + Observer.AGENT_YELLOW * plane] = ab[o + 6];
-            agentAt[d] = (char) j;
-            cells[d++] = (char) cell;
-          }
-        }
+    // The agents of the window's rows, in row-major order; those in its columns are in the window.
+    for (int idx = occ.rowStart[win.y0], last = occ.rowStart[win.y1 + 1]; idx < last; idx++) {
+      int j = order[idx];
+      int x = xs[j];
+      if (Integer.compareUnsigned(x - x0, span) > 0) {
+        continue;
       }
+      int cell = (ys[j] - oy) * view + x - ox;
+      int w = ob + cell;
+      int o = j * 8;
+      out[w] = 1;
+      out[w + Observer.AGENT_ENERGY * plane] = ab[o];
+      out[w + Observer.AGENT_ORIENTATION * plane] = ab[o + 1];
+      out[w + Observer.AGENT_FROZEN * plane] = ab[o + 2];
+      out[w + Observer.AGENT_SHIELD * plane] = ab[o + 3];
+      out[w + Observer.AGENT_GROUP * plane] = ab[o + 4];
+      out[w + Observer.AGENT_KINSHIP * plane] = kin[kinRow + j];
+      out[w + Observer.AGENT_GREEN * plane] = ab[o + 5];
+      out[w + Observer.AGENT_YELLOW * plane] = ab[o + 6];
+      agentAt[d] = (char) j;
+      cells[d++] = (char) cell;
     }
     agentCellCount[i] = d - i * plane;
   }

@@ -3,25 +3,30 @@ package dev.kindred.env.energy;
 import java.util.Arrays;
 
 /**
- * Which cells of one copy's map hold a wall, an object or an agent: three bit sets, one bit per
- * cell, rows padded to whole 64-bit words. The observation writers visit the occupied cells of a
- * window through these bits instead of testing every cell (S1's windows are about a fifth
- * occupied), one kind at a time (no guessing which kind comes next). Walls and objects never move
- * within an episode, so their bits are set once per episode; the agents' bits are moved to
- * their current cells before every write.
+ * Which cells of one copy's map hold a wall, an object or an agent. Walls and objects: two bit
+ * sets, one bit per cell, rows padded to whole 64-bit words, set once per episode (they never
+ * move within one). Agents: their cells in row-major order ({@link #byCell}) with the index of
+ * each row's first ({@link #rowStart}), brought up to date before every write. The observation
+ * writers visit the occupied cells of a window through these instead of testing every cell (S1's
+ * windows are about a fifth occupied), one kind at a time (no guessing which kind comes next);
+ * a window's agents are a run of {@link #byCell} (its rows) filtered by column, few enough that
+ * this beats walking bits row by row (S1: 9% faster with tokens, 4% with the grid).
  */
 final class Occupancy {
   final int words;
   final long[] walls;
   final long[] objects;
-  final long[] agents;
-  /** Bit y: some agent stands in row y (agents are few, so most rows of a window have none). */
-  final long[] agentRows;
-  private final int[] agentsInRow;
-  /** Per agent, the cell its bit is at (-1: none) and that cell's column and row. */
+  /** Per agent, the cell it was at the last call (-1: none yet this episode) and that cell's column and row. */
   private final int[] placed;
   final int[] x;
   final int[] y;
+  /** The agents in row-major order of their cells (the order of {@code EnergyState.pos}). */
+  final int[] byCell;
+  /**
+   * Per row {@code r} (and {@code height}), the index in {@link #byCell} of the first agent in row
+   * {@code r} or below: the agents of rows {@code y0..y1} are {@code byCell[rowStart[y0]..rowStart[y1 + 1])}.
+   */
+  final int[] rowStart;
   private final int width;
   private final int plane;
   /**
@@ -40,12 +45,14 @@ final class Occupancy {
     int n = Math.multiplyExact(words, height);
     this.walls = new long[n];
     this.objects = new long[n];
-    this.agents = new long[n];
-    this.agentRows = new long[(height + 63) >>> 6];
-    this.agentsInRow = new int[height];
     this.placed = new int[agents];
     this.x = new int[agents];
     this.y = new int[agents];
+    this.byCell = new int[agents];
+    for (int a = 0; a < agents; a++) {
+      byCell[a] = a;
+    }
+    this.rowStart = new int[height + 1];
     this.plane = view * view;
     this.objectCells = new char[Math.multiplyExact(agents, plane)];
     this.objectIndex = new int[Math.multiplyExact(agents, plane)];
@@ -54,14 +61,11 @@ final class Occupancy {
     Arrays.fill(listPos, -1);
   }
 
-  /** Sets the bits of the walls and objects of the episode that just started; clears the agents'. */
+  /** Sets the bits of the walls and objects of the episode that just started; forgets where the agents were. */
   void episodeStarted(EnergyState s) {
     Arrays.fill(walls, 0L);
     Arrays.fill(objects, 0L);
-    Arrays.fill(agents, 0L);
-    Arrays.fill(agentRows, 0L);
     Arrays.fill(listPos, -1);
-    Arrays.fill(agentsInRow, 0);
     Arrays.fill(placed, -1);
     int[] grid = s.grid;
     int width = s.width;
@@ -79,35 +83,49 @@ final class Occupancy {
   }
 
   /**
-   * Moves the bits of the agents that moved since the last call (all of them after a reset) to
-   * their cells, and their coordinates with them ({@link #x}, {@link #y}): first every bit that
-   * is left, then every bit that is taken, since two agents may have swapped.
+   * Brings the agents' coordinates ({@link #x}, {@link #y}) and row-major order up to date with
+   * their cells: only when some agent moved since the last call (every agent after a reset).
    */
   void placeAgents(EnergyState s) {
     final int[] pos = s.pos;
     final int n = s.agents;
-    for (int a = 0; a < n; a++) {
-      int old = placed[a];
-      if (old != pos[a] && old >= 0) {
-        int ay = y[a];
-        agents[ay * words + (x[a] >>> 6)] &= ~(1L << x[a]);
-        if (--agentsInRow[ay] == 0) {
-          agentRows[ay >>> 6] &= ~(1L << ay);
-        }
-      }
-    }
+    boolean moved = false;
     for (int a = 0; a < n; a++) {
       int p = pos[a];
       if (placed[a] != p) {
         int ax = p % width;
         int ay = p / width;
-        agents[ay * words + (ax >>> 6)] |= 1L << ax;
-        agentsInRow[ay]++;
-        agentRows[ay >>> 6] |= 1L << ay;
         placed[a] = p;
         x[a] = ax;
         y[a] = ay;
+        moved = true;
       }
+    }
+    if (moved) {
+      orderByCell(pos, n);
+    }
+  }
+
+  /** Sorts {@link #byCell} by cell (insertion sort: it was sorted before these moves) and recounts {@link #rowStart}. */
+  private void orderByCell(int[] pos, int n) {
+    final int[] order = byCell;
+    for (int i = 1; i < n; i++) {
+      int a = order[i];
+      int p = pos[a];
+      int k = i;
+      while (k > 0 && pos[order[k - 1]] > p) {
+        order[k] = order[k - 1];
+        k--;
+      }
+      order[k] = a;
+    }
+    int k = 0;
+    for (int r = 0; r < rowStart.length; r++) {
+      int rowEnd = r * width;
+      while (k < n && pos[order[k]] < rowEnd) {
+        k++;
+      }
+      rowStart[r] = k;
     }
   }
 

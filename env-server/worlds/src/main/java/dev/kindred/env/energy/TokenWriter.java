@@ -336,10 +336,6 @@ final class TokenWriter {
 
   /** As {@link #writeWalls}, for the agents in agent {@code i}'s window (kinship as {@code i} sees it). */
   private int writeAgents(EnergyState s, Occupancy occ, byte[] out, int p, int end, int i, boolean onlyKept) {
-    final long[] bits = occ.agents;
-    final int words = occ.words;
-    final int width = s.width;
-    final int[] grid = s.grid;
     final byte[] kin = s.kinByte;
     final int kinRow = i * s.agents;
     final byte[] t = agentTokens;
@@ -349,55 +345,47 @@ final class TokenWriter {
     final Window win = this.win;
     final int ox = win.ox;
     final int oy = win.oy;
-    final long[] rows = occ.agentRows;
-    for (int yw = win.v0; yw <= win.v1; yw++) {
-      // Only the rows where some agent stands.
-      long rm = win.rows(rows[yw], yw);
-      while (rm != 0) {
-        int y = (yw << 6) + Long.numberOfTrailingZeros(rm);
-        rm &= rm - 1;
-        int row = y * width;
-        int bitRow = y * words;
-        int locRow = ((y - oy) << 4) - ox;
-        int cellRow = (y - oy) * view - ox;
-        for (int wi = win.w0; wi <= win.w1; wi++) {
-          long m = win.columns(bits[bitRow + wi], wi);
-          int xw = wi << 6;
-          while (m != 0) {
-            int x = xw + Long.numberOfTrailingZeros(m);
-            m &= m - 1;
-            if (onlyKept && keep[cellRow + x] != stamp) {
-              continue;
-            }
-            int j = -grid[row + x] - 1;
-            byte k = kin[kinRow + j];
-            byte loc = (byte) (locRow + x);
-            int q = k == 0 ? j * 64 : j * 64 + 32;
-            int n = k == 0 ? count[j] : count[j] + 1;
-            if (p + CELL_BYTES <= end) {
-              // The prepared bytes with this window's location in each token, four longs at a time.
-              long l = loc & 0xFFL;
-              LONG.set(out, p, (long) LONG.get(t, q) | l * LOC0);
-              LONG.set(out, p + 8, (long) LONG.get(t, q + 8) | l * LOC1);
-              LONG.set(out, p + 16, (long) LONG.get(t, q + 16) | l * LOC2);
-              LONG.set(out, p + 24, (long) LONG.get(t, q + 24) | l * LOC3);
-            } else {
-              if (p + 3 * n > end) {
-                return -1;
-              }
-              for (int c = 0; c < n; c++) {
-                out[p + 3 * c] = loc;
-                out[p + 3 * c + 1] = t[q + 3 * c + 1];
-                out[p + 3 * c + 2] = t[q + 3 * c + 2];
-              }
-            }
-            if (k != 0) {
-              out[p + 3 * before[j] + 2] = k;
-            }
-            p += 3 * n;
-          }
+    final int x0 = win.x0;
+    final int span = win.x1 - win.x0;
+    final int[] order = occ.byCell;
+    final int[] xs = occ.x;
+    final int[] ys = occ.y;
+    // The agents of the window's rows, in row-major order; those in its columns are in the window.
+    for (int idx = occ.rowStart[win.y0], last = occ.rowStart[win.y1 + 1]; idx < last; idx++) {
+      int j = order[idx];
+      int x = xs[j];
+      if (Integer.compareUnsigned(x - x0, span) > 0) {
+        continue;
+      }
+      int y = ys[j];
+      if (onlyKept && keep[(y - oy) * view + x - ox] != stamp) {
+        continue;
+      }
+      byte k = kin[kinRow + j];
+      byte loc = (byte) (((y - oy) << 4) + x - ox);
+      int q = k == 0 ? j * 64 : j * 64 + 32;
+      int n = k == 0 ? count[j] : count[j] + 1;
+      if (p + CELL_BYTES <= end) {
+        // The prepared bytes with this window's location in each token, four longs at a time.
+        long l = loc & 0xFFL;
+        LONG.set(out, p, (long) LONG.get(t, q) | l * LOC0);
+        LONG.set(out, p + 8, (long) LONG.get(t, q + 8) | l * LOC1);
+        LONG.set(out, p + 16, (long) LONG.get(t, q + 16) | l * LOC2);
+        LONG.set(out, p + 24, (long) LONG.get(t, q + 24) | l * LOC3);
+      } else {
+        if (p + 3 * n > end) {
+          return -1;
+        }
+        for (int c = 0; c < n; c++) {
+          out[p + 3 * c] = loc;
+          out[p + 3 * c + 1] = t[q + 3 * c + 1];
+          out[p + 3 * c + 2] = t[q + 3 * c + 2];
         }
       }
+      if (k != 0) {
+        out[p + 3 * before[j] + 2] = k;
+      }
+      p += 3 * n;
     }
     return p;
   }

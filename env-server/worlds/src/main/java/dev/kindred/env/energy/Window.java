@@ -4,9 +4,8 @@ package dev.kindred.env.energy;
  * An agent's egocentric window on the map as the observation writers walk it: its top-left
  * corner ({@link #ox}, {@link #oy}; off the map near an edge), the part on the map ({@link #x0} to
  * {@link #x1}, {@link #y0} to {@link #y1}), the words of an {@link Occupancy} row that hold those
- * columns ({@link #w0} to {@link #w1}, masked by {@link #columns}) and the words of a row index such as
- * {@link Occupancy#agentRows} that hold those rows ({@link #v0} to {@link #v1}, masked by
- * {@link #rows}). Set by {@link #frame}; shared by {@link GridWriter} and {@link TokenWriter}.
+ * columns ({@link #w0} to {@link #w1}, masked by {@link #columns}). Set by {@link #frame}; shared by
+ * {@link GridWriter} and {@link TokenWriter}.
  */
 final class Window {
   final int view;
@@ -19,12 +18,8 @@ final class Window {
   int y1;
   int w0;
   int w1;
-  int v0;
-  int v1;
   private long first;
   private long last;
-  private long top;
-  private long bottom;
 
   Window(int view) {
     this.view = view;
@@ -43,19 +38,10 @@ final class Window {
     w1 = x1 >>> 6;
     first = -1L << x0;
     last = -1L >>> (63 - (x1 & 63));
-    v0 = y0 >>> 6;
-    v1 = y1 >>> 6;
-    top = -1L << y0;
-    bottom = -1L >>> (63 - (y1 & 63));
   }
 
   /** The bits of {@code word}, word {@code wi} of an occupancy row, that lie in the window's columns. */
   long columns(long word, int wi) {
     return word & (wi == w0 ? first : -1L) & (wi == w1 ? last : -1L);
-  }
-
-  /** The bits of {@code word}, word {@code yw} of a row index, that lie in the window's rows. */
-  long rows(long word, int yw) {
-    return word & (yw == v0 ? top : -1L) & (yw == v1 ? bottom : -1L);
   }
 }
