@@ -25,6 +25,15 @@ with the ratio adapter / raw.
 (``env.step(actions, out=buffers)``, rows ``client.python-out.*``), timed in the same rounds right
 after the plain Python ones (before them in odd rounds), with their ratio to the plain Python row.
 
+``--pipelined`` adds a Python side with the same copies as two sessions of half as many, each with
+one step always in flight (``send``/``recv``: the server steps one half while the client handles
+the other's answer, as EnvPool's and PufferLib's asynchronous modes do; rows
+``client.python-halves.stream.*``, one batched step = every copy once), timed in the same rounds
+right after the plain Python stream, with its ratio to the plain Python row. ``--policy-ms T``
+makes the Python sides sleep T ms per batched step (T/2 per half, between its ``recv`` and its
+``send``): a policy's forward pass that leaves the CPU free (a GPU's), during which the server
+steps the other half.
+
 ``--json`` prints one JSON object per line: name, unit, median, min, max, runs, config, version.
 """
 from __future__ import annotations
@@ -50,8 +59,9 @@ DEFAULT_CONFIG = {"width": 32, "height": 32, "beta": 0.44, "controlled": list(ra
 class PythonSide:
     """One session through the Python client, with fixed valid actions."""
 
-    def __init__(self, client, world, config, copies, streaming, out_buffers=False):
+    def __init__(self, client, world, config, copies, streaming, out_buffers=False, policy_s=0.0):
         self.env = client.make_vector_env(world, config, num_copies=copies, seed=1, streaming=streaming)
+        self.policy_s = policy_s
         self.actions = (np.arange(int(np.prod(self.env.action_shape))) % 2).astype(np.int32).reshape(
             self.env.action_shape)
         # With out_buffers every step decodes into these arrays (step(actions, out=...)).
@@ -63,14 +73,54 @@ class PythonSide:
             self.env.step(self.actions, out=self.out)
 
     def time(self, steps):
-        env, actions, out = self.env, self.actions, self.out
+        env, actions, out, policy = self.env, self.actions, self.out, self.policy_s
         t0 = time.perf_counter()
         for _ in range(steps):
             env.step(actions, out=out)
+            if policy:
+                time.sleep(policy)  # the policy's time per batched step (--policy-ms)
         return steps / (time.perf_counter() - t0)
 
     def close(self):
         self.env.close()
+
+
+class PipelinedPythonSide:
+    """The same copies as two sessions of half as many (seeds 1 and 2), each with one step always in
+    flight: per batched step, each half's answer is received and its next step sent at once, so
+    the server steps one half while the client handles the other."""
+
+    def __init__(self, client, world, config, copies, policy_s=0.0):
+        self.policy_s = policy_s
+        if copies < 2:
+            raise ValueError(f"--pipelined needs at least 2 copies to split in halves; got {copies}")
+        sizes = (copies // 2, copies - copies // 2)
+        self.halves = [client.make_vector_env(world, config, num_copies=n, seed=1 + h, streaming=True)
+                       for h, n in enumerate(sizes)]
+        self.actions = [(np.arange(int(np.prod(e.action_shape))) % 2).astype(np.int32).reshape(e.action_shape)
+                        for e in self.halves]
+        for e, a in zip(self.halves, self.actions):
+            e.reset()
+            e.send(a)
+
+    def warmup(self, steps):
+        self.time(steps)
+
+    def time(self, steps):
+        pairs = list(zip(self.halves, self.actions))
+        half_policy = self.policy_s / 2  # the policy acts on half the copies at a time
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            for env, actions in pairs:
+                env.recv()
+                if half_policy:
+                    time.sleep(half_policy)
+                env.send(actions)
+        return steps / (time.perf_counter() - t0)
+
+    def close(self):
+        for e in self.halves:
+            e.close()  # abandons the step in flight
 
 
 class JavaClient:
@@ -151,13 +201,13 @@ class JavaSide:
 
 TRANSPORTS = ("stream", "unary")
 #: the sides of a round, in the order of even rounds (odd rounds take them in reverse)
-LANGS = ("python", "python-out", "java")
+LANGS = ("python", "python-out", "python-halves", "java")
 
 
 def interleaved_rounds(sides, runs, steps):
     """Times ``runs`` rounds of every side in ``sides`` ({(lang, transport): side with
     ``time(steps)``}): in each round, per transport, Python (then Python with ``out=`` buffers,
-    when present) and Java back to back, in the order of ``LANGS`` in even rounds and the
+    and the two halves in flight, when present) and Java back to back, in the order of ``LANGS`` in even rounds and the
     reverse in odd ones. Returns ({key: [rate per round]}, [key in the
     order timed])."""
     rates = {key: [] for key in sides}
@@ -341,7 +391,7 @@ def run(args, target):
     if not args.json:
         for copies in sorted({r["config"]["copies"] for r in rows}):
             by = {(r["config"]["client"], r["config"]["transport"]): r["median"] for r in rows
-                  if r["config"]["copies"] == copies and not r["config"]["out_buffers"]}
+                  if r["config"]["copies"] == copies and r["name"].split(".")[1] in ("python", "java")}
             if ("java", "stream") in by:
                 print(f"copies={copies}: python/java (stream) = {by[('python', 'stream')] / by[('java', 'stream')]:.2f}, "
                       f"(unary) = {by[('python', 'unary')] / by[('java', 'unary')]:.2f} (medians of interleaved rounds)")
@@ -355,10 +405,16 @@ def measure_copies(args, target, version, config, copies, java):
         sides = {}
         try:
             for transport in TRANSPORTS:
-                sides[("python", transport)] = PythonSide(client, args.world, config, copies, transport == "stream")
+                policy_s = getattr(args, "policy_ms", 0.0) / 1000
+                sides[("python", transport)] = PythonSide(client, args.world, config, copies, transport == "stream",
+                                                          policy_s=policy_s)
                 if getattr(args, "out_buffers", False):
                     sides[("python-out", transport)] = PythonSide(client, args.world, config, copies,
-                                                                  transport == "stream", out_buffers=True)
+                                                                  transport == "stream", out_buffers=True,
+                                                                  policy_s=policy_s)
+                if getattr(args, "pipelined", False) and transport == "stream":
+                    sides[("python-halves", transport)] = PipelinedPythonSide(client, args.world, config, copies,
+                                                                              policy_s=policy_s)
                 if java is not None:
                     sides[("java", transport)] = java.session(copies, transport == "stream")
             agents = sides[("python", "stream")].env.num_agents
@@ -379,7 +435,7 @@ def measure_copies(args, target, version, config, copies, java):
             "max": max(r),
             "runs": len(r),
             "config": {"world": args.world, "world_config": config, "copies": copies, "steps": args.steps,
-                       "warmup": args.warmup, "client": "python" if lang == "python-out" else lang,
+                       "warmup": args.warmup, "client": "python" if lang.startswith("python") else lang,
                        "out_buffers": lang == "python-out", "transport": transport, "target": target,
                        "rounds": "interleaved"},
             "version": version,
@@ -388,14 +444,19 @@ def measure_copies(args, target, version, config, copies, java):
         }
         if lang == "java":
             row["config"]["java_pid"] = java.pid
+        if lang.startswith("python") and getattr(args, "policy_ms", 0.0):
+            row["config"]["policy_ms"] = args.policy_ms  # slept per batched step: a policy's time
+        if lang == "python-halves":
+            row["config"]["sessions"] = 2
+            row["config"]["in_flight"] = "one step per half (send/recv)"
         rows.append(row)
     for row in rows:
         java_median = next((o["median"] for o in rows if o["config"]["client"] == "java"
                             and o["config"]["transport"] == row["config"]["transport"]), None)
-        if row["config"]["client"] == "python" and java_median:
+        if row["name"].split(".")[1] in ("python", "python-out") and java_median:
             row["ratio_to_java"] = row["median"] / java_median
-        if row["config"]["out_buffers"]:
-            plain = next(o["median"] for o in rows if o["config"]["client"] == "python" and not o["config"]["out_buffers"]
+        if row["config"]["out_buffers"] or "sessions" in row["config"]:
+            plain = next(o["median"] for o in rows if o["name"].split(".")[1] == "python"
                          and o["config"]["transport"] == row["config"]["transport"])
             row["ratio_to_python"] = row["median"] / plain
     for row in rows:
@@ -424,6 +485,12 @@ def main(argv=None) -> int:
     p.add_argument("--no-java", action="store_true", help="skip the Java client")
     p.add_argument("--out-buffers", action="store_true",
                    help="also time Python sessions that decode into caller-owned arrays (step(actions, out=...))")
+    p.add_argument("--pipelined", action="store_true",
+                   help="also time the copies as two Python sessions of half as many, one step of each in flight "
+                        "(send/recv)")
+    p.add_argument("--policy-ms", type=float, default=0.0,
+                   help="the Python sides sleep this long per batched step (half of it per half with --pipelined): "
+                        "a policy's forward pass that leaves the CPU free, as a GPU's does (default 0)")
     p.add_argument("--libraries", action="store_true",
                    help="instead: the SB3, RLlib and PufferLib adapters against the raw VectorEnv (agent-steps/s)")
     args = p.parse_args(argv)

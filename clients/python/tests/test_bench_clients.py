@@ -109,3 +109,37 @@ def test_out_buffers_rows(server_target, capsys):
         assert out["config"]["out_buffers"] and not plain["config"]["out_buffers"]
         assert out["ratio_to_python"] == pytest.approx(out["median"] / plain["median"])
         assert out["round_positions"] == [1 + (t == "unary") * 2, 4 + (t == "unary") * 2, 9 + (t == "unary") * 2]
+
+
+def test_pipelined_rows_time_two_halves_in_flight(server_target):
+    bench = load_bench()
+    args = argparse.Namespace(world="energy.room", config=json.dumps({"width": 10, "height": 8, "agents": 2}),
+                              copies="3", steps=5, warmup=2, runs=2, json=True, no_java=True, libraries=False,
+                              out_buffers=False, pipelined=True, policy_ms=0.5)
+    rows = bench.run(args, server_target)
+    by = {r["name"]: r for r in rows}
+    assert set(by) == {"client.python.stream.energy.room.copies3", "client.python.unary.energy.room.copies3",
+                       "client.python-halves.stream.energy.room.copies3"}
+    halves, plain = by["client.python-halves.stream.energy.room.copies3"], by["client.python.stream.energy.room.copies3"]
+    assert halves["config"]["sessions"] == 2 and halves["config"]["copies"] == 3
+    assert halves["config"]["policy_ms"] == plain["config"]["policy_ms"] == 0.5
+    assert halves["max"] < 1000 / 0.5, "each batched step slept the policy's time (half per half)"
+    assert halves["ratio_to_python"] == pytest.approx(halves["median"] / plain["median"])
+    assert halves["round_positions"] == [1, 3], "right after the plain Python stream; before it in odd rounds"
+    assert halves["min"] > 0
+
+
+def test_a_pipelined_side_steps_each_half_once_per_batched_step(server_target):
+    import kindred
+    bench = load_bench()
+    with kindred.Client(server_target, timeout=30) as client:
+        side = bench.PipelinedPythonSide(client, "energy.room", {"width": 10, "height": 8, "agents": 2}, 5)
+        try:
+            assert [e.num_copies for e in side.halves] == [2, 3]
+            side.time(7)
+            assert [e.in_flight for e in side.halves] == [1, 1]
+            assert [e.recv()[4]["session_step"] for e in side.halves] == [8, 8]  # 1 sent at start + 7 timed
+        finally:
+            side.close()
+        with pytest.raises(ValueError, match="at least 2 copies"):
+            bench.PipelinedPythonSide(client, "energy.room", {"width": 10, "height": 8, "agents": 2}, 1)
