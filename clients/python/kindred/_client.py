@@ -511,8 +511,6 @@ class VectorEnv:
             if self._EXPECTED_STEP and self._session_step is not None:
                 request.expected_step = self._session_step + 1
             return self._decode(self._call(self._STEP, request), out)
-        if self._closed:
-            self._call(self._STEP_STREAM, request)  # raises
         self._send(request)
         return self.recv(out)
 
@@ -534,8 +532,9 @@ class VectorEnv:
         vector environments do: with two sessions of half the copies each, receive one half,
         send its next actions, receive the other half, and so on.
 
-        Rules: ``step`` and ``reset`` raise ``RuntimeError`` while anything is in flight; ``close`` abandons what is in flight. Bad actions raise before anything is sent.
-        When a step fails on the server, the stream ends with that step's error: the session is
+        Rules: ``step`` and ``reset`` raise ``RuntimeError`` while anything is in flight;
+        ``close`` abandons what is in flight. Bad actions raise before anything is sent. When a
+        step fails on the server, the stream ends with that step's error: the session is
         left as the failed step found it (earlier steps took effect) and the later steps in
         flight are dropped; :meth:`recv` raises the ``KindredError``, ``in_flight`` drops to 0,
         and the next ``send`` opens a new stream.

@@ -208,6 +208,18 @@ final class SessionRows {
     }
   }
 
+  /** The whole session, reset, for building the action rows of rows that split it (seats, halves). */
+  private static VectorEnv probe(KindredClient client, Spec spec) {
+    VectorEnv probe = client.make(spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed());
+    try {
+      probe.reset();
+    } catch (RuntimeException e) {
+      probe.close();
+      throw e;
+    }
+    return probe;
+  }
+
   private static Stepping stepping(Spec spec, VectorEnv env) {
     env.reset();
     return new Stepping(env, spec.actions().apply(env), spec.unitsPerStep());
@@ -241,8 +253,7 @@ final class SessionRows {
       int agents;
       int[][] full;
       // The same action rows as the single-controller rows, built for the whole world.
-      try (VectorEnv probe = client.make(spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed())) {
-        probe.reset();
+      try (VectorEnv probe = probe(client, spec)) {
         agents = probe.agents();
         full = spec.actions().apply(probe);
       }
@@ -334,8 +345,7 @@ final class SessionRows {
 
     PipelinedStepping(KindredClient client, Spec spec) {
       int[][] full;
-      try (VectorEnv probe = client.make(spec.worldId(), spec.worldConfig(), spec.copies(), spec.seed())) {
-        probe.reset();
+      try (VectorEnv probe = probe(client, spec)) {
         full = spec.actions().apply(probe);
       }
       int perCopy = full[0].length / spec.copies();
