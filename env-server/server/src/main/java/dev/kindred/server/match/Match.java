@@ -8,6 +8,7 @@ import dev.kindred.env.BatchedEnv;
 import dev.kindred.env.EnvException;
 import dev.kindred.env.EpisodeSummary;
 import dev.kindred.env.KindredException;
+import dev.kindred.env.NonzeroList;
 import dev.kindred.env.Scope;
 import dev.kindred.env.SessionSpec;
 import dev.kindred.env.StepBatch;
@@ -183,6 +184,17 @@ public final class Match {
   /** [seat][copy * COUNTERS + k]: the seat's part of each copy's running episode. */
   private final long[][] counters;
   private boolean started;
+  /**
+   * Per observation, this step's nonzero bytes of the whole batch tensor as the world lists them
+   * ({@link BatchedEnv#nonzeros}), shared by the seats' sparse tensors, and per block (copy x
+   * agent) the index of its first entry; {@code listedRound[i]} is the {@link #round} they are of
+   * (-1: none).
+   */
+  private final NonzeroList[] listed;
+  private final int[][] blockStart;
+  private final long[] listedRound;
+  /** Counts the batches the seats' responses are made from (the first observations, each step, each restart). */
+  private long round;
   /** When the step's first submission came (or the match started), or -1 while nobody submitted. */
   private long firstSubmitNanos = -1;
   private Runnable cancelDeadline;
@@ -221,10 +233,15 @@ public final class Match {
     this.counters = new long[seats.length][copies * COUNTERS];
     this.outcome = new int[seats.length];
     this.waiting = new Reply[seats.length];
+    this.listed = new NonzeroList[observations.size()];
+    this.blockStart = new int[observations.size()][];
+    this.listedRound = new long[observations.size()];
+    Arrays.fill(listedRound, -1);
     for (int s = 0; s < seats.length; s++) {
       seats[s] = new Seat(s, layout.seats().get(s), spec, env.sessionSeed(), tokens == null ? null : tokens.get(s));
     }
     StepBatch first = env.batch();
+    round++;
     for (Seat seat : seats) {
       seat.last = seatResponse(seat, first, null, List.of());
     }
@@ -474,6 +491,7 @@ public final class Match {
     }
     StepBatch batch;
     try {
+      round++; // whatever happens, the listed observations are no longer this batch's
       batch = env.step(applied);
     } catch (RuntimeException e) {
       for (Reply r : waiting) {
@@ -513,6 +531,7 @@ public final class Match {
       Arrays.fill(c, 0);
     }
     try {
+      round++;
       StepBatch first = env.reset(null, null);
       for (Seat s : seats) {
         s.last = seatResponse(s, first, null, List.of());
@@ -596,7 +615,8 @@ public final class Match {
   private StepResponse seatResponse(Seat s, StepBatch batch, MatchStep matchStep, List<EpisodeStats> ended) {
     StepResponse.Builder b = StepResponse.newBuilder();
     for (int i : s.observationIndex) {
-      b.addObservations(tensor(s, observations.get(i), batch.observation(i)));
+      Tensor listedTensor = sparse ? listedTensor(s, i, batch) : null;
+      b.addObservations(listedTensor != null ? listedTensor : tensor(s, observations.get(i), batch.observation(i)));
     }
     if (batch.hasFinalObservations()) {
       for (int i : s.observationIndex) {
@@ -633,6 +653,86 @@ public final class Match {
       b.setMatch(matchStep);
     }
     return b.build();
+  }
+
+  /**
+   * The seat's part of per-agent observation {@code i} of this step, sparse, from the world's list
+   * of the batch tensor's nonzero bytes (listed once per step for every seat): each of the seat's
+   * agent blocks' entries, moved to where the block sits in the seat's tensor, with no copy and no
+   * scan of the tensor. Null when there is no list (another world, a copy not started, a scope
+   * other than per-agent) or when the seat's part is too dense to send sparse; the caller then
+   * copies and scans as {@link #tensor} does.
+   */
+  private Tensor listedTensor(Seat s, int i, StepBatch batch) {
+    TensorSpec spec = observations.get(i);
+    if (spec.scope() != Scope.AGENT || batch != env.batch()) {
+      return null;
+    }
+    if (listedRound[i] != round) {
+      if (listed[i] == null) {
+        listed[i] = new NonzeroList();
+        blockStart[i] = new int[copies * agents + 1];
+      }
+      NonzeroList l = listed[i];
+      l.clear();
+      if (!env.nonzeros(i, l)) {
+        listedRound[i] = -1;
+        return null;
+      }
+      // Entries come in offset order, so each block's are a run: where each run starts.
+      int block = spec.blockBytes();
+      int[] starts = blockStart[i];
+      int e = 0;
+      int n = l.count();
+      for (int b = 0; b < starts.length; b++) {
+        long blockFrom = (long) b * block;
+        while (e < n && l.offset(e) < blockFrom) {
+          e++;
+        }
+        starts[b] = e;
+      }
+      listedRound[i] = round;
+    }
+    NonzeroList l = listed[i];
+    int[] starts = blockStart[i];
+    int k = s.def.size();
+    int block = spec.blockBytes();
+    int total = 0;
+    for (int c = 0; c < copies; c++) {
+      for (int j = 0; j < k; j++) {
+        int b = c * agents + s.def.agent(j);
+        total += starts[b + 1] - starts[b];
+      }
+    }
+    if ((long) total * SparseBytes.BYTES_PER_ENTRY >= (long) copies * k * block) {
+      return null; // not smaller than raw: sent raw, as the scan would decide
+    }
+    // Fresh arrays: the response is kept (a controller joining later is sent it).
+    ByteBuffer offsets = ByteBuffer.allocate(4 * total).order(ByteOrder.LITTLE_ENDIAN);
+    byte[] values = new byte[total];
+    byte[] listedValues = l.values();
+    int m = 0;
+    for (int c = 0; c < copies; c++) {
+      for (int j = 0; j < k; j++) {
+        int b = c * agents + s.def.agent(j);
+        int shift = (c * k + j - b) * block; // the block's offset in the seat's tensor less its offset in the batch's
+        for (int e = starts[b]; e < starts[b + 1]; e++) {
+          offsets.putInt(l.offset(e) + shift);
+        }
+        int len = starts[b + 1] - starts[b];
+        System.arraycopy(listedValues, starts[b], values, m, len);
+        m += len;
+      }
+    }
+    Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(Protos.dtype(spec.dtype())).addShape(copies)
+        .addShape(k);
+    for (int d : spec.shape()) {
+      t.addShape(d);
+    }
+    return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)
+        .setSparseOffsets(UnsafeByteOperations.unsafeWrap(offsets.array()))
+        .setData(UnsafeByteOperations.unsafeWrap(values))
+        .build();
   }
 
   private Tensor tensor(Seat s, TensorSpec spec, ByteBuffer data) {
