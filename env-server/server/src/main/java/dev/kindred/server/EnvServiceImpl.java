@@ -587,26 +587,34 @@ final class EnvServiceImpl extends EnvServiceGrpc.EnvServiceImplBase {
         }
       }
     };
-    try {
-      matches.step(request, reply);
-    } catch (Throwable t) {
-      out.onError(ERRORS.toStatus("StepSeat", t).asRuntimeException());
-    }
+    matches.place(placement, request.getSessionId(), () -> {
+      try {
+        matches.step(request, reply);
+      } catch (Throwable t) {
+        out.onError(ERRORS.toStatus("StepSeat", t).asRuntimeException());
+      }
+    });
   }
 
   @Override
   public StreamObserver<StepSeatRequest> stepSeatStream(StreamObserver<StepResponse> responseObserver) {
     io.grpc.Context context = io.grpc.Context.current();
     return streams.serveAsync(responseObserver, "StepSeatStream", ERRORS, (request, done) ->
-        context.run(() -> matches.step(request, new Match.Reply() {
-          @Override
-          public void answer(StepResponse response) {
-            done.accept(response, null);
-          }
+        matches.place(placement, request.getSessionId(), () -> context.run(() -> {
+          try {
+            matches.step(request, new Match.Reply() {
+              @Override
+              public void answer(StepResponse response) {
+                done.accept(response, null);
+              }
 
-          @Override
-          public void fail(RuntimeException failure) {
-            done.accept(null, failure);
+              @Override
+              public void fail(RuntimeException failure) {
+                done.accept(null, failure);
+              }
+            });
+          } catch (RuntimeException | Error t) {
+            done.accept(null, t); // refused before it was submitted (the seat's call has no answer yet)
           }
         })));
   }

@@ -152,6 +152,7 @@ final class Matches implements AutoCloseable {
     byte[] token = token(r.getJoinToken());
     Session<EnvSession> s = sessions.findForSeat(r.getSessionId());
     Long expected = r.hasExpectedStep() ? r.getExpectedStep() : null;
+    long t0 = System.nanoTime();
     Effects effects = registry.useShared(s, () -> sessions.notFoundError(r.getSessionId()), st -> {
       Match m = match(st, s, caller, r.getSessionId());
       Seat seat = seat(m, r.getSeat(), token);
@@ -159,6 +160,37 @@ final class Matches implements AutoCloseable {
           clock.getAsLong());
     });
     effects.run();
+    if (effects.stepped()) {
+      // How long a world step takes, answers included, for where the next submissions run (place).
+      s.stepTook(System.nanoTime() - t0);
+    }
+  }
+
+  /**
+   * Runs {@code submit} (a seat's submission through {@link #step}, which answers the call itself,
+   * failures included) where {@code placement} says: on this thread when the match's world steps
+   * take at most {@link StepPlacement#INLINE_NANOS} (the submission that completes a step takes
+   * it; the others only record their actions) and no call holds its session's lock now, else on
+   * a worker (so a busy match, or one whose steps are long, never holds up the I/O thread for
+   * long: at worst it waits for a step that has just begun, a short one). An id that finds no session leaves the answer (its error) to {@code submit}, on a
+   * worker.
+   */
+  void place(StepPlacement placement, String sessionId, Runnable submit) {
+    Session<EnvSession> s;
+    try {
+      s = sessions.findForSeat(sessionId);
+    } catch (EnvException | KindredException e) {
+      placement.run(Long.MAX_VALUE, task -> false, submit); // submit fails the same way, with the same message
+      return;
+    }
+    // Not under the lock throughout: the submission takes it, and answers the seats after releasing it.
+    placement.run(s.typicalStepNanos(), task -> {
+      if (!registry.isFree(s)) {
+        return false;
+      }
+      task.run();
+      return true;
+    }, submit);
   }
 
   void leave(LeaveSessionRequest r) {

@@ -11,9 +11,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Which thread runs a call. gRPC delivers the kindred.v1 Step and StepStream calls on the
- * connection's I/O thread (the Netty event loop that read the request) and every other call on a
- * worker ({@link #callExecutors}); for a Step this class decides, per request, where it runs:
+ * Which thread runs a call. gRPC delivers the kindred.v1 Step and StepStream calls, and a match
+ * seat's StepSeat and StepSeatStream, on the connection's I/O thread (the Netty event loop that
+ * read the request) and every other call on a worker ({@link #callExecutors}); for a step (or a
+ * seat's submission, which steps the world when it is the last one in) this class decides, per
+ * request, where it runs:
  * <ul>
  *   <li>right there, when the session's steps take at most {@link #INLINE_NANOS} (the shortest
  *       of its last four; see {@code Session.typicalStepNanos}) and no other call holds it now:
@@ -22,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       docs/benchmarks.md, "Fewer thread hand-offs");</li>
  *   <li>on a worker thread otherwise: a session's first step (its length is not known yet), a
  *       session whose steps are long, and one whose lock another call holds (the I/O thread never
- *       waits for a lock).</li>
+ *       waits for a lock; a match's submission, which takes the lock itself so that the seats are
+ *       answered after it is released, may wait for a step that began in the instant between its
+ *       check and its turn, a short one).</li>
  * </ul>
  * Other connections served by the same I/O thread therefore wait for at most about one short
  * step; a session whose steps are long never holds them up. One whose steps are mostly short
@@ -35,7 +39,8 @@ final class StepPlacement implements AutoCloseable {
 
   /** The methods whose calls gRPC runs on the I/O thread (their handlers place each step themselves). */
   static final Set<String> IO_THREAD_METHODS = Set.of(EnvServiceGrpc.getStepMethod().getFullMethodName(),
-      EnvServiceGrpc.getStepStreamMethod().getFullMethodName());
+      EnvServiceGrpc.getStepStreamMethod().getFullMethodName(), EnvServiceGrpc.getStepSeatMethod().getFullMethodName(),
+      EnvServiceGrpc.getStepSeatStreamMethod().getFullMethodName());
 
   /** Steps on a session's lock, when it is free now: true when the step ran. */
   @FunctionalInterface

@@ -384,6 +384,15 @@ public final class SessionRegistry {
   }
 
   /**
+   * Whether no call holds the session's lock at this moment (a hint: one may take it right after).
+   * For work that takes the lock itself and must not hold it throughout (a match's submission,
+   * whose answers go out after the lock is released).
+   */
+  public boolean isFree(Session<?> s) {
+    return !s.lock.isLocked();
+  }
+
+  /**
    * As {@link #use}, for an action that closes the session: a call that keeps working on the
    * session for longer than {@link #CLOSE_PATIENCE_MILLIS} (a long Reset, say) is stopped at its
    * world's next poll instead of holding the close up. Calls that end sooner end normally.

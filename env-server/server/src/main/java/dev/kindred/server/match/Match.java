@@ -79,6 +79,12 @@ public final class Match {
   /** What to do once the session's lock is released: answers to deliver. */
   public static final class Effects {
     private final List<Runnable> deliveries = new ArrayList<>();
+    private boolean stepped;
+
+    /** Whether the world took a step (this call completed one), rather than only recording a submission. */
+    public boolean stepped() {
+      return stepped;
+    }
 
     public void deliver(Reply reply, StepResponse response) {
       deliveries.add(() -> reply.answer(response));
@@ -468,6 +474,7 @@ public final class Match {
 
   /** The world takes the next step: fallbacks for seats that did not submit, then every seat's part. */
   private void advance(long now, Effects effects) {
+    effects.stepped = true;
     if (cancelDeadline != null) {
       cancelDeadline.run();
       cancelDeadline = null;
