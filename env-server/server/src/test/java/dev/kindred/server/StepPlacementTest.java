@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kindred.proto.v1.CreateSessionRequest;
+import dev.kindred.proto.v1.CreateSessionResponse;
+import dev.kindred.proto.v1.JoinSessionRequest;
+import dev.kindred.proto.v1.SeatGrant;
+import dev.kindred.proto.v1.SeatLayout;
+import dev.kindred.proto.v1.StepSeatRequest;
 import dev.kindred.proto.v1.EnvServiceGrpc;
 import dev.kindred.proto.v1.ResetRequest;
 import dev.kindred.proto.v1.StepResponse;
@@ -105,6 +110,69 @@ class StepPlacementTest {
         slow.open();
         assertEquals(round + 1, held.get(30, TimeUnit.SECONDS).getSessionStep());
       }
+    } finally {
+      a.shutdownNow();
+      b.shutdownNow();
+      server.close();
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A match's seat submissions are placed as a session's steps are: the submission that completes
+   * a step steps the world on a worker while its length is unknown or long (held at a gate here,
+   * while another connection on the same I/O thread keeps stepping), and on the I/O thread once
+   * its steps are known to be short.
+   */
+  @Test
+  void aSeatsLongStepNeverHoldsUpTheConnectionsThatShareItsIoThread() throws Exception {
+    GatedWorld slow = new GatedWorld("gated-match");
+    GatedWorld quick = new GatedWorld("gated-plain");
+    NioEventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("test-boss", true));
+    NioEventLoopGroup io = new NioEventLoopGroup(1, new DefaultThreadFactory("test-io", true));
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .bossEventLoopGroup(boss).workerEventLoopGroup(io).channelType(NioServerSocketChannel.class);
+    ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).shutdownGrace(Duration.ofMillis(300))
+        .build();
+    KindredServer server = KindredServer.start(config, Harness.registry(slow.type, quick.type), builder, System::nanoTime);
+    ManagedChannel a = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    ManagedChannel b = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    try {
+      EnvServiceGrpc.EnvServiceBlockingStub stubA = EnvServiceGrpc.newBlockingStub(a);
+      EnvServiceGrpc.EnvServiceBlockingStub stubB = EnvServiceGrpc.newBlockingStub(b);
+      CreateSessionResponse m = stubA.createSession(CreateSessionRequest.newBuilder().setWorldId(slow.id())
+          .setNumCopies(1).setSeed(1).addSeats(SeatLayout.newBuilder().setName("solo").addAgents(0).addAgents(1))
+          .build());
+      SeatGrant solo = m.getSeats(0);
+      stubA.joinSession(JoinSessionRequest.newBuilder().setSessionId(m.getSessionId()).setSeat("solo")
+          .setJoinToken(solo.getJoinToken()).build());
+      StepSeatRequest submit = StepSeatRequest.newBuilder().setSessionId(m.getSessionId()).setSeat("solo")
+          .setJoinToken(solo.getJoinToken()).setActions(Harness.actions(2, 2)).build();
+      String idB = open(stubB, quick.id());
+
+      for (int round = 0; round < 2; round++) {
+        // Round 0: the match's first step (its length unknown); round 1: its step after a long one.
+        slow.shut();
+        CompletableFuture<StepResponse> held = CompletableFuture.supplyAsync(
+            () -> stubA.withDeadlineAfter(60, TimeUnit.SECONDS).stepSeat(submit));
+        assertTrue(slow.waiting.await(20, TimeUnit.SECONDS), "the seat's step reached the gate");
+        String where = slow.stepThreads.get(slow.stepThreads.size() - 1);
+        assertTrue(where.startsWith("kindred-call-"), "round " + round + ": the world steps on " + where);
+        for (int i = 0; i < 5; i++) {
+          stepWithin(stubB, idB, 10); // B goes on while the match's step is held
+        }
+        Thread.sleep(5); // the step takes clearly longer than the inline limit
+        slow.open();
+        assertEquals(round + 1, held.get(30, TimeUnit.SECONDS).getSessionStep());
+      }
+      int before = slow.stepThreads.size();
+      for (int i = 0; i < 12; i++) {
+        stubA.withDeadlineAfter(10, TimeUnit.SECONDS).stepSeat(submit);
+      }
+      List<String> later = slow.stepThreads.subList(before, slow.stepThreads.size());
+      assertTrue(later.stream().anyMatch(t -> t.startsWith("test-io")),
+          "once its steps are known to be short, the match steps on the I/O thread: " + later);
     } finally {
       a.shutdownNow();
       b.shutdownNow();
