@@ -73,18 +73,9 @@ class StepPlacementTest {
   void aLongStepNeverHoldsUpTheConnectionsThatShareItsIoThread() throws Exception {
     GatedWorld slow = new GatedWorld("gated-slow");
     GatedWorld quick = new GatedWorld("gated-quick");
-    NioEventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("test-boss", true));
-    NioEventLoopGroup io = new NioEventLoopGroup(1, new DefaultThreadFactory("test-io", true));
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .bossEventLoopGroup(boss).workerEventLoopGroup(io).channelType(NioServerSocketChannel.class);
-    ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).shutdownGrace(Duration.ofMillis(300))
-        .build();
-    KindredServer server = KindredServer.start(config, Harness.registry(slow.type, quick.type), builder, System::nanoTime);
-    ManagedChannel a = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    ManagedChannel b = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    try {
-      EnvServiceGrpc.EnvServiceBlockingStub stubA = EnvServiceGrpc.newBlockingStub(a);
-      EnvServiceGrpc.EnvServiceBlockingStub stubB = EnvServiceGrpc.newBlockingStub(b);
+    try (OneIoThread server = new OneIoThread(slow, quick)) {
+      EnvServiceGrpc.EnvServiceBlockingStub stubA = server.stubA;
+      EnvServiceGrpc.EnvServiceBlockingStub stubB = server.stubB;
       String idA = open(stubA, slow.id());
       String idB = open(stubB, quick.id());
 
@@ -110,12 +101,6 @@ class StepPlacementTest {
         slow.open();
         assertEquals(round + 1, held.get(30, TimeUnit.SECONDS).getSessionStep());
       }
-    } finally {
-      a.shutdownNow();
-      b.shutdownNow();
-      server.close();
-      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 
@@ -129,18 +114,9 @@ class StepPlacementTest {
   void aSeatsLongStepNeverHoldsUpTheConnectionsThatShareItsIoThread() throws Exception {
     GatedWorld slow = new GatedWorld("gated-match");
     GatedWorld quick = new GatedWorld("gated-plain");
-    NioEventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("test-boss", true));
-    NioEventLoopGroup io = new NioEventLoopGroup(1, new DefaultThreadFactory("test-io", true));
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .bossEventLoopGroup(boss).workerEventLoopGroup(io).channelType(NioServerSocketChannel.class);
-    ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).shutdownGrace(Duration.ofMillis(300))
-        .build();
-    KindredServer server = KindredServer.start(config, Harness.registry(slow.type, quick.type), builder, System::nanoTime);
-    ManagedChannel a = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    ManagedChannel b = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    try {
-      EnvServiceGrpc.EnvServiceBlockingStub stubA = EnvServiceGrpc.newBlockingStub(a);
-      EnvServiceGrpc.EnvServiceBlockingStub stubB = EnvServiceGrpc.newBlockingStub(b);
+    try (OneIoThread server = new OneIoThread(slow, quick)) {
+      EnvServiceGrpc.EnvServiceBlockingStub stubA = server.stubA;
+      EnvServiceGrpc.EnvServiceBlockingStub stubB = server.stubB;
       CreateSessionResponse m = stubA.createSession(CreateSessionRequest.newBuilder().setWorldId(slow.id())
           .setNumCopies(1).setSeed(1).addSeats(SeatLayout.newBuilder().setName("solo").addAgents(0).addAgents(1))
           .build());
@@ -173,7 +149,34 @@ class StepPlacementTest {
       List<String> later = slow.stepThreads.subList(before, slow.stepThreads.size());
       assertTrue(later.stream().anyMatch(t -> t.startsWith("test-io")),
           "once its steps are known to be short, the match steps on the I/O thread: " + later);
-    } finally {
+    }
+  }
+
+  /** A server whose connections all share one I/O thread ("test-io"), and two connections to it, A and B. */
+  private static final class OneIoThread implements AutoCloseable {
+    final NioEventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("test-boss", true));
+    final NioEventLoopGroup io = new NioEventLoopGroup(1, new DefaultThreadFactory("test-io", true));
+    final KindredServer server;
+    final ManagedChannel a;
+    final ManagedChannel b;
+    final EnvServiceGrpc.EnvServiceBlockingStub stubA;
+    final EnvServiceGrpc.EnvServiceBlockingStub stubB;
+
+    OneIoThread(GatedWorld... worlds) {
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          .bossEventLoopGroup(boss).workerEventLoopGroup(io).channelType(NioServerSocketChannel.class);
+      ServerConfig config = ServerConfig.builder().host("127.0.0.1").port(0).shutdownGrace(Duration.ofMillis(300))
+          .build();
+      server = KindredServer.start(config, Harness.registry(java.util.Arrays.stream(worlds).map(w -> w.type)
+          .toArray(dev.kindred.env.WorldType[]::new)), builder, System::nanoTime);
+      a = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      b = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      stubA = EnvServiceGrpc.newBlockingStub(a);
+      stubB = EnvServiceGrpc.newBlockingStub(b);
+    }
+
+    @Override
+    public void close() {
       a.shutdownNow();
       b.shutdownNow();
       server.close();

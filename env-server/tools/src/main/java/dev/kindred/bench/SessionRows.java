@@ -334,16 +334,13 @@ final class SessionRows {
    * latency is the time from one iteration's end to the next's (the time per step of all copies).
    * Each half's actions are its copies' part of the same action rows as the other rows'.
    */
-  static final class PipelinedStepping implements BenchHarness.Workload {
+  static final class PipelinedStepping extends TimedSteps {
     private final RemoteVectorEnv[] halves = new RemoteVectorEnv[2];
     private final int[][][] actions = new int[2][][];
-    private final double unitsPerStep;
-    private long[] latencies = new long[1024];
-    private int count;
     private int next;
-    private long cpuNanos;
 
     PipelinedStepping(KindredClient client, Spec spec) {
+      super(spec.unitsPerStep());
       int[][] full;
       try (VectorEnv probe = probe(client, spec)) {
         full = spec.actions().apply(probe);
@@ -370,38 +367,15 @@ final class SessionRows {
         throw e;
       }
       next = 1;
-      this.unitsPerStep = spec.unitsPerStep();
     }
 
     @Override
-    public double run(long iterations) {
-      if (latencies.length < iterations) {
-        latencies = new long[(int) Math.min(Integer.MAX_VALUE - 8, iterations)];
+    void stepAll() {
+      for (int h = 0; h < 2; h++) {
+        halves[h].receive();
+        halves[h].send(actions[h][next]);
       }
-      count = 0;
-      long cpu0 = processCpuNanos();
-      long t0 = System.nanoTime();
-      for (long i = 0; i < iterations; i++) {
-        for (int h = 0; h < 2; h++) {
-          halves[h].receive();
-          halves[h].send(actions[h][next]);
-        }
-        next = (next + 1) % actions[0].length;
-        long t1 = System.nanoTime();
-        if (count < latencies.length) {
-          latencies[count++] = t1 - t0;
-        }
-        t0 = t1;
-      }
-      cpuNanos = processCpuNanos() - cpu0;
-      return iterations * unitsPerStep;
-    }
-
-    @Override
-    public Map<String, Double> extras(long iterations, double seconds) {
-      Map<String, Double> m = stepExtras(iterations, seconds, latencies, count);
-      cpuExtras(m, iterations * unitsPerStep, seconds, cpuNanos);
-      return m;
+      next = (next + 1) % actions[0].length;
     }
 
     @Override
@@ -415,20 +389,45 @@ final class SessionRows {
   }
 
   /** Steps a session with rows of actions in turn, keeping each Step's latency. */
-  static final class Stepping implements BenchHarness.Workload {
+  static final class Stepping extends TimedSteps {
     private final VectorEnv env;
     private final int[][] actions;
+    private int next;
+
+    Stepping(VectorEnv env, int[][] actions, double unitsPerStep) {
+      super(unitsPerStep);
+      this.env = env;
+      this.actions = actions;
+    }
+
+    @Override
+    void stepAll() {
+      env.step(actions[next]);
+      next = (next + 1) % actions.length;
+    }
+
+    @Override
+    public void close() {
+      env.close();
+    }
+  }
+
+  /**
+   * A workload that steps every copy once per iteration ({@link #stepAll}), keeping each
+   * iteration's latency and the process's CPU time over the run.
+   */
+  abstract static class TimedSteps implements BenchHarness.Workload {
     private final double unitsPerStep;
     private long[] latencies = new long[1024];
     private int count;
-    private int next;
     private long cpuNanos;
 
-    Stepping(VectorEnv env, int[][] actions, double unitsPerStep) {
-      this.env = env;
-      this.actions = actions;
+    TimedSteps(double unitsPerStep) {
       this.unitsPerStep = unitsPerStep;
     }
+
+    /** Moves every copy once. */
+    abstract void stepAll();
 
     @Override
     public double run(long iterations) {
@@ -439,8 +438,7 @@ final class SessionRows {
       long cpu0 = processCpuNanos();
       for (long i = 0; i < iterations; i++) {
         long t0 = System.nanoTime();
-        env.step(actions[next]);
-        next = (next + 1) % actions.length;
+        stepAll();
         if (count < latencies.length) {
           latencies[count++] = System.nanoTime() - t0;
         }
@@ -454,11 +452,6 @@ final class SessionRows {
       Map<String, Double> m = stepExtras(iterations, seconds, latencies, count);
       cpuExtras(m, iterations * unitsPerStep, seconds, cpuNanos);
       return m;
-    }
-
-    @Override
-    public void close() {
-      env.close();
     }
   }
 
