@@ -68,7 +68,8 @@ class EnergyBenchTest {
       assertTrue(!extra.has("vs_cpp") && !config.has("reference_cpp"), name + ": " + r);
     }
     assertTrue(log.contains("Goals (docs/benchmarks.md):"), log);
-    assertTrue(log.contains("energy.S3.grpc.stream:") && log.contains("goal >= 0.40"), log);
+    assertTrue(log.contains("energy.S3.grpc.stream:") && log.contains("goal >= 0.50"), log);
+    assertTrue(log.contains("energy.S3.grpc.unary:") && log.contains("goal >= 0.35"), log);
     assertTrue(log.contains("energy.S3.grpc.match2:") && log.contains("of one controller's stream"), log);
     assertTrue(log.contains("energy.S3.grpc.pipelined2:") && log.contains("one always in flight"), log);
     assertTrue(log.contains("energy.S3.grpc.sharded2:") && log.contains("of one server's stream"), log);
