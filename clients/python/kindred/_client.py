@@ -512,7 +512,7 @@ class VectorEnv:
                 request.expected_step = self._session_step + 1
             return self._decode(self._call(self._STEP, request), out)
         self._send(request)
-        return self.recv(out)
+        return self._receive(out)
 
     # -- pipelining --------------------------------------------------------------------------
     @property
@@ -547,7 +547,10 @@ class VectorEnv:
         truncated, info)``, decoded into ``out`` when given (see :meth:`step`)."""
         if self._in_flight == 0:
             raise RuntimeError("nothing is in flight: call send(actions) before recv()")
-        out = self._check_out(out)
+        return self._receive(self._check_out(out))
+
+    def _receive(self, out: Optional[Mapping[str, np.ndarray]]):
+        """The oldest answer in flight, decoded (``out`` already checked)."""
         try:
             response = self._stream.receive()
         except KindredError:
