@@ -14,8 +14,9 @@ import java.util.SplittableRandom;
  * colour it lacks — walks a shortest path (breadth-first over free cells of the window) to a
  * cell next to the nearest one, turns to face it and uses it. With no goal in view it wanders.
  *
- * <p>Reads {@code grid} (channels: wall 9, generators 10 and 11, converter 12, altar 13,
- * object_ready 14, agents 0) and the named {@code globals} features. Writes
+ * <p>Reads {@code grid}, or {@code tokens} scattered into the same image ({@link WindowImage};
+ * channels: wall 9, generators 10 and 11, converter 12, altar 13, object_ready 14, agents 0), and
+ * the named {@code globals} features. Writes
  * {@code [action, argument]}: 1 move (0 forward), 2 rotate (direction), 3 use.
  */
 public final class ScriptedForager implements BatchPolicy {
@@ -42,16 +43,21 @@ public final class ScriptedForager implements BatchPolicy {
   private final int gNeedYellow;
   private final int gMoveCost;
   private final SplittableRandom random;
+  /** The window as an image, from the grid or the tokens observation. */
+  private final WindowImage window;
   // Breadth-first search scratch over the window.
   private final int[] queue;
   private final int[] firstStep;
   private final boolean[] target;
 
   public ScriptedForager(SessionSpec spec, long seed) {
-    TensorSpec grid = tensor(spec, "grid");
+    TensorSpec w = spec.observations().stream().filter(t -> WindowImage.isImage(t) || WindowImage.isTokens(t))
+        .findFirst().orElseThrow(() -> new IllegalArgumentException("the scripted forager needs the energy world's "
+            + "'grid' or 'tokens' observation; " + spec.worldId() + " has neither"));
+    this.window = WindowImage.of(spec, w);
     TensorSpec g = tensor(spec, "globals");
-    this.channels = grid.shape()[0];
-    this.view = grid.shape()[1];
+    this.channels = window.shape()[0];
+    this.view = window.shape()[1];
     this.plane = view * view;
     this.globals = g.shape()[0];
     this.gEnergy = feature(g, "energy");
@@ -85,7 +91,7 @@ public final class ScriptedForager implements BatchPolicy {
 
   @Override
   public void act(StepBatch observation, int[] actions) {
-    ByteBuffer grid = observation.observation("grid");
+    ByteBuffer grid = window.image(observation);
     ByteBuffer glob = observation.observation("globals");
     int rows = observation.copies() * observation.agents();
     for (int r = 0; r < rows; r++) {

@@ -234,7 +234,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       if (versus != null) {
         headToHead(ck, env, first, other);
-      } else if (spec.hasObservation("grid")) {
+      } else if (spec.hasObservation("grid") || spec.hasObservation("tokens")) { // the energy world, either window
         List<Map<String, Object>> rows = new ArrayList<>();
         try (ActorCritic policy = ck.policy(spec, seed)) {
           policy.greedy(greedy);

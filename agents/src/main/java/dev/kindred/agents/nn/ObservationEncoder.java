@@ -1,5 +1,6 @@
 package dev.kindred.agents.nn;
 
+import dev.kindred.agents.WindowImage;
 import dev.kindred.env.DType;
 import dev.kindred.env.Scope;
 import dev.kindred.env.SessionSpec;
@@ -12,9 +13,11 @@ import java.util.List;
 /**
  * Turns a batch of observations into the network's inputs, one row per agent of every copy
  * ({@code rows = copies * agents}, copy-major as the batch is): an optional image
- * {@code [rows, C, H, W]} (the first per-agent UINT8 tensor of rank 3, e.g. the energy world's
- * {@code grid}) and a feature vector {@code [rows, V]} (every other selected tensor flattened;
- * copy-scoped tensors repeated for each agent of their copy).
+ * {@code [rows, C, H, W]} (the first selected per-agent UINT8 tensor of rank 3, e.g. the energy
+ * world's {@code grid}, or of token triples {@code [slots, 3]}, e.g. its {@code tokens}, scattered
+ * into the window they describe: {@link WindowImage}) and a feature vector {@code [rows, V]}
+ * (every other selected tensor flattened; copy-scoped tensors repeated for each agent of their
+ * copy). The energy world's {@code grid} and {@code tokens} give the same inputs.
  *
  * <p>Values are squashed so that counts, energies and precisions share one range: image bytes
  * through a 256-entry table {@code log2(1 + v)} (0, 1, 1.58, ..., 8), vector features through
@@ -39,8 +42,8 @@ public final class ObservationEncoder {
   }
 
   private final int agents;
-  private final int gridIndex; // spec index of the image tensor, -1: none
-  private final String gridName;
+  /** The image input, or null. */
+  private final WindowImage image;
   private final int[] gridShape; // C, H, W
   private final List<String> vectorNames = new ArrayList<>();
   private final List<Integer> vectorSizes = new ArrayList<>();
@@ -94,6 +97,7 @@ public final class ObservationEncoder {
           + (spec.worldId().startsWith("spin.") ? "; list spins in the world config's 'controlled'" : ""));
     }
     int grid = -1;
+    WindowImage window = null;
     int[] shape = null;
     int v = 0;
     for (String name : inputs == null ? List.<String>of() : inputs) {
@@ -109,9 +113,10 @@ public final class ObservationEncoder {
       if (!selected) {
         continue;
       }
-      if (grid < 0 && t.scope() == Scope.AGENT && t.dtype() == DType.UINT8 && t.shape().length == 3) {
+      if (grid < 0 && (WindowImage.isImage(t) || WindowImage.isTokens(t))) {
         grid = i;
-        shape = t.shape().clone();
+        window = WindowImage.of(spec, t);
+        shape = window.shape();
         continue;
       }
       int n = t.blockElements();
@@ -124,8 +129,7 @@ public final class ObservationEncoder {
     if (grid < 0 && v == 0) {
       throw new IllegalArgumentException("no observation of " + spec.worldId() + " selected as network input");
     }
-    this.gridIndex = grid;
-    this.gridName = grid < 0 ? null : spec.observations().get(grid).name();
+    this.image = window;
     this.gridShape = shape;
     int orientation = -1;
     if (frontCell) {
@@ -184,7 +188,7 @@ public final class ObservationEncoder {
   }
 
   public boolean hasGrid() {
-    return gridIndex >= 0;
+    return image != null;
   }
 
   /** {C, H, W} of the image input, or null. */
@@ -205,8 +209,8 @@ public final class ObservationEncoder {
   /** Names of the observations fed to the network. */
   public List<String> inputNames() {
     List<String> out = new ArrayList<>();
-    if (gridName != null) {
-      out.add(gridName);
+    if (image != null) {
+      out.add(image.observation());
     }
     out.addAll(vectorNames);
     return out;
@@ -220,8 +224,9 @@ public final class ObservationEncoder {
    */
   public void encode(StepBatch batch, float[] vector, int vectorOffset, float[] grid, int gridOffset) {
     int rows = batch.copies() * agents;
-    if (gridIndex >= 0) {
-      ByteBuffer b = batch.observation(gridName);
+    ByteBuffer window = image == null ? null : image.image(batch);
+    if (window != null) {
+      ByteBuffer b = window;
       int n = rows * gridSize();
       if (b.hasArray()) {
         byte[] a = b.array();
@@ -251,7 +256,7 @@ public final class ObservationEncoder {
       off += size;
     }
     if (orientationChannel >= 0) {
-      encodeFront(batch.observation(gridName), rows, vector, vectorOffset);
+      encodeFront(window, rows, vector, vectorOffset);
     }
     int dst = oneHotOffset;
     for (int[] h : oneHot) {

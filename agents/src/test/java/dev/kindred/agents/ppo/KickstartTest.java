@@ -61,7 +61,8 @@ class KickstartTest {
     try (VectorEnv env = ContinuationTest.env(cfg); ActorCritic policy = cfg.newPolicy(env.spec(), cfg.seed)) {
       IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
           () -> new PpoTrainer(env, policy, cfg, 0, 0));
-      assertEquals("the scripted forager needs the energy world's 'grid' observation; spin.lattice has none",
+      assertEquals("the scripted forager needs the energy world's 'grid' or 'tokens' observation; spin.lattice has "
+          + "neither",
           e.getMessage());
     }
   }

@@ -64,7 +64,7 @@ class ScorecardTest {
         Brain.builtIn("scripted_forager")), IN_PROCESS, 2, 2, 1, QUIET, 10);
     assertTrue(card.result("spin", 0).fits());
     assertEquals(2, card.result("spin", 0).metric("r").n());
-    assertTrue(card.result("spin", 1).unfit().contains("needs the energy world's 'grid' observation"),
+    assertTrue(card.result("spin", 1).unfit().contains("needs the energy world's 'grid' or 'tokens' observation"),
         card.result("spin", 1).unfit());
     assertTrue(card.table().contains("[1] scripted_forager on spin: the scripted forager needs"), card.table());
   }
