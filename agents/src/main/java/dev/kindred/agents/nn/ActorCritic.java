@@ -68,11 +68,22 @@ public final class ActorCritic implements BatchPolicy, AutoCloseable {
 
   public ActorCritic(SessionSpec spec, List<String> inputs, NetShape shape, long seed) {
     Djl.engine();
-    this.manager = NDManager.newBaseManager("PyTorch");
     this.head = new ActionHead(spec.world().actions());
     this.encoder = new ObservationEncoder(spec, inputs, head.maskObservation(), shape.frontCell(), shape.oneHot());
     this.shape = shape;
     this.random = new SplitMix(seed);
+    if (encoder.hasGrid() && ActorCriticNet.ENCODERS.contains(shape.imageEncoder())) {
+      int[] g = encoder.gridShape();
+      int min = ActorCriticNet.minimumSide(shape.imageEncoder());
+      if (Math.min(g[1], g[2]) < min) {
+        throw new IllegalArgumentException("image_encoder '" + shape.imageEncoder() + "' reads windows of at least "
+            + min + " x " + min + " (two 3x3 convolutions without padding, one of stride 2); the window '"
+            + encoder.inputNames().get(0) + "' of " + spec.worldId() + " is " + g[1] + " x " + g[2] + ": use a larger "
+            + "view_size" + (min > ActorCriticNet.minimumSide("conv") && Math.min(g[1], g[2])
+                >= ActorCriticNet.minimumSide("conv") ? ", or image_encoder 'conv' (at least 5 x 5)" : ""));
+      }
+    }
+    this.manager = NDManager.newBaseManager("PyTorch");
     this.net = new ActorCriticNet(encoder.hasGrid(), head.size(), shape);
     // DJL's initializers draw from the engine's global generator: seed it for reproducible nets.
     ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed((int) (seed ^ (seed >>> 32)));

@@ -49,6 +49,14 @@ public final class ActorCriticNet extends AbstractBlock {
   /** The image encoders: "conv" (3x3, then 3x3 stride 2) and "strided" (3x3 stride 2, then 3x3). */
   public static final java.util.List<String> ENCODERS = java.util.List.of("conv", "strided");
 
+  /**
+   * The smallest image side an encoder reads (no padding): "conv" 5 (3x3 leaves 3, stride 2 then
+   * 1), "strided" 7 (3x3 stride 2 leaves 3, then 3x3 leaves 1).
+   */
+  public static int minimumSide(String encoder) {
+    return encoder.equals("strided") ? 7 : 5;
+  }
+
   public ActorCriticNet(boolean image, int logits, ActorCritic.NetShape shape) {
     super((byte) 1);
     this.image = image;

@@ -5,9 +5,12 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.kindred.agents.SpecMatch;
+import dev.kindred.agents.WindowImage;
 import dev.kindred.agents.nn.ObservationEncoder;
 import dev.kindred.build.BuildInfo;
+import dev.kindred.env.FeatureSpec;
 import dev.kindred.env.SessionSpec;
+import dev.kindred.env.TensorSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -165,7 +169,9 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
    * valid combinations and mask observation, with the mask's tensor the same too), and no other
    * observation it would read there. The world id and the number of agents per copy may differ
    * (e.g. {@code energy.alone} or {@code energy.altar_only} for a policy trained on
-   * {@code energy.room}).
+   * {@code energy.room}). The window image may come in the other form: a policy trained on the
+   * energy world's {@code grid} reads its {@code tokens} as the same image, and the other way
+   * round ({@link WindowImage}), when the image has the same shape and channels.
    *
    * @throws IllegalArgumentException naming the first difference and what to do
    */
@@ -181,16 +187,33 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     }
     List<String> cfgInputs = new TrainConfig().apply(config).inputs;
     String trainedMask = trained.world().actions().maskObservation();
-    List<String> reads = new ObservationEncoder(trained, cfgInputs, trainedMask.isEmpty() ? null : trainedMask)
-        .inputNames();
-    String difference = SpecMatch.firstDifference(trained, world, reads);
+    ObservationEncoder trainedInputs = new ObservationEncoder(trained, cfgInputs,
+        trainedMask.isEmpty() ? null : trainedMask);
+    List<String> reads = trainedInputs.inputNames();
+    // The window the policy was trained on, and the world's other form of it (grid for tokens, or
+    // tokens for grid) when the world observes it that way instead.
+    String window = trainedInputs.hasGrid() ? reads.get(0) : null;
+    String otherForm = window == null || world.hasObservation(window) ? null : otherWindow(world);
+    List<String> compared = reads;
+    if (otherForm != null) {
+      String d = windowDifference(trained, trained.observation(window), world, world.observation(otherForm));
+      if (d != null) {
+        throw new IllegalArgumentException(where + d + hint);
+      }
+      compared = reads.subList(1, reads.size());
+    }
+    String difference = SpecMatch.firstDifference(trained, world, compared);
     if (difference != null) {
       throw new IllegalArgumentException(where + difference + hint);
     }
     // With no inputs configured the policy reads every per-agent observation: one the trained
     // world lacked would be read here too.
     String mask = world.world().actions().maskObservation();
-    List<String> here = new ObservationEncoder(world, cfgInputs, mask.isEmpty() ? null : mask).inputNames();
+    List<String> here = new ArrayList<>(new ObservationEncoder(world, cfgInputs, mask.isEmpty() ? null : mask)
+        .inputNames());
+    if (otherForm != null && !here.isEmpty() && here.get(0).equals(otherForm)) {
+      here.set(0, window); // the same image in its other form
+    }
     if (!here.equals(reads)) {
       List<String> extra = here.stream().filter(n -> !reads.contains(n)).toList();
       throw new IllegalArgumentException(where + (extra.isEmpty()
@@ -200,6 +223,46 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     }
   }
 
+
+  /** The world's first window observation (an image or tokens), or null. */
+  private static String otherWindow(SessionSpec world) {
+    for (TensorSpec t : world.observations()) {
+      if (WindowImage.isImage(t) || WindowImage.isTokens(t)) {
+        return t.name();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * How window {@code here} (one form) differs, as an image, from the window {@code trained} the
+   * policy was trained on (the other form): in shape or channel names; null when it does not.
+   */
+  private static String windowDifference(SessionSpec trainedSpec, TensorSpec trained, SessionSpec world,
+      TensorSpec here) {
+    String as = "its observation '" + here.name() + "' (the window in another form than the '" + trained.name()
+        + "' the policy was trained on)";
+    if (WindowImage.isTokens(here) == WindowImage.isTokens(trained)) {
+      return "it has no observation '" + trained.name() + "'; its window is '" + here.name() + "' instead";
+    }
+    int[] a = WindowImage.of(trainedSpec, trained).shape();
+    int[] b;
+    try {
+      b = WindowImage.of(world, here).shape();
+    } catch (IllegalArgumentException e) {
+      return as + " cannot be read as an image: " + e.getMessage();
+    }
+    if (!java.util.Arrays.equals(a, b)) {
+      return as + " is an image of " + java.util.Arrays.toString(b) + " (channel, row, column); the policy was "
+          + "trained on " + java.util.Arrays.toString(a);
+    }
+    List<String> ca = trained.features().stream().map(FeatureSpec::name).toList();
+    List<String> cb = here.features().stream().map(FeatureSpec::name).toList();
+    if (!ca.equals(cb)) {
+      return as + " has the channels " + cb + "; the policy was trained on " + ca;
+    }
+    return null;
+  }
 
   private static void atomicWrite(Path target, byte[] data) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
