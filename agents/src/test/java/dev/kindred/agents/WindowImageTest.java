@@ -177,22 +177,25 @@ class WindowImageTest {
   void tokensWhoseWorldGivesNoWindowSideAreRefused() {
     try (VectorEnv tokens = env("tokens", 1, 1)) {
       SessionSpec spec = tokens.spec();
-      WorldSpec w = spec.world();
-      Map<String, String> props = new HashMap<>(w.properties());
+      Map<String, String> props = new HashMap<>(spec.world().properties());
       props.remove(WindowImage.VIEW_PROPERTY);
-      SessionSpec bare = new SessionSpec(new WorldSpec(w.worldId(), w.agentNames(), w.observations(), w.actions(),
-          w.reward(), w.maxEpisodeSteps(), w.canTerminate(), w.episodeDescription(), w.episodeStats(), props),
-          spec.copies(), spec.autoreset(), spec.config());
+      SessionSpec bare = withProperties(spec, props);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> new ObservationEncoder(bare, List.of(), "action_mask"));
       assertEquals("the token observation 'tokens' of energy.room needs the world property view_size (the window's "
           + "side, 1 to 16) to be read as an image; the world gives none", e.getMessage());
       props.put(WindowImage.VIEW_PROPERTY, "x".repeat(500));
-      SessionSpec odd = new SessionSpec(new WorldSpec(w.worldId(), w.agentNames(), w.observations(), w.actions(),
-          w.reward(), w.maxEpisodeSteps(), w.canTerminate(), w.episodeDescription(), w.episodeStats(), props),
-          spec.copies(), spec.autoreset(), spec.config());
+      SessionSpec odd = withProperties(spec, props);
       String m = assertThrows(IllegalArgumentException.class, () -> new ScriptedForager(odd, 1)).getMessage();
       assertTrue(m.endsWith("the world gives 'xxxxxxxxxxxxxxxxxxxx...'"), m);
     }
+  }
+
+  /** {@code spec} with its world's properties replaced. */
+  private static SessionSpec withProperties(SessionSpec spec, Map<String, String> props) {
+    WorldSpec w = spec.world();
+    return new SessionSpec(new WorldSpec(w.worldId(), w.agentNames(), w.observations(), w.actions(), w.reward(),
+        w.maxEpisodeSteps(), w.canTerminate(), w.episodeDescription(), w.episodeStats(), props), spec.copies(),
+        spec.autoreset(), spec.config());
   }
 }

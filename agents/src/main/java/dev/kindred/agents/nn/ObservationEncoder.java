@@ -17,7 +17,8 @@ import java.util.List;
  * world's {@code grid}, or of token triples {@code [slots, 3]}, e.g. its {@code tokens}, scattered
  * into the window they describe: {@link WindowImage}) and a feature vector {@code [rows, V]}
  * (every other selected tensor flattened; copy-scoped tensors repeated for each agent of their
- * copy). The energy world's {@code grid} and {@code tokens} give the same inputs.
+ * copy). The energy world's {@code grid} and {@code tokens} give the same inputs. Encoding
+ * tokens reuses one buffer: one thread at a time may call {@link #encode}.
  *
  * <p>Values are squashed so that counts, energies and precisions share one range: image bytes
  * through a 256-entry table {@code log2(1 + v)} (0, 1, 1.58, ..., 8), vector features through
