@@ -207,8 +207,8 @@ LANGS = ("python", "python-out", "python-halves", "java")
 def interleaved_rounds(sides, runs, steps):
     """Times ``runs`` rounds of every side in ``sides`` ({(lang, transport): side with
     ``time(steps)``}): in each round, per transport, Python (then Python with ``out=`` buffers,
-    and the two halves in flight, when present) and Java back to back, in the order of ``LANGS`` in even rounds and the
-    reverse in odd ones. Returns ({key: [rate per round]}, [key in the
+    and the two halves in flight, when present) and Java back to back, in the order of ``LANGS``
+    in even rounds and the reverse in odd ones. Returns ({key: [rate per round]}, [key in the
     order timed])."""
     rates = {key: [] for key in sides}
     order = []

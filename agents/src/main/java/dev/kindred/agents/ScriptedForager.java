@@ -51,9 +51,11 @@ public final class ScriptedForager implements BatchPolicy {
   private final boolean[] target;
 
   public ScriptedForager(SessionSpec spec, long seed) {
-    TensorSpec w = spec.observations().stream().filter(t -> WindowImage.isImage(t) || WindowImage.isTokens(t))
-        .findFirst().orElseThrow(() -> new IllegalArgumentException("the scripted forager needs the energy world's "
-            + "'grid' or 'tokens' observation; " + spec.worldId() + " has neither"));
+    TensorSpec w = WindowImage.find(spec);
+    if (w == null) {
+      throw new IllegalArgumentException("the scripted forager needs the energy world's 'grid' or 'tokens' "
+          + "observation; " + spec.worldId() + " has neither");
+    }
     this.window = WindowImage.of(spec, w);
     TensorSpec g = tensor(spec, "globals");
     this.channels = window.shape()[0];

@@ -61,6 +61,16 @@ public final class WindowImage {
         && !t.features().isEmpty();
   }
 
+  /** The first observation of {@code spec} that is a window (an image or tokens), or null. */
+  public static TensorSpec find(SessionSpec spec) {
+    for (TensorSpec t : spec.observations()) {
+      if (isImage(t) || isTokens(t)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
   /**
    * The window image read from observation {@code t} of {@code spec}.
    *

@@ -97,7 +97,6 @@ public final class ObservationEncoder {
       throw new IllegalArgumentException(spec.worldId() + " has no agents for a policy to control"
           + (spec.worldId().startsWith("spin.") ? "; list spins in the world config's 'controlled'" : ""));
     }
-    int grid = -1;
     WindowImage window = null;
     int[] shape = null;
     int v = 0;
@@ -114,8 +113,7 @@ public final class ObservationEncoder {
       if (!selected) {
         continue;
       }
-      if (grid < 0 && (WindowImage.isImage(t) || WindowImage.isTokens(t))) {
-        grid = i;
+      if (window == null && (WindowImage.isImage(t) || WindowImage.isTokens(t))) {
         window = WindowImage.of(spec, t);
         shape = window.shape();
         continue;
@@ -127,18 +125,18 @@ public final class ObservationEncoder {
       vectorTypes.add(t.dtype());
       v += n;
     }
-    if (grid < 0 && v == 0) {
+    if (window == null && v == 0) {
       throw new IllegalArgumentException("no observation of " + spec.worldId() + " selected as network input");
     }
     this.image = window;
     this.gridShape = shape;
     int orientation = -1;
     if (frontCell) {
-      if (grid < 0) {
+      if (window == null) {
         throw new IllegalArgumentException("front_cell needs an image observation; " + spec.worldId() + " gives the "
             + "network none");
       }
-      TensorSpec image = spec.observations().get(grid);
+      TensorSpec image = spec.observation(window.observation());
       orientation = image.features().stream().filter(f -> f.name().equals("agent_orientation"))
           .mapToInt(dev.kindred.env.FeatureSpec::index).findFirst()
           .orElseThrow(() -> new IllegalArgumentException("front_cell needs an 'agent_orientation' channel in '"
@@ -225,19 +223,18 @@ public final class ObservationEncoder {
    */
   public void encode(StepBatch batch, float[] vector, int vectorOffset, float[] grid, int gridOffset) {
     int rows = batch.copies() * agents;
-    ByteBuffer window = image == null ? null : image.image(batch);
-    if (window != null) {
-      ByteBuffer b = window;
+    ByteBuffer img = image == null ? null : image.image(batch);
+    if (img != null) {
       int n = rows * gridSize();
-      if (b.hasArray()) {
-        byte[] a = b.array();
-        int o = b.arrayOffset();
+      if (img.hasArray()) {
+        byte[] a = img.array();
+        int o = img.arrayOffset();
         for (int k = 0; k < n; k++) {
           grid[gridOffset + k] = BYTE_TABLE[a[o + k] & 0xFF];
         }
       } else {
         for (int k = 0; k < n; k++) {
-          grid[gridOffset + k] = BYTE_TABLE[b.get(k) & 0xFF];
+          grid[gridOffset + k] = BYTE_TABLE[img.get(k) & 0xFF];
         }
       }
     }
@@ -257,7 +254,7 @@ public final class ObservationEncoder {
       off += size;
     }
     if (orientationChannel >= 0) {
-      encodeFront(window, rows, vector, vectorOffset);
+      encodeFront(img, rows, vector, vectorOffset);
     }
     int dst = oneHotOffset;
     for (int[] h : oneHot) {

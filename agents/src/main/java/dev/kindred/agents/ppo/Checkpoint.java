@@ -193,10 +193,11 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     // The window the policy was trained on, and the world's other form of it (grid for tokens, or
     // tokens for grid) when the world observes it that way instead.
     String window = trainedInputs.hasGrid() ? reads.get(0) : null;
-    String otherForm = window == null || world.hasObservation(window) ? null : otherWindow(world);
+    TensorSpec other = window == null || world.hasObservation(window) ? null : WindowImage.find(world);
+    String otherForm = other == null ? null : other.name();
     List<String> compared = reads;
-    if (otherForm != null) {
-      String d = windowDifference(trained, trained.observation(window), world, world.observation(otherForm));
+    if (other != null) {
+      String d = windowDifference(trained, trained.observation(window), world, other);
       if (d != null) {
         throw new IllegalArgumentException(where + d + hint);
       }
@@ -223,16 +224,6 @@ public record Checkpoint(Map<String, Object> config, long seed, long steps, int 
     }
   }
 
-
-  /** The world's first window observation (an image or tokens), or null. */
-  private static String otherWindow(SessionSpec world) {
-    for (TensorSpec t : world.observations()) {
-      if (WindowImage.isImage(t) || WindowImage.isTokens(t)) {
-        return t.name();
-      }
-    }
-    return null;
-  }
 
   /**
    * How window {@code here} (one form) differs, as an image, from the window {@code trained} the

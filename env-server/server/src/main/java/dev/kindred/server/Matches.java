@@ -172,8 +172,8 @@ final class Matches implements AutoCloseable {
    * take at most {@link StepPlacement#INLINE_NANOS} (the submission that completes a step takes
    * it; the others only record their actions) and no call holds its session's lock now, else on
    * a worker (so a busy match, or one whose steps are long, never holds up the I/O thread for
-   * long: at worst it waits for a step that has just begun, a short one). An id that finds no session leaves the answer (its error) to {@code submit}, on a
-   * worker.
+   * long: at worst it waits for a step that has just begun, a short one). An id that finds no
+   * session leaves the answer (its error) to {@code submit}, on a worker.
    */
   void place(StepPlacement placement, String sessionId, Runnable submit) {
     Session<EnvSession> s;

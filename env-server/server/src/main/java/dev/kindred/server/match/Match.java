@@ -731,23 +731,36 @@ public final class Match {
         m += len;
       }
     }
-    Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(Protos.dtype(spec.dtype())).addShape(copies)
-        .addShape(k);
+    return sparse(seatTensor(s, spec), offsets.array(), values);
+  }
+
+  /**
+   * The seat's tensor of {@code spec} without its data: name, dtype and shape (copies, the seat's
+   * agents for a per-agent one, then the block's).
+   */
+  private Tensor.Builder seatTensor(Seat s, TensorSpec spec) {
+    Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(Protos.dtype(spec.dtype())).addShape(copies);
+    if (spec.scope() == Scope.AGENT) {
+      t.addShape(s.def.size());
+    }
     for (int d : spec.shape()) {
       t.addShape(d);
     }
+    return t;
+  }
+
+  private static Tensor sparse(Tensor.Builder t, byte[] offsets, byte[] values) {
     return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)
-        .setSparseOffsets(UnsafeByteOperations.unsafeWrap(offsets.array()))
+        .setSparseOffsets(UnsafeByteOperations.unsafeWrap(offsets))
         .setData(UnsafeByteOperations.unsafeWrap(values))
         .build();
   }
 
   private Tensor tensor(Seat s, TensorSpec spec, ByteBuffer data) {
-    Tensor.Builder t = Tensor.newBuilder().setName(spec.name()).setDtype(Protos.dtype(spec.dtype())).addShape(copies);
+    Tensor.Builder t = seatTensor(s, spec);
     byte[] raw;
     if (spec.scope() == Scope.AGENT) {
       int k = s.def.size();
-      t.addShape(k);
       int block = spec.blockBytes();
       raw = new byte[copies * k * block];
       for (int c = 0; c < copies; c++) {
@@ -759,15 +772,9 @@ public final class Match {
       raw = new byte[data.capacity()];
       data.get(0, raw, 0, raw.length);
     }
-    for (int d : spec.shape()) {
-      t.addShape(d);
-    }
     SparseBytes.Encoded e = sparse ? SparseBytes.encodeIfSmaller(raw, 0, raw.length, pool) : null;
     if (e != null) {
-      return t.setEncoding(TensorEncoding.TENSOR_ENCODING_SPARSE_BYTES)
-          .setSparseOffsets(UnsafeByteOperations.unsafeWrap(e.offsets()))
-          .setData(UnsafeByteOperations.unsafeWrap(e.values()))
-          .build();
+      return sparse(t, e.offsets(), e.values());
     }
     return t.setData(UnsafeByteOperations.unsafeWrap(raw)).build();
   }
